@@ -1,0 +1,49 @@
+# The README's two commands: `make run` (start the app) and `make test` (everything CI checks).
+# Both create .venv/ on first use and refresh it when pyproject.toml changes.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test lint unit eval gate bench browser-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	# CPU build on this machine's disk; a bare "torch" would pull a multi-GB CUDA build
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python app.py
+
+# Debian's Chromium for the real-browser tests (they skip without it, except under CI=true).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
+	    >/dev/null 2>&1 || echo "note: could not install chromium; browser tests will be skipped"; }
+
+lint: install
+	$(BIN)/ruff check .
+
+unit: install
+	$(BIN)/python -m pytest
+
+gate: install
+	SCARBOT_DATA_DIR=$(CURDIR)/.scarbot $(BIN)/scarbot ingest --quiet
+	SCARBOT_DATA_DIR=$(CURDIR)/.scarbot $(BIN)/scarbot eval --gate evals/baseline.json
+
+test: install browser-deps lint unit gate
+
+eval: install
+	$(BIN)/scarbot ingest --quiet
+	$(BIN)/scarbot eval
+
+bench: install
+	$(BIN)/python benchmarks/bench.py
+
+clean:
+	rm -rf $(VENV) .scarbot test-output evals/runs

@@ -1,0 +1,453 @@
+"""The grounded default answerer: exact table answers, extracted sentences, honest refusals.
+
+Every sentence it writes is either a verbatim sentence / list item / table cell of the article or
+a short template around a verbatim figure or name, and carries the chunk it came from. Refusals
+state no figures. Nothing in a question, in history or in the article is ever executed as an
+instruction: the text is only matched against the corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from scarbot import lexicon
+from scarbot.nlp import Frame, content_words, normalize, stem, words
+from scarbot.retrieval import Hit, Index
+from scarbot.types import PriceRow
+
+GENERAL = "atrophic scar treatment (general)"
+KOREA = "South Korea"
+
+
+@dataclass
+class Part:
+    text: str
+    chunk_id: str | None = None
+    quote: str = ""
+
+
+@dataclass
+class Draft:
+    parts: list[Part] = field(default_factory=list)
+    abstained: bool = False
+    prices: list[PriceRow] = field(default_factory=list)
+    kind: str = "extract"  # "table" | "clinic" | "extract" | "refusal"
+
+    def add(self, text: str, chunk_id: str | None = None, quote: str = "") -> Draft:
+        self.parts.append(Part(text, chunk_id, quote))
+        return self
+
+
+def refusal(text: str, chunk_id: str | None = None, quote: str = "") -> Draft:
+    d = Draft(abstained=True, kind="refusal")
+    return d.add(text, chunk_id, quote)
+
+
+def _cell(p: dict[str, Any]) -> str:
+    return p["price"]["text"] if p["source_kind"] == "price list" else p["cell"]
+
+
+def _given(p: dict[str, Any]) -> bool:
+    return p["price"]["low"] is not None
+
+
+def _pretty(proc: str) -> str:
+    return "atrophic scar treatment in general" if proc == GENERAL else proc
+
+
+def _list_countries(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+class GroundedAnswerer:
+    """Answers from the index alone; see the module docstring for the guarantees."""
+
+    def __init__(self, index: Index, unit_threshold: float = 0.42, chunk_threshold: float = 0.30):
+        self.index = index
+        self.unit_threshold = unit_threshold
+        self.chunk_threshold = chunk_threshold
+        an = index.analyzer
+        self.prices: list[dict[str, Any]] = []
+        for p in index.records.get("prices", []):
+            procs = an.frame(p["procedure"].split("(")[0]).procedures
+            canonical = procs[0] if procs else p["procedure"].lower()
+            if "general" in p["procedure"].lower():
+                canonical = GENERAL
+            self.prices.append({**p, "canonical": canonical})
+        self.clinics: list[dict[str, Any]] = index.records.get("clinics", [])
+        self.countries: list[str] = index.records.get("countries", [])
+        # Sections about one procedure (their heading names it): "Dermal Fillers", "Subcision", ...
+        self.proc_sections: dict[str, str] = {}
+        for c in index.chunks:
+            if c["kind"] == "section" and " > " in c["section"]:
+                procs = an.frame(c["section"].split(" > ")[-1].split("(")[0]).procedures
+                if len(procs) == 1 and procs[0] != GENERAL:
+                    self.proc_sections[c["section"]] = procs[0]
+
+    # ------------------------------------------------------------------ entry point
+    def answer(self, frame: Frame, hits: list[Hit], qvec) -> Draft:
+        if frame.reveal or (frame.injection and not self._has_article_question(frame)):
+            return refusal(
+                "I can only answer questions about the article on atrophic scar treatment in Korea, "
+                "and I don't share or change my instructions. Ask me about scar types, procedures, "
+                "clinics or costs."
+            )
+        if frame.other_topics:
+            return refusal(f"The article does not cover {frame.other_topics[0]}; it is about atrophic "
+                           "(depressed) scars and their treatment, so I can't answer that from it.")
+        if frame.unknown_clinics and not frame.clinics:
+            return refusal(f"The article does not mention {frame.unknown_clinics[0]}. The clinics it "
+                           f"describes are {_list_countries([c['name'] for c in self.clinics])}.")
+        if frame.clinics or self._asks_which_clinic(frame):
+            draft = self._clinic(frame)
+            if draft is not None:
+                return self._advise(frame, draft, hits, qvec)
+        if frame.asks_cost or (frame.superlative and (frame.procedures or frame.countries)):
+            draft = self._cost(frame)
+            if draft is not None:
+                return self._advise(frame, draft, hits, qvec)
+        if frame.other_countries and not frame.countries:
+            return refusal(f"The article does not cover {frame.other_countries[0].title()}: it discusses "
+                           f"treatment in South Korea and compares prices only with "
+                           f"{_list_countries([c for c in self.countries if c != KOREA])}.")
+        if frame.ungiven and not self._corpus_has(frame.ungiven):
+            what = {"contact": "contact details", "hours": "opening hours", "people": "names of doctors",
+                    "rating": "ratings or rankings", "insurance": "insurance coverage"}[frame.ungiven[0]]
+            return refusal(f"The article does not give {what}, so I can't answer that from it.")
+        return self._advise(frame, self._extract(frame, hits, qvec), hits, qvec)
+
+    def _has_article_question(self, frame: Frame) -> bool:
+        return bool(frame.procedures or frame.clinics or frame.scar_types or frame.countries
+                    or frame.filler_types or (frame.attributes and "?" in frame.text))
+
+    def _corpus_has(self, kinds: list[str]) -> bool:
+        cues = [c for k in kinds for c in lexicon.UNGIVEN_FACTS[k]]
+        return any(re.search(rf"\b{re.escape(c)}\b", self.index.analyzer.corpus_lower) for c in cues)
+
+    # ------------------------------------------------------------------ costs
+    def _records(self, proc: str, country: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
+        return [p for p in self.prices if p["canonical"] == proc and (country is None or p["country"] == country)
+                and (kind is None or p["source_kind"] == kind)]
+
+    def _cost(self, f: Frame) -> Draft | None:
+        priced = {p["canonical"] for p in self.prices}
+        procs = [p for p in f.procedures if p in priced]
+        unpriced = [p for p in f.procedures if p not in priced]
+        if unpriced and not procs:
+            return refusal(f"The article gives no price for {unpriced[0]}: its price list and cost table "
+                           f"cover {_list_countries(sorted(priced - {GENERAL}))} and treatment in general.")
+        if f.clinics:
+            return None
+        if f.other_countries and not f.countries:
+            what = f" for {procs[0]}" if procs else ""
+            return refusal(f"The article gives no prices{what} in {f.other_countries[0].title()}; its cost table "
+                           f"covers only {_list_countries(self.countries)}.")
+        if not procs:
+            procs = [GENERAL]
+        countries = list(f.countries)
+        d = Draft(kind="table")
+        if f.superlative and not (len(countries) == 2 and f.compare):
+            for proc in procs:
+                self._extreme(d, proc, f.superlative, countries if len(countries) > 2 else None)
+            return d if d.parts else None
+        if len(countries) == 2 and f.superlative:
+            return self._versus(procs[0], countries, f.superlative)
+        if not countries:
+            countries = self.countries if (f.compare and not f.procedures == []) or len(procs) == 1 and f.compare \
+                else [KOREA]
+        missing: list[str] = []
+        for proc in procs:
+            for country in countries:
+                self._price_sentence(d, proc, country, missing, explicit=bool(f.countries) or not f.compare)
+            rows = self._records(proc, kind="comparison table")
+            if len(countries) > 1 or f.compare:
+                d.prices.extend(self._chart_rows(rows))
+        if not d.parts:
+            where = _list_countries(missing) if missing else "there"
+            return refusal(f"The article's cost table gives no figure for {_pretty(procs[0])} in {where} "
+                           "(the cell is \"-\"), so the article does not say what it costs there.",
+                           *self._row_ref(procs[0]))
+        if missing:
+            d.add(f"The table gives no figure for {_pretty(procs[0])} in {_list_countries(missing)}.",
+                  *self._row_ref(procs[0]))
+        return d
+
+    def _row_ref(self, proc: str) -> tuple[str | None, str]:
+        rows = self._records(proc, kind="comparison table")
+        return (rows[0]["chunk_id"], rows[0]["quote"]) if rows else (None, "")
+
+    def _price_sentence(self, d: Draft, proc: str, country: str, missing: list[str], explicit: bool) -> None:
+        listed = [p for p in self._records(proc, country, "price list") if _given(p)]
+        table = self._records(proc, country, "comparison table")
+        name = _pretty(proc)
+        if country == KOREA and proc == GENERAL:
+            unit = self._find_unit(r"costs typically range")
+            if unit:
+                d.add(unit["text"], unit["chunk_id"], unit["text"])
+        for p in listed:
+            d.add(f"{p['procedure']} in {country}: {p['price']['text'].rstrip('.')} "
+                  f"(the article's {country} price list)", p["chunk_id"], p["quote"])
+        for p in table:
+            if _given(p):
+                lead = "The cost comparison table lists" if listed else f"{name[0].upper()}{name[1:]} in {country}:"
+                text = (f"{lead} {p['cell']} for {country}" if listed
+                        else f"{lead} {p['cell']} (cost comparison table)")
+                d.add(text, p["chunk_id"], p["quote"])
+            elif explicit and not listed:
+                missing.append(country)
+        if not table and not listed and explicit:
+            missing.append(country)
+
+    def _chart_rows(self, rows: list[dict[str, Any]]) -> list[PriceRow]:
+        return [PriceRow(r["procedure"], r["country"], r["price"]["low"], r["price"]["high"], r["cell"],
+                         r["source_kind"]) for r in rows]
+
+    def _extreme(self, d: Draft, proc: str, which: str, among: list[str] | None) -> None:
+        rows = [r for r in self._records(proc, kind="comparison table") if _given(r)
+                and (among is None or r["country"] in among)]
+        if not rows:
+            return
+        if which == "min":
+            best = min(rows, key=lambda r: (r["price"]["low"], r["price"]["high"]))
+            word = "lowest"
+        else:
+            best = max(rows, key=lambda r: (r["price"]["high"], r["price"]["low"]))
+            word = "highest"
+        ties = [r["country"] for r in rows if r is not best
+                and (r["price"]["low"], r["price"]["high"]) == (best["price"]["low"], best["price"]["high"])]
+        where = _list_countries([best["country"], *ties])
+        d.add(f"For {_pretty(proc)}, the {word} price in the article's cost comparison table is in {where}: "
+              f"{best['cell']}", best["chunk_id"], best["quote"])
+        korea = next((r for r in rows if r["country"] == KOREA), None)
+        if korea is not None and best["country"] != KOREA:
+            d.add(f"South Korea is listed at {korea['cell']}", korea["chunk_id"], korea["quote"])
+        d.prices.extend(self._chart_rows(self._records(proc, kind="comparison table")))
+
+    def _versus(self, proc: str, countries: list[str], which: str) -> Draft | None:
+        a, b = (next(iter(self._records(proc, c, "comparison table")), None) for c in countries)
+        if a is None or b is None:
+            return None
+        if not _given(a) or not _given(b):
+            gone = a if not _given(a) else b
+            return refusal(f"The article's cost table gives no figure for {_pretty(proc)} in {gone['country']}, "
+                           "so it doesn't say which is cheaper.", gone["chunk_id"], gone["quote"])
+        pa, pb = a["price"], b["price"]
+        if pa["high"] < pb["low"] or (pa["low"] <= pb["low"] and pa["high"] <= pb["high"] and pa != pb):
+            cheaper, dearer = a, b
+        elif pb["high"] < pa["low"] or (pb["low"] <= pa["low"] and pb["high"] <= pa["high"] and pa != pb):
+            cheaper, dearer = b, a
+        else:
+            d = Draft(kind="table")
+            d.add(f"The ranges overlap: {_pretty(proc)} is listed at {a['cell']} in {a['country']} and "
+                  f"{b['cell']} in {b['country']}", a["chunk_id"], a["quote"])
+            return d
+        first, second = (cheaper, dearer) if which == "min" else (dearer, cheaper)
+        verb = "cheaper" if which == "min" else "more expensive"
+        d = Draft(kind="table")
+        d.add(f"{first['country']} is {verb} for {_pretty(proc)}: the cost comparison table lists "
+              f"{first['cell']} in {first['country']} versus {second['cell']} in {second['country']}",
+              first["chunk_id"], first["quote"])
+        d.prices.extend(self._chart_rows([a, b]))
+        return d
+
+    # ------------------------------------------------------------------ clinics
+    def _asks_which_clinic(self, f: Frame) -> bool:
+        return bool(re.search(r"\b(clinic|clinics|hospital|hospitals)\b", " ".join(f.tokens)))
+
+    def _clinic(self, f: Frame) -> Draft | None:
+        named = [c for c in self.clinics if c["name"] in f.clinics]
+        d = Draft(kind="clinic")
+        if named:
+            if f.asks_cost:
+                return refusal(f"The article gives no prices for {named[0]['name']} or any other single "
+                               "clinic; it only gives typical price ranges per procedure.")
+            if f.ungiven and not self._corpus_has(f.ungiven):
+                return None
+            for c in named:
+                wants_loc = "location" in f.attributes or re.search(r"\bwhere\b", f.text.lower())
+                wrong = [o for o in f.other_countries if o not in normalize(c["location"]).lower()]
+                if wants_loc or wrong:
+                    lead = f"The article does not place {c['name']} in {wrong[0].title()}; " if wrong else ""
+                    text = f"{lead}{c['name']} is located in {c['location']}"
+                    d.add(text[0].upper() + text[1:], c["location_chunk_id"], c["location_sentence"])
+                elif "offerings" in f.attributes or f.procedures or not f.attributes:
+                    proc_hits = self._clinic_mentions(c, f.procedures) if f.procedures else []
+                    if f.procedures and not proc_hits:
+                        d.add(f"The article does not list {f.procedures[0]} among {c['name']}'s treatments; "
+                              f"its special techniques are: {c['fields'].get('Special Techniques', '')}",
+                              c["chunk_id"], c["quote"])
+                        continue
+                    for key, value in c["fields"].items():
+                        d.add(f"{c['name']} — {key.lower()}: {value}", c["chunk_id"], c["quote"])
+                    if not f.attributes and not f.procedures:
+                        d.add(f"It is located in {c['location']}", c["location_chunk_id"], c["location_sentence"])
+            return d if d.parts else None
+        # "Which clinic is in Gangnam / offers stem cell therapy?"
+        qwords = set(f.tokens)
+        by_place = [c for c in self.clinics if set(words(c["location"].split(",")[0])) & qwords]
+        if by_place:
+            for c in by_place:
+                d.add(f"{c['name']} is located in {c['location']}", c["location_chunk_id"], c["location_sentence"])
+            return d
+        if f.other_countries and ("location" in f.attributes or " in " in f" {f.text.lower()} "):
+            return refusal(f"The article does not mention any clinic in {f.other_countries[0].title()}; the "
+                           f"clinics it lists are in {_list_countries([c['location'] for c in self.clinics])}.")
+        if f.procedures:
+            found = [(c, self._clinic_mentions(c, f.procedures)) for c in self.clinics]
+            found = [(c, m) for c, m in found if m]
+            if not found:
+                return None
+            for c, (cid, quote) in [(c, m[0]) for c, m in found]:
+                d.add(f"{c['name']} offers {f.procedures[0]}", cid, quote)
+            return d
+        if f.asks_cost:
+            return None
+        if re.search(r"\b(which|what|best|list|name|recommend|top)\b", f.text.lower()) and not f.scar_types:
+            names = [c["name"] for c in self.clinics]
+            intro = self._find_unit(r"best clinics")
+            d.add(f"The article lists {len(names)} clinics in Korea for atrophic scars: {_list_countries(names)}",
+                  *(intro["chunk_id"], intro["text"]) if intro else (self.clinics[0]["chunk_id"],
+                                                                      self.clinics[0]["quote"]))
+            for c in self.clinics:
+                d.add(f"{c['name']} is located in {c['location']}", c["location_chunk_id"], c["location_sentence"])
+            return d
+        return None
+
+    def _clinic_mentions(self, clinic: dict[str, Any], procs: list[str]) -> list[tuple[str, str]]:
+        """Where the clinic's row or section mentions one of the procedures (or its aliases)."""
+        out = []
+        keys = [a for p in procs for a in [p, *lexicon.PROCEDURES.get(p, [])] if len(a) > 3]
+        row = normalize(clinic["quote"]).lower()
+        if any(re.search(rf"\b{re.escape(k)}\b", row) for k in keys):
+            out.append((clinic["chunk_id"], clinic["quote"]))
+        for u in self.index.units:
+            if u["section"].endswith(clinic["name"]) and any(
+                    re.search(rf"\b{re.escape(k)}\b", normalize(u["text"]).lower()) for k in keys):
+                out.append((u["chunk_id"], u["text"]))
+        return out
+
+    # ------------------------------------------------------------------ extraction
+    def _find_unit(self, pattern: str) -> dict[str, Any] | None:
+        return next((u for u in self.index.units if re.search(pattern, u["text"], re.I)), None)
+
+    def _extract(self, f: Frame, hits: list[Hit], qvec) -> Draft:
+        import numpy as np
+
+        idx = self.index
+        top_dense = max((h.dense for h in hits), default=0.0)
+        chunk_rank = {idx.chunks[h.index]["id"]: r for r, h in enumerate(hits)}
+        cand = [i for h in hits for i in idx.units_by_chunk.get(idx.chunks[h.index]["id"], [])]
+        entity_names = [*f.procedures, *f.clinics, *f.scar_types, *f.filler_types]
+        ent_keys = [{stem(w) for w in content_words(n.split("(")[0]) if w not in ("scars", "scar")} for n in entity_names]
+        ent_keys = [k for k in ent_keys if k]
+        if ent_keys:
+            for i, u in enumerate(idx.units):
+                head = {stem(w) for w in content_words(u["section"].split(" > ")[-1])}
+                if any(k <= head for k in ent_keys) and i not in cand:
+                    cand.append(i)
+        if not cand:
+            return refusal("The article does not cover that, so I can't answer it from the article.")
+        sims = idx.snap.unit_vectors[cand] @ qvec
+        qstems = {stem(w) for w in f.tokens if w not in _QSTOP and len(w) > 2}
+        want_labels = {lab for a in f.attributes for lab in lexicon.ATTRIBUTES[a]["labels"]}
+        scores = []
+        for j, ui in enumerate(cand):
+            u = idx.units[ui]
+            ustems = {stem(w) for w in content_words(f"{u['text']} {u['section'].split(' > ')[-1]}")}
+            overlap = len(qstems & ustems) / max(len(qstems), 1)
+            s = float(sims[j]) + 0.35 * overlap
+            if want_labels and u["label"] in want_labels:
+                s += 0.2
+            head = {stem(w) for w in content_words(u["section"].split(" > ")[-1])}
+            tstems = {stem(w) for w in content_words(u["text"])}
+            if ent_keys:
+                if any(k <= head or k <= tstems for k in ent_keys):
+                    s += 0.15
+                elif f.procedures and u["section"] in self.proc_sections:
+                    s -= 0.25
+            s += 0.04 / (1 + chunk_rank.get(u["chunk_id"], 6))
+            if u["kind"] == "row" and not f.asks_cost:
+                s -= 0.15
+            scores.append(s)
+        order = np.argsort(-np.asarray(scores), kind="stable")
+        best = cand[int(order[0])]
+        best_sim = float(sims[int(order[0])])
+        best_score = scores[int(order[0])]
+        if max(best_sim, top_dense) < self.unit_threshold and not (ent_keys and best_score > 0.55):
+            return refusal("The article does not cover that, so I can't answer it from the article.")
+        if f.procedures and want_labels and "cost" not in f.attributes:
+            own = [u for u in idx.units if self.proc_sections.get(u["section"]) == f.procedures[0]]
+            if own and not any(u["label"] in want_labels for u in own) \
+                    and self.proc_sections.get(idx.units[best]["section"]) != f.procedures[0]:
+                attr = next(a for a in f.attributes if lexicon.ATTRIBUTES[a]["labels"])
+                return refusal(f"The article does not say anything about the {_ATTR_WORDS.get(attr, attr)} of "
+                               f"{f.procedures[0]}.")
+        d = Draft(kind="extract")
+        chosen = [best]
+        bu = idx.units[best]
+        if bu["label"] == "Types" and _body(bu["text"]) == "":
+            chosen = [best] + [i for i in range(best + 1, min(best + 7, len(idx.units)))
+                               if idx.units[i]["chunk_id"] == bu["chunk_id"]][:6]
+            chosen = _until_label(idx.units, chosen)
+        else:
+            for j in order[1:4]:
+                ui = cand[int(j)]
+                u = idx.units[ui]
+                if scores[int(j)] >= best_score - 0.08 and len(chosen) < 3 and u["text"] != bu["text"] \
+                        and u["kind"] == "sentence" and u["section"] == bu["section"]:
+                    chosen.append(ui)
+            # best first (a direct answer), the rest in article order
+            chosen = chosen[:1] + sorted(chosen[1:])
+        for ui in chosen:
+            u = idx.units[ui]
+            d.add(self._render_unit(u, f), u["chunk_id"], u["text"])
+        return d
+
+    def _render_unit(self, u: dict[str, Any], f: Frame) -> str:
+        """The verbatim sentence, with the section it belongs to when the sentence does not name it."""
+        text = u["text"]
+        topic = u["section"].split(" > ")[-1].split(" (")[0]
+        body = _body(text) if u["label"] in _ATTR_LABELS else text
+        if u["label"] in _ATTR_LABELS and topic.lower() not in normalize(body).lower():
+            return f"{topic} — {u['label'].lower()}: {body}"
+        return body
+
+    # ------------------------------------------------------------------ medical advice
+    def _advise(self, f: Frame, d: Draft, hits: list[Hit], qvec) -> Draft:
+        if not f.advice or d.abstained:
+            return d
+        unit = next((u for u in self.index.units if "dermatologist" in u["text"].lower()
+                     and "identification" in u["text"].lower()), None) or next(
+            (u for u in self.index.units if "dermatologist" in u["text"].lower()), None)
+        note = ("This is general information from the article, not medical advice: for your own skin, "
+                "please see a dermatologist")
+        if unit is not None:
+            d.add(f"{note} — the article itself says: {unit['text']}", unit["chunk_id"], unit["text"])
+        else:
+            d.add(note + ".")
+        return d
+
+
+_ATTR_LABELS = {"How It Works", "How They Work", "Procedure", "Recovery", "Sessions", "Benefits", "Effectiveness",
+                "Types", "Preparation", "Suitability", "Current Status"}
+_ATTR_WORDS = {"sessions": "number of sessions", "recovery": "recovery", "preparation": "preparation",
+               "status": "approval status", "procedure": "procedure steps", "types": "types",
+               "suitability": "suitability", "benefits": "benefits", "effectiveness": "effectiveness",
+               "risks": "risks", "mechanism": "mechanism"}
+_QSTOP = {"what", "which", "how", "does", "the", "article", "say", "tell", "about", "scar", "scars", "atrophic",
+          "treatment", "treatments", "korea", "is", "are"}
+
+
+def _body(text: str) -> str:
+    return re.sub(r"^[A-Z][\w ()/&'’-]{1,60}:\s*", "", text).strip()
+
+
+def _until_label(units: list[dict[str, Any]], chosen: list[int]) -> list[int]:
+    out = [chosen[0]]
+    for i in chosen[1:]:
+        if units[i]["label"] in _ATTR_LABELS:
+            break
+        out.append(i)
+    return out

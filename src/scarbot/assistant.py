@@ -1,0 +1,299 @@
+"""``Assistant``: guard → condense → retrieve → answer → cite/verify, as one LangChain runnable chain.
+
+The default answerer (no LLM) and an LLM backend share the same chain shape: the answer step
+returns a draft of sentences, each tied to a chunk and a verbatim quote; the cite step numbers
+them, checks each quote against its chunk and each figure against its quote, and builds the
+``Answer``. Models and the index load on first use, never at import.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from scarbot.errors import IndexMismatchError, InputError, ScarbotError
+from scarbot.settings import Settings
+from scarbot.types import Answer, Citation, Context
+
+_FIGURE = re.compile(r"\$?\d[\d,]*(?:\.\d+)?%?")
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, *, embedder=None, chat_model=None):
+        self.settings = settings or Settings()
+        self._embedder = embedder
+        self._chat_model = chat_model
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._chain = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Assistant:
+        return cls(settings)
+
+    # ------------------------------------------------------------------ loading
+    def load(self) -> Assistant:
+        """Load index, encoder and backends (idempotent, thread-safe)."""
+        if self._loaded:
+            return self
+        with self._lock:
+            if self._loaded:
+                return self
+            from scarbot.answering import GroundedAnswerer
+            from scarbot.embeddings import get_embedder
+            from scarbot.retrieval import HybridRetriever, Index
+            from scarbot.store import load_snapshot
+
+            snap = load_snapshot(self.settings)
+            embedder = self._embedder or get_embedder(self.settings.embedding_model, light=True)
+            if embedder.model_id != snap.model_id or embedder.dim != int(snap.manifest["dim"]):
+                raise IndexMismatchError(
+                    f"the index was built with embedding model {snap.model_id!r} but {embedder.model_id!r} is "
+                    "configured; run 'scarbot ingest --rebuild' (or set SCARBOT_EMBEDDING_MODEL back)"
+                )
+            self.index = Index(snap)
+            dense = self._chroma_dense() if self.settings.chroma_url else None
+            self.retriever = HybridRetriever(self.index, embedder, dense)
+            self.answerer = GroundedAnswerer(self.index)
+            self.llm_answerer = self.llm_condenser = None
+            if self._chat_model is None and self.settings.llm.strip().lower() != "none":
+                from scarbot.llm import make_chat_model
+
+                self._chat_model = make_chat_model(self.settings.llm)
+            if self._chat_model is not None:
+                from scarbot.llm import LLMAnswerer, LLMCondenser
+
+                self.llm_answerer = LLMAnswerer(self._chat_model, self.settings.prompts_dir,
+                                                history_turns=self.settings.history_turns,
+                                                max_question_chars=self.settings.max_question_chars)
+                self.llm_condenser = LLMCondenser(self._chat_model, self.settings.prompts_dir)
+            self._loaded = True
+        return self
+
+    def _chroma_dense(self):
+        """Dense scores from the Chroma server for every live chunk (stale ids in Chroma are ignored)."""
+        import numpy as np
+
+        from scarbot.store import check_model, chroma_client, get_collection
+
+        collection = get_collection(chroma_client(self.settings), self.settings.collection)
+        if collection is None:
+            raise IndexMismatchError(f"collection {self.settings.collection!r} is missing on "
+                                     f"{self.settings.chroma_url}; run 'scarbot ingest'")
+        snap_meta = self.index.snap.manifest if hasattr(self, "index") else {}
+        check_model(collection.metadata, snap_meta.get("model_id", ""), int(snap_meta.get("dim", 0)),
+                    self.settings.chroma_url or "")
+
+        def dense(qvec, n: int):
+            res = collection.query(query_embeddings=[qvec.tolist()], n_results=min(n * 2, collection.count()),
+                                   include=["distances"])
+            scores = np.zeros(n, dtype=np.float32)
+            for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True):
+                i = self.index.by_id.get(cid)
+                if i is not None:
+                    scores[i] = 1.0 - float(dist)
+            return scores
+
+        return dense
+
+    # ------------------------------------------------------------------ guard
+    def _guard(self, question: Any, history: Any) -> tuple[str, list[dict]]:
+        from scarbot.dialogue import bounded_history
+        from scarbot.nlp import normalize
+
+        if not isinstance(question, str):
+            raise InputError("the question must be text")
+        q = normalize(question)
+        if not q:
+            raise InputError("the question is empty: type a question about the article")
+        if len(q) > self.settings.max_question_chars:
+            raise InputError(f"the question is too long ({len(q):,} characters; the limit is "
+                             f"{self.settings.max_question_chars:,}): please shorten it")
+        if not any(ch.isalnum() for ch in q):
+            raise InputError("the question has no words in it: type a question about the article")
+        if history is not None and not isinstance(history, list):
+            raise InputError("history must be a list of {'role': 'user'|'assistant', 'content': text} turns")
+        return q, bounded_history(history, self.settings.history_turns)
+
+    # ------------------------------------------------------------------ chain steps
+    def _condense(self, s: dict) -> dict:
+        from scarbot.dialogue import condense
+
+        t = time.perf_counter()
+        standalone = None
+        if self.llm_condenser is not None and s["history"]:
+            try:
+                standalone = self.llm_condenser.condense(s["question"], s["history"])
+            except ScarbotError:
+                standalone = None
+        s["standalone"] = standalone or condense(self.index.analyzer, s["question"], s["history"])
+        s["timings"]["condense"] = (time.perf_counter() - t) * 1000
+        return s
+
+    def _retrieve(self, s: dict) -> dict:
+        t = time.perf_counter()
+        s["frame"] = self.index.analyzer.frame(s["standalone"])
+        s["hits"], s["qvec"] = self.retriever.search(s["standalone"], s["frame"], max(s["k"], 6))
+        s["timings"]["retrieve"] = (time.perf_counter() - t) * 1000
+        return s
+
+    def _answer(self, s: dict) -> dict:
+        t = time.perf_counter()
+        s["draft"] = self.answerer.answer(s["frame"], s["hits"], s["qvec"])
+        s["timings"]["answer"] = (time.perf_counter() - t) * 1000
+        return s
+
+    def _cite(self, s: dict) -> Answer:
+        from scarbot.nlp import normalize
+
+        idx = self.index
+        draft = s["draft"]
+        numbers: dict[str, int] = {}
+        citations: list[Citation] = []
+        sentences: list[str] = []
+        for part in draft.parts:
+            text = part.text.strip().rstrip(".")
+            if part.chunk_id is not None:
+                chunk = idx.chunks[idx.by_id[part.chunk_id]]
+                quote_ok = normalize(part.quote) in normalize(chunk["text"])
+                figures_ok = all(fig.lstrip("$") in part.quote.replace("–", "-") or fig in part.quote
+                                 for fig in _FIGURE.findall(text))
+                if not (quote_ok and figures_ok):
+                    continue  # never state a figure the cited source does not hold
+                if part.chunk_id not in numbers:
+                    numbers[part.chunk_id] = len(numbers) + 1
+                    citations.append(Citation(numbers[part.chunk_id], part.chunk_id, chunk["section"],
+                                              part.quote, chunk["source"]))
+                text = f"{text} [{numbers[part.chunk_id]}]"
+            elif _FIGURE.search(text) and not draft.abstained:
+                continue
+            sentences.append(text + ".")
+        if not sentences:
+            sentences = ["The article does not cover that, so I can't answer it from the article."]
+            draft.abstained = True
+        contexts = self._contexts(s["hits"], [c.chunk_id for c in citations], s["k"])
+        s["timings"]["total"] = (time.perf_counter() - s["t0"]) * 1000
+        return Answer(" ".join(sentences), citations, contexts, draft.abstained, s["standalone"],
+                      {k: round(v, 2) for k, v in s["timings"].items()}, list(draft.prices))
+
+    def _contexts(self, hits, cited: list[str], k: int) -> list[Context]:
+        """Cited chunks first (structured look-ups land here), then the hybrid hits, k in all."""
+        idx = self.index
+        out: list[Context] = []
+        seen: set[str] = set()
+        scores = {idx.chunks[h.index]["id"]: h.score for h in hits}
+        for cid in cited:
+            c = idx.chunks[idx.by_id[cid]]
+            out.append(Context(cid, c["section"], c["text"], round(scores.get(cid, 1.0), 6), c["source"], c["kind"]))
+            seen.add(cid)
+        for h in hits:
+            if len(out) >= max(k, len(cited)):
+                break
+            if idx.chunks[h.index]["id"] not in seen:
+                out.append(idx.context(h))
+        return out
+
+    def _llm_answer(self, s: dict) -> dict:
+        """LLM mode: the model writes, its [n] are parsed back; nothing valid → the grounded draft."""
+        from scarbot.answering import Draft
+        from scarbot.llm import parse_citations
+
+        t = time.perf_counter()
+        contexts = [self.index.context(h) for h in s["hits"][: s["k"]]]
+        grounded = self.answerer.answer(s["frame"], s["hits"], s["qvec"])
+        if grounded.abstained:
+            s["draft"] = grounded
+        else:
+            raw = s.get("llm_text") or self.llm_answerer.answer(s["standalone"], contexts, s["history"])
+            text, valid = parse_citations(raw, len(contexts))
+            if not valid:
+                s["draft"] = grounded
+            else:
+                d = Draft(kind="llm", prices=grounded.prices)
+                for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+                    nums = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
+                    clean = re.sub(r"\s*\[\d+\]", "", sentence).strip()
+                    if not clean:
+                        continue
+                    if nums:
+                        ctx = contexts[nums[0] - 1]
+                        d.add(clean, ctx.chunk_id, self._best_quote(ctx.chunk_id, clean))
+                    else:
+                        d.add(clean)
+                s["draft"] = d
+        s["timings"]["answer"] = (time.perf_counter() - t) * 1000
+        return s
+
+    def _best_quote(self, chunk_id: str, sentence: str) -> str:
+        from scarbot.nlp import content_words
+
+        words = set(content_words(sentence))
+        units = [self.index.units[i] for i in self.index.units_by_chunk.get(chunk_id, [])]
+        if not units:
+            return self.index.chunks[self.index.by_id[chunk_id]]["text"]
+        best = max(units, key=lambda u: len(words & set(content_words(u["text"]))))
+        # a figure the model wrote must be in the quote, so quote the whole chunk when one unit lacks it
+        if any(f not in best["text"] for f in _FIGURE.findall(sentence)):
+            return self.index.chunks[self.index.by_id[chunk_id]]["text"]
+        return best["text"]
+
+    def chain(self):
+        """The flow as a LangChain runnable: dict(question, history, k) → Answer."""
+        if self._chain is None:
+            from langchain_core.runnables import RunnableLambda
+
+            answer = self._llm_answer if self.llm_answerer is not None else self._answer
+            self._chain = (RunnableLambda(self._condense, name="condense")
+                           | RunnableLambda(self._retrieve, name="retrieve")
+                           | RunnableLambda(answer, name="answer")
+                           | RunnableLambda(self._cite, name="cite"))
+        return self._chain
+
+    # ------------------------------------------------------------------ public API
+    def _state(self, question: Any, history: Any, k: int | None) -> dict:
+        t0 = time.perf_counter()
+        q, hist = self._guard(question, history)
+        self.load()
+        return {"question": q, "history": hist, "k": k or self.settings.top_k, "t0": t0, "timings": {}}
+
+    def ask(self, question: str, history: list[dict] | None = None, *, k: int | None = None) -> Answer:
+        s = self._state(question, history, k)
+        if self.llm_answerer is None:
+            # Same steps as chain(), called directly: LangChain's callback machinery costs ~1 s to
+            # import in a cold CLI process, which the default answerer does not need.
+            return self._cite(self._answer(self._retrieve(self._condense(s))))
+        return self.chain().invoke(s)
+
+    def stream(self, question: str, history: list[dict] | None = None, *, k: int | None = None
+               ) -> Iterator[Answer]:
+        """Answers whose text grows; the last one is final, with citations."""
+        s = self._state(question, history, k)
+        if self.llm_answerer is None:
+            final = self._cite(self._answer(self._retrieve(self._condense(s))))
+            words = final.text.split(" ")
+            for i in range(1, len(words), 3):
+                yield Answer(" ".join(words[:i]), [], final.contexts, final.abstained, final.standalone_question,
+                             final.timings_ms, [])
+            yield final
+            return
+        s = self._retrieve(self._condense(s))
+        contexts = [self.index.context(h) for h in s["hits"][: s["k"]]]
+        buf = ""
+        for delta in self.llm_answerer.stream(s["standalone"], contexts, s["history"]):
+            buf += delta
+            yield Answer(buf, [], contexts, False, s["standalone"], dict(s["timings"]), [])
+        s["llm_text"] = buf
+        yield self._cite(self._llm_answer(s))
+
+    def retrieve(self, question: str, *, k: int | None = None) -> list[Context]:
+        s = self._state(question, None, k)
+        s = self._retrieve(self._condense(s))
+        return [self.index.context(h) for h in s["hits"][: s["k"]]]
+
+    def as_retriever(self, k: int = 4):
+        from scarbot.retrieval import as_langchain_retriever
+
+        return as_langchain_retriever(self, k)

@@ -1,0 +1,142 @@
+"""Follow-up questions without an LLM: a small dialogue state that rewrites the question.
+
+The state carries the entities of the last turns (procedure, country, clinic, scar type, filler
+type) and the topic asked for (cost, sessions, recovery, ...). A follow-up — a pronoun ("it",
+"they", "that clinic", "those"), an ellipsis ("and in Korea?", "what about the UK?") or a bare
+comparative ("which is cheaper?") — is filled in from the state. A question that names its own
+main entity is a topic switch and inherits nothing. Assistant turns are only used to learn what
+"they"/"those" point at, never as facts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from scarbot.nlp import Analyzer, Frame, normalize
+
+MAX_TURN_CHARS = 600
+
+_PRONOUN = re.compile(r"\b(it|its|they|them|their|those|these|that|this|there|the same|one|ones)\b", re.I)
+_CLINIC_REF = re.compile(r"\b(that|this|the|their|same)\s+(clinic|hospital|place|center|centre)\b", re.I)
+_ELLIPSIS = re.compile(r"^\s*(and|or|but|also|what about|how about|same for|and what about|what of|then|ok|okay)\b",
+                       re.I)
+_BARE_COMPARE = re.compile(r"\b(cheaper|more expensive|less expensive|pricier|better value|most affordable)\b", re.I)
+
+
+@dataclass
+class State:
+    procedures: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)  # most recent last, distinct
+    clinics: list[str] = field(default_factory=list)
+    scar_types: list[str] = field(default_factory=list)
+    filler_types: list[str] = field(default_factory=list)
+    attributes: list[str] = field(default_factory=list)
+
+    def main(self) -> bool:
+        return bool(self.procedures or self.clinics or self.scar_types or self.filler_types)
+
+
+def bounded_history(history: list[dict] | None, turns: int) -> list[dict]:
+    """The last ``turns`` well-formed turns, each cut to a safe length; anything else is dropped."""
+    items = list(history or [])[-turns:] if turns > 0 else []
+    out = []
+    for t in items:
+        if isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str):
+            out.append({"role": t["role"], "content": normalize(t["content"])[:MAX_TURN_CHARS]})
+    return out
+
+
+def track(analyzer: Analyzer, history: list[dict]) -> State:
+    st = State()
+    user_frame: Frame | None = None
+    for turn in history:
+        f = analyzer.frame(turn["content"])
+        if turn["role"] == "user":
+            user_frame = f
+            if f.procedures or f.clinics or f.scar_types or f.filler_types:
+                # a new main entity: the old ones no longer apply
+                st.procedures, st.clinics = f.procedures or [], f.clinics or []
+                st.scar_types, st.filler_types = f.scar_types or [], f.filler_types or []
+            for c in f.countries:
+                st.countries = [x for x in st.countries if x != c] + [c]
+            if f.attributes:
+                st.attributes = f.attributes
+        else:
+            # Only learn what the user's own turn left open (what "they"/"those" refer to next).
+            uf = user_frame
+            if uf is None:
+                continue
+            if not uf.clinics and f.clinics and len(f.clinics) <= 3:
+                st.clinics = f.clinics
+            if not uf.procedures and f.procedures and not uf.clinics:
+                st.procedures = f.procedures[:4]
+            if not uf.scar_types and f.scar_types and not (uf.procedures or uf.clinics):
+                st.scar_types = f.scar_types[:1]
+    return st
+
+
+def condense(analyzer: Analyzer, question: str, history: list[dict]) -> str:
+    """The question rewritten to stand alone; unchanged when it already does (or there is no history)."""
+    q = normalize(question)
+    if not history:
+        return q
+    f = analyzer.frame(q)
+    has_main = bool(f.procedures or f.clinics or f.scar_types or f.filler_types)
+    pronoun = _PRONOUN.search(q)
+    clinic_ref = _CLINIC_REF.search(q)
+    ellipsis = bool(_ELLIPSIS.match(q))
+    bare_compare = bool(_BARE_COMPARE.search(q)) and not has_main and not f.countries
+    short = len(f.tokens) <= 5
+    if has_main and not clinic_ref and not (pronoun and pronoun.group(1).lower() in ("there",)):
+        return q  # names its own subject: a topic switch inherits nothing
+    if not (pronoun or clinic_ref or ellipsis or bare_compare or short or f.attributes or f.countries):
+        return q
+    st = track(analyzer, history)
+    if not st.main() and not st.countries:
+        return q
+    attrs = f.attributes or ([] if has_main else st.attributes)
+    if bare_compare and st.procedures and len(st.countries) >= 2:
+        c1, c2 = st.countries[-2], st.countries[-1]
+        return f"Is {st.procedures[0]} cheaper in {c1} or in {c2}?"
+    if bare_compare and st.procedures:
+        return f"Which country is cheapest for {st.procedures[0]}?"
+    if "cost" in attrs and not f.clinics:
+        procs = f.procedures or st.procedures
+        if procs:
+            countries = f.countries or (st.countries[-1:] if not f.compare else [])
+            subject = " and ".join(procs)
+            where = f" in {' and '.join(countries)}" if countries else ""
+            if f.superlative == "min":
+                return f"Where is {subject} cheapest{where}?"
+            if f.superlative == "max":
+                return f"Where is {subject} most expensive{where}?"
+            return f"How much does {subject} cost{where}?"
+    subject = _subject(st, f)
+    if not subject:
+        return q
+    out = q
+    if clinic_ref:
+        out = out[: clinic_ref.start()] + subject + out[clinic_ref.end():]
+    elif pronoun and pronoun.group(1).lower() == "there" and st.countries and not st.clinics:
+        out = out[: pronoun.start()] + f"in {st.countries[-1]}" + out[pronoun.end():]
+    elif pronoun and pronoun.group(1).lower() == "there" and st.clinics:
+        out = out[: pronoun.start()] + f"at {st.clinics[0]}" + out[pronoun.end():]
+    elif pronoun and pronoun.group(1).lower() not in ("one", "ones", "the same"):
+        out = out[: pronoun.start()] + subject + out[pronoun.end():]
+    else:
+        out = re.sub(_ELLIPSIS, "", out).strip(" ,")
+        out = out.rstrip("?. ") + f" for {subject}?"
+    return out[0].upper() + out[1:] if out else q
+
+
+def _subject(st: State, f: Frame) -> str:
+    if st.clinics and not f.procedures:
+        return st.clinics[0]
+    if st.procedures:
+        return " and ".join(st.procedures[:3])
+    if st.filler_types:
+        return st.filler_types[0]
+    if st.scar_types:
+        return st.scar_types[0]
+    return ""

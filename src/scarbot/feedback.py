@@ -1,0 +1,171 @@
+"""Thumbs up/down from patients, kept in SQLite under the data folder so support staff can review them.
+
+Every write opens its own connection (SQLite connections must not be shared across Gradio's worker
+threads), in WAL mode with a busy timeout, so concurrent clicks from many browsers never lose a row
+and a restart never loses anything already acknowledged.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import closing
+from dataclasses import asdict, dataclass, is_dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+BUSY_TIMEOUT_S = 10.0
+RATINGS = ("up", "down")
+FIELDS = ("id", "created_utc", "rating", "question", "answer", "citations", "standalone_question", "abstained")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_utc TEXT NOT NULL,
+    rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    citations TEXT NOT NULL DEFAULT '[]',
+    standalone_question TEXT NOT NULL DEFAULT '',
+    abstained INTEGER NOT NULL DEFAULT 0
+)
+"""
+
+
+@dataclass(frozen=True)
+class FeedbackRecord:
+    id: int
+    created_utc: str
+    rating: str
+    question: str
+    answer: str
+    citations: list[dict[str, Any]]
+    standalone_question: str
+    abstained: bool
+
+
+def _citation_dicts(citations: Sequence[Any]) -> list[dict[str, Any]]:
+    out = []
+    for c in citations:
+        if is_dataclass(c) and not isinstance(c, type):
+            out.append(asdict(c))
+        elif isinstance(c, dict):
+            out.append(dict(c))
+        else:
+            raise TypeError(f"citation must be a Citation or a dict, not {type(c).__name__}")
+    return out
+
+
+class FeedbackStore:
+    """Append-only store of ratings; one short-lived connection per operation."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._ready = False
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        if not self._ready:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(_SCHEMA)
+            self._ready = True
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+
+    def add(
+        self,
+        rating: str | bool,
+        question: str,
+        answer: str,
+        citations: Sequence[Any] = (),
+        standalone_question: str = "",
+        abstained: bool = False,
+        created_utc: datetime | None = None,
+    ) -> int:
+        """Store one rating ("up"/"down", or True/False) and return its row id."""
+        if isinstance(rating, bool):
+            rating = "up" if rating else "down"
+        if rating not in RATINGS:
+            raise ValueError(f"rating must be 'up' or 'down', not {rating!r}")
+        when = (created_utc or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+        cites = json.dumps(_citation_dicts(citations), ensure_ascii=False)
+        with closing(self._connect()) as conn:
+            cur = conn.execute(
+                "INSERT INTO feedback (created_utc, rating, question, answer, citations,"
+                " standalone_question, abstained) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (when, rating, question, answer, cites, standalone_question, int(bool(abstained))),
+            )
+            return int(cur.lastrowid or 0)
+
+    def records(self) -> Iterator[FeedbackRecord]:
+        """All ratings, oldest first; nothing when no feedback has been given yet."""
+        if not self.path.exists():
+            return
+        with closing(self._connect()) as conn:
+            rows = conn.execute(f"SELECT {', '.join(FIELDS)} FROM feedback ORDER BY id").fetchall()
+        for r in rows:
+            yield FeedbackRecord(
+                id=r[0],
+                created_utc=r[1],
+                rating=r[2],
+                question=r[3],
+                answer=r[4],
+                citations=json.loads(r[5] or "[]"),
+                standalone_question=r[6],
+                abstained=bool(r[7]),
+            )
+
+    def count(self) -> int:
+        return sum(1 for _ in self.records())
+
+    def export(self, out: TextIO, fmt: str = "csv") -> int:
+        """Write every record as CSV (citations as a JSON cell) or JSON Lines; return how many."""
+        n = 0
+        if fmt == "jsonl":
+            for rec in self.records():
+                out.write(json.dumps(asdict(rec), ensure_ascii=False) + "\n")
+                n += 1
+        elif fmt == "csv":
+            writer = csv.writer(out)
+            writer.writerow(FIELDS)
+            for rec in self.records():
+                d = asdict(rec)
+                d["citations"] = json.dumps(d["citations"], ensure_ascii=False)
+                d["abstained"] = int(d["abstained"])
+                writer.writerow([d[f] for f in FIELDS])
+                n += 1
+        else:
+            raise ValueError(f"unknown export format {fmt!r}; use csv or jsonl")
+        return n
+
+
+@click.group("feedback")
+def feedback_cmd() -> None:
+    """Patient ratings (thumbs up/down) collected by the web UI."""
+
+
+@feedback_cmd.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="file to write (default: standard output)")
+def export_cmd(fmt: str, out_path: Path | None) -> None:
+    """Export all feedback with question, answer, citations and UTC timestamp."""
+    from scarbot.settings import Settings
+
+    store = FeedbackStore(Settings().feedback_db)
+    if out_path is None:
+        n = store.export(sys.stdout, fmt)
+    else:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        with out_path.open("w", encoding="utf-8", newline="") as fh:
+            n = store.export(fh, fmt)
+    click.echo(f"exported {n} feedback record{'s' if n != 1 else ''}"
+               + (f" to {out_path}" if out_path else ""), err=True)

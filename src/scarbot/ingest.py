@@ -1,0 +1,258 @@
+"""``scarbot ingest``: corpus → chunks → embeddings → Chroma (upsert by stable id) + snapshot.
+
+Order matters for crash safety: (1) parse and validate everything before touching the store,
+(2) upsert new and changed chunks, (3) write the new snapshot (atomic swap), (4) delete stale
+chunks, (5) record model, dimension and corpus fingerprint on the collection. A kill at any
+point leaves a snapshot whose every chunk is in Chroma; the next ingest finishes the job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from scarbot.chunking import Corpus, build_corpus
+from scarbot.corpus import load_corpus
+from scarbot.settings import Settings
+from scarbot.store import (
+    check_model,
+    chroma_client,
+    get_collection,
+    load_snapshot,
+    snapshot_dir,
+    write_snapshot,
+)
+
+BATCH = 32
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    total: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    records: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    model_id: str = ""
+    rebuilt: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        kinds = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(self.by_kind.items()))
+        head = f"{self.added} added, {self.updated} updated, {self.removed} removed"
+        tail = "" if self.changed else " (index already up to date; nothing written)"
+        return f"{head}, {self.unchanged} unchanged — {self.total} chunks ({kinds}) in {self.seconds:.1f}s{tail}"
+
+
+def _content_hash(text: str, model_id: str) -> str:
+    return hashlib.sha256(f"{model_id}\n{text}".encode()).hexdigest()[:16]
+
+
+def fingerprint(corpus: Corpus) -> str:
+    h = hashlib.sha256()
+    for c in corpus.chunks:
+        h.update(c.id.encode())
+        h.update(hashlib.sha256(c.embed_text.encode()).digest())
+    for u in corpus.units:
+        h.update(u.text.encode())
+    return h.hexdigest()[:16]
+
+
+def records_of(corpus: Corpus) -> dict[str, Any]:
+    return {
+        "prices": [asdict(p) for p in corpus.prices],
+        "clinics": [asdict(c) for c in corpus.clinics],
+        "countries": list(corpus.countries),
+    }
+
+
+def _progress(enabled: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    disable=not enabled, transient=False)
+
+
+def ingest(settings: Settings | None = None, *, rebuild: bool = False, progress: bool = True,
+           embedder=None) -> IngestReport:
+    """Bring the index in line with the corpus; returns counts. Raises ScarbotError subclasses."""
+    settings = settings or Settings()
+    t0 = time.perf_counter()
+    docs = load_corpus(settings.corpus_dir)  # every error here leaves the index untouched
+    corpus = build_corpus(docs)
+    embedder = embedder or _IngestEmbedder(settings.embedding_model)
+    model_id, dim = embedder.model_id, embedder.dim
+    fp = fingerprint(corpus)
+
+    client = chroma_client(settings)
+    name = settings.collection
+    existing = get_collection(client, name)
+    if existing is not None and not rebuild:
+        check_model(existing.metadata, model_id, dim, f"collection {name!r}")
+    report = IngestReport(model_id=model_id, rebuilt=rebuild, total=len(corpus.chunks))
+    for c in corpus.chunks:
+        report.by_kind[c.kind] = report.by_kind.get(c.kind, 0) + 1
+    report.records = {"prices": len(corpus.prices), "clinics": len(corpus.clinics)}
+
+    target_name = f"{name}__rebuild" if rebuild or existing is None else name
+    if target_name != name:
+        _drop(client, target_name)
+    meta = {"model_id": model_id, "dim": dim, "fingerprint": "", "scarbot_schema": 1}
+    collection = (existing if target_name == name else
+                  client.create_collection(target_name, metadata=meta, embedding_function=None,
+                                           configuration={"hnsw": {"space": "cosine"}}))
+    stored = _stored_hashes(collection)
+    todo, hashes = [], {}
+    for c in corpus.chunks:
+        hashes[c.id] = _content_hash(c.embed_text, model_id)
+        if c.id not in stored:
+            report.added += 1
+            todo.append(c)
+        elif stored[c.id] != hashes[c.id]:
+            report.updated += 1
+            todo.append(c)
+        else:
+            report.unchanged += 1
+    live = {c.id for c in corpus.chunks}
+    stale = [i for i in stored if i not in live]
+    report.removed = len(stale)
+
+    old_snapshot = _try_snapshot(settings)
+    snapshot_current = (old_snapshot is not None and target_name == name
+                        and old_snapshot.manifest.get("fingerprint") == fp
+                        and old_snapshot.manifest.get("model_id") == model_id)
+    if not todo and not stale and snapshot_current and (collection.metadata or {}).get("fingerprint") == fp:
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    with _progress(progress) as bar:
+        task = bar.add_task("embedding chunks", total=len(todo))
+        vectors: dict[str, Any] = {}
+        for i in range(0, len(todo), BATCH):
+            batch = todo[i : i + BATCH]
+            vecs = embedder.embed_documents([c.embed_text for c in batch])
+            collection.upsert(
+                ids=[c.id for c in batch],
+                embeddings=[v.tolist() for v in vecs],
+                documents=[c.text for c in batch],
+                metadatas=[{"section": c.section, "kind": c.kind, "source": c.source, "order": c.order,
+                            "hash": hashes[c.id]} for c in batch],
+            )
+            vectors.update({c.id: v for c, v in zip(batch, vecs, strict=True)})
+            bar.advance(task, len(batch))
+        chunk_vecs = _chunk_vectors(collection, corpus, vectors)
+        unit_vecs = _unit_vectors(corpus, embedder, old_snapshot, bar)
+
+    if target_name != name:
+        # --rebuild (or first build): the new collection is complete; only now replace the old one.
+        _drop(client, name)
+        collection.modify(name=name)
+    manifest = {"model_id": model_id, "dim": dim, "fingerprint": fp, "collection": name,
+                "chunks": len(corpus.chunks), "units": len(corpus.units),
+                "sources": sorted({d.source for d in docs}), "store": settings.chroma_url or "local"}
+    write_snapshot(settings, manifest, [c.to_dict() for c in corpus.chunks], [asdict(u) for u in corpus.units],
+                   records_of(corpus), chunk_vecs, unit_vecs)
+    if stale and target_name == name:
+        collection.delete(ids=stale)
+    collection.modify(metadata={**meta, "fingerprint": fp})
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+class _IngestEmbedder:
+    """Model id and dimension come from the light encoder (fast); the vectors from sentence-transformers,
+    loaded only when something needs embedding, so an unchanged corpus never pays for torch."""
+
+    def __init__(self, name: str):
+        from scarbot.embeddings import get_embedder
+
+        self.name = name
+        self.probe = get_embedder(name, light=True)
+        self.model_id, self.dim = self.probe.model_id, self.probe.dim
+        self._full = None
+
+    def embed_documents(self, texts: list[str]):
+        from scarbot.embeddings import get_embedder
+
+        if self.probe.model_id.startswith("hash"):
+            return self.probe.embed_documents(texts)
+        if self._full is None:
+            self._full = get_embedder(self.name, light=False)
+        return self._full.embed_documents(texts)
+
+
+def _drop(client, name: str) -> None:
+    try:
+        client.delete_collection(name)
+    except Exception:  # absent is fine
+        pass
+
+
+def _stored_hashes(collection) -> dict[str, str]:
+    got = collection.get(include=["metadatas"])
+    return {i: str((m or {}).get("hash", "")) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+
+
+def _chunk_vectors(collection, corpus: Corpus, fresh: dict[str, Any]):
+    """Vectors for every live chunk in corpus order: fresh ones, the rest read back from Chroma."""
+    import numpy as np
+
+    missing = [c.id for c in corpus.chunks if c.id not in fresh]
+    if missing:
+        got = collection.get(ids=missing, include=["embeddings"])
+        fresh = {**fresh, **dict(zip(got["ids"], got["embeddings"], strict=True))}
+    return np.asarray([fresh[c.id] for c in corpus.chunks], dtype=np.float32)
+
+
+def _unit_vectors(corpus: Corpus, embedder, old, bar):
+    """Units are embedded once: texts already in the previous snapshot reuse its vectors."""
+    import numpy as np
+
+    known: dict[str, Any] = {}
+    if old is not None and old.model_id == embedder.model_id:
+        known = {u["text"]: v for u, v in zip(old.units, old.unit_vectors, strict=True)}
+    todo = sorted({u.text for u in corpus.units if u.text not in known})
+    task = bar.add_task("embedding sentences", total=len(todo))
+    for i in range(0, len(todo), BATCH):
+        batch = todo[i : i + BATCH]
+        known.update(zip(batch, embedder.embed_documents(batch), strict=True))
+        bar.advance(task, len(batch))
+    if not corpus.units:
+        return np.zeros((0, embedder.dim), np.float32)
+    return np.asarray([known[u.text] for u in corpus.units], dtype=np.float32)
+
+
+def _try_snapshot(settings: Settings):
+    from scarbot.errors import ScarbotError
+
+    if not (snapshot_dir(settings) / "manifest.json").exists():
+        return None
+    try:
+        return load_snapshot(settings)
+    except ScarbotError:
+        return None
+
+
+def ensure_index(settings: Settings | None = None, *, progress: bool = True) -> IngestReport | None:
+    """Build the index when there is none (first run of the app); otherwise do nothing."""
+    settings = settings or Settings()
+    if _try_snapshot(settings) is not None:
+        return None
+    print(f"No index in {settings.data_dir} yet: building it from {settings.corpus_dir} (first run only)…")
+    report = ingest(settings, progress=progress)
+    print(report.summary())
+    return report
+
+
+def describe(settings: Settings) -> str:
+    snap = load_snapshot(settings)
+    return json.dumps(snap.manifest, indent=1)

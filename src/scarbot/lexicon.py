@@ -1,0 +1,162 @@
+"""Domain vocabulary: how patients name the things an article like this talks about.
+
+This is general dermatology / medical-tourism knowledge (synonyms, lay terms, brand names,
+country names), not a list of questions. Each canonical entity is bound at load time to what
+the corpus actually contains (headings, table rows, list labels); an alias whose entity the
+corpus never mentions makes the question "about something the article does not cover".
+"""
+
+from __future__ import annotations
+
+PROCEDURES: dict[str, list[str]] = {
+    "dermal fillers": [
+        "dermal filler", "dermal fillers", "filler", "fillers", "facial filler", "facial fillers",
+        "injectable filler", "injectable fillers", "injectables", "filler injection", "filler injections",
+        "ha filler", "ha fillers", "hyaluronic acid filler", "hyaluronic acid fillers", "juvederm",
+        "restylane", "radiesse", "bellafill", "sculptra", "fat transfer", "autologous fat transfer",
+        "fat grafting", "fillers for scars",
+    ],
+    "microneedling": [
+        "microneedling", "micro needling", "micro-needling", "microneedle", "micro needle", "needling",
+        "collagen induction therapy", "collagen induction", "cit", "dermaroller", "derma roller",
+        "dermapen", "derma pen", "skin needling",
+    ],
+    "laser resurfacing": [
+        "laser resurfacing", "laser", "lasers", "laser therapy", "laser treatment", "laser treatments",
+        "co2 laser", "co2", "fractional laser", "fractional co2", "fraxel", "erbium", "erbium yag",
+        "ablative laser", "non-ablative laser", "pulsed dye laser", "resurfacing", "laser skin resurfacing",
+    ],
+    "chemical peels": [
+        "chemical peel", "chemical peels", "peel", "peels", "peeling", "tca peel", "tca",
+        "glycolic peel", "phenol peel", "acid peel", "skin peel",
+    ],
+    "subcision": ["subcision", "subcisions", "subcission", "subscision"],
+    "punch excision": [
+        "punch excision", "punch excisions", "punch grafting", "punch graft", "excision", "punch technique",
+        "punch removal", "grafting", "skin graft",
+    ],
+    "stem cell therapy": [
+        "stem cell therapy", "stem cell", "stem cells", "stem-cell", "exosome", "exosomes",
+        "stem cell treatment", "stem cell injections",
+    ],
+    "atrophic scar treatment (general)": [
+        "atrophic scar treatment", "scar treatment", "scar treatments", "treatment in general",
+        "general treatment", "overall treatment", "treatment overall", "general scar treatment",
+    ],
+}
+
+COUNTRIES: dict[str, list[str]] = {
+    "South Korea": ["south korea", "korea", "korean", "seoul", "republic of korea", "rok", "s. korea", "s korea"],
+    "USA": ["usa", "us", "u.s.", "u.s.a.", "united states", "united states of america", "america",
+            "american", "the states", "states"],
+    "UK": ["uk", "u.k.", "united kingdom", "britain", "great britain", "england", "british", "london"],
+    "Australia": ["australia", "australian", "aussie", "sydney", "melbourne"],
+    "Canada": ["canada", "canadian", "toronto", "vancouver"],
+    "India": ["india", "indian", "delhi", "mumbai"],
+    "Singapore": ["singapore", "singaporean"],
+    "Thailand": ["thailand", "thai", "bangkok", "phuket"],
+    "Turkey": ["turkey", "turkiye", "türkiye", "turkish", "istanbul"],
+}
+
+# Countries patients ask about that an article may not cover: naming one makes a price question
+# unanswerable unless the corpus has it.
+OTHER_COUNTRIES = [
+    "japan", "china", "mexico", "germany", "france", "spain", "italy", "brazil", "colombia",
+    "malaysia", "vietnam", "philippines", "indonesia", "taiwan", "hong kong", "dubai", "uae",
+    "united arab emirates", "poland", "hungary", "czech republic", "costa rica", "israel", "iran",
+    "russia", "ukraine", "egypt", "south africa", "nigeria", "pakistan", "new zealand", "ireland",
+    "netherlands", "sweden", "switzerland", "greece", "portugal", "lithuania", "argentina", "peru",
+    "tokyo", "bali", "busan", "jeju", "incheon", "daegu",
+]
+
+SCAR_TYPES: dict[str, list[str]] = {
+    "icepick scars": ["icepick", "ice pick", "ice-pick", "icepick scar", "icepick scars", "ice pick scars"],
+    "boxcar scars": ["boxcar", "box car", "box-car", "boxcar scar", "boxcar scars", "box scars"],
+    "rolling scars": ["rolling", "rolling scar", "rolling scars", "wavy scars"],
+}
+
+FILLER_TYPES: dict[str, list[str]] = {
+    "Hyaluronic Acid (HA) Fillers": ["hyaluronic acid", "ha filler", "ha fillers", "hyaluronic", "juvederm", "restylane"],
+    "Calcium Hydroxylapatite (CaHa) Fillers": ["calcium hydroxylapatite", "caha", "radiesse"],
+    "Polymethyl-Methacrylate (PMMA) Fillers": ["polymethyl-methacrylate", "polymethyl methacrylate", "pmma", "bellafill"],
+    "Poly-L-Lactic Acid (PLLA) Fillers": ["poly-l-lactic acid", "poly l lactic acid", "plla", "sculptra"],
+    "Autologous Fat Transfer": ["fat transfer", "autologous fat", "own fat", "fat grafting"],
+}
+
+# Conditions and procedures outside a typical atrophic-scar article; naming one that the corpus
+# never mentions means the article cannot answer.
+OTHER_TOPICS = [
+    "keloid", "keloids", "hypertrophic", "stretch marks", "stretch mark", "tattoo", "tattoos", "melasma",
+    "rosacea", "psoriasis", "eczema", "vitiligo", "wrinkles", "liposuction", "rhinoplasty", "facelift",
+    "breast", "dental", "teeth", "lasik", "hair removal", "botulinum", "retinoid cream", "tretinoin",
+    "isotretinoin", "accutane", "rf microneedling", "radiofrequency", "morpheus8", "cryotherapy",
+    "steroid injection", "silicone gel", "surgery recovery insurance", "insurance", "ozempic",
+]
+
+# What kind of fact the question asks for → list-item labels and words that carry it in the article.
+ATTRIBUTES: dict[str, dict[str, list[str]]] = {
+    "cost": {
+        "cues": ["cost", "costs", "price", "prices", "pricing", "how much", "expensive", "cheap", "cheaper",
+                 "cheapest", "afford", "affordable", "fee", "fees", "charge", "charges", "pay", "usd", "$",
+                 "dollars", "budget", "rate", "rates", "spend", "priced", "money"],
+        "labels": [],
+    },
+    "sessions": {
+        "cues": ["how many sessions", "how many treatments", "sessions", "session", "how many times",
+                 "number of treatments", "how often", "spaced", "repeat"],
+        "labels": ["Sessions"],
+    },
+    "recovery": {
+        "cues": ["recovery", "recover", "downtime", "down time", "heal", "healing", "aftercare",
+                 "after the treatment", "afterwards", "time off", "back to work", "redness last"],
+        "labels": ["Recovery"],
+    },
+    "mechanism": {
+        "cues": ["how does", "how do", "how it works", "how they work", "work", "works", "mechanism"],
+        "labels": ["How It Works", "How They Work"],
+    },
+    "procedure": {
+        "cues": ["what happens", "procedure", "steps", "how is it done", "how long does it take",
+                 "how long does the", "minutes", "numb", "numbing", "done"],
+        "labels": ["Procedure"],
+    },
+    "risks": {
+        "cues": ["risk", "risks", "side effect", "side effects", "dangerous", "danger", "complication",
+                 "complications", "safe", "safety", "downsides", "cons"],
+        "labels": ["Recovery", "Benefits"],
+    },
+    "benefits": {"cues": ["benefit", "benefits", "pros", "advantage", "advantages", "why choose"],
+                 "labels": ["Benefits"]},
+    "effectiveness": {
+        "cues": ["effective", "effectiveness", "results", "result", "improvement", "success", "outcome",
+                 "outcomes", "satisfaction", "permanent", "last", "lasting"],
+        "labels": ["Effectiveness"],
+    },
+    "types": {"cues": ["types", "type", "kinds", "kind", "brands", "options", "varieties"],
+              "labels": ["Types"]},
+    "preparation": {"cues": ["prepare", "preparation", "before treatment", "before the treatment", "stop taking"],
+                    "labels": ["Preparation"]},
+    "suitability": {"cues": ["best for", "suitable", "suitability", "good for", "candidate", "which scars"],
+                    "labels": ["Suitability", "Effectiveness"]},
+    "status": {"cues": ["experimental", "approved", "proven", "status", "research"],
+               "labels": ["Current Status"]},
+    "location": {"cues": ["where is", "where's", "located", "location", "address", "which city", "what city",
+                          "neighborhood", "neighbourhood", "district", "area"],
+                 "labels": []},
+    "offerings": {"cues": ["offer", "offers", "provide", "provides", "techniques", "special techniques",
+                           "features", "key features", "services", "specialize", "specialise", "known for",
+                           "do they do", "treatments do"],
+                  "labels": []},
+}
+
+# Facts an article like this rarely gives; asking for one about a named clinic/procedure is checked
+# against the corpus before answering.
+UNGIVEN_FACTS: dict[str, list[str]] = {
+    "contact": ["phone", "phone number", "telephone", "email", "e-mail", "contact", "whatsapp", "website url",
+                "url", "instagram", "kakao"],
+    "hours": ["opening hours", "open on", "hours", "weekend", "sunday", "saturday", "closing time"],
+    "people": ["doctor's name", "doctors name", "who is the doctor", "surgeon's name", "best doctor",
+               "which doctor", "head doctor", "staff names"],
+    "rating": ["rating", "ratings", "review score", "stars", "ranking", "ranked"],
+    "insurance": ["insurance", "covered by", "reimburse", "medicare", "nhs"],
+}

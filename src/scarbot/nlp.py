@@ -1,0 +1,279 @@
+"""Text normalisation, typo correction against the corpus vocabulary, and entity/intent frames.
+
+Everything here generalises over the corpus: the vocabulary and the entities the corpus
+contains are read from the snapshot; the lexicon only says how people name them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from scarbot import lexicon
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have having
+    he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
+    nor not now of off on once only or other our ours ourselves out over own same she should so some such than
+    that the their theirs them themselves then there these they this those through to too under until up very
+    was we were what when where which while who whom why will with would you your yours yourself yourselves
+    tell know please thanks thank hi hello hey much many get got give say said also like want wanna need
+    s t d ll m o re ve y us let lets im i'm id ok okay there's what's whats""".split()
+)
+
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+
+def normalize(text: str) -> str:
+    """NFKC, no zero-width or control characters, straight quotes, single spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _ZERO_WIDTH.sub("", text)
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    return [w.replace("’", "'") for w in _WORD.findall(normalize(text).lower())]
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def stem(w: str) -> str:
+    """A light plural/verb stemmer, enough to match 'peels'/'peel', 'scars'/'scar', 'costs'/'cost'."""
+    for suf, rep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("es", "e"), ("s", "")):
+        if w.endswith(suf) and len(w) - len(suf) >= 3 and not w.endswith("ss"):
+            return w[: len(w) - len(suf)] + rep
+    return w
+
+
+def _deletes(w: str, depth: int) -> set[str]:
+    out, frontier = {w}, {w}
+    for _ in range(depth):
+        frontier = {f[:i] + f[i + 1 :] for f in frontier for i in range(len(f))}
+        out |= frontier
+    return out
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau–Levenshtein (optimal string alignment)."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+class Speller:
+    """Symmetric-delete typo correction against a vocabulary ('lazer' → 'laser', 'subcison' → 'subcision')."""
+
+    def __init__(self, vocabulary: Counter[str]):
+        self.vocab = vocabulary
+        self.index: dict[str, list[str]] = {}
+        for w in vocabulary:
+            if len(w) >= 4 and w.isalpha():
+                for d in _deletes(w, 2 if len(w) >= 8 else 1):
+                    self.index.setdefault(d, []).append(w)
+
+    def correct(self, w: str) -> str:
+        if w in self.vocab or w in STOPWORDS or len(w) < 4 or not w.isalpha():
+            return w
+        limit = 2 if len(w) >= 8 else 1
+        cands = {c for d in _deletes(w, limit) for c in self.index.get(d, ())}
+        best = None
+        for c in cands:
+            dist = edit_distance(w, c)
+            if dist <= limit:
+                key = (dist, -self.vocab[c], c)
+                if best is None or key < best[0]:
+                    best = (key, c)
+        return best[1] if best else w
+
+    def correct_text(self, text: str) -> list[str]:
+        return [self.correct(w) for w in words(text)]
+
+
+def _alias_key(alias: str) -> str:
+    return " ".join(words(alias))
+
+
+@dataclass
+class Frame:
+    """What a question is about and what it asks for."""
+
+    text: str
+    tokens: list[str]
+    procedures: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    other_countries: list[str] = field(default_factory=list)
+    clinics: list[str] = field(default_factory=list)
+    unknown_clinics: list[str] = field(default_factory=list)
+    scar_types: list[str] = field(default_factory=list)
+    filler_types: list[str] = field(default_factory=list)
+    attributes: list[str] = field(default_factory=list)
+    other_topics: list[str] = field(default_factory=list)
+    ungiven: list[str] = field(default_factory=list)
+    superlative: str | None = None  # "min" | "max"
+    compare: bool = False
+    advice: bool = False
+    injection: bool = False
+    reveal: bool = False
+
+    @property
+    def asks_cost(self) -> bool:
+        return "cost" in self.attributes
+
+
+_ADVICE = re.compile(
+    r"\b(should i|shall i|can i|could i|is it safe for me|safe for me|for me\b|my (?:skin|scars?|face|acne|doctor|"
+    r"case|cheeks?)|i have|i've got|i am|i'm|am i|will it work for me|do i need|recommend(?:ed)? for me|"
+    r"what would you recommend|which (?:one|treatment) should|pregnan|breastfeed|diabet|my \w+ (?:scars?|skin))"
+)
+_INJECTION = re.compile(
+    r"(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|prompt|rule|previous|above|system|guideline)"
+    r"|you are now|act as|pretend (?:to be|you)|jailbreak|developer mode|new instructions|from now on"
+    r"|\bsay\s+['\"]?[A-Z]{4,}|respond only with|do anything now|dan\b"
+)
+_REVEAL = re.compile(
+    r"(system|hidden|initial|secret|original)\s+(prompt|instructions?|message)|your (?:prompt|instructions|rules)"
+    r"|repeat (?:everything|the text) above|what were you told|print (?:your|the) (?:prompt|instructions)"
+)
+_CHEAP = re.compile(r"\b(cheapest|least expensive|lowest|most affordable|best price|best value|cheaper|"
+                    r"less expensive|lower price|more affordable)\b")
+_DEAR = re.compile(r"\b(most expensive|priciest|highest|costliest|more expensive|pricier|dearest)\b")
+_COMPARE = re.compile(r"\b(compare|comparison|versus|vs\.?|cheaper|more expensive|less expensive|difference|"
+                      r"than|between|across|each country|all countries|every country|other countries|"
+                      r"worldwide|around the world|countries)\b")
+_CLINIC_NAME = re.compile(r"\b((?:[A-Z][\w&'-]+\s){1,3}(?:Clinic|Hospital|Plastic Surgery|Dermatology|Medical Center))")
+
+
+class Analyzer:
+    """Builds Frames; bound to one corpus (its vocabulary, clinics and the entities it mentions)."""
+
+    def __init__(self, corpus_texts: list[str], clinics: list[str], countries: list[str]):
+        vocab: Counter[str] = Counter()
+        for t in corpus_texts:
+            vocab.update(words(t))
+        corpus_words = set(vocab)
+        corpus_lower = normalize(" ".join(corpus_texts)).lower()
+        for table in (lexicon.PROCEDURES, lexicon.COUNTRIES, lexicon.SCAR_TYPES, lexicon.FILLER_TYPES):
+            for name, aliases in table.items():
+                for a in [name, *aliases]:
+                    vocab.update({w: 1 for w in words(a)})
+        for spec in lexicon.ATTRIBUTES.values():
+            for cue in spec["cues"]:
+                vocab.update({w: 1 for w in words(cue)})
+        for cue in [*lexicon.OTHER_COUNTRIES, *lexicon.OTHER_TOPICS]:
+            vocab.update({w: 1 for w in words(cue)})
+        for extra in ("cheapest", "expensive", "compare", "cheaper", "clinic", "clinics", "hospital", "which",
+                      "where", "what", "price", "prices", "cost", "costs", "country", "countries"):
+            vocab[extra] += 1
+        self.speller = Speller(vocab)
+        self.corpus_words = corpus_words
+        self.corpus_lower = corpus_lower
+        self.countries = countries
+        self.clinics = clinics
+        self._aliases: list[tuple[str, str, str]] = []  # (alias key, kind, canonical)
+        for name, aliases in lexicon.PROCEDURES.items():
+            if name in corpus_lower or any(_alias_key(a) in corpus_lower for a in aliases[:4]):
+                self._add("procedure", name, aliases)
+        for name, aliases in lexicon.COUNTRIES.items():
+            self._add("country", name, aliases)
+        for name, aliases in lexicon.SCAR_TYPES.items():
+            self._add("scar_type", name, aliases)
+        for name, aliases in lexicon.FILLER_TYPES.items():
+            self._add("filler_type", name, aliases)
+        for name in clinics:
+            self._add("clinic", name, _clinic_aliases(name))
+        self._aliases.sort(key=lambda a: -len(a[0]))
+
+    def _add(self, kind: str, canonical: str, aliases: list[str]) -> None:
+        for a in {canonical, *aliases}:
+            key = _alias_key(a)
+            if key:
+                self._aliases.append((key, kind, canonical))
+
+    def frame(self, question: str) -> Frame:
+        text = normalize(question)
+        raw_tokens = words(text)
+        tokens = [self.speller.correct(w) for w in raw_tokens]
+        joined = f" {' '.join(tokens)} "
+        f = Frame(text=text, tokens=tokens)
+        spans: list[tuple[int, int]] = []
+        for key, kind, canonical in self._aliases:
+            start = joined.find(f" {key} ")
+            while start != -1:
+                end = start + len(key) + 1
+                if not any(s <= start < e or s < end <= e for s, e in spans):
+                    spans.append((start, end))
+                    target = {"procedure": f.procedures, "country": f.countries, "clinic": f.clinics,
+                              "scar_type": f.scar_types, "filler_type": f.filler_types}[kind]
+                    if canonical not in target:
+                        target.append((start, canonical))  # type: ignore[arg-type]
+                start = joined.find(f" {key} ", end)
+        if re.search(r"\bUS\b|\bU\.S\.?\b", question) and not any(c == "USA" for _, c in f.countries):  # type: ignore[misc]
+            f.countries.append((joined.find(" us ") if " us " in joined else 0, "USA"))  # type: ignore[arg-type]
+        for attr in ("procedures", "countries", "clinics", "scar_types", "filler_types"):
+            pairs = getattr(f, attr)
+            seen: list[str] = []
+            for _, c in sorted(pairs):
+                if c not in seen:
+                    seen.append(c)
+            setattr(f, attr, seen)
+        lowered = text.lower()
+        for c in lexicon.OTHER_COUNTRIES:
+            if re.search(rf"\b{re.escape(c)}\b", lowered) and c not in self.corpus_lower:
+                f.other_countries.append(c)
+        for t in lexicon.OTHER_TOPICS:
+            if re.search(rf"\b{re.escape(t)}\b", joined) and t not in self.corpus_lower:
+                f.other_topics.append(t)
+        for m in _CLINIC_NAME.finditer(text):
+            name = m.group(1).strip()
+            if not any(_alias_key(k) in _alias_key(name) or _alias_key(name) in _alias_key(k) for k in self.clinics) \
+                    and not any(a in _alias_key(name) for c in self.clinics for a in _clinic_aliases(c)):
+                f.unknown_clinics.append(name)
+        for attr, spec in lexicon.ATTRIBUTES.items():
+            for cue in spec["cues"]:
+                key = _alias_key(cue) if cue != "$" else "$"
+                if (cue == "$" and "$" in text) or (key and f" {key} " in joined):
+                    f.attributes.append(attr)
+                    break
+        for kind, cues in lexicon.UNGIVEN_FACTS.items():
+            if any(f" {_alias_key(c)} " in joined for c in cues):
+                f.ungiven.append(kind)
+        if _CHEAP.search(lowered):
+            f.superlative = "min"
+        elif _DEAR.search(lowered):
+            f.superlative = "max"
+        f.compare = bool(_COMPARE.search(lowered)) or len(f.countries) > 1
+        f.advice = bool(_ADVICE.search(lowered))
+        f.injection = bool(_INJECTION.search(text if "say" in lowered else lowered))
+        f.reveal = bool(_REVEAL.search(lowered))
+        return f
+
+
+def _clinic_aliases(name: str) -> list[str]:
+    """"Kangdong Sacred Heart Hospital" → ["kangdong sacred heart hospital", "kangdong", "sacred heart", ...]."""
+    generic = {"clinic", "hospital", "plastic", "surgery", "medical", "center", "centre", "dermatology", "the"}
+    ws = words(name)
+    core = [w for w in ws if w not in generic]
+    out = [" ".join(ws)]
+    if core:
+        out.append(" ".join(core))
+        out.append(core[0])
+        if len(core) > 1:
+            out.append(" ".join(core[1:]))
+    return out

@@ -1,0 +1,131 @@
+"""Hybrid retrieval: dense (Chroma, or its snapshot) + BM25 keywords + entity sections, fused by RRF.
+
+Reciprocal-rank fusion was kept over a convex mix of scores: on the eval set it scored the same
+or better (see README), and it needs no score calibration between cosine and BM25 scales.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from scarbot.nlp import Analyzer, Frame, content_words, stem
+from scarbot.store import Snapshot
+from scarbot.types import Context
+
+RRF_K = 60
+
+
+@dataclass
+class Hit:
+    index: int  # position in Index.chunks
+    score: float  # fused
+    dense: float  # cosine similarity
+    keyword: float  # BM25
+
+
+class Index:
+    """The loaded snapshot plus the BM25 model and the analyzer bound to this corpus."""
+
+    def __init__(self, snap: Snapshot):
+        from rank_bm25 import BM25Okapi
+
+        self.snap = snap
+        self.chunks: list[dict[str, Any]] = snap.chunks
+        self.units: list[dict[str, Any]] = snap.units
+        self.records = snap.records
+        self.by_id = {c["id"]: i for i, c in enumerate(self.chunks)}
+        self.docs_tokens = [self.keyword_tokens(f"{c['section']} {c['embed_text']}") for c in self.chunks]
+        self.bm25 = BM25Okapi(self.docs_tokens)
+        clinics = [c["name"] for c in self.records.get("clinics", [])]
+        self.analyzer = Analyzer([f"{c['section']}\n{c['text']}" for c in self.chunks], clinics,
+                                 self.records.get("countries", []))
+        self.units_by_chunk: dict[str, list[int]] = {}
+        for i, u in enumerate(self.units):
+            self.units_by_chunk.setdefault(u["chunk_id"], []).append(i)
+
+    @staticmethod
+    def keyword_tokens(text: str) -> list[str]:
+        return [stem(w) for w in content_words(text)]
+
+    def context(self, hit: Hit) -> Context:
+        c = self.chunks[hit.index]
+        return Context(c["id"], c["section"], c["text"], round(float(hit.score), 6), c["source"], c["kind"])
+
+
+class HybridRetriever:
+    def __init__(self, index: Index, embedder, dense_backend=None):
+        self.index = index
+        self.embedder = embedder
+        self.dense_backend = dense_backend  # None → snapshot vectors (same vectors Chroma holds)
+
+    def query_vector(self, text: str):
+        return self.embedder.embed_query(text)
+
+    def search(self, text: str, frame: Frame, k: int, qvec=None) -> tuple[list[Hit], Any]:
+        import numpy as np
+
+        idx = self.index
+        n = len(idx.chunks)
+        if qvec is None:
+            qvec = self.query_vector(text)
+        if self.dense_backend is not None:
+            dense = self.dense_backend(qvec, n)
+        else:
+            dense = idx.snap.chunk_vectors @ qvec
+        corrected = " ".join(frame.tokens)
+        kw = np.asarray(idx.bm25.get_scores(idx.keyword_tokens(corrected)), dtype=np.float32)
+        ent = self._entity_scores(frame)
+        fused = np.zeros(n, dtype=np.float64)
+        for scores, weight in ((dense, 1.0), (kw, 1.0), (ent, 0.5)):
+            if not np.any(scores > 0):
+                continue
+            order = np.argsort(-scores, kind="stable")
+            ranks = np.empty(n, dtype=np.int64)
+            ranks[order] = np.arange(n)
+            fused += weight * np.where(scores > 0, 1.0 / (RRF_K + ranks + 1), 0.0)
+        order = np.argsort(-fused, kind="stable")[:k]
+        return [Hit(int(i), float(fused[i]), float(dense[i]), float(kw[i])) for i in order], qvec
+
+    def _entity_scores(self, frame: Frame):
+        """Chunks whose heading path or row names an entity of the question."""
+        import numpy as np
+
+        names = [*frame.procedures, *frame.clinics, *frame.scar_types, *frame.filler_types]
+        out = np.zeros(len(self.index.chunks), dtype=np.float32)
+        if not names:
+            return out
+        keys = []
+        for name in names:
+            ws = [w for w in content_words(name.split("(")[0]) if w not in ("scar", "scars", "general")]
+            if ws:
+                keys.append({stem(w) for w in ws})
+        for i, c in enumerate(self.index.chunks):
+            head = {stem(w) for w in content_words(c["section"].split(" > ")[-1])}
+            if c["kind"] == "table_row":
+                head |= {stem(w) for w in content_words(c["text"].split("|")[1])}
+            for key in keys:
+                if key <= head:
+                    out[i] += 1.0
+        if frame.countries and frame.asks_cost:
+            for i, c in enumerate(self.index.chunks):
+                if c["kind"] == "table_row" and "$" in c["text"]:
+                    out[i] += 0.5
+        return out
+
+
+def as_langchain_retriever(assistant, k: int = 4):
+    """The hybrid retriever as a LangChain ``BaseRetriever`` (documents carry their scores)."""
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+
+    class ScarbotRetriever(BaseRetriever):
+        top_k: int = k
+
+        def _get_relevant_documents(self, query: str, *, run_manager=None) -> list[Document]:
+            contexts = assistant.retrieve(query, k=self.top_k)
+            return [Document(page_content=c.text, id=c.chunk_id,
+                             metadata={"chunk_id": c.chunk_id, "section": c.section, "score": c.score,
+                                       "source": c.source, "kind": c.kind}) for c in contexts]
+
+    return ScarbotRetriever()

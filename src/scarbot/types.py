@@ -1,0 +1,67 @@
+"""Typed values that cross module boundaries: the UI, the CLI and the evals rely on these.
+
+Kept free of heavy imports so that ``import scarbot`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Context:
+    """One retrieved chunk, in rank order."""
+
+    chunk_id: str
+    section: str
+    text: str
+    score: float
+    source: str = ""
+    kind: str = "section"
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A ``[n]`` marker in the answer text, resolved to the chunk and the quoted span."""
+
+    n: int
+    chunk_id: str
+    section: str
+    quote: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    """One cell of a price table, for charts: ``low``/``high`` are ``None`` when no figure is given."""
+
+    procedure: str
+    country: str
+    low: float | None
+    high: float | None
+    text: str
+    source: str
+
+
+@dataclass
+class Answer:
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    contexts: list[Context] = field(default_factory=list)
+    abstained: bool = False
+    standalone_question: str = ""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    prices: list[PriceRow] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``scarbot ask --json`` object."""
+        return {
+            "answer": self.text,
+            "abstained": self.abstained,
+            "standalone_question": self.standalone_question,
+            "citations": [asdict(c) for c in self.citations],
+            "contexts": [asdict(c) for c in self.contexts],
+            "timings_ms": dict(self.timings_ms),
+            "prices": [asdict(p) for p in self.prices],
+        }
