@@ -165,6 +165,12 @@ def test_gate_fails_naming_the_metric_and_passes_otherwise(dataset: Path, tmp_pa
     assert result.exit_code == 1
     assert "hit_at_1" in result.output and "refusal_accuracy" not in result.output
     assert "wrong_figures" not in result.output
+    assert "warning: baseline" not in result.output
+
+    subset = tmp_path / "subset.json"
+    subset.write_text(json.dumps({"metrics": {"pass_rate": 0.0}, "n": 213, "k": 2}))
+    result = _invoke(["--dataset", str(dataset), "--out", str(tmp_path / "s"), "--k", "2", "--gate", str(subset)])
+    assert result.exit_code == 0 and "baseline was made with n=213, this run has n=5" in result.output
 
     low = tmp_path / "low.json"
     low.write_text(json.dumps({"metrics": {"hit_at_1": 0.36, "pass_rate": 0.4, "false_refusals": 0},

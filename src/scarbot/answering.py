@@ -8,6 +8,7 @@ instruction: the text is only matched against the corpus.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,6 +78,16 @@ class GroundedAnswerer:
                 canonical = GENERAL
             self.prices.append({**p, "canonical": canonical})
         self.clinics: list[dict[str, Any]] = index.records.get("clinics", [])
+        # IDF over quotable units: rare shared words ("cause", "avoid", "PRP") outweigh common ones.
+        self.unit_stems = [{stem(w) for w in content_words(f"{u['text']} {u['section'].split(' > ')[-1]}")}
+                           for u in index.units]
+        df: dict[str, int] = {}
+        for st in self.unit_stems:
+            for w in st:
+                df[w] = df.get(w, 0) + 1
+        n = max(len(self.unit_stems), 1)
+        self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        self.idf_default = math.log(1 + n)
         self.countries: list[str] = index.records.get("countries", [])
         # Sections about one procedure (their heading names it): "Dermal Fillers", "Subcision", ...
         self.proc_sections: dict[str, str] = {}
@@ -97,14 +108,22 @@ class GroundedAnswerer:
         if frame.other_topics:
             return refusal(f"The article does not cover {frame.other_topics[0]}; it is about atrophic "
                            "(depressed) scars and their treatment, so I can't answer that from it.")
+        ungiven = [k for k in frame.ungiven if k != "travel prices" or frame.asks_cost]
+        if ungiven and not self._corpus_has(ungiven):
+            what = {"contact": "contact details", "hours": "opening hours", "people": "names of doctors or staff",
+                    "rating": "ratings or rankings", "insurance": "insurance coverage",
+                    "travel prices": "prices for flights, hotels or visas"}[ungiven[0]]
+            return refusal(f"The article does not give {what}, so I can't answer that from it.")
         if frame.unknown_clinics and not frame.clinics:
             return refusal(f"The article does not mention {frame.unknown_clinics[0]}. The clinics it "
                            f"describes are {_list_countries([c['name'] for c in self.clinics])}.")
-        if frame.clinics or self._asks_which_clinic(frame):
+        why = bool(re.match(r"\s*(why|what (?:affects|influences|determines|drives|factors)|how come)\b",
+                            frame.text.lower()))
+        if frame.clinics or (self._asks_which_clinic(frame) and not why):
             draft = self._clinic(frame)
             if draft is not None:
                 return self._advise(frame, draft, hits, qvec)
-        if frame.asks_cost or (frame.superlative and (frame.procedures or frame.countries)):
+        if not why and (frame.asks_cost or (frame.superlative and (frame.procedures or frame.countries))):
             draft = self._cost(frame)
             if draft is not None:
                 return self._advise(frame, draft, hits, qvec)
@@ -112,10 +131,6 @@ class GroundedAnswerer:
             return refusal(f"The article does not cover {frame.other_countries[0].title()}: it discusses "
                            f"treatment in South Korea and compares prices only with "
                            f"{_list_countries([c for c in self.countries if c != KOREA])}.")
-        if frame.ungiven and not self._corpus_has(frame.ungiven):
-            what = {"contact": "contact details", "hours": "opening hours", "people": "names of doctors",
-                    "rating": "ratings or rankings", "insurance": "insurance coverage"}[frame.ungiven[0]]
-            return refusal(f"The article does not give {what}, so I can't answer that from it.")
         return self._advise(frame, self._extract(frame, hits, qvec), hits, qvec)
 
     def _has_article_question(self, frame: Frame) -> bool:
@@ -123,8 +138,14 @@ class GroundedAnswerer:
                     or frame.filler_types or (frame.attributes and "?" in frame.text))
 
     def _corpus_has(self, kinds: list[str]) -> bool:
-        cues = [c for k in kinds for c in lexicon.UNGIVEN_FACTS[k]]
-        return any(re.search(rf"\b{re.escape(c)}\b", self.index.analyzer.corpus_lower) for c in cues)
+        """Does any sentence of the article carry this kind of fact (for prices: a cue next to a figure)?"""
+        for k in kinds:
+            for u in self.index.units:
+                text = normalize(u["text"]).lower()
+                if any(re.search(rf"\b{re.escape(c)}\b", text) for c in lexicon.UNGIVEN_FACTS[k]) and (
+                        k != "travel prices" or "$" in text):
+                    return True
+        return False
 
     # ------------------------------------------------------------------ costs
     def _records(self, proc: str, country: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
@@ -140,6 +161,12 @@ class GroundedAnswerer:
                            f"cover {_list_countries(sorted(priced - {GENERAL}))} and treatment in general.")
         if f.clinics:
             return None
+        if f.filler_types and not f.compare:
+            return refusal(f"The article gives prices for dermal fillers in general, not for "
+                           f"{f.filler_types[0]} specifically, so I can't say what that costs.")
+        if not procs and not f.countries and not re.search(
+                r"\b(treatment|treatments|procedure|procedures|scar|scars|it|session|sessions)\b", " ".join(f.tokens)):
+            return None  # a price of something else (a consultation, a deposit): let the text answer
         if f.other_countries and not f.countries:
             what = f" for {procs[0]}" if procs else ""
             return refusal(f"The article gives no prices{what} in {f.other_countries[0].title()}; its cost table "
@@ -154,6 +181,11 @@ class GroundedAnswerer:
             return d if d.parts else None
         if len(countries) == 2 and f.superlative:
             return self._versus(procs[0], countries, f.superlative)
+        rel = re.search(r"\b(cheaper|less expensive|more affordable|more expensive|pricier|costlier)\s+than\b",
+                        f.text.lower())
+        if rel and len(countries) == 1:
+            return self._relative(procs[0], countries[0], "min" if rel.group(1) in
+                                  ("cheaper", "less expensive", "more affordable") else "max")
         if not countries:
             countries = self.countries if (f.compare and not f.procedures == []) or len(procs) == 1 and f.compare \
                 else [KOREA]
@@ -250,6 +282,30 @@ class GroundedAnswerer:
               f"{first['cell']} in {first['country']} versus {second['cell']} in {second['country']}",
               first["chunk_id"], first["quote"])
         d.prices.extend(self._chart_rows([a, b]))
+        return d
+
+    def _relative(self, proc: str, ref: str, which: str) -> Draft | None:
+        """Countries cheaper (or dearer) than ``ref`` for one procedure: both ends of the range compared."""
+        base = next((r for r in self._records(proc, ref, "comparison table") if _given(r)), None)
+        if base is None:
+            return None
+        rows = [r for r in self._records(proc, kind="comparison table") if _given(r) and r["country"] != ref]
+        lo, hi = base["price"]["low"], base["price"]["high"]
+        if which == "min":
+            found = [r for r in rows if r["price"]["low"] < lo and r["price"]["high"] < hi]
+            word = "lower"
+        else:
+            found = [r for r in rows if r["price"]["low"] > lo and r["price"]["high"] > hi]
+            word = "higher"
+        d = Draft(kind="table")
+        if not found:
+            d.add(f"No country in the article's cost table has a {word} range than {ref} ({base['cell']}) "
+                  f"for {_pretty(proc)}", base["chunk_id"], base["quote"])
+        else:
+            listing = "; ".join(f"{r['country']} {r['cell']}" for r in found)
+            d.add(f"For {_pretty(proc)}, the cost comparison table lists a {word} range than {ref} "
+                  f"({base['cell']}) in: {listing}", base["chunk_id"], base["quote"])
+        d.prices.extend(self._chart_rows(self._records(proc, kind="comparison table")))
         return d
 
     # ------------------------------------------------------------------ clinics
@@ -353,11 +409,12 @@ class GroundedAnswerer:
         qstems = {stem(w) for w in f.tokens if w not in _QSTOP and len(w) > 2}
         want_labels = {lab for a in f.attributes for lab in lexicon.ATTRIBUTES[a]["labels"]}
         scores = []
+        qweight = sum(self.idf.get(w, self.idf_default) for w in qstems) or 1.0
         for j, ui in enumerate(cand):
             u = idx.units[ui]
-            ustems = {stem(w) for w in content_words(f"{u['text']} {u['section'].split(' > ')[-1]}")}
-            overlap = len(qstems & ustems) / max(len(qstems), 1)
-            s = float(sims[j]) + 0.35 * overlap
+            ustems = self.unit_stems[ui]
+            overlap = sum(self.idf.get(w, self.idf_default) for w in qstems & ustems) / qweight
+            s = float(sims[j]) + 0.45 * overlap
             if want_labels and u["label"] in want_labels:
                 s += 0.2
             head = {stem(w) for w in content_words(u["section"].split(" > ")[-1])}
@@ -418,15 +475,8 @@ class GroundedAnswerer:
     def _advise(self, f: Frame, d: Draft, hits: list[Hit], qvec) -> Draft:
         if not f.advice or d.abstained:
             return d
-        unit = next((u for u in self.index.units if "dermatologist" in u["text"].lower()
-                     and "identification" in u["text"].lower()), None) or next(
-            (u for u in self.index.units if "dermatologist" in u["text"].lower()), None)
-        note = ("This is general information from the article, not medical advice: for your own skin, "
-                "please see a dermatologist")
-        if unit is not None:
-            d.add(f"{note} — the article itself says: {unit['text']}", unit["chunk_id"], unit["text"])
-        else:
-            d.add(note + ".")
+        d.add("This is general information from the article, not medical advice: for a decision about your own "
+              "skin, please see a dermatologist")
         return d
 
 

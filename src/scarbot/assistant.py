@@ -259,12 +259,52 @@ class Assistant:
         self.load()
         return {"question": q, "history": hist, "k": k or self.settings.top_k, "t0": t0, "timings": {}}
 
+    def _grounded(self, s: dict) -> Answer:
+        """The chain's steps for the default answerer, once per sub-question of the message.
+
+        "Which clinic is in Gangnam and what does it offer?" is answered part by part, each part
+        seeing the earlier ones as history, so "it" resolves to the clinic found first.
+        """
+        from scarbot.answering import Draft
+        from scarbot.dialogue import split_question
+
+        parts = split_question(s["question"])
+        if len(parts) == 1:
+            return self._cite(self._answer(self._retrieve(self._condense(s))))
+        history = list(s["history"])
+        drafts, hit_lists, standalone = [], [], []
+        for part in parts:
+            sub = self._answer(self._retrieve(self._condense({**s, "question": part, "history": history,
+                                                              "timings": {}})))
+            drafts.append(sub["draft"])
+            hit_lists.append(sub["hits"])
+            standalone.append(sub["standalone"])
+            for key, ms in sub["timings"].items():
+                s["timings"][key] = s["timings"].get(key, 0.0) + ms
+            history = [*history, {"role": "user", "content": part},
+                       {"role": "assistant", "content": " ".join(p.text for p in sub["draft"].parts)}]
+        answered = [d for d in drafts if not d.abstained]
+        merged = Draft(abstained=not answered, kind="multi")
+        for d in answered or drafts[:1]:
+            for p in d.parts:
+                if all(p.text != q.text for q in merged.parts):
+                    merged.parts.append(p)
+            merged.prices.extend(d.prices)
+        seen, hits = set(), []
+        for rank in range(max(len(h) for h in hit_lists)):
+            for lst in hit_lists:
+                if rank < len(lst) and lst[rank].index not in seen:
+                    seen.add(lst[rank].index)
+                    hits.append(lst[rank])
+        s.update(draft=merged, hits=hits, standalone=" ".join(standalone))
+        return self._cite(s)
+
     def ask(self, question: str, history: list[dict] | None = None, *, k: int | None = None) -> Answer:
         s = self._state(question, history, k)
         if self.llm_answerer is None:
             # Same steps as chain(), called directly: LangChain's callback machinery costs ~1 s to
             # import in a cold CLI process, which the default answerer does not need.
-            return self._cite(self._answer(self._retrieve(self._condense(s))))
+            return self._grounded(s)
         return self.chain().invoke(s)
 
     def stream(self, question: str, history: list[dict] | None = None, *, k: int | None = None
@@ -272,7 +312,7 @@ class Assistant:
         """Answers whose text grows; the last one is final, with citations."""
         s = self._state(question, history, k)
         if self.llm_answerer is None:
-            final = self._cite(self._answer(self._retrieve(self._condense(s))))
+            final = self._grounded(s)
             words = final.text.split(" ")
             for i in range(1, len(words), 3):
                 yield Answer(" ".join(words[:i]), [], final.contexts, final.abstained, final.standalone_question,

@@ -209,7 +209,10 @@ def build_corpus(docs: list[Document], max_chars: int = 700) -> Corpus:
                     if b.kind == "list_item" and b.depth == 1:
                         parent = _label(b.text)
                     lab = _label(b.text) or (parent if b.depth > 1 else "")
-                    for s in split_sentences(b.text):
+                    # a list item is quoted whole ("Boxcar Scars: ... They account for 20-30% of cases ...")
+                    # unless it is long; prose is quoted sentence by sentence
+                    pieces = [b.text] if b.kind == "list_item" and len(b.text) <= 320 else split_sentences(b.text)
+                    for s in pieces:
                         out.units.append(Unit(cid, section, s, lab, "sentence", len(out.units)))
                     _price_list_record(out, b, section, cid, path)
                 pending.clear()

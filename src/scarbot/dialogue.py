@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from scarbot.nlp import Analyzer, Frame, normalize
+from scarbot.nlp import STOPWORDS, Analyzer, Frame, normalize, words
 
 MAX_TURN_CHARS = 600
 
@@ -52,6 +52,7 @@ def track(analyzer: Analyzer, history: list[dict]) -> State:
     user_frame: Frame | None = None
     for turn in history:
         f = analyzer.frame(turn["content"])
+        f.procedures = [p for p in f.procedures if "general" not in p]
         if turn["role"] == "user":
             user_frame = f
             if f.procedures or f.clinics or f.scar_types or f.filler_types:
@@ -82,7 +83,8 @@ def condense(analyzer: Analyzer, question: str, history: list[dict]) -> str:
     if not history:
         return q
     f = analyzer.frame(q)
-    has_main = bool(f.procedures or f.clinics or f.scar_types or f.filler_types)
+    procs = [p for p in f.procedures if "general" not in p]
+    has_main = bool(procs or f.clinics or f.scar_types or f.filler_types)
     pronoun = _PRONOUN.search(q)
     clinic_ref = _CLINIC_REF.search(q)
     ellipsis = bool(_ELLIPSIS.match(q))
@@ -95,7 +97,10 @@ def condense(analyzer: Analyzer, question: str, history: list[dict]) -> str:
     st = track(analyzer, history)
     if not st.main() and not st.countries:
         return q
-    attrs = f.attributes or ([] if has_main else st.attributes)
+    # Inherit the topic only when the question brings none of its own ("and in Korea?").
+    own_words = [w for w in f.tokens if w not in STOPWORDS and not _PRONOUN.fullmatch(w)
+                 and w not in _entity_words(analyzer, f) and w not in ("about", "what", "and", "also")]
+    attrs = f.attributes or ([] if has_main or own_words else st.attributes)
     if bare_compare and st.procedures and len(st.countries) >= 2:
         c1, c2 = st.countries[-2], st.countries[-1]
         return f"Is {st.procedures[0]} cheaper in {c1} or in {c2}?"
@@ -140,3 +145,44 @@ def _subject(st: State, f: Frame) -> str:
     if st.scar_types:
         return st.scar_types[0]
     return ""
+
+
+def _entity_words(analyzer: Analyzer, f: Frame) -> set[str]:
+    """Words of the question that only name entities (so "and in Korea?" brings no topic of its own)."""
+    out: set[str] = set()
+    for key, _kind, canonical in analyzer._aliases:
+        if canonical in (*f.procedures, *f.countries, *f.clinics, *f.scar_types, *f.filler_types):
+            out.update(key.split())
+    out.update(w for c in f.countries for w in words(c))
+    return out
+
+
+_QWORD = r"(?:what|what's|whats|how|which|where|is|are|does|do|can|could|who|when|why|should|will|would)"
+_SPLIT = re.compile(rf"(?<=[?.!])\s+|,?\s+(?:and|but|also|plus)\s+(?={_QWORD}\b)|,\s+(?={_QWORD}\b)|:\s+(?={_QWORD}\b)",
+                    re.I)
+
+
+def split_question(question: str) -> list[str]:
+    """Several questions in one message → the parts, each to be answered in turn.
+
+    A statement before a question ("I have rolling scars. Which treatment suits them?") is kept
+    with the question after it, so that "them" can be resolved from it.
+    """
+    pieces = [p.strip(" ,;") for p in _SPLIT.split(question) if p and p.strip(" ,;")]
+    parts: list[str] = []
+    lead = ""
+    for p in pieces:
+        is_question = p.endswith("?") or re.match(rf"{_QWORD}\b", p, re.I)
+        if not is_question or len(p.split()) < 3:
+            lead = f"{lead} {p}".strip()
+            continue
+        parts.append(f"{lead} {p}".strip() if lead and not parts else p)
+        if lead and parts and parts[-1] != p and not parts[-1].startswith(lead):
+            pass
+        lead = ""
+    if lead:
+        if parts:
+            parts[-1] = f"{parts[-1]} {lead}"
+        else:
+            parts.append(lead)
+    return parts or [question]

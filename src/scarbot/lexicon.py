@@ -90,13 +90,15 @@ OTHER_TOPICS = [
     "rosacea", "psoriasis", "eczema", "vitiligo", "wrinkles", "liposuction", "rhinoplasty", "facelift",
     "breast", "dental", "teeth", "lasik", "hair removal", "botulinum", "retinoid cream", "tretinoin",
     "isotretinoin", "accutane", "rf microneedling", "radiofrequency", "morpheus8", "cryotherapy",
-    "steroid injection", "silicone gel", "surgery recovery insurance", "insurance", "ozempic",
+    "steroid injection", "silicone gel", "ozempic", "pregnant", "pregnancy", "breastfeeding",
+    "chemotherapy", "cancer",
 ]
 
 # What kind of fact the question asks for → list-item labels and words that carry it in the article.
 ATTRIBUTES: dict[str, dict[str, list[str]]] = {
     "cost": {
-        "cues": ["cost", "costs", "price", "prices", "pricing", "how much", "expensive", "cheap", "cheaper",
+        "cues": ["cost", "costs", "price", "prices", "pricing", "how much is", "how much are", "how much does",
+                 "how much do", "how much would", "how much will", "how much for", "how much money", "expensive", "cheap", "cheaper",
                  "cheapest", "afford", "affordable", "fee", "fees", "charge", "charges", "pay", "usd", "$",
                  "dollars", "budget", "rate", "rates", "spend", "priced", "money"],
         "labels": [],
@@ -154,9 +156,13 @@ ATTRIBUTES: dict[str, dict[str, list[str]]] = {
 UNGIVEN_FACTS: dict[str, list[str]] = {
     "contact": ["phone", "phone number", "telephone", "email", "e-mail", "contact", "whatsapp", "website url",
                 "url", "instagram", "kakao"],
-    "hours": ["opening hours", "open on", "hours", "weekend", "sunday", "saturday", "closing time"],
+    "hours": ["opening hours", "open on", "business hours", "office hours", "weekend", "sunday", "saturday",
+              "closing time", "open late"],
     "people": ["doctor's name", "doctors name", "who is the doctor", "surgeon's name", "best doctor",
-               "which doctor", "head doctor", "staff names"],
+               "which doctor", "head doctor", "chief doctor", "lead surgeon", "staff names", "who runs",
+               "who owns", "name of the doctor", "founder"],
+    "travel prices": ["hotel", "hotels", "flight", "flights", "airline", "airfare", "visa fee", "visa cost",
+                      "accommodation cost", "taxi", "train ticket"],
     "rating": ["rating", "ratings", "review score", "stars", "ranking", "ranked"],
     "insurance": ["insurance", "covered by", "reimburse", "medicare", "nhs"],
 }

@@ -144,11 +144,13 @@ _ADVICE = re.compile(
 )
 _INJECTION = re.compile(
     r"(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|prompt|rule|previous|above|system|guideline)"
-    r"|you are now|act as|pretend (?:to be|you)|jailbreak|developer mode|new instructions|from now on"
+    r"|you are now|act as|\bpretend\b|jailbreak|developer mode|new instructions|from now on"
     r"|\bsay\s+['\"]?[A-Z]{4,}|respond only with|do anything now|dan\b"
 )
 _REVEAL = re.compile(
-    r"(system|hidden|initial|secret|original)\s+(prompt|instructions?|message)|your (?:prompt|instructions|rules)"
+    r"(system|hidden|initial|secret|original)\s+(prompt|instructions?|message)"
+    r"|(?:show|reveal|print|repeat|display|output|leak|share|give|tell)\b.{0,20}\byour (?:prompt|instructions|rules)"
+    r"|what (?:are|were) your (?:instructions|rules)"
     r"|repeat (?:everything|the text) above|what were you told|print (?:your|the) (?:prompt|instructions)"
 )
 _CHEAP = re.compile(r"\b(cheapest|least expensive|lowest|most affordable|best price|best value|cheaper|"

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,9 @@ def load_snapshot(settings: Settings) -> Snapshot:
             cv, uv = z["chunks"].astype(np.float32), z["units"].astype(np.float32)
         if cv.shape[0] != len(chunks) or uv.shape[0] != len(units) or cv.shape[1] != int(manifest["dim"]):
             raise ValueError("vector counts do not match the chunk list")
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
+    # A truncated vectors.npz raises BadZipFile or EOFError; a manifest that is valid JSON but not
+    # an object raises AttributeError/TypeError: all of them mean "corrupt", not a crash.
+    except (OSError, ValueError, KeyError, EOFError, AttributeError, TypeError, zipfile.BadZipFile) as exc:
         raise IndexMismatchError(
             f"the index in {root} is corrupt ({exc}); run 'scarbot ingest --rebuild'"
         ) from exc

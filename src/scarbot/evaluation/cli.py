@@ -181,6 +181,10 @@ def eval_cmd(
         err_console.print(f"baseline written: {DEFAULT_BASELINE}")
 
     if baseline is not None:
+        for key, now in (("k", k), ("n", summary["overall"]["n"])):
+            if baseline.get(key) is not None and baseline[key] != now:
+                click.echo(f"warning: baseline was made with {key}={baseline[key]}, this run has {key}={now}; "
+                           "the comparison may not be like for like.", err=True)
         problems = gate_mod.check_gate(summary["overall"], baseline)
         if problems:
             err_console.print(f"[red bold]gate failed[/] against {gate_path}:")
