@@ -103,3 +103,10 @@ def test_only_procedures_priced_in_several_countries_get_a_chart():
 def test_duplicate_country_rows_are_drawn_once():
     rows = MICRONEEDLING + [row("USA", 500, 500, "$500")]
     assert len(chart_groups(rows)[0]) == 4
+
+
+def test_axis_ticks_are_round_dollar_amounts():
+    laser = [row("South Korea", 300, 1500, proc="Laser"), row("Singapore", 1480, 2220, proc="Laser")]
+    root = ET.fromstring(price_chart_svg(laser))
+    ticks = [t.text for t in root.findall(f"{SVG}text") if t.get("text-anchor") == "middle"]
+    assert ticks == ["$0", "$500", "$1,000", "$1,500", "$2,000", "$2,500"]

@@ -35,6 +35,7 @@ class Draft:
     abstained: bool = False
     prices: list[PriceRow] = field(default_factory=list)
     kind: str = "extract"  # "table" | "clinic" | "extract" | "refusal"
+    score: float | None = None  # extraction confidence (sentence score), for calibration
 
     def add(self, text: str, chunk_id: str | None = None, quote: str = "") -> Draft:
         self.parts.append(Part(text, chunk_id, quote))
@@ -65,10 +66,10 @@ def _list_countries(names: list[str]) -> str:
 class GroundedAnswerer:
     """Answers from the index alone; see the module docstring for the guarantees."""
 
-    def __init__(self, index: Index, unit_threshold: float = 0.42, chunk_threshold: float = 0.30):
+    def __init__(self, index: Index, unit_threshold: float = 0.50, score_threshold: float = 0.44):
         self.index = index
         self.unit_threshold = unit_threshold
-        self.chunk_threshold = chunk_threshold
+        self.score_threshold = score_threshold
         an = index.analyzer
         self.prices: list[dict[str, Any]] = []
         for p in index.records.get("prices", []):
@@ -175,17 +176,17 @@ class GroundedAnswerer:
             procs = [GENERAL]
         countries = list(f.countries)
         d = Draft(kind="table")
+        rel = re.search(r"\b(cheaper|less expensive|more affordable|more expensive|pricier|costlier)\s+than\b",
+                        f.text.lower())
+        if rel and len(countries) == 1:
+            return self._relative(procs[0], countries[0], "min" if rel.group(1) in
+                                  ("cheaper", "less expensive", "more affordable") else "max")
         if f.superlative and not (len(countries) == 2 and f.compare):
             for proc in procs:
                 self._extreme(d, proc, f.superlative, countries if len(countries) > 2 else None)
             return d if d.parts else None
         if len(countries) == 2 and f.superlative:
             return self._versus(procs[0], countries, f.superlative)
-        rel = re.search(r"\b(cheaper|less expensive|more affordable|more expensive|pricier|costlier)\s+than\b",
-                        f.text.lower())
-        if rel and len(countries) == 1:
-            return self._relative(procs[0], countries[0], "min" if rel.group(1) in
-                                  ("cheaper", "less expensive", "more affordable") else "max")
         if not countries:
             countries = self.countries if (f.compare and not f.procedures == []) or len(procs) == 1 and f.compare \
                 else [KOREA]
@@ -405,6 +406,7 @@ class GroundedAnswerer:
                     cand.append(i)
         if not cand:
             return refusal("The article does not cover that, so I can't answer it from the article.")
+        self.last_scores = None
         sims = idx.snap.unit_vectors[cand] @ qvec
         qstems = {stem(w) for w in f.tokens if w not in _QSTOP and len(w) > 2}
         want_labels = {lab for a in f.attributes for lab in lexicon.ATTRIBUTES[a]["labels"]}
@@ -432,7 +434,8 @@ class GroundedAnswerer:
         best = cand[int(order[0])]
         best_sim = float(sims[int(order[0])])
         best_score = scores[int(order[0])]
-        if max(best_sim, top_dense) < self.unit_threshold and not (ent_keys and best_score > 0.55):
+        self.last_scores = (best_score, best_sim, top_dense)
+        if best_score < self.score_threshold and max(best_sim, top_dense) < self.unit_threshold:
             return refusal("The article does not cover that, so I can't answer it from the article.")
         if f.procedures and want_labels and "cost" not in f.attributes:
             own = [u for u in idx.units if self.proc_sections.get(u["section"]) == f.procedures[0]]
@@ -441,7 +444,7 @@ class GroundedAnswerer:
                 attr = next(a for a in f.attributes if lexicon.ATTRIBUTES[a]["labels"])
                 return refusal(f"The article does not say anything about the {_ATTR_WORDS.get(attr, attr)} of "
                                f"{f.procedures[0]}.")
-        d = Draft(kind="extract")
+        d = Draft(kind="extract", score=best_score)
         chosen = [best]
         bu = idx.units[best]
         if bu["label"] == "Types" and _body(bu["text"]) == "":

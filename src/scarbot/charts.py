@@ -57,15 +57,15 @@ def _bounds(row: PriceRow) -> tuple[float, float] | None:
     return min(values), max(values)
 
 
-def _nice_max(value: float) -> float:
-    """Round the axis end up to 1, 2, 2.5 or 5 times a power of ten so the ticks read well."""
+def _nice_axis(value: float) -> tuple[float, int]:
+    """Axis end rounded up to 1, 2, 2.5 or 5 times a power of ten, and a tick count giving round steps."""
     if value <= 0:
-        return 1.0
+        return 1.0, 5
     exp = 10 ** math.floor(math.log10(value))
-    for m in (1, 2, 2.5, 5, 10):
+    for m, ticks in ((1, 5), (2, 4), (2.5, 5), (5, 5), (10, 5)):
         if value <= m * exp:
-            return m * exp
-    return 10 * exp  # pragma: no cover - loop always returns
+            return m * exp, ticks
+    return 10 * exp, 5  # pragma: no cover - loop always returns
 
 
 def _money(v: float) -> str:
@@ -91,7 +91,7 @@ def price_chart_svg(rows: list[PriceRow], title: str | None = None) -> str:
     procedure = rows[0].procedure
     title = title or f"{procedure}: price range (USD)"
     priced = [b for b in (_bounds(r) for r in rows) if b is not None]
-    axis_max = _nice_max(max((hi for _, hi in priced), default=1.0))
+    axis_max, ticks = _nice_axis(max((hi for _, hi in priced), default=1.0))
     plot_x0 = _LABEL_W
     plot_w = _WIDTH - _LABEL_W - _RANGE_W - _PAD_R
     height = _TOP + _ROW_H * len(rows) + _BOTTOM
@@ -111,7 +111,6 @@ def price_chart_svg(rows: list[PriceRow], title: str | None = None) -> str:
         f"cost table. \u201cno figure\u201d: the article gives none.</text>",
     ]
     # Grid and axis ticks.
-    ticks = 4
     axis_y = _TOP + _ROW_H * len(rows)
     for i in range(ticks + 1):
         v = axis_max * i / ticks

@@ -21,6 +21,7 @@ _PRONOUN = re.compile(r"\b(it|its|they|them|their|those|these|that|this|there|th
 _CLINIC_REF = re.compile(r"\b(that|this|the|their|same)\s+(clinic|hospital|place|center|centre)\b", re.I)
 _ELLIPSIS = re.compile(r"^\s*(and|or|but|also|what about|how about|same for|and what about|what of|then|ok|okay)\b",
                        re.I)
+_QWORD = r"(?:what|what's|whats|how|which|where|is|are|does|do|can|could|who|when|why|should|will|would)"
 _BARE_COMPARE = re.compile(r"\b(cheaper|more expensive|less expensive|pricier|better value|most affordable)\b", re.I)
 
 
@@ -83,13 +84,17 @@ def condense(analyzer: Analyzer, question: str, history: list[dict]) -> str:
     if not history:
         return q
     f = analyzer.frame(q)
-    procs = [p for p in f.procedures if "general" not in p]
+    procs = f.procedures = [p for p in f.procedures if "general" not in p]
     has_main = bool(procs or f.clinics or f.scar_types or f.filler_types)
     pronoun = _PRONOUN.search(q)
     clinic_ref = _CLINIC_REF.search(q)
     ellipsis = bool(_ELLIPSIS.match(q))
     bare_compare = bool(_BARE_COMPARE.search(q)) and not has_main and not f.countries
     short = len(f.tokens) <= 5
+    if (ellipsis or not re.match(rf"\s*{_QWORD}\b", q, re.I)) and (has_main or f.countries):
+        swapped = _swap_entities(analyzer, history, f)
+        if swapped:
+            return swapped
     if has_main and not clinic_ref and not (pronoun and pronoun.group(1).lower() in ("there",)):
         return q  # names its own subject: a topic switch inherits nothing
     if not (pronoun or clinic_ref or ellipsis or bare_compare or short or f.attributes or f.countries):
@@ -186,3 +191,25 @@ def split_question(question: str) -> list[str]:
         else:
             parts.append(lead)
     return parts or [question]
+
+
+def _swap_entities(analyzer: Analyzer, history: list[dict], f: Frame) -> str | None:
+    """"What about microneedling?" after "How many subcision sessions will I need?": ask the last
+    question again with the new entity in place of the old one of the same kind."""
+    prev = next((t["content"] for t in reversed(history) if t["role"] == "user"), None)
+    if prev is None:
+        return None
+    pf = analyzer.frame(prev)
+    joined = f" {' '.join(pf.tokens)} "
+    new = {"procedure": [p for p in f.procedures if "general" not in p], "country": f.countries,
+           "clinic": f.clinics, "scar_type": f.scar_types, "filler_type": f.filler_types}
+    edits = []
+    for start, end, kind, canonical in pf.spans:
+        if new.get(kind) and canonical not in new[kind]:
+            edits.append((start, end, new[kind][0]))
+    if not edits:
+        return None
+    for start, end, name in sorted(edits, reverse=True):
+        joined = joined[: start + 1] + name + joined[end:]
+    out = joined.strip()
+    return (out[0].upper() + out[1:]).rstrip("?") + "?"

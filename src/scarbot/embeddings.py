@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import mmap
 import os
 import re
 from pathlib import Path
@@ -238,30 +239,31 @@ def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.n
 _ST_DTYPES = {"F32": "<f4", "F16": "<f2", "F64": "<f8", "I64": "<i8", "I32": "<i4"}
 
 
-def _load_weights(path: Path) -> dict[str, np.ndarray]:
-    """Tensors as read-only views on a memory map of the safetensors file.
+def _load_weights(path: Path) -> tuple[dict[str, np.ndarray], mmap.mmap | None]:
+    """Tensors as read-only views on a memory map of the safetensors file, and the map.
 
     Zero-copy: loading takes milliseconds and only the pages actually used count towards
     RSS (most of the 47 MB word-embedding table is never touched by a query). Falls back
-    to ``safetensors.numpy`` for dtypes numpy cannot view directly (e.g. bf16).
+    to ``safetensors.numpy`` (a plain copy, no map) for dtypes numpy cannot view (e.g. bf16).
     """
     import numpy as np
 
     with path.open("rb") as fh:
         header_len = int.from_bytes(fh.read(8), "little")
         header = json.loads(fh.read(header_len))
-    header.pop("__metadata__", None)
-    if any(meta["dtype"] not in _ST_DTYPES for meta in header.values()):
-        from safetensors.numpy import load_file
+        header.pop("__metadata__", None)
+        if any(meta["dtype"] not in _ST_DTYPES for meta in header.values()):
+            from safetensors.numpy import load_file
 
-        return load_file(str(path))
-    buf = np.asarray(np.memmap(path, dtype=np.uint8, mode="r"))
+            return load_file(str(path)), None
+        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    buf = np.frombuffer(mm, dtype=np.uint8)
     start = 8 + header_len
     out: dict[str, np.ndarray] = {}
     for name, meta in header.items():
         lo, hi = meta["data_offsets"]
         out[name] = buf[start + lo : start + hi].view(_ST_DTYPES[meta["dtype"]]).reshape(meta["shape"])
-    return out
+    return out, mm
 
 
 class NumpyBertEmbedder:
@@ -301,7 +303,7 @@ class NumpyBertEmbedder:
         self._tok = tok
         self._threadpools: Any = None
 
-        raw = _load_weights(folder / "model.safetensors")
+        raw, mapped = _load_weights(folder / "model.safetensors")
         prefix = "bert." if any(k.startswith("bert.") for k in raw) else ""
 
         def w(name: str) -> np.ndarray:
@@ -321,20 +323,24 @@ class NumpyBertEmbedder:
             qkv_b = np.concatenate([w(p + f"attention.self.{n}.bias") for n in ("query", "key", "value")])
             self._layers.append(
                 {
-                    "qkv_w": qkv_w.T,
+                    "qkv_w": np.ascontiguousarray(qkv_w.T),
                     "qkv_b": qkv_b,
-                    "ao_w": w(p + "attention.output.dense.weight").T,
+                    "ao_w": np.ascontiguousarray(w(p + "attention.output.dense.weight").T),
                     "ao_b": w(p + "attention.output.dense.bias"),
                     "ln1_w": w(p + "attention.output.LayerNorm.weight"),
                     "ln1_b": w(p + "attention.output.LayerNorm.bias"),
-                    "in_w": w(p + "intermediate.dense.weight").T,
+                    "in_w": np.ascontiguousarray(w(p + "intermediate.dense.weight").T),
                     "in_b": w(p + "intermediate.dense.bias"),
-                    "out_w": w(p + "output.dense.weight").T,
+                    "out_w": np.ascontiguousarray(w(p + "output.dense.weight").T),
                     "out_b": w(p + "output.dense.bias"),
                     "ln2_w": w(p + "output.LayerNorm.weight"),
                     "ln2_b": w(p + "output.LayerNorm.bias"),
                 }
             )
+            if mapped is not None and hasattr(mapped, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
+                # The layer matrices were copied into (in, out) order, 15-25% faster to multiply; let the
+                # kernel drop the mapped originals from our RSS (pages still in use simply fault back in).
+                mapped.madvise(mmap.MADV_DONTNEED)
 
     @classmethod
     def supports(cls, path: str) -> bool:
@@ -373,22 +379,23 @@ class NumpyBertEmbedder:
             mask[i, : len(seq)] = 1.0
 
         x = self._word[tokens] + self._pos[:length][None, :, :] + self._type0
-        x = _layer_norm(x, *self._emb_ln, self._eps)
+        x = _layer_norm(x, *self._emb_ln, self._eps).reshape(n * length, self.dim)  # 2-D: plain GEMMs
         heads, hd = self._heads, self.dim // self._heads
         scale = np.float32(1.0 / np.sqrt(hd))
         bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]
         for layer in self._layers:
-            qkv = x @ layer["qkv_w"] + layer["qkv_b"]  # (n, L, 3H)
+            qkv = x @ layer["qkv_w"] + layer["qkv_b"]  # (n*L, 3H)
             qkv = qkv.reshape(n, length, 3, heads, hd).transpose(2, 0, 3, 1, 4)  # (3, n, h, L, hd)
             q, k, v = qkv[0], qkv[1], qkv[2]
             scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
             scores -= scores.max(-1, keepdims=True)
             np.exp(scores, out=scores)
             scores /= scores.sum(-1, keepdims=True)
-            ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(n, length, self.dim)
+            ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(n * length, self.dim)
             x = _layer_norm(ctx @ layer["ao_w"] + layer["ao_b"] + x, layer["ln1_w"], layer["ln1_b"], self._eps)
             h = _gelu(x @ layer["in_w"] + layer["in_b"])
             x = _layer_norm(h @ layer["out_w"] + layer["out_b"] + x, layer["ln2_w"], layer["ln2_b"], self._eps)
+        x = x.reshape(n, length, self.dim)
 
         summed = (x * mask[:, :, None]).sum(1)
         pooled = summed / np.maximum(mask.sum(1, keepdims=True), np.float32(1e-9))

@@ -63,7 +63,7 @@ def fingerprint(corpus: Corpus) -> str:
         h.update(c.id.encode())
         h.update(hashlib.sha256(c.embed_text.encode()).digest())
     for u in corpus.units:
-        h.update(u.text.encode())
+        h.update(unit_embed_text(u).encode())
     return h.hexdigest()[:16]
 
 
@@ -219,8 +219,8 @@ def _unit_vectors(corpus: Corpus, embedder, old, bar):
 
     known: dict[str, Any] = {}
     if old is not None and old.model_id == embedder.model_id:
-        known = {u["text"]: v for u, v in zip(old.units, old.unit_vectors, strict=True)}
-    todo = sorted({u.text for u in corpus.units if u.text not in known})
+        known = {unit_embed_text(u): v for u, v in zip(old.units, old.unit_vectors, strict=True)}
+    todo = sorted({unit_embed_text(u) for u in corpus.units} - set(known))
     task = bar.add_task("embedding sentences", total=len(todo))
     for i in range(0, len(todo), BATCH):
         batch = todo[i : i + BATCH]
@@ -228,7 +228,15 @@ def _unit_vectors(corpus: Corpus, embedder, old, bar):
         bar.advance(task, len(batch))
     if not corpus.units:
         return np.zeros((0, embedder.dim), np.float32)
-    return np.asarray([known[u.text] for u in corpus.units], dtype=np.float32)
+    return np.asarray([known[unit_embed_text(u)] for u in corpus.units], dtype=np.float32)
+
+
+def unit_embed_text(u) -> str:
+    """A unit is embedded with the heading it sits under: "Recovery: Redness ..." alone does not say
+    it is about microneedling."""
+    get = u.get if isinstance(u, dict) else lambda k: getattr(u, k)
+    topic = get("section").split(" > ")[-1]
+    return f"{topic}: {get('text')}"
 
 
 def _try_snapshot(settings: Settings):

@@ -88,8 +88,10 @@ class Speller:
                 for d in _deletes(w, 2 if len(w) >= 8 else 1):
                     self.index.setdefault(d, []).append(w)
 
+    known: set[str] = set()
+
     def correct(self, w: str) -> str:
-        if w in self.vocab or w in STOPWORDS or len(w) < 4 or not w.isalpha():
+        if w in self.vocab or w in STOPWORDS or w in self.known or len(w) < 5 or not w.isalpha():
             return w
         limit = 2 if len(w) >= 8 else 1
         cands = {c for d in _deletes(w, limit) for c in self.index.get(d, ())}
@@ -116,6 +118,7 @@ class Frame:
 
     text: str
     tokens: list[str]
+    spans: list[tuple[int, int, str, str]] = field(default_factory=list)  # in " ".join(tokens) + padding
     procedures: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
     other_countries: list[str] = field(default_factory=list)
@@ -145,8 +148,10 @@ _ADVICE = re.compile(
 _INJECTION = re.compile(
     r"(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|prompt|rule|previous|above|system|guideline)"
     r"|you are now|act as|\bpretend\b|jailbreak|developer mode|new instructions|from now on"
-    r"|\bsay\s+['\"]?[A-Z]{4,}|respond only with|do anything now|dan\b"
+    r"|respond only with|do anything now|\bdan\b",
+    re.I,
 )
+_SHOUT = re.compile(r"\b(?:say|print|write|output|reply|answer)\s+['\"]?[A-Z]{4,}\b")
 _REVEAL = re.compile(
     r"(system|hidden|initial|secret|original)\s+(prompt|instructions?|message)"
     r"|(?:show|reveal|print|repeat|display|output|leak|share|give|tell)\b.{0,20}\byour (?:prompt|instructions|rules)"
@@ -178,12 +183,13 @@ class Analyzer:
         for spec in lexicon.ATTRIBUTES.values():
             for cue in spec["cues"]:
                 vocab.update({w: 1 for w in words(cue)})
-        for cue in [*lexicon.OTHER_COUNTRIES, *lexicon.OTHER_TOPICS]:
-            vocab.update({w: 1 for w in words(cue)})
         for extra in ("cheapest", "expensive", "compare", "cheaper", "clinic", "clinics", "hospital", "which",
                       "where", "what", "price", "prices", "cost", "costs", "country", "countries"):
             vocab[extra] += 1
         self.speller = Speller(vocab)
+        # Words that are known (never "corrected") but never a correction target: "mental" must not become
+        # "dental" just because an out-of-scope topic list names dentistry.
+        self.speller.known = {w for cue in [*lexicon.OTHER_COUNTRIES, *lexicon.OTHER_TOPICS] for w in words(cue)}
         self.corpus_words = corpus_words
         self.corpus_lower = corpus_lower
         self.countries = countries
@@ -214,13 +220,14 @@ class Analyzer:
         tokens = [self.speller.correct(w) for w in raw_tokens]
         joined = f" {' '.join(tokens)} "
         f = Frame(text=text, tokens=tokens)
-        spans: list[tuple[int, int]] = []
+        spans: list[tuple[int, int, str]] = []
         for key, kind, canonical in self._aliases:
             start = joined.find(f" {key} ")
             while start != -1:
                 end = start + len(key) + 1
-                if not any(s <= start < e or s < end <= e for s, e in spans):
-                    spans.append((start, end))
+                if not any(k == kind and (s <= start < e or s < end <= e) for s, e, k in spans):
+                    spans.append((start, end, kind))
+                    f.spans.append((start, end, kind, canonical))
                     target = {"procedure": f.procedures, "country": f.countries, "clinic": f.clinics,
                               "scar_type": f.scar_types, "filler_type": f.filler_types}[kind]
                     if canonical not in target:
@@ -247,14 +254,19 @@ class Analyzer:
             if not any(_alias_key(k) in _alias_key(name) or _alias_key(name) in _alias_key(k) for k in self.clinics) \
                     and not any(a in _alias_key(name) for c in self.clinics for a in _clinic_aliases(c)):
                 f.unknown_clinics.append(name)
+        raw_joined = f" {' '.join(raw_tokens)} "
         for attr, spec in lexicon.ATTRIBUTES.items():
             for cue in spec["cues"]:
                 key = _alias_key(cue) if cue != "$" else "$"
-                if (cue == "$" and "$" in text) or (key and f" {key} " in joined):
+                if (cue == "$" and "$" in text) or (key and (f" {key} " in joined or f" {key} " in raw_joined)):
                     f.attributes.append(attr)
                     break
+        if "cost" not in f.attributes and re.search(
+                r"\bhow much\b(?!\s+(?:improvement|time|downtime|pain|longer|better|faster|of|difference|"
+                r"does it hurt|collagen|volume|recovery|effect))", joined):
+            f.attributes.append("cost")
         for kind, cues in lexicon.UNGIVEN_FACTS.items():
-            if any(f" {_alias_key(c)} " in joined for c in cues):
+            if any(f" {_alias_key(c)} " in joined or f" {_alias_key(c)} " in raw_joined for c in cues):
                 f.ungiven.append(kind)
         if _CHEAP.search(lowered):
             f.superlative = "min"
@@ -262,7 +274,7 @@ class Analyzer:
             f.superlative = "max"
         f.compare = bool(_COMPARE.search(lowered)) or len(f.countries) > 1
         f.advice = bool(_ADVICE.search(lowered))
-        f.injection = bool(_INJECTION.search(text if "say" in lowered else lowered))
+        f.injection = bool(_INJECTION.search(text) or _SHOUT.search(text))
         f.reveal = bool(_REVEAL.search(lowered))
         return f
 
