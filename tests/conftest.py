@@ -21,12 +21,11 @@ _real_create = socket.create_connection
 
 
 def _allowed(address) -> bool:
-    if isinstance(address, tuple) and address:
-        host = str(address[0])
-    elif isinstance(address, (str, bytes)):  # AF_UNIX path
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
         return True
-    else:
+    if not (isinstance(address, tuple) and address):
         return False
+    host = str(address[0])
     return host.startswith(_LOOPBACK) or host == ""
 
 

@@ -266,19 +266,6 @@ def test_kill_between_snapshot_renames_is_recovered(settings):
     assert live.exists()
 
 
-# --------------------------------------------------------------------------- real model
-
-
-@pytest.mark.slow
-def test_real_index_records_minilm_and_reruns_as_no_op(real_index):
-    snap = load_snapshot(real_index)
-    assert (snap.model_id, int(snap.manifest["dim"]), snap.manifest["chunks"]) == ("all-MiniLM-L6-v2", 384, 48)
-    t = time.perf_counter()
-    r = ingest(real_index, progress=False)
-    assert (r.added, r.updated, r.removed, r.unchanged) == (0, 0, 0, 48)
-    assert time.perf_counter() - t < 10
-
-
 # --------------------------------------------------------------------------- SIGKILL mid-ingest
 
 
@@ -337,8 +324,8 @@ def test_sigkill_mid_ingest_keeps_the_previous_index_queryable(settings):
     run(settings)
     old_snapshot_ids = {c["id"] for c in load_snapshot(settings).chunks}
     _forget_chroma_clients()
-    # heavy change: 400 new sections, and one edited paragraph (its old chunk becomes stale)
-    (settings.corpus_dir / "extra-notes.md").write_text(_big_article(400), "utf-8")
+    # heavy change: 800 new sections, and one edited paragraph (its old chunk becomes stale)
+    (settings.corpus_dir / "extra-notes.md").write_text(_big_article(800), "utf-8")
     edit_article(settings)
     base = _chroma_size(settings)
 
@@ -354,11 +341,11 @@ def test_sigkill_mid_ingest_keeps_the_previous_index_queryable(settings):
             return bool(seen) and time.monotonic() - seen[0] >= delay
         return ready
 
-    kill_points = [("0.3 s after start", lambda t0: time.monotonic() - t0 >= 0.3),
-                   ("first upsert", upserting),
+    kill_points = [("first write to Chroma", upserting),
                    ("0.2 s into upserts", upserting_for(0.2)),
                    ("0.6 s into upserts", upserting_for(0.6))]
     landed_mid_upsert = 0
+    where: list[str] = []
     for label, ready in kill_points:
         outcome = _kill_when(settings, ready)
         _forget_chroma_clients()
@@ -368,20 +355,24 @@ def test_sigkill_mid_ingest_keeps_the_previous_index_queryable(settings):
         assert snap_ids <= ids_now, f"{label}: snapshot names chunks missing from Chroma"
         if outcome == "killed" and snap_ids == old_snapshot_ids and len(ids_now) > len(old_snapshot_ids):
             landed_mid_upsert += 1
+        where.append(f"{label}: {outcome}, {len(ids_now)} ids in Chroma, snapshot of {len(snap_ids)}")
         assert_queryable(settings)
         _forget_chroma_clients()
-    assert landed_mid_upsert >= 1, "no kill landed while chunks were being upserted"
+    assert landed_mid_upsert >= 1, f"no kill landed while chunks were being upserted: {where}"
 
     # the next ingest finishes the job and reports the right counts
     r = run(settings)
-    assert r.total == 48 + 400 and r.by_kind == {"section": 438, "table_row": 10}
+    assert r.total == 48 + 800 and r.by_kind == {"section": 838, "table_row": 10}
     assert r.added + r.updated + r.unchanged == r.total
-    assert 1 <= r.added <= 401 and r.removed == 1
+    if all(w.split(": ")[1].startswith("killed") for w in where):
+        assert 1 <= r.added <= 801 and r.removed == 1, where
+    else:  # a fast machine finished one of the runs before its kill point: nothing is left to do
+        assert (r.added, r.updated, r.removed) == (0, 0, 0), where
     assert chroma_ids(settings) == {c["id"] for c in load_snapshot(settings).chunks}
-    assert len(chroma_ids(settings)) == 448
+    assert len(chroma_ids(settings)) == 848
     assert_queryable(settings)
     again = run(settings)
-    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 448)
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 848)
     leftovers = [p.name for p in settings.data_dir.iterdir() if p.name.startswith("index.")]
     assert leftovers == [], leftovers
 

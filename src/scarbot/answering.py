@@ -188,8 +188,8 @@ class GroundedAnswerer:
         if len(countries) == 2 and f.superlative:
             return self._versus(procs[0], countries, f.superlative)
         if not countries:
-            countries = self.countries if (f.compare and not f.procedures == []) or len(procs) == 1 and f.compare \
-                else [KOREA]
+            # "compare laser prices" → every country in the table; otherwise the article's own country
+            countries = self.countries if f.compare else [KOREA]
         missing: list[str] = []
         for proc in procs:
             for country in countries:

@@ -195,7 +195,7 @@ def build_corpus(docs: list[Document], max_chars: int = 700) -> Corpus:
             section = section_label(path) or title
             pending: list[Block] = []
 
-            def flush(pending: list[Block] = pending, section: str = section, path=path) -> None:
+            def flush(pending: list[Block] = pending, section: str = section, path=path, doc=doc) -> None:
                 nonlocal order
                 if not pending:
                     return

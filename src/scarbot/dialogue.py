@@ -143,10 +143,10 @@ def condense(analyzer: Analyzer, question: str, history: list[dict]) -> str:
 def _subject(st: State, f: Frame) -> str:
     if st.clinics and not f.procedures:
         return st.clinics[0]
+    if st.filler_types:  # "Sculptra" is more specific than "dermal fillers"
+        return st.filler_types[0]
     if st.procedures:
         return " and ".join(st.procedures[:3])
-    if st.filler_types:
-        return st.filler_types[0]
     if st.scar_types:
         return st.scar_types[0]
     return ""

@@ -8,6 +8,7 @@ point leaves a snapshot whose every chunk is in Chroma; the next ingest finishes
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
@@ -191,10 +192,8 @@ class _IngestEmbedder:
 
 
 def _drop(client, name: str) -> None:
-    try:
+    with contextlib.suppress(Exception):  # absent is fine
         client.delete_collection(name)
-    except Exception:  # absent is fine
-        pass
 
 
 def _stored_hashes(collection) -> dict[str, str]:

@@ -129,7 +129,8 @@ def render_sources(answer: Answer, asked: str) -> str:
             continue
         seen.add(c.n)
         section = escape_text(c.section.replace(" > ", " › ")) or "Article"
-        quote = escape_text(" ".join(c.quote.split()))
+        # Table-row quotes arrive as "| cell | cell |": the outer pipes are noise to a reader.
+        quote = escape_text(" ".join(c.quote.split()).strip("| "))
         parts.append(f"**[{c.n}]** {section}\n> “{quote}”")
     return "\n\n".join(parts)
 
