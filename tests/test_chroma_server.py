@@ -124,8 +124,6 @@ def test_down_server_is_a_clear_backend_error(settings):
     assert not (s.data_dir / "index").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="assistant.py: a Chroma server that goes down after load() surfaces as a raw "
-                   "httpx.ConnectError from collection.query instead of BackendError (CLI prints a traceback)")
 def test_server_down_after_load_is_a_backend_error(settings, chroma_server):
     from scarbot.assistant import Assistant
     from scarbot.ingest import ingest

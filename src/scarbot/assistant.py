@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from scarbot.errors import IndexMismatchError, InputError, ScarbotError
+from scarbot.errors import BackendError, IndexMismatchError, InputError, ScarbotError
 from scarbot.settings import Settings
 from scarbot.types import Answer, Citation, Context
 
@@ -88,8 +88,12 @@ class Assistant:
                     self.settings.chroma_url or "")
 
         def dense(qvec, n: int):
-            res = collection.query(query_embeddings=[qvec.tolist()], n_results=min(n * 2, collection.count()),
-                                   include=["distances"])
+            try:
+                res = collection.query(query_embeddings=[qvec.tolist()], n_results=min(n * 2, collection.count()),
+                                       include=["distances"])
+            except Exception as exc:  # the server went away after load(): say so, not a traceback
+                raise BackendError(f"the Chroma server at {self.settings.chroma_url} stopped answering "
+                                   f"({type(exc).__name__}); restart it or unset SCARBOT_CHROMA_URL") from exc
             scores = np.zeros(n, dtype=np.float32)
             for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True):
                 i = self.index.by_id.get(cid)

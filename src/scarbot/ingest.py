@@ -42,6 +42,7 @@ class IngestReport:
     seconds: float = 0.0
     model_id: str = ""
     rebuilt: bool = False
+    wrote_snapshot: bool = False  # also True when only a missing/corrupt snapshot was repaired
 
     @property
     def changed(self) -> bool:
@@ -50,7 +51,8 @@ class IngestReport:
     def summary(self) -> str:
         kinds = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(self.by_kind.items()))
         head = f"{self.added} added, {self.updated} updated, {self.removed} removed"
-        tail = "" if self.changed else " (index already up to date; nothing written)"
+        tail = ("" if self.changed else " (snapshot repaired)" if self.wrote_snapshot
+                else " (index already up to date; nothing written)")
         return f"{head}, {self.unchanged} unchanged — {self.total} chunks ({kinds}) in {self.seconds:.1f}s{tail}"
 
 
@@ -162,6 +164,7 @@ def ingest(settings: Settings | None = None, *, rebuild: bool = False, progress:
                 "sources": sorted({d.source for d in docs}), "store": settings.chroma_url or "local"}
     write_snapshot(settings, manifest, [c.to_dict() for c in corpus.chunks], [asdict(u) for u in corpus.units],
                    records_of(corpus), chunk_vecs, unit_vecs)
+    report.wrote_snapshot = True
     if stale and target_name == name:
         collection.delete(ids=stale)
     collection.modify(metadata={**meta, "fingerprint": fp})
