@@ -385,3 +385,21 @@ def test_cli_ingest_subprocess_prints_summary(settings):
     line = out.stdout.strip().splitlines()[-1]
     assert line.startswith("48 added, 0 updated, 0 removed, 0 unchanged — 48 chunks (38 section, 10 table row) in ")
     assert json.loads((snapshot_dir(settings) / "manifest.json").read_text())["model_id"] == "hash-64"
+
+
+def test_sentence_vectors_always_match_the_text_they_were_made_from(settings):
+    """Reused vectors are keyed by the exact embedded text: after an edit (or a change of what is
+    embedded) every unit's vector is still the embedding of its own heading + sentence."""
+    import numpy as np
+
+    from scarbot.ingest import unit_embed_text
+
+    emb = HashEmbedder(64)
+    run(settings, embedder=emb)
+    path = settings.corpus_dir / ARTICLE
+    path.write_text(path.read_text("utf-8").replace(EDIT_FROM, EDIT_TO), "utf-8")
+    run(settings, embedder=emb)
+    snap = load_snapshot(settings)
+    expected = emb.embed_documents([unit_embed_text(u) for u in snap.units])
+    assert np.allclose(snap.unit_vectors, expected, atol=1e-6)
+    assert any(EDIT_TO in u["text"] for u in snap.units)

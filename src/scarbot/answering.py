@@ -419,11 +419,8 @@ class GroundedAnswerer:
             s = float(sims[j]) + 0.45 * overlap
             head = {stem(w) for w in content_words(u["section"].split(" > ")[-1])}
             tstems = {stem(w) for w in content_words(u["text"])}
-            if want_labels and u["label"] in want_labels:
-                # the list item labelled with what was asked ("Recovery: ..."), in the section of the thing
-                # asked about, is the answer itself
-                own = not ent_keys or any(k <= head for k in ent_keys)
-                s += 0.4 if own else 0.1
+            if want_labels and u["label"] in want_labels:  # the list item labelled with what was asked
+                s += 0.2
             if ent_keys:
                 if any(k <= head or k <= tstems for k in ent_keys):
                     s += 0.15

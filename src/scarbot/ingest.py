@@ -162,7 +162,8 @@ def ingest(settings: Settings | None = None, *, rebuild: bool = False, progress:
     manifest = {"model_id": model_id, "dim": dim, "fingerprint": fp, "collection": name,
                 "chunks": len(corpus.chunks), "units": len(corpus.units),
                 "sources": sorted({d.source for d in docs}), "store": settings.chroma_url or "local"}
-    write_snapshot(settings, manifest, [c.to_dict() for c in corpus.chunks], [asdict(u) for u in corpus.units],
+    write_snapshot(settings, manifest, [c.to_dict() for c in corpus.chunks],
+                   [{**asdict(u), "embed": unit_embed_text(u)} for u in corpus.units],
                    records_of(corpus), chunk_vecs, unit_vecs)
     report.wrote_snapshot = True
     if stale and target_name == name:
@@ -221,7 +222,8 @@ def _unit_vectors(corpus: Corpus, embedder, old, bar):
 
     known: dict[str, Any] = {}
     if old is not None and old.model_id == embedder.model_id:
-        known = {unit_embed_text(u): v for u, v in zip(old.units, old.unit_vectors, strict=True)}
+        # reuse a vector only when it was made from exactly the text we would embed now
+        known = {u["embed"]: v for u, v in zip(old.units, old.unit_vectors, strict=True) if u.get("embed")}
     todo = sorted({unit_embed_text(u) for u in corpus.units} - set(known))
     task = bar.add_task("embedding sentences", total=len(todo))
     for i in range(0, len(todo), BATCH):
