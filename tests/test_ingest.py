@@ -246,7 +246,7 @@ def test_plain_ingest_also_repairs_a_corrupt_snapshot(settings):
     (snapshot_dir(settings) / "vectors.npz").write_bytes(b"PK\x03\x04")
     r = run(settings)
     assert (r.added, r.removed, r.total) == (0, 0, 48)
-    assert r.summary().endswith("(snapshot repaired)"), "the summary must not claim nothing was written"
+    assert r.summary().endswith("(chunks unchanged; snapshot refreshed)"), "the summary must not claim nothing was written"
     assert_queryable(settings)
 
 

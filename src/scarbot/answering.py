@@ -89,6 +89,7 @@ class GroundedAnswerer:
         n = max(len(self.unit_stems), 1)
         self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
         self.idf_default = math.log(1 + n)
+        self.label_stems = [{stem(w) for w in content_words(u["label"])} for u in index.units]
         self.countries: list[str] = index.records.get("countries", [])
         # Sections about one procedure (their heading names it): "Dermal Fillers", "Subcision", ...
         self.proc_sections: dict[str, str] = {}
@@ -165,6 +166,8 @@ class GroundedAnswerer:
         if f.filler_types and not f.compare:
             return refusal(f"The article gives prices for dermal fillers in general, not for "
                            f"{f.filler_types[0]} specifically, so I can't say what that costs.")
+        if not procs and set(f.tokens) & _NOT_TREATMENT:
+            return None  # the price of a deposit, consultation or visa is not a treatment price
         if not procs and not f.countries and not re.search(
                 r"\b(treatment|treatments|procedure|procedures|scar|scars|it|session|sessions)\b", " ".join(f.tokens)):
             return None  # a price of something else (a consultation, a deposit): let the text answer
@@ -329,6 +332,8 @@ class GroundedAnswerer:
                     lead = f"The article does not place {c['name']} in {wrong[0].title()}; " if wrong else ""
                     text = f"{lead}{c['name']} is located in {c['location']}"
                     d.add(text[0].upper() + text[1:], c["location_chunk_id"], c["location_sentence"])
+                elif (found := self._clinic_detail(c, f)) is not None:
+                    d.add(*found)
                 elif "offerings" in f.attributes or f.procedures or not f.attributes:
                     proc_hits = self._clinic_mentions(c, f.procedures) if f.procedures else []
                     if f.procedures and not proc_hits:
@@ -372,6 +377,24 @@ class GroundedAnswerer:
             return d
         return None
 
+    def _clinic_detail(self, clinic: dict[str, Any], f: Frame) -> tuple[str, str, str] | None:
+        """"Does Geurim do cleft lip repair?": the clinic's own sentence that carries the asked words."""
+        if f.procedures:
+            return None
+        own = {stem(w) for w in content_words(clinic["name"])}
+        asked = {stem(w) for w in f.tokens if w not in _QSTOP and len(w) > 2} - own - _CLINIC_GENERIC
+        if not asked:
+            return None
+        best, best_gain = None, 0.0
+        for i, u in enumerate(self.index.units):
+            if u["section"].endswith(clinic["name"]) or u["chunk_id"] == clinic["chunk_id"]:
+                gain = sum(self.idf.get(w, self.idf_default) for w in asked & self.unit_stems[i])
+                if gain > best_gain:
+                    best, best_gain = u, gain
+        if best is None or best_gain < 0.5 * sum(self.idf.get(w, self.idf_default) for w in asked):
+            return None
+        return best["text"], best["chunk_id"], best["text"]
+
     def _clinic_mentions(self, clinic: dict[str, Any], procs: list[str]) -> list[tuple[str, str]]:
         """Where the clinic's row or section mentions one of the procedures (or its aliases)."""
         out = []
@@ -412,6 +435,9 @@ class GroundedAnswerer:
         want_labels = {lab for a in f.attributes for lab in lexicon.ATTRIBUTES[a]["labels"]}
         scores = []
         qweight = sum(self.idf.get(w, self.idf_default) for w in qstems) or 1.0
+        m = re.match(r"\s*(?:what|what's|whats)\s+(?:is|are|'s)?\s*(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)\s*\??$",
+                     f.text.lower())
+        subject = m.group(1).strip() if m else ""
         for j, ui in enumerate(cand):
             u = idx.units[ui]
             ustems = self.unit_stems[ui]
@@ -421,6 +447,10 @@ class GroundedAnswerer:
             tstems = {stem(w) for w in content_words(u["text"])}
             if want_labels and u["label"] in want_labels:  # the list item labelled with what was asked
                 s += 0.2
+            elif u["label"] and self.label_stems[ui] and self.label_stems[ui] <= qstems:
+                s += 0.15  # "consultation" ↔ "Consultation: Free, ..."
+            if subject and normalize(_body(u["text"])).lower().startswith(subject):
+                s += 0.25  # "What are atrophic scars?" ↔ "Atrophic scars are ..."
             if ent_keys:
                 if any(k <= head or k <= tstems for k in ent_keys):
                     s += 0.15
@@ -447,10 +477,13 @@ class GroundedAnswerer:
         d = Draft(kind="extract", score=best_score)
         chosen = [best]
         bu = idx.units[best]
-        if bu["label"] == "Types" and _body(bu["text"]) == "":
-            chosen = [best] + [i for i in range(best + 1, min(best + 7, len(idx.units)))
-                               if idx.units[i]["chunk_id"] == bu["chunk_id"]][:6]
-            chosen = _until_label(idx.units, chosen)
+        if _body(bu["text"]) == "":
+            # a bare "Types:" introduces sub-items: the answer is the sub-items
+            chosen = [best]
+            for i in range(best + 1, len(idx.units)):
+                if idx.units[i]["chunk_id"] != bu["chunk_id"] or idx.units[i].get("depth", 0) <= bu.get("depth", 0):
+                    break
+                chosen.append(i)
         else:
             for j in order[1:4]:
                 ui = cand[int(j)]
@@ -460,6 +493,12 @@ class GroundedAnswerer:
                     chosen.append(ui)
             # best first (a direct answer), the rest in article order
             chosen = chosen[:1] + sorted(chosen[1:])
+        if _body(bu["text"]) == "" and len(chosen) > 1:
+            # "Types:" + its sub-items: one lead-in naming the list, then each item quoted
+            topic = bu["section"].split(" > ")[-1].split(" (")[0]
+            first = idx.units[chosen[1]]
+            d.add(f"{topic} — {bu['label'].lower() or 'list'}: {first['text']}", first["chunk_id"], first["text"])
+            chosen = chosen[2:]
         for ui in chosen:
             u = idx.units[ui]
             d.add(self._render_unit(u, f), u["chunk_id"], u["text"])
@@ -483,6 +522,11 @@ class GroundedAnswerer:
         return d
 
 
+_NOT_TREATMENT = {"deposit", "consultation", "consultations", "visa", "flight", "flights", "hotel", "hotels",
+                  "accommodation", "taxi", "insurance", "vat", "refund", "transfer", "transfers", "interpreter"}
+_CLINIC_GENERIC = {stem(w) for w in ("offer", "offers", "provide", "do", "does", "clinic", "hospital", "treatment",
+                                      "treatments", "scar", "scars", "service", "services", "have", "get", "there",
+                                      "located", "where", "tell", "about", "special", "technique", "techniques")}
 _ATTR_LABELS = {"How It Works", "How They Work", "Procedure", "Recovery", "Sessions", "Benefits", "Effectiveness",
                 "Types", "Preparation", "Suitability", "Current Status"}
 _ATTR_WORDS = {"sessions": "number of sessions", "recovery": "recovery", "preparation": "preparation",
@@ -494,13 +538,5 @@ _QSTOP = {"what", "which", "how", "does", "the", "article", "say", "tell", "abou
 
 
 def _body(text: str) -> str:
-    return re.sub(r"^[A-Z][\w ()/&'’-]{1,60}:\s*", "", text).strip()
+    return re.sub(r"^[A-Z][\w ()/&'’-]{1,60}:(?:\s+|$)", "", text).strip()
 
-
-def _until_label(units: list[dict[str, Any]], chosen: list[int]) -> list[int]:
-    out = [chosen[0]]
-    for i in chosen[1:]:
-        if units[i]["label"] in _ATTR_LABELS:
-            break
-        out.append(i)
-    return out

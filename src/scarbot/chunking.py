@@ -69,6 +69,7 @@ class Unit:
     label: str  # a list item's "Label:" (e.g. "Recovery"), or ""
     kind: str  # "sentence" | "row"
     order: int
+    depth: int = 0  # list nesting: 2 for the sub-items under "- Types:"
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def _chunk_id(source: str, section: str, text: str) -> str:
 
 
 def _label(text: str) -> str:
-    m = re.match(r"^([A-Z][\w ()/&'’-]{1,60}):\s", text)
+    m = re.match(r"^([A-Z][\w ()/&'’-]{1,60}):(?:\s|$)", text)
     return m.group(1).strip() if m else ""
 
 
@@ -213,7 +214,7 @@ def build_corpus(docs: list[Document], max_chars: int = 700) -> Corpus:
                     # unless it is long; prose is quoted sentence by sentence
                     pieces = [b.text] if b.kind == "list_item" and len(b.text) <= 320 else split_sentences(b.text)
                     for s in pieces:
-                        out.units.append(Unit(cid, section, s, lab, "sentence", len(out.units)))
+                        out.units.append(Unit(cid, section, s, lab, "sentence", len(out.units), b.depth))
                     _price_list_record(out, b, section, cid, path)
                 pending.clear()
 

@@ -196,9 +196,11 @@ def split_question(question: str) -> list[str]:
 def _swap_entities(analyzer: Analyzer, history: list[dict], f: Frame) -> str | None:
     """"What about microneedling?" after "How many subcision sessions will I need?": ask the last
     question again with the new entity in place of the old one of the same kind."""
-    prev = next((t["content"] for t in reversed(history) if t["role"] == "user"), None)
-    if prev is None:
+    users = [i for i, t in enumerate(history) if t["role"] == "user"]
+    if not users:
         return None
+    # the previous question as it was understood ("and the UK?" → "... laser resurfacing ... UK")
+    prev = condense(analyzer, history[users[-1]]["content"], history[: users[-1]])
     pf = analyzer.frame(prev)
     joined = f" {' '.join(pf.tokens)} "
     new = {"procedure": [p for p in f.procedures if "general" not in p], "country": f.countries,

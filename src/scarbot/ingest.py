@@ -51,7 +51,7 @@ class IngestReport:
     def summary(self) -> str:
         kinds = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(self.by_kind.items()))
         head = f"{self.added} added, {self.updated} updated, {self.removed} removed"
-        tail = ("" if self.changed else " (snapshot repaired)" if self.wrote_snapshot
+        tail = ("" if self.changed else " (chunks unchanged; snapshot refreshed)" if self.wrote_snapshot
                 else " (index already up to date; nothing written)")
         return f"{head}, {self.unchanged} unchanged — {self.total} chunks ({kinds}) in {self.seconds:.1f}s{tail}"
 
@@ -65,8 +65,9 @@ def fingerprint(corpus: Corpus) -> str:
     for c in corpus.chunks:
         h.update(c.id.encode())
         h.update(hashlib.sha256(c.embed_text.encode()).digest())
-    for u in corpus.units:
-        h.update(unit_embed_text(u).encode())
+    # everything the snapshot holds: a change in how units or records are derived rewrites it
+    h.update(json.dumps([asdict(u) for u in corpus.units], sort_keys=True).encode())
+    h.update(json.dumps(records_of(corpus), sort_keys=True).encode())
     return h.hexdigest()[:16]
 
 
