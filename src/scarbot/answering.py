@@ -424,7 +424,7 @@ class GroundedAnswerer:
         ent_keys = [k for k in ent_keys if k]
         if ent_keys:
             for i, u in enumerate(idx.units):
-                head = {stem(w) for w in content_words(u["section"].split(" > ")[-1])}
+                head = idx.unit_heads[i]
                 if any(k <= head for k in ent_keys) and i not in cand:
                     cand.append(i)
         if not cand:
@@ -443,8 +443,7 @@ class GroundedAnswerer:
             ustems = self.unit_stems[ui]
             overlap = sum(self.idf.get(w, self.idf_default) for w in qstems & ustems) / qweight
             s = float(sims[j]) + 0.45 * overlap
-            head = {stem(w) for w in content_words(u["section"].split(" > ")[-1])}
-            tstems = {stem(w) for w in content_words(u["text"])}
+            head, tstems = idx.unit_heads[ui], idx.unit_text_stems[ui]
             if want_labels and u["label"] in want_labels:  # the list item labelled with what was asked
                 s += 0.2
             elif u["label"] and self.label_stems[ui] and self.label_stems[ui] <= qstems:

@@ -56,7 +56,7 @@ class Assistant:
                 )
             self.index = Index(snap)
             dense = self._chroma_dense() if self.settings.chroma_url else None
-            self.retriever = HybridRetriever(self.index, embedder, dense)
+            self.retriever = HybridRetriever(self.index, embedder, dense, self.settings.fusion)
             self.answerer = GroundedAnswerer(self.index)
             self.llm_answerer = self.llm_condenser = None
             if self._chat_model is None and self.settings.llm.strip().lower() != "none":

@@ -101,7 +101,7 @@ def condense(analyzer: Analyzer, question: str, history: list[dict]) -> str:
         return q
     st = track(analyzer, history)
     if not st.main() and not st.countries:
-        return q
+        return _with_topic(analyzer, q, history) if pronoun else q
     # Inherit the topic only when the question brings none of its own ("and in Korea?").
     own_words = [w for w in f.tokens if w not in STOPWORDS and not _PRONOUN.fullmatch(w)
                  and w not in _entity_words(analyzer, f) and w not in ("about", "what", "and", "also")]
@@ -124,7 +124,7 @@ def condense(analyzer: Analyzer, question: str, history: list[dict]) -> str:
             return f"How much does {subject} cost{where}?"
     subject = _subject(st, f)
     if not subject:
-        return q
+        return _with_topic(analyzer, q, history) if pronoun else q
     out = q
     if clinic_ref:
         out = out[: clinic_ref.start()] + subject + out[clinic_ref.end():]
@@ -215,3 +215,21 @@ def _swap_entities(analyzer: Analyzer, history: list[dict], f: Frame) -> str | N
         joined = joined[: start + 1] + name + joined[end:]
     out = joined.strip()
     return (out[0].upper() + out[1:]).rstrip("?") + "?"
+
+
+def _with_topic(analyzer: Analyzer, q: str, history: list[dict]) -> str:
+    """"how long does it take to get one?" after a visa question: no entity to point at, so carry the
+    previous question's topic words along ("... (about: visa)")."""
+    users = [i for i, t in enumerate(history) if t["role"] == "user"]
+    if not users:
+        return q
+    prev = condense(analyzer, history[users[-1]]["content"], history[: users[-1]])
+    mine = set(words(q))
+    topic = [w for w in words(prev) if w not in STOPWORDS and w not in mine and w not in _GENERIC and len(w) > 2]
+    if not topic:
+        return q
+    return f"{q.rstrip('?. ')} (about: {' '.join(dict.fromkeys(topic[:5]))})?"
+
+
+_GENERIC = {"what", "how", "which", "where", "when", "why", "does", "treatment", "treatments", "article", "much",
+            "long", "many", "cost", "costs", "take", "takes", "get"}

@@ -6,6 +6,7 @@ contains are read from the snapshot; the lexicon only says how people name them.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -101,6 +102,7 @@ class Speller:
         return [self.correct(w) for w in words(text)]
 
 
+@functools.lru_cache(maxsize=4096)
 def _alias_key(alias: str) -> str:
     return " ".join(words(alias))
 

@@ -14,6 +14,7 @@ from scarbot.store import Snapshot
 from scarbot.types import Context
 
 RRF_K = 60
+CONVEX_ALPHA = 0.6  # weight of the (min-max scaled) dense score in the convex mix
 
 
 @dataclass
@@ -40,6 +41,15 @@ class Index:
         clinics = [c["name"] for c in self.records.get("clinics", [])]
         self.analyzer = Analyzer([f"{c['section']}\n{c['text']}" for c in self.chunks], clinics,
                                  self.records.get("countries", []))
+        # stems of each chunk's own heading (and a table row's first cell): entity matches
+        self.chunk_heads = []
+        for c in self.chunks:
+            head = {stem(w) for w in content_words(c["section"].split(" > ")[-1])}
+            if c["kind"] == "table_row":
+                head |= {stem(w) for w in content_words(c["text"].split("|")[1])}
+            self.chunk_heads.append(head)
+        self.unit_heads = [{stem(w) for w in content_words(u["section"].split(" > ")[-1])} for u in self.units]
+        self.unit_text_stems = [{stem(w) for w in content_words(u["text"])} for u in self.units]
         self.units_by_chunk: dict[str, list[int]] = {}
         for i, u in enumerate(self.units):
             self.units_by_chunk.setdefault(u["chunk_id"], []).append(i)
@@ -54,8 +64,9 @@ class Index:
 
 
 class HybridRetriever:
-    def __init__(self, index: Index, embedder, dense_backend=None):
+    def __init__(self, index: Index, embedder, dense_backend=None, fusion: str = "rrf"):
         self.index = index
+        self.fusion = fusion
         self.embedder = embedder
         self.dense_backend = dense_backend  # None → snapshot vectors (same vectors Chroma holds)
 
@@ -77,13 +88,20 @@ class HybridRetriever:
         kw = np.asarray(idx.bm25.get_scores(idx.keyword_tokens(corrected)), dtype=np.float32)
         ent = self._entity_scores(frame)
         fused = np.zeros(n, dtype=np.float64)
-        for scores, weight in ((dense, 1.0), (kw, 1.0), (ent, 0.5)):
-            if not np.any(scores > 0):
-                continue
-            order = np.argsort(-scores, kind="stable")
-            ranks = np.empty(n, dtype=np.int64)
-            ranks[order] = np.arange(n)
-            fused += weight * np.where(scores > 0, 1.0 / (RRF_K + ranks + 1), 0.0)
+        if self.fusion == "convex":
+            def scaled(x):
+                span = float(x.max() - x.min())
+                return (x - x.min()) / span if span > 0 else np.zeros_like(x)
+
+            fused = CONVEX_ALPHA * scaled(dense) + (1 - CONVEX_ALPHA) * scaled(kw) + 0.1 * ent
+        else:
+            for scores, weight in ((dense, 1.0), (kw, 1.0), (ent, 0.5)):
+                if not np.any(scores > 0):
+                    continue
+                order = np.argsort(-scores, kind="stable")
+                ranks = np.empty(n, dtype=np.int64)
+                ranks[order] = np.arange(n)
+                fused += weight * np.where(scores > 0, 1.0 / (RRF_K + ranks + 1), 0.0)
         order = np.argsort(-fused, kind="stable")[:k]
         return [Hit(int(i), float(fused[i]), float(dense[i]), float(kw[i])) for i in order], qvec
 
@@ -100,10 +118,7 @@ class HybridRetriever:
             ws = [w for w in content_words(name.split("(")[0]) if w not in ("scar", "scars", "general")]
             if ws:
                 keys.append({stem(w) for w in ws})
-        for i, c in enumerate(self.index.chunks):
-            head = {stem(w) for w in content_words(c["section"].split(" > ")[-1])}
-            if c["kind"] == "table_row":
-                head |= {stem(w) for w in content_words(c["text"].split("|")[1])}
+        for i, head in enumerate(self.index.chunk_heads):
             for key in keys:
                 if key <= head:
                     out[i] += 1.0
