@@ -423,8 +423,7 @@ class GroundedAnswerer:
         ent_keys = [{stem(w) for w in content_words(n.split("(")[0]) if w not in ("scars", "scar")} for n in entity_names]
         ent_keys = [k for k in ent_keys if k]
         if ent_keys:
-            for i, u in enumerate(idx.units):
-                head = idx.unit_heads[i]
+            for i, head in enumerate(idx.unit_heads):
                 if any(k <= head for k in ent_keys) and i not in cand:
                     cand.append(i)
         if not cand:
