@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scarbot import lexicon
-from scarbot.nlp import Frame, content_words, normalize, stem, words
+from scarbot.nlp import STOPWORDS, Frame, content_words, normalize, stem, words
 from scarbot.retrieval import Hit, Index
 from scarbot.types import PriceRow
 
@@ -341,6 +341,17 @@ class GroundedAnswerer:
                               f"its special techniques are: {c['fields'].get('Special Techniques', '')}",
                               c["chunk_id"], c["quote"])
                         continue
+                    if proc_hits:  # "Does Louis Clinic do microneedling?" → where the article says so
+                        keys = [a for p in f.procedures for a in [p, *lexicon.PROCEDURES.get(p, [])] if len(a) > 3]
+                        for cid, quote in proc_hits[:2]:
+                            text = quote
+                            if quote == c["quote"]:
+                                key, value = next(((k, v) for k, v in c["fields"].items() if any(
+                                    re.search(rf"\b{re.escape(a)}\b", v.lower()) for a in keys)),
+                                    next(iter(c["fields"].items())))
+                                text = f"Yes — {c['name']} lists it: {key.lower()}: {value}"
+                            d.add(text, cid, quote)
+                        continue
                     for key, value in c["fields"].items():
                         d.add(f"{c['name']} — {key.lower()}: {value}", c["chunk_id"], c["quote"])
                     if not f.attributes and not f.procedures:
@@ -356,6 +367,16 @@ class GroundedAnswerer:
         if f.other_countries and ("location" in f.attributes or " in " in f" {f.text.lower()} "):
             return refusal(f"The article does not mention any clinic in {f.other_countries[0].title()}; the "
                            f"clinics it lists are in {_list_countries([c['location'] for c in self.clinics])}.")
+        if not f.procedures:
+            # "Which clinic does hair transplant on scars?": clinics whose own text carries the asked words
+            detailed = [(c, self._clinic_detail_scored(c, f)) for c in self.clinics]
+            detailed = [(c, x) for c, x in detailed if x is not None]
+            top = max((x[0] for _, x in detailed), default=0.0)
+            detailed = [(c, x) for c, x in detailed if x[0] >= 0.8 * top]
+            if detailed and len(detailed) < len(self.clinics):
+                for c, (_, text, cid, quote) in detailed:
+                    d.add(text if c["name"] in text else f"{c['name']}: {text}", cid, quote)
+                return d
         if f.procedures:
             found = [(c, self._clinic_mentions(c, f.procedures)) for c in self.clinics]
             found = [(c, m) for c, m in found if m]
@@ -378,22 +399,32 @@ class GroundedAnswerer:
         return None
 
     def _clinic_detail(self, clinic: dict[str, Any], f: Frame) -> tuple[str, str, str] | None:
-        """"Does Geurim do cleft lip repair?": the clinic's own sentence that carries the asked words."""
+        """"Does Geurim do cleft lip repair?": the clinic's own sentence (or table cell) with the asked words."""
+        found = self._clinic_detail_scored(clinic, f)
+        return found[1:] if found else None
+
+    def _clinic_detail_scored(self, clinic: dict[str, Any], f: Frame) -> tuple[float, str, str, str] | None:
         if f.procedures:
             return None
         own = {stem(w) for w in content_words(clinic["name"])}
-        asked = {stem(w) for w in f.tokens if w not in _QSTOP and len(w) > 2} - own - _CLINIC_GENERIC
+        asked = {stem(w) for w in f.tokens if w not in _QSTOP and w not in STOPWORDS and len(w) > 2} \
+            - own - _CLINIC_GENERIC
         if not asked:
             return None
+        weight = lambda ws: sum(self.idf.get(w, self.idf_default) for w in ws)  # noqa: E731
         best, best_gain = None, 0.0
         for i, u in enumerate(self.index.units):
             if u["section"].endswith(clinic["name"]) or u["chunk_id"] == clinic["chunk_id"]:
-                gain = sum(self.idf.get(w, self.idf_default) for w in asked & self.unit_stems[i])
+                gain = weight(asked & self.unit_stems[i])
                 if gain > best_gain:
                     best, best_gain = u, gain
-        if best is None or best_gain < 0.5 * sum(self.idf.get(w, self.idf_default) for w in asked):
+        if best is None or best_gain < 0.5 * weight(asked):
             return None
-        return best["text"], best["chunk_id"], best["text"]
+        if best["kind"] == "row":  # quote the row, but say which column matched
+            key, value = max(clinic["fields"].items(),
+                             key=lambda kv: weight(asked & {stem(w) for w in content_words(kv[1])}))
+            return best_gain, f"{clinic['name']} — {key.lower()}: {value}", best["chunk_id"], best["text"]
+        return best_gain, best["text"], best["chunk_id"], best["text"]
 
     def _clinic_mentions(self, clinic: dict[str, Any], procs: list[str]) -> list[tuple[str, str]]:
         """Where the clinic's row or section mentions one of the procedures (or its aliases)."""
@@ -434,9 +465,9 @@ class GroundedAnswerer:
         want_labels = {lab for a in f.attributes for lab in lexicon.ATTRIBUTES[a]["labels"]}
         scores = []
         qweight = sum(self.idf.get(w, self.idf_default) for w in qstems) or 1.0
-        m = re.match(r"\s*(?:what|what's|whats)\s+(?:is|are|'s)?\s*(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)\s*\??$",
-                     f.text.lower())
-        subject = m.group(1).strip() if m else ""
+        m = re.match(r"\s*(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+)?(?:is|are|'s)?\s*"
+                     r"(?:exactly\s+)?(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)\s*\??$", f.text.lower())
+        subject = [stem(w) for w in content_words(m.group(1))] if m else []
         for j, ui in enumerate(cand):
             u = idx.units[ui]
             ustems = self.unit_stems[ui]
@@ -447,7 +478,7 @@ class GroundedAnswerer:
                 s += 0.2
             elif u["label"] and self.label_stems[ui] and self.label_stems[ui] <= qstems:
                 s += 0.15  # "consultation" ↔ "Consultation: Free, ..."
-            if subject and normalize(_body(u["text"])).lower().startswith(subject):
+            if subject and [stem(w) for w in content_words(_body(u["text"]))[: len(subject)]] == subject:
                 s += 0.25  # "What are atrophic scars?" ↔ "Atrophic scars are ..."
             if ent_keys:
                 if any(k <= head or k <= tstems for k in ent_keys):
@@ -486,8 +517,11 @@ class GroundedAnswerer:
             for j in order[1:4]:
                 ui = cand[int(j)]
                 u = idx.units[ui]
+                same_place = u["section"] == bu["section"]
+                both_define = bool(subject) and all(
+                    [stem(w) for w in content_words(_body(x["text"]))[: len(subject)]] == subject for x in (u, bu))
                 if scores[int(j)] >= best_score - 0.08 and len(chosen) < 3 and u["text"] != bu["text"] \
-                        and u["kind"] == "sentence" and u["section"] == bu["section"]:
+                        and u["kind"] == "sentence" and (same_place or both_define):
                     chosen.append(ui)
             # best first (a direct answer), the rest in article order
             chosen = chosen[:1] + sorted(chosen[1:])

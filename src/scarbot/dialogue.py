@@ -71,7 +71,11 @@ def track(analyzer: Analyzer, history: list[dict]) -> State:
                 continue
             if not uf.clinics and f.clinics and len(f.clinics) <= 3:
                 st.clinics = f.clinics
-            if not uf.procedures and f.procedures and not uf.clinics:
+            # "which treatments work for boxcar scars?" → the answer names what "those" means next
+            asks_for_treatment = re.search(r"\b(treatments?|procedures?|options?|therap(?:y|ies)|what works|"
+                                           r"which works)\b", uf.text, re.I)
+            if not uf.procedures and f.procedures and not uf.clinics and (
+                    asks_for_treatment or not (uf.scar_types or uf.filler_types)):
                 st.procedures = f.procedures[:4]
             if not uf.scar_types and f.scar_types and not (uf.procedures or uf.clinics):
                 st.scar_types = f.scar_types[:1]
@@ -95,6 +99,14 @@ def condense(analyzer: Analyzer, question: str, history: list[dict]) -> str:
         swapped = _swap_entities(analyzer, history, f)
         if swapped:
             return swapped
+    if pronoun and procs and not f.clinics and pronoun.group(1).lower() in ("it", "they", "them", "there"):
+        st0 = track(analyzer, history)
+        if st0.clinics and not st0.procedures:
+            # "does it do microneedling?" after "Where is Louis Clinic?": "it" is the clinic
+            name = st0.clinics[0]
+            repl = f"at {name}" if pronoun.group(1).lower() == "there" else name
+            out = q[: pronoun.start()] + repl + q[pronoun.end():]
+            return out[0].upper() + out[1:]
     if has_main and not clinic_ref and not (pronoun and pronoun.group(1).lower() in ("there",)):
         return q  # names its own subject: a topic switch inherits nothing
     if not (pronoun or clinic_ref or ellipsis or bare_compare or short or f.attributes or f.countries):

@@ -41,7 +41,10 @@ def content_words(text: str) -> list[str]:
 
 def stem(w: str) -> str:
     """A light plural/verb stemmer, enough to match 'peels'/'peel', 'scars'/'scar', 'costs'/'cost'."""
-    for suf, rep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("es", "e"), ("s", "")):
+    for suf, rep in (("ies", "y"), ("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("uses", "us"), ("xes", "x"),
+                     ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
+        if suf == "s" and w.endswith(("us", "ss", "is")):
+            continue  # "focus", "process", "analysis" are not plurals
         if w.endswith(suf) and len(w) - len(suf) >= 3 and not w.endswith("ss"):
             return w[: len(w) - len(suf)] + rep
     return w
