@@ -91,6 +91,8 @@ class GroundedAnswerer:
         self.idf_default = math.log(1 + n)
         self.label_stems = [{stem(w) for w in content_words(u["label"])} for u in index.units]
         self.countries: list[str] = index.records.get("countries", [])
+        # place names the clinics are in ("gangnam", "seoul", "pangyo"): naming one asks about location
+        self.places = sorted({w for c in self.clinics for w in words(c["location"])})
         # Sections about one procedure (their heading names it): "Dermal Fillers", "Subcision", ...
         self.proc_sections: dict[str, str] = {}
         for c in index.chunks:
@@ -326,8 +328,9 @@ class GroundedAnswerer:
             if f.ungiven and not self._corpus_has(f.ungiven):
                 return None
             for c in named:
-                wants_loc = "location" in f.attributes or re.search(r"\bwhere\b", f.text.lower())
-                wrong = [o for o in f.other_countries if o not in normalize(c["location"]).lower()]
+                places = [*f.other_countries, *(p for p in self.places if p in f.tokens)]
+                wrong = [o for o in places if o not in normalize(c["location"]).lower()]
+                wants_loc = "location" in f.attributes or re.search(r"\bwhere\b", f.text.lower()) or places
                 if wants_loc or wrong:
                     lead = f"The article does not place {c['name']} in {wrong[0].title()}; " if wrong else ""
                     text = f"{lead}{c['name']} is located in {c['location']}"
@@ -387,10 +390,11 @@ class GroundedAnswerer:
             return d
         if f.asks_cost:
             return None
-        if re.search(r"\b(which|what|best|list|name|recommend|top)\b", f.text.lower()) and not f.scar_types:
+        if re.search(r"\b(which|what|list|name|recommend\w*|top|best|good)\s+(?:\w+\s+)?(clinics?|hospitals?)\b",
+                     f.text.lower()) and not f.scar_types:
             names = [c["name"] for c in self.clinics]
             intro = self._find_unit(r"best clinics")
-            d.add(f"The article lists {len(names)} clinics in Korea for atrophic scars: {_list_countries(names)}",
+            d.add(f"The article lists these clinics in Korea for atrophic scars: {_list_countries(names)}",
                   *(intro["chunk_id"], intro["text"]) if intro else (self.clinics[0]["chunk_id"],
                                                                       self.clinics[0]["quote"]))
             for c in self.clinics:
@@ -486,7 +490,7 @@ class GroundedAnswerer:
                 elif f.procedures and u["section"] in self.proc_sections:
                     s -= 0.25
             s += 0.04 / (1 + chunk_rank.get(u["chunk_id"], 6))
-            if u["kind"] == "row" and not f.asks_cost:
+            if u["kind"] == "row" and (not f.asks_cost or set(f.tokens) & _NOT_TREATMENT):
                 s -= 0.15
             scores.append(s)
         order = np.argsort(-np.asarray(scores), kind="stable")
@@ -539,6 +543,9 @@ class GroundedAnswerer:
     def _render_unit(self, u: dict[str, Any], f: Frame) -> str:
         """The verbatim sentence, with the section it belongs to when the sentence does not name it."""
         text = u["text"]
+        if u["kind"] == "row":  # the header-repeating rendering reads better than "| a | b |"
+            lines = self.index.chunks[self.index.by_id[u["chunk_id"]]]["text"].split("\n")
+            return lines[1] if len(lines) > 1 else text
         topic = u["section"].split(" > ")[-1].split(" (")[0]
         body = _body(text) if u["label"] in _ATTR_LABELS else text
         if u["label"] in _ATTR_LABELS and topic.lower() not in normalize(body).lower():

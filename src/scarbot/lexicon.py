@@ -91,7 +91,8 @@ OTHER_TOPICS = [
     "breast", "dental", "teeth", "lasik", "hair removal", "botulinum", "retinoid cream", "tretinoin",
     "isotretinoin", "accutane", "rf microneedling", "radiofrequency", "morpheus8", "cryotherapy",
     "steroid injection", "silicone gel", "ozempic", "pregnant", "pregnancy", "breastfeeding",
-    "chemotherapy", "cancer",
+    "chemotherapy", "cancer", "weather", "temperature", "restaurant", "restaurants", "food", "shopping",
+    "nightlife", "exchange rate", "currency", "time zone", "k-pop", "kpop", "subway", "sim card",
 ]
 
 # What kind of fact the question asks for → list-item labels and words that carry it in the article.
@@ -100,7 +101,7 @@ ATTRIBUTES: dict[str, dict[str, list[str]]] = {
         "cues": ["cost", "costs", "price", "prices", "pricing", "how much is", "how much are", "how much does",
                  "how much do", "how much would", "how much will", "how much for", "how much money", "expensive", "cheap", "cheaper",
                  "cheapest", "afford", "affordable", "fee", "fees", "charge", "charges", "pay", "usd", "$",
-                 "dollars", "budget", "rate", "rates", "spend", "priced", "money"],
+                 "dollars", "budget", "spend", "priced", "money"],
         "labels": [],
     },
     "sessions": {
@@ -160,7 +161,7 @@ UNGIVEN_FACTS: dict[str, list[str]] = {
               "closing time", "open late"],
     "people": ["doctor's name", "doctors name", "who is the doctor", "surgeon's name", "best doctor",
                "which doctor", "head doctor", "chief doctor", "lead surgeon", "staff names", "who runs",
-               "who owns", "name of the doctor", "founder"],
+               "who owns", "name of the doctor", "founder", "founded", "owner", "owned by", "who wrote", "author"],
     "travel prices": ["hotel", "hotels", "flight", "flights", "airline", "airfare", "visa fee", "visa cost",
                       "accommodation cost", "taxi", "train ticket"],
     "rating": ["rating", "ratings", "review score", "stars", "ranking", "ranked"],
