@@ -197,6 +197,9 @@ class GroundedAnswerer:
             countries = self.countries if f.compare else [KOREA]
         missing: list[str] = []
         for proc in procs:
+            if len(countries) > 3:  # "compare X prices": one line across the table, not a sentence per country
+                self._across(d, proc, countries)
+                continue
             for country in countries:
                 self._price_sentence(d, proc, country, missing, explicit=bool(f.countries) or not f.compare)
             rows = self._records(proc, kind="comparison table")
@@ -211,6 +214,23 @@ class GroundedAnswerer:
             d.add(f"The table gives no figure for {_pretty(procs[0])} in {_list_countries(missing)}.",
                   *self._row_ref(procs[0]))
         return d
+
+    def _across(self, d: Draft, proc: str, countries: list[str]) -> None:
+        """Every country's cell for one procedure in one sentence; "-" cells named as having no figure."""
+        if KOREA in countries:
+            for p in self._records(proc, KOREA, "price list"):
+                if _given(p):
+                    d.add(f"{p['procedure']} in {KOREA}: {p['price']['text'].rstrip('.')} "
+                          f"(the article's {KOREA} price list)", p["chunk_id"], p["quote"])
+        rows = [r for r in self._records(proc, kind="comparison table") if r["country"] in countries]
+        given = [r for r in rows if _given(r)]
+        if not given:
+            return
+        listing = "; ".join(f"{r['country']} {r['cell']}" for r in given)
+        none = [r["country"] for r in rows if not _given(r)]
+        tail = f"; no figure for {_list_countries(none)}" if none else ""
+        d.add(f"The cost comparison table lists {_pretty(proc)} at: {listing}{tail}", given[0]["chunk_id"],
+              given[0]["quote"])
 
     def _row_ref(self, proc: str) -> tuple[str | None, str]:
         rows = self._records(proc, kind="comparison table")
