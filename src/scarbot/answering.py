@@ -481,6 +481,7 @@ class GroundedAnswerer:
             for i, head in enumerate(idx.unit_heads):
                 if any(k <= head for k in ent_keys) and i not in cand:
                     cand.append(i)
+        cand = [i for i in cand if not _NAVIGATION.search(idx.units[i]["text"])]
         if not cand:
             return refusal("The article does not cover that, so I can't answer it from the article.")
         self.last_scores = None
@@ -500,7 +501,8 @@ class GroundedAnswerer:
             head, tstems = idx.unit_heads[ui], idx.unit_text_stems[ui]
             if want_labels and u["label"] in want_labels:  # the list item labelled with what was asked
                 s += 0.2
-            elif u["label"] and self.label_stems[ui] and self.label_stems[ui] <= qstems:
+            elif u["label"] and self.label_stems[ui] and self.label_stems[ui] <= qstems and not any(
+                    self.label_stems[ui] <= k or k <= self.label_stems[ui] for k in ent_keys):
                 s += 0.15  # "consultation" ↔ "Consultation: Free, ..."
             if subject and [stem(w) for w in content_words(_body(u["text"]))[: len(subject)]] == subject:
                 s += 0.25  # "What are atrophic scars?" ↔ "Atrophic scars are ..."
@@ -514,6 +516,9 @@ class GroundedAnswerer:
                 s -= 0.15
             scores.append(s)
         order = np.argsort(-np.asarray(scores), kind="stable")
+        if _DEBUG:
+            for j in order[:5]:
+                print(f"  {scores[int(j)]:.3f} sim={float(sims[int(j)]):.3f} {idx.units[cand[int(j)]]['text'][:70]}")
         best = cand[int(order[0])]
         best_sim = float(sims[int(order[0])])
         best_score = scores[int(order[0])]
@@ -586,6 +591,9 @@ _NOT_TREATMENT = {"deposit", "consultation", "consultations", "visa", "flight", 
 _CLINIC_GENERIC = {stem(w) for w in ("offer", "offers", "provide", "do", "does", "clinic", "hospital", "treatment",
                                       "treatments", "scar", "scars", "service", "services", "have", "get", "there",
                                       "located", "where", "tell", "about", "special", "technique", "techniques")}
+# link text such as "Find more about this clinic here: X Website" carries no fact to answer with
+_NAVIGATION = re.compile(r"^(?:find|read|learn|see) more\b|\bclick here\b|\bwebsite\.?$", re.I)
+_DEBUG = bool(__import__("os").environ.get("SCARBOT_DEBUG_SCORES"))
 _ATTR_LABELS = {"How It Works", "How They Work", "Procedure", "Recovery", "Sessions", "Benefits", "Effectiveness",
                 "Types", "Preparation", "Suitability", "Current Status"}
 _ATTR_WORDS = {"sessions": "number of sessions", "recovery": "recovery", "preparation": "preparation",
