@@ -123,7 +123,7 @@ class GroundedAnswerer:
                            f"describes are {_list_countries([c['name'] for c in self.clinics])}.")
         why = bool(re.match(r"\s*(why|what (?:affects|influences|determines|drives|factors)|how come)\b",
                             frame.text.lower()))
-        if frame.clinics or (self._asks_which_clinic(frame) and not why):
+        if frame.clinics or ((self._asks_which_clinic(frame) or "provider" in frame.attributes) and not why):
             draft = self._clinic(frame)
             if draft is not None:
                 return self._advise(frame, draft, hits, qvec)

@@ -54,7 +54,8 @@ class Assistant:
                     f"the index was built with embedding model {snap.model_id!r} but {embedder.model_id!r} is "
                     "configured; run 'scarbot ingest --rebuild' (or set SCARBOT_EMBEDDING_MODEL back)"
                 )
-            self.index = Index(snap)
+            vocabulary = getattr(embedder, "vocabulary", None)
+            self.index = Index(snap, vocabulary() if callable(vocabulary) else None)
             dense = self._chroma_dense() if self.settings.chroma_url else None
             self.retriever = HybridRetriever(self.index, embedder, dense, self.settings.fusion)
             self.answerer = GroundedAnswerer(self.index)

@@ -74,8 +74,7 @@ def track(analyzer: Analyzer, history: list[dict]) -> State:
             # "which treatments work for boxcar scars?" → the answer names what "those" means next
             asks_for_treatment = re.search(r"\b(treatments?|procedures?|options?|therap(?:y|ies)|what works|"
                                            r"which works)\b", uf.text, re.I)
-            if not uf.procedures and f.procedures and not uf.clinics and (
-                    asks_for_treatment or not (uf.scar_types or uf.filler_types)):
+            if not uf.procedures and f.procedures and not uf.clinics and asks_for_treatment:
                 st.procedures = f.procedures[:4]
             if not uf.scar_types and f.scar_types and not (uf.procedures or uf.clinics):
                 st.scar_types = f.scar_types[:1]

@@ -441,6 +441,10 @@ class NumpyBertEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
 
+    def vocabulary(self) -> set[str]:
+        """Whole words the model's WordPiece vocabulary knows (real words the typo fixer must leave alone)."""
+        return {w for w in self._tok.get_vocab() if w.isalpha() and not w.startswith("##")}
+
 
 # --------------------------------------------------------------------------- factory
 

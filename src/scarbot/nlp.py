@@ -41,6 +41,8 @@ def content_words(text: str) -> list[str]:
 
 def stem(w: str) -> str:
     """A light plural/verb stemmer, enough to match 'peels'/'peel', 'scars'/'scar', 'costs'/'cost'."""
+    if w.endswith("ly") and len(w) >= 7:  # "completely" → "complete", "usually" → "usual"
+        w = w[:-2]
     for suf, rep in (("ies", "y"), ("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("uses", "us"), ("xes", "x"),
                      ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
         if suf == "s" and w.endswith(("us", "ss", "is")):
@@ -168,7 +170,8 @@ _CLINIC_NAME = re.compile(r"\b((?:[A-Z][\w&'-]+\s){1,3}(?:Clinic|Hospital|Plasti
 class Analyzer:
     """Builds Frames; bound to one corpus (its vocabulary, clinics and the entities it mentions)."""
 
-    def __init__(self, corpus_texts: list[str], clinics: list[str], countries: list[str]):
+    def __init__(self, corpus_texts: list[str], clinics: list[str], countries: list[str],
+                 dictionary: set[str] | None = None):
         vocab: Counter[str] = Counter()
         for t in corpus_texts:
             vocab.update(words(t))
@@ -188,6 +191,9 @@ class Analyzer:
         # Words that are known (never "corrected") but never a correction target: "mental" must not become
         # "dental" just because an out-of-scope topic list names dentistry.
         self.speller.known = {w for cue in [*lexicon.OTHER_COUNTRIES, *lexicon.OTHER_TOPICS] for w in words(cue)}
+        # Real English words are never "corrected" ("decision" must not become "excision"); typos are
+        # words neither the corpus nor the embedding model's vocabulary knows ("lazer", "subcison").
+        self.speller.known |= set(dictionary or ())
         self.corpus_words = corpus_words
         self.corpus_lower = corpus_lower
         self.countries = countries

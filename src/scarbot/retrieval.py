@@ -28,7 +28,7 @@ class Hit:
 class Index:
     """The loaded snapshot plus the BM25 model and the analyzer bound to this corpus."""
 
-    def __init__(self, snap: Snapshot):
+    def __init__(self, snap: Snapshot, dictionary: set[str] | None = None):
         from rank_bm25 import BM25Okapi
 
         self.snap = snap
@@ -40,7 +40,7 @@ class Index:
         self.bm25 = BM25Okapi(self.docs_tokens)
         clinics = [c["name"] for c in self.records.get("clinics", [])]
         self.analyzer = Analyzer([f"{c['section']}\n{c['text']}" for c in self.chunks], clinics,
-                                 self.records.get("countries", []))
+                                 self.records.get("countries", []), dictionary)
         # stems of each chunk's own heading (and a table row's first cell): entity matches
         self.chunk_heads = []
         for c in self.chunks:
