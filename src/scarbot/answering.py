@@ -550,7 +550,8 @@ class GroundedAnswerer:
                 both_define = bool(subject) and all(
                     [stem(w) for w in content_words(_body(x["text"]))[: len(subject)]] == subject for x in (u, bu))
                 if scores[int(j)] >= best_score - 0.08 and len(chosen) < 3 and u["text"] != bu["text"] \
-                        and u["kind"] == "sentence" and (same_place or both_define):
+                        and u["kind"] == "sentence" and (same_place or both_define) \
+                        and not u["text"].rstrip().endswith(":"):  # "Here's a breakdown:" introduces, says nothing
                     chosen.append(ui)
             # best first (a direct answer), the rest in article order
             chosen = chosen[:1] + sorted(chosen[1:])

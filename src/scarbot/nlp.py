@@ -159,8 +159,9 @@ _REVEAL = re.compile(
     r"|repeat (?:everything|the text) above|what were you told|print (?:your|the) (?:prompt|instructions)"
 )
 _CHEAP = re.compile(r"\b(cheapest|least expensive|lowest|most affordable|best price|best value|cheaper|"
-                    r"less expensive|lower price|more affordable)\b")
-_DEAR = re.compile(r"\b(most expensive|priciest|highest|costliest|more expensive|pricier|dearest)\b")
+                    r"less expensive|lower price|more affordable|(?:charges?|costs?|pay) the least|least)\b")
+_DEAR = re.compile(r"\b(most expensive|priciest|highest|costliest|more expensive|pricier|dearest|"
+                   r"(?:charges?|costs?|pay) the most)\b")
 _COMPARE = re.compile(r"\b(compare|comparison|versus|vs\.?|cheaper|more expensive|less expensive|difference|"
                       r"than|between|across|each country|all countries|every country|other countries|"
                       r"worldwide|around the world|countries)\b")
