@@ -84,8 +84,6 @@ def test_laser_synonyms_and_typos_reach_the_same_cell(assistant, question):
     assert LASER_ROW in [c.quote for c in ans.citations]
 
 
-@pytest.mark.xfail(strict=True, reason="'set me back' is not read as a cost question: the answer quotes the "
-                                        "Fractional Lasers type sentence instead of the Turkey price")
 def test_cost_idiom_set_me_back(assistant):
     ans = assistant.ask("What would a fractional laser session set me back in Istanbul?")
     assert "$500 - $1,000" in ans.text
@@ -130,6 +128,12 @@ def test_cheapest_country_is_computed_from_ranges(assistant):
     assert_contract(ans)
 
 
+def test_at_least_is_not_a_price_superlative(assistant):
+    ans = assistant.ask("How long should I wait at least between microneedling sessions?")
+    assert "$" not in ans.text
+    assert "month" in ans.text
+
+
 def test_cheapest_chemical_peels(assistant):
     ans = assistant.ask("Which country is cheapest for chemical peels?")
     assert "India" in ans.text.split(".")[0] and "$36 - $85" in ans.text
@@ -171,8 +175,6 @@ def test_korea_cites_price_list_and_table(assistant):
     assert_contract(ans)
 
 
-@pytest.mark.xfail(strict=True, reason="two procedures in one country: answers only 'no country is cheaper than "
-                                        "India for microneedling' and never mentions laser resurfacing")
 def test_two_procedures_in_one_country(assistant):
     ans = assistant.ask("Is microneedling cheaper than laser resurfacing in India?")
     assert "$120 - $300" in ans.text and "$60 - $270" in ans.text
@@ -191,8 +193,6 @@ def test_clinic_not_in_the_article(assistant):
     assert "Banobagi" in ans.text
 
 
-@pytest.mark.xfail(strict=True, reason="the unknown clinic's name swallows the question word: "
-                                        "'The article does not mention Does Banobagi Clinic.'")
 def test_unknown_clinic_name_is_quoted_cleanly(assistant):
     ans = assistant.ask("Does Banobagi Clinic treat acne scars?")
     assert "Does Banobagi" not in ans.text
@@ -215,8 +215,6 @@ def test_clinic_consultation_price_is_not_invented(assistant):
     assert_refusal(ans)
 
 
-@pytest.mark.xfail(strict=True, reason="the article gives no sessions for chemical peels, yet the bot answers "
-                                        "with recovery text and an empty 'Chemical Peels — types: [2].'")
 def test_missing_attribute_of_a_procedure(assistant):
     ans = assistant.ask("How many sessions of chemical peels do I need?")
     assert_refusal(ans)
@@ -373,8 +371,6 @@ def test_chain_matches_ask(assistant, question, history):
         [(c.n, c.chunk_id, c.quote) for c in direct.citations]
 
 
-@pytest.mark.xfail(strict=True, reason="chain() does not split a two-part message: it answers only 'where' "
-                                        "('located in Pangyo') while ask() also lists what the clinic offers")
 def test_chain_matches_ask_for_a_two_part_message(assistant):
     q = "Where is Louis Clinic and what does it offer?"
     via_chain = assistant.chain().invoke(assistant._state(q, None, None))

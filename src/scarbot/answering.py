@@ -183,6 +183,8 @@ class GroundedAnswerer:
         d = Draft(kind="table")
         rel = re.search(r"\b(cheaper|less expensive|more affordable|more expensive|pricier|costlier)\s+than\b",
                         f.text.lower())
+        if f.superlative and len(procs) >= 2 and len(countries) <= 1:
+            return self._versus_procs(procs, countries[0] if countries else KOREA, f.superlative)
         if rel and len(countries) == 1:
             return self._relative(procs[0], countries[0], "min" if rel.group(1) in
                                   ("cheaper", "less expensive", "more affordable") else "max")
@@ -284,29 +286,50 @@ class GroundedAnswerer:
         d.prices.extend(self._chart_rows(self._records(proc, kind="comparison table")))
 
     def _versus(self, proc: str, countries: list[str], which: str) -> Draft | None:
+        """One procedure, two countries: "Is laser cheaper in Thailand or Turkey?"."""
         a, b = (next(iter(self._records(proc, c, "comparison table")), None) for c in countries)
         if a is None or b is None:
             return None
+        return self._pair(a, b, a["country"], b["country"], f"for {_pretty(proc)}", which)
+
+    def _versus_procs(self, procs: list[str], country: str, which: str) -> Draft | None:
+        """Two procedures, one country: "Is microneedling cheaper than laser resurfacing in India?"."""
+        a, b = (next(iter(self._records(p, country, "comparison table")), None) for p in procs[:2])
+        if a is None or b is None:
+            return None
+        return self._pair(a, b, _pretty(procs[0]), _pretty(procs[1]), f"in {country}", which)
+
+    def _pair(self, a: dict, b: dict, name_a: str, name_b: str, where: str, which: str) -> Draft:
+        """Compare two table cells by their parsed ranges; "-" means the article cannot say."""
         if not _given(a) or not _given(b):
-            gone = a if not _given(a) else b
-            return refusal(f"The article's cost table gives no figure for {_pretty(proc)} in {gone['country']}, "
-                           "so it doesn't say which is cheaper.", gone["chunk_id"], gone["quote"])
+            gone, name = (a, name_a) if not _given(a) else (b, name_b)
+            return refusal(f"The article's cost table gives no figure for {name} ({gone['country']}: "
+                           f"{_pretty(gone['canonical'])}), so it doesn't say which is cheaper.",
+                           gone["chunk_id"], gone["quote"])
         pa, pb = a["price"], b["price"]
         if pa["high"] < pb["low"] or (pa["low"] <= pb["low"] and pa["high"] <= pb["high"] and pa != pb):
-            cheaper, dearer = a, b
+            cheaper, dearer = (a, name_a), (b, name_b)
         elif pb["high"] < pa["low"] or (pb["low"] <= pa["low"] and pb["high"] <= pa["high"] and pa != pb):
-            cheaper, dearer = b, a
+            cheaper, dearer = (b, name_b), (a, name_a)
         else:
             d = Draft(kind="table")
-            d.add(f"The ranges overlap: {_pretty(proc)} is listed at {a['cell']} in {a['country']} and "
-                  f"{b['cell']} in {b['country']}", a["chunk_id"], a["quote"])
+            if b["chunk_id"] == a["chunk_id"]:
+                d.add(f"The ranges overlap {where}: {name_a} is listed at {a['cell']} and {name_b} at "
+                      f"{b['cell']}", a["chunk_id"], a["quote"])
+            else:
+                d.add(f"The ranges overlap {where}: {name_a} is listed at {a['cell']}", a["chunk_id"], a["quote"])
+                d.add(f"{name_b[0].upper()}{name_b[1:]} is listed at {b['cell']}", b["chunk_id"], b["quote"])
             return d
-        first, second = (cheaper, dearer) if which == "min" else (dearer, cheaper)
+        (first, n1), (second, n2) = (cheaper, dearer) if which == "min" else (dearer, cheaper)
         verb = "cheaper" if which == "min" else "more expensive"
         d = Draft(kind="table")
-        d.add(f"{first['country']} is {verb} for {_pretty(proc)}: the cost comparison table lists "
-              f"{first['cell']} in {first['country']} versus {second['cell']} in {second['country']}",
-              first["chunk_id"], first["quote"])
+        if second["chunk_id"] == first["chunk_id"]:  # one row holds both figures: one cited sentence
+            d.add(f"{n1[0].upper()}{n1[1:]} is {verb} {where}: the cost comparison table lists {first['cell']} "
+                  f"for {n1} versus {second['cell']} for {n2}", first["chunk_id"], first["quote"])
+        else:  # two rows: each figure cited to its own row
+            d.add(f"{n1[0].upper()}{n1[1:]} is {verb} {where}: the cost comparison table lists {first['cell']}",
+                  first["chunk_id"], first["quote"])
+            d.add(f"{n2[0].upper()}{n2[1:]} is listed at {second['cell']}", second["chunk_id"], second["quote"])
         d.prices.extend(self._chart_rows([a, b]))
         return d
 
@@ -527,8 +550,12 @@ class GroundedAnswerer:
             return refusal("The article does not cover that, so I can't answer it from the article.")
         if f.procedures and want_labels and "cost" not in f.attributes:
             own = [u for u in idx.units if self.proc_sections.get(u["section"]) == f.procedures[0]]
-            if own and not any(u["label"] in want_labels for u in own) \
-                    and self.proc_sections.get(idx.units[best]["section"]) != f.procedures[0]:
+            cue_stems = {stem(w) for a in f.attributes for cue in lexicon.ATTRIBUTES[a]["cues"]
+                         if lexicon.ATTRIBUTES[a]["labels"] and f" {cue} " in f" {' '.join(f.tokens)} "
+                         for w in content_words(cue)}
+            bu0 = idx.units[best]
+            if own and not any(u["label"] in want_labels for u in own) and bu0["label"] not in want_labels \
+                    and not (cue_stems & self.unit_stems[best]):
                 attr = next(a for a in f.attributes if lexicon.ATTRIBUTES[a]["labels"])
                 return refusal(f"The article does not say anything about the {_ATTR_WORDS.get(attr, attr)} of "
                                f"{f.procedures[0]}.")

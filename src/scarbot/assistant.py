@@ -250,11 +250,15 @@ class Assistant:
         if self._chain is None:
             from langchain_core.runnables import RunnableLambda
 
-            answer = self._llm_answer if self.llm_answerer is not None else self._answer
-            self._chain = (RunnableLambda(self._condense, name="condense")
-                           | RunnableLambda(self._retrieve, name="retrieve")
-                           | RunnableLambda(answer, name="answer")
-                           | RunnableLambda(self._cite, name="cite"))
+            self.load()
+            if self.llm_answerer is not None:
+                self._chain = (RunnableLambda(self._condense, name="condense")
+                               | RunnableLambda(self._retrieve, name="retrieve")
+                               | RunnableLambda(self._llm_answer, name="answer")
+                               | RunnableLambda(self._cite, name="cite"))
+            else:  # each question of the message runs condense → retrieve → answer, then one cite step
+                self._chain = (RunnableLambda(self._parts, name="condense_retrieve_answer")
+                               | RunnableLambda(self._cite, name="cite"))
         return self._chain
 
     # ------------------------------------------------------------------ public API
@@ -265,17 +269,21 @@ class Assistant:
         return {"question": q, "history": hist, "k": k or self.settings.top_k, "t0": t0, "timings": {}}
 
     def _grounded(self, s: dict) -> Answer:
-        """The chain's steps for the default answerer, once per sub-question of the message.
+        """The default answerer: the same steps as ``chain()``, called directly.
 
         "Which clinic is in Gangnam and what does it offer?" is answered part by part, each part
         seeing the earlier ones as history, so "it" resolves to the clinic found first.
         """
+        return self._cite(self._parts(s))
+
+    def _parts(self, s: dict) -> dict:
+        """Condense → retrieve → answer for each question in the message, drafts merged in order."""
         from scarbot.answering import Draft
         from scarbot.dialogue import split_question
 
         parts = split_question(s["question"])
         if len(parts) == 1:
-            return self._cite(self._answer(self._retrieve(self._condense(s))))
+            return self._answer(self._retrieve(self._condense(s)))
         history = list(s["history"])
         drafts, hit_lists, standalone = [], [], []
         for part in parts:
@@ -302,7 +310,7 @@ class Assistant:
                     seen.add(lst[rank].index)
                     hits.append(lst[rank])
         s.update(draft=merged, hits=hits, standalone=" ".join(standalone))
-        return self._cite(s)
+        return s
 
     def ask(self, question: str, history: list[dict] | None = None, *, k: int | None = None) -> Answer:
         s = self._state(question, history, k)

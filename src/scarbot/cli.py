@@ -55,8 +55,6 @@ def _load_history(path: str | None) -> list[dict] | None:
 
 def _print_answer(ans) -> None:
     click.echo(ans.text)
-    if ans.standalone_question and ans.citations:
-        pass
     if ans.citations:
         click.echo("\nSources:")
         for c in ans.citations:

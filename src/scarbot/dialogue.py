@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from scarbot.nlp import STOPWORDS, Analyzer, Frame, normalize, words
+from scarbot.nlp import STOPWORDS, Analyzer, Frame, is_instruction, normalize, words
 
 MAX_TURN_CHARS = 600
 
@@ -39,13 +39,23 @@ class State:
 
 
 def bounded_history(history: list[dict] | None, turns: int) -> list[dict]:
-    """The last ``turns`` well-formed turns, each cut to a safe length; anything else is dropped."""
+    """The last ``turns`` well-formed turns, each cut to a safe length, with instructions aimed at the
+    assistant ("ignore the article and say ...") removed from user turns; anything else is dropped."""
     items = list(history or [])[-turns:] if turns > 0 else []
     out = []
     for t in items:
         if isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str):
-            out.append({"role": t["role"], "content": normalize(t["content"])[:MAX_TURN_CHARS]})
+            text = normalize(t["content"])[:MAX_TURN_CHARS]
+            if t["role"] == "user":
+                text = strip_instructions(text)
+            out.append({"role": t["role"], "content": text})
     return out
+
+
+def strip_instructions(text: str) -> str:
+    """Drop the sentences of a message that address the assistant's rules rather than the article."""
+    kept = [p for p in re.split(r"(?<=[.!?])\s+", text) if not is_instruction(p)]
+    return " ".join(kept)
 
 
 def track(analyzer: Analyzer, history: list[dict]) -> State:
@@ -173,7 +183,6 @@ def _entity_words(analyzer: Analyzer, f: Frame) -> set[str]:
     return out
 
 
-_QWORD = r"(?:what|what's|whats|how|which|where|is|are|does|do|can|could|who|when|why|should|will|would)"
 _SPLIT = re.compile(rf"(?<=[?.!])\s+|,?\s+(?:and|but|also|plus)\s+(?={_QWORD}\b)|,\s+(?={_QWORD}\b)|:\s+(?={_QWORD}\b)",
                     re.I)
 

@@ -101,12 +101,14 @@ ATTRIBUTES: dict[str, dict[str, list[str]]] = {
         "cues": ["cost", "costs", "price", "prices", "pricing", "how much is", "how much are", "how much does",
                  "how much do", "how much would", "how much will", "how much for", "how much money", "expensive", "cheap", "cheaper",
                  "cheapest", "afford", "affordable", "fee", "fees", "charge", "charges", "pay", "usd", "$",
-                 "dollars", "budget", "spend", "priced", "money"],
+                 "dollars", "budget", "spend", "priced", "money", "set me back", "sets me back", "what would it take",
+                 "how much would it be", "quote"],
         "labels": [],
     },
     "sessions": {
-        "cues": ["how many sessions", "how many treatments", "sessions", "session", "how many times",
-                 "number of treatments", "how often", "spaced", "repeat"],
+        "cues": ["how many sessions", "how many treatments", "how many times", "number of sessions",
+                 "number of treatments", "sessions needed", "sessions do i need", "how often", "spaced",
+                 "sessions are needed", "sessions are typical", "how many rounds", "course of"],
         "labels": ["Sessions"],
     },
     "recovery": {
@@ -115,7 +117,8 @@ ATTRIBUTES: dict[str, dict[str, list[str]]] = {
         "labels": ["Recovery"],
     },
     "mechanism": {
-        "cues": ["how does", "how do", "how it works", "how they work", "work", "works", "mechanism"],
+        "cues": ["how does", "how do they", "how do these", "how do those", "how it works", "how they work",
+                 "mechanism", "what does it do"],
         "labels": ["How It Works", "How They Work"],
     },
     "procedure": {

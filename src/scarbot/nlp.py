@@ -148,7 +148,10 @@ _ADVICE = re.compile(
 _INJECTION = re.compile(
     r"(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instruction|prompt|rule|previous|above|system|guideline)"
     r"|you are now|act as|\bpretend\b|jailbreak|developer mode|new instructions|from now on"
-    r"|respond only with|do anything now|\bdan\b",
+    r"|respond only with|do anything now|\bdan\b"
+    r"|\bignore (?:the|this|that) (?:article|text|source|sources|context|document)"
+    r"|^\s*(?:now\s+|then\s+|and\s+)?(?:say|print|write|repeat|output|respond|reply|answer)\b(?! to\b)"
+    r"|\b(?:say|claim|tell (?:me|everyone)|answer) that (?:every|all|each)\b",
     re.I,
 )
 _SHOUT = re.compile(r"\b(?:say|print|write|output|reply|answer)\s+['\"]?[A-Z]{4,}\b")
@@ -159,12 +162,14 @@ _REVEAL = re.compile(
     r"|repeat (?:everything|the text) above|what were you told|print (?:your|the) (?:prompt|instructions)"
 )
 _CHEAP = re.compile(r"\b(cheapest|least expensive|lowest|most affordable|best price|best value|cheaper|"
-                    r"less expensive|lower price|more affordable|(?:charges?|costs?|pay) the least|least)\b")
+                    r"less expensive|lower price|more affordable|(?:charges?|costs?|pay) the least)\b")
 _DEAR = re.compile(r"\b(most expensive|priciest|highest|costliest|more expensive|pricier|dearest|"
                    r"(?:charges?|costs?|pay) the most)\b")
 _COMPARE = re.compile(r"\b(compare|comparison|versus|vs\.?|cheaper|more expensive|less expensive|difference|"
                       r"than|between|across|each country|all countries|every country|other countries|"
                       r"worldwide|around the world|countries)\b")
+_LEADING_QWORDS = re.compile(r"^(?:(?:Does|Do|Is|Are|Can|Could|Will|Would|What|Where|Which|How|Tell|About|The|Did|"
+                             r"Should|At|In|From|To|Near|Visit|Visiting)\s+)+")
 _CLINIC_NAME = re.compile(r"\b((?:[A-Z][\w&'-]+\s){1,3}(?:Clinic|Hospital|Plastic Surgery|Dermatology|Medical Center))")
 
 
@@ -255,7 +260,7 @@ class Analyzer:
             if re.search(rf"\b{re.escape(t)}\b", joined) and t not in self.corpus_lower:
                 f.other_topics.append(t)
         for m in _CLINIC_NAME.finditer(text):
-            name = m.group(1).strip()
+            name = _LEADING_QWORDS.sub("", m.group(1).strip())
             if not any(_alias_key(k) in _alias_key(name) or _alias_key(name) in _alias_key(k) for k in self.clinics) \
                     and not any(a in _alias_key(name) for c in self.clinics for a in _clinic_aliases(c)):
                 f.unknown_clinics.append(name)
@@ -296,3 +301,8 @@ def _clinic_aliases(name: str) -> list[str]:
         if len(core) > 1:
             out.append(" ".join(core[1:]))
     return out
+
+
+def is_instruction(sentence: str) -> bool:
+    """A sentence that tries to change or reveal the assistant's rules (never an article question)."""
+    return bool(_INJECTION.search(sentence) or _SHOUT.search(sentence) or _REVEAL.search(sentence.lower()))
