@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     )
     llm: str = Field(default="none", description="none | openai:<model> | ollama:<model>")
     top_k: int = Field(default=4, ge=1, le=20)
-    fusion: Literal["rrf", "convex"] = Field(default="rrf", description="how dense and BM25 ranks are fused")
+    fusion: Literal["rrf", "convex"] = Field(default="convex", description="how dense and BM25 scores are fused")
     max_question_chars: int = Field(default=2000, ge=10)
     history_turns: int = Field(default=6, ge=0, le=50)
     prompts_dir: Path = REPO_ROOT / "prompts"
