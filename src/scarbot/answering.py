@@ -550,15 +550,21 @@ class GroundedAnswerer:
             return refusal("The article does not cover that, so I can't answer it from the article.")
         if f.procedures and want_labels and "cost" not in f.attributes:
             own = [u for u in idx.units if self.proc_sections.get(u["section"]) == f.procedures[0]]
-            cue_stems = {stem(w) for a in f.attributes for cue in lexicon.ATTRIBUTES[a]["cues"]
-                         if lexicon.ATTRIBUTES[a]["labels"] and f" {cue} " in f" {' '.join(f.tokens)} "
-                         for w in content_words(cue)}
+            # the words that carry this kind of fact ("downtime", "recovery", "sessions"); one-word cues only
+            cue_stems = {stem(c) for a in f.attributes if lexicon.ATTRIBUTES[a]["labels"]
+                         for c in lexicon.ATTRIBUTES[a]["cues"] if " " not in c and c not in STOPWORDS}
             bu0 = idx.units[best]
             if own and not any(u["label"] in want_labels for u in own) and bu0["label"] not in want_labels \
                     and not (cue_stems & self.unit_stems[best]):
-                attr = next(a for a in f.attributes if lexicon.ATTRIBUTES[a]["labels"])
-                return refusal(f"The article does not say anything about the {_ATTR_WORDS.get(attr, attr)} of "
-                               f"{f.procedures[0]}.")
+                # no labelled item: a sentence of the procedure's own section that carries the fact will do
+                carrier = [i for i in cand if self.proc_sections.get(idx.units[i]["section"]) == f.procedures[0]
+                           and cue_stems & self.unit_stems[i]]
+                if not carrier:
+                    attr = next(a for a in f.attributes if lexicon.ATTRIBUTES[a]["labels"])
+                    return refusal(f"The article does not say anything about the {_ATTR_WORDS.get(attr, attr)} "
+                                   f"of {f.procedures[0]}.")
+                best = max(carrier, key=lambda i: scores[cand.index(i)])
+                best_score = scores[cand.index(best)]
         d = Draft(kind="extract", score=best_score)
         chosen = [best]
         bu = idx.units[best]
