@@ -7,9 +7,7 @@ answer a user reads: the figure, the country, the clinic.
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +15,6 @@ from scarbot.dialogue import MAX_TURN_CHARS, bounded_history, condense
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
 
 
 def user(text: str) -> dict:
@@ -36,12 +33,7 @@ def analyzer(assistant):
 LASER_INDIA = [user("What is the price of laser resurfacing in India?"), bot("Laser resurfacing in India: $60 - $270.")]
 
 
-def test_questions_here_are_not_in_the_eval_set():
-    own = Path(__file__).read_text(encoding="utf-8").lower()
-    for line in (REPO / "evals" / "qa.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            q = json.loads(line)["question"].strip().lower()
-            assert f'"{q}"' not in own, f"eval question reused in a behaviour test: {q}"
+# (tests/test_answers.py checks that no question here is an eval question)
 
 
 # ------------------------------------------------------------------ condense (the rewrite)
