@@ -21,6 +21,12 @@ from scarbot.types import Answer, Citation, Context
 _FIGURE = re.compile(r"\$?\d[\d,]*(?:\.\d+)?%?")
 
 
+def figures_supported(text: str, quote: str) -> bool:
+    """Every figure in ``text`` ($500, 3-6, 96%) appears in ``quote`` (en dash and hyphen alike)."""
+    flat = quote.replace("–", "-")
+    return all(fig.lstrip("$") in flat or fig in quote for fig in _FIGURE.findall(text))
+
+
 class Assistant:
     def __init__(self, settings: Settings | None = None, *, embedder=None, chat_model=None):
         self.settings = settings or Settings()
@@ -164,9 +170,7 @@ class Assistant:
             if part.chunk_id is not None:
                 chunk = idx.chunks[idx.by_id[part.chunk_id]]
                 quote_ok = normalize(part.quote) in normalize(chunk["text"])
-                figures_ok = all(fig.lstrip("$") in part.quote.replace("–", "-") or fig in part.quote
-                                 for fig in _FIGURE.findall(text))
-                if not (quote_ok and figures_ok):
+                if not (quote_ok and figures_supported(text, part.quote)):
                     continue  # never state a figure the cited source does not hold
                 if part.chunk_id not in numbers:
                     numbers[part.chunk_id] = len(numbers) + 1
@@ -228,7 +232,10 @@ class Assistant:
                         d.add(clean, ctx.chunk_id, self._best_quote(ctx.chunk_id, clean))
                     else:
                         d.add(clean)
-                s["draft"] = d
+                # one unsupported figure and the model's text is not shown at all: the grounded draft is
+                s["draft"] = d if all(p.chunk_id is None and not _FIGURE.search(p.text)
+                                      or p.chunk_id is not None and figures_supported(p.text, p.quote)
+                                      for p in d.parts) else grounded
         s["timings"]["answer"] = (time.perf_counter() - t) * 1000
         return s
 
