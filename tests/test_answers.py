@@ -388,3 +388,12 @@ def test_langchain_retriever_returns_scored_documents(assistant):
     scores = [d.metadata["score"] for d in docs]
     assert scores == sorted(scores, reverse=True)
     assert any("Subcision" in d.metadata["section"] for d in docs)
+
+
+def test_a_price_comparison_carries_the_rows_for_the_chart(assistant):
+    """The UI draws its range chart from Answer.prices: every country of the table, "-" as no figure."""
+    ans = assistant.ask("Compare subcision prices between countries")
+    rows = {p.country: p for p in ans.prices}
+    assert len(rows) == 9
+    assert rows["India"].low == 127 and rows["India"].high == 158
+    assert rows["Canada"].low is None and rows["Canada"].high is None

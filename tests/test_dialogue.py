@@ -232,3 +232,11 @@ def test_follow_up_answers_keep_the_citation_contract(assistant):
     assert markers == {c.n for c in ans.citations}
     ctx = {c.chunk_id: c.text for c in ans.contexts}
     assert all(c.quote in ctx[c.chunk_id] for c in ans.citations)
+
+
+def test_a_full_request_after_a_follow_up_is_not_rewritten(analyzer):
+    """An imperative that names its own subject stands alone, even though it starts with no question word."""
+    history = [user("What does microneedling cost in Korea?"), bot("$225–$600 per session [1]."),
+               user("and in the USA?"), bot("$500 [1].")]
+    q = "Compare laser resurfacing prices across countries"
+    assert condense(analyzer, q, history) == q

@@ -225,6 +225,7 @@ class GroundedAnswerer:
                     d.add(f"{p['procedure']} in {KOREA}: {p['price']['text'].rstrip('.')} "
                           f"(the article's {KOREA} price list)", p["chunk_id"], p["quote"])
         rows = [r for r in self._records(proc, kind="comparison table") if r["country"] in countries]
+        d.prices.extend(self._chart_rows(rows))
         given = [r for r in rows if _given(r)]
         if not given:
             return

@@ -104,7 +104,10 @@ def condense(analyzer: Analyzer, question: str, history: list[dict]) -> str:
     ellipsis = bool(_ELLIPSIS.match(q))
     bare_compare = bool(_BARE_COMPARE.search(q)) and not has_main and not f.countries
     short = len(f.tokens) <= 5
-    if (ellipsis or not re.match(rf"\s*{_QWORD}\b", q, re.I)) and (has_main or f.countries):
+    # a fragment ("microneedling?", "in the UK then") or an explicit ellipsis ("and in Korea?") re-asks the
+    # previous question; a full request ("Compare laser prices across countries") stands on its own
+    fragment = not re.match(rf"\s*{_QWORD}\b", q, re.I) and len(f.tokens) <= 4 and not f.compare
+    if (ellipsis or fragment) and (has_main or f.countries):
         swapped = _swap_entities(analyzer, history, f)
         if swapped:
             return swapped
