@@ -42,7 +42,8 @@ PLAIN = str(HERE / "plain_langchain_rag.py")
 COLD_QUESTION = "How much is microneedling in India?"
 TARGET_COLD_S = 2.0
 TARGET_RSS_MIB = 300
-TARGET_WARM_MS = 1000  # "well under a second once warm" (ARCHITECTURE.md)
+TARGET_WARM_P50_MS = 15  # the Grounded answers issue: warm Assistant.ask p50 <= 15 ms, p95 <= 40 ms
+TARGET_WARM_P95_MS = 40
 K = 4
 
 FALLBACK_QUESTIONS = [
@@ -258,8 +259,8 @@ def render(results: dict[str, Any]) -> str:
     rows = [
         ("cold `ask` wall, median of runs (s)", ("cold", "wall_s_median"), 1, 2, f"<= {TARGET_COLD_S:g} s"),
         ("cold `ask` peak RSS, max of runs (MiB)", ("cold", "rss_mib_max"), 1, 0, f"<= {TARGET_RSS_MIB} MiB"),
-        (f"warm ask p50 over {n} questions (ms)", ("warm", "p50_ms"), 1, 1, ""),
-        (f"warm ask p95 over {n} questions (ms)", ("warm", "p95_ms"), 1, 1, f"< {TARGET_WARM_MS} ms"),
+        (f"warm ask p50 over {n} questions (ms)", ("warm", "p50_ms"), 1, 1, f"<= {TARGET_WARM_P50_MS} ms"),
+        (f"warm ask p95 over {n} questions (ms)", ("warm", "p95_ms"), 1, 1, f"<= {TARGET_WARM_P95_MS} ms"),
         ("warm process load + first answer (s)", ("warm", "load_s"), 1, 2, ""),
         ("warm process peak RSS (MiB)", ("warm", "rss_mib"), 1, 0, ""),
         (f"evidence hit@{K} (%)", ("warm", "hit_at_k"), 100, 0, ""),

@@ -179,3 +179,22 @@ def test_numpy_encoder_ranks_like_a_sentence_encoder(numpy_embedder: NumpyBertEm
     assert q.shape == (384,)
     assert q @ docs[0] > q @ docs[1] + 0.2
     assert numpy_embedder.embed_documents([]).shape == (0, 384)
+
+
+def test_query_thread_choice_follows_the_measured_speed():
+    """Short queries run on one BLAS thread or all of them, whichever the machine makes faster."""
+    from scarbot.embeddings import _ThreadChoice
+
+    choice = _ThreadChoice()
+    seen = []
+    for _ in range(6):  # warm-up alternates, single thread first
+        single = choice.choose()
+        seen.append(single)
+        choice.record(single, 1.0 if single else 0.5)  # all threads twice as fast (idle machine)
+    assert seen == [True, False, True, False, True, False]
+    picks = [choice.choose() for _ in range(20)]
+    assert picks.count(False) >= 19  # keeps the faster mode, retrying the other now and then
+    for _ in range(9):  # the machine gets busy: all threads now 10x slower
+        choice.record(False, 5.0)
+    picks = [choice.choose() for _ in range(10)]
+    assert picks.count(True) >= 9
