@@ -474,8 +474,8 @@ class _ThreadChoice:
     def choose(self) -> bool:
         self.calls += 1
         one, many = self.samples[True], self.samples[False]
-        if len(one) < 3 or len(many) < 3:
-            return len(one) <= len(many)  # warm-up: alternate, single thread first
+        if len(one) < 2 or len(many) < 2:
+            return len(one) < len(many)  # warm-up: alternate, all threads first
         best = statistics.median(one) <= statistics.median(many)
         return (not best) if self.calls % self.EXPLORE_EVERY == 0 else best
 
