@@ -11,6 +11,7 @@ import csv
 import json
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass, is_dataclass
@@ -74,8 +75,19 @@ class FeedbackStore:
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         if not self._ready:
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute(_SCHEMA)
+            # Switching to WAL takes an exclusive lock and SQLite does not always wait for it, so
+            # several processes opening a new store at once retry here instead of failing.
+            deadline = time.monotonic() + BUSY_TIMEOUT_S
+            while True:
+                try:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.execute(_SCHEMA)
+                    break
+                except sqlite3.OperationalError as err:
+                    if "locked" not in str(err) or time.monotonic() > deadline:
+                        conn.close()
+                        raise
+                    time.sleep(0.01)
             self._ready = True
         conn.execute("PRAGMA synchronous = NORMAL")
         return conn
@@ -98,11 +110,13 @@ class FeedbackStore:
         when = (created_utc or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
         cites = json.dumps(_citation_dicts(citations), ensure_ascii=False)
         with closing(self._connect()) as conn:
+            conn.execute("BEGIN IMMEDIATE")  # take the write lock up front: waits, never "locked" mid-way
             cur = conn.execute(
                 "INSERT INTO feedback (created_utc, rating, question, answer, citations,"
                 " standalone_question, abstained) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (when, rating, question, answer, cites, standalone_question, int(bool(abstained))),
             )
+            conn.execute("COMMIT")
             return int(cur.lastrowid or 0)
 
     def records(self) -> Iterator[FeedbackRecord]:
