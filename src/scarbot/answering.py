@@ -506,6 +506,11 @@ class GroundedAnswerer:
                 if any(k <= head for k in ent_keys) and i not in cand:
                     cand.append(i)
         cand = [i for i in cand if not _NAVIGATION.search(idx.units[i]["text"])]
+        # a bare "Types:" (its sub-items follow) answers only a question about that list
+        asked_stems = {stem(w) for w in f.tokens}
+        cand = [i for i in cand if _body(idx.units[i]["text"]) or idx.units[i]["label"] in {
+            lab for a in f.attributes for lab in lexicon.ATTRIBUTES[a]["labels"]} or (
+            self.label_stems[i] and self.label_stems[i] <= asked_stems)]
         if not cand:
             return refusal("The article does not cover that, so I can't answer it from the article.")
         self.last_scores = None
