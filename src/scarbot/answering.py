@@ -110,13 +110,16 @@ class GroundedAnswerer:
                 "clinics or costs."
             )
         if frame.other_topics:
-            return refusal(f"The article does not cover {frame.other_topics[0]}; it is about atrophic "
-                           "(depressed) scars and their treatment, so I can't answer that from it.")
+            topic = frame.other_topics[0].removesuffix(" of")
+            return refusal(f"That is outside the article: it covers atrophic (depressed) scars, their treatment, "
+                           f"clinics and costs in Korea, and says nothing about {topic}.")
         ungiven = [k for k in frame.ungiven if k != "travel prices" or frame.asks_cost]
         if ungiven and not self._corpus_has(ungiven):
             what = {"contact": "contact details", "hours": "opening hours", "people": "names of doctors or staff",
                     "rating": "ratings or rankings", "insurance": "insurance coverage",
-                    "travel prices": "prices for flights, hotels or visas"}[ungiven[0]]
+                    "travel prices": "prices for flights, hotels or visas",
+                    "hotels": "hotel recommendations (it only says recovery centers and medical hotels exist)"
+                    }[ungiven[0]]
             return refusal(f"The article does not give {what}, so I can't answer that from it.")
         if frame.unknown_clinics and not frame.clinics:
             return refusal(f"The article does not mention {frame.unknown_clinics[0]}. The clinics it "
@@ -551,7 +554,8 @@ class GroundedAnswerer:
         best = cand[int(order[0])]
         best_sim = float(sims[int(order[0])])
         best_score = scores[int(order[0])]
-        self.last_scores = (best_score, best_sim, top_dense)
+        second = scores[int(order[1])] if len(order) > 1 else 0.0
+        self.last_scores = (best_score, best_sim, top_dense, best_score - second)
         if best_score < self.score_threshold and max(best_sim, top_dense) < self.unit_threshold:
             return refusal("The article does not cover that, so I can't answer it from the article.")
         if f.procedures and want_labels and "cost" not in f.attributes:

@@ -93,6 +93,8 @@ OTHER_TOPICS = [
     "steroid injection", "silicone gel", "ozempic", "pregnant", "pregnancy", "breastfeeding",
     "chemotherapy", "cancer", "weather", "temperature", "restaurant", "restaurants", "food", "shopping",
     "nightlife", "exchange rate", "currency", "time zone", "k-pop", "kpop", "subway", "sim card",
+    "capital of", "capital city", "taxi", "taxis", "vaccination", "vaccinations", "vaccine", "tap water",
+    "sightseeing", "tourist attractions", "souvenirs", "joke", "poem", "recipe",
 ]
 
 # What kind of fact the question asks for → list-item labels and words that carry it in the article.
@@ -172,5 +174,7 @@ UNGIVEN_FACTS: dict[str, list[str]] = {
     "travel prices": ["hotel", "hotels", "flight", "flights", "airline", "airfare", "visa fee", "visa cost",
                       "accommodation cost", "taxi", "train ticket"],
     "rating": ["rating", "ratings", "review score", "stars", "ranking", "ranked"],
+    "hotels": ["best hotel", "which hotel", "hotel recommendation", "recommend a hotel", "where to stay",
+               "cheapest hotel", "hotel near"],
     "insurance": ["insurance", "covered by", "reimburse", "medicare", "nhs"],
 }
