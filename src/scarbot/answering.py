@@ -35,7 +35,6 @@ class Draft:
     abstained: bool = False
     prices: list[PriceRow] = field(default_factory=list)
     kind: str = "extract"  # "table" | "clinic" | "extract" | "refusal"
-    score: float | None = None  # extraction confidence (sentence score), for calibration
 
     def add(self, text: str, chunk_id: str | None = None, quote: str = "") -> Draft:
         self.parts.append(Part(text, chunk_id, quote))
@@ -45,10 +44,6 @@ class Draft:
 def refusal(text: str, chunk_id: str | None = None, quote: str = "") -> Draft:
     d = Draft(abstained=True, kind="refusal")
     return d.add(text, chunk_id, quote)
-
-
-def _cell(p: dict[str, Any]) -> str:
-    return p["price"]["text"] if p["source_kind"] == "price list" else p["cell"]
 
 
 def _given(p: dict[str, Any]) -> bool:
@@ -516,7 +511,6 @@ class GroundedAnswerer:
             self.label_stems[i] and self.label_stems[i] <= asked_stems)]
         if not cand:
             return refusal("The article does not cover that, so I can't answer it from the article.")
-        self.last_scores = None
         sims = idx.snap.unit_vectors[cand] @ qvec
         qstems = {stem(w) for w in f.tokens if w not in _QSTOP and len(w) > 2}
         want_labels = {lab for a in f.attributes for lab in lexicon.ATTRIBUTES[a]["labels"]}
@@ -548,14 +542,9 @@ class GroundedAnswerer:
                 s -= 0.15
             scores.append(s)
         order = np.argsort(-np.asarray(scores), kind="stable")
-        if _DEBUG:
-            for j in order[:5]:
-                print(f"  {scores[int(j)]:.3f} sim={float(sims[int(j)]):.3f} {idx.units[cand[int(j)]]['text'][:70]}")
         best = cand[int(order[0])]
         best_sim = float(sims[int(order[0])])
         best_score = scores[int(order[0])]
-        second = scores[int(order[1])] if len(order) > 1 else 0.0
-        self.last_scores = (best_score, best_sim, top_dense, best_score - second)
         if best_score < self.score_threshold and max(best_sim, top_dense) < self.unit_threshold:
             return refusal("The article does not cover that, so I can't answer it from the article.")
         if f.procedures and want_labels and "cost" not in f.attributes:
@@ -575,7 +564,7 @@ class GroundedAnswerer:
                                    f"of {f.procedures[0]}.")
                 best = max(carrier, key=lambda i: scores[cand.index(i)])
                 best_score = scores[cand.index(best)]
-        d = Draft(kind="extract", score=best_score)
+        d = Draft(kind="extract")
         chosen = [best]
         bu = idx.units[best]
         if _body(bu["text"]) == "":
@@ -637,7 +626,6 @@ _CLINIC_GENERIC = {stem(w) for w in ("offer", "offers", "provide", "do", "does",
                                       "located", "where", "tell", "about", "special", "technique", "techniques")}
 # link text such as "Find more about this clinic here: X Website" carries no fact to answer with
 _NAVIGATION = re.compile(r"^(?:find|read|learn|see) more\b|\bclick here\b|\bwebsite\.?$", re.I)
-_DEBUG = bool(__import__("os").environ.get("SCARBOT_DEBUG_SCORES"))
 _ATTR_LABELS = {"How It Works", "How They Work", "Procedure", "Recovery", "Sessions", "Benefits", "Effectiveness",
                 "Types", "Preparation", "Suitability", "Current Status"}
 _ATTR_WORDS = {"sessions": "number of sessions", "recovery": "recovery", "preparation": "preparation",

@@ -265,7 +265,3 @@ def ensure_index(settings: Settings | None = None, *, progress: bool = True) -> 
     print(report.summary())
     return report
 
-
-def describe(settings: Settings) -> str:
-    snap = load_snapshot(settings)
-    return json.dumps(snap.manifest, indent=1)

@@ -103,8 +103,6 @@ class Speller:
                     best = (key, c)
         return best[1] if best else w
 
-    def correct_text(self, text: str) -> list[str]:
-        return [self.correct(w) for w in words(text)]
 
 
 @functools.lru_cache(maxsize=4096)
