@@ -240,3 +240,16 @@ def test_a_full_request_after_a_follow_up_is_not_rewritten(analyzer):
                user("and in the USA?"), bot("$500 [1].")]
     q = "Compare laser resurfacing prices across countries"
     assert condense(analyzer, q, history) == q
+
+
+def test_how_does_that_compare_asks_the_same_thing_about_the_new_entity(assistant):
+    history = [user("What's the recovery like after subcision?"), bot("Pain, bruising, and swelling [1].")]
+    ans = assistant.ask("how does that compare with laser resurfacing?", history=history)
+    assert "recovery" in ans.standalone_question.lower() and "laser" in ans.standalone_question.lower()
+    assert "10 days" in ans.text
+
+
+def test_asking_for_the_cheapest_after_a_country_looks_across_countries(analyzer):
+    history = [user("How much is a chemical peel in Korea?"), bot("$150–$3,000 per session [1].")]
+    sq = condense(analyzer, "what about the cheapest?", history)
+    assert "chemical peels" in sq and "korea" not in sq.lower()

@@ -19,8 +19,8 @@ MAX_TURN_CHARS = 600
 
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|those|these|that|this|there|the same|one|ones)\b", re.I)
 _CLINIC_REF = re.compile(r"\b(that|this|the|their|same)\s+(clinic|hospital|place|center|centre)\b", re.I)
-_ELLIPSIS = re.compile(r"^\s*(and|or|but|also|what about|how about|same for|and what about|what of|then|ok|okay)\b",
-                       re.I)
+_ELLIPSIS = re.compile(r"^\s*(and|or|but|also|what about|how about|same for|and what about|what of|then|ok|okay"
+                       r"|how (?:does|do|is|are) (?:that|it|this|they|those) compare)\b", re.I)
 _QWORD = r"(?:what|what's|whats|how|which|where|is|are|does|do|can|could|who|when|why|should|will|would)"
 _BARE_COMPARE = re.compile(r"\b(cheaper|more expensive|less expensive|pricier|better value|most affordable)\b", re.I)
 
@@ -138,7 +138,8 @@ def condense(analyzer: Analyzer, question: str, history: list[dict]) -> str:
     if "cost" in attrs and not f.clinics:
         procs = f.procedures or st.procedures
         if procs:
-            countries = f.countries or (st.countries[-1:] if not f.compare else [])
+            # "what about the cheapest?" asks across countries: no country is carried over
+            countries = f.countries or (st.countries[-1:] if not (f.compare or f.superlative) else [])
             subject = " and ".join(procs)
             where = f" in {' and '.join(countries)}" if countries else ""
             if f.superlative == "min":
