@@ -503,6 +503,13 @@ class GroundedAnswerer:
             for i, head in enumerate(idx.unit_heads):
                 if any(k <= head for k in ent_keys) and i not in cand:
                     cand.append(i)
+        # "What are atrophic scars?": sentences whose subject is the thing asked about are candidates too
+        m = re.match(r"\s*(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+)?(?:is|are|'s)?\s*"
+                     r"(?:exactly\s+)?(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)\s*\??$", f.text.lower())
+        subject = [stem(w) for w in content_words(m.group(1))] if m else []
+        if subject:
+            cand += [i for i, u in enumerate(idx.units) if i not in cand
+                     and [stem(w) for w in content_words(_body(u["text"]))[: len(subject)]] == subject]
         cand = [i for i in cand if not _NAVIGATION.search(idx.units[i]["text"])]
         # a bare "Types:" (its sub-items follow) answers only a question about that list
         asked_stems = {stem(w) for w in f.tokens}
@@ -516,9 +523,6 @@ class GroundedAnswerer:
         want_labels = {lab for a in f.attributes for lab in lexicon.ATTRIBUTES[a]["labels"]}
         scores = []
         qweight = sum(self.idf.get(w, self.idf_default) for w in qstems) or 1.0
-        m = re.match(r"\s*(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+)?(?:is|are|'s)?\s*"
-                     r"(?:exactly\s+)?(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)\s*\??$", f.text.lower())
-        subject = [stem(w) for w in content_words(m.group(1))] if m else []
         for j, ui in enumerate(cand):
             u = idx.units[ui]
             ustems = self.unit_stems[ui]
