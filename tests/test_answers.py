@@ -182,38 +182,25 @@ def test_two_procedures_in_one_country(assistant):
 
 
 # ------------------------------------------------------------------ refusals
-def test_country_not_in_the_table(assistant):
-    ans = assistant.ask("What does laser resurfacing cost in Mexico?")
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("What does laser resurfacing cost in Mexico?", "Mexico"),  # a country not in the table
+        ("Does Banobagi Clinic treat acne scars?", "Banobagi"),  # a clinic not in the article
+        ("Can you treat stretch marks?", "stretch marks"),  # a condition never mentioned
+        ("What are the opening hours of Louis Clinic?", "opening hours"),  # a fact never given
+        ("How much does the Louis Clinic charge for a consultation?", ""),  # a clinic price never given
+    ],
+)
+def test_refuses_what_the_article_does_not_cover(assistant, question, named):
+    ans = assistant.ask(question)
     assert_refusal(ans)
-    assert "Mexico" in ans.text
-
-
-def test_clinic_not_in_the_article(assistant):
-    ans = assistant.ask("Does Banobagi Clinic treat acne scars?")
-    assert_refusal(ans)
-    assert "Banobagi" in ans.text
+    assert named in ans.text
 
 
 def test_unknown_clinic_name_is_quoted_cleanly(assistant):
     ans = assistant.ask("Does Banobagi Clinic treat acne scars?")
     assert "Does Banobagi" not in ans.text
-
-
-def test_condition_never_mentioned(assistant):
-    ans = assistant.ask("Can you treat stretch marks?")
-    assert_refusal(ans)
-    assert "stretch marks" in ans.text
-
-
-def test_fact_never_given(assistant):
-    ans = assistant.ask("What are the opening hours of Louis Clinic?")
-    assert_refusal(ans)
-    assert "opening hours" in ans.text
-
-
-def test_clinic_consultation_price_is_not_invented(assistant):
-    ans = assistant.ask("How much does the Louis Clinic charge for a consultation?")
-    assert_refusal(ans)
 
 
 def test_missing_attribute_of_a_procedure(assistant):
