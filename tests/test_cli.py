@@ -151,3 +151,24 @@ def test_missing_history_file_is_a_clear_error(cli, indexed, tmp_path):
     r = cli(["ask", "--history", str(tmp_path / "nope.json"), "What about in Australia?"], indexed)
     assert r.exit_code != 0
     assert "nope.json" in r.output and "Traceback" not in r.output
+
+
+def test_eval_on_a_fresh_data_folder_builds_the_index_first(tmp_path, monkeypatch):
+    """`scarbot eval` on a fresh clone must not score an empty index as all failures."""
+    import json as _json
+
+    from click.testing import CliRunner
+
+    from scarbot.cli import main
+
+    monkeypatch.setenv("SCARBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SCARBOT_EMBEDDING_MODEL", "hash-64")
+    item = {"id": "t1", "category": "cost_table", "history": [], "question": "How much is microneedling in India?",
+            "answerable": True, "expect_all": [["$120"], ["$300"]], "evidence": ["$120 - $300"], "forbid": []}
+    dataset = tmp_path / "qa.jsonl"
+    dataset.write_text(_json.dumps(item) + "\n", "utf-8")
+    result = CliRunner().invoke(main, ["eval", "--dataset", str(dataset), "--out", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "data" / "index" / "manifest.json").exists()
+    summary = _json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
+    assert summary["overall"]["answer_pass_rate"] == 1.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -260,8 +261,9 @@ def ensure_index(settings: Settings | None = None, *, progress: bool = True) -> 
     settings = settings or Settings()
     if _try_snapshot(settings) is not None:
         return None
-    print(f"No index in {settings.data_dir} yet: building it from {settings.corpus_dir} (first run only)…")
+    print(f"No index in {settings.data_dir} yet: building it from {settings.corpus_dir} (first run only)…",
+          file=sys.stderr)
     report = ingest(settings, progress=progress)
-    print(report.summary())
+    print(report.summary(), file=sys.stderr)
     return report
 

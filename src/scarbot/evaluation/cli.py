@@ -39,11 +39,14 @@ TABLE_COLUMNS = (
 def build_assistant(k: int) -> Any:
     """The real assistant, asked to retrieve ``k`` chunks when its factory accepts settings."""
     from scarbot.assistant import Assistant
+    from scarbot.ingest import ensure_index
     from scarbot.settings import Settings
 
+    settings = Settings(top_k=k)
+    ensure_index(settings)  # a fresh clone has no index yet: build it (progress on the terminal) first
     factory = Assistant.from_settings
     if inspect.signature(factory).parameters:
-        return factory(Settings(top_k=k))
+        return factory(settings).load()  # a broken index or wrong model fails here, once, not per item
     return factory()
 
 
