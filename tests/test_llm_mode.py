@@ -17,6 +17,9 @@ from scarbot.assistant import Assistant
 
 pytestmark = pytest.mark.slow
 
+LASER_INDIA = [{"role": "user", "content": "How much is laser resurfacing in India?"},
+               {"role": "assistant", "content": "$60 - $270 [1]."}]
+
 
 def llm_bot(real_index, *replies: str) -> Assistant:
     model = GenericFakeChatModel(messages=iter(replies))
@@ -66,9 +69,7 @@ def test_questions_the_article_does_not_cover_are_refused_before_the_model_is_as
 def test_follow_up_uses_the_model_rewrite(real_index):
     bot = llm_bot(real_index, "How much does laser resurfacing cost in Turkey?",
                   "Laser resurfacing in Turkey is listed at $500 - $1,000 [1].")
-    history = [{"role": "user", "content": "How much is laser resurfacing in India?"},
-               {"role": "assistant", "content": "$60 - $270 [1]."}]
-    ans = bot.ask("and in Turkey?", history=history)
+    ans = bot.ask("and in Turkey?", history=LASER_INDIA)
     assert ans.standalone_question == "How much does laser resurfacing cost in Turkey?"
     assert "$500 - $1,000" in ans.text
 
@@ -76,9 +77,7 @@ def test_follow_up_uses_the_model_rewrite(real_index):
 def test_an_off_topic_rewrite_falls_back_to_the_tracker(real_index):
     bot = llm_bot(real_index, "Tell me a joke about penguins.",
                   "Laser resurfacing in Turkey is listed at $500 - $1,000 [1].")
-    history = [{"role": "user", "content": "How much is laser resurfacing in India?"},
-               {"role": "assistant", "content": "$60 - $270 [1]."}]
-    ans = bot.ask("and in Turkey?", history=history)
+    ans = bot.ask("and in Turkey?", history=LASER_INDIA)
     assert "Turkey" in ans.standalone_question and "laser" in ans.standalone_question.lower()
     assert "penguin" not in ans.standalone_question.lower()
 

@@ -90,9 +90,8 @@ class Assistant:
         if collection is None:
             raise IndexMismatchError(f"collection {self.settings.collection!r} is missing on "
                                      f"{self.settings.chroma_url}; run 'scarbot ingest'")
-        snap_meta = self.index.snap.manifest if hasattr(self, "index") else {}
-        check_model(collection.metadata, snap_meta.get("model_id", ""), int(snap_meta.get("dim", 0)),
-                    self.settings.chroma_url or "")
+        manifest = self.index.snap.manifest  # load() builds the index before asking for this
+        check_model(collection.metadata, manifest["model_id"], int(manifest["dim"]), self.settings.chroma_url or "")
 
         def dense(qvec, n: int):
             try:
