@@ -12,19 +12,46 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scarbot.errors import BackendError, IndexMismatchError, InputError, ScarbotError
 from scarbot.settings import Settings
 from scarbot.types import Answer, Citation, Context
 
-_FIGURE = re.compile(r"\$?\d[\d,]*(?:\.\d+)?%?")
+
+@dataclass
+class Turn:
+    """The state of one request as it moves through the steps (typed, not a string-keyed dict)."""
+
+    question: str
+    history: list[dict]
+    k: int
+    t0: float
+    timings: dict[str, float] = field(default_factory=dict)
+    standalone: str = ""
+    query: Any = None  # scarbot.query.Query
+    hits: list = field(default_factory=list)
+    qvec: Any = None
+    draft: Any = None  # scarbot.answer.Draft
+    llm_text: str = ""
 
 
-def figures_supported(text: str, quote: str) -> bool:
-    """Every figure in ``text`` ($500, 3-6, 96%) appears in ``quote`` (en dash and hyphen alike)."""
-    flat = quote.replace("–", "-")
-    return all(fig.lstrip("$") in flat or fig in quote for fig in _FIGURE.findall(text))
+def _join(sentences: list[str]) -> str:
+    """Sentences joined by spaces; a Markdown list starts on its own line."""
+    out, bullet = "", False
+    for sentence in sentences:
+        is_bullet = sentence.startswith("- ")
+        sep = "\n" if is_bullet else ("\n\n" if bullet else " ")
+        out = f"{out}{sep}{sentence}" if out else sentence
+        bullet = is_bullet
+    return out
+
+
+def _has_figure(text: str) -> bool:
+    from scarbot.text import figures
+
+    return bool(figures(text))
 
 
 class Assistant:
@@ -48,8 +75,9 @@ class Assistant:
         with self._lock:
             if self._loaded:
                 return self
-            from scarbot.answering import GroundedAnswerer
+            from scarbot.answer import CorpusView, Router
             from scarbot.embeddings import get_embedder
+            from scarbot.query import QueryParser
             from scarbot.retrieval import HybridRetriever, Index
             from scarbot.store import load_snapshot
 
@@ -64,7 +92,9 @@ class Assistant:
             self.index = Index(snap, vocabulary() if callable(vocabulary) else None)
             dense = self._chroma_dense() if self.settings.chroma_url else None
             self.retriever = HybridRetriever(self.index, embedder, dense, self.settings.fusion)
-            self.answerer = GroundedAnswerer(self.index)
+            corpus = CorpusView(self.index)
+            self.parser = QueryParser(self.index.analyzer, corpus.scar_profiles)
+            self.answerer = Router(corpus)
             self.llm_answerer = self.llm_condenser = None
             if self._chat_model is None and self.settings.llm.strip().lower() != "none":
                 from scarbot.llm import make_chat_model
@@ -129,98 +159,107 @@ class Assistant:
         return q, bounded_history(history, self.settings.history_turns)
 
     # ------------------------------------------------------------------ chain steps
-    def _condense(self, s: dict) -> dict:
+    def _condense(self, s: Turn) -> Turn:
         from scarbot.dialogue import condense
 
         t = time.perf_counter()
         standalone = None
-        if self.llm_condenser is not None and s["history"]:
+        if self.llm_condenser is not None and s.history:
             try:
-                standalone = self.llm_condenser.condense(s["question"], s["history"])
+                standalone = self.llm_condenser.condense(s.question, s.history)
             except ScarbotError:
                 standalone = None
-        s["standalone"] = standalone or condense(self.index.analyzer, s["question"], s["history"])
-        s["timings"]["condense"] = (time.perf_counter() - t) * 1000
+        s.standalone = standalone or condense(self.index.analyzer, s.question, s.history)
+        s.timings["condense"] = s.timings.get("condense", 0.0) + (time.perf_counter() - t) * 1000
         return s
 
-    def _retrieve(self, s: dict) -> dict:
+    def _retrieve(self, s: Turn) -> Turn:
         t = time.perf_counter()
-        s["frame"] = self.index.analyzer.frame(s["standalone"])
-        s["hits"], s["qvec"] = self.retriever.search(s["standalone"], s["frame"], max(s["k"], 6))
-        s["timings"]["retrieve"] = (time.perf_counter() - t) * 1000
+        s.query = self.parser.parse(s.standalone)
+        s.hits, s.qvec = self.retriever.search(s.standalone, s.query, max(s.k, 6))
+        s.timings["retrieve"] = s.timings.get("retrieve", 0.0) + (time.perf_counter() - t) * 1000
         return s
 
-    def _answer(self, s: dict) -> dict:
+    def _answer(self, s: Turn) -> Turn:
         t = time.perf_counter()
-        s["draft"] = self.answerer.answer(s["frame"], s["hits"], s["qvec"])
-        s["timings"]["answer"] = (time.perf_counter() - t) * 1000
+        s.draft = self.answerer.answer(s.query, s.hits, s.qvec)
+        s.timings["answer"] = s.timings.get("answer", 0.0) + (time.perf_counter() - t) * 1000
         return s
 
-    def _cite(self, s: dict) -> Answer:
+    def _cite(self, s: Turn) -> Answer:
+        """Number the cited chunks; drop any sentence whose quote is not in its chunk or whose figures
+        are not in its quote (computed figures are checked against every quote of the draft)."""
         from scarbot.nlp import normalize
+        from scarbot.text import figures, figures_supported
 
-        idx = self.index
-        draft = s["draft"]
+        draft = s.draft
         numbers: dict[str, int] = {}
         citations: list[Citation] = []
         sentences: list[str] = []
+        all_quotes = " ".join(p.quote for p in draft.parts if p.chunk_id)
         for part in draft.parts:
             text = part.text.strip().rstrip(".")
+            if part.derived:
+                support = f"{all_quotes} {' '.join(part.derived)}"
+                if not figures_supported(text, support):
+                    continue
             if part.chunk_id is not None:
-                chunk = idx.chunks[idx.by_id[part.chunk_id]]
-                quote_ok = normalize(part.quote) in normalize(chunk["text"])
-                if not (quote_ok and figures_supported(text, part.quote)):
+                chunk = self.index.chunks[self.index.by_id[part.chunk_id]]
+                quote_ok = normalize(part.quote) in normalize(chunk.text)
+                if not (quote_ok and (part.derived or figures_supported(text, part.quote))):
                     continue  # never state a figure the cited source does not hold
                 if part.chunk_id not in numbers:
                     numbers[part.chunk_id] = len(numbers) + 1
-                    citations.append(Citation(numbers[part.chunk_id], part.chunk_id, chunk["section"],
-                                              part.quote, chunk["source"]))
+                    citations.append(Citation(numbers[part.chunk_id], part.chunk_id, chunk.section,
+                                              part.quote, chunk.source))
                 text = f"{text} [{numbers[part.chunk_id]}]"
-            elif _FIGURE.search(text) and not draft.abstained:
+            elif figures(text) and not part.derived and not draft.abstained:
                 continue
-            sentences.append(text + ".")
+            sentences.append(text if text.endswith(":") else text + ".")
         if not sentences:
             sentences = ["The article does not cover that, so I can't answer it from the article."]
             draft.abstained = True
-        contexts = self._contexts(s["hits"], [c.chunk_id for c in citations], s["k"])
-        s["timings"]["total"] = (time.perf_counter() - s["t0"]) * 1000
-        return Answer(" ".join(sentences), citations, contexts, draft.abstained, s["standalone"],
-                      {k: round(v, 2) for k, v in s["timings"].items()}, list(draft.prices))
+        contexts = self._contexts(s.hits, [c.chunk_id for c in citations], s.k)
+        s.timings["total"] = (time.perf_counter() - s.t0) * 1000
+        return Answer(_join(sentences), citations, contexts, draft.abstained, s.standalone,
+                      {k: round(v, 2) for k, v in s.timings.items()}, list(draft.prices),
+                      strategy=draft.strategy, steps=list(draft.steps))
 
     def _contexts(self, hits, cited: list[str], k: int) -> list[Context]:
         """Cited chunks first (structured look-ups land here), then the hybrid hits, k in all."""
         idx = self.index
         out: list[Context] = []
         seen: set[str] = set()
-        scores = {idx.chunks[h.index]["id"]: h.score for h in hits}
+        scores = {idx.chunks[h.index].id: h.score for h in hits}
         for cid in cited:
             c = idx.chunks[idx.by_id[cid]]
-            out.append(Context(cid, c["section"], c["text"], round(scores.get(cid, 1.0), 6), c["source"], c["kind"]))
+            out.append(Context(cid, c.section, c.text, round(scores.get(cid, 1.0), 6), c.source, c.kind))
             seen.add(cid)
         for h in hits:
             if len(out) >= max(k, len(cited)):
                 break
-            if idx.chunks[h.index]["id"] not in seen:
+            if idx.chunks[h.index].id not in seen:
                 out.append(idx.context(h))
         return out
 
-    def _llm_answer(self, s: dict) -> dict:
+    def _llm_answer(self, s: Turn) -> Turn:
         """LLM mode: the model writes, its [n] are parsed back; nothing valid → the grounded draft."""
-        from scarbot.answering import Draft
+        from scarbot.answer import Draft
         from scarbot.llm import parse_citations
+        from scarbot.text import figures, figures_supported
 
         t = time.perf_counter()
-        contexts = [self.index.context(h) for h in s["hits"][: s["k"]]]
-        grounded = self.answerer.answer(s["frame"], s["hits"], s["qvec"])
+        contexts = [self.index.context(h) for h in s.hits[: s.k]]
+        grounded = self.answerer.answer(s.query, s.hits, s.qvec)
         if grounded.abstained:
-            s["draft"] = grounded
+            s.draft = grounded
         else:
-            raw = s.get("llm_text") or self.llm_answerer.answer(s["standalone"], contexts, s["history"])
+            raw = s.llm_text or self.llm_answerer.answer(s.standalone, contexts, s.history)
             text, valid = parse_citations(raw, len(contexts))
             if not valid:
-                s["draft"] = grounded
+                s.draft = grounded
             else:
-                d = Draft(kind="llm", prices=grounded.prices)
+                d = Draft(strategy="llm", prices=grounded.prices, steps=[*grounded.steps, "llm: answered"])
                 for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
                     nums = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
                     clean = re.sub(r"\s*\[\d+\]", "", sentence).strip()
@@ -232,27 +271,27 @@ class Assistant:
                     else:
                         d.add(clean)
                 # one unsupported figure and the model's text is not shown at all: the grounded draft is
-                s["draft"] = d if all(p.chunk_id is None and not _FIGURE.search(p.text)
-                                      or p.chunk_id is not None and figures_supported(p.text, p.quote)
-                                      for p in d.parts) else grounded
-        s["timings"]["answer"] = (time.perf_counter() - t) * 1000
+                s.draft = d if all(p.chunk_id is None and not figures(p.text)
+                                   or p.chunk_id is not None and figures_supported(p.text, p.quote)
+                                   for p in d.parts) else grounded
+        s.timings["answer"] = (time.perf_counter() - t) * 1000
         return s
 
     def _best_quote(self, chunk_id: str, sentence: str) -> str:
         from scarbot.nlp import content_words
+        from scarbot.text import figures_supported
 
         words = set(content_words(sentence))
+        chunk_text = self.index.chunks[self.index.by_id[chunk_id]].text
         units = [self.index.units[i] for i in self.index.units_by_chunk.get(chunk_id, [])]
         if not units:
-            return self.index.chunks[self.index.by_id[chunk_id]]["text"]
-        best = max(units, key=lambda u: len(words & set(content_words(u["text"]))))
+            return chunk_text
+        best = max(units, key=lambda u: len(words & set(content_words(u.text))))
         # a figure the model wrote must be in the quote, so quote the whole chunk when one unit lacks it
-        if any(f not in best["text"] for f in _FIGURE.findall(sentence)):
-            return self.index.chunks[self.index.by_id[chunk_id]]["text"]
-        return best["text"]
+        return best.text if figures_supported(sentence, best.text) else chunk_text
 
     def chain(self):
-        """The flow as a LangChain runnable: dict(question, history, k) → Answer."""
+        """The flow as a LangChain runnable: a ``Turn`` (see ``_state``) → Answer."""
         if self._chain is None:
             from langchain_core.runnables import RunnableLambda
 
@@ -268,13 +307,13 @@ class Assistant:
         return self._chain
 
     # ------------------------------------------------------------------ public API
-    def _state(self, question: Any, history: Any, k: int | None) -> dict:
+    def _state(self, question: Any, history: Any, k: int | None) -> Turn:
         t0 = time.perf_counter()
         q, hist = self._guard(question, history)
         self.load()
-        return {"question": q, "history": hist, "k": k or self.settings.top_k, "t0": t0, "timings": {}}
+        return Turn(question=q, history=hist, k=k or self.settings.top_k, t0=t0)
 
-    def _grounded(self, s: dict) -> Answer:
+    def _grounded(self, s: Turn) -> Answer:
         """The default answerer: the same steps as ``chain()``, called directly.
 
         "Which clinic is in Gangnam and what does it offer?" is answered part by part, each part
@@ -282,40 +321,47 @@ class Assistant:
         """
         return self._cite(self._parts(s))
 
-    def _parts(self, s: dict) -> dict:
-        """Condense → retrieve → answer for each question in the message, drafts merged in order."""
-        from scarbot.answering import Draft
+    def _parts(self, s: Turn) -> Turn:
+        """Condense → retrieve → answer for each question in the message, drafts merged in order.
+
+        A part the article cannot answer keeps its sentence saying so: no part is dropped silently.
+        """
+        from scarbot.answer import Draft
         from scarbot.dialogue import split_question
 
-        parts = split_question(s["question"])
+        parts = split_question(s.question)
         if len(parts) == 1:
             return self._answer(self._retrieve(self._condense(s)))
-        history = list(s["history"])
-        drafts, hit_lists, standalone = [], [], []
+        history = list(s.history)
+        subs: list[Turn] = []
         for part in parts:
-            sub = self._answer(self._retrieve(self._condense({**s, "question": part, "history": history,
-                                                              "timings": {}})))
-            drafts.append(sub["draft"])
-            hit_lists.append(sub["hits"])
-            standalone.append(sub["standalone"])
-            for key, ms in sub["timings"].items():
-                s["timings"][key] = s["timings"].get(key, 0.0) + ms
+            sub = self._answer(self._retrieve(self._condense(replace(s, question=part, history=history,
+                                                                         timings={}))))
+            subs.append(sub)
+            for key, ms in sub.timings.items():
+                s.timings[key] = s.timings.get(key, 0.0) + ms
             history = [*history, {"role": "user", "content": part},
-                       {"role": "assistant", "content": " ".join(p.text for p in sub["draft"].parts)}]
-        answered = [d for d in drafts if not d.abstained]
-        merged = Draft(abstained=not answered, kind="multi")
-        for d in answered or drafts[:1]:
-            for p in d.parts:
-                if all(p.text != q.text for q in merged.parts):
+                       {"role": "assistant", "content": sub.draft.text}]
+        merged = Draft(abstained=all(x.draft.abstained for x in subs), strategy="compose",
+                       steps=[f"part {i + 1}: {x.draft.strategy}" for i, x in enumerate(subs)])
+        for x in subs:
+            if x.draft.abstained and not merged.abstained:
+                for p in x.draft.parts:  # "it does not say Y" stays; its figure-free wording is kept
+                    if p.chunk_id is None or not _has_figure(p.text):
+                        merged.parts.append(replace(p, chunk_id=None, quote=""))
+                continue
+            for p in x.draft.parts:
+                if all(p.text != m.text for m in merged.parts):
                     merged.parts.append(p)
-            merged.prices.extend(d.prices)
+            merged.prices.extend(x.draft.prices)
         seen, hits = set(), []
-        for rank in range(max(len(h) for h in hit_lists)):
-            for lst in hit_lists:
-                if rank < len(lst) and lst[rank].index not in seen:
-                    seen.add(lst[rank].index)
-                    hits.append(lst[rank])
-        s.update(draft=merged, hits=hits, standalone=" ".join(standalone))
+        for rank in range(max(len(x.hits) for x in subs)):
+            for x in subs:
+                if rank < len(x.hits) and x.hits[rank].index not in seen:
+                    seen.add(x.hits[rank].index)
+                    hits.append(x.hits[rank])
+        s.draft, s.hits, s.standalone = merged, hits, " ".join(x.standalone for x in subs)
+        s.query = subs[0].query
         return s
 
     def ask(self, question: str, history: list[dict] | None = None, *, k: int | None = None) -> Answer:
@@ -339,18 +385,18 @@ class Assistant:
             yield final
             return
         s = self._retrieve(self._condense(s))
-        contexts = [self.index.context(h) for h in s["hits"][: s["k"]]]
+        contexts = [self.index.context(h) for h in s.hits[: s.k]]
         buf = ""
-        for delta in self.llm_answerer.stream(s["standalone"], contexts, s["history"]):
+        for delta in self.llm_answerer.stream(s.standalone, contexts, s.history):
             buf += delta
-            yield Answer(buf, [], contexts, False, s["standalone"], dict(s["timings"]), [])
-        s["llm_text"] = buf
+            yield Answer(buf, [], contexts, False, s.standalone, dict(s.timings), [])
+        s.llm_text = buf
         yield self._cite(self._llm_answer(s))
 
     def retrieve(self, question: str, *, k: int | None = None) -> list[Context]:
         s = self._state(question, None, k)
         s = self._retrieve(self._condense(s))
-        return [self.index.context(h) for h in s["hits"][: s["k"]]]
+        return [self.index.context(h) for h in s.hits[: s.k]]
 
     def as_retriever(self, k: int = 4):
         from scarbot.retrieval import as_langchain_retriever

@@ -8,6 +8,8 @@ corpus never mentions makes the question "about something the article does not c
 
 from __future__ import annotations
 
+from pathlib import Path
+
 PROCEDURES: dict[str, list[str]] = {
     "dermal fillers": [
         "dermal filler", "dermal fillers", "filler", "fillers", "facial filler", "facial fillers",
@@ -178,3 +180,9 @@ UNGIVEN_FACTS: dict[str, list[str]] = {
                "cheapest hotel", "hotel near"],
     "insurance": ["insurance", "covered by", "reimburse", "medicare", "nhs"],
 }
+
+# Words that frame a question rather than name its subject ("how long", "what kind", "my cheeks",
+# "I'm 34"): they never make a question about something the article does not cover. Data, one per line.
+GENERIC_WORDS = frozenset(
+    w.strip() for w in (Path(__file__).parent / "data" / "generic_words.txt").read_text("utf-8").splitlines()
+    if w.strip() and not w.startswith("#"))

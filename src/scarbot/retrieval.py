@@ -8,9 +8,10 @@ fusion. The convex mix is the default: same hit@1 and answers, better hit@4 (0.9
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
+from scarbot.chunking import Chunk, ClinicRecord, Unit
 from scarbot.nlp import Analyzer, Frame, content_words, stem
 from scarbot.store import Snapshot
 from scarbot.types import Context
@@ -34,27 +35,29 @@ class Index:
         from rank_bm25 import BM25Okapi
 
         self.snap = snap
-        self.chunks: list[dict[str, Any]] = snap.chunks
-        self.units: list[dict[str, Any]] = snap.units
+        unit_fields = {f.name for f in fields(Unit)}
+        self.chunks: list[Chunk] = [Chunk(**c) for c in snap.chunks]
+        self.units: list[Unit] = [Unit(**{k: v for k, v in u.items() if k in unit_fields}) for u in snap.units]
         self.records = snap.records
-        self.by_id = {c["id"]: i for i, c in enumerate(self.chunks)}
-        self.docs_tokens = [self.keyword_tokens(f"{c['section']} {c['embed_text']}") for c in self.chunks]
+        self.clinics: list[ClinicRecord] = [ClinicRecord(**c) for c in snap.records.get("clinics", [])]
+        self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
+        self.docs_tokens = [self.keyword_tokens(f"{c.section} {c.embed_text}") for c in self.chunks]
         self.bm25 = BM25Okapi(self.docs_tokens)
-        clinics = [c["name"] for c in self.records.get("clinics", [])]
-        self.analyzer = Analyzer([f"{c['section']}\n{c['text']}" for c in self.chunks], clinics,
+        clinics = [c.name for c in self.clinics]
+        self.analyzer = Analyzer([f"{c.section}\n{c.text}" for c in self.chunks], clinics,
                                  self.records.get("countries", []), dictionary)
         # stems of each chunk's own heading (and a table row's first cell): entity matches
         self.chunk_heads = []
         for c in self.chunks:
-            head = {stem(w) for w in content_words(c["section"].split(" > ")[-1])}
-            if c["kind"] == "table_row":
-                head |= {stem(w) for w in content_words(c["text"].split("|")[1])}
+            head = {stem(w) for w in content_words(c.section.split(" > ")[-1])}
+            if c.kind == "table_row":
+                head |= {stem(w) for w in content_words(c.text.split("|")[1])}
             self.chunk_heads.append(head)
-        self.unit_heads = [{stem(w) for w in content_words(u["section"].split(" > ")[-1])} for u in self.units]
-        self.unit_text_stems = [{stem(w) for w in content_words(u["text"])} for u in self.units]
+        self.unit_heads = [{stem(w) for w in content_words(u.section.split(" > ")[-1])} for u in self.units]
+        self.unit_text_stems = [{stem(w) for w in content_words(u.text)} for u in self.units]
         self.units_by_chunk: dict[str, list[int]] = {}
         for i, u in enumerate(self.units):
-            self.units_by_chunk.setdefault(u["chunk_id"], []).append(i)
+            self.units_by_chunk.setdefault(u.chunk_id, []).append(i)
 
     @staticmethod
     def keyword_tokens(text: str) -> list[str]:
@@ -62,7 +65,7 @@ class Index:
 
     def context(self, hit: Hit) -> Context:
         c = self.chunks[hit.index]
-        return Context(c["id"], c["section"], c["text"], round(float(hit.score), 6), c["source"], c["kind"])
+        return Context(c.id, c.section, c.text, round(float(hit.score), 6), c.source, c.kind)
 
 
 class HybridRetriever:
@@ -126,7 +129,7 @@ class HybridRetriever:
                     out[i] += 1.0
         if frame.countries and frame.asks_cost:
             for i, c in enumerate(self.index.chunks):
-                if c["kind"] == "table_row" and "$" in c["text"]:
+                if c.kind == "table_row" and "$" in c.text:
                     out[i] += 0.5
         return out
 

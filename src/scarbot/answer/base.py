@@ -1,0 +1,281 @@
+"""The bottom of the answer package: drafts, refusals, and typed look-ups over the loaded corpus.
+
+Strategies import from here and never from each other. ``CorpusView`` is built once per index:
+every corpus-dependent structure (price facts, clinics, the procedure each section is about,
+session counts, which procedure the article ties to which scar type) is derived from the
+article's own structure — headings, tables, labelled list items — never from its wording.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from scarbot import lexicon
+from scarbot.chunking import Chunk, ClinicRecord, Unit
+from scarbot.nlp import content_words, normalize, stem, words
+from scarbot.query import Query
+from scarbot.types import PriceRow
+
+GENERAL = "atrophic scar treatment (general)"  # the lexicon's name for a table's "in general" row
+NOT_TREATMENT = {"deposit", "consultation", "consultations", "visa", "flight", "flights", "hotel", "hotels",
+                 "accommodation", "taxi", "insurance", "vat", "refund", "transfer", "transfers", "interpreter"}
+# link text such as "Find more about this clinic here: X Website" carries no fact to answer with
+NAVIGATION = re.compile(r"^(?:find|read|learn|see) more\b|\bclick here\b|\bwebsite\.?$", re.I)
+# words of a question that say nothing about which sentence answers it
+QUESTION_STOP = frozenset({"what", "which", "how", "does", "the", "article", "say", "tell", "about", "is", "are",
+                           "scar", "scars", "treatment", "treatments"})
+_CLAUSE = re.compile(r"\s*[,;—–]\s*|\s+or\s+")
+_WEAK = re.compile(r"\b(moderate|limited|less|some)\b")
+_SESSION_COUNT = re.compile(r"(\d+)\s*[-–]\s*(\d+)\s+(treatments|sessions)")
+
+
+@dataclass
+class Part:
+    """One sentence of a reply: its text, and the chunk and verbatim quote that support it.
+
+    ``derived`` lists figures computed from the quotes of the same draft (a course total), which
+    the verifier recomputes instead of looking them up.
+    """
+
+    text: str
+    chunk_id: str | None = None
+    quote: str = ""
+    derived: tuple[str, ...] = ()
+
+
+@dataclass
+class Draft:
+    parts: list[Part] = field(default_factory=list)
+    abstained: bool = False
+    prices: list[PriceRow] = field(default_factory=list)
+    strategy: str = "extract"
+    steps: list[str] = field(default_factory=list)
+    similarity: float = 1.0  # extraction: the best sentence's MiniLM similarity (structured answers are exact)
+
+    def add(self, text: str, chunk_id: str | None = None, quote: str = "", derived: tuple[str, ...] = ()) -> Draft:
+        self.parts.append(Part(text, chunk_id, quote, derived))
+        return self
+
+    @property
+    def text(self) -> str:
+        return " ".join(p.text for p in self.parts)
+
+
+def refusal(text: str, chunk_id: str | None = None, quote: str = "", strategy: str = "refusal") -> Draft:
+    return Draft(abstained=True, strategy=strategy).add(text, chunk_id, quote)
+
+
+def join_names(names: list[str], word: str = "and") -> str:
+    names = list(dict.fromkeys(names))
+    if not names:
+        return ""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" {word} " + names[-1]
+
+
+def procedure_keys(procs: list[str]) -> list[str]:
+    """The names a procedure goes by, long enough to search for as words."""
+    return [a for p in procs for a in [p, *lexicon.PROCEDURES.get(p, [])] if len(a) > 3]
+
+
+def pretty(proc: str) -> str:
+    return "atrophic scar treatment in general" if proc == GENERAL else proc
+
+
+def cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def body(text: str) -> str:
+    """A list item without its "Label:" prefix."""
+    return re.sub(r"^[A-Z][\w ()/&'’-]{1,60}:(?:\s+|$)", "", text).strip()
+
+
+@dataclass(frozen=True)
+class PriceFact:
+    """One price: a table cell or a price-list item, with its source; ``low`` is None for a "-" cell."""
+
+    procedure: str  # as the article names it
+    canonical: str  # the procedure it is bound to
+    country: str
+    low: float | None
+    high: float | None
+    cell: str
+    kind: str  # "comparison table" | "price list"
+    chunk_id: str
+    quote: str
+    source: str
+
+    @property
+    def given(self) -> bool:
+        return self.low is not None
+
+
+@dataclass(frozen=True)
+class SessionFact:
+    procedure: str
+    low: int
+    high: int
+    text: str  # "4-6 treatments"
+    unit: Unit
+
+
+@dataclass(frozen=True)
+class Tie:
+    """A sentence that ties a procedure to a scar type ("works well for rolling and boxcar scars")."""
+
+    procedure: str
+    scar_type: str
+    unit: Unit
+    strength: float  # 1.0 "best for"/"highly effective"; 0.5 "moderate results"
+
+
+class Strategy(Protocol):
+    name: str
+
+    def applies(self, q: Query) -> bool: ...
+
+    def answer(self, q: Query, ctx: AnswerContext) -> Draft | None: ...
+
+
+@dataclass
+class AnswerContext:
+    """What a strategy may use besides the query: the retrieved hits and the query vector."""
+
+    hits: list
+    qvec: object
+
+
+class CorpusView:
+    """Typed, precomputed look-ups over one loaded index."""
+
+    def __init__(self, index) -> None:
+        self.index = index
+        self.analyzer = index.analyzer
+        self.units: list[Unit] = index.units
+        self.chunks: list[Chunk] = index.chunks
+        self.countries: list[str] = list(index.records.get("countries", []))
+        self.clinics: list[ClinicRecord] = index.clinics
+        self.prices = self._price_facts(index.records.get("prices", []))
+        listed = [p.country for p in self.prices if p.kind == "price list"]
+        # the country an article is about: the one with its own price list, else the table's first column
+        self.home = max(set(listed), key=listed.count) if listed else (self.countries[0] if self.countries else "")
+        self.priced = {p.canonical for p in self.prices}
+        self.unit_stems = [{stem(w) for w in content_words(f"{u.text} {u.section.split(' > ')[-1]}")}
+                           for u in self.units]
+        df: dict[str, int] = {}
+        for st in self.unit_stems:
+            for w in st:
+                df[w] = df.get(w, 0) + 1
+        n = max(len(self.unit_stems), 1)
+        self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        self.idf_default = math.log(1 + n)
+        self.rare = {w for w, count in df.items() if count <= 2}
+        self.label_stems = [{stem(w) for w in content_words(u.label)} for u in self.units]
+        self.places = sorted({w for c in self.clinics for w in words(c.location)})
+        self.proc_sections = self._proc_sections()
+        self.sessions = self._sessions()
+        self.ties = self._ties()
+        self.scar_profiles = self._scar_profiles()
+        titles = [c.embed_text.split("\n", 1)[0].split(" > ")[0] for c in self.chunks[:1]]
+        self.title = titles[0] if titles else "the article"
+        cues = {w for spec in lexicon.ATTRIBUTES.values() for c in spec["cues"] for w in words(c)}
+        # the article's own subject (its title, its country): present in every question, decides nothing
+        self.background = QUESTION_STOP | ({*content_words(self.title), *words(self.home)} - cues)
+
+    # ------------------------------------------------------------------ derived at load
+    def _price_facts(self, raw: list[dict]) -> list[PriceFact]:
+        out = []
+        source_of = {c.id: c.source for c in self.chunks}
+        for p in raw:
+            procs = self.analyzer.frame(p["procedure"].split("(")[0]).procedures
+            canonical = procs[0] if procs else p["procedure"].lower()
+            if "general" in p["procedure"].lower():
+                canonical = GENERAL
+            out.append(PriceFact(p["procedure"], canonical, p["country"], p["price"]["low"], p["price"]["high"],
+                                 p["cell"], p["source_kind"], p["chunk_id"], p["quote"],
+                                 source_of.get(p["chunk_id"], "")))
+        return out
+
+    def _proc_sections(self) -> dict[str, str]:
+        """Sections about one procedure (their own heading names it and nothing else)."""
+        out: dict[str, str] = {}
+        for c in self.chunks:
+            if c.kind == "section" and " > " in c.section:
+                procs = self.analyzer.frame(c.section.split(" > ")[-1].split("(")[0]).procedures
+                if len(procs) == 1 and procs[0] != GENERAL:
+                    out[c.section] = procs[0]
+        return out
+
+    def _sessions(self) -> dict[str, SessionFact]:
+        labels = set(lexicon.ATTRIBUTES["sessions"]["labels"])
+        out: dict[str, SessionFact] = {}
+        for u in self.units:
+            proc = self.proc_sections.get(u.section)
+            m = _SESSION_COUNT.search(u.text)
+            if proc and m and u.label in labels and proc not in out:
+                out[proc] = SessionFact(proc, int(m[1]), int(m[2]), m.group(0), u)
+        return out
+
+    def _ties(self) -> list[Tie]:
+        """Procedure × scar type pairs named in one clause of a sentence (the section's own procedure when
+        the clause names none): "punch excision for icepick scars, ... or subcision for rolling scars"."""
+        out: list[Tie] = []
+        for u in self.units:
+            own = self.proc_sections.get(u.section)
+            if u.kind != "sentence" or (own is None and u.label):
+                continue
+            for clause in _CLAUSE.split(normalize(u.text)):
+                f = self.analyzer.frame(clause)
+                procs = [p for p in f.procedures if p != GENERAL] or ([own] if own else [])
+                weak = bool(_WEAK.search(clause.lower()))
+                out += [Tie(p, scar, u, 0.5 if weak else 1.0) for scar in f.scar_types for p in procs]
+        return out
+
+    def _scar_profiles(self) -> dict[str, set[str]]:
+        """The words a scar type's own list item describes it with (its label names the type)."""
+        out: dict[str, set[str]] = {}
+        for i, u in enumerate(self.units):
+            if not u.label:
+                continue
+            types = self.analyzer.frame(u.label).scar_types
+            if len(types) == 1 and types[0] not in out:
+                out[types[0]] = self.unit_stems[i] - {stem(w) for w in content_words(u.label)}
+        return out
+
+    # ------------------------------------------------------------------ look-ups
+    def records(self, proc: str, country: str | None = None, kind: str | None = None) -> list[PriceFact]:
+        return [p for p in self.prices if p.canonical == proc and (country is None or p.country == country)
+                and (kind is None or p.kind == kind)]
+
+    def chart_rows(self, rows: list[PriceFact]) -> list[PriceRow]:
+        return [PriceRow(r.procedure, r.country, r.low, r.high, r.cell, r.kind) for r in rows]
+
+    def chunk(self, chunk_id: str) -> Chunk:
+        return self.chunks[self.index.by_id[chunk_id]]
+
+    def clinic(self, name: str) -> ClinicRecord | None:
+        return next((c for c in self.clinics if c.name == name), None)
+
+    def corpus_has(self, kinds: list[str]) -> bool:
+        """Does any sentence carry this kind of fact (for travel prices: a cue next to a figure)?"""
+        for k in kinds:
+            for u in self.units:
+                text = normalize(u.text).lower()
+                if any(re.search(rf"\b{re.escape(c)}\b", text) for c in lexicon.UNGIVEN_FACTS[k]) and (
+                        k != "travel prices" or "$" in text):
+                    return True
+        return False
+
+    def mentions(self, clinic: ClinicRecord, procs: list[str]) -> list[tuple[str, str]]:
+        """Where the clinic's row or section mentions one of the procedures (or its aliases)."""
+        keys = procedure_keys(procs)
+        found = lambda text: any(re.search(rf"\b{re.escape(k)}\b", normalize(text).lower()) for k in keys)  # noqa: E731
+        out = [(clinic.chunk_id, clinic.quote)] if found(clinic.quote) else []
+        out += [(u.chunk_id, u.text) for u in self.units if u.section.endswith(clinic.name) and found(u.text)]
+        return out
+
+    def weight(self, stems: set[str]) -> float:
+        return sum(self.idf.get(w, self.idf_default) for w in stems)

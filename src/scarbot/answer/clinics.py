@@ -1,0 +1,149 @@
+"""Clinics: where each is, what it offers, which one does a procedure, which one is in a place."""
+
+from __future__ import annotations
+
+import re
+
+from scarbot.answer.base import AnswerContext, CorpusView, Draft, cap, join_names, procedure_keys, refusal
+from scarbot.chunking import ClinicRecord
+from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
+from scarbot.query import Query
+
+_WHICH_CLINIC = re.compile(r"\b(which|what|list|name|recommend\w*|top|best|good)\s+(?:\w+\s+)?(clinics?|hospitals?)\b")
+_GENERIC = {stem(w) for w in ("offer", "offers", "provide", "do", "does", "clinic", "hospital", "treatment",
+                              "treatments", "scar", "scars", "service", "services", "have", "get", "there",
+                              "located", "where", "tell", "about", "special", "technique", "techniques")}
+
+
+class ClinicStrategy:
+    name = "clinics"
+
+    def __init__(self, corpus: CorpusView):
+        self.corpus = corpus
+
+    def applies(self, q: Query) -> bool:
+        asks_clinic = bool(re.search(r"\b(clinic|clinics|hospital|hospitals)\b", " ".join(q.tokens)))
+        return bool(q.clinics) or ((asks_clinic or "provider" in q.attributes) and not q.why)
+
+    def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
+        named = [c for c in self.corpus.clinics if c.name in q.clinics]
+        if named:
+            return self._named(q, named)
+        return self._find(q)
+
+    # ------------------------------------------------------------------ a named clinic
+    def _named(self, q: Query, named: list[ClinicRecord]) -> Draft | None:
+        if q.asks_cost:
+            return refusal(f"The article gives no prices for {named[0].name} or any other single clinic; it only "
+                           "gives typical price ranges per procedure.", strategy=self.name)
+        if q.ungiven and not self.corpus.corpus_has(q.ungiven):
+            return None
+        d = Draft(strategy=self.name)
+        for c in named:
+            places = [*q.other_countries, *(p for p in self.corpus.places if p in q.tokens)]
+            wrong = [o for o in places if o not in normalize(c.location).lower()]
+            wants_loc = "location" in q.attributes or re.search(r"\bwhere\b", q.text.lower()) or places
+            if wants_loc or wrong:
+                lead = f"No — the article does not place {c.name} in {wrong[0].title()}; " if wrong else ""
+                d.add(cap(f"{lead}{c.name} is located in {c.location}"), c.location_chunk_id, c.location_sentence)
+            elif (found := self._detail(c, q)) is not None:
+                d.add(*found[1:])
+            elif "offerings" in q.attributes or q.procedures or not q.attributes:
+                self._offerings(d, q, c)
+        return d if d.parts else None
+
+    def _offerings(self, d: Draft, q: Query, c: ClinicRecord) -> None:
+        mentions = self.corpus.mentions(c, q.procedures) if q.procedures else []
+        if q.procedures and not mentions:
+            d.add(f"The article does not list {q.procedures[0]} among {c.name}'s treatments; its special "
+                  f"techniques are: {c.fields.get('Special Techniques', next(iter(c.fields.values()), ''))}",
+                  c.chunk_id, c.quote)
+            return
+        if mentions:  # "Does Louis Clinic do microneedling?" → where the article says so
+            keys = procedure_keys(q.procedures)
+            for cid, quote in mentions[:2]:
+                text = quote
+                if quote == c.quote:
+                    key, value = next(((k, v) for k, v in c.fields.items()
+                                       if any(re.search(rf"\b{re.escape(a)}\b", v.lower()) for a in keys)),
+                                      next(iter(c.fields.items())))
+                    text = f"Yes — {c.name} lists it among its {key.lower()}: {value}"
+                d.add(text, cid, quote)
+            return
+        for key, value in c.fields.items():
+            d.add(f"{c.name} — {key.lower()}: {value}", c.chunk_id, c.quote)
+        if not q.attributes and not q.procedures:
+            d.add(f"It is located in {c.location}", c.location_chunk_id, c.location_sentence)
+
+    # ------------------------------------------------------------------ which clinic
+    def _find(self, q: Query) -> Draft | None:
+        c = self.corpus
+        d = Draft(strategy=self.name)
+        by_place = [x for x in c.clinics if set(words(x.location.split(",")[0])) & set(q.tokens)]
+        if by_place:
+            for x in by_place:
+                d.add(f"{x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
+            return d
+        if q.other_countries and ("location" in q.attributes or " in " in f" {q.text.lower()} "):
+            return refusal(f"The article does not mention any clinic in {q.other_countries[0].title()}; the clinics "
+                           f"it lists are in {join_names([x.location for x in c.clinics])}.", strategy=self.name)
+        if not q.procedures:
+            return self._by_detail(q) or self._listing(q)
+        found = [(x, self.corpus.mentions(x, q.procedures)) for x in c.clinics]
+        found = [(x, m) for x, m in found if m]
+        if not found:
+            return None
+        for x, m in found:
+            d.add(f"{x.name} offers {q.procedures[0]}", *m[0])
+        if "location" in q.attributes or re.search(r"\bwhere\b", q.text.lower()):
+            for x, _ in found:
+                d.add(f"{x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
+        return d
+
+    def _by_detail(self, q: Query) -> Draft | None:
+        """"Which clinic does hair transplant on scars?": clinics whose own text carries the asked words."""
+        scored = [(x, self._detail(x, q)) for x in self.corpus.clinics]
+        scored = [(x, s) for x, s in scored if s is not None]
+        top = max((s[0] for _, s in scored), default=0.0)
+        scored = [(x, s) for x, s in scored if s[0] >= 0.8 * top]
+        if not scored or len(scored) == len(self.corpus.clinics):
+            return None
+        d = Draft(strategy=self.name)
+        for x, (_, text, cid, quote) in scored:
+            d.add(text if x.name in text else f"{x.name}: {text}", cid, quote)
+        return d
+
+    def _listing(self, q: Query) -> Draft | None:
+        if q.asks_cost or q.all_scar_types or not _WHICH_CLINIC.search(q.text.lower()):
+            return None
+        c = self.corpus
+        d = Draft(strategy=self.name)
+        d.add(f"The article lists {len(c.clinics)} clinics: {join_names([x.name for x in c.clinics])}",
+              c.clinics[0].chunk_id, c.clinics[0].quote)
+        for x in c.clinics:
+            d.add(f"- {x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
+        return d
+
+    def _detail(self, clinic: ClinicRecord, q: Query) -> tuple[float, str, str, str] | None:
+        """The clinic's own sentence (or table cell) carrying the asked words, with its score."""
+        if q.procedures:
+            return None
+        c = self.corpus
+        own = {stem(w) for w in content_words(clinic.name)}
+        asked = {stem(w) for w in q.tokens if w not in c.background and w not in STOPWORDS and len(w) > 2}
+        asked -= own | _GENERIC
+        if not asked:
+            return None
+        best, best_gain = None, 0.0
+        for i, u in enumerate(c.units):
+            if u.section.endswith(clinic.name) or u.chunk_id == clinic.chunk_id:
+                gain = c.weight(asked & c.unit_stems[i])
+                if gain > best_gain:
+                    best, best_gain = u, gain
+        if best is None or best_gain < 0.5 * c.weight(asked):
+            return None
+        if best.kind == "row":  # quote the row, but say which column matched
+            key, value = max(clinic.fields.items(),
+                             key=lambda kv: c.weight(asked & {stem(w) for w in content_words(kv[1])}))
+            return best_gain, f"{clinic.name} — {key.lower()}: {value}", best.chunk_id, best.text
+        return best_gain, best.text, best.chunk_id, best.text

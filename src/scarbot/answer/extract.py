@@ -1,0 +1,190 @@
+"""Explanation and extraction: 1–3 verbatim sentences that answer the question.
+
+Candidates are the quotable units of the retrieved chunks, plus units under a heading that names
+an asked entity; each is scored by MiniLM similarity, IDF-weighted word overlap, the list label
+asked for ("Recovery", "Sessions") and the entity it is about (weights in ``weights.py``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from scarbot import lexicon
+from scarbot.answer import weights as W
+from scarbot.answer.base import NAVIGATION, AnswerContext, CorpusView, Draft, body, cap, refusal
+from scarbot.chunking import Unit
+from scarbot.nlp import STOPWORDS, content_words, normalize, stem
+from scarbot.query import Query
+
+_DEFINITION = re.compile(r"\s*(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+)?(?:is|are|'s)?\s*"
+                         r"(?:exactly\s+)?(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)\s*\??$")
+_ATTR_WORDS = {"sessions": "number of sessions", "procedure": "procedure steps", "status": "approval status",
+               "mechanism": "mechanism"}
+NOT_COVERED = "The article does not cover that, so I can't answer it from the article."
+
+
+class ExtractStrategy:
+    name = "extract"
+
+    def __init__(self, corpus: CorpusView, unit_threshold: float = W.UNIT_SIMILARITY,
+                 score_threshold: float = W.ANSWER_SCORE):
+        self.corpus = corpus
+        self.unit_threshold = unit_threshold
+        self.score_threshold = score_threshold
+
+    def applies(self, q: Query) -> bool:
+        return True
+
+    def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
+        idx = self.corpus.index
+        subject = self._subject(q)
+        cand = self._candidates(q, ctx, subject)
+        if not cand:
+            return refusal(NOT_COVERED)
+        sims = idx.snap.unit_vectors[cand] @ ctx.qvec
+        scores = [self._score(q, ui, float(sims[j]), ctx, subject) for j, ui in enumerate(cand)]
+        order = [int(j) for j in np.argsort(-np.asarray(scores), kind="stable")]
+        best_j = order[0]
+        top_dense = max((h.dense for h in ctx.hits), default=0.0)
+        if scores[best_j] < self.score_threshold and max(float(sims[best_j]), top_dense) < self.unit_threshold:
+            return refusal(NOT_COVERED)
+        best = cand[best_j]
+        missing = self._missing_attribute(q, cand, scores, best)
+        if isinstance(missing, Draft):
+            return missing
+        if missing is not None:
+            best, best_j = missing, cand.index(missing)
+        chosen = self._support(q, cand, scores, order, best_j, subject)
+        draft = self._render(q, chosen)
+        draft.similarity = float(sims[best_j])
+        draft.steps.append(f"extract: score {scores[best_j]:.2f}, similarity {float(sims[best_j]):.2f}")
+        return draft
+
+    # ------------------------------------------------------------------ candidates and scores
+    def _subject(self, q: Query) -> list[str]:
+        """"What are atrophic scars?" → the stems of the thing being defined."""
+        m = _DEFINITION.match(q.text.lower())
+        return [stem(w) for w in content_words(m.group(1))] if m else []
+
+    def _defines(self, u: Unit, subject: list[str]) -> bool:
+        return bool(subject) and [stem(w) for w in content_words(body(u.text))[: len(subject)]] == subject
+
+    def _entity_keys(self, q: Query) -> list[set[str]]:
+        keys = [{stem(w) for w in content_words(n.split("(")[0]) if w not in ("scars", "scar")} for n in q.entities]
+        return [k for k in keys if k]
+
+    def _candidates(self, q: Query, ctx: AnswerContext, subject: list[str]) -> list[int]:
+        idx, c = self.corpus.index, self.corpus
+        cand = [i for h in ctx.hits for i in idx.units_by_chunk.get(c.chunks[h.index].id, [])]
+        for key in self._entity_keys(q):
+            cand += [i for i, head in enumerate(idx.unit_heads) if key <= head and i not in cand]
+        if subject:
+            cand += [i for i, u in enumerate(c.units) if i not in cand and self._defines(u, subject)]
+        asked = {stem(w) for w in q.tokens}
+        labels = self._wanted_labels(q)
+        # a bare "Types:" (its sub-items follow) answers only a question about that list
+        return [i for i in cand if not NAVIGATION.search(c.units[i].text)
+                and (body(c.units[i].text) or c.units[i].label in labels
+                     or (c.label_stems[i] and c.label_stems[i] <= asked))]
+
+    @staticmethod
+    def _wanted_labels(q: Query) -> set[str]:
+        return {lab for a in q.attributes for lab in lexicon.ATTRIBUTES[a]["labels"]}
+
+    def _score(self, q: Query, ui: int, sim: float, ctx: AnswerContext, subject: list[str]) -> float:
+        c, idx = self.corpus, self.corpus.index
+        u = c.units[ui]
+        qstems = {stem(w) for w in q.tokens if w not in c.background and len(w) > 2}
+        overlap = c.weight(qstems & c.unit_stems[ui]) / (c.weight(qstems) or 1.0)
+        s = sim + W.OVERLAP * overlap
+        keys = self._entity_keys(q)
+        if u.label and u.label in self._wanted_labels(q):
+            s += W.ASKED_LABEL
+        elif u.label and c.label_stems[ui] and c.label_stems[ui] <= qstems and not any(
+                c.label_stems[ui] <= k or k <= c.label_stems[ui] for k in keys):
+            s += W.NAMED_LABEL
+        if self._defines(u, subject):
+            s += W.DEFINITION
+        if keys:
+            if any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui] for k in keys):
+                s += W.ENTITY
+            elif q.procedures and u.section in c.proc_sections:
+                s -= W.OTHER_ENTITY
+        rank = next((r for r, h in enumerate(ctx.hits) if c.chunks[h.index].id == u.chunk_id), 6)
+        s += W.CHUNK_RANK / (1 + rank)
+        if u.kind == "row" and (not q.asks_cost or set(q.tokens) & {"deposit", "consultation", "visa"}):
+            s -= W.ROW
+        return s
+
+    def _missing_attribute(self, q: Query, cand: list[int], scores: list[float], best: int) -> Draft | int | None:
+        """A procedure's attribute the article never gives (laser session counts): say so, or find the
+        sentence of its own section that carries the fact ("minimal downtime")."""
+        c = self.corpus
+        labels = self._wanted_labels(q)
+        if not (q.procedures and labels and "cost" not in q.attributes):
+            return None
+        own = [u for u in c.units if c.proc_sections.get(u.section) == q.procedures[0]]
+        cue_stems = {stem(x) for a in q.attributes if lexicon.ATTRIBUTES[a]["labels"]
+                     for x in lexicon.ATTRIBUTES[a]["cues"] if " " not in x and x not in STOPWORDS}
+        if not own or any(u.label in labels for u in own) or c.units[best].label in labels \
+                or cue_stems & c.unit_stems[best]:
+            return None
+        carriers = [i for i in cand if c.proc_sections.get(c.units[i].section) == q.procedures[0]
+                    and cue_stems & c.unit_stems[i]]
+        if carriers:
+            return max(carriers, key=lambda i: scores[cand.index(i)])
+        attr = next(a for a in q.attributes if lexicon.ATTRIBUTES[a]["labels"])
+        return refusal(f"The article does not say anything about the {_ATTR_WORDS.get(attr, attr)} of "
+                       f"{q.procedures[0]}.", strategy=self.name)
+
+    def _support(self, q: Query, cand: list[int], scores: list[float], order: list[int], best_j: int,
+                 subject: list[str]) -> list[int]:
+        """The best unit, then close runners-up from the same section (or other definitions), article order."""
+        c = self.corpus
+        best = cand[best_j]
+        bu = c.units[best]
+        if not body(bu.text):  # a bare "Types:" introduces sub-items: the answer is the sub-items
+            out = [best]
+            for i in range(best + 1, len(c.units)):
+                if c.units[i].chunk_id != bu.chunk_id or c.units[i].depth <= bu.depth:
+                    break
+                out.append(i)
+            return out
+        chosen = [best]
+        for j in [x for x in order if x != best_j][:3]:
+            u = c.units[cand[j]]
+            near = scores[j] >= scores[best_j] - W.RUNNER_UP_GAP
+            related = u.section == bu.section or (self._defines(u, subject) and self._defines(bu, subject))
+            if near and related and u.text != bu.text and u.kind == "sentence" and not u.text.rstrip().endswith(":"):
+                chosen.append(cand[j])
+        return chosen[:1] + sorted(chosen[1:3])
+
+    # ------------------------------------------------------------------ rendering
+    def _render(self, q: Query, chosen: list[int]) -> Draft:
+        c = self.corpus
+        d = Draft(strategy=self.name)
+        bu = c.units[chosen[0]]
+        if not body(bu.text) and len(chosen) > 1:
+            topic = bu.section.split(" > ")[-1].split(" (")[0]
+            items = [c.units[i] for i in chosen[1:]]
+            d.add(f"{topic} — {bu.label.lower() or 'list'}:\n- {items[0].text}", items[0].chunk_id, items[0].text)
+            for u in items[1:]:
+                d.add(f"- {u.text}", u.chunk_id, u.text)
+            return d
+        for ui in chosen:
+            u = c.units[ui]
+            d.add(self._sentence(u), u.chunk_id, u.text)
+        return d
+
+    def _sentence(self, u: Unit) -> str:
+        """The verbatim sentence, led by the section it belongs to when it does not name it."""
+        if u.kind == "row":  # the header-repeating rendering reads better than "| a | b |"
+            lines = self.corpus.chunk(u.chunk_id).text.split("\n")
+            return lines[1] if len(lines) > 1 else u.text
+        topic = u.section.split(" > ")[-1].split(" (")[0]
+        if not u.label or u.depth > 1 or u.section not in self.corpus.proc_sections:
+            return u.text  # prose, or an item whose label is its subject ("Icepick Scars: ...")
+        text = body(u.text)
+        return text if topic.lower() in normalize(text).lower() else f"{topic}: {cap(text)}"

@@ -1,0 +1,281 @@
+"""Prices from the parsed tables and price lists: look-ups, comparisons, extremes.
+
+A "-" cell is "no figure given", never zero. Comparisons are computed from the parsed ranges.
+The article's own price list and the comparison table are named as distinct sources.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scarbot.answer.base import (
+    GENERAL,
+    NOT_TREATMENT,
+    AnswerContext,
+    CorpusView,
+    Draft,
+    PriceFact,
+    cap,
+    join_names,
+    pretty,
+    refusal,
+)
+from scarbot.nlp import stem
+from scarbot.query import Query
+
+_RELATIVE = re.compile(r"\b(cheaper|less expensive|more affordable|more expensive|pricier|costlier)\s+than\b")
+_TREATMENT_WORDS = re.compile(r"\b(treatment|treatments|procedure|procedures|scar|scars|it|session|sessions|"
+                              r"them|therapy)\b")
+# words that name the general condition rather than a priced thing ("my pitted acne scars")
+_CONDITION = {stem(w) for w in ("scar", "scars", "atrophic", "acne", "pitted", "depressed", "sunken", "indented",
+                                "holes", "skin", "face", "treat", "treatment", "procedure", "session", "therapy",
+                                "option", "clinic", "hospital")}
+
+
+class PriceStrategy:
+    name = "prices"
+
+    def __init__(self, corpus: CorpusView):
+        self.corpus = corpus
+
+    def applies(self, q: Query) -> bool:
+        return not q.why and (q.asks_cost or bool(q.superlative and (q.procedures or q.countries)))
+
+    def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
+        c = self.corpus
+        procs = [p for p in q.procedures if p in c.priced]
+        unpriced = [p for p in q.procedures if p not in c.priced]
+        if unpriced and not procs:
+            return refusal(f"The article gives no price for {unpriced[0]}: its prices cover "
+                           f"{join_names(sorted(c.priced - {GENERAL}))} and treatment in general.")
+        if q.clinics:
+            return None
+        if q.filler_types and not q.compare:
+            return refusal(f"The article gives prices for dermal fillers in general, not for {q.filler_types[0]} "
+                           "specifically, so I can't say what that costs.")
+        if not procs:
+            other = self._unpriced_subject(q)
+            if other is not None:
+                return other
+            if set(q.tokens) & NOT_TREATMENT or (not q.countries and not _TREATMENT_WORDS.search(" ".join(q.tokens))):
+                return None  # the price of a deposit or a consultation: the text answers, or says it can't
+        if q.other_countries and not q.countries:
+            what = f" for {procs[0]}" if procs else ""
+            return refusal(f"The article gives no prices{what} in {q.other_countries[0].title()}; its cost table "
+                           f"covers only {join_names(c.countries)}.")
+        return self._priced(q, procs or [GENERAL])
+
+    def _unpriced_subject(self, q: Query) -> Draft | None:
+        """"How much is botox in Seoul?": the thing asked about is not a priced procedure."""
+        subject = [w for w in q.salient if stem(w) not in _CONDITION and w not in NOT_TREATMENT
+                   and not any(w in p.lower() for p in q.countries)]
+        if not subject or set(q.tokens) & NOT_TREATMENT:
+            return None
+        with_figure = [u for i, u in enumerate(self.corpus.units) if "$" in u.text
+                       and {stem(w) for w in subject} <= self.corpus.unit_stems[i]]
+        if with_figure:
+            return None
+        return refusal(f"The article gives no price for {' '.join(subject[:3])}: its prices cover "
+                       f"{join_names(sorted(self.corpus.priced - {GENERAL}))} and treatment in general.")
+
+    def _priced(self, q: Query, procs: list[str]) -> Draft | None:
+        c = self.corpus
+        countries = [x for x in q.countries if x not in q.excluded_countries]
+        rel = _RELATIVE.search(q.text.lower())
+        if q.superlative and len(procs) >= 2 and len(countries) <= 1:
+            return self._versus_procs(procs, countries[0] if countries else c.home, q.superlative)
+        if rel and len(countries) == 1:
+            which = "min" if rel.group(1) in ("cheaper", "less expensive", "more affordable") else "max"
+            return self._relative(procs[0], countries[0], which)
+        if q.superlative and not (len(countries) == 2 and q.compare):
+            d = Draft(strategy=self.name)
+            among = countries if len(countries) > 2 else None
+            for proc in procs:
+                self._extreme(d, proc, q.superlative, among, q.excluded_countries)
+            return d if d.parts else None
+        if len(countries) == 2 and q.superlative:
+            return self._versus(procs[0], countries, q.superlative)
+        if q.excluded_countries or (q.operation == "list" and not countries):
+            return self._listing(procs, q.excluded_countries)
+        if not countries:
+            countries = c.countries if q.compare else [c.home]
+        return self._lookup(q, procs, countries)
+
+    def _lookup(self, q: Query, procs: list[str], countries: list[str]) -> Draft:
+        c = self.corpus
+        d = Draft(strategy=self.name)
+        missing: list[str] = []
+        for proc in procs:
+            if len(countries) > 3:
+                self._across(d, proc, countries)
+                continue
+            for country in countries:
+                self._price_sentence(d, proc, country, missing, explicit=bool(q.countries) or not q.compare)
+            if len(countries) > 1 or q.compare:
+                d.prices.extend(c.chart_rows(c.records(proc, kind="comparison table")))
+        if not d.parts:
+            where = join_names(missing) if missing else "there"
+            return refusal(f"The article's cost table gives no figure for {pretty(procs[0])} in {where} (the "
+                           "cell is \"-\"), so the article does not say what it costs there.",
+                           *self._row_ref(procs[0]), strategy=self.name)
+        if missing:
+            d.add(f"The table gives no figure for {pretty(procs[0])} in {join_names(missing)}.",
+                  *self._row_ref(procs[0]))
+        return d
+
+    def _listing(self, procs: list[str], excluded: list[str]) -> Draft | None:
+        """"Which countries besides Korea have a price for subcision?": the given cells, one bullet each."""
+        c = self.corpus
+        d = Draft(strategy=self.name)
+        for proc in procs:
+            rows = [r for r in c.records(proc, kind="comparison table") if r.country not in excluded]
+            given = [r for r in rows if r.given]
+            if not rows:
+                continue
+            none = [r.country for r in rows if not r.given]
+            lead = f"The cost comparison table gives a figure for {pretty(proc)}"
+            lead += f" besides {join_names(excluded)}" if excluded else ""
+            lead += f" in {join_names([r.country for r in given])}" if given else ": none"
+            listing = "".join(f"\n- {r.country}: {r.cell}" for r in given)
+            tail = f"\n\nNo figure is given for {join_names(none)}" if none else ""
+            d.add(f"{lead}:{listing}{tail}", rows[0].chunk_id, rows[0].quote)
+            d.prices.extend(c.chart_rows(rows))
+        return d if d.parts else None
+
+    def _across(self, d: Draft, proc: str, countries: list[str]) -> None:
+        """Every country's cell for one procedure as a list; "-" cells named as having no figure."""
+        c = self.corpus
+        if c.home in countries:
+            for p in c.records(proc, c.home, "price list"):
+                if p.given:
+                    d.add(f"{p.procedure} in {c.home}: {p.cell.rstrip('.')} (the article's {c.home} price list)",
+                          p.chunk_id, p.quote)
+        rows = [r for r in c.records(proc, kind="comparison table") if r.country in countries]
+        d.prices.extend(c.chart_rows(rows))
+        given = [r for r in rows if r.given]
+        if not given:
+            return
+        listing = "".join(f"\n- {r.country}: {r.cell}" for r in given)
+        none = [r.country for r in rows if not r.given]
+        tail = f"\n\nNo figure is given for {join_names(none)}" if none else ""
+        d.add(f"The cost comparison table lists {pretty(proc)} at:{listing}{tail}", given[0].chunk_id,
+              given[0].quote)
+
+    def _row_ref(self, proc: str) -> tuple[str | None, str]:
+        rows = self.corpus.records(proc, kind="comparison table")
+        return (rows[0].chunk_id, rows[0].quote) if rows else (None, "")
+
+    def _price_sentence(self, d: Draft, proc: str, country: str, missing: list[str], explicit: bool) -> None:
+        c = self.corpus
+        listed = [p for p in c.records(proc, country, "price list") if p.given]
+        table = c.records(proc, country, "comparison table")
+        name = pretty(proc)
+        if proc == GENERAL and country == c.home:
+            for u in self._price_list_intro(country):
+                d.add(u.text, u.chunk_id, u.text)
+        for p in listed:
+            d.add(f"{p.procedure} in {country}: {p.cell.rstrip('.')} (the article's {country} price list)",
+                  p.chunk_id, p.quote)
+        for p in table:
+            if p.given:
+                text = (f"The cost comparison table lists {p.cell} for {country}" if listed
+                        else f"{cap(name)} in {country}: {p.cell} (cost comparison table)")
+                d.add(text, p.chunk_id, p.quote)
+            elif explicit and not listed:
+                missing.append(country)
+        if not table and not listed and explicit:
+            missing.append(country)
+
+    def _price_list_intro(self, country: str) -> list:
+        """The prose of the section holding a country's price list that states a range (its overall figure)."""
+        c = self.corpus
+        sections = {c.chunk(p.chunk_id).section for p in c.prices if p.kind == "price list" and p.country == country}
+        return [u for u in c.units if u.section in sections and not u.label and u.kind == "sentence"
+                and re.search(r"\$[\d,]+.{0,12}\$[\d,]+", u.text)][:1]
+
+    def _extreme(self, d: Draft, proc: str, which: str, among: list[str] | None, excluded: list[str]) -> None:
+        c = self.corpus
+        rows = [r for r in c.records(proc, kind="comparison table") if r.given and r.country not in excluded
+                and (among is None or r.country in among)]
+        if not rows:
+            return
+        key = (lambda r: (r.low, r.high)) if which == "min" else (lambda r: (-r.high, -r.low))
+        best = min(rows, key=key)
+        word = "lowest" if which == "min" else "highest"
+        ties = [r.country for r in rows if r is not best and (r.low, r.high) == (best.low, best.high)]
+        d.add(f"For {pretty(proc)}, the {word} price in the article's cost comparison table is in "
+              f"{join_names([best.country, *ties])}: {best.cell}", best.chunk_id, best.quote)
+        home = next((r for r in rows if r.country == c.home), None)
+        if home is not None and best.country != c.home:
+            d.add(f"{c.home} is listed at {home.cell}", home.chunk_id, home.quote)
+        d.prices.extend(c.chart_rows(c.records(proc, kind="comparison table")))
+
+    def _versus(self, proc: str, countries: list[str], which: str) -> Draft | None:
+        """One procedure, two countries: "Is laser cheaper in Thailand or Turkey?"."""
+        a, b = (next(iter(self.corpus.records(proc, x, "comparison table")), None) for x in countries)
+        if a is None or b is None:
+            return None
+        return self._pair(a, b, a.country, b.country, f"for {pretty(proc)}", which)
+
+    def _versus_procs(self, procs: list[str], country: str, which: str) -> Draft | None:
+        """Two procedures, one country: "Is microneedling cheaper than laser resurfacing in India?"."""
+        a, b = (next(iter(self.corpus.records(p, country, "comparison table")), None) for p in procs[:2])
+        if a is None or b is None:
+            return None
+        return self._pair(a, b, pretty(procs[0]), pretty(procs[1]), f"in {country}", which)
+
+    def _pair(self, a: PriceFact, b: PriceFact, name_a: str, name_b: str, where: str, which: str) -> Draft:
+        """Compare two cells by their parsed ranges; "-" means the article cannot say."""
+        if not a.given or not b.given:
+            gone, name = (a, name_a) if not a.given else (b, name_b)
+            return refusal(f"The article's cost table gives no figure for {name} ({gone.country}: "
+                           f"{pretty(gone.canonical)}), so it doesn't say which is cheaper.", gone.chunk_id,
+                           gone.quote, strategy=self.name)
+        d = Draft(strategy=self.name)
+        d.prices.extend(self.corpus.chart_rows([a, b]))
+        order = _order(a, b)
+        if order is None:
+            d.add(f"The ranges overlap {where}: {name_a} is listed at {a.cell}", a.chunk_id, a.quote)
+            d.add(f"{cap(name_b)} is listed at {b.cell}", b.chunk_id, b.quote)
+            return d
+        cheaper, dearer = ((a, name_a), (b, name_b)) if order < 0 else ((b, name_b), (a, name_a))
+        (first, n1), (second, n2) = (cheaper, dearer) if which == "min" else (dearer, cheaper)
+        verb = "cheaper" if which == "min" else "more expensive"
+        d.add(f"{cap(n1)} is {verb} {where}: the cost comparison table lists {first.cell} for {n1}",
+              first.chunk_id, first.quote)
+        d.add(f"{cap(n2)} is listed at {second.cell}", second.chunk_id, second.quote)
+        return d
+
+    def _relative(self, proc: str, ref: str, which: str) -> Draft | None:
+        """Countries cheaper (or dearer) than ``ref`` for one procedure: both ends of the range compared."""
+        c = self.corpus
+        base = next((r for r in c.records(proc, ref, "comparison table") if r.given), None)
+        if base is None:
+            return None
+        rows = [r for r in c.records(proc, kind="comparison table") if r.given and r.country != ref]
+        lo, hi = base.low, base.high
+        if which == "min":
+            found, word = [r for r in rows if r.low < lo and r.high < hi], "lower"
+        else:
+            found, word = [r for r in rows if r.low > lo and r.high > hi], "higher"
+        d = Draft(strategy=self.name)
+        if not found:
+            d.add(f"No country in the article's cost table has a {word} range than {ref} ({base.cell}) for "
+                  f"{pretty(proc)}", base.chunk_id, base.quote)
+        else:
+            listing = "".join(f"\n- {r.country}: {r.cell}" for r in found)
+            d.add(f"For {pretty(proc)}, the cost comparison table lists a {word} range than {ref} ({base.cell}) "
+                  f"in:{listing}", base.chunk_id, base.quote)
+        d.prices.extend(c.chart_rows(c.records(proc, kind="comparison table")))
+        return d
+
+
+def _order(a: PriceFact, b: PriceFact) -> int | None:
+    """-1 when ``a`` is the cheaper range, 1 when ``b`` is, None when they overlap without an order."""
+    if (a.low, a.high) == (b.low, b.high):
+        return None
+    if a.high < b.low or (a.low <= b.low and a.high <= b.high):
+        return -1
+    if b.high < a.low or (b.low <= a.low and b.high <= a.high):
+        return 1
+    return None

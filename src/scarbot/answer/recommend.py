@@ -1,0 +1,59 @@
+"""Recommendations: every treatment the article ties to a scar type, each with the sentence that
+ties it; a lay description of the scars is mapped to the type the article describes that way."""
+
+from __future__ import annotations
+
+import re
+
+from scarbot.answer.base import AnswerContext, CorpusView, Draft, Tie, body, cap, join_names
+from scarbot.query import Query
+
+_WHERE = re.compile(r"\b(clinic|clinics|hospital|where can i|where do i|where to|who offers|who does)\b")
+
+
+class RecommendStrategy:
+    name = "recommend"
+
+    def __init__(self, corpus: CorpusView):
+        self.corpus = corpus
+
+    def applies(self, q: Query) -> bool:
+        return q.operation == "recommend" and not q.asks_cost and not q.clinics and not q.procedures
+
+    def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
+        d = Draft(strategy=self.name)
+        if q.inferred_scar_types:
+            self._matched(d, q.inferred_scar_types)
+        found = False
+        for scar in q.all_scar_types:
+            ties = self._ties(scar)
+            if not ties:
+                continue
+            found = True
+            procs = list(dict.fromkeys(t.procedure for t in ties))
+            d.add(f"For {scar}, the article names {join_names(procs)}:")
+            for proc in procs:
+                t = next(t for t in ties if t.procedure == proc)
+                d.add(f"- {cap(proc)}: {body(t.unit.text)}", t.unit.chunk_id, t.unit.text)
+            if _WHERE.search(q.text.lower()):
+                self._clinics(d, procs)
+        return d if found else None
+
+    def _ties(self, scar: str) -> list[Tie]:
+        ties = [t for t in self.corpus.ties if t.scar_type == scar]
+        return sorted(ties, key=lambda t: -t.strength)
+
+    def _matched(self, d: Draft, scars: list[str]) -> None:
+        """Say which description the lay words matched, citing the article's own description."""
+        for scar in scars:
+            unit = next((u for u in self.corpus.units if u.label and scar.split()[0] in u.label.lower()), None)
+            if unit is not None:
+                d.add(f"What you describe matches how the article describes {scar}: {unit.text}", unit.chunk_id,
+                      unit.text)
+
+    def _clinics(self, d: Draft, procs: list[str]) -> None:
+        """Which of the article's clinics mention one of the recommended procedures, and where they are."""
+        for c in self.corpus.clinics:
+            hits = self.corpus.mentions(c, procs)
+            if hits:
+                d.add(f"{c.name} ({c.location}) mentions it", *hits[0])

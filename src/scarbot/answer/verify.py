@@ -1,0 +1,75 @@
+"""Checks on a draft before it is shown: does it answer what was asked, and does the question rest on
+a premise the article contradicts?
+
+* Coverage: words of the question that nothing in the article binds ("refund", "alcohol") and
+  that the chosen sentences do not contain mean the asked fact is missing: the reply says plainly
+  what the article does not say, points to the closest thing it does say, and abstains.
+* Premise: a count stated in a yes/no or "why" question ("only one session") that the cited
+  sentences contradict ("4-6 treatments") is corrected before the quote.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scarbot.answer import weights as W
+from scarbot.answer.base import Draft, Part, join_names
+from scarbot.chunking import split_sentences
+from scarbot.nlp import stem, words
+from scarbot.query import Query, related
+from scarbot.text import figures
+
+_RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:[-–]|to)\s*(\d+(?:\.\d+)?)")
+
+
+def verify(q: Query, draft: Draft, rare: set[str]) -> Draft:
+    """``rare``: stems the article uses in very few sentences; only those (or words it never uses)
+    can make an asked fact missing ("refund" in an article that mentions only VAT refunds)."""
+    if draft.abstained:
+        return draft
+    if draft.strategy == "extract" and q.salient and draft.similarity < W.UNBOUND_SIMILARITY:
+        gap = _uncovered(q, draft, rare)
+        if gap:
+            return _partial(draft, gap)
+    if q.numbers and (q.yesno or q.why):
+        return _premise(q, draft)
+    return draft
+
+
+def _uncovered(q: Query, draft: Draft, rare: set[str]) -> list[str]:
+    """Question words that no single sentence of the reply covers together with the others."""
+    asked = [*q.unbound, *(w for w in q.salient if w not in q.unbound
+                           and any(related(w, r) for r in rare if r[:3] == w[:3]))]
+    best: list[str] = asked
+    for p in draft.parts:
+        for sentence in split_sentences(f"{p.text}. {p.quote}"):
+            said = {stem(w) for w in words(sentence)}
+            missing = [w for w in asked if not any(related(w, s) for s in said)]
+            if len(missing) < len(best):
+                best = missing
+    return best
+
+
+def _partial(draft: Draft, gap: list[str]) -> Draft:
+    """"The article does not mention X" — with the closest sentence when it states no figure."""
+    out = Draft(abstained=True, strategy=draft.strategy, steps=[*draft.steps, "verify: not covered"])
+    out.add(f"The article does not mention {join_names(gap[:3], 'or')}, so it does not answer that")
+    first = draft.parts[0]
+    if first.chunk_id is not None and not figures(first.text):
+        out.add(f"The closest it comes is this: {first.text}", first.chunk_id, first.quote)
+    elif first.chunk_id is not None:
+        out.add("The closest passage is quoted in the source below", first.chunk_id, first.quote)
+    return out
+
+
+def _premise(q: Query, draft: Draft) -> Draft:
+    quoted = " ".join(p.quote for p in draft.parts if p.chunk_id)
+    ranges = [(float(a), float(b)) for a, b in _RANGE.findall(quoted.replace("–", "-"))]
+    if not ranges:
+        return draft
+    if any(lo <= n <= hi for n in q.numbers for lo, hi in ranges):
+        return draft
+    lead = Part("No — that is not what the article says")
+    draft.parts.insert(0, lead)
+    draft.steps.append("verify: premise corrected")
+    return draft

@@ -1,0 +1,25 @@
+"""The hand-set weights of the answer step, in one place.
+
+They were set on the dev split (``evals/qa.jsonl``) only; ``benchmarks/calibrate.py`` prints how
+the refusal threshold trades refusals against false refusals there. Never tune them on a sealed
+test split.
+"""
+
+# Extraction: score = MiniLM similarity + OVERLAP × IDF-weighted word overlap + bonuses
+OVERLAP = 0.45  # share of the question's (IDF-weighted) words found in the sentence
+ASKED_LABEL = 0.20  # the list item is labelled with the attribute asked ("Recovery:" for "downtime")
+NAMED_LABEL = 0.15  # the list item's label is a word of the question ("Consultation:")
+DEFINITION = 0.25  # the sentence's subject is the thing a "what is X?" question asks about
+ENTITY = 0.15  # the sentence (or its heading) names an asked entity
+OTHER_ENTITY = 0.25  # penalty: a sentence from another procedure's own section
+CHUNK_RANK = 0.04  # tie-break by the rank of the retrieved chunk
+ROW = 0.15  # penalty: a table row for a question that is not about prices
+RUNNER_UP_GAP = 0.08  # runners-up within this of the best are quoted as support
+
+# Refusal: decline when both the best score and the best similarity are below these
+ANSWER_SCORE = 0.44
+UNIT_SIMILARITY = 0.50
+
+# Coverage: a question word the article never uses ("refund", "alcohol"), with the best sentence
+# less similar than this, means the asked fact is missing: the reply says so and abstains
+UNBOUND_SIMILARITY = 0.55

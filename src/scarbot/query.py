@@ -1,0 +1,210 @@
+"""Parse a message once into a typed ``Query``: what it is about, what it asks, how, and what the
+corpus cannot bind.
+
+The ``Analyzer`` (``nlp.py``) finds entities and asked attributes; this module adds what the
+answer strategies and the verifier need and would otherwise each re-derive: the operation
+(lookup, list, compare, superlative, compute, explain, yes/no, locate, recommend), constraints
+(a budget, scar types inferred from a lay description), figures stated in the question (a
+premise to check), and the salient words that nothing in the corpus binds ("botox" in an
+article that never prices it is bound to the corpus; "keloid" in an article that never says
+it is not).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from scarbot import lexicon
+from scarbot.nlp import STOPWORDS, Analyzer, Frame, content_words, stem, words
+
+_WHY = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(why|how come|what (?:causes|affects|influences|determines|drives|"
+                  r"factors|makes))\b")
+_YESNO = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(is|are|does|do|can|could|will|would|should|has|have|did|was|"
+                    r"were)\b")
+_RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|best (?:treatment|option|procedure)s?|what (?:works|helps|"
+                        r"would help|can help|could help|can i do|should i do|are my options)|which (?:treatment|"
+                        r"procedure|option|one|therapy)s?|treatments? (?:for|that|which|work)|options? for|"
+                        r"how (?:do|can|should) (?:i|you|we) (?:treat|fix|get rid|improve|fill)|"
+                        r"(?:treat|fix|improve|get rid of)\b|suits?|suited|suitable|good for|best for|work best)\b")
+_COURSE = re.compile(r"\b(full|whole|entire|complete|total|overall|all (?:the |of the )?(?:sessions|treatments)|"
+                     r"course|in total|altogether|all together|all in)\b")
+_PLUS = re.compile(r"\b(plus|together|combined|combine|combo|both|as well as|along with|and also)\b|\+")
+_SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ)\b")
+_EXCEPT = re.compile(r"\b(?:besides|other than|apart from|except|excluding|aside from|outside(?: of)?)\s+"
+                     r"(?:the\s+)?([a-z .]+?)(?=[,?.!]|\s+(?:have|has|give|list|offer|do|does|where|that)\b|$)")
+_LIST = re.compile(r"^\s*(?:which|what)\s+(?:\w+\s+){0,2}(?:countries|clinics|treatments|procedures|types|brands|"
+                   r"options|scars)\b|\b(?:list|name|all the|every)\b")
+_LOCATE = re.compile(r"\bwhere\b|\blocat\w*|\baddress\b|\bwhich (?:city|area|district|neighbou?rhood)\b")
+_BUDGET = re.compile(r"(?:budget|afford|spend|only have|have about|have around|under|below|less than|max(?:imum)?)"
+                     r"\D{0,20}\$?\s?(\d[\d,]*)")
+_NUMBER_WORDS = {"one": 1, "single": 1, "once": 1, "two": 2, "twice": 2, "three": 3, "four": 4, "five": 5,
+                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "twenty": 20}
+_NUMBER = re.compile(r"(?<![\w$])(\d+(?:\.\d+)?)(?!\s*%)(?![\d,])")
+
+# Derivational endings that keep a word's meaning close enough to bind it ("redness" ↔ "red").
+_SUFFIXES = ("ness", "ity", "ation", "ion", "ment", "ful", "ing", "ed", "er", "est", "ly", "al", "ive", "s", "es",
+             "y", "ies", "ance", "ence", "able", "ible")
+
+
+def related(a: str, b: str) -> bool:
+    """Two words are one word for binding: same light stem, or one is the other plus a derivational ending."""
+    if a == b or stem(a) == stem(b):
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) < 3 or not long_.startswith(short[: max(3, len(short) - 1)]):
+        return False
+    rest = long_[len(short):]
+    return rest in _SUFFIXES or (short.endswith("e") and long_[len(short) - 1:] in _SUFFIXES)
+
+
+@dataclass
+class Query(Frame):
+    """A ``Frame`` plus everything the strategies ask of a message, computed once."""
+
+    operation: str = "lookup"  # lookup | list | compare | superlative | compute | explain | yesno | locate | recommend
+    why: bool = False
+    yesno: bool = False
+    recommend: bool = False
+    course: bool = False  # a whole course of treatment: sessions × per-session price
+    plus: bool = False  # several procedures added together
+    saving: bool = False
+    excluded_countries: list[str] = field(default_factory=list)
+    inferred_scar_types: list[str] = field(default_factory=list)  # from a lay description of the scars
+    budget: float | None = None
+    numbers: list[float] = field(default_factory=list)  # figures the question states (premises to check)
+    salient: list[str] = field(default_factory=list)  # content words that are not scaffolding or entity names
+    unbound: list[str] = field(default_factory=list)  # salient English words nothing in the corpus binds
+    anchors: list[str] = field(default_factory=list)  # content words the corpus does bind (entity words too)
+
+    @property
+    def entities(self) -> list[str]:
+        return [*self.procedures, *self.clinics, *self.scar_types, *self.filler_types]
+
+    @property
+    def all_scar_types(self) -> list[str]:
+        return list(dict.fromkeys([*self.scar_types, *self.inferred_scar_types]))
+
+
+class QueryParser:
+    """Builds ``Query`` objects against one corpus: its vocabulary and its scar-type descriptions."""
+
+    def __init__(self, analyzer: Analyzer, scar_profiles: dict[str, set[str]] | None = None):
+        self.analyzer = analyzer
+        self.scar_profiles = scar_profiles or {}
+        self.vocab = {w for w in analyzer.corpus_words if w.isalpha()}
+        self.vocab_stems = {stem(w) for w in self.vocab}
+        alias_words: set[str] = set()
+        for key, _kind, _canonical in analyzer._aliases:
+            alias_words.update(key.split())
+        for table in (lexicon.PROCEDURES, lexicon.COUNTRIES):
+            for name, aliases in table.items():
+                for a in (name, *aliases):
+                    alias_words.update(words(a))
+        self.alias_words = alias_words
+        # one-word cues only: "which scars" makes neither "which" nor "scars" a framing word
+        self.cue_words = {c for spec in lexicon.ATTRIBUTES.values() for c in spec["cues"] if " " not in c}
+        self.generic = set(lexicon.GENERIC_WORDS) | self.cue_words
+
+    def parse(self, text: str) -> Query:
+        f = self.analyzer.frame(text)
+        q = Query(**vars(f))
+        low = " ".join(q.tokens)
+        lowered = q.text.lower()
+        q.why = bool(_WHY.match(lowered))
+        q.yesno = bool(_YESNO.match(lowered)) and not q.why
+        q.recommend = bool(_RECOMMEND.search(low)) and not q.why
+        q.course = bool(_COURSE.search(low))
+        q.plus = bool(_PLUS.search(lowered))
+        q.saving = bool(_SAVE.search(low))
+        q.excluded_countries = self._excluded(lowered)
+        q.budget = self._budget(lowered)
+        q.numbers = self._numbers(lowered)
+        q.salient, q.unbound, q.anchors = self._salience(q)
+        if not q.scar_types:
+            q.inferred_scar_types = self._infer_scar_types(q)
+        q.operation = self._operation(q)
+        return q
+
+    # ------------------------------------------------------------------ pieces
+    def _operation(self, q: Query) -> str:
+        if q.asks_cost and (q.course or q.saving or (q.plus and len(q.procedures) >= 2)):
+            return "compute"
+        if q.superlative:
+            return "superlative"
+        if q.why:
+            return "explain"
+        if q.recommend and q.all_scar_types:
+            return "recommend"
+        if q.compare and len(q.countries) + len(q.procedures) >= 2:
+            return "compare"
+        if _LOCATE.search(q.text.lower()):
+            return "locate"
+        if _LIST.search(q.text.lower()):
+            return "list"
+        if q.yesno:
+            return "yesno"
+        return "lookup"
+
+    def _excluded(self, lowered: str) -> list[str]:
+        out = []
+        for m in _EXCEPT.finditer(lowered):
+            sub = self.analyzer.frame(m.group(1))
+            out.extend(c for c in sub.countries if c not in out)
+        return out
+
+    @staticmethod
+    def _budget(lowered: str) -> float | None:
+        m = _BUDGET.search(lowered)
+        if not m:
+            return None
+        value = float(m.group(1).replace(",", ""))
+        return value if value >= 50 else None
+
+    @staticmethod
+    def _numbers(lowered: str) -> list[float]:
+        """Counts the question states ("only one session", "3 treatments"); money and percentages are not."""
+        out = [float(n) for n in _NUMBER.findall(re.sub(r"\$\s?[\d,]+(?:\.\d+)?", " ", lowered))]
+        out += [float(v) for w, v in _NUMBER_WORDS.items() if re.search(rf"\b{w}\b", lowered)
+                and not re.search(rf"\b{w}\s+(?:of|or two|more|another)\b", lowered)]
+        return out
+
+    def _bound(self, w: str) -> bool:
+        if w in self.vocab or stem(w) in self.vocab_stems or w in self.alias_words or w in self.generic:
+            return True
+        return len(w) >= 4 and any(related(w, v) for v in self.vocab if v[:3] == w[:3])
+
+    def _is_word(self, w: str) -> bool:
+        """An English word the embedding model knows whole (a typo or "ppl" is not one)."""
+        known = self.analyzer.speller.known
+        return w in known or stem(w) in known or any(
+            w.endswith(suf) and w[: -len(suf)] in known for suf in ("ed", "d", "ing", "s", "es", "able", "ly"))
+
+    def _salience(self, q: Query) -> tuple[list[str], list[str], list[str]]:
+        entity_words: set[str] = set()
+        for start, end, _kind, _canonical in q.spans:
+            entity_words.update(f" {' '.join(q.tokens)} "[start:end].split())
+        salient, unbound, anchors = [], [], []
+        for w in dict.fromkeys(q.tokens):
+            if w in STOPWORDS or len(w) < 3 or not w.isalpha() or w in self.generic:
+                continue
+            if w in entity_words or w in self.alias_words:
+                anchors.append(w)
+                continue
+            salient.append(w)
+            if self._bound(w):
+                anchors.append(w)
+            elif len(w) >= 4 and self._is_word(w):
+                unbound.append(w)
+        return salient, unbound, anchors
+
+    def _infer_scar_types(self, q: Query) -> list[str]:
+        """A lay description ("deep narrow holes like big pores") → the scar type the corpus describes so."""
+        asked = {stem(w) for w in content_words(q.text)} - {"scar", "atrophic", "acne", "skin", "look", "like"}
+        scored = []
+        for name, profile in self.scar_profiles.items():
+            overlap = asked & profile
+            if len(overlap) >= 2:
+                scored.append((len(overlap), name))
+        scored.sort(reverse=True)
+        return [n for s, n in scored if s == scored[0][0]] if scored else []
