@@ -269,7 +269,9 @@ def test_laser_improvement_percentage(assistant):
 def test_to_dict_shape_and_timings(assistant):
     ans = assistant.ask("What does laser resurfacing cost in Turkey?")
     d = ans.to_dict()
-    assert set(d) == {"answer", "abstained", "standalone_question", "citations", "contexts", "timings_ms", "prices"}
+    assert set(d) == {"answer", "abstained", "standalone_question", "citations", "contexts", "timings_ms", "prices",
+                      "strategy", "steps"}
+    assert d["strategy"] == "prices" and d["steps"]
     assert d["answer"] == ans.text and d["abstained"] is False
     assert set(d["citations"][0]) == {"n", "chunk_id", "section", "quote", "source"}
     assert {"condense", "retrieve", "answer", "total"} <= set(ans.timings_ms)
