@@ -30,6 +30,15 @@ def test_states_figures_ignores_citation_markers_and_product_names() -> None:
     assert m.states_figures("about USD 400")
 
 
+@pytest.mark.parametrize("text", ["PDO3 threads [2]", "CO2 lasers", "No figure for COVID-19 patients [1][2]",
+                                  "It costs $1,500", "60-70% better", "12–14 days", "~$454"])
+def test_states_figures_is_the_shared_definition(text: str) -> None:
+    """The refusal check and the answerer's citation check agree on what a figure is."""
+    from scarbot.text import figures
+
+    assert m.states_figures(text) == bool(figures(text))
+
+
 def test_refusal_pass_needs_abstention_without_figures_or_forbidden_words() -> None:
     assert m.refusal_pass(True, "The article gives no price for microneedling in Canada.")
     assert not m.refusal_pass(False, "The article gives no price.")

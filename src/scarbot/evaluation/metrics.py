@@ -16,12 +16,10 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 
+from scarbot.text import figures
+
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 _WS = re.compile(r"\s+")
-_CITE_MARK = re.compile(r"\[\d+\]")
-# A figure: a digit that does not continue a word ("CO2", "PDO3" are names, not figures).
-_FIGURE = re.compile(r"(?<![A-Za-z])\d")
-_CURRENCY = re.compile(r"[$€£¥₩]\s*\d|\b(?:usd|krw|eur|gbp)\s*\d|\d\s*(?:usd|krw|eur|gbp)\b", re.I)
 
 
 def normalize(text: str) -> str:
@@ -49,13 +47,13 @@ def answer_pass(text: str, expect_all: Sequence[Sequence[str]], forbid: Iterable
 
 
 def states_figures(text: str) -> bool:
-    """True when the text states a number or an amount of money.
+    """True when the text states a figure in the sense of :mod:`scarbot.text` (money, a percentage,
+    a number).
 
-    ``[n]`` citation markers are ignored, and digits inside words (``CO2``) are not figures; an
-    abstention that still quotes "$500" or "3-6 sessions" is treated as stating figures.
+    ``[n]`` citation markers and digits inside names (``CO2``) are not figures; an abstention that
+    still quotes "$500" or "3-6 sessions" is treated as stating figures.
     """
-    stripped = _CITE_MARK.sub(" ", text)
-    return bool(_CURRENCY.search(stripped) or _FIGURE.search(stripped))
+    return bool(figures(text))
 
 
 def refusal_pass(abstained: bool, text: str, forbid: Iterable[str] = ()) -> bool:
