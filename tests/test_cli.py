@@ -69,8 +69,8 @@ def test_ask_json_prints_the_contract(cli, indexed):
     r = cli(["ask", "--json", "How much does microneedling cost in Australia?"], indexed)
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    # the six contract fields, plus the chart rows Answer.to_dict() documents
-    assert set(data) == CONTRACT | {"prices"}
+    # the six contract fields, plus the chart rows and the strategy/steps Answer.to_dict() documents
+    assert set(data) == CONTRACT | {"prices", "strategy", "steps"}
     assert data["abstained"] is False
     assert "$400 - $530 (with PRP)" in data["answer"] and "[1]" in data["answer"]
     assert data["standalone_question"] == "How much does microneedling cost in Australia?"

@@ -53,6 +53,8 @@ class Answer:
     standalone_question: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
     prices: list[PriceRow] = field(default_factory=list)
+    strategy: str = ""  # which answer strategy produced the text ("prices", "extract", "refusal", ...)
+    steps: list[str] = field(default_factory=list)  # what the pipeline did, for the UI and the evals
 
     def to_dict(self) -> dict[str, Any]:
         """The ``scarbot ask --json`` object."""
@@ -64,4 +66,6 @@ class Answer:
             "contexts": [asdict(c) for c in self.contexts],
             "timings_ms": dict(self.timings_ms),
             "prices": [asdict(p) for p in self.prices],
+            "strategy": self.strategy,
+            "steps": list(self.steps),
         }
