@@ -307,7 +307,7 @@ def test_report_groups_failures_by_kind_and_strategy(tmp_path: Path) -> None:
     out = result.stdout
     assert "failures: 9 of 10" in out
     assert "  false_refusal: refused (refusal)" in out
-    assert "  retrieval_miss: not-retrieved (extract), past-k (-)" in out
+    assert "  retrieval_miss: not-retrieved (extract), past-k (unknown)" in out
     assert "by answer strategy" in out
     html = (tmp_path / "out" / "report.html").read_text()
     assert "<h3 id='kind-selection_miss'>selection_miss (1)</h3>" in html
@@ -612,3 +612,10 @@ def test_wide_shows_every_column(dataset: Path, tmp_path: Path, monkeypatch: pyt
     for label in ("hit@1", "hit@2", "MRR", "cit.P", "cit.R", "errors", "p95"):
         assert label in header, label
     assert "--wide shows all" not in result.stdout
+
+
+def test_deltas_that_round_to_nothing_read_as_unchanged() -> None:
+    from scarbot.evaluation.compare import fmt_delta
+
+    assert [fmt_delta(v, n) for v, n in ((-0.3, "latency_p50_ms"), (2.0, "latency_p95_ms"), (1e-17, "pass_rate"),
+                                         (-0.1, "pass_rate"), (2, "wrong_figures"))] == ["0", "+2", "0", "-0.100", "+2"]

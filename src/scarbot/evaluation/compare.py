@@ -139,9 +139,7 @@ def compare(reference: Reference, rows: list[dict[str, Any]], summary: dict[str,
 
 
 def fmt_delta(value: float, name: str) -> str:
-    """``+0.012`` for rates, ``+1`` for counts, ``+3`` ms for latencies; ``0`` when unchanged."""
-    if value == 0:
-        return "0"
-    if name in COUNT_METRICS or name.endswith("_ms"):
-        return f"{value:+.0f}"
-    return f"{value:+.3f}"
+    """``+0.012`` for rates, ``+1`` for counts, ``+3`` ms for latencies; ``0`` when unchanged at
+    that precision."""
+    text = f"{value:+.0f}" if name in COUNT_METRICS or name.endswith("_ms") else f"{value:+.3f}"
+    return "0" if text.strip("+-0.") == "" else text

@@ -13,6 +13,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from scarbot.evaluation.runner import strategy_of
+
 SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("n", "items"),
     ("pass_rate", "pass rate"),
@@ -162,7 +164,7 @@ def _failure(row: dict[str, Any]) -> str:
                          f"<div class='ctx'>{escape(ctx['text'])}</div></li>")
     cites = "".join(f"<li>[{c['n']}] <code>{escape(c['chunk_id'])}</code> “{escape(c['quote'])}”</li>"
                     for c in row.get("citations", [])) or "<li><i>none</i></li>"
-    strategy = row.get("strategy") or "-"
+    strategy = strategy_of(row)
     persona = f"<p><b>persona:</b> {escape(row['persona'])}</p>" if row.get("persona") else ""
     return (
         f"<details class='fail' id='{anchor(row['id'])}'><summary><b>{escape(row['id'])}</b> "
@@ -195,12 +197,12 @@ def _kind_matrix(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> str
     kinds = [k for k, n in summary.get("failure_kinds", {}).items() if n]
     if not kinds:
         return ""
-    strategies = sorted({r.get("strategy") or "-" for r in rows if r.get("failure_kind")})
+    strategies = sorted({strategy_of(r) for r in rows if r.get("failure_kind")})
     head = "".join(f"<th>{escape(s)}</th>" for s in strategies)
     body = []
     for kind in kinds:
         cells = "".join(
-            f"<td>{sum(1 for r in rows if r.get('failure_kind') == kind and (r.get('strategy') or '-') == s) or ''}"
+            f"<td>{sum(1 for r in rows if r.get('failure_kind') == kind and strategy_of(r) == s) or ''}"
             "</td>" for s in strategies)
         body.append(f"<tr><th><a href='#kind-{kind}'>{kind}</a></th><td>{summary['failure_kinds'][kind]}</td>"
                     f"{cells}</tr>")
@@ -218,7 +220,7 @@ def _failures_by_kind(rows: Sequence[dict[str, Any]]) -> str:
         group.sort(key=lambda r: r.get("strategy") or "")
         by_strategy: dict[str, list[dict[str, Any]]] = {}
         for r in group:
-            by_strategy.setdefault(r.get("strategy") or "-", []).append(r)
+            by_strategy.setdefault(strategy_of(r), []).append(r)
         parts.append(f"<h3 id='kind-{kind}'>{kind} ({len(group)})</h3><p>{escape(meaning)}.</p>")
         for strategy, items in by_strategy.items():
             parts.append(f"<h4>strategy: {escape(strategy)} ({len(items)})</h4>" + "".join(_failure(r) for r in items))

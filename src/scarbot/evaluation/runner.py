@@ -156,11 +156,16 @@ def failure_kind_counts(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
+def strategy_of(row: dict[str, Any]) -> str:
+    """The answer strategy of a row, ``unknown`` when the answer named none (or ``ask`` raised)."""
+    return row.get("strategy") or NO_STRATEGY
+
+
 def by_strategy(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per answer strategy: items, pass rate, latency p50/p95 and the failure kinds seen."""
     out: dict[str, dict[str, Any]] = {}
-    for name in sorted({r.get("strategy") or NO_STRATEGY for r in rows}):
-        group = [r for r in rows if (r.get("strategy") or NO_STRATEGY) == name]
+    for name in sorted({strategy_of(r) for r in rows}):
+        group = [r for r in rows if strategy_of(r) == name]
         latencies = [r["latency_ms"] for r in group if isinstance(r.get("latency_ms"), int | float)]
         kinds = {k: n for k, n in failure_kind_counts(group).items() if n}
         out[name] = {

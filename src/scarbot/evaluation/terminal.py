@@ -18,6 +18,7 @@ from rich.text import Text
 
 from scarbot.evaluation.compare import fmt_delta
 from scarbot.evaluation.report import fmt
+from scarbot.evaluation.runner import strategy_of
 
 # (summary key, header): the table's column order.
 TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -134,7 +135,7 @@ def print_failures(console: Console, rows: list[dict[str, Any]], summary: dict[s
         _line(console, f"failures: {len(failing)} of {len(rows)} — "
                        + " · ".join(f"{k} {n}" for k, n in kinds.items()), "bold")
         for kind in kinds:
-            ids = [f"{r['id']} ({r.get('strategy') or '-'})" for r in failing if r.get("failure_kind") == kind]
+            ids = [f"{r['id']} ({strategy_of(r)})" for r in failing if r.get("failure_kind") == kind]
             more = f" … and {len(ids) - MAX_IDS} more (see the report)" if len(ids) > MAX_IDS else ""
             _line(console, f"  {kind}: {', '.join(ids[:MAX_IDS])}{more}")
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, title="by answer strategy",
@@ -172,7 +173,7 @@ def print_compare(console: Console, result: dict[str, Any] | None) -> None:
     _line(console, f"compared with {result['against']} ({result['kind']}{', ' + about if about else ''})", "bold")
     for line in compare_lines(result):
         _line(console, "  " + line)
-    changed = [d for d in result["deltas"] if d["delta"]]
+    changed = [d for d in result["deltas"] if fmt_delta(d["delta"], d["metric"]) != "0"]
     if not changed:
         _line(console, f"  metrics: {len(result['deltas'])} compared, none changed" if result["deltas"]
               else "  metrics: none in common")
