@@ -54,7 +54,7 @@ def make_console(width: int, stderr: bool = False) -> Console:
     return Console(width=width, stderr=stderr, highlight=False, soft_wrap=False)
 
 
-def _label(key: str, label: str, k: int) -> str:
+def _label(label: str, k: int) -> str:
     return label.replace("@k", f"@{k}")
 
 
@@ -64,7 +64,7 @@ def _summary_table(summary: dict[str, Any], keys: list[str]) -> Table:
     table.add_column("group", no_wrap=True)
     for key, label in TABLE_COLUMNS:
         if key in keys:
-            table.add_column(_label(key, label, k), justify="right", no_wrap=True)
+            table.add_column(_label(label, k), justify="right", no_wrap=True)
     groups = [("overall", summary["overall"])] + list(summary["by_category"].items())
     for name, stats in groups:
         table.add_row(name, *(fmt(stats.get(key), key) for key, _ in TABLE_COLUMNS if key in keys),
@@ -111,7 +111,7 @@ def print_summary(console: Console, summary: dict[str, Any], width: int, wide: b
                        "split).", "yellow")
     keys = choose_columns(console, summary, width, wide)
     console.print(_summary_table(summary, keys))
-    hidden = [_label(key, label, summary["k"]).replace("\n@", "@").replace("\n", " ")
+    hidden = [_label(label, summary["k"]).replace("\n@", "@").replace("\n", " ")
               for key, label in TABLE_COLUMNS if key not in keys]
     if hidden:
         _line(console, f"(not shown at {width} columns: {', '.join(hidden)}; --wide shows all)", "dim")
