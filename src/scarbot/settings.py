@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=2000, ge=10)
     history_turns: int = Field(default=6, ge=0, le=50)
     prompts_dir: Path = REPO_ROOT / "prompts"
+    project_dir: Path | None = Field(
+        default=None,
+        description="checkout whose evals/ `scarbot eval` reads and writes; found from the package when unset",
+    )
     host: str = "127.0.0.1"
     port: int = 7860
 

@@ -5,6 +5,6 @@ Kept light: importing this package loads no model and no index; the CLI builds t
 
 from __future__ import annotations
 
-from scarbot.evaluation.dataset import DatasetError, QAItem, load_dataset
+from scarbot.evaluation.dataset import Conversation, DatasetError, QAItem, Turn, load_dataset
 
-__all__ = ["DatasetError", "QAItem", "load_dataset"]
+__all__ = ["Conversation", "DatasetError", "QAItem", "Turn", "load_dataset"]

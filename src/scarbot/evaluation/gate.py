@@ -4,7 +4,11 @@ Baseline file (``evals/baseline.json``)::
 
     {"metrics": {"pass_rate": 0.81, "hit_at_k": 0.93, "wrong_figures": 2, ...},
      "tolerance": {"default": 0.02, "wrong_figures": 1, ...},
-     "k": 4, "n": 213, "created": "..."}
+     "k": 4, "n": 213, "split": "dev", "created": "...",
+     "failing_ids": ["def-003", ...], "passing_ids": [...]}
+
+The id lists (written by ``--update-baseline``) let ``--compare`` and a failed gate name the items
+that newly fail or newly pass; a baseline without them still gates on the metrics.
 
 Rates fail when ``current < baseline - tolerance``; counts (false refusals, wrong figures, errors)
 fail when ``current > baseline + tolerance``. A metric the baseline has but the run could not
@@ -14,11 +18,14 @@ measure (``None``) fails too: silence is not a pass.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scarbot.evaluation.runner import COUNT_METRICS, RATE_METRICS
+from scarbot.evaluation.runner import CONVERSATION_METRICS, COUNT_METRICS, RATE_METRICS, headline_metrics
+
+GATED_METRICS = RATE_METRICS + CONVERSATION_METRICS + COUNT_METRICS
 
 DEFAULT_RATE_TOLERANCE = 0.02
 DEFAULT_COUNT_TOLERANCE = 1
@@ -39,7 +46,7 @@ def load_baseline(path: Path) -> dict[str, Any]:
         raise BaselineError(f"baseline {path} must be a JSON object")
     metrics = data.get("metrics")
     if metrics is None:  # also accept a flat file of metric: value pairs
-        metrics = {k: v for k, v in data.items() if k in RATE_METRICS + COUNT_METRICS}
+        metrics = {k: v for k, v in data.items() if k in GATED_METRICS}
     if not isinstance(metrics, dict) or not metrics:
         raise BaselineError(f"baseline {path} holds no headline metrics (expected a 'metrics' object)")
     for name, value in metrics.items():
@@ -48,6 +55,9 @@ def load_baseline(path: Path) -> dict[str, Any]:
     tolerance = data.get("tolerance", {})
     if not isinstance(tolerance, dict):
         raise BaselineError(f"baseline {path}: 'tolerance' must be an object of metric: number")
+    for key in ("failing_ids", "passing_ids"):
+        if key in data and not (isinstance(data[key], list) and all(isinstance(i, str) for i in data[key])):
+            raise BaselineError(f"baseline {path}: '{key}' must be a list of item ids")
     return {**data, "metrics": metrics, "tolerance": tolerance}
 
 
@@ -60,7 +70,9 @@ def _tolerance(name: str, tolerance: dict[str, Any]) -> float:
 
 
 def check_gate(overall: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
-    """Return one sentence per regressed metric; an empty list means the gate passes."""
+    """Return one sentence per regressed metric; an empty list means the gate passes.
+
+    ``overall`` is a flat dict of metrics (:func:`scarbot.evaluation.runner.headline_metrics`)."""
     problems: list[str] = []
     tolerance = baseline.get("tolerance", {})
     for name, base in baseline["metrics"].items():
@@ -79,18 +91,26 @@ def check_gate(overall: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
     return problems
 
 
-def make_baseline(summary: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A baseline from this run's headline metrics, keeping a previous file's tolerance map."""
-    overall = summary["overall"]
+def make_baseline(
+    summary: dict[str, Any],
+    previous: dict[str, Any] | None = None,
+    rows: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """A baseline from this run's headline metrics and per-item outcomes, keeping a previous
+    file's tolerance map."""
+    overall = headline_metrics(summary)
     tolerance = (previous or {}).get("tolerance") or {
         "default": DEFAULT_RATE_TOLERANCE,
         "default_count": DEFAULT_COUNT_TOLERANCE,
     }
     return {
-        "metrics": {name: overall.get(name) for name in RATE_METRICS + COUNT_METRICS},
+        "metrics": {name: overall.get(name) for name in GATED_METRICS},
         "tolerance": tolerance,
         "k": summary.get("k"),
         "n": overall.get("n"),
         "dataset": summary.get("meta", {}).get("dataset"),
+        "split": summary.get("meta", {}).get("split"),
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "failing_ids": sorted(r["id"] for r in rows if not r["passed"]),
+        "passing_ids": sorted(r["id"] for r in rows if r["passed"]),
     }

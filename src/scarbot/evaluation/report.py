@@ -7,10 +7,13 @@ can be attached to a CI run or opened from a laptop offline. All dataset and ans
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
+
+from scarbot.evaluation.runner import strategy_of
 
 SUMMARY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("n", "items"),
@@ -120,6 +123,22 @@ def latency_histogram(latencies: Sequence[float], bins: int = 12) -> str:
     return "".join(parts)
 
 
+KIND_MEANING = {
+    "crash": "ask() raised",
+    "wrong_figure": "a forbid string (a wrong figure, an injected word) is in the answer",
+    "false_refusal": "abstained where an answer was due",
+    "false_answer": "answered, or stated figures, where a refusal was due",
+    "retrieval_miss": "no evidence string in the top k retrieved chunks",
+    "selection_miss": "the evidence was retrieved, but the answer did not pass",
+    "answer_miss": "the answer did not pass; no evidence strings, so retrieval and selection cannot be told apart",
+}
+
+
+def anchor(item_id: str) -> str:
+    """An HTML id for an item (``conv-001#2`` → ``item-conv-001_2``)."""
+    return "item-" + re.sub(r"[^A-Za-z0-9_-]", "_", item_id)
+
+
 def _failure(row: dict[str, Any]) -> str:
     reasons = []
     if row.get("error"):
@@ -145,12 +164,16 @@ def _failure(row: dict[str, Any]) -> str:
                          f"<div class='ctx'>{escape(ctx['text'])}</div></li>")
     cites = "".join(f"<li>[{c['n']}] <code>{escape(c['chunk_id'])}</code> “{escape(c['quote'])}”</li>"
                     for c in row.get("citations", [])) or "<li><i>none</i></li>"
+    strategy = strategy_of(row)
+    persona = f"<p><b>persona:</b> {escape(row['persona'])}</p>" if row.get("persona") else ""
     return (
-        f"<details class='fail'><summary><b>{escape(row['id'])}</b> [{escape(row['category'])}] "
+        f"<details class='fail' id='{anchor(row['id'])}'><summary><b>{escape(row['id'])}</b> "
+        f"[{escape(row['category'])}] <span class='strategy'>{escape(strategy)}</span> "
         f"{escape(row['question'])}</summary>"
-        f"{history}<p class='why'>{'<br>'.join(escape(r) for r in reasons)}</p>"
+        f"{persona}{history}<p class='why'>{'<br>'.join(escape(r) for r in reasons)}</p>"
         f"<p><b>standalone:</b> {escape(row.get('standalone_question') or '')}</p>"
-        f"<p><b>answer</b> (abstained: {fmt(row['abstained'])}):</p><pre>{escape(row['answer'])}</pre>"
+        f"<p><b>answer</b> (strategy: {escape(strategy)}, abstained: {fmt(row['abstained'])}):</p>"
+        f"<pre>{escape(row['answer'])}</pre>"
         f"<p><b>citations</b></p><ul>{cites}</ul>"
         f"<div class='cols'><div><b>expected evidence</b><ul>{evidence}</ul></div>"
         f"<div><b>retrieved</b><ol>{''.join(retrieved) or '<li><i>nothing</i></li>'}</ol></div></div>"
@@ -158,10 +181,117 @@ def _failure(row: dict[str, Any]) -> str:
     )
 
 
+def _strategy_table(summary: dict[str, Any]) -> str:
+    body = []
+    for name, stats in summary.get("by_strategy", {}).items():
+        kinds = ", ".join(f"{k} {n}" for k, n in stats.get("failure_kinds", {}).items()) or "—"
+        body.append(f"<tr><th>{escape(name)}</th><td>{stats['n']}</td><td>{fmt(stats['pass_rate'])}</td>"
+                    f"<td>{fmt(stats['latency_p50_ms'], '_ms')}</td><td>{fmt(stats['latency_p95_ms'], '_ms')}</td>"
+                    f"<td class='left'>{escape(kinds)}</td></tr>")
+    return ("<table class='summary'><tr><th>strategy</th><th>items</th><th>pass rate</th><th>p50 ms</th>"
+            f"<th>p95 ms</th><th>failures</th></tr>{''.join(body)}</table>")
+
+
+def _kind_matrix(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> str:
+    """Failure kinds (rows) × answer strategies (columns), counts of failing items."""
+    kinds = [k for k, n in summary.get("failure_kinds", {}).items() if n]
+    if not kinds:
+        return ""
+    strategies = sorted({strategy_of(r) for r in rows if r.get("failure_kind")})
+    head = "".join(f"<th>{escape(s)}</th>" for s in strategies)
+    body = []
+    for kind in kinds:
+        cells = "".join(
+            f"<td>{sum(1 for r in rows if r.get('failure_kind') == kind and strategy_of(r) == s) or ''}"
+            "</td>" for s in strategies)
+        body.append(f"<tr><th><a href='#kind-{kind}'>{kind}</a></th><td>{summary['failure_kinds'][kind]}</td>"
+                    f"{cells}</tr>")
+    return (f"<table class='summary'><tr><th>failure kind</th><th>all</th>{head}</tr>{''.join(body)}</table>"
+            "<p>Columns are answer strategies (<code>Answer.strategy</code>).</p>")
+
+
+def _failures_by_kind(rows: Sequence[dict[str, Any]]) -> str:
+    parts = []
+    failing = [r for r in rows if not r["passed"]]
+    for kind, meaning in KIND_MEANING.items():
+        group = [r for r in failing if r.get("failure_kind") == kind]
+        if not group:
+            continue
+        group.sort(key=lambda r: r.get("strategy") or "")
+        by_strategy: dict[str, list[dict[str, Any]]] = {}
+        for r in group:
+            by_strategy.setdefault(strategy_of(r), []).append(r)
+        parts.append(f"<h3 id='kind-{kind}'>{kind} ({len(group)})</h3><p>{escape(meaning)}.</p>")
+        for strategy, items in by_strategy.items():
+            parts.append(f"<h4>strategy: {escape(strategy)} ({len(items)})</h4>" + "".join(_failure(r) for r in items))
+    return "".join(parts) or "<p>None.</p>"
+
+
+def _conversations(rows: Sequence[dict[str, Any]], summary: dict[str, Any]) -> str:
+    conv = summary.get("conversations")
+    if not conv:
+        return ""
+    per: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r.get("conversation"):
+            per.setdefault(r["conversation"], []).append(r)
+    body = "".join(
+        f"<tr><th>{escape(cid)}</th><td>{sum(r['passed'] for r in turns)}/{len(turns)}</td>"
+        f"<td class='left'>{' '.join(('✓' if r['passed'] else '✗') for r in turns)}</td>"
+        f"<td class='left'>{escape(turns[0].get('persona') or '')}</td></tr>"
+        for cid, turns in per.items())
+    return (
+        f"<h2>Conversations (played live)</h2><p>{conv['n']} conversations, {conv['turns']} turns: "
+        f"turn pass rate {fmt(conv['turn_pass_rate'])}, conversations with every turn passing "
+        f"{fmt(conv['conversation_pass_rate'])}, refusal accuracy on unanswerable turns "
+        f"{fmt(conv['refusal_accuracy'])}, turns with a wrong figure {conv['wrong_figures']}.</p>"
+        "<table class='summary'><tr><th>conversation</th><th>turns passed</th><th>turn by turn</th>"
+        f"<th>persona</th></tr>{body}</table>"
+    )
+
+
+def _compare(result: dict[str, Any] | None) -> str:
+    if not result:
+        return ""
+    from scarbot.evaluation.compare import fmt_delta
+
+    ref = result.get("reference", {})
+    about = ", ".join(f"{escape(str(k))} {escape(str(v))}" for k, v in ref.items() if v is not None)
+    if result["per_item"]:
+        failing = "".join(f"<li><a href='#{anchor(f['id'])}'>{escape(f['id'])}</a> "
+                          f"({escape(str(f['failure_kind']))})</li>" for f in result["newly_failing"])
+        passing = "".join(f"<li>{escape(i)}</li>" for i in result["newly_passing"])
+        items = (f"<h3>Newly failing ({len(result['newly_failing'])})</h3><ul>{failing or '<li><i>none</i></li>'}</ul>"
+                 f"<h3>Newly passing ({len(result['newly_passing'])})</h3><ul>{passing or '<li><i>none</i></li>'}</ul>")
+        if result["new_items"]:
+            items += f"<p>Not in the reference: {escape(', '.join(result['new_items']))}</p>"
+    else:
+        items = "<p>The reference holds no per-item results; only metrics are compared.</p>"
+    deltas = "".join(
+        f"<tr><th>{escape(d['metric'])}</th><td>{fmt(d['before'], d['metric'])}</td><td>{fmt(d['now'], d['metric'])}"
+        f"</td><td>{fmt_delta(d['delta'], d['metric'])}</td></tr>" for d in result["deltas"])
+    table = (f"<table class='summary'><tr><th>metric</th><th>before</th><th>now</th><th>change</th></tr>{deltas}"
+             "</table>") if deltas else "<p>No metric in common.</p>"
+    return (f"<h2>Compared with {escape(result['against'])}</h2><p>{escape(result['kind'])}"
+            f"{' (' + about + ')' if about else ''}</p>{items}{table}")
+
+
+def _header(summary: dict[str, Any]) -> str:
+    meta = summary.get("meta", {})
+    if meta.get("split"):
+        where = f"Split <b>{escape(meta['split'])}</b> ({escape(str(meta.get('dataset')))})"
+    else:
+        where = f"Dataset <b>{escape(str(meta.get('dataset')))}</b>"
+    sealed = ("<p class='sealed'>Sealed split: measure only. Never tune on its failures; once they are read, "
+              "add a fresh split.</p>") if meta.get("sealed") else ""
+    return f"<p class='where'>{where}, k={escape(str(summary.get('k')))}</p>{sealed}"
+
+
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1300px}
-table.summary{border-collapse:collapse;font-size:13px}
+table.summary{border-collapse:collapse;font-size:13px;margin:.5em 0}
 table.summary td,table.summary th{border:1px solid #ddd;padding:3px 6px;text-align:right}
+table.summary td.left{text-align:left}
 tr.overall{background:#eef}
 pre{white-space:pre-wrap;background:#f6f6f6;padding:6px}
 .cols{display:grid;grid-template-columns:1fr 2fr;gap:1em}
@@ -169,6 +299,8 @@ li.hit{border-left:4px solid #2e7d32;padding-left:4px} li.miss{border-left:4px s
 .ctx{font-size:12px;color:#444;max-height:8em;overflow:auto}
 details.fail{border:1px solid #e0e0e0;margin:.4em 0;padding:.3em .6em}
 .why{color:#c62828}
+.strategy{font-size:12px;background:#eef;padding:0 4px;border-radius:3px}
+.where{font-size:16px} .sealed{color:#8a5a00;font-weight:bold}
 """
 
 
@@ -180,15 +312,18 @@ def render_html(rows: Sequence[dict[str, Any]], summary: dict[str, Any], title: 
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body>"
-        f"<h1>{escape(title)}</h1><ul>{meta_html}</ul>"
+        f"<h1>{escape(title)}</h1>{_header(summary)}<ul>{meta_html}</ul>"
         f"<h2>Summary (k={escape(str(summary.get('k')))})</h2>{_summary_table(summary)}"
         "<p>Rates are over eligible items only (answer pass: answerable items; refusal accuracy: "
         "unanswerable items; retrieval: answerable items with evidence); — means not measured.</p>"
+        f"{_compare(summary.get('compare'))}"
+        f"{_conversations(rows, summary)}"
         f"<h2>Pass rate per category</h2>{category_chart(summary.get('by_category', {}))}"
+        f"<h2>Answer strategies</h2>{_strategy_table(summary)}"
         f"<h2>Latency per question</h2>{latency_histogram([r.get('latency_ms') for r in rows])}"
-        f"<h2>Failures ({len(failures)} of {len(rows)})</h2>"
-        + ("".join(_failure(r) for r in failures) or "<p>None.</p>")
-        + "</body></html>"
+        f"<h2>Failures ({len(failures)} of {len(rows)})</h2>{_kind_matrix(rows, summary)}"
+        f"{_failures_by_kind(rows)}"
+        "</body></html>"
     )
 
 

@@ -2,17 +2,31 @@
 
 The runner only needs an object with ``ask(question, history=...) -> Answer`` (the contract in
 ``scarbot.types``), so tests drive it with a scripted fake and maintainers with the real assistant.
+
+Conversations are played live: turn n is asked with the bot's *own* earlier answers as the
+assistant turns of its history, as in a chat, and is then scored like a single item.
+
+Every failing row gets one failure kind, the first that applies in :data:`FAILURE_KINDS` order:
+
+* ``crash``: ``ask`` raised;
+* ``wrong_figure``: a ``forbid`` string is in the answer (a neighbouring cell, an injected word);
+* ``false_refusal``: the bot abstained on an answerable item;
+* ``false_answer``: an unanswerable item that was answered, or whose refusal states figures;
+* ``retrieval_miss``: no evidence string in the top k retrieved chunks;
+* ``selection_miss``: the evidence was retrieved, but the answer did not pass;
+* ``answer_miss``: an answerable item without evidence strings (conversation turns) whose answer
+  did not pass: retrieval and selection cannot be told apart.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 from typing import Any, Protocol
 
 from scarbot.evaluation import metrics as m
-from scarbot.evaluation.dataset import QAItem
+from scarbot.evaluation.dataset import Conversation, Entry, QAItem
 from scarbot.types import Answer
 
 # Metrics where higher is better, and counts where lower is better: the gate reads these names.
@@ -28,6 +42,18 @@ RATE_METRICS = (
     "citation_recall",
 )
 COUNT_METRICS = ("false_refusals", "wrong_figures", "errors")
+# Rates measured on conversation turns only (``summary["conversations"]``); gated like the others.
+CONVERSATION_METRICS = ("turn_pass_rate", "conversation_pass_rate")
+FAILURE_KINDS = (
+    "crash",
+    "wrong_figure",
+    "false_refusal",
+    "false_answer",
+    "retrieval_miss",
+    "selection_miss",
+    "answer_miss",
+)
+NO_STRATEGY = "unknown"
 
 
 class AskLike(Protocol):
@@ -64,6 +90,7 @@ def score_item(item: QAItem, answer: Answer, k: int, corpus_text: str) -> dict[s
         "history": item.history,
         "answerable": item.answerable,
         "standalone_question": answer.standalone_question,
+        "strategy": getattr(answer, "strategy", "") or "",
         "answer": answer.text,
         "abstained": bool(answer.abstained),
         "citations": [asdict(c) for c in answer.citations],
@@ -96,11 +123,86 @@ def score_item(item: QAItem, answer: Answer, k: int, corpus_text: str) -> dict[s
     }
 
 
+def failure_kind(row: dict[str, Any]) -> str | None:
+    """Why a row failed, as one of :data:`FAILURE_KINDS` (first match wins); ``None`` when it passed."""
+    if row["passed"] and not row.get("error"):
+        return None
+    if row.get("error"):
+        return "crash"
+    if row["wrong_figure"]:
+        return "wrong_figure"
+    if row["answerable"]:
+        if row["abstained"]:
+            return "false_refusal"
+        if row.get("hit_at_k") is None:
+            return "answer_miss"
+        return "selection_miss" if row["hit_at_k"] else "retrieval_miss"
+    return "false_answer"
+
+
 def error_row(item: QAItem, exc: BaseException, k: int, corpus_text: str) -> dict[str, Any]:
     """An item whose ``ask`` raised: scored as an empty, non-abstaining answer, with the error kept."""
     row = score_item(item, Answer(text=""), k, corpus_text)
     row.update(error=f"{type(exc).__name__}: {exc}", passed=False, refusal_pass=False if not item.answerable else None)
     return row
+
+
+def failure_kind_counts(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """``{kind: n}`` for every kind (zeros included), in precedence order."""
+    counts = dict.fromkeys(FAILURE_KINDS, 0)
+    for r in rows:
+        if r.get("failure_kind"):
+            counts[r["failure_kind"]] = counts.get(r["failure_kind"], 0) + 1
+    return counts
+
+
+def strategy_of(row: dict[str, Any]) -> str:
+    """The answer strategy of a row, ``unknown`` when the answer named none (or ``ask`` raised)."""
+    return row.get("strategy") or NO_STRATEGY
+
+
+def by_strategy(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per answer strategy: items, pass rate, latency p50/p95 and the failure kinds seen."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in sorted({strategy_of(r) for r in rows}):
+        group = [r for r in rows if strategy_of(r) == name]
+        latencies = [r["latency_ms"] for r in group if isinstance(r.get("latency_ms"), int | float)]
+        kinds = {k: n for k, n in failure_kind_counts(group).items() if n}
+        out[name] = {
+            "n": len(group),
+            "pass_rate": m.mean(r["passed"] for r in group),
+            "latency_p50_ms": m.percentile(latencies, 50),
+            "latency_p95_ms": m.percentile(latencies, 95),
+            "failure_kinds": kinds,
+        }
+    return out
+
+
+def conversation_summary(rows: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """Scores over conversation turns only; ``None`` when the dataset has no conversation."""
+    turns = [r for r in rows if r.get("conversation")]
+    if not turns:
+        return None
+    convs: dict[str, list[bool]] = {}
+    for r in turns:
+        convs.setdefault(r["conversation"], []).append(bool(r["passed"]))
+    return {
+        "n": len(convs),
+        "turns": len(turns),
+        "turn_pass_rate": m.mean(r["passed"] for r in turns),
+        "refusal_accuracy": m.mean(r["refusal_pass"] for r in turns if not r["answerable"]),
+        "wrong_figures": sum(1 for r in turns if r["wrong_figure"]),
+        "conversation_pass_rate": m.mean(all(v) for v in convs.values()),
+    }
+
+
+def headline_metrics(summary: dict[str, Any]) -> dict[str, Any]:
+    """The numbers the gate and ``--compare`` look at: the overall metrics plus conversation rates."""
+    flat = dict(summary.get("overall", {}))
+    conv = summary.get("conversations") or {}
+    for name in CONVERSATION_METRICS:
+        flat[name] = conv.get(name)
+    return flat
 
 
 def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -130,37 +232,77 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _ask_and_score(assistant: AskLike, item: QAItem, k: int, corpus_text: str) -> tuple[dict[str, Any], Answer | None]:
+    started = time.perf_counter()
+    answer = None
+    try:
+        answer = assistant.ask(item.question, history=[dict(t) for t in item.history])
+        row = score_item(item, answer, k, corpus_text)
+    except Exception as exc:  # noqa: BLE001 - recorded per item on purpose
+        row = error_row(item, exc, k, corpus_text)
+        answer = None
+    if row["latency_ms"] is None:
+        row["latency_ms"] = (time.perf_counter() - started) * 1000.0
+    row["failure_kind"] = failure_kind(row)
+    return row, answer
+
+
+def run_conversation(assistant: AskLike, conv: Conversation, k: int, corpus_text: str) -> Iterator[dict[str, Any]]:
+    """Play ``conv`` live and yield one scored row per turn.
+
+    Turn n's history is the earlier user turns with the bot's own answers to them. A turn whose
+    ``ask`` raised is left out of the later history, as the chat leaves out a failed message.
+    """
+    history: list[dict[str, str]] = []
+    for n in range(1, len(conv.turns) + 1):
+        item = conv.turn_item(n, history)
+        row, answer = _ask_and_score(assistant, item, k, corpus_text)
+        row.update(conversation=conv.id, turn=n, persona=conv.persona)
+        yield row
+        if answer is not None:
+            history += [{"role": "user", "content": item.question}, {"role": "assistant", "content": answer.text}]
+
+
+def count_rows(entries: Sequence[Entry]) -> int:
+    """How many scored rows a dataset gives: one per single item, one per conversation turn."""
+    return sum(len(e.turns) if isinstance(e, Conversation) else 1 for e in entries)
+
+
 def run_eval(
     assistant: AskLike,
-    items: Sequence[QAItem],
+    items: Sequence[Entry],
     k: int,
     corpus_text: str,
     progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Ask every item (with its history) and return ``(per_question_rows, summary)``.
+    """Ask every item (with its history; conversations live) and return ``(rows, summary)``.
 
-    An exception from ``ask`` fails that item (kept in ``error``) rather than the whole run, so one
-    bad answer does not hide the other scores.
+    An exception from ``ask`` fails that item (kept in ``error``, kind ``crash``) rather than the
+    whole run, so one bad answer does not hide the other scores.
     """
     if k < 1:
         raise ValueError("k must be at least 1")
     rows: list[dict[str, Any]] = []
-    for item in items:
-        started = time.perf_counter()
-        try:
-            answer = assistant.ask(item.question, history=[dict(t) for t in item.history])
-            row = score_item(item, answer, k, corpus_text)
-        except Exception as exc:  # noqa: BLE001 - recorded per item on purpose
-            row = error_row(item, exc, k, corpus_text)
-        if row["latency_ms"] is None:
-            row["latency_ms"] = (time.perf_counter() - started) * 1000.0
-        rows.append(row)
-        if progress is not None:
-            progress(row)
+    for entry in items:
+        if isinstance(entry, Conversation):
+            new = run_conversation(assistant, entry, k, corpus_text)
+        else:
+            new = iter([_ask_and_score(assistant, entry, k, corpus_text)[0]])
+        for row in new:
+            rows.append(row)
+            if progress is not None:
+                progress(row)
+    return rows, build_summary(rows, k)
+
+
+def build_summary(rows: Sequence[dict[str, Any]], k: int) -> dict[str, Any]:
+    """Overall and per-category metrics, failure kinds, per-strategy figures and conversation scores."""
     categories = sorted({r["category"] for r in rows})
-    summary = {
+    return {
         "k": k,
         "overall": summarize(rows),
         "by_category": {c: summarize([r for r in rows if r["category"] == c]) for c in categories},
+        "failure_kinds": failure_kind_counts(rows),
+        "by_strategy": by_strategy(rows),
+        "conversations": conversation_summary(rows),
     }
-    return rows, summary
