@@ -38,6 +38,9 @@ _LIST = re.compile(r"^\s*(?:which|what)\s+(?:\w+\s+){0,2}(?:countries|clinics|tr
 _LOCATE = re.compile(r"\bwhere\b|\blocat\w*|\baddress\b|\bwhich (?:city|area|district|neighbou?rhood)\b")
 _BUDGET = re.compile(r"(?:budget|afford|spend|only have|have about|have around|under|below|less than|max(?:imum)?)"
                      r"\D{0,20}\$?\s?(\d[\d,]*)")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_ASKS = re.compile(r"\s*(what|what's|whats|how|which|where|why|when|who|is|are|does|do|can|could|will|would|should)"
+                   r"\b")
 _NUMBER_WORDS = {"one": 1, "single": 1, "once": 1, "two": 2, "twice": 2, "three": 3, "four": 4, "five": 5,
                  "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "twenty": 20}
 _NUMBER = re.compile(r"(?<![\w$])(\d+(?:\.\d+)?)(?!\s*%)(?![\d,])")
@@ -70,6 +73,7 @@ class Query(Frame):
     plus: bool = False  # several procedures added together
     saving: bool = False
     excluded_countries: list[str] = field(default_factory=list)
+    excluded_words: list[str] = field(default_factory=list)  # "apart from acne, what else ...": not the topic
     inferred_scar_types: list[str] = field(default_factory=list)  # from a lay description of the scars
     budget: float | None = None
     numbers: list[float] = field(default_factory=list)  # figures the question states (premises to check)
@@ -118,9 +122,10 @@ class QueryParser:
         q.plus = bool(_PLUS.search(lowered))
         q.saving = bool(_SAVE.search(low))
         q.excluded_countries = self._excluded(lowered)
+        q.excluded_words = [w for m in _EXCEPT.finditer(lowered) for w in content_words(m.group(1))]
         q.budget = self._budget(lowered)
         q.numbers = self._numbers(lowered)
-        q.salient, q.unbound, q.anchors = self._salience(q)
+        q.salient, q.unbound, q.anchors = self._salience(q, self._focus(q.text))
         if not q.scar_types:
             q.inferred_scar_types = self._infer_scar_types(q)
         q.operation = self._operation(q)
@@ -180,12 +185,21 @@ class QueryParser:
         return w in known or stem(w) in known or any(
             w.endswith(suf) and w[: -len(suf)] in known for suf in ("ed", "d", "ing", "s", "es", "able", "ly"))
 
-    def _salience(self, q: Query) -> tuple[list[str], list[str], list[str]]:
+    def _focus(self, text: str) -> set[str] | None:
+        """The words of the sentences that ask (not "I'm a nurse from Leeds." before the question);
+        None when every sentence asks or none does."""
+        sentences = [x for x in _SENTENCE.split(text) if x.strip()]
+        asking = [x for x in sentences if x.rstrip().endswith("?") or _ASKS.match(x.lower())]
+        if not asking or len(asking) == len(sentences):
+            return None
+        return {self.analyzer.speller.correct(w) for x in asking for w in words(x)}
+
+    def _salience(self, q: Query, focus: set[str] | None) -> tuple[list[str], list[str], list[str]]:
         entity_words: set[str] = set()
         for start, end, _kind, _canonical in q.spans:
             entity_words.update(f" {' '.join(q.tokens)} "[start:end].split())
         salient, unbound, anchors = [], [], []
-        for w in dict.fromkeys(q.tokens):
+        for w in dict.fromkeys(t for t in q.tokens if focus is None or t in focus):
             if w in STOPWORDS or len(w) < 3 or not w.isalpha() or w in self.generic:
                 continue
             if w in entity_words or w in self.alias_words:

@@ -174,6 +174,7 @@ class CorpusView:
         self.idf_default = math.log(1 + n)
         self.rare = {w for w, count in df.items() if count <= 2}
         self.label_stems = [{stem(w) for w in content_words(u.label)} for u in self.units]
+        self.label_words = [content_words(u.label) for u in self.units]
         self.places = sorted({w for c in self.clinics for w in words(c.location)})
         self.proc_sections = self._proc_sections()
         self.sessions = self._sessions()

@@ -10,6 +10,9 @@ from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
 from scarbot.query import Query
 
 _WHICH_CLINIC = re.compile(r"\b(which|what|list|name|recommend\w*|top|best|good)\s+(?:\w+\s+)?(clinics?|hospitals?)\b")
+_LOOKS_FOR = re.compile(r"\b(which|what|any|list|name|recommend\w*|top|best|good|where)\b(?:\s+\w+){0,4}\s+"
+                       r"(clinic|clinics|hospital|hospitals)\b|\b(clinic|clinics|hospital|hospitals)\b(?:\s+\w+){0,3}"
+                       r"\s+(in|near|at|offers?|does|do|provides?)\b")
 _GENERIC = {stem(w) for w in ("offer", "offers", "provide", "do", "does", "clinic", "hospital", "treatment",
                               "treatments", "scar", "scars", "service", "services", "have", "get", "there",
                               "located", "where", "tell", "about", "special", "technique", "techniques")}
@@ -22,8 +25,9 @@ class ClinicStrategy:
         self.corpus = corpus
 
     def applies(self, q: Query) -> bool:
-        asks_clinic = bool(re.search(r"\b(clinic|clinics|hospital|hospitals)\b", " ".join(q.tokens)))
-        return bool(q.clinics) or ((asks_clinic or "provider" in q.attributes) and not q.why)
+        """A named clinic, or a question that looks for one ("which clinic ...", "a clinic in Gangnam")."""
+        looks_for = bool(_LOOKS_FOR.search(" ".join(q.tokens)))
+        return bool(q.clinics) or ((looks_for or "provider" in q.attributes) and not q.why)
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
         named = [c for c in self.corpus.clinics if c.name in q.clinics]

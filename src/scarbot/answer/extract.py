@@ -16,10 +16,13 @@ from scarbot.answer import weights as W
 from scarbot.answer.base import NAVIGATION, AnswerContext, CorpusView, Draft, body, cap, refusal
 from scarbot.chunking import Unit
 from scarbot.nlp import STOPWORDS, content_words, normalize, stem
-from scarbot.query import Query
+from scarbot.query import Query, related
 
 _DEFINITION = re.compile(r"\s*(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+)?(?:is|are|'s)?\s*"
                          r"(?:exactly\s+)?(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)\s*\??$")
+# words that state a reason: what a "why" question is answered by
+_REASON = re.compile(r"\b(because|since|due to|thanks to|as a result|so that|aim to|explains?|helps? (?:keep|explain)|"
+                     r"leads? to|results? in|caused by|driven by|influenced by|the reason)\b")
 _ATTR_WORDS = {"sessions": "number of sessions", "procedure": "procedure steps", "status": "approval status",
                "mechanism": "mechanism"}
 NOT_COVERED = "The article does not cover that, so I can't answer it from the article."
@@ -82,12 +85,18 @@ class ExtractStrategy:
             cand += [i for i, head in enumerate(idx.unit_heads) if key <= head and i not in cand]
         if subject:
             cand += [i for i, u in enumerate(c.units) if i not in cand and self._defines(u, subject)]
+        cand += [i for i in range(len(c.units)) if i not in cand and self._label_named(q, i)]
         asked = {stem(w) for w in q.tokens}
         labels = self._wanted_labels(q)
         # a bare "Types:" (its sub-items follow) answers only a question about that list
         return [i for i in cand if not NAVIGATION.search(c.units[i].text)
                 and (body(c.units[i].text) or c.units[i].label in labels
                      or (c.label_stems[i] and c.label_stems[i] <= asked))]
+
+    def _label_named(self, q: Query, ui: int) -> bool:
+        """Every word of the unit's label is a word of the question ("choose a clinic" ↔ "Choosing a Clinic:")."""
+        label = self.corpus.label_words[ui]
+        return bool(label) and all(any(related(x, w) for w in q.tokens if len(w) > 2) for x in label)
 
     @staticmethod
     def _wanted_labels(q: Query) -> set[str]:
@@ -96,15 +105,18 @@ class ExtractStrategy:
     def _score(self, q: Query, ui: int, sim: float, ctx: AnswerContext, subject: list[str]) -> float:
         c, idx = self.corpus, self.corpus.index
         u = c.units[ui]
-        qstems = {stem(w) for w in q.tokens if w not in c.background and len(w) > 2}
+        qwords = [w for w in q.tokens if w not in c.background and len(w) > 2 and w not in q.excluded_words]
+        qstems = {stem(w) for w in qwords}
         overlap = c.weight(qstems & c.unit_stems[ui]) / (c.weight(qstems) or 1.0)
         s = sim + W.OVERLAP * overlap
         keys = self._entity_keys(q)
+        label = c.label_stems[ui]
         if u.label and u.label in self._wanted_labels(q):
             s += W.ASKED_LABEL
-        elif u.label and c.label_stems[ui] and c.label_stems[ui] <= qstems and not any(
-                c.label_stems[ui] <= k or k <= c.label_stems[ui] for k in keys):
+        elif self._label_named(q, ui) and not any(label <= k or k <= label for k in keys):
             s += W.NAMED_LABEL
+        if q.why and _REASON.search(u.text.lower()):
+            s += W.REASON
         if self._defines(u, subject):
             s += W.DEFINITION
         if keys:
@@ -155,9 +167,9 @@ class ExtractStrategy:
         chosen = [best]
         for j in [x for x in order if x != best_j][:3]:
             u = c.units[cand[j]]
-            near = scores[j] >= scores[best_j] - W.RUNNER_UP_GAP
-            related = u.section == bu.section or (self._defines(u, subject) and self._defines(bu, subject))
-            if near and related and u.text != bu.text and u.kind == "sentence" and not u.text.rstrip().endswith(":"):
+            both_define = self._defines(u, subject) and self._defines(bu, subject)
+            near = scores[j] >= scores[best_j] - (W.DEFINITION_GAP if both_define else W.RUNNER_UP_GAP)
+            if near and (u.section == bu.section or both_define) and u.text != bu.text and u.kind == "sentence" and not u.text.rstrip().endswith(":"):
                 chosen.append(cand[j])
         return chosen[:1] + sorted(chosen[1:3])
 
