@@ -22,7 +22,8 @@ _WHY = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(why|how come|what (?:causes|aff
                   r"factors|makes))\b")
 _YESNO = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(is|are|does|do|can|could|will|would|should|has|have|did|was|"
                     r"were)\b")
-_RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|best (?:treatment|option|procedure)s?|what (?:works|helps|"
+_RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|option|therap(?:y|ies))s?\s+(?:works?|helps?|"
+                        r"is best|are best|would)|best (?:treatment|option|procedure)s?|what (?:works|helps|"
                         r"would help|can help|could help|can i do|should i do|are my options)|which (?:treatment|"
                         r"procedure|option|one|therapy)s?|treatments? (?:for|that|which|work)|options? for|"
                         r"how (?:do|can|should) (?:i|you|we) (?:treat|fix|get rid|improve|fill)|"
@@ -199,17 +200,19 @@ class QueryParser:
         for start, end, _kind, _canonical in q.spans:
             entity_words.update(f" {' '.join(q.tokens)} "[start:end].split())
         salient, unbound, anchors = [], [], []
-        for w in dict.fromkeys(t for t in q.tokens if focus is None or t in focus):
+        for w in dict.fromkeys(q.tokens):
             if w in STOPWORDS or len(w) < 3 or not w.isalpha() or w in self.generic:
                 continue
+            asks = focus is None or w in focus  # anchors come from the whole message, gaps only from the question
             if w in entity_words or w in self.alias_words:
                 anchors.append(w)
                 continue
-            salient.append(w)
             if self._bound(w):
                 anchors.append(w)
-            elif len(w) >= 4 and self._is_word(w):
-                unbound.append(w)
+                salient += [w] if asks else []
+            elif asks:
+                salient.append(w)
+                unbound += [w] if len(w) >= 4 and self._is_word(w) else []
         return salient, unbound, anchors
 
     def _infer_scar_types(self, q: Query) -> list[str]:

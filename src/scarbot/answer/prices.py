@@ -20,10 +20,14 @@ from scarbot.answer.base import (
     pretty,
     refusal,
 )
-from scarbot.nlp import stem
+from scarbot.nlp import content_words, stem
 from scarbot.query import Query
 
 _RELATIVE = re.compile(r"\b(cheaper|less expensive|more affordable|more expensive|pricier|costlier)\s+than\b")
+# where a cost question names the thing priced: "how much is X", "the price of X", "X cost(s)"
+_PRICE_OF = re.compile(r"\bhow much (?:is|are|does|do|for|would|will)\s+(?:an?|the|one|some)?\s*([a-z -]{2,40}?)"
+                       r"(?:\s+(?:cost|costs|be|run|set)\b|\s+in\b|\?|$)|\b(?:price|cost|fee|charge)s?\s+(?:of|for)\s+"
+                       r"(?:an?|the|one)?\s*([a-z -]{2,40}?)(?:\s+in\b|\?|$)|\b([a-z-]+(?:\s[a-z-]+)?)\s+(?:price|cost)s?\b")
 _TREATMENT_WORDS = re.compile(r"\b(treatment|treatments|procedure|procedures|scar|scars|it|session|sessions|"
                               r"them|therapy)\b")
 # words that name the general condition rather than a priced thing ("my pitted acne scars")
@@ -67,15 +71,25 @@ class PriceStrategy:
 
     def _unpriced_subject(self, q: Query) -> Draft | None:
         """"How much is botox in Seoul?": the thing asked about is not a priced procedure."""
-        subject = [w for w in q.salient if stem(w) not in _CONDITION and w not in NOT_TREATMENT
+        m = _PRICE_OF.search(q.text.lower())
+        if m is None or set(q.tokens) & NOT_TREATMENT:
+            return None
+        phrase = next(g for g in m.groups() if g)
+        named = {self.corpus.analyzer.speller.correct(w) for w in re.findall(r"[a-z]+", phrase)}
+        subject = [w for w in q.salient if w in named and stem(w) not in _CONDITION and not w.endswith("ing")
                    and not any(w in p.lower() for p in q.countries)]
-        if not subject or set(q.tokens) & NOT_TREATMENT:
+        if not subject:
             return None
-        with_figure = [u for i, u in enumerate(self.corpus.units) if "$" in u.text
-                       and {stem(w) for w in subject} <= self.corpus.unit_stems[i]]
-        if with_figure:
+        stems = {stem(w) for w in subject}
+        # priced when a price names it (a row's procedure, a list label) or prose states a figure for it;
+        # a note inside another procedure's cell ("(with PRP)") does not price it
+        named_price = any(stems <= {stem(w) for w in content_words(p.procedure)} for p in self.corpus.prices)
+        prose = any(u.kind == "sentence" and not u.label and "$" in u.text and stems <= self.corpus.unit_stems[i]
+                    for i, u in enumerate(self.corpus.units))
+        if named_price or prose:
             return None
-        return refusal(f"The article gives no price for {' '.join(subject[:3])}: its prices cover "
+        shown = [(re.search(rf"\b{re.escape(w)}\b", q.text, re.I) or re.search(".*", w))[0] for w in subject[:3]]
+        return refusal(f"The article gives no price for {' '.join(shown)}: its prices cover "
                        f"{join_names(sorted(self.corpus.priced - {GENERAL}))} and treatment in general.")
 
     def _priced(self, q: Query, procs: list[str]) -> Draft | None:

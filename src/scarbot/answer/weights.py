@@ -25,3 +25,6 @@ UNIT_SIMILARITY = 0.50
 # Coverage: a question word the article never uses ("refund", "alcohol"), with the best sentence
 # less similar than this, means the asked fact is missing: the reply says so and abstains
 UNBOUND_SIMILARITY = 0.55
+# ... and a word it uses in only one or two sentences ("refund" beside "VAT refunds") counts as
+# missing only when the best sentence is less similar than this
+RARE_SIMILARITY = 0.45
