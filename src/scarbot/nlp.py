@@ -39,6 +39,7 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(w: str) -> str:
     """A light plural/verb stemmer, enough to match 'peels'/'peel', 'scars'/'scar', 'costs'/'cost'."""
     if w.endswith("ly") and len(w) >= 7:  # "completely" → "complete", "usually" → "usual"

@@ -12,6 +12,7 @@ it is not).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -51,6 +52,7 @@ _SUFFIXES = ("ness", "ity", "ation", "ion", "ment", "ful", "ing", "ed", "er", "e
              "y", "ies", "ance", "ence", "able", "ible")
 
 
+@functools.lru_cache(maxsize=65536)
 def related(a: str, b: str) -> bool:
     """Two words are one word for binding: same light stem, or one is the other plus a derivational ending."""
     if a == b or stem(a) == stem(b):

@@ -175,6 +175,11 @@ class CorpusView:
         self.rare = {w for w, count in df.items() if count <= 2}
         self.label_stems = [{stem(w) for w in content_words(u.label)} for u in self.units]
         self.label_words = [content_words(u.label) for u in self.units]
+        self.labelled = [i for i, u in enumerate(self.units) if u.label]
+        # the first words of each unit without its label: "what is X?" is answered by units that start with X
+        self.body_stems = [[stem(w) for w in content_words(body(u.text))[:8]] for u in self.units]
+        self.lowered = [normalize(u.text).lower() for u in self.units]
+        self._has: dict[str, bool] = {}  # corpus_has, per kind of fact (the corpus does not change)
         self.places = sorted({w for c in self.clinics for w in words(c.location)})
         self.proc_sections = self._proc_sections()
         self.sessions = self._sessions()
@@ -263,11 +268,11 @@ class CorpusView:
     def corpus_has(self, kinds: list[str]) -> bool:
         """Does any sentence carry this kind of fact (for travel prices: a cue next to a figure)?"""
         for k in kinds:
-            for u in self.units:
-                text = normalize(u.text).lower()
-                if any(re.search(rf"\b{re.escape(c)}\b", text) for c in lexicon.UNGIVEN_FACTS[k]) and (
-                        k != "travel prices" or "$" in text):
-                    return True
+            if k not in self._has:
+                cue = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in lexicon.UNGIVEN_FACTS[k]) + r")\b")
+                self._has[k] = any(cue.search(t) and (k != "travel prices" or "$" in t) for t in self.lowered)
+            if self._has[k]:
+                return True
         return False
 
     def mentions(self, clinic: ClinicRecord, procs: list[str]) -> list[tuple[str, str]]:
@@ -275,7 +280,8 @@ class CorpusView:
         keys = procedure_keys(procs)
         found = lambda text: any(re.search(rf"\b{re.escape(k)}\b", normalize(text).lower()) for k in keys)  # noqa: E731
         out = [(clinic.chunk_id, clinic.quote)] if found(clinic.quote) else []
-        out += [(u.chunk_id, u.text) for u in self.units if u.section.endswith(clinic.name) and found(u.text)]
+        out += [(u.chunk_id, u.text) for u, low in zip(self.units, self.lowered, strict=True)
+                if u.section.endswith(clinic.name) and found(low)]
         return out
 
     def weight(self, stems: set[str]) -> float:

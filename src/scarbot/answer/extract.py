@@ -71,8 +71,8 @@ class ExtractStrategy:
         m = _DEFINITION.match(q.text.lower())
         return [stem(w) for w in content_words(m.group(1))] if m else []
 
-    def _defines(self, u: Unit, subject: list[str]) -> bool:
-        return bool(subject) and [stem(w) for w in content_words(body(u.text))[: len(subject)]] == subject
+    def _defines(self, ui: int, subject: list[str]) -> bool:
+        return bool(subject) and self.corpus.body_stems[ui][: len(subject)] == subject
 
     def _entity_keys(self, q: Query) -> list[set[str]]:
         keys = [{stem(w) for w in content_words(n.split("(")[0]) if w not in ("scars", "scar")} for n in q.entities]
@@ -84,8 +84,8 @@ class ExtractStrategy:
         for key in self._entity_keys(q):
             cand += [i for i, head in enumerate(idx.unit_heads) if key <= head and i not in cand]
         if subject:
-            cand += [i for i, u in enumerate(c.units) if i not in cand and self._defines(u, subject)]
-        cand += [i for i in range(len(c.units)) if i not in cand and self._label_named(q, i)]
+            cand += [i for i in range(len(c.units)) if i not in cand and self._defines(i, subject)]
+        cand += [i for i in c.labelled if i not in cand and self._label_named(q, i)]
         asked = {stem(w) for w in q.tokens}
         labels = self._wanted_labels(q)
         # a bare "Types:" (its sub-items follow) answers only a question about that list
@@ -117,7 +117,7 @@ class ExtractStrategy:
             s += W.NAMED_LABEL
         if q.why and _REASON.search(u.text.lower()):
             s += W.REASON
-        if self._defines(u, subject):
+        if self._defines(ui, subject):
             s += W.DEFINITION
         if keys:
             if any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui] for k in keys):
@@ -167,7 +167,7 @@ class ExtractStrategy:
         chosen = [best]
         for j in [x for x in order if x != best_j][:3]:
             u = c.units[cand[j]]
-            both_define = self._defines(u, subject) and self._defines(bu, subject)
+            both_define = self._defines(cand[j], subject) and self._defines(best, subject)
             near = scores[j] >= scores[best_j] - (W.DEFINITION_GAP if both_define else W.RUNNER_UP_GAP)
             if near and (u.section == bu.section or both_define) and u.text != bu.text and u.kind == "sentence" and not u.text.rstrip().endswith(":"):
                 chosen.append(cand[j])
