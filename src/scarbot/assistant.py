@@ -346,9 +346,9 @@ class Assistant:
                        steps=[f"part {i + 1}: {x.draft.strategy}" for i, x in enumerate(subs)])
         for x in subs:
             if x.draft.abstained and not merged.abstained:
-                for p in x.draft.parts:  # "it does not say Y" stays; its figure-free wording is kept
-                    if p.chunk_id is None or not _has_figure(p.text):
-                        merged.parts.append(replace(p, chunk_id=None, quote=""))
+                # the part the article cannot answer is named, in figure-free words: nothing is dropped silently
+                said = " ".join(p.text.rstrip(".") + "." for p in x.draft.parts if not _has_figure(p.text))
+                merged.add(f'On "{x.question.rstrip("?")}?": {said or "the article does not answer that."}')
                 continue
             for p in x.draft.parts:
                 if all(p.text != m.text for m in merged.parts):

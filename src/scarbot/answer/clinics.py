@@ -75,7 +75,7 @@ class ClinicStrategy:
                 d.add(text, cid, quote)
             return
         for key, value in c.fields.items():
-            d.add(f"{c.name} — {key.lower()}: {value}", c.chunk_id, c.quote)
+            d.add(f"{c.name}'s {key.lower()}: {value}", c.chunk_id, c.quote)
         if not q.attributes and not q.procedures:
             d.add(f"It is located in {c.location}", c.location_chunk_id, c.location_sentence)
 
@@ -149,5 +149,5 @@ class ClinicStrategy:
         if best.kind == "row":  # quote the row, but say which column matched
             key, value = max(clinic.fields.items(),
                              key=lambda kv: c.weight(asked & {stem(w) for w in content_words(kv[1])}))
-            return best_gain, f"{clinic.name} — {key.lower()}: {value}", best.chunk_id, best.text
+            return best_gain, f"{clinic.name}'s {key.lower()}: {value}", best.chunk_id, best.text
         return best_gain, best.text, best.chunk_id, best.text

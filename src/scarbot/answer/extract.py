@@ -181,7 +181,7 @@ class ExtractStrategy:
         if not body(bu.text) and len(chosen) > 1:
             topic = bu.section.split(" > ")[-1].split(" (")[0]
             items = [c.units[i] for i in chosen[1:]]
-            d.add(f"{topic} — {bu.label.lower() or 'list'}:\n- {items[0].text}", items[0].chunk_id, items[0].text)
+            d.add(f"{bu.label or 'Kinds'} of {topic.lower()}:\n- {items[0].text}", items[0].chunk_id, items[0].text)
             for u in items[1:]:
                 d.add(f"- {u.text}", u.chunk_id, u.text)
             return d
