@@ -193,7 +193,7 @@ class Assistant:
         from scarbot.text import figures, figures_supported
 
         draft = s.draft
-        numbers: dict[str, int] = {}
+        numbers: dict[tuple[str, str], int] = {}  # one citation per quoted span, so each [n] shows its own quote
         citations: list[Citation] = []
         sentences: list[str] = []
         all_quotes = " ".join(p.quote for p in draft.parts if p.chunk_id)
@@ -208,18 +208,19 @@ class Assistant:
                 quote_ok = normalize(part.quote) in normalize(chunk.text)
                 if not (quote_ok and (part.derived or figures_supported(text, part.quote))):
                     continue  # never state a figure the cited source does not hold
-                if part.chunk_id not in numbers:
-                    numbers[part.chunk_id] = len(numbers) + 1
-                    citations.append(Citation(numbers[part.chunk_id], part.chunk_id, chunk.section,
+                key = (part.chunk_id, part.quote)
+                if key not in numbers:
+                    numbers[key] = len(numbers) + 1
+                    citations.append(Citation(numbers[key], part.chunk_id, chunk.section,
                                               part.quote, chunk.source))
-                text = f"{text} [{numbers[part.chunk_id]}]"
+                text = f"{text} [{numbers[key]}]"
             elif figures(text) and not part.derived and not draft.abstained:
                 continue
             sentences.append(text if text.endswith(":") else text + ".")
         if not sentences:
             sentences = ["The article does not cover that, so I can't answer it from the article."]
             draft.abstained = True
-        contexts = self._contexts(s.hits, [c.chunk_id for c in citations], s.k)
+        contexts = self._contexts(s.hits, list(dict.fromkeys(c.chunk_id for c in citations)), s.k)
         s.timings["total"] = (time.perf_counter() - s.t0) * 1000
         return Answer(_join(sentences), citations, contexts, draft.abstained, s.standalone,
                       {k: round(v, 2) for k, v in s.timings.items()}, list(draft.prices),

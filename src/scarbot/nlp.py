@@ -209,6 +209,9 @@ class Analyzer:
                 self._add("procedure", name, aliases)
         for name, aliases in lexicon.COUNTRIES.items():
             self._add("country", name, aliases)
+        for name in countries:  # a country the corpus's own tables name is a country, known to the lexicon or not
+            if name not in lexicon.COUNTRIES:
+                self._add("country", name, [name])
         for name, aliases in lexicon.SCAR_TYPES.items():
             self._add("scar_type", name, aliases)
         for name, aliases in lexicon.FILLER_TYPES.items():

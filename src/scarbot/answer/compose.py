@@ -65,7 +65,7 @@ class ComputeStrategy:
                       price.chunk_id, price.quote)
                 continue
             if sessions is None:
-                per = "" if "session" in price.cell else " per session"
+                per = "" if re.search(r"\bper\b|session", price.cell) else " per session"
                 d.add(f"The article gives {pretty(proc)} in {country} at {price.cell.rstrip('.')}{per}",
                       price.chunk_id, price.quote)
                 d.add(f"It does not say how many sessions {pretty(proc)} takes, so it gives no course total")
