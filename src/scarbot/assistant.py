@@ -93,7 +93,7 @@ class Assistant:
             dense = self._chroma_dense() if self.settings.chroma_url else None
             self.retriever = HybridRetriever(self.index, embedder, dense, self.settings.fusion)
             corpus = CorpusView(self.index)
-            self.parser = QueryParser(self.index.analyzer, corpus.scar_profiles)
+            self.parser = QueryParser(self.index.analyzer, corpus.scar_profiles, corpus.background)
             self.answerer = Router(corpus)
             self.llm_answerer = self.llm_condenser = None
             if self._chat_model is None and self.settings.llm.strip().lower() != "none":
@@ -317,7 +317,7 @@ class Assistant:
     def _grounded(self, s: Turn) -> Answer:
         """The default answerer: the same steps as ``chain()``, called directly.
 
-        "Which clinic is in Gangnam and what does it offer?" is answered part by part, each part
+        "Which clinic is in <district> and what does it offer?" is answered part by part, each part
         seeing the earlier ones as history, so "it" resolves to the clinic found first.
         """
         return self._cite(self._parts(s))

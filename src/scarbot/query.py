@@ -96,9 +96,12 @@ class Query(Frame):
 class QueryParser:
     """Builds ``Query`` objects against one corpus: its vocabulary and its scar-type descriptions."""
 
-    def __init__(self, analyzer: Analyzer, scar_profiles: dict[str, set[str]] | None = None):
+    def __init__(self, analyzer: Analyzer, scar_profiles: dict[str, set[str]] | None = None,
+                 background: set[str] | None = None):
         self.analyzer = analyzer
         self.scar_profiles = scar_profiles or {}
+        # the corpus's own subject (its title words) and words any scar description uses: they tell no type apart
+        self.background = {stem(w) for w in (background or set())} | {"scar", "acne", "skin", "look", "like"}
         self.vocab = {w for w in analyzer.corpus_words if w.isalpha()}
         self.vocab_stems = {stem(w) for w in self.vocab}
         alias_words: set[str] = set()
@@ -219,7 +222,7 @@ class QueryParser:
 
     def _infer_scar_types(self, q: Query) -> list[str]:
         """A lay description ("deep narrow holes like big pores") → the scar type the corpus describes so."""
-        asked = {stem(w) for w in content_words(q.text)} - {"scar", "atrophic", "acne", "skin", "look", "like"}
+        asked = {stem(w) for w in content_words(q.text)} - self.background
         scored = []
         for name, profile in self.scar_profiles.items():
             overlap = asked & profile

@@ -25,7 +25,7 @@ class ClinicStrategy:
         self.corpus = corpus
 
     def applies(self, q: Query) -> bool:
-        """A named clinic, or a question that looks for one ("which clinic ...", "a clinic in Gangnam")."""
+        """A named clinic, or a question that looks for one ("which clinic ...", "a clinic in <district>")."""
         looks_for = bool(_LOOKS_FOR.search(" ".join(q.tokens)))
         return bool(q.clinics) or ((looks_for or "provider" in q.attributes) and not q.why)
 
@@ -59,11 +59,11 @@ class ClinicStrategy:
     def _offerings(self, d: Draft, q: Query, c: ClinicRecord) -> None:
         mentions = self.corpus.mentions(c, q.procedures) if q.procedures else []
         if q.procedures and not mentions:
-            d.add(f"The article does not list {q.procedures[0]} among {c.name}'s treatments; its special "
-                  f"techniques are: {c.fields.get('Special Techniques', next(iter(c.fields.values()), ''))}",
-                  c.chunk_id, c.quote)
+            key, value = _offer_field(c)
+            d.add(f"The article does not list {q.procedures[0]} among {c.name}'s treatments; its "
+                  f"{key.lower()}: {value}", c.chunk_id, c.quote)
             return
-        if mentions:  # "Does Louis Clinic do microneedling?" → where the article says so
+        if mentions:  # "Does <clinic> do microneedling?" → where the article says so
             keys = procedure_keys(q.procedures)
             for cid, quote in mentions[:2]:
                 text = quote
@@ -151,3 +151,9 @@ class ClinicStrategy:
                              key=lambda kv: c.weight(asked & {stem(w) for w in content_words(kv[1])}))
             return best_gain, f"{clinic.name}'s {key.lower()}: {value}", best.chunk_id, best.text
         return best_gain, best.text, best.chunk_id, best.text
+
+
+def _offer_field(clinic: ClinicRecord) -> tuple[str, str]:
+    """The clinic-table column that lists what a clinic does (techniques, treatments, services)."""
+    fields = list(clinic.fields.items()) or [("treatments", "")]
+    return next(((k, v) for k, v in fields if re.search(r"techni|treatment|service|procedure", k, re.I)), fields[-1])

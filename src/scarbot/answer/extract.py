@@ -67,7 +67,7 @@ class ExtractStrategy:
 
     # ------------------------------------------------------------------ candidates and scores
     def _subject(self, q: Query) -> list[str]:
-        """"What are atrophic scars?" → the stems of the thing being defined."""
+        """"What is X?" / "What are X?" → the stems of X, the thing being defined."""
         m = _DEFINITION.match(q.text.lower())
         return [stem(w) for w in content_words(m.group(1))] if m else []
 

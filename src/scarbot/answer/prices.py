@@ -31,7 +31,7 @@ _PRICE_OF = re.compile(r"\bhow much (?:is|are|does|do|for|would|will)\s+(?:an?|t
 _TREATMENT_WORDS = re.compile(r"\b(treatment|treatments|procedure|procedures|scar|scars|it|session|sessions|"
                               r"them|therapy)\b")
 # words that name the general condition rather than a priced thing ("my pitted acne scars")
-_CONDITION = {stem(w) for w in ("scar", "scars", "atrophic", "acne", "pitted", "depressed", "sunken", "indented",
+_CONDITION = {stem(w) for w in ("scar", "scars", "acne", "pitted", "depressed", "sunken", "indented",
                                 "holes", "skin", "face", "treat", "treatment", "procedure", "session", "therapy",
                                 "option", "clinic", "hospital")}
 
@@ -70,13 +70,14 @@ class PriceStrategy:
         return self._priced(q, procs or [GENERAL])
 
     def _unpriced_subject(self, q: Query) -> Draft | None:
-        """"How much is botox in Seoul?": the thing asked about is not a priced procedure."""
+        """"How much is botox in <city>?": the thing asked about is not a priced procedure."""
         m = _PRICE_OF.search(q.text.lower())
         if m is None or set(q.tokens) & NOT_TREATMENT:
             return None
         phrase = next(g for g in m.groups() if g)
         named = {self.corpus.analyzer.speller.correct(w) for w in re.findall(r"[a-z]+", phrase)}
         subject = [w for w in q.salient if w in named and stem(w) not in _CONDITION and not w.endswith("ing")
+                   and w not in self.corpus.background
                    and not any(w in p.lower() for p in q.countries)]
         if not subject:
             return None
@@ -138,7 +139,7 @@ class PriceStrategy:
         return d
 
     def _listing(self, procs: list[str], excluded: list[str]) -> Draft | None:
-        """"Which countries besides Korea have a price for subcision?": the given cells, one bullet each."""
+        """"Which countries besides X have a price for Y?": the given cells, one bullet each."""
         c = self.corpus
         d = Draft(strategy=self.name)
         for proc in procs:
