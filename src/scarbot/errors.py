@@ -25,3 +25,19 @@ class IndexMismatchError(ScarbotError):
 
 class BackendError(ScarbotError):
     """A configured backend (Chroma server, LLM endpoint) cannot be reached or misbehaves."""
+
+
+class SettingsError(ScarbotError, ValueError):
+    """A setting (``SCARBOT_*`` variable, ``.env`` line or argument) has a value it cannot take."""
+
+
+class DataDirError(ScarbotError):
+    """The data folder cannot be used: read-only, not a folder, or not creatable."""
+
+
+class IngestLockedError(ScarbotError):
+    """Another ``scarbot ingest`` holds the data folder."""
+
+
+class FeedbackError(ScarbotError):
+    """A rating could not be stored or read; the message says why and whether anything was lost."""

@@ -4,13 +4,20 @@ Order matters for crash safety: (1) parse and validate everything before touchin
 (2) upsert new and changed chunks, (3) write the new snapshot (atomic swap), (4) delete stale
 chunks, (5) record model, dimension and corpus fingerprint on the collection. A kill at any
 point leaves a snapshot whose every chunk is in Chroma; the next ingest finishes the job.
+
+One ingest at a time (``ingest.lock``). ``--rebuild`` never reads the old store: a local one is
+built in a fresh ``chroma.new-<pid>`` folder and swapped in, so a Chroma folder damaged in any way
+(truncated or garbage ``chroma.sqlite3``, torn segment files) is replaced from ``corpus/``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
+import os
+import sqlite3
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -18,17 +25,26 @@ from typing import Any
 
 from scarbot.chunking import Corpus, build_corpus
 from scarbot.corpus import load_corpus
+from scarbot.errors import BackendError, DataDirError, IndexMismatchError, ScarbotError
 from scarbot.settings import Settings
 from scarbot.store import (
+    check_data_dir,
     check_model,
     chroma_client,
+    forget_local_client,
+    fsync_dir,
     get_collection,
+    ingest_lock,
+    is_rust_panic,
     load_snapshot,
+    remove_path,
+    remove_stale,
     snapshot_dir,
     write_snapshot,
 )
 
 BATCH = 32
+_WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO}
 
 
 @dataclass
@@ -44,6 +60,7 @@ class IngestReport:
     model_id: str = ""
     rebuilt: bool = False
     wrote_snapshot: bool = False  # also True when only a missing/corrupt snapshot was repaired
+    notes: list[str] = field(default_factory=list)  # repairs made on the way, for the maintainer
 
     @property
     def changed(self) -> bool:
@@ -95,24 +112,66 @@ def ingest(settings: Settings | None = None, *, rebuild: bool = False, progress:
     docs = load_corpus(settings.corpus_dir)  # every error here leaves the index untouched
     corpus = build_corpus(docs)
     embedder = embedder or _IngestEmbedder(settings.embedding_model)
+    check_data_dir(settings, write=True)
+    with ingest_lock(settings):
+        removed = remove_stale(settings)
+        try:
+            report = _ingest(settings, docs, corpus, embedder, rebuild, progress)
+        except ScarbotError:
+            raise
+        except BaseException as exc:  # a Rust panic in Chroma is a BaseException
+            translated = _store_error(settings, exc)
+            if translated is exc:
+                raise
+            raise translated from exc
+    if removed:
+        report.notes.insert(0, f"removed what killed ingests left behind: {', '.join(removed)}")
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _store_error(settings: Settings, exc: BaseException) -> BaseException:
+    """A failure inside Chroma or the file system, as a sentence naming the fix (else ``exc`` itself)."""
+    if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+        reason = exc.strerror or str(exc)
+        return DataDirError(f"cannot write {exc.filename or settings.data_dir} ({reason}); make the data folder "
+                            "writable (and free some space), or set SCARBOT_DATA_DIR to another folder")
+    if not (type(exc).__module__.startswith("chromadb") or isinstance(exc, sqlite3.Error) or is_rust_panic(exc)):
+        return exc
+    what = f"{type(exc).__name__}: {str(exc)[:200]}"
+    if settings.chroma_url:
+        return BackendError(f"the Chroma server at {settings.chroma_url} failed ({what}); "
+                            "run 'scarbot ingest --rebuild' to recreate the collection")
+    return IndexMismatchError(f"the Chroma store at {settings.chroma_dir} is damaged ({what}); "
+                              f"run 'scarbot ingest --rebuild' to rebuild it from {settings.corpus_dir}")
+
+
+def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, progress: bool) -> IngestReport:
     model_id, dim = embedder.model_id, embedder.dim
     fp = fingerprint(corpus)
-
-    client = chroma_client(settings)
     name = settings.collection
-    existing = get_collection(client, name)
-    if existing is not None and not rebuild:
-        check_model(existing.metadata, model_id, dim, f"collection {name!r}")
+    local = not settings.chroma_url
+    fresh_dir = settings.data_dir / f"chroma.new-{os.getpid()}" if rebuild and local else None
     report = IngestReport(model_id=model_id, rebuilt=rebuild, total=len(corpus.chunks))
     for c in corpus.chunks:
         report.by_kind[c.kind] = report.by_kind.get(c.kind, 0) + 1
     report.records = {"prices": len(corpus.prices), "clinics": len(corpus.clinics)}
-
-    target_name = f"{name}__rebuild" if rebuild or existing is None else name
-    if target_name != name:
-        _drop(client, target_name)
     meta = {"model_id": model_id, "dim": dim, "fingerprint": "", "scarbot_schema": 1}
-    collection = (existing if target_name == name else
+
+    if fresh_dir is not None:
+        # --rebuild of a local store: never open the old one (it may be what is broken)
+        remove_path(fresh_dir)
+        client, existing = chroma_client(settings, fresh_dir), None
+        target_name = name
+    else:
+        client = chroma_client(settings)
+        existing = _existing(client, name, rebuild)
+        if existing is not None and not rebuild:
+            check_model(existing.metadata, model_id, dim, f"collection {name!r}")
+        target_name = f"{name}__rebuild" if rebuild or existing is None else name
+        if target_name != name:
+            _drop(client, target_name)
+    collection = (existing if existing is not None and target_name == name else
                   client.create_collection(target_name, metadata=meta, embedding_function=None,
                                            configuration={"hnsw": {"space": "cosine"}}))
     stored = _stored_hashes(collection)
@@ -131,12 +190,18 @@ def ingest(settings: Settings | None = None, *, rebuild: bool = False, progress:
     stale = [i for i in stored if i not in live]
     report.removed = len(stale)
 
-    old_snapshot = _try_snapshot(settings)
-    snapshot_current = (old_snapshot is not None and target_name == name
+    chunks = [c.to_dict() for c in corpus.chunks]
+    units = [{**asdict(u), "embed": unit_embed_text(u)} for u in corpus.units]
+    records = records_of(corpus)
+    old_snapshot = None if rebuild else _try_snapshot(settings, report)
+    snapshot_current = (old_snapshot is not None and existing is not None and target_name == name
                         and old_snapshot.manifest.get("fingerprint") == fp
-                        and old_snapshot.manifest.get("model_id") == model_id)
+                        and old_snapshot.manifest.get("model_id") == model_id
+                        and _same(old_snapshot.chunks, chunks) and _same(old_snapshot.units, units)
+                        and _same(old_snapshot.records, records))
+    if old_snapshot is not None and not snapshot_current and old_snapshot.manifest.get("fingerprint") == fp:
+        report.notes.append("the snapshot's content differed from the corpus (edited by hand?): rewritten")
     if not todo and not stale and snapshot_current and (collection.metadata or {}).get("fingerprint") == fp:
-        report.seconds = time.perf_counter() - t0
         return report
 
     with _progress(progress) as bar:
@@ -157,22 +222,55 @@ def ingest(settings: Settings | None = None, *, rebuild: bool = False, progress:
         chunk_vecs = _chunk_vectors(collection, corpus, vectors)
         unit_vecs = _unit_vectors(corpus, embedder, old_snapshot, bar)
 
-    if target_name != name:
-        # --rebuild (or first build): the new collection is complete; only now replace the old one.
+    if fresh_dir is not None:
+        # the fresh store is complete: record the fingerprint, close it, swap it in for the old folder
+        collection.modify(metadata={**meta, "fingerprint": fp})
+        collection = None
+        _swap_in(settings, client, fresh_dir)
+    elif target_name != name:
+        # --rebuild on a server (or first build): the new collection is complete; only now replace the old one.
         _drop(client, name)
         collection.modify(name=name)
     manifest = {"model_id": model_id, "dim": dim, "fingerprint": fp, "collection": name,
                 "chunks": len(corpus.chunks), "units": len(corpus.units),
                 "sources": sorted({d.source for d in docs}), "store": settings.chroma_url or "local"}
-    write_snapshot(settings, manifest, [c.to_dict() for c in corpus.chunks],
-                   [{**asdict(u), "embed": unit_embed_text(u)} for u in corpus.units],
-                   records_of(corpus), chunk_vecs, unit_vecs)
+    write_snapshot(settings, manifest, chunks, units, records, chunk_vecs, unit_vecs)
     report.wrote_snapshot = True
-    if stale and target_name == name:
-        collection.delete(ids=stale)
-    collection.modify(metadata={**meta, "fingerprint": fp})
-    report.seconds = time.perf_counter() - t0
+    if collection is not None:
+        if stale and target_name == name:
+            collection.delete(ids=stale)
+        collection.modify(metadata={**meta, "fingerprint": fp})
     return report
+
+
+def _existing(client, name: str, rebuild: bool):
+    """The collection to update; for --rebuild a collection that cannot even be opened is just replaced."""
+    try:
+        return get_collection(client, name)
+    except BackendError:
+        if rebuild:
+            return None
+        raise
+
+
+def _swap_in(settings: Settings, client, fresh_dir) -> None:
+    """Replace the local Chroma folder by the freshly built one (renames; the old folder is deleted)."""
+    with contextlib.suppress(Exception):
+        client.close()
+    forget_local_client(fresh_dir)
+    forget_local_client(settings.chroma_dir)
+    live, old = settings.chroma_dir, settings.data_dir / f"chroma.old-{os.getpid()}"
+    remove_path(old)
+    if live.exists() or live.is_symlink():
+        live.rename(old)
+    fresh_dir.rename(live)
+    fsync_dir(settings.data_dir)
+    remove_path(old)
+
+
+def _same(stored: Any, fresh: Any) -> bool:
+    """Does the snapshot hold exactly what this corpus gives (compared as JSON, as it was written)?"""
+    return stored == json.loads(json.dumps(fresh, ensure_ascii=False))
 
 
 class _IngestEmbedder:
@@ -245,14 +343,18 @@ def unit_embed_text(u) -> str:
     return f"{topic}: {get('text')}"
 
 
-def _try_snapshot(settings: Settings):
-    from scarbot.errors import ScarbotError
-
-    if not (snapshot_dir(settings) / "manifest.json").exists():
+def _try_snapshot(settings: Settings, report: IngestReport | None = None):
+    """The live snapshot, or None when there is none or it fails its checks (then it is rewritten)."""
+    root = snapshot_dir(settings)
+    if not (root / "manifest.json").exists():
+        if report is not None and (root.exists() or root.is_symlink()):
+            report.notes.append(f"the index in {root} had no manifest: rewritten")
         return None
     try:
         return load_snapshot(settings)
-    except ScarbotError:
+    except ScarbotError as err:
+        if report is not None:
+            report.notes.append(f"{err}".replace("; run 'scarbot ingest --rebuild'", "") + ": rewritten")
         return None
 
 

@@ -5,29 +5,57 @@ ingest writes a snapshot folder — chunks, quotable units, table records and th
 ``.npz`` — swapped in atomically once Chroma holds every chunk it names. The snapshot is the
 record of what is live: an ingest killed half-way leaves the previous snapshot in place, and
 every chunk it names is still in Chroma, so the index stays fully queryable.
+
+The snapshot's manifest holds a SHA-256 and size for every file; ``load_snapshot`` checks them, so
+a file edited by hand or torn by a crash is refused ("run 'scarbot ingest --rebuild'"), never
+served. One ingest at a time holds ``ingest.lock`` in the data folder (an OS lock, released when
+the process dies, so a killed ingest never leaves it held); the holder removes the temp folders
+that killed ingests left behind.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from scarbot.errors import BackendError, IndexMismatchError, IndexMissingError
+from scarbot.errors import (
+    BackendError,
+    DataDirError,
+    IndexMismatchError,
+    IndexMissingError,
+    IngestLockedError,
+)
 from scarbot.settings import Settings
 
-SCHEMA_VERSION = 1
+try:  # POSIX advisory locks; elsewhere ingests are not serialised
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+SCHEMA_VERSION = 2  # 2: the manifest lists every file's checksum
 SNAPSHOT = "index"
+MANIFEST = "manifest.json"
+SNAPSHOT_FILES = ("chunks.json", "units.json", "records.json", "vectors.npz")
+LOCK = "ingest.lock"
+_TEMP = re.compile(r"(?:index|chroma)\.(?:new|old)-(\d+)")
 
 
-def chroma_client(settings: Settings):
-    """A Chroma client for the configured store, telemetry off; a down server is a clear error."""
+def chroma_client(settings: Settings, path: Path | None = None):
+    """A Chroma client for the configured store, telemetry off; a down server is a clear error.
+
+    ``path`` opens a local store in another folder (``--rebuild`` fills a fresh one, then swaps it in).
+    """
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -49,14 +77,54 @@ def chroma_client(settings: Settings):
                 "start it (chroma run --host 127.0.0.1 --port 8000) or unset SCARBOT_CHROMA_URL"
             ) from exc
         return client
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    where = path or settings.chroma_dir
     try:
-        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
-    except Exception as exc:
+        where.mkdir(parents=True, exist_ok=True)
+        sqlite_problem = _sqlite_problem(where / "chroma.sqlite3")
+        if sqlite_problem:  # Chroma's Rust core panics on some of these: never hand it a damaged file
+            raise ValueError(sqlite_problem)
+        return chromadb.PersistentClient(path=str(where), settings=chroma_settings)
+    except BaseException as exc:
+        if not isinstance(exc, Exception) and not is_rust_panic(exc):
+            raise
         raise IndexMismatchError(
-            f"the Chroma store at {settings.chroma_dir} cannot be opened ({exc}); "
+            f"the Chroma store at {where} cannot be opened ({exc}); "
             "run 'scarbot ingest --rebuild' to build it again"
         ) from exc
+
+
+def is_rust_panic(exc: BaseException) -> bool:
+    """pyo3's PanicException (a Rust panic inside Chroma) derives from BaseException, not Exception."""
+    return type(exc).__name__ == "PanicException"
+
+
+def _sqlite_problem(path: Path) -> str:
+    """What SQLite's own quick check says is wrong with a database file ("" when fine or absent)."""
+    import sqlite3
+
+    if not path.exists() or path.stat().st_size == 0:
+        return ""  # Chroma creates a new one
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.Error as exc:
+        return f"{path.name}: {exc}"
+    result = "; ".join(str(r[0]) for r in rows[:3])
+    return "" if result == "ok" else f"{path.name}: {result}"
+
+
+def forget_local_client(path: Path) -> None:
+    """Drop this process's cached Chroma system for a store folder that is about to be moved or deleted:
+    Chroma caches one system per path, and a cached one would keep reading the old files."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    wanted = {str(path), str(path.resolve())}
+    for ident in [i for i in SharedSystemClient._identifier_to_system if i in wanted]:
+        system = SharedSystemClient._identifier_to_system.pop(ident, None)
+        SharedSystemClient._identifier_to_refcount.pop(ident, None)
+        if system is not None:
+            with contextlib.suppress(Exception):
+                system.stop()
 
 
 def get_collection(client, name: str):
@@ -103,18 +171,21 @@ def snapshot_dir(settings: Settings) -> Path:
 
 
 def load_snapshot(settings: Settings) -> Snapshot:
-    """Load the live snapshot; missing or corrupt gives an error that names the fix."""
+    """Load the live snapshot; missing, corrupt or edited gives an error that names the fix."""
     import numpy as np
 
+    check_data_dir(settings, write=False)
     root = snapshot_dir(settings)
-    if not (root / "manifest.json").exists():
+    if not (root / MANIFEST).exists():
         _recover(settings)
-    if not (root / "manifest.json").exists():
+    if not (root / MANIFEST).exists():
         raise IndexMissingError(f"no index in {settings.data_dir}; run 'scarbot ingest' first")
     try:
-        manifest = json.loads((root / "manifest.json").read_text("utf-8"))
+        manifest = json.loads((root / MANIFEST).read_text("utf-8"))
         if manifest.get("schema") != SCHEMA_VERSION:
-            raise ValueError(f"schema {manifest.get('schema')} != {SCHEMA_VERSION}")
+            raise ValueError(f"written by another scarbot version: schema {manifest.get('schema')}, "
+                             f"this version reads {SCHEMA_VERSION}")
+        verify_files(root, manifest)
         chunks = json.loads((root / "chunks.json").read_text("utf-8"))
         units = json.loads((root / "units.json").read_text("utf-8"))
         records = json.loads((root / "records.json").read_text("utf-8"))
@@ -131,6 +202,27 @@ def load_snapshot(settings: Settings) -> Snapshot:
     return Snapshot(root, manifest, chunks, units, records, cv, uv)
 
 
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_files(root: Path, manifest: dict[str, Any]) -> None:
+    """Every snapshot file has the size and SHA-256 the manifest recorded when it was written."""
+    files = manifest.get("files")
+    if not isinstance(files, dict) or set(files) != set(SNAPSHOT_FILES):
+        raise ValueError("the manifest has no checksums for the snapshot files")
+    for name in SNAPSHOT_FILES:
+        path, want = root / name, files[name]
+        if not path.is_file():
+            raise ValueError(f"{name} is missing")
+        if path.stat().st_size != want.get("bytes") or file_digest(path) != want.get("sha256"):
+            raise ValueError(f"{name} does not match its checksum (edited, or only partly written)")
+
+
 def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list, records: dict,
                    chunk_vectors, unit_vectors) -> None:
     """Write a complete new snapshot beside the live one, then swap it in with renames."""
@@ -138,29 +230,149 @@ def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     tmp = settings.data_dir / f"{SNAPSHOT}.new-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    remove_path(tmp)
     tmp.mkdir()
     (tmp / "chunks.json").write_text(json.dumps(chunks, ensure_ascii=False), "utf-8")
     (tmp / "units.json").write_text(json.dumps(units, ensure_ascii=False), "utf-8")
     (tmp / "records.json").write_text(json.dumps(records, ensure_ascii=False, indent=1), "utf-8")
     np.savez(tmp / "vectors.npz", chunks=np.asarray(chunk_vectors, np.float32),
              units=np.asarray(unit_vectors, np.float32))
-    # The manifest goes last: a folder without one is never taken for a snapshot.
-    (tmp / "manifest.json").write_text(json.dumps({**manifest, "schema": SCHEMA_VERSION,
-                                                   "written": time.time()}, indent=1), "utf-8")
     for f in tmp.iterdir():
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())
+    files = {name: {"sha256": file_digest(tmp / name), "bytes": (tmp / name).stat().st_size}
+             for name in SNAPSHOT_FILES}
+    # The manifest goes last: a folder without one is never taken for a snapshot.
+    with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps({**manifest, "schema": SCHEMA_VERSION, "written": time.time(), "files": files},
+                            indent=1))
+        fh.flush()
+        os.fsync(fh.fileno())
     live, old = snapshot_dir(settings), settings.data_dir / f"{SNAPSHOT}.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if live.exists():
+    remove_path(old)
+    if live.exists() or live.is_symlink():
         live.rename(old)
     tmp.rename(live)
-    shutil.rmtree(old, ignore_errors=True)
+    remove_path(old)
+    fsync_dir(settings.data_dir)
 
 
 def _recover(settings: Settings) -> None:
     """A kill between the two renames of write_snapshot leaves only index.old: put it back."""
     old = settings.data_dir / f"{SNAPSHOT}.old"
-    if (old / "manifest.json").exists() and not snapshot_dir(settings).exists():
-        old.rename(snapshot_dir(settings))
+    live = snapshot_dir(settings)
+    if (old / MANIFEST).exists() and not (live.exists() or live.is_symlink()):
+        with contextlib.suppress(OSError):  # a read-only folder: the next ingest puts it back
+            old.rename(live)
+
+
+# --------------------------------------------------------------------------- the data folder
+
+
+def remove_path(path: Path) -> None:
+    """Remove a file, symlink or folder tree; absent is fine."""
+    if path.is_symlink() or path.is_file():
+        path.unlink(missing_ok=True)
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make renames inside ``path`` durable (POSIX; a no-op where folders cannot be opened)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _unusable(where: Path, exc: OSError) -> DataDirError:
+    reason = exc.strerror or type(exc).__name__
+    return DataDirError(f"the data folder {where} cannot be written ({reason}); make it writable, or set "
+                        "SCARBOT_DATA_DIR to a folder you can write")
+
+
+def check_data_dir(settings: Settings, *, write: bool) -> None:
+    """One clear error for a data folder that is a file, cannot be created, or is read-only."""
+    where = settings.data_dir
+    if where.exists() and not where.is_dir():
+        raise DataDirError(f"the data folder {where} is a file, not a folder; move the file away, or set "
+                           "SCARBOT_DATA_DIR to a folder")
+    if not write:
+        return
+    try:
+        where.mkdir(parents=True, exist_ok=True)
+        probe = where / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise _unusable(where, exc) from exc
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    try:  # a killed child its parent has not reaped yet is a zombie: dead for our purposes
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def remove_stale(settings: Settings) -> list[str]:
+    """Remove the temp folders (``index.new-<pid>``, ``chroma.new-<pid>`` ...) of ingests that died.
+
+    Called with the ingest lock held. A leftover ``index.old`` is put back when the live snapshot is
+    missing (a kill between write_snapshot's renames), otherwise removed.
+    """
+    _recover(settings)
+    removed = []
+    for path in sorted(settings.data_dir.iterdir()):
+        m = _TEMP.fullmatch(path.name)
+        stale = path.name == f"{SNAPSHOT}.old" or (m is not None and (int(m[1]) == os.getpid()
+                                                                       or not _pid_alive(int(m[1]))))
+        if stale:
+            remove_path(path)
+            removed.append(path.name)
+    return removed
+
+
+def _lock_holder(fd: int) -> str:
+    for _ in range(50):  # the holder writes its pid just after taking the lock
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        if text:
+            return text
+        time.sleep(0.01)
+    return "unknown"
+
+
+@contextlib.contextmanager
+def ingest_lock(settings: Settings) -> Iterator[None]:
+    """Hold the data folder's ingest lock, or fail at once with the pid of the ingest that holds it."""
+    path = settings.data_dir / LOCK
+    try:
+        if path.is_dir() and not path.is_symlink():
+            remove_path(path)  # damage, not a lock: only ever a file is created here
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise _unusable(settings.data_dir, exc) from exc
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IngestLockedError(
+                    f"another ingest is running (pid {_lock_holder(fd)}) on {settings.data_dir}; "
+                    "wait for it to finish, then run the command again") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # releases the lock
