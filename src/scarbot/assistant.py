@@ -48,6 +48,22 @@ def _join(sentences: list[str]) -> str:
     return out
 
 
+MAX_K = 20  # the bound of SCARBOT_TOP_K
+
+
+def _describe_turn(turn: Any) -> str:
+    """What is wrong with one history turn, in a few words (never the whole, possibly huge, value)."""
+    if not isinstance(turn, dict):
+        return f"it is {type(turn).__name__}"
+    role, content = turn.get("role"), turn.get("content")
+    if "role" not in turn:
+        return "it has no role"
+    if role not in ("user", "assistant"):
+        shown = repr(role) if isinstance(role, str) and len(role) <= 30 else type(role).__name__
+        return f"its role is {shown}"
+    return "it has no content" if "content" not in turn else f"its content is {type(content).__name__}, not text"
+
+
 def _has_figure(text: str) -> bool:
     from scarbot.text import figures
 
@@ -140,10 +156,15 @@ class Assistant:
         return dense
 
     # ------------------------------------------------------------------ guard
-    def _guard(self, question: Any, history: Any) -> tuple[str, list[dict]]:
+    def _guard(self, question: Any, history: Any, k: Any = None) -> tuple[str, list[dict]]:
+        from numbers import Integral
+
         from scarbot.dialogue import bounded_history
         from scarbot.nlp import normalize
 
+        if k is not None and (isinstance(k, bool) or not isinstance(k, Integral) or not 1 <= k <= MAX_K):
+            raise InputError(f"k must be a whole number from 1 to {MAX_K} (or None for the configured "
+                             f"SCARBOT_TOP_K), not {k!r}")
         if not isinstance(question, str):
             raise InputError("the question must be text")
         q = normalize(question)
@@ -156,6 +177,11 @@ class Assistant:
             raise InputError("the question has no words in it: type a question about the article")
         if history is not None and not isinstance(history, list):
             raise InputError("history must be a list of {'role': 'user'|'assistant', 'content': text} turns")
+        for i, turn in enumerate(history or []):
+            if not (isinstance(turn, dict) and turn.get("role") in ("user", "assistant")
+                    and isinstance(turn.get("content"), str)):
+                raise InputError(f"history turn {i + 1} is not a {{'role': 'user'|'assistant', 'content': text}} "
+                                 f"object: {_describe_turn(turn)}")
         return q, bounded_history(history, self.settings.history_turns)
 
     # ------------------------------------------------------------------ chain steps
@@ -310,7 +336,7 @@ class Assistant:
     # ------------------------------------------------------------------ public API
     def _state(self, question: Any, history: Any, k: int | None) -> Turn:
         t0 = time.perf_counter()
-        q, hist = self._guard(question, history)
+        q, hist = self._guard(question, history, k)
         self.load()
         return Turn(question=q, history=hist, k=k or self.settings.top_k, t0=t0)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from pathlib import Path
@@ -9,6 +10,10 @@ from pathlib import Path
 import click
 
 from scarbot.errors import ScarbotError
+
+# errors of a folder or file the command needed, not of scarbot itself: one line, never a traceback
+_FS_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR, errno.EISDIR,
+              errno.EEXIST}
 
 
 def _settings(**overrides):
@@ -21,7 +26,24 @@ def _fail(err: Exception) -> None:
     raise click.ClickException(str(err)) from err
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """Every command's ``ScarbotError`` (invalid settings included) and file-system refusal ends as one
+    line on stderr and exit status 1, whichever command raised it."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ScarbotError as err:
+            raise click.ClickException(str(err)) from err
+        except OSError as err:
+            if err.errno not in _FS_ERRNOS:
+                raise
+            where = f" {err.filename}" if err.filename else ""
+            raise click.ClickException(f"cannot use{where}: {err.strerror}; check that the folder exists and is "
+                                       "writable, or set SCARBOT_DATA_DIR to one that is") from err
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="scarbot")
 def main() -> None:
     """scarbot: cited answers about atrophic scar treatment in Korea, from one article."""
@@ -38,6 +60,8 @@ def ingest(rebuild: bool, quiet: bool) -> None:
         report = run(_settings(), rebuild=rebuild, progress=not quiet and sys.stderr.isatty())
     except ScarbotError as err:
         _fail(err)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(report.summary())
 
 
@@ -133,6 +157,9 @@ def chat(sources: bool) -> None:
 @click.option("--port", type=int, default=None, help="Default 7860 (SCARBOT_PORT or GRADIO_SERVER_PORT).")
 def serve(host: str | None, port: int | None) -> None:
     """Start the Gradio chat UI (builds the index first if there is none)."""
+    from scarbot.environment import bypass_proxy_for_loopback
+
+    bypass_proxy_for_loopback(host)  # before Gradio or httpx read the environment
     from scarbot.ui import launch
 
     try:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args, get_origin
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scarbot.errors import SettingsError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SCARBOT_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SCARBOT_", env_file=".env", extra="ignore", env_ignore_empty=True)
 
     corpus_dir: Path = Field(default=REPO_ROOT / "corpus", description="folder of *.md articles")
     data_dir: Path = Field(default=REPO_ROOT / ".scarbot", description="index, records, feedback")
@@ -34,7 +36,14 @@ class Settings(BaseSettings):
         description="checkout whose evals/ `scarbot eval` reads and writes; found from the package when unset",
     )
     host: str = "127.0.0.1"
-    port: int = 7860
+    port: int = Field(default=7860, ge=1, le=65535)
+
+    def __init__(self, **values: Any) -> None:
+        """Invalid values raise ``SettingsError``: one line per setting (name, value, what is allowed)."""
+        try:
+            super().__init__(**values)
+        except ValidationError as err:
+            raise SettingsError(describe_invalid(err)) from None
 
     @property
     def chroma_dir(self) -> Path:
@@ -43,3 +52,35 @@ class Settings(BaseSettings):
     @property
     def feedback_db(self) -> Path:
         return self.data_dir / "feedback.sqlite3"
+
+
+def allowed_values(name: str) -> str:
+    """What a setting accepts, in words, from its type and bounds ("a whole number from 1 to 20")."""
+    field = Settings.model_fields[name]
+    ann = field.annotation
+    if get_origin(ann) is Literal:
+        return "one of " + ", ".join(str(a) for a in get_args(ann))
+    if ann is int:
+        lo = next((m.ge for m in field.metadata if getattr(m, "ge", None) is not None), None)
+        hi = next((m.le for m in field.metadata if getattr(m, "le", None) is not None), None)
+        if lo is not None and hi is not None:
+            return f"a whole number from {lo} to {hi}"
+        if lo is not None:
+            return f"a whole number of at least {lo}"
+        return "a whole number"
+    if ann is Path or Path in get_args(ann):
+        return "a folder path"
+    return "text"
+
+
+def describe_invalid(err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        name = str(e["loc"][0]) if e.get("loc") else ""
+        if name not in Settings.model_fields:
+            lines.append(f"invalid setting: {e['msg']}")
+            continue
+        value = e.get("input")
+        shown = repr(value if not isinstance(value, str) or len(value) <= 60 else value[:57] + "...")
+        lines.append(f"invalid setting SCARBOT_{name.upper()}={shown}: it must be {allowed_values(name)}")
+    return "\n".join(lines)

@@ -402,9 +402,13 @@ def serve(demo: gr.Blocks, host: str, port: int, *, block: bool = True) -> None:
 
     ``block=False`` returns once the server is up (tests and embedding); close it with ``demo.close()``.
     """
+    from scarbot.environment import bypass_proxy_for_loopback
+
+    bypass_proxy_for_loopback(host)  # Gradio's start-up self-check must not go through a proxy
     demo.launch(
         server_name=host,
         server_port=port,
+        share=False,  # never a public tunnel, whatever GRADIO_SHARE says
         prevent_thread_lock=not block,
         show_error=False,
         quiet=True,

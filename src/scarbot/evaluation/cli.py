@@ -73,7 +73,7 @@ def _display(path: Path, root: Path) -> str:
               help="Score this file instead of a split (format: evals/SCHEMA.md in the scarbot checkout).")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder [default: evals/runs/<UTC timestamp>-<split>/ in the project].")
-@click.option("--k", "k", type=click.IntRange(1, 50), default=4, show_default=True,
+@click.option("--k", "k", type=click.IntRange(1, 20), default=4, show_default=True,
               help="Cut-off for hit@k and nDCG@k (and the number of chunks to retrieve).")
 @click.option("--category", "categories", multiple=True, help="Only items of this category (repeatable).")
 @click.option("--compare", "compare_path", type=click.Path(path_type=Path), default=None,
