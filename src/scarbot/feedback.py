@@ -2,7 +2,9 @@
 
 Every write opens its own connection (SQLite connections must not be shared across Gradio's worker
 threads), in WAL mode with a busy timeout, so concurrent clicks from many browsers never lose a row
-and a restart never loses anything already acknowledged.
+and a restart never loses anything already acknowledged. A write that fails raises ``FeedbackError``
+(the UI must tell the user it was not saved); reading opens the database read-only, so ratings can be
+exported from a read-only data folder.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import click
+
+from scarbot.errors import FeedbackError
 
 BUSY_TIMEOUT_S = 10.0
 RATINGS = ("up", "down")
@@ -70,6 +74,14 @@ class FeedbackStore:
         self.path = Path(path)
         self._ready = False
 
+    def _problem(self, err: BaseException) -> str:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        if isinstance(err, sqlite3.DatabaseError) and not isinstance(err, sqlite3.OperationalError):
+            return (f"the feedback database {self.path} is damaged ({reason}); move it away to start a new one "
+                    "(ratings already in it cannot be read)")
+        return (f"the feedback database {self.path} cannot be written ({reason}); make the data folder writable, "
+                "or set SCARBOT_DATA_DIR to a folder you can write")
+
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
@@ -109,22 +121,42 @@ class FeedbackStore:
             raise ValueError(f"rating must be 'up' or 'down', not {rating!r}")
         when = (created_utc or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
         cites = json.dumps(_citation_dicts(citations), ensure_ascii=False)
-        with closing(self._connect()) as conn:
-            conn.execute("BEGIN IMMEDIATE")  # take the write lock up front: waits, never "locked" mid-way
-            cur = conn.execute(
-                "INSERT INTO feedback (created_utc, rating, question, answer, citations,"
-                " standalone_question, abstained) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (when, rating, question, answer, cites, standalone_question, int(bool(abstained))),
-            )
-            conn.execute("COMMIT")
-            return int(cur.lastrowid or 0)
+        try:
+            with closing(self._connect()) as conn:
+                conn.execute("BEGIN IMMEDIATE")  # take the write lock up front: waits, never "locked" mid-way
+                cur = conn.execute(
+                    "INSERT INTO feedback (created_utc, rating, question, answer, citations,"
+                    " standalone_question, abstained) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (when, rating, question, answer, cites, standalone_question, int(bool(abstained))),
+                )
+                conn.execute("COMMIT")
+                return int(cur.lastrowid or 0)
+        except (sqlite3.Error, OSError) as err:
+            raise FeedbackError(f"your rating was not saved: {self._problem(err)}") from err
+
+    def _read_rows(self) -> list[tuple]:
+        """Rows through a read-only connection; an immutable one when the folder is read-only too (SQLite then
+        cannot create the WAL index file a plain read-only connection needs)."""
+        query = f"SELECT {', '.join(FIELDS)} FROM feedback ORDER BY id"
+        last: sqlite3.Error | None = None
+        for mode in ("mode=ro", "immutable=1"):
+            try:
+                with closing(sqlite3.connect(f"{self.path.resolve().as_uri()}?{mode}", uri=True,
+                                             timeout=BUSY_TIMEOUT_S)) as conn:
+                    return conn.execute(query).fetchall()
+            except sqlite3.OperationalError as err:
+                if "no such table" in str(err):
+                    return []  # created but never written
+                last = err
+            except sqlite3.DatabaseError as err:
+                raise FeedbackError(self._problem(err)) from err
+        raise FeedbackError(f"the feedback database {self.path} cannot be read ({last})") from last
 
     def records(self) -> Iterator[FeedbackRecord]:
         """All ratings, oldest first; nothing when no feedback has been given yet."""
         if not self.path.exists():
             return
-        with closing(self._connect()) as conn:
-            rows = conn.execute(f"SELECT {', '.join(FIELDS)} FROM feedback ORDER BY id").fetchall()
+        rows = self._read_rows()
         for r in rows:
             yield FeedbackRecord(
                 id=r[0],
@@ -143,14 +175,15 @@ class FeedbackStore:
     def export(self, out: TextIO, fmt: str = "csv") -> int:
         """Write every record as CSV (citations as a JSON cell) or JSON Lines; return how many."""
         n = 0
+        records = list(self.records())  # read everything first: an unreadable store writes nothing
         if fmt == "jsonl":
-            for rec in self.records():
+            for rec in records:
                 out.write(json.dumps(asdict(rec), ensure_ascii=False) + "\n")
                 n += 1
         elif fmt == "csv":
             writer = csv.writer(out)
             writer.writerow(FIELDS)
-            for rec in self.records():
+            for rec in records:
                 d = asdict(rec)
                 d["citations"] = json.dumps(d["citations"], ensure_ascii=False)
                 d["abstained"] = int(d["abstained"])
@@ -173,8 +206,11 @@ def feedback_cmd() -> None:
 def export_cmd(fmt: str, out_path: Path | None) -> None:
     """Export all feedback with question, answer, citations and UTC timestamp."""
     from scarbot.settings import Settings
+    from scarbot.store import check_data_dir
 
-    store = FeedbackStore(Settings().feedback_db)
+    settings = Settings()
+    check_data_dir(settings, write=False)  # a file where the folder should be is not "no feedback yet"
+    store = FeedbackStore(settings.feedback_db)
     if out_path is None:
         n = store.export(sys.stdout, fmt)
     else:

@@ -361,6 +361,7 @@ def _try_snapshot(settings: Settings, report: IngestReport | None = None):
 def ensure_index(settings: Settings | None = None, *, progress: bool = True) -> IngestReport | None:
     """Build the index when there is none (first run of the app); otherwise do nothing."""
     settings = settings or Settings()
+    check_data_dir(settings, write=False)  # a file in the way is one clear error, not "building the index"
     if _try_snapshot(settings) is not None:
         return None
     print(f"No index in {settings.data_dir} yet: building it from {settings.corpus_dir} (first run only)…",
