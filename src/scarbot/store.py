@@ -182,9 +182,13 @@ def load_snapshot(settings: Settings) -> Snapshot:
         raise IndexMissingError(f"no index in {settings.data_dir}; run 'scarbot ingest' first")
     try:
         manifest = json.loads((root / MANIFEST).read_text("utf-8"))
+        if isinstance(manifest, dict) and isinstance(manifest.get("schema"), int) \
+                and manifest["schema"] != SCHEMA_VERSION:
+            raise IndexMismatchError(f"the index in {root} was written by another scarbot version (schema "
+                                     f"{manifest['schema']}; this one reads {SCHEMA_VERSION}); run 'scarbot ingest' "
+                                     "to rewrite it")
         if manifest.get("schema") != SCHEMA_VERSION:
-            raise ValueError(f"written by another scarbot version: schema {manifest.get('schema')}, "
-                             f"this version reads {SCHEMA_VERSION}")
+            raise ValueError(f"schema {manifest.get('schema')!r} != {SCHEMA_VERSION}")
         verify_files(root, manifest)
         chunks = json.loads((root / "chunks.json").read_text("utf-8"))
         units = json.loads((root / "units.json").read_text("utf-8"))
