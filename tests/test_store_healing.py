@@ -376,3 +376,20 @@ def test_a_killed_ingest_does_not_keep_the_lock(settings):
     proc.wait()
     r = run(settings)  # no "another ingest is running"
     assert r.total == 48 + 1500 and _leftovers(settings) == []
+
+
+def test_a_snapshot_from_an_older_version_says_run_ingest_and_ingest_rewrites_it(settings):
+    from scarbot.assistant import Assistant
+
+    run(settings)
+    manifest_path = snapshot_dir(settings) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    del manifest["files"]
+    manifest_path.write_text(json.dumps({**manifest, "schema": 1}), "utf-8")
+    with pytest.raises(IndexMismatchError) as err:
+        Assistant(settings, embedder=HashEmbedder(64)).load()
+    assert str(err.value) == (f"the index in {snapshot_dir(settings)} was written by another scarbot version "
+                              "(schema 1; this one reads 2); run 'scarbot ingest' to rewrite it")
+    r = run(settings)
+    assert r.wrote_snapshot and not r.changed
+    _assert_healthy(settings)
