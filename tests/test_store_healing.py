@@ -42,7 +42,7 @@ from scarbot.store import (
 
 REAL = "$400 - $530"  # the article's price for the test QUESTION
 FAKE = "$1 - $5"
-TEMP_PREFIXES = ("index.", "chroma.")
+TEMP_PREFIXES = ("index.", "chroma.", ".write-test")
 
 
 def _garbage(n: int, seed: int) -> bytes:
@@ -134,7 +134,8 @@ DAMAGE: list[tuple[str, str, Callable]] = [
                                                          snapshot_dir(s).write_text("x"))),
     # debris: nothing served is wrong, but it must not stay
     ("dead-ingest-temp-folders", "debris", lambda s: [
-        (s.data_dir / f"{kind}.new-{_dead_pid()}").mkdir() for kind in ("index", "chroma")]),
+        *[(s.data_dir / f"{kind}.new-{_dead_pid()}").mkdir() for kind in ("index", "chroma")],
+        (s.data_dir / f".write-test-{_dead_pid()}").write_bytes(b"")]),
     ("lock-is-a-folder", "debris", lambda s: ((s.data_dir / "ingest.lock").unlink(),
                                               (s.data_dir / "ingest.lock").mkdir())),
 ]

@@ -48,7 +48,7 @@ SNAPSHOT = "index"
 MANIFEST = "manifest.json"
 SNAPSHOT_FILES = ("chunks.json", "units.json", "records.json", "vectors.npz")
 LOCK = "ingest.lock"
-_TEMP = re.compile(r"(?:index|chroma)\.(?:new|old)-(\d+)")
+_TEMP = re.compile(r"(?:(?:index|chroma)\.(?:new|old)|\.write-test)-(\d+)")
 
 
 def chroma_client(settings: Settings, path: Path | None = None):
