@@ -105,8 +105,12 @@ def _sqlite_problem(path: Path) -> str:
     if not path.exists() or path.stat().st_size == 0:
         return ""  # Chroma creates a new one
     try:
-        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as conn:
+        # read-write (never create): a writer killed mid-transaction leaves a WAL that only a writer can
+        # replay, and a read-only connection would call that intact database unreadable
+        with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=rw", uri=True, timeout=10)) as conn:
             rows = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.OperationalError as exc:
+        return "" if "locked" in str(exc) else f"{path.name}: {exc}"
     except sqlite3.Error as exc:
         return f"{path.name}: {exc}"
     result = "; ".join(str(r[0]) for r in rows[:3])
