@@ -19,6 +19,8 @@ from scarbot.errors import BackendError, IndexMismatchError, InputError, Scarbot
 from scarbot.settings import Settings
 from scarbot.types import Answer, Citation, Context
 
+MAX_PARTS = 4  # questions answered from one message; the cost of a message stays bounded
+
 
 @dataclass
 class Turn:
@@ -330,9 +332,11 @@ class Assistant:
         from scarbot.answer import Draft
         from scarbot.dialogue import split_question
 
-        parts = split_question(s.question)
+        parts = list(dict.fromkeys(split_question(s.question)))  # a question repeated is answered once
         if len(parts) == 1:
             return self._answer(self._retrieve(self._condense(s)))
+        skipped = parts[MAX_PARTS:]
+        parts = parts[:MAX_PARTS]
         history = list(s.history)
         subs: list[Turn] = []
         for part in parts:
@@ -342,7 +346,7 @@ class Assistant:
             for key, ms in sub.timings.items():
                 s.timings[key] = s.timings.get(key, 0.0) + ms
             history = [*history, {"role": "user", "content": part},
-                       {"role": "assistant", "content": sub.draft.text}]
+                       {"role": "assistant", "content": sub.draft.text}][-self.settings.history_turns:]
         merged = Draft(abstained=all(x.draft.abstained for x in subs), strategy="compose",
                        steps=[f"part {i + 1}: {x.draft.strategy}" for i, x in enumerate(subs)])
         for x in subs:
@@ -355,6 +359,9 @@ class Assistant:
                 if all(p.text != m.text for m in merged.parts):
                     merged.parts.append(p)
             merged.prices.extend(x.draft.prices)
+        if skipped:
+            merged.add(f"I answered the first {MAX_PARTS} questions of your message; please ask the other "
+                       f"{len(skipped)} separately")
         seen, hits = set(), []
         for rank in range(max(len(x.hits) for x in subs)):
             for x in subs:

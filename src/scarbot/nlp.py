@@ -18,6 +18,7 @@ STOPWORDS = frozenset(
     ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "tell", "know", "please", "thanks", "thank", "hi", "hello", "hey", "much", "many", "get", "got", "give", "say", "said", "also", "like", "want", "wanna", "need", "s", "t", "d", "ll", "m", "o", "re", "ve", "y", "us", "let", "lets", "im", "i'm", "id", "ok", "okay", "there's", "what's", "whats"]
 )
 
+MAX_WORD = 30  # no English or medical word is longer; longer "words" are not spell-corrected
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
@@ -91,8 +92,8 @@ class Speller:
     known: set[str] = set()
 
     def correct(self, w: str) -> str:
-        if w in self.vocab or w in STOPWORDS or w in self.known or len(w) < 5 or not w.isalpha():
-            return w
+        if w in self.vocab or w in STOPWORDS or w in self.known or not 5 <= len(w) <= MAX_WORD or not w.isalpha():
+            return w  # a word longer than any real one is left alone: correcting it would cost O(len²)
         limit = 2 if len(w) >= 8 else 1
         cands = {c for d in _deletes(w, limit) for c in self.index.get(d, ())}
         best = None
