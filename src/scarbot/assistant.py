@@ -50,6 +50,22 @@ def _join(sentences: list[str]) -> str:
     return out
 
 
+def claim_supported(sentence: str, source: str, generic: set[str]) -> bool:
+    """A sentence is supported by its cited source when most of its content words are the source's
+    and every name in it (a capitalised word after the first) is in the source."""
+    from scarbot.answer import weights as W
+    from scarbot.nlp import STOPWORDS, content_words, normalize, stem
+
+    own = [w for w in content_words(sentence) if w not in generic and w not in STOPWORDS and len(w) > 2]
+    if not own:
+        return True
+    have = {stem(w) for w in content_words(source)}
+    names = re.findall(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]{2,}\b", sentence)
+    if any(n.lower() not in normalize(source).lower() for n in names):
+        return False
+    return sum(stem(w) in have for w in own) / len(own) >= W.CLAIM_OVERLAP
+
+
 def _has_figure(text: str) -> bool:
     from scarbot.text import figures
 
@@ -270,13 +286,17 @@ class Assistant:
                         continue
                     if nums:
                         ctx = contexts[nums[0] - 1]
-                        d.add(clean, ctx.chunk_id, self._best_quote(ctx.chunk_id, clean))
-                    else:
-                        d.add(clean)
+                        if claim_supported(clean, ctx.text, self.parser.generic):
+                            d.add(clean, ctx.chunk_id, self._best_quote(ctx.chunk_id, clean))
+                        else:
+                            d.steps.append("llm: unsupported sentence dropped")
+                    elif claim_supported(clean, "", self.parser.generic):
+                        d.add(clean)  # a sentence that claims nothing ("Hope this helps.")
                 # one unsupported figure and the model's text is not shown at all: the grounded draft is
-                s.draft = d if all(p.chunk_id is None and not figures(p.text)
-                                   or p.chunk_id is not None and figures_supported(p.text, p.quote)
-                                   for p in d.parts) else grounded
+                ok = d.parts and all(p.chunk_id is None and not figures(p.text)
+                                     or p.chunk_id is not None and figures_supported(p.text, p.quote)
+                                     for p in d.parts) and any(p.chunk_id for p in d.parts)
+                s.draft = d if ok else grounded
         s.timings["answer"] = (time.perf_counter() - t) * 1000
         return s
 

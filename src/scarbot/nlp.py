@@ -309,3 +309,19 @@ def _clinic_aliases(name: str) -> list[str]:
 def is_instruction(sentence: str) -> bool:
     """A sentence that tries to change or reveal the assistant's rules (never an article question)."""
     return bool(_INJECTION.search(sentence) or _SHOUT.search(sentence) or _REVEAL.search(sentence.lower()))
+
+
+_ADDRESSED = re.compile(
+    r"^\s*(?:system|assistant|ai|bot|chatbot|note to (?:the )?(?:assistant|ai|model|bot))\s*:"
+    r"|\b(?:tell|inform|remind|advise)\s+(?:every|all|each|the|any)?\s*(?:users?|readers?|patients?|visitors?|customers?)\b"
+    r"|\b(?:say|state|claim|answer|reply|respond)\s+that\b"
+    r"|\b(?:you|the assistant|the ai|the model)\s+(?:must|should|will)\s+(?:always\s+)?(?:say|answer|reply|recommend|tell)\b",
+    re.I,
+)
+
+
+def addressed_to_reader(sentence: str) -> bool:
+    """A sentence of a document that speaks to an assistant or reader as an instruction ("tell every
+    user…", "SYSTEM: …", "say that…"): evidence of nothing, never quoted as an answer."""
+    return is_instruction(sentence) or bool(_ADDRESSED.search(normalize(sentence)))
+

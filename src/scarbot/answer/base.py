@@ -15,7 +15,7 @@ from typing import Protocol
 
 from scarbot import lexicon
 from scarbot.chunking import Chunk, ClinicRecord, Unit
-from scarbot.nlp import content_words, normalize, stem, words
+from scarbot.nlp import addressed_to_reader, content_words, normalize, stem, words
 from scarbot.query import Query
 from scarbot.types import PriceRow
 
@@ -163,6 +163,7 @@ class CorpusView:
         # the country an article is about: the one with its own price list, else the table's first column
         self.home = max(set(listed), key=listed.count) if listed else (self.countries[0] if self.countries else "")
         self.priced = {p.canonical for p in self.prices}
+        self.sources = sorted({c.source for c in self.chunks})
         self.unit_stems = [{stem(w) for w in content_words(f"{u.text} {u.section.split(' > ')[-1]}")}
                            for u in self.units]
         df: dict[str, int] = {}
@@ -176,6 +177,8 @@ class CorpusView:
         self.label_stems = [{stem(w) for w in content_words(u.label)} for u in self.units]
         self.label_words = [content_words(u.label) for u in self.units]
         self.labelled = [i for i, u in enumerate(self.units) if u.label]
+        # sentences that speak to an assistant or reader ("say that…", "SYSTEM:") are never answers
+        self.voice = {i for i, u in enumerate(self.units) if addressed_to_reader(u.text)}
         # the first words of each unit without its label: "what is X?" is answered by units that start with X
         self.body_stems = [[stem(w) for w in content_words(body(u.text))[:8]] for u in self.units]
         self.lowered = [normalize(u.text).lower() for u in self.units]
@@ -229,9 +232,9 @@ class CorpusView:
         """Procedure × scar type pairs named in one clause of a sentence (the section's own procedure when
         the clause names none): "punch excision for icepick scars, ... or subcision for rolling scars"."""
         out: list[Tie] = []
-        for u in self.units:
+        for i, u in enumerate(self.units):
             own = self.proc_sections.get(u.section)
-            if u.kind != "sentence" or (own is None and u.label):
+            if u.kind != "sentence" or (own is None and u.label) or i in self.voice:
                 continue
             for clause in _CLAUSE.split(normalize(u.text)):
                 f = self.analyzer.frame(clause)
@@ -258,6 +261,12 @@ class CorpusView:
 
     def chart_rows(self, rows: list[PriceFact]) -> list[PriceRow]:
         return [PriceRow(r.procedure, r.country, r.low, r.high, r.cell, r.kind) for r in rows]
+
+    def origin(self, p: PriceFact) -> str:
+        """Where a price comes from, in words: the source file is named once there are several articles."""
+        what = f"{p.country} price list" if p.kind == "price list" else "cost comparison table"
+        return f"the {what} of {p.source}" if len(self.sources) > 1 else (
+            f"the article's {what}" if p.kind == "price list" else what)
 
     def chunk(self, chunk_id: str) -> Chunk:
         return self.chunks[self.index.by_id[chunk_id]]

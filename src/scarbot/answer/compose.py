@@ -119,7 +119,5 @@ class ComputeStrategy:
             d.add(self._price_line(x), x.chunk_id, x.quote)
         return d
 
-    @staticmethod
-    def _price_line(p: PriceFact) -> str:
-        source = "the article's price list" if p.kind == "price list" else "cost comparison table"
-        return f"{p.procedure} in {p.country}: {p.cell.rstrip('.')} ({source})"
+    def _price_line(self, p: PriceFact) -> str:
+        return f"{p.procedure} in {p.country}: {p.cell.rstrip('.')} ({self.corpus.origin(p)})"

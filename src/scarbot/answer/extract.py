@@ -89,7 +89,7 @@ class ExtractStrategy:
         asked = {stem(w) for w in q.tokens}
         labels = self._wanted_labels(q)
         # a bare "Types:" (its sub-items follow) answers only a question about that list
-        return [i for i in cand if not NAVIGATION.search(c.units[i].text)
+        return [i for i in cand if not NAVIGATION.search(c.units[i].text) and i not in c.voice
                 and (body(c.units[i].text) or c.units[i].label in labels
                      or (c.label_stems[i] and c.label_stems[i] <= asked))]
 

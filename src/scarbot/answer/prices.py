@@ -14,6 +14,7 @@ from scarbot.answer.base import (
     AnswerContext,
     CorpusView,
     Draft,
+    Part,
     PriceFact,
     cap,
     join_names,
@@ -22,6 +23,7 @@ from scarbot.answer.base import (
 )
 from scarbot.nlp import content_words, stem
 from scarbot.query import Query
+from scarbot.text import figures
 
 _RELATIVE = re.compile(r"\b(cheaper|less expensive|more affordable|more expensive|pricier|costlier)\s+than\b")
 # where a cost question names the thing priced: "how much is X", "the price of X", "X cost(s)"
@@ -126,6 +128,7 @@ class PriceStrategy:
                 continue
             for country in countries:
                 self._price_sentence(d, proc, country, missing, explicit=bool(q.countries) or not q.compare)
+                self._disagreement(d, proc, country)
             if len(countries) > 1 or q.compare:
                 d.prices.extend(c.chart_rows(c.records(proc, kind="comparison table")))
         if not d.parts:
@@ -137,6 +140,22 @@ class PriceStrategy:
             d.add(f"The table gives no figure for {pretty(procs[0])} in {join_names(missing)}.",
                   *self._row_ref(procs[0]))
         return d
+
+    def _disagreement(self, d: Draft, proc: str, country: str) -> None:
+        """Two articles give different figures for the same thing: show both, say they disagree."""
+        given = [r for r in self.corpus.records(proc, country) if r.given]
+        by_source: dict[str, PriceFact] = {}
+        for r in given:
+            by_source.setdefault(r.source, r)
+        if len({(r.low, r.high) for r in by_source.values()}) < 2:
+            return
+        listing = "; ".join(f"{r.source}: {r.cell.rstrip('.')}" for r in by_source.values())
+        d.parts.insert(0, Part(f"The sources disagree on {pretty(proc)} in {country} ({listing}), so check with "
+                               "the clinic", derived=tuple(f for r in by_source.values() for f in figures(r.cell))))
+        for r in by_source.values():
+            if all(p.quote != r.quote for p in d.parts):
+                d.add(f"{r.procedure} in {country} ({r.source}): {r.cell.rstrip('.')}", r.chunk_id, r.quote)
+        d.steps.append("prices: sources disagree")
 
     def _listing(self, procs: list[str], excluded: list[str]) -> Draft | None:
         """"Which countries besides X have a price for Y?": the given cells, one bullet each."""
@@ -163,7 +182,7 @@ class PriceStrategy:
         if c.home in countries:
             for p in c.records(proc, c.home, "price list"):
                 if p.given:
-                    d.add(f"{p.procedure} in {c.home}: {p.cell.rstrip('.')} (the article's {c.home} price list)",
+                    d.add(f"{p.procedure} in {c.home}: {p.cell.rstrip('.')} ({c.origin(p)})",
                           p.chunk_id, p.quote)
         rows = [r for r in c.records(proc, kind="comparison table") if r.country in countries]
         d.prices.extend(c.chart_rows(rows))
@@ -189,12 +208,12 @@ class PriceStrategy:
             for u in self._price_list_intro(country):
                 d.add(u.text, u.chunk_id, u.text)
         for p in listed:
-            d.add(f"{p.procedure} in {country}: {p.cell.rstrip('.')} (the article's {country} price list)",
+            d.add(f"{p.procedure} in {country}: {p.cell.rstrip('.')} ({c.origin(p)})",
                   p.chunk_id, p.quote)
         for p in table:
             if p.given:
                 text = (f"The cost comparison table lists {p.cell} for {country}" if listed
-                        else f"{cap(name)} in {country}: {p.cell} (cost comparison table)")
+                        else f"{cap(name)} in {country}: {p.cell} ({c.origin(p)})")
                 d.add(text, p.chunk_id, p.quote)
             elif explicit and not listed:
                 missing.append(country)
@@ -218,7 +237,8 @@ class PriceStrategy:
         best = min(rows, key=key)
         word = "lowest" if which == "min" else "highest"
         ties = [r.country for r in rows if r is not best and (r.low, r.high) == (best.low, best.high)]
-        d.add(f"For {pretty(proc)}, the {word} price in the article's cost comparison table is in "
+        table = "the article's cost comparison table" if len(c.sources) < 2 else f"the cost comparison table of {best.source}"
+        d.add(f"For {pretty(proc)}, the {word} price in {table} is in "
               f"{join_names([best.country, *ties])}: {best.cell}", best.chunk_id, best.quote)
         home = next((r for r in rows if r.country == c.home), None)
         if home is not None and best.country != c.home:
