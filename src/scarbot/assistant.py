@@ -221,7 +221,7 @@ class Assistant:
                 support = f"{all_quotes} {' '.join(part.derived)}"
                 if not figures_supported(text, support):
                     continue
-            if part.chunk_id is not None:
+            if part.chunk_id:  # a part with an empty id cites nothing (never a KeyError)
                 chunk = self.index.chunks[self.index.by_id[part.chunk_id]]
                 quote_ok = normalize(part.quote) in normalize(chunk.text)
                 if not (quote_ok and (part.derived or figures_supported(text, part.quote))):

@@ -177,7 +177,7 @@ class Analyzer:
     """Builds Frames; bound to one corpus (its vocabulary, clinics and the entities it mentions)."""
 
     def __init__(self, corpus_texts: list[str], clinics: list[str], countries: list[str],
-                 dictionary: set[str] | None = None):
+                 dictionary: set[str] | None = None, procedures: list[str] | None = None):
         vocab: Counter[str] = Counter()
         for t in corpus_texts:
             vocab.update(words(t))
@@ -219,6 +219,11 @@ class Analyzer:
             self._add("filler_type", name, aliases)
         for name in clinics:
             self._add("clinic", name, _clinic_aliases(name))
+        known = [key for key, kind, _ in self._aliases if kind == "procedure"]
+        for name in procedures or ():  # a priced procedure the lexicon does not know is still a procedure
+            key = _alias_key(name.split("(")[0])
+            if key and not any(f" {k} " in f" {key} " or f" {key} " in f" {k} " for k in known):
+                self._add("procedure", key, [key])
         self._aliases.sort(key=lambda a: -len(a[0]))
 
     def _add(self, kind: str, canonical: str, aliases: list[str]) -> None:

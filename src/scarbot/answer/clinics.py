@@ -47,7 +47,9 @@ class ClinicStrategy:
             places = [*q.other_countries, *(p for p in self.corpus.places if p in q.tokens)]
             wrong = [o for o in places if o not in normalize(c.location).lower()]
             wants_loc = "location" in q.attributes or re.search(r"\bwhere\b", q.text.lower()) or places
-            if wants_loc or wrong:
+            if (wants_loc or wrong) and not c.location:
+                d.add(f"The article does not say where {c.name} is", c.chunk_id, c.quote)
+            elif wants_loc or wrong:
                 lead = f"No — the article does not place {c.name} in {wrong[0].title()}; " if wrong else ""
                 d.add(cap(f"{lead}{c.name} is located in {c.location}"), c.location_chunk_id, c.location_sentence)
             elif (found := self._detail(c, q)) is not None:
