@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -148,6 +149,14 @@ class AnswerContext:
     qvec: object
 
 
+def _postings(sets: list[set[str]]) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = defaultdict(set)
+    for i, keys in enumerate(sets):
+        for k in keys:
+            out[k].add(i)
+    return dict(out)
+
+
 class CorpusView:
     """Typed, precomputed look-ups over one loaded index."""
 
@@ -193,6 +202,35 @@ class CorpusView:
         cues = {w for spec in lexicon.ATTRIBUTES.values() for c in spec["cues"] for w in words(c)}
         # the article's own subject (its title, its country): present in every question, decides nothing
         self.background = QUESTION_STOP | ({*content_words(self.title), *words(self.home)} - cues)
+        self._build_indexes()
+
+    def _build_indexes(self) -> None:
+        """Posting lists, so that no step of a question scans the whole corpus (1,000 articles)."""
+        self.by_proc: dict[str, list[PriceFact]] = defaultdict(list)
+        for p in self.prices:
+            self.by_proc[p.canonical].append(p)
+        self.head_index = _postings(self.index.unit_heads)
+        self.first_stem = _postings([{b[0]} if b else set() for b in self.body_stems])
+        self.label_prefix = _postings([{w[:4] for w in ws} for ws in self.label_words])
+        self.priced_prose = _postings([st if u.kind == "sentence" and not u.label and "$" in u.text else set()
+                                       for u, st in zip(self.units, self.unit_stems, strict=True)])
+        self.price_name_stems = _postings([{stem(w) for w in content_words(p.procedure)} for p in self.prices])
+        self.rare_prefix: dict[str, set[str]] = defaultdict(set)
+        for w in self.rare:
+            self.rare_prefix[w[:3]].add(w)
+        self.price_list_sections: dict[str, list[str]] = defaultdict(list)
+        for p in self.prices:
+            section = self.chunk(p.chunk_id).section
+            if p.kind == "price list" and section not in self.price_list_sections[p.country]:
+                self.price_list_sections[p.country].append(section)
+        self.section_units: dict[str, list[int]] = defaultdict(list)
+        for i, u in enumerate(self.units):
+            self.section_units[u.section].append(i)
+        self.proc_units: dict[str, list[int]] = defaultdict(list)
+        for section, proc in self.proc_sections.items():
+            self.proc_units[proc] += self.section_units.get(section, [])
+        self.clinic_units = {c.name: [i for sec, ids in self.section_units.items() if sec.endswith(c.name)
+                                      for i in ids] for c in self.clinics}
 
     # ------------------------------------------------------------------ derived at load
     def _price_facts(self, raw: list[dict]) -> list[PriceFact]:
@@ -256,8 +294,13 @@ class CorpusView:
 
     # ------------------------------------------------------------------ look-ups
     def records(self, proc: str, country: str | None = None, kind: str | None = None) -> list[PriceFact]:
-        return [p for p in self.prices if p.canonical == proc and (country is None or p.country == country)
+        return [p for p in self.by_proc.get(proc, ()) if (country is None or p.country == country)
                 and (kind is None or p.kind == kind)]
+
+    def units_with(self, postings: dict[str, set[int]], keys: set[str]) -> set[int]:
+        """Units whose indexed set holds every key (an empty key set matches nothing)."""
+        sets = [postings.get(k, set()) for k in keys]
+        return set.intersection(*sets) if sets else set()
 
     def chart_rows(self, rows: list[PriceFact]) -> list[PriceRow]:
         return [PriceRow(r.procedure, r.country, r.low, r.high, r.cell, r.kind) for r in rows]
@@ -289,8 +332,8 @@ class CorpusView:
         keys = procedure_keys(procs)
         found = lambda text: any(re.search(rf"\b{re.escape(k)}\b", normalize(text).lower()) for k in keys)  # noqa: E731
         out = [(clinic.chunk_id, clinic.quote)] if found(clinic.quote) else []
-        out += [(u.chunk_id, u.text) for u, low in zip(self.units, self.lowered, strict=True)
-                if u.section.endswith(clinic.name) and found(low)]
+        out += [(self.units[i].chunk_id, self.units[i].text) for i in self.clinic_units.get(clinic.name, [])
+                if found(self.lowered[i])]
         return out
 
     def weight(self, stems: set[str]) -> float:

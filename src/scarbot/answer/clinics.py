@@ -141,11 +141,11 @@ class ClinicStrategy:
         if not asked:
             return None
         best, best_gain = None, 0.0
-        for i, u in enumerate(c.units):
-            if u.section.endswith(clinic.name) or u.chunk_id == clinic.chunk_id:
-                gain = c.weight(asked & c.unit_stems[i])
-                if gain > best_gain:
-                    best, best_gain = u, gain
+        own = [*c.clinic_units.get(clinic.name, []), *c.index.units_by_chunk.get(clinic.chunk_id, [])]
+        for i in own:
+            gain = c.weight(asked & c.unit_stems[i])
+            if gain > best_gain:
+                best, best_gain = c.units[i], gain
         if best is None or best_gain < 0.5 * c.weight(asked):
             return None
         if best.kind == "row":  # quote the row, but say which column matched

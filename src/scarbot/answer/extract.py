@@ -81,11 +81,15 @@ class ExtractStrategy:
     def _candidates(self, q: Query, ctx: AnswerContext, subject: list[str]) -> list[int]:
         idx, c = self.corpus.index, self.corpus
         cand = [i for h in ctx.hits for i in idx.units_by_chunk.get(c.chunks[h.index].id, [])]
+        extra: set[int] = set()
         for key in self._entity_keys(q):
-            cand += [i for i, head in enumerate(idx.unit_heads) if key <= head and i not in cand]
+            extra |= c.units_with(c.head_index, key)
         if subject:
-            cand += [i for i in range(len(c.units)) if i not in cand and self._defines(i, subject)]
-        cand += [i for i in c.labelled if i not in cand and self._label_named(q, i)]
+            extra |= {i for i in c.first_stem.get(subject[0], ()) if self._defines(i, subject)}
+        prefixes = {w[:4] for w in q.tokens if len(w) > 2}
+        extra |= {i for p in prefixes for i in c.label_prefix.get(p, ()) if self._label_named(q, i)}
+        seen = set(cand)
+        cand += sorted(extra - seen)
         asked = {stem(w) for w in q.tokens}
         labels = self._wanted_labels(q)
         # a bare "Types:" (its sub-items follow) answers only a question about that list
@@ -137,7 +141,7 @@ class ExtractStrategy:
         labels = self._wanted_labels(q)
         if not (q.procedures and labels and "cost" not in q.attributes):
             return None
-        own = [u for u in c.units if c.proc_sections.get(u.section) == q.procedures[0]]
+        own = [c.units[i] for i in c.proc_units.get(q.procedures[0], [])]
         cue_stems = {stem(x) for a in q.attributes if lexicon.ATTRIBUTES[a]["labels"]
                      for x in lexicon.ATTRIBUTES[a]["cues"] if " " not in x and x not in STOPWORDS}
         if not own or any(u.label in labels for u in own) or c.units[best].label in labels \

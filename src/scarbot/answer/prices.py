@@ -21,7 +21,7 @@ from scarbot.answer.base import (
     pretty,
     refusal,
 )
-from scarbot.nlp import content_words, stem
+from scarbot.nlp import stem
 from scarbot.query import Query
 from scarbot.text import figures
 
@@ -86,10 +86,8 @@ class PriceStrategy:
         stems = {stem(w) for w in subject}
         # priced when a price names it (a row's procedure, a list label) or prose states a figure for it;
         # a note inside another procedure's cell ("(with PRP)") does not price it
-        named_price = any(stems <= {stem(w) for w in content_words(p.procedure)} for p in self.corpus.prices)
-        prose = any(u.kind == "sentence" and not u.label and "$" in u.text and stems <= self.corpus.unit_stems[i]
-                    for i, u in enumerate(self.corpus.units))
-        if named_price or prose:
+        c = self.corpus
+        if c.units_with(c.price_name_stems, stems) or c.units_with(c.priced_prose, stems):
             return None
         shown = [(re.search(rf"\b{re.escape(w)}\b", q.text, re.I) or re.search(".*", w))[0] for w in subject[:3]]
         return refusal(f"The article gives no price for {' '.join(shown)}: its prices cover "
@@ -223,8 +221,8 @@ class PriceStrategy:
     def _price_list_intro(self, country: str) -> list:
         """The prose of the section holding a country's price list that states a range (its overall figure)."""
         c = self.corpus
-        sections = {c.chunk(p.chunk_id).section for p in c.prices if p.kind == "price list" and p.country == country}
-        return [u for u in c.units if u.section in sections and not u.label and u.kind == "sentence"
+        units = [c.units[i] for sec in c.price_list_sections.get(country, []) for i in c.section_units.get(sec, [])]
+        return [u for u in units if not u.label and u.kind == "sentence"
                 and re.search(r"\$[\d,]+.{0,12}\$[\d,]+", u.text)][:1]
 
     def _extreme(self, d: Draft, proc: str, which: str, among: list[str] | None, excluded: list[str]) -> None:
