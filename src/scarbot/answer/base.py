@@ -169,7 +169,9 @@ class CorpusView:
         self.clinics: list[ClinicRecord] = index.clinics
         self.prices = self._price_facts(index.records.get("prices", []))
         listed = [p.country for p in self.prices if p.kind == "price list"]
-        # the country an article is about: the one with its own price list, else the table's first column
+        # the country an article is about: the one with its own price list, else the table's first column;
+        # with several articles, each may have its own
+        self.homes = list(dict.fromkeys(listed)) or self.countries[:1]
         self.home = max(set(listed), key=listed.count) if listed else (self.countries[0] if self.countries else "")
         self.priced = {p.canonical for p in self.prices}
         self.sources = sorted({c.source for c in self.chunks})
@@ -197,11 +199,12 @@ class CorpusView:
         self.sessions = self._sessions()
         self.ties = self._ties()
         self.scar_profiles = self._scar_profiles()
-        titles = [c.embed_text.split("\n", 1)[0].split(" > ")[0] for c in self.chunks[:1]]
-        self.title = titles[0] if titles else "the article"
+        titles = list(dict.fromkeys(c.embed_text.split("\n", 1)[0].split(" > ")[0] for c in self.chunks))
+        self.title = " / ".join(titles) if titles else "the article"
         cues = {w for spec in lexicon.ATTRIBUTES.values() for c in spec["cues"] for w in words(c)}
         # the article's own subject (its title, its country): present in every question, decides nothing
-        self.background = QUESTION_STOP | ({*content_words(self.title), *words(self.home)} - cues)
+        self.background = QUESTION_STOP | ({*content_words(self.title), *(w for h in self.homes for w in words(h))}
+                                           - cues)
         self._build_indexes()
 
     def _build_indexes(self) -> None:
@@ -301,6 +304,10 @@ class CorpusView:
         """Units whose indexed set holds every key (an empty key set matches nothing)."""
         sets = [postings.get(k, set()) for k in keys]
         return set.intersection(*sets) if sets else set()
+
+    def home_for(self, proc: str) -> list[str]:
+        """The countries a price question without a country means: each article's own, where it prices it."""
+        return [h for h in self.homes if self.records(proc, h)] or [self.home]
 
     def chart_rows(self, rows: list[PriceFact]) -> list[PriceRow]:
         return [PriceRow(r.procedure, r.country, r.low, r.high, r.cell, r.kind) for r in rows]

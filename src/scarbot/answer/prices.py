@@ -113,7 +113,7 @@ class PriceStrategy:
         if q.excluded_countries or (q.operation == "list" and not countries):
             return self._listing(procs, q.excluded_countries)
         if not countries:
-            countries = c.countries if q.compare else [c.home]
+            countries = c.countries if q.compare else c.home_for(procs[0])
         return self._lookup(q, procs, countries)
 
     def _lookup(self, q: Query, procs: list[str], countries: list[str]) -> Draft:

@@ -7,6 +7,8 @@ prices, and extraction last (it always has something to say, or declines).
 
 from __future__ import annotations
 
+import logging
+
 from scarbot.answer.base import AnswerContext, CorpusView, Draft, Strategy
 from scarbot.answer.clinics import ClinicStrategy
 from scarbot.answer.compose import ComputeStrategy
@@ -16,6 +18,8 @@ from scarbot.answer.recommend import RecommendStrategy
 from scarbot.answer.refusals import OtherCountryRefusal, RefusalPolicy
 from scarbot.answer.verify import verify
 from scarbot.query import Query
+
+log = logging.getLogger(__name__)
 
 ADVICE = ("This is general information from the article, not medical advice: for a decision about your own "
           "skin, please see a dermatologist")
@@ -35,7 +39,12 @@ class Router:
         for strategy in self.strategies:
             if not strategy.applies(q):
                 continue
-            draft = strategy.answer(q, ctx)
+            try:
+                draft = strategy.answer(q, ctx)
+            except Exception:  # noqa: BLE001 - one strategy's bug must not reach the user as a traceback
+                log.exception("strategy %s failed on %r", strategy.name, q.text[:200])
+                steps.append(f"{strategy.name}: failed")
+                continue
             if draft is None:
                 steps.append(f"{strategy.name}: nothing")
                 continue
@@ -44,4 +53,5 @@ class Router:
             if q.advice and not draft.abstained:
                 draft.add(ADVICE)
             return draft
-        raise AssertionError("the extraction strategy always answers")  # pragma: no cover
+        return Draft(abstained=True, strategy="refusal", steps=steps).add(
+            "Sorry, I could not answer that from the article; please rephrase the question")
