@@ -47,6 +47,9 @@ PROCEDURES: dict[str, list[str]] = {
     ],
 }
 
+# the canonical name of a price table's "in general" row (any article's treatment in general)
+GENERAL_PROCEDURE = "atrophic scar treatment (general)"
+
 COUNTRIES: dict[str, list[str]] = {
     "South Korea": ["south korea", "korea", "korean", "seoul", "republic of korea", "rok", "s. korea", "s korea"],
     "USA": ["usa", "us", "u.s.", "u.s.a.", "united states", "united states of america", "america",

@@ -204,6 +204,8 @@ class Analyzer:
         self.corpus_lower = corpus_lower
         self.countries = countries
         self.clinics = clinics
+        raw = "\n".join(corpus_texts)
+        self.lower_words = set(re.findall(r"\b[a-z][a-z'-]*\b", raw))  # words the corpus uses as common words
         self._aliases: list[tuple[str, str, str]] = []  # (alias key, kind, canonical)
         for name, aliases in lexicon.PROCEDURES.items():
             if name in corpus_lower or any(_alias_key(a) in corpus_lower for a in aliases[:4]):
@@ -217,14 +219,35 @@ class Analyzer:
             self._add("scar_type", name, aliases)
         for name, aliases in lexicon.FILLER_TYPES.items():
             self._add("filler_type", name, aliases)
-        for name in clinics:
-            self._add("clinic", name, _clinic_aliases(name))
-        known = [key for key, kind, _ in self._aliases if kind == "procedure"]
-        for name in procedures or ():  # a priced procedure the lexicon does not know is still a procedure
-            key = _alias_key(name.split("(")[0])
-            if key and not any(f" {k} " in f" {key} " or f" {key} " in f" {k} " for k in known):
-                self._add("procedure", key, [key])
+        for name in clinics:  # a one-word alias only when the corpus never uses that word as a common word
+            self._add("clinic", name, [a for a in _clinic_aliases(name) if " " in a or a not in self.lower_words])
+        self._corpus_procedures(procedures or [], raw, corpus_lower)
         self._aliases.sort(key=lambda a: -len(a[0]))
+
+    def _corpus_procedures(self, names: list[str], raw: str, corpus_lower: str) -> None:
+        """Priced procedures are entities whatever the lexicon knows. A name that contains a lexicon
+        procedure ("Laser Resurfacing (CO2/Fractional)") is that procedure; a name that is only a lexicon
+        alias ("Laser Therapy") is that procedure when the corpus also uses the procedure's own name,
+        else an entity of its own; any other name is a new entity, also known by its acronyms (FUE)."""
+        canon = {key: c for key, kind, c in self._aliases if kind == "procedure"}
+        acronyms = set(re.findall(r"\b[A-Z]{2,6}\b", raw))
+        general = lexicon.GENERAL_PROCEDURE
+        for name in dict.fromkeys(names):
+            key = _alias_key(name.split("(")[0])
+            if not key or any(f" {c} " in f" {key} " for c in set(canon.values()) if c != general):
+                continue
+            if "general" in name.lower():  # "Hair Transplant (General)": the article's treatment in general
+                self._aliases.append((key, "procedure", general))
+                continue
+            owner = canon.get(key)
+            if owner is not None and owner in corpus_lower:
+                continue
+            extra = [a.lower() for a in re.findall(r"\b[A-Z]{2,6}\b", name) if a in acronyms]
+            if owner is not None:  # the lexicon entity is here only through this name: it becomes this entity
+                self._aliases = [a for a in self._aliases if not (a[1] == "procedure" and a[2] == owner)]
+                extra += [_alias_key(a) for a in lexicon.PROCEDURES.get(owner, []) if _alias_key(a) in key.split()]
+            self._aliases = [a for a in self._aliases if not (a[0] == key and a[1] == "procedure")]
+            self._add("procedure", key, [key, *extra])
 
     def _add(self, kind: str, canonical: str, aliases: list[str]) -> None:
         for a in {canonical, *aliases}:

@@ -20,7 +20,7 @@ from scarbot.nlp import addressed_to_reader, content_words, normalize, stem, wor
 from scarbot.query import Query
 from scarbot.types import PriceRow
 
-GENERAL = "atrophic scar treatment (general)"  # the lexicon's name for a table's "in general" row
+GENERAL = lexicon.GENERAL_PROCEDURE  # the lexicon's name for a table's "in general" row
 NOT_TREATMENT = {"deposit", "consultation", "consultations", "visa", "flight", "flights", "hotel", "hotels",
                  "accommodation", "taxi", "insurance", "vat", "refund", "transfer", "transfers", "interpreter"}
 # link text such as "Find more about this clinic here: X Website" carries no fact to answer with
