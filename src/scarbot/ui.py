@@ -1,9 +1,15 @@
-"""The patient-facing Gradio chat: streamed, cited answers, collapsible sources, price charts, feedback.
+"""The patient-facing Gradio chat: streamed, cited answers, readable sources, price charts, feedback.
 
 Everything shown is escaped first: the user's text, the history and the article's own sentences are
 data, never markup, so a message like ``<img src=x onerror=...>`` is displayed, not executed.
 ``build_app`` takes any object with ``ask``/``stream`` (tests pass a fake); ``launch`` builds the
 index when missing, warms the real assistant and serves on 127.0.0.1.
+
+Each reply is one message: the answer with ``[n]`` chips (hover, focus or tap shows the quote),
+the price chart when there is one, and a Sources panel that opens inside it. Every message also
+carries its plain text (``<input type="hidden" class="scarbot-plain">``): ``web/chat.js`` gives
+that to Copy and to screen readers instead of the escaped Markdown. The conversation is kept in the
+browser (``gr.BrowserState``) as data, and re-rendered by the server on reload.
 """
 
 from __future__ import annotations
@@ -12,15 +18,18 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
 from html import escape as html_escape
+from importlib import resources
 from typing import TYPE_CHECKING, Any, Protocol
 
-from scarbot.charts import price_charts_html
+from scarbot.charts import price_charts_inline
+from scarbot.display import strategy_label
 from scarbot.errors import InputError, ScarbotError
 from scarbot.feedback import FeedbackStore
 from scarbot.settings import Settings
-from scarbot.types import Answer
+from scarbot.types import Answer, Citation, PriceRow
 
 if TYPE_CHECKING:  # pragma: no cover
     import gradio as gr
@@ -32,9 +41,10 @@ DESCRIPTION = (
     "Ask about atrophic acne scars, their treatments, Korean clinics and what they cost — "
     "every answer quotes the article it comes from."
 )
+NOTICE_SUMMARY = "From one article · not medical advice"
 NOTICE = (
     "Answers come from one article only (a medical-tourism blog post on atrophic scar treatment in Korea). "
-    "This is general information, **not medical advice**: please see a dermatologist about your own skin."
+    "This is general information, not medical advice: please see a dermatologist about your own skin."
 )
 EXAMPLES: list[tuple[str, str]] = [
     ("Scar types", "What are the main types of atrophic scars?"),
@@ -48,17 +58,21 @@ GENERIC_ERROR = (
     "Sorry — something went wrong while answering. Please try again; if it keeps happening, "
     "tell the support team the time you asked."
 )
+DISLIKE_REASONS = [
+    "A figure is wrong or missing",
+    "It did not answer my question",
+    "Hard to understand",
+    "The sources do not support it",
+    "Something else",
+]
 DEFAULT_CONCURRENCY = 4
+STORAGE_KEY = "scarbot-conversation-v1"
+SAVED_TURNS = 30  # a reload restores this many turns (browser storage is small)
+CONVERSATION_VERSION = 1
 
-CSS = """
-#scarbot-header h1 { margin-bottom: 0.2rem; }
-#scarbot-header p { margin-top: 0; color: var(--body-text-color-subdued); }
-#scarbot-notice { border-left: 4px solid #f59e0b; background: #fffbeb; color: #78350f;
-  padding: 0.45rem 0.8rem; border-radius: 6px; font-size: 0.92rem; }
-#scarbot-notice p { margin: 0; color: #78350f; }
-#scarbot-chart figure { margin: 0 0 1rem 0; }
-#scarbot-chart .chart-caption { font-size: 0.85rem; color: var(--body-text-color-subdued); margin: 0 0 .5rem 0; }
-"""
+
+def _asset(name: str) -> str:
+    return resources.files("scarbot").joinpath("web", name).read_text("utf-8")
 
 
 class AssistantLike(Protocol):
@@ -67,11 +81,16 @@ class AssistantLike(Protocol):
     def stream(self, question: str, history: list[dict[str, str]] | None = ...) -> Iterator[Answer]: ...
 
 
-# --- rendering: untrusted text -> inert Markdown ---------------------------------------------------------
+Suggest = Callable[[Answer, str, list[str]], list[str]]
+
+# --- rendering: untrusted text -> inert Markdown / HTML ---------------------------------------------------
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _MD_LINK_CHARS = set("\\[]`")
 _MD_ALL_CHARS = set("\\[]`*_{}()#+-.!|~")
+# Inside raw HTML in a Markdown message these characters could still start Markdown (emphasis, links,
+# code); as numeric entities they are plain text to every parser.
+_HTML_TEXT = {**_ENTITIES, '"': "&quot;", "'": "&#39;", **{c: f"&#{ord(c)};" for c in "\\[]`*_{}()#+!|~$"}}
 
 
 def _escape(text: str, chars: set[str]) -> str:
@@ -99,6 +118,17 @@ def escape_answer(text: str) -> str:
     return _escape(text, _MD_LINK_CHARS)
 
 
+def html_text(text: str) -> str:
+    """Text for inside our own HTML in a message: entities only, so neither HTML nor Markdown can form."""
+    return "".join(_HTML_TEXT.get(ch, ch) for ch in " ".join(str(text).split()))
+
+
+def plain_carrier(text: str) -> str:
+    """The message's plain text, for Copy and screen readers (read by web/chat.js), as one HTML line."""
+    value = "".join(_HTML_TEXT.get(ch, ch) for ch in text.strip()).replace("\n", "&#10;")
+    return f'<input type="hidden" class="scarbot-plain" value="{value}">'
+
+
 def _norm(q: str) -> str:
     return re.sub(r"[\W_]+", " ", q.casefold()).strip()
 
@@ -108,31 +138,37 @@ def _shorten(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def render_answer(answer: Answer) -> str:
-    """The reply bubble: the answer text, or a visibly different note when the article does not cover it."""
+def _section(c: Citation) -> str:
+    return c.section.replace(" > ", " › ") or "Article"
+
+
+def citation_chip(c: Citation) -> str:
+    """``[n]`` as a chip; hovering, focusing or tapping it shows the section and the readable quote."""
+    return (
+        f'<span class="scarbot-cite" tabindex="0" role="button">&#91;{c.n}&#93;'
+        f'<span class="scarbot-pop" role="tooltip"><span class="scarbot-pop-section">{html_text(_section(c))}'
+        f"</span>“{html_text(c.quote_display or c.quote)}”</span></span>"
+    )
+
+
+_MARKER = re.compile(r"\\\[(\d+)\\\]")
+
+
+def render_answer_text(answer: Answer) -> str:
+    """The answer as safe Markdown, each ``[n]`` a chip; a visibly different note when it is a refusal."""
     body = escape_answer(answer.text.strip()) or "…"
+    cites = {c.n: c for c in answer.citations}
+    body = _MARKER.sub(lambda m: citation_chip(cites[int(m.group(1))]) if int(m.group(1)) in cites else m.group(0),
+                       body)
     if answer.abstained:
         quoted = "\n".join("> " + line if line.strip() else ">" for line in body.splitlines())
         return "> ℹ️ **Not covered by the article**\n>\n" + quoted
     return body
 
 
-def render_sources(answer: Answer, asked: str) -> str:
-    """The collapsible sources: only the citations the answer uses, plus the question as understood."""
-    parts: list[str] = []
-    sq = (answer.standalone_question or "").strip()
-    if sq and _norm(sq) != _norm(asked):
-        parts.append(f"**Question understood as:** “{escape_text(sq)}”")
-    seen: set[int] = set()
-    for c in sorted(answer.citations, key=lambda c: c.n):
-        if c.n in seen:
-            continue
-        seen.add(c.n)
-        section = escape_text(c.section.replace(" > ", " › ")) or "Article"
-        # Table-row quotes arrive as "| cell | cell |": the outer pipes are noise to a reader.
-        quote = escape_text(" ".join(c.quote.split()).strip("| "))
-        parts.append(f"**[{c.n}]** {section}\n> “{quote}”")
-    return "\n\n".join(parts)
+def render_answer(answer: Answer) -> str:
+    """Kept for callers of v1: the reply text alone (see ``render_reply`` for the whole message)."""
+    return render_answer_text(answer)
 
 
 def sources_title(answer: Answer) -> str:
@@ -142,13 +178,59 @@ def sources_title(answer: Answer) -> str:
     return f"Sources ({n})"
 
 
-def chart_html(answer: Answer, asked: str) -> str:
-    """The side-panel chart for an answer with one procedure priced in several countries, or ""."""
-    charts = price_charts_html(answer.prices)
-    if not charts:
+def render_sources(answer: Answer, asked: str) -> str:
+    """The Sources panel as one HTML block (no blank line, so Markdown leaves it alone), or "".
+
+    Only the citations the answer uses, table rows with their column names, the question as
+    understood when it differs from what was typed, and, discreetly, which strategy answered.
+    """
+    parts: list[str] = []
+    sq = (answer.standalone_question or "").strip()
+    if sq and _norm(sq) != _norm(asked):
+        parts.append(f'<p class="scarbot-understood">Question understood as: “{html_text(sq)}”</p>')
+    seen: set[int] = set()
+    for c in sorted(answer.citations, key=lambda c: c.n):
+        if c.n in seen:
+            continue
+        seen.add(c.n)
+        parts.append(
+            f'<div class="scarbot-source"><strong>&#91;{c.n}&#93;</strong> '
+            f'<span class="scarbot-source-section">{html_text(_section(c))}</span>'
+            f'<p class="scarbot-source-quote">“{html_text(c.quote_display or c.quote)}”</p></div>'
+        )
+    if not parts:
         return ""
-    caption = f'<p class="chart-caption">For: “{html_escape(_shorten(asked, 120))}”. Korea is highlighted.</p>'
-    return f'<div class="scarbot-charts">{caption}{charts}</div>'
+    how = strategy_label(answer.strategy)
+    if how:
+        parts.append(f'<p class="scarbot-how">Answered from {html_text(how)} '
+                     f'<span class="scarbot-strategy">({html_text(answer.strategy)})</span>.</p>')
+    return (f'<details class="scarbot-sources"><summary>{html_text(sources_title(answer))}</summary>'
+            + "".join(parts) + "</details>")
+
+
+def chart_html(answer: Answer) -> str:
+    """The price chart shown inside the answer: one procedure priced in several countries, or ""."""
+    return price_charts_inline(answer.prices)
+
+
+def render_reply(answer: Answer, asked: str) -> str:
+    """One assistant message: answer with chips, chart, sources panel, and the plain text for Copy."""
+    blocks = [render_answer_text(answer), chart_html(answer), render_sources(answer, asked), plain_carrier(answer.text)]
+    return "\n\n".join(b for b in blocks if b)
+
+
+def render_partial(text: str) -> str:
+    """A reply still streaming in."""
+    return escape_answer(text) + "\n\n" + plain_carrier(text) if text.strip() else "…"
+
+
+def render_error(message: str) -> str:
+    """A warning or error: looks different, and gets no like/dislike buttons (see web/chat.css)."""
+    return f'<div class="scarbot-error">⚠️ {html_text(message)}</div>\n\n{plain_carrier("⚠️ " + message)}'
+
+
+def render_question(question: str) -> str:
+    return escape_text(question) + "\n\n" + plain_carrier(question)
 
 
 def too_long_message(n: int, limit: int) -> str:
@@ -176,8 +258,109 @@ def parse_history(history_json: str | None) -> list[dict[str, str]]:
     return [{"role": m["role"], "content": m["content"]} for m in data]
 
 
-def _new_state() -> dict[str, Any]:
-    return {"display": [], "history": [], "turns": {}}
+# --- the conversation as data (kept in the browser, rendered by the server) ------------------------------
+
+
+def new_conversation() -> dict[str, Any]:
+    return {"v": CONVERSATION_VERSION, "turns": []}
+
+
+def answer_record(answer: Answer) -> dict[str, Any]:
+    """What a reload needs to show an answer again (no retrieved contexts: they are large)."""
+    return {
+        "text": answer.text,
+        "abstained": bool(answer.abstained),
+        "standalone_question": answer.standalone_question,
+        "citations": [asdict(c) for c in answer.citations],
+        "prices": [asdict(p) for p in answer.prices],
+        "strategy": answer.strategy,
+    }
+
+
+def _str(d: dict, key: str, default: str = "") -> str:
+    v = d.get(key, default)
+    if not isinstance(v, str):
+        raise ValueError(key)
+    return v
+
+
+def _num(v: Any) -> float | None:
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError("price")
+    return float(v)
+
+
+def answer_from_record(rec: dict[str, Any]) -> Answer:
+    """The inverse of ``answer_record``; ValueError for anything malformed (storage is user-controlled)."""
+    cites = []
+    for c in rec.get("citations") or []:
+        if not isinstance(c, dict) or isinstance(c.get("n"), bool) or not isinstance(c.get("n"), int):
+            raise ValueError("citation")
+        cites.append(Citation(c["n"], _str(c, "chunk_id"), _str(c, "section"), _str(c, "quote"),
+                              _str(c, "source"), _str(c, "quote_display")))
+    prices = []
+    for p in rec.get("prices") or []:
+        if not isinstance(p, dict):
+            raise ValueError("price")
+        prices.append(PriceRow(_str(p, "procedure"), _str(p, "country"), _num(p.get("low")), _num(p.get("high")),
+                               _str(p, "text"), _str(p, "source")))
+    return Answer(_str(rec, "text"), cites, abstained=bool(rec.get("abstained")),
+                  standalone_question=_str(rec, "standalone_question"), prices=prices,
+                  strategy=_str(rec, "strategy"))
+
+
+def load_conversation(value: Any) -> dict[str, Any]:
+    """A conversation read back from browser storage: malformed turns are dropped, never rendered raw."""
+    conv = new_conversation()
+    if not isinstance(value, dict) or value.get("v") != CONVERSATION_VERSION or not isinstance(value.get("turns"), list):
+        return conv
+    for t in value["turns"][-SAVED_TURNS:]:
+        try:
+            if not isinstance(t, dict):
+                raise ValueError("turn")
+            q = _str(t, "q")
+            if t.get("kind") == "answer":
+                rec = t.get("answer")
+                if not isinstance(rec, dict):
+                    raise ValueError("answer")
+                answer_from_record(rec)  # validates
+                ups = [u for u in t.get("followups") or [] if isinstance(u, str)][:3]
+                conv["turns"].append({"q": q, "kind": "answer", "answer": rec, "followups": ups})
+            elif t.get("kind") == "error":
+                conv["turns"].append({"q": q, "kind": "error", "error": _str(t, "error")})
+        except (ValueError, TypeError, KeyError):
+            continue
+    return conv
+
+
+def render_conversation(conv: dict[str, Any]) -> list[dict[str, Any]]:
+    """Chat messages for a conversation: a question and one reply per turn; follow-ups under the last."""
+    messages: list[dict[str, Any]] = []
+    for t in conv["turns"]:
+        messages.append({"role": "user", "content": render_question(t["q"])})
+        if t["kind"] == "answer":
+            messages.append({"role": "assistant", "content": render_reply(answer_from_record(t["answer"]), t["q"])})
+        else:
+            messages.append({"role": "assistant", "content": render_error(t["error"])})
+    last = conv["turns"][-1] if conv["turns"] else None
+    if last and last["kind"] == "answer" and last.get("followups"):
+        messages[-1]["options"] = [{"value": q, "label": q} for q in last["followups"]]
+    return messages
+
+
+def history_of(conv: dict[str, Any]) -> list[dict[str, str]]:
+    """The turns the assistant answered, as chat history (errors are not part of the dialogue)."""
+    out: list[dict[str, str]] = []
+    for t in conv["turns"]:
+        if t["kind"] == "answer":
+            out += [{"role": "user", "content": t["q"]}, {"role": "assistant", "content": t["answer"]["text"]}]
+    return out
+
+
+def _saved(conv: dict[str, Any]) -> dict[str, Any]:
+    return {"v": CONVERSATION_VERSION, "turns": conv["turns"][-SAVED_TURNS:]}
 
 
 # --- the app ---------------------------------------------------------------------------------------------
@@ -189,8 +372,13 @@ def build_app(
     *,
     store: FeedbackStore | None = None,
     concurrency: int | None = None,
+    suggest: Suggest | None = None,
 ) -> gr.Blocks:
-    """Build (not launch) the chat app around ``assistant``; the feedback store defaults to the data folder."""
+    """Build (not launch) the chat app around ``assistant``; the feedback store defaults to the data folder.
+
+    ``suggest(answer, question, earlier_questions)`` gives follow-up questions to offer under an
+    answer; by default they come from ``scarbot.followups`` when the assistant can parse questions.
+    """
     _quiet_telemetry()
     import gradio as gr
 
@@ -198,103 +386,123 @@ def build_app(
     store = store or FeedbackStore(settings.feedback_db)
     limit = settings.max_question_chars
     concurrency = concurrency or int(getattr(settings, "ui_concurrency", DEFAULT_CONCURRENCY))
+    if suggest is None:
+        from scarbot.followups import FollowUps
+
+        followups = FollowUps.for_assistant(assistant, settings.prompts_dir)
+        if followups is not None:
+            suggest = followups.suggest
 
     def history_window(history: list[dict[str, str]]) -> list[dict[str, str]]:
         n = settings.history_turns * 2
         return list(history[-n:]) if n else []
 
-    def respond(message: str, state: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
-        state = state or _new_state()
-        display: list[dict[str, Any]] = list(state["display"])
+    def respond(message: str, conv: dict[str, Any] | None) -> Iterator[tuple[Any, ...]]:
+        conv = load_conversation(conv) if not (isinstance(conv, dict) and "turns" in conv) else conv
+        turns = list(conv["turns"])
+        done = render_conversation({"turns": turns})
         question = (message or "").strip()
         if not question:
-            yield display, "", state, gr.skip(), gr.skip()
+            yield done, "", conv, gr.skip()
             return
         if len(question) > limit:
-            display += [
-                {"role": "user", "content": escape_text(_shorten(question, 300))},
-                {"role": "assistant", "content": too_long_message(len(question), limit)},
-            ]
-            state = {**state, "display": display}
+            conv = {**conv, "turns": [*turns, {"q": _shorten(question, 300), "kind": "error",
+                                                "error": too_long_message(len(question), limit).removeprefix("⚠️ ")}]}
             # Keep the text in the box so the user can shorten it rather than retype it.
-            yield display, message, state, gr.skip(), gr.skip()
+            yield render_conversation(conv), message, conv, _saved(conv)
             return
 
-        display += [{"role": "user", "content": escape_text(question)}, {"role": "assistant", "content": "…"}]
-        yield display, "", {**state, "display": display}, gr.skip(), gr.skip()
+        for m in done:
+            m.pop("options", None)  # the old follow-ups go once a new question is asked
+        asking = [*done, {"role": "user", "content": render_question(question)}]
+        yield [*asking, {"role": "assistant", "content": "…"}], "", conv, gr.skip()
 
         final: Answer | None = None
         error: str | None = None
         try:
-            for partial in assistant.stream(question, history=history_window(state["history"])):
+            for partial in assistant.stream(question, history=history_window(history_of(conv))):
                 final = partial
-                display[-1] = {"role": "assistant", "content": escape_answer(partial.text) or "…"}
-                yield display, "", {**state, "display": display}, gr.skip(), gr.skip()
+                yield [*asking, {"role": "assistant", "content": render_partial(partial.text)}], "", conv, gr.skip()
         except ScarbotError as err:  # InputError included: str(err) is written for the user
             error = str(err)
         except Exception:
             log.exception("answering %r failed", question[:200])
             error = GENERIC_ERROR
         if error is not None or final is None:
-            display[-1] = {"role": "assistant", "content": "⚠️ " + escape_text(error or GENERIC_ERROR)}
-            yield display, "", {**state, "display": display}, gr.skip(), gr.skip()
+            conv = {**conv, "turns": [*turns, {"q": question, "kind": "error", "error": error or GENERIC_ERROR}]}
+            yield render_conversation(conv), "", conv, _saved(conv)
             return
 
-        answer_idx = len(display) - 1
-        display[-1] = {"role": "assistant", "content": render_answer(final)}
-        record = {
-            "question": question,
-            "answer": final.text,
-            "citations": [c.__dict__ for c in final.citations],
-            "standalone_question": final.standalone_question,
-            "abstained": final.abstained,
-        }
-        turns = dict(state["turns"])
-        turns[str(answer_idx)] = record
-        sources = render_sources(final, question)
-        if sources:
-            display.append(
-                {
-                    "role": "assistant",
-                    "content": sources,
-                    "metadata": {"title": sources_title(final), "status": "done"},
-                }
-            )
-            turns[str(len(display) - 1)] = record
-        history = [*state["history"], {"role": "user", "content": question},
-                   {"role": "assistant", "content": final.text}]
-        new_state = {"display": display, "history": history, "turns": turns}
-        chart = chart_html(final, question)
-        yield display, "", new_state, chart, gr.Column(visible=bool(chart))
+        turn: dict[str, Any] = {"q": question, "kind": "answer", "answer": answer_record(final), "followups": []}
+        conv = {**conv, "turns": [*turns, turn]}
+        yield render_conversation(conv), "", conv, _saved(conv)
+        if suggest is not None and not final.abstained:
+            try:
+                ups = suggest(final, question, [t["q"] for t in turns])[:3]
+            except Exception:  # suggestions are a courtesy: never let them break an answer
+                log.exception("follow-up suggestions for %r failed", question[:200])
+                ups = []
+            if ups:
+                turn["followups"] = list(ups)
+                yield render_conversation(conv), "", conv, _saved(conv)
 
-    def on_example(state: dict[str, Any], evt: gr.SelectData) -> Iterator[tuple[Any, ...]]:
+    def on_example(conv: dict[str, Any], evt: gr.SelectData) -> Iterator[tuple[Any, ...]]:
         value = evt.value if isinstance(evt.value, dict) else {"text": str(evt.value)}
-        yield from respond(str(value.get("text", "")), state)
+        yield from respond(str(value.get("text", "")), conv)
 
-    def on_like(state: dict[str, Any], data: gr.LikeData) -> None:
+    def on_option(conv: dict[str, Any], evt: gr.SelectData) -> Iterator[tuple[Any, ...]]:
+        value = evt.value.get("value", "") if isinstance(evt.value, dict) else evt.value
+        yield from respond(str(value or ""), conv)
+
+    def restore(saved_value: Any) -> tuple[Any, ...]:
+        conv = load_conversation(saved_value)
+        return render_conversation(conv), conv
+
+    hidden = (gr.update(visible=False), None, gr.update(value=None), gr.update(value=""))
+
+    def on_like(conv: dict[str, Any], data: gr.LikeData) -> tuple[Any, ...]:
         idx = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        record = (state or {}).get("turns", {}).get(str(idx))
         liked = data.liked
         rating = {True: "up", False: "down", "Like": "up", "Dislike": "down"}.get(liked)  # type: ignore[arg-type]
-        if record is None or rating is None:
-            return  # e.g. a click on an error message, or a like being withdrawn
-        store.add(rating, **record)
-        gr.Info("Thanks — your feedback was saved." if rating == "up" else
-                "Thanks — we'll use this to improve the answers.")
+        turns = (conv or {}).get("turns", [])
+        turn = turns[idx // 2] if isinstance(idx, int) and idx % 2 == 1 and idx // 2 < len(turns) else None
+        if turn is None or turn.get("kind") != "answer" or rating is None:
+            return hidden  # e.g. a click on an error message, or a like being withdrawn
+        rec = turn["answer"]
+        feedback_id = store.add(rating, question=turn["q"], answer=rec["text"], citations=rec["citations"],
+                                standalone_question=rec["standalone_question"], abstained=rec["abstained"])
+        if rating == "up":
+            gr.Info("Thanks — your feedback was saved.")
+            return hidden
+        return gr.update(visible=True), feedback_id, gr.update(value=None), gr.update(value="")
+
+    def send_reason(feedback_id: int | None, choice: str | None, text: str) -> tuple[Any, ...]:
+        reason = ": ".join(p for p in ((choice or "").strip(), (text or "").strip()) if p)
+        if feedback_id is not None and reason:
+            store.set_reason(int(feedback_id), reason)
+        gr.Info("Thanks — we'll use this to improve the answers.")
+        return hidden
+
+    def skip_reason() -> tuple[Any, ...]:
+        gr.Info("Thanks — we'll use this to improve the answers.")
+        return hidden
 
     # Gradio injects event data by type hint; the hints are strings here (future annotations) and
     # ``gr`` is imported lazily, so give it the real classes.
     on_example.__annotations__["evt"] = gr.SelectData
+    on_option.__annotations__["evt"] = gr.SelectData
     on_like.__annotations__["data"] = gr.LikeData
 
     def clear() -> tuple[Any, ...]:
-        return [], "", _new_state(), "", gr.Column(visible=False)
+        conv = new_conversation()
+        return [], "", conv, conv
 
     def ask(question: str, history_json: str = "[]") -> dict[str, Any]:
         """Ask one question; history_json is a JSON list of {"role", "content"} turns ("[]" for none).
 
         Returns the Answer as JSON: answer (text with [n] markers), abstained, standalone_question,
-        citations [{n, chunk_id, section, quote, source}], contexts, timings_ms, prices.
+        citations [{n, chunk_id, section, quote, quote_display, source}], contexts, timings_ms, prices,
+        strategy, steps.
         """
         question = (question or "").strip()
         try:
@@ -312,56 +520,75 @@ def build_app(
         font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
     )
+    header = (f'<header id="scarbot-header"><h1>scarbot</h1><p>{html_escape(DESCRIPTION)}</p></header>')
+    notice = (f'<details open><summary>⚕️ {html_escape(NOTICE_SUMMARY)}</summary>'
+              f"<p>{html_escape(NOTICE)}</p></details>")
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        state = gr.State(_new_state())
-        gr.Markdown(f"# scarbot\n{DESCRIPTION}", elem_id="scarbot-header")
-        gr.Markdown("⚕️ " + NOTICE, elem_id="scarbot-notice")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=360):
-                chatbot = gr.Chatbot(
-                    label="Conversation",
-                    show_label=False,
-                    elem_id="scarbot-chat",
-                    height=560,
-                    sanitize_html=True,
-                    allow_tags=False,
-                    latex_delimiters=[],  # prices are full of "$"
-                    render_markdown=True,
-                    layout="bubble",
-                    buttons=["copy"],
-                    feedback_options=("Like", "Dislike"),
-                    placeholder="**Ask a question** or pick an example below.",
-                    examples=[{"text": q, "display_text": f"{tag}: {q}"} for tag, q in EXAMPLES],
-                )
+        conv_state = gr.State(new_conversation())
+        saved = gr.BrowserState(new_conversation(), storage_key=STORAGE_KEY, secret="scarbot")
+        pending = gr.State(None)
+        with gr.Row(elem_id="scarbot-top"):
+            gr.HTML(header, padding=False)
+            new = gr.Button("New conversation", size="sm", variant="secondary", elem_id="scarbot-new",
+                            scale=0, min_width=0)
+        gr.HTML(notice, elem_id="scarbot-notice", padding=False)
+        chatbot = gr.Chatbot(
+            label="Conversation",
+            show_label=False,
+            elem_id="scarbot-chat",
+            height="auto",
+            autoscroll=False,
+            sanitize_html=True,
+            allow_tags=False,
+            latex_delimiters=[],  # prices are full of "$"
+            render_markdown=True,
+            layout="bubble",
+            buttons=["copy"],
+            feedback_options=("Like", "Dislike"),
+            placeholder="**Ask a question** or pick an example below.",
+            examples=[{"text": q, "display_text": f"{tag}: {q}"} for tag, q in EXAMPLES],
+        )
+        with gr.Column(elem_id="scarbot-inputbar"):
+            with gr.Column(visible=False, elem_id="scarbot-reason") as reason_box, gr.Group():
+                reason_choice = gr.Radio(DISLIKE_REASONS, label="What was wrong with this answer? (optional)",
+                                         elem_id="scarbot-reason-choice")
+                reason_text = gr.Textbox(placeholder="Tell us more (optional)", show_label=False, lines=1,
+                                         max_lines=4, elem_id="scarbot-reason-text")
                 with gr.Row():
-                    box = gr.Textbox(
-                        placeholder="Ask about scar types, treatments, clinics or prices…",
-                        show_label=False,
-                        lines=1,
-                        max_lines=6,
-                        scale=5,
-                        autofocus=True,
-                        submit_btn=False,
-                        elem_id="scarbot-input",
-                    )
-                    send = gr.Button("Send", variant="primary", scale=1, min_width=80, elem_id="scarbot-send")
-                new = gr.Button("New conversation", size="sm", variant="secondary", elem_id="scarbot-new")
-            with gr.Column(scale=2, min_width=320, visible=False) as chart_col:
-                gr.Markdown("### Price comparison")
-                chart = gr.HTML(elem_id="scarbot-chart", js_on_load=None)
+                    reason_send = gr.Button("Send reason", size="sm", variant="primary", elem_id="scarbot-reason-send")
+                    reason_skip = gr.Button("Skip", size="sm", elem_id="scarbot-reason-skip")
+            with gr.Row(elem_id="scarbot-compose"):
+                box = gr.Textbox(
+                    placeholder="Ask about scar types, treatments, clinics or prices…",
+                    show_label=False,
+                    lines=1,
+                    max_lines=6,
+                    scale=5,
+                    autofocus=False,  # web/chat.js focuses it on desktop only, without scrolling
+                    submit_btn=False,
+                    elem_id="scarbot-input",
+                )
+                send = gr.Button("Send", variant="primary", scale=0, min_width=72, elem_id="scarbot-send")
 
-        outputs = [chatbot, box, state, chart, chart_col]
+        outputs = [chatbot, box, conv_state, saved]
         common = {"api_visibility": "private", "show_progress": "hidden"}
-        box.submit(respond, [box, state], outputs, **common)
-        send.click(respond, [box, state], outputs, **common)
-        chatbot.example_select(on_example, [state], outputs, **common)
-        chatbot.like(on_like, [state], None, api_visibility="private")
+        box.submit(respond, [box, conv_state], outputs, **common)
+        send.click(respond, [box, conv_state], outputs, **common)
+        chatbot.example_select(on_example, [conv_state], outputs, **common)
+        chatbot.option_select(on_option, [conv_state], outputs, **common)
+        reason_outputs = [reason_box, pending, reason_choice, reason_text]
+        chatbot.like(on_like, [conv_state], reason_outputs, api_visibility="private")
+        reason_send.click(send_reason, [pending, reason_choice, reason_text], reason_outputs,
+                          api_visibility="private")
+        reason_skip.click(skip_reason, None, reason_outputs, api_visibility="private")
         new.click(clear, None, outputs, api_visibility="private", queue=False)
         chatbot.clear(clear, None, outputs, api_visibility="private", queue=False)
+        demo.load(restore, [saved], [chatbot, conv_state], api_visibility="private", queue=False)
         gr.api(ask, api_name="ask")
 
     demo.queue(default_concurrency_limit=concurrency, max_size=256)
-    demo.scarbot_launch_kwargs = {"theme": theme, "css": CSS}  # type: ignore[attr-defined]
+    demo.scarbot_launch_kwargs = {  # type: ignore[attr-defined]
+        "theme": theme, "css": _asset("chat.css"), "head": f"<script>{_asset('chat.js')}</script>"}
     return demo
 
 
