@@ -287,8 +287,8 @@ def test_reply_streams_then_shows_one_message_with_chips_sources_and_follow_ups(
                                    "More about How does subcision work?"},
                                   {"value": "How long is recovery?", "label": "How long is recovery?"}]
     assert saved == conv and conv["turns"][0]["answer"]["text"] == "Answer to: How does subcision work? [1]"
-    # the answer frame comes before the follow-ups are worked out: nobody waits for suggestions
-    assert "options" not in updates[-2][0][1]
+    # one final frame: nothing arrives after it that could overwrite the next question
+    assert [i for i, u in enumerate(updates) if "turns" in u[3]] == [len(updates) - 1]
 
 
 def test_follow_up_sends_history_and_shows_the_standalone_question(app):

@@ -433,18 +433,18 @@ def build_app(
             yield render_conversation(conv), "", conv, _saved(conv)
             return
 
-        turn: dict[str, Any] = {"q": question, "kind": "answer", "answer": answer_record(final), "followups": []}
-        conv = {**conv, "turns": [*turns, turn]}
-        yield render_conversation(conv), "", conv, _saved(conv)
+        # Follow-ups are worked out before the final frame (a few warm look-ups, tens of ms, while the
+        # streamed text is already on screen): one final frame, so a question sent right after it can
+        # never be overwritten by a late one.
+        ups: list[str] = []
         if suggest is not None and not final.abstained:
             try:
-                ups = suggest(final, question, [t["q"] for t in turns])[:3]
+                ups = list(suggest(final, question, [t["q"] for t in turns]))[:3]
             except Exception:  # suggestions are a courtesy: never let them break an answer
                 log.exception("follow-up suggestions for %r failed", question[:200])
-                ups = []
-            if ups:
-                turn["followups"] = list(ups)
-                yield render_conversation(conv), "", conv, _saved(conv)
+        turn: dict[str, Any] = {"q": question, "kind": "answer", "answer": answer_record(final), "followups": ups}
+        conv = {**conv, "turns": [*turns, turn]}
+        yield render_conversation(conv), "", conv, _saved(conv)
 
     def on_example(conv: dict[str, Any], evt: gr.SelectData) -> Iterator[tuple[Any, ...]]:
         value = evt.value if isinstance(evt.value, dict) else {"text": str(evt.value)}

@@ -61,22 +61,32 @@
     pendingCopy = null;
   });
 
-  // --- [n] chips: a second tap, or Escape, closes the quote ------------------------------------------
-  let chipWasOpen = null;
-  document.addEventListener("pointerdown", (event) => {
-    const chip = event.target.closest && event.target.closest(".scarbot-cite");
-    chipWasOpen = chip && chip === document.activeElement ? chip : null;
-  }, true);
+  // --- [n] chips: a tap or click opens the quote, a second one (or Escape, or a tap elsewhere) closes it
+  const closeChips = (except) => document.querySelectorAll(".scarbot-cite.open").forEach((c) => {
+    if (c !== except) { c.classList.remove("open"); c.classList.add("closed"); }
+  });
   document.addEventListener("click", (event) => {
     const chip = event.target.closest && event.target.closest(".scarbot-cite");
-    if (chip && chip === chipWasOpen) chip.blur();
-    chipWasOpen = null;
+    closeChips(chip);
+    if (!chip) return;
+    const open = !chip.classList.contains("open");
+    chip.classList.toggle("open", open);
+    chip.classList.toggle("closed", !open);
+    if (!open) chip.blur();
+  });
+  document.addEventListener("pointerout", (event) => {
+    const chip = event.target.closest && event.target.closest(".scarbot-cite.closed");
+    if (chip && !chip.contains(event.relatedTarget)) chip.classList.remove("closed");
+  });
+  document.addEventListener("focusin", (event) => {
+    const chip = event.target.closest && event.target.closest(".scarbot-cite.closed");
+    if (chip) chip.classList.remove("closed");
   });
   document.addEventListener("keydown", (event) => {
     const chip = event.target.closest && event.target.closest(".scarbot-cite");
     if (!chip) return;
-    if (event.key === "Escape") chip.blur();
-    if (event.key === "Enter" || event.key === " ") { event.preventDefault(); chip.focus(); }
+    if (event.key === "Escape") { closeChips(null); chip.classList.add("closed"); }
+    if (event.key === "Enter" || event.key === " ") { event.preventDefault(); chip.click(); }
   });
 
   // --- notice, focus, scrolling ---------------------------------------------------------------------
@@ -99,6 +109,14 @@
     if (box && box.offsetParent !== null) box.scrollIntoView({ block: "nearest" });
   };
 
+  // An opened sources panel is brought fully into view (above the input bar) when it fits.
+  document.addEventListener("toggle", (event) => {
+    const panel = event.target;
+    if (panel.matches && panel.matches("details.scarbot-sources") && panel.open) {
+      panel.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    }
+  }, true);
+
   let users = -1;
   const followNewQuestion = (chat) => {
     const all = chat.querySelectorAll('[data-testid="user"]');
@@ -112,7 +130,8 @@
 
   const start = () => {
     const chat = document.querySelector("#scarbot-chat");
-    if (!chat) { setTimeout(start, 100); return; }
+    const input = document.querySelector("#scarbot-input textarea");
+    if (!chat || !input) { setTimeout(start, 50); return; }
     try {
       if (localStorage.getItem(NOTICE_KEY)) {
         const notice = document.querySelector("#scarbot-notice details");
@@ -120,8 +139,12 @@
       }
     } catch (e) { /* private mode */ }
     const wide = window.matchMedia("(min-width: 768px) and (hover: hover) and (pointer: fine)").matches;
-    const input = document.querySelector("#scarbot-input textarea");
-    if (wide && input) input.focus({ preventScroll: true });
+    const focusInput = () => {
+      const active = document.activeElement;
+      if (wide && (!active || active === document.body)) input.focus({ preventScroll: true });
+    };
+    focusInput();
+    setTimeout(focusInput, 400);  // Gradio may still be mounting
     fixLabels(chat);
     users = chat.querySelectorAll('[data-testid="user"]').length;
     new MutationObserver(() => { fixLabels(chat); followNewQuestion(chat); })
