@@ -285,6 +285,10 @@ def test_patient_journey_desktop(page, app_url):
     copied = clipboard(page)
     assert "[1]" in copied and "\\" not in copied and "icepick" in copied.lower()
     assert answer.get_attribute("aria-label").endswith(copied)
+    # the same whatever clipboard the page has (here a stub put in after load)
+    page.evaluate("navigator.clipboard.writeText = t => { window.__copied = t; return Promise.resolve(); }")
+    page.locator('#scarbot-chat button[aria-label="Copy message"]').nth(1).click()
+    assert page.evaluate("window.__copied") == copied
     assert "\\" not in answer.get_attribute("aria-label")
 
     # Thumbs up is stored with the question, answer and citations (table rows with their columns).

@@ -11,7 +11,6 @@
   window.__scarbotChat = true;
   const NOTICE_KEY = "scarbot.notice-read";
   const ROLE_LABEL = { bot: "scarbot's answer: ", user: "your question: " };
-  let pendingCopy = null;
   let askedAt = 0;
 
   const plainOf = (root) => {
@@ -36,30 +35,35 @@
     while (row && !row.classList.contains("message-row")) row = row.previousElementSibling;
     return row;
   };
-  document.addEventListener("click", (event) => {
+  const copyText = (text) => {
+    if (navigator.clipboard && navigator.clipboard.writeText) return navigator.clipboard.writeText(text);
+    const area = document.createElement("textarea");  // no async clipboard (an old or locked-down browser)
+    area.value = text;
+    area.style.position = "fixed";
+    area.style.left = "-9999px";
+    document.body.append(area);
+    area.select();
+    try { document.execCommand("copy"); } finally { area.remove(); }
+    return Promise.resolve();
+  };
+  // Capture phase on window: runs before Gradio's own handler, which would copy the escaped Markdown.
+  window.addEventListener("click", (event) => {
     const button = event.target.closest && event.target.closest("button");
     if (!button || !button.closest("#scarbot-chat")) return;
     const label = `${button.getAttribute("aria-label") || ""} ${button.getAttribute("title") || ""}`;
-    if (/copy/i.test(label)) {
-      const row = messageForButton(button);
-      pendingCopy = row ? plainOf(row) : null;
-    }
     if (button.classList.contains("option")) askedAt = Date.now();
     if (/dislike/i.test(label)) setTimeout(showReason, 300);
-  }, true);
-  if (navigator.clipboard && navigator.clipboard.writeText) {
-    const write = navigator.clipboard.writeText.bind(navigator.clipboard);
-    navigator.clipboard.writeText = (text) => {
-      if (pendingCopy !== null) { text = pendingCopy; pendingCopy = null; }
-      return write(text);
-    };
-  }
-  document.addEventListener("copy", (event) => {  // Gradio's fallback path (document.execCommand)
-    if (pendingCopy === null || !event.clipboardData) return;
-    event.clipboardData.setData("text/plain", pendingCopy);
+    if (!/copy/i.test(label)) return;
+    const row = messageForButton(button);
+    const text = row ? plainOf(row) : null;
+    if (text === null) return;  // not one of ours: let Gradio copy it
+    event.stopPropagation();
     event.preventDefault();
-    pendingCopy = null;
-  });
+    Promise.resolve(copyText(text)).then(() => {
+      button.classList.add("scarbot-copied");
+      setTimeout(() => button.classList.remove("scarbot-copied"), 2000);
+    });
+  }, true);
 
   // --- [n] chips: a tap or click opens the quote, a second one (or Escape, or a tap elsewhere) closes it
   const closeChips = (except) => document.querySelectorAll(".scarbot-cite.open").forEach((c) => {
