@@ -13,25 +13,21 @@ pytest.importorskip("gradio")
 
 from markdown_it import MarkdownIt  # noqa: E402
 
+from scarbot.chat_view import (  # noqa: E402
+    SAVED_TURNS,
+    answer_record,
+    escape_answer,
+    escape_text,
+    load_conversation,
+    render_conversation,
+    render_reply,
+    render_sources,
+)
 from scarbot.errors import InputError  # noqa: E402
 from scarbot.feedback import FeedbackStore  # noqa: E402
 from scarbot.settings import Settings  # noqa: E402
 from scarbot.types import Answer, Citation, Context, PriceRow  # noqa: E402
-from scarbot.ui import (  # noqa: E402
-    SAVED_TURNS,
-    STORAGE_KEY,
-    answer_record,
-    build_app,
-    escape_answer,
-    escape_text,
-    load_conversation,
-    parse_history,
-    render_conversation,
-    render_reply,
-    render_sources,
-    resolve_address,
-    serve,
-)
+from scarbot.ui import STORAGE_KEY, build_app, parse_history, resolve_address, serve  # noqa: E402
 
 XSS = [
     "<img src=x onerror=alert(1)>",
