@@ -102,3 +102,23 @@ def test_the_shipped_templates_parse():
 
     loaded = load_templates(Path(__file__).resolve().parents[1] / "prompts" / "followups.txt")
     assert {t.kind for t in loaded} >= {"procedure", "clinic", "scar_type"}
+
+
+def test_for_assistant_binds_lazily_and_needs_a_parser(tmp_path):
+    (tmp_path / "followups.txt").write_text(TEMPLATES, "utf-8")
+
+    class Lazy:
+        parser = None
+
+        def load(self):
+            self.parser = type("P", (), {"parse": staticmethod(parse)})()
+            return self
+
+        def ask(self, q):
+            return Answer(f"About {q} [1]", [CITE])
+
+    f = FollowUps.for_assistant(Lazy(), tmp_path)
+    ans = Answer("Glowpeel [1].", [CITE], standalone_question="How much is glowpeel?")
+    assert f is not None and f.suggest(ans, "q")[0] == "How many glowpeel sessions?"
+    assert FollowUps.for_assistant(object(), tmp_path) is None  # cannot parse questions
+    assert FollowUps.for_assistant(Lazy(), tmp_path / "missing") is None

@@ -70,12 +70,20 @@ class FollowUps:
 
     @classmethod
     def for_assistant(cls, assistant: Any, prompts_dir: Path | str, **kw: Any) -> FollowUps | None:
-        """Suggestions for a loaded ``Assistant``; None when it has no parser or there are no templates."""
-        parser = getattr(assistant, "parser", None)
+        """Suggestions for an ``Assistant`` (loaded now or on its first answer); None when it cannot
+        parse questions or there are no templates."""
         path = Path(prompts_dir) / "followups.txt"
-        if parser is None or not path.is_file():
+        loadable = callable(getattr(assistant, "load", None))
+        if not path.is_file() or (getattr(assistant, "parser", None) is None and not loadable):
             return None
-        return cls(parser.parse, lambda q: assistant.ask(q), load_templates(path), **kw)
+
+        def parse(text: str) -> Any:
+            parser = getattr(assistant, "parser", None)
+            if parser is None:
+                parser = assistant.load().parser
+            return parser.parse(text)
+
+        return cls(parse, lambda q: assistant.ask(q), load_templates(path), **kw)
 
     def _subjects(self, answer: Answer, asked: str) -> tuple[list[tuple[str, str]], set[str], bool]:
         """The things to ask about, as (kind, name); the attributes already asked; whether the things

@@ -136,7 +136,9 @@ def build_app(
     store = store or FeedbackStore(settings.feedback_db)
     limit = settings.max_question_chars
     concurrency = concurrency or int(getattr(settings, "ui_concurrency", DEFAULT_CONCURRENCY))
-    if suggest is None:
+    # Each suggestion is checked by asking it: cheap with the grounded answerer, an LLM call per
+    # candidate with an LLM backend, so suggestions are offered in the default mode only.
+    if suggest is None and settings.llm.strip().lower() == "none":
         from scarbot.followups import FollowUps
 
         followups = FollowUps.for_assistant(assistant, settings.prompts_dir)
