@@ -19,6 +19,8 @@ from scarbot.errors import BackendError, IndexMismatchError, InputError, Scarbot
 from scarbot.settings import Settings
 from scarbot.types import Answer, Citation, Context
 
+MAX_PARTS = 4  # questions answered from one message; the cost of a message stays bounded
+
 
 @dataclass
 class Turn:
@@ -61,6 +63,22 @@ def _closed_timings(s: Turn) -> dict[str, float]:
     parts["other"] = round(max(total - sum(parts.values()), 0.0), 2)
     parts["total"] = total
     return parts
+
+
+def claim_supported(sentence: str, source: str, generic: set[str]) -> bool:
+    """A sentence is supported by its cited source when most of its content words are the source's
+    and every name in it (a capitalised word after the first) is in the source."""
+    from scarbot.answer import weights as W
+    from scarbot.nlp import STOPWORDS, content_words, normalize, stem
+
+    own = [w for w in content_words(sentence) if w not in generic and w not in STOPWORDS and len(w) > 2]
+    if not own:
+        return True
+    have = {stem(w) for w in content_words(source)}
+    names = re.findall(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]{2,}\b", sentence)
+    if any(n.lower() not in normalize(source).lower() for n in names):
+        return False
+    return sum(stem(w) in have for w in own) / len(own) >= W.CLAIM_OVERLAP
 
 
 def _has_figure(text: str) -> bool:
@@ -108,7 +126,7 @@ class Assistant:
             dense = self._chroma_dense() if self.settings.chroma_url else None
             self.retriever = HybridRetriever(self.index, embedder, dense, self.settings.fusion)
             corpus = CorpusView(self.index)
-            self.parser = QueryParser(self.index.analyzer, corpus.scar_profiles)
+            self.parser = QueryParser(self.index.analyzer, corpus.scar_profiles, corpus.background)
             self.answerer = Router(corpus)
             self.llm_answerer = self.llm_condenser = None
             if self._chat_model is None and self.settings.llm.strip().lower() != "none":
@@ -209,7 +227,7 @@ class Assistant:
 
         t_cite = time.perf_counter()
         draft = s.draft
-        numbers: dict[str, int] = {}
+        numbers: dict[tuple[str, str], int] = {}  # one citation per quoted span, so each [n] shows its own quote
         citations: list[Citation] = []
         sentences: list[str] = []
         all_quotes = " ".join(p.quote for p in draft.parts if p.chunk_id)
@@ -219,23 +237,24 @@ class Assistant:
                 support = f"{all_quotes} {' '.join(part.derived)}"
                 if not figures_supported(text, support):
                     continue
-            if part.chunk_id is not None:
+            if part.chunk_id:  # a part with an empty id cites nothing (never a KeyError)
                 chunk = self.index.chunks[self.index.by_id[part.chunk_id]]
                 quote_ok = normalize(part.quote) in normalize(chunk.text)
                 if not (quote_ok and (part.derived or figures_supported(text, part.quote))):
                     continue  # never state a figure the cited source does not hold
-                if part.chunk_id not in numbers:
-                    numbers[part.chunk_id] = len(numbers) + 1
-                    citations.append(Citation(numbers[part.chunk_id], part.chunk_id, chunk.section,
+                key = (part.chunk_id, part.quote)
+                if key not in numbers:
+                    numbers[key] = len(numbers) + 1
+                    citations.append(Citation(numbers[key], part.chunk_id, chunk.section,
                                               part.quote, chunk.source))
-                text = f"{text} [{numbers[part.chunk_id]}]"
+                text = f"{text} [{numbers[key]}]"
             elif figures(text) and not part.derived and not draft.abstained:
                 continue
             sentences.append(text if text.endswith(":") else text + ".")
         if not sentences:
             sentences = ["The article does not cover that, so I can't answer it from the article."]
             draft.abstained = True
-        contexts = self._contexts(s.hits, [c.chunk_id for c in citations], s.k)
+        contexts = self._contexts(s.hits, list(dict.fromkeys(c.chunk_id for c in citations)), s.k)
         s.timings["cite"] = s.timings.get("cite", 0.0) + (time.perf_counter() - t_cite) * 1000
         return Answer(_join(sentences), citations, contexts, draft.abstained, s.standalone,
                       _closed_timings(s), list(draft.prices),
@@ -283,13 +302,17 @@ class Assistant:
                         continue
                     if nums:
                         ctx = contexts[nums[0] - 1]
-                        d.add(clean, ctx.chunk_id, self._best_quote(ctx.chunk_id, clean))
-                    else:
-                        d.add(clean)
+                        if claim_supported(clean, ctx.text, self.parser.generic):
+                            d.add(clean, ctx.chunk_id, self._best_quote(ctx.chunk_id, clean))
+                        else:
+                            d.steps.append("llm: unsupported sentence dropped")
+                    elif claim_supported(clean, "", self.parser.generic):
+                        d.add(clean)  # a sentence that claims nothing ("Hope this helps.")
                 # one unsupported figure and the model's text is not shown at all: the grounded draft is
-                s.draft = d if all(p.chunk_id is None and not figures(p.text)
-                                   or p.chunk_id is not None and figures_supported(p.text, p.quote)
-                                   for p in d.parts) else grounded
+                ok = d.parts and all(p.chunk_id is None and not figures(p.text)
+                                     or p.chunk_id is not None and figures_supported(p.text, p.quote)
+                                     for p in d.parts) and any(p.chunk_id for p in d.parts)
+                s.draft = d if ok else grounded
         s.timings["answer"] = (time.perf_counter() - t) * 1000
         return s
 
@@ -334,7 +357,7 @@ class Assistant:
     def _grounded(self, s: Turn) -> Answer:
         """The default answerer: the same steps as ``chain()``, called directly.
 
-        "Which clinic is in Gangnam and what does it offer?" is answered part by part, each part
+        "Which clinic is in <district> and what does it offer?" is answered part by part, each part
         seeing the earlier ones as history, so "it" resolves to the clinic found first.
         """
         return self._cite(self._parts(s))
@@ -347,9 +370,11 @@ class Assistant:
         from scarbot.answer import Draft
         from scarbot.dialogue import split_question
 
-        parts = split_question(s.question)
+        parts = list(dict.fromkeys(split_question(s.question)))  # a question repeated is answered once
         if len(parts) == 1:
             return self._answer(self._retrieve(self._condense(s)))
+        skipped = parts[MAX_PARTS:]
+        parts = parts[:MAX_PARTS]
         history = list(s.history)
         subs: list[Turn] = []
         for part in parts:
@@ -359,19 +384,22 @@ class Assistant:
             for key, ms in sub.timings.items():
                 s.timings[key] = s.timings.get(key, 0.0) + ms
             history = [*history, {"role": "user", "content": part},
-                       {"role": "assistant", "content": sub.draft.text}]
+                       {"role": "assistant", "content": sub.draft.text}][-self.settings.history_turns:]
         merged = Draft(abstained=all(x.draft.abstained for x in subs), strategy="compose",
                        steps=[f"part {i + 1}: {x.draft.strategy}" for i, x in enumerate(subs)])
         for x in subs:
             if x.draft.abstained and not merged.abstained:
-                for p in x.draft.parts:  # "it does not say Y" stays; its figure-free wording is kept
-                    if p.chunk_id is None or not _has_figure(p.text):
-                        merged.parts.append(replace(p, chunk_id=None, quote=""))
+                # the part the article cannot answer is named, in figure-free words: nothing is dropped silently
+                said = " ".join(p.text.rstrip(".") + "." for p in x.draft.parts if not _has_figure(p.text))
+                merged.add(f'On "{x.question.rstrip("?")}?": {said or "the article does not answer that."}')
                 continue
             for p in x.draft.parts:
                 if all(p.text != m.text for m in merged.parts):
                     merged.parts.append(p)
             merged.prices.extend(x.draft.prices)
+        if skipped:
+            merged.add(f"I answered the first {MAX_PARTS} questions of your message; please ask the other "
+                       f"{len(skipped)} separately")
         seen, hits = set(), []
         for rank in range(max(len(x.hits) for x in subs)):
             for x in subs:

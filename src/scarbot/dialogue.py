@@ -187,34 +187,54 @@ def _entity_words(analyzer: Analyzer, f: Frame) -> set[str]:
     return out
 
 
-_SPLIT = re.compile(rf"(?<=[?.!])\s+|,?\s+(?:and|but|also|plus)\s+(?={_QWORD}\b)|,\s+(?={_QWORD}\b)|:\s+(?={_QWORD}\b)",
+_SPLIT = re.compile(rf",?\s+(?:and|but|also|plus)\s+(?={_QWORD}\b)|,\s+(?={_QWORD}\b)|:\s+(?={_QWORD}\b)",
                     re.I)
 
 
 def split_question(question: str) -> list[str]:
     """Several questions in one message → the parts, each to be answered in turn.
 
-    A statement before a question ("I have rolling scars. Which treatment suits them?") is kept
-    with the question after it, so that "them" can be resolved from it.
+    Only a sentence that asks ("...?" or one opening with a question word) is split further at
+    "and how/what/...". A statement before a question ("I have rolling scars. Which treatment suits
+    them?" or "I work nights and can only take a week off.") is kept with the question after it, so
+    that "them" can be resolved from it.
     """
-    pieces = [p.strip(" ,;") for p in _SPLIT.split(question) if p and p.strip(" ,;")]
     parts: list[str] = []
     lead = ""
-    for p in pieces:
-        is_question = p.endswith("?") or re.match(rf"{_QWORD}\b", p, re.I)
-        if not is_question or len(p.split()) < 3:
-            lead = f"{lead} {p}".strip()
+    for sentence in (x.strip() for x in re.split(r"(?<=[?.!])\s+", question) if x.strip()):
+        asks = sentence.endswith("?") or re.match(rf"{_QWORD}\b", sentence, re.I)
+        if not asks or len(sentence.split()) < 3:
+            lead = f"{lead} {sentence}".strip()
             continue
-        parts.append(f"{lead} {p}".strip() if lead and not parts else p)
-        if lead and parts and parts[-1] != p and not parts[-1].startswith(lead):
-            pass
-        lead = ""
+        pieces = _asking_pieces(sentence)
+        if lead:
+            pieces[0] = f"{lead} {pieces[0]}" if not parts else pieces[0]
+            if parts:
+                parts[-1] = f"{parts[-1]} {lead}"
+            lead = ""
+        parts.extend(pieces)
     if lead:
         if parts:
             parts[-1] = f"{parts[-1]} {lead}"
         else:
             parts.append(lead)
     return parts or [question]
+
+
+def _asking_pieces(sentence: str) -> list[str]:
+    """"X and how much is Y?" → two questions; a clause that does not ask ("as a student I can't
+    afford much, which is cheapest?") stays in front of the question after it."""
+    out: list[str] = []
+    lead = ""
+    for p in (p.strip(" ,;") for p in _SPLIT.split(sentence) if p and p.strip(" ,;")):
+        if len(p.split()) < 3 or not (p.endswith("?") or re.match(rf"{_QWORD}\b", p, re.I)):
+            lead = f"{lead}, {p}" if lead else p
+            continue
+        out.append(f"{lead}, {p}" if lead else p)
+        lead = ""
+    if lead:
+        out = [*out[:-1], f"{out[-1]}, {lead}"] if out else [lead]
+    return out or [sentence]
 
 
 def _swap_entities(analyzer: Analyzer, history: list[dict], f: Frame) -> str | None:

@@ -105,7 +105,7 @@ ATTRIBUTES: dict[str, dict[str, list[str]]] = {
         "cues": ["cost", "costs", "price", "prices", "pricing", "how much is", "how much are", "how much does",
                  "how much do", "how much would", "how much will", "how much for", "how much money", "expensive", "cheap", "cheaper",
                  "cheapest", "afford", "affordable", "fee", "fees", "charge", "charges", "pay", "usd", "$",
-                 "dollars", "budget", "spend", "priced", "money", "set me back", "sets me back", "what would it take",
+                 "dollars", "budget", "spend", "priced", "money", "free", "for free", "free of charge", "set me back", "sets me back", "what would it take",
                  "how much would it be", "quote"],
         "labels": [],
     },

@@ -18,6 +18,7 @@ STOPWORDS = frozenset(
     ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "tell", "know", "please", "thanks", "thank", "hi", "hello", "hey", "much", "many", "get", "got", "give", "say", "said", "also", "like", "want", "wanna", "need", "s", "t", "d", "ll", "m", "o", "re", "ve", "y", "us", "let", "lets", "im", "i'm", "id", "ok", "okay", "there's", "what's", "whats"]
 )
 
+MAX_WORD = 30  # no English or medical word is longer; longer "words" are not spell-corrected
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
@@ -39,6 +40,7 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(w: str) -> str:
     """A light plural/verb stemmer, enough to match 'peels'/'peel', 'scars'/'scar', 'costs'/'cost'."""
     if w.endswith("ly") and len(w) >= 7:  # "completely" → "complete", "usually" → "usual"
@@ -90,8 +92,8 @@ class Speller:
     known: set[str] = set()
 
     def correct(self, w: str) -> str:
-        if w in self.vocab or w in STOPWORDS or w in self.known or len(w) < 5 or not w.isalpha():
-            return w
+        if w in self.vocab or w in STOPWORDS or w in self.known or not 5 <= len(w) <= MAX_WORD or not w.isalpha():
+            return w  # a word longer than any real one is left alone: correcting it would cost O(len²)
         limit = 2 if len(w) >= 8 else 1
         cands = {c for d in _deletes(w, limit) for c in self.index.get(d, ())}
         best = None
@@ -175,7 +177,7 @@ class Analyzer:
     """Builds Frames; bound to one corpus (its vocabulary, clinics and the entities it mentions)."""
 
     def __init__(self, corpus_texts: list[str], clinics: list[str], countries: list[str],
-                 dictionary: set[str] | None = None):
+                 dictionary: set[str] | None = None, procedures: list[str] | None = None):
         vocab: Counter[str] = Counter()
         for t in corpus_texts:
             vocab.update(words(t))
@@ -208,12 +210,20 @@ class Analyzer:
                 self._add("procedure", name, aliases)
         for name, aliases in lexicon.COUNTRIES.items():
             self._add("country", name, aliases)
+        for name in countries:  # a country the corpus's own tables name is a country, known to the lexicon or not
+            if name not in lexicon.COUNTRIES:
+                self._add("country", name, [name])
         for name, aliases in lexicon.SCAR_TYPES.items():
             self._add("scar_type", name, aliases)
         for name, aliases in lexicon.FILLER_TYPES.items():
             self._add("filler_type", name, aliases)
         for name in clinics:
             self._add("clinic", name, _clinic_aliases(name))
+        known = [key for key, kind, _ in self._aliases if kind == "procedure"]
+        for name in procedures or ():  # a priced procedure the lexicon does not know is still a procedure
+            key = _alias_key(name.split("(")[0])
+            if key and not any(f" {k} " in f" {key} " or f" {key} " in f" {k} " for k in known):
+                self._add("procedure", key, [key])
         self._aliases.sort(key=lambda a: -len(a[0]))
 
     def _add(self, kind: str, canonical: str, aliases: list[str]) -> None:
@@ -304,3 +314,19 @@ def _clinic_aliases(name: str) -> list[str]:
 def is_instruction(sentence: str) -> bool:
     """A sentence that tries to change or reveal the assistant's rules (never an article question)."""
     return bool(_INJECTION.search(sentence) or _SHOUT.search(sentence) or _REVEAL.search(sentence.lower()))
+
+
+_ADDRESSED = re.compile(
+    r"^\s*(?:system|assistant|ai|bot|chatbot|note to (?:the )?(?:assistant|ai|model|bot))\s*:"
+    r"|\b(?:tell|inform|remind|advise)\s+(?:every|all|each|the|any)?\s*(?:users?|readers?|patients?|visitors?|customers?)\b"
+    r"|\b(?:say|state|claim|answer|reply|respond)\s+that\b"
+    r"|\b(?:you|the assistant|the ai|the model)\s+(?:must|should|will)\s+(?:always\s+)?(?:say|answer|reply|recommend|tell)\b",
+    re.I,
+)
+
+
+def addressed_to_reader(sentence: str) -> bool:
+    """A sentence of a document that speaks to an assistant or reader as an instruction ("tell every
+    user…", "SYSTEM: …", "say that…"): evidence of nothing, never quoted as an answer."""
+    return is_instruction(sentence) or bool(_ADDRESSED.search(normalize(sentence)))
+

@@ -12,6 +12,7 @@ it is not).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -22,7 +23,8 @@ _WHY = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(why|how come|what (?:causes|aff
                   r"factors|makes))\b")
 _YESNO = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(is|are|does|do|can|could|will|would|should|has|have|did|was|"
                     r"were)\b")
-_RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|best (?:treatment|option|procedure)s?|what (?:works|helps|"
+_RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|option|therap(?:y|ies))s?\s+(?:works?|helps?|"
+                        r"is best|are best|would)|best (?:treatment|option|procedure)s?|what (?:works|helps|"
                         r"would help|can help|could help|can i do|should i do|are my options)|which (?:treatment|"
                         r"procedure|option|one|therapy)s?|treatments? (?:for|that|which|work)|options? for|"
                         r"how (?:do|can|should) (?:i|you|we) (?:treat|fix|get rid|improve|fill)|"
@@ -38,6 +40,9 @@ _LIST = re.compile(r"^\s*(?:which|what)\s+(?:\w+\s+){0,2}(?:countries|clinics|tr
 _LOCATE = re.compile(r"\bwhere\b|\blocat\w*|\baddress\b|\bwhich (?:city|area|district|neighbou?rhood)\b")
 _BUDGET = re.compile(r"(?:budget|afford|spend|only have|have about|have around|under|below|less than|max(?:imum)?)"
                      r"\D{0,20}\$?\s?(\d[\d,]*)")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_ASKS = re.compile(r"\s*(what|what's|whats|how|which|where|why|when|who|is|are|does|do|can|could|will|would|should)"
+                   r"\b")
 _NUMBER_WORDS = {"one": 1, "single": 1, "once": 1, "two": 2, "twice": 2, "three": 3, "four": 4, "five": 5,
                  "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "twenty": 20}
 _NUMBER = re.compile(r"(?<![\w$])(\d+(?:\.\d+)?)(?!\s*%)(?![\d,])")
@@ -47,6 +52,7 @@ _SUFFIXES = ("ness", "ity", "ation", "ion", "ment", "ful", "ing", "ed", "er", "e
              "y", "ies", "ance", "ence", "able", "ible")
 
 
+@functools.lru_cache(maxsize=65536)
 def related(a: str, b: str) -> bool:
     """Two words are one word for binding: same light stem, or one is the other plus a derivational ending."""
     if a == b or stem(a) == stem(b):
@@ -70,6 +76,7 @@ class Query(Frame):
     plus: bool = False  # several procedures added together
     saving: bool = False
     excluded_countries: list[str] = field(default_factory=list)
+    excluded_words: list[str] = field(default_factory=list)  # "apart from acne, what else ...": not the topic
     inferred_scar_types: list[str] = field(default_factory=list)  # from a lay description of the scars
     budget: float | None = None
     numbers: list[float] = field(default_factory=list)  # figures the question states (premises to check)
@@ -89,11 +96,17 @@ class Query(Frame):
 class QueryParser:
     """Builds ``Query`` objects against one corpus: its vocabulary and its scar-type descriptions."""
 
-    def __init__(self, analyzer: Analyzer, scar_profiles: dict[str, set[str]] | None = None):
+    def __init__(self, analyzer: Analyzer, scar_profiles: dict[str, set[str]] | None = None,
+                 background: set[str] | None = None):
         self.analyzer = analyzer
         self.scar_profiles = scar_profiles or {}
+        # the corpus's own subject (its title words) and words any scar description uses: they tell no type apart
+        self.background = {stem(w) for w in (background or set())} | {"scar", "acne", "skin", "look", "like"}
         self.vocab = {w for w in analyzer.corpus_words if w.isalpha()}
         self.vocab_stems = {stem(w) for w in self.vocab}
+        self.vocab_prefix: dict[str, list[str]] = {}
+        for v in self.vocab:
+            self.vocab_prefix.setdefault(v[:3], []).append(v)
         alias_words: set[str] = set()
         for key, _kind, _canonical in analyzer._aliases:
             alias_words.update(key.split())
@@ -118,9 +131,10 @@ class QueryParser:
         q.plus = bool(_PLUS.search(lowered))
         q.saving = bool(_SAVE.search(low))
         q.excluded_countries = self._excluded(lowered)
+        q.excluded_words = [w for m in _EXCEPT.finditer(lowered) for w in content_words(m.group(1))]
         q.budget = self._budget(lowered)
         q.numbers = self._numbers(lowered)
-        q.salient, q.unbound, q.anchors = self._salience(q)
+        q.salient, q.unbound, q.anchors = self._salience(q, self._focus(q.text))
         if not q.scar_types:
             q.inferred_scar_types = self._infer_scar_types(q)
         q.operation = self._operation(q)
@@ -172,7 +186,7 @@ class QueryParser:
     def _bound(self, w: str) -> bool:
         if w in self.vocab or stem(w) in self.vocab_stems or w in self.alias_words or w in self.generic:
             return True
-        return len(w) >= 4 and any(related(w, v) for v in self.vocab if v[:3] == w[:3])
+        return len(w) >= 4 and any(related(w, v) for v in self.vocab_prefix.get(w[:3], ()))
 
     def _is_word(self, w: str) -> bool:
         """An English word the embedding model knows whole (a typo or "ppl" is not one)."""
@@ -180,7 +194,16 @@ class QueryParser:
         return w in known or stem(w) in known or any(
             w.endswith(suf) and w[: -len(suf)] in known for suf in ("ed", "d", "ing", "s", "es", "able", "ly"))
 
-    def _salience(self, q: Query) -> tuple[list[str], list[str], list[str]]:
+    def _focus(self, text: str) -> set[str] | None:
+        """The words of the sentences that ask (not "I'm a nurse from Leeds." before the question);
+        None when every sentence asks or none does."""
+        sentences = [x for x in _SENTENCE.split(text) if x.strip()]
+        asking = [x for x in sentences if x.rstrip().endswith("?") or _ASKS.match(x.lower())]
+        if not asking or len(asking) == len(sentences):
+            return None
+        return {self.analyzer.speller.correct(w) for x in asking for w in words(x)}
+
+    def _salience(self, q: Query, focus: set[str] | None) -> tuple[list[str], list[str], list[str]]:
         entity_words: set[str] = set()
         for start, end, _kind, _canonical in q.spans:
             entity_words.update(f" {' '.join(q.tokens)} "[start:end].split())
@@ -188,19 +211,21 @@ class QueryParser:
         for w in dict.fromkeys(q.tokens):
             if w in STOPWORDS or len(w) < 3 or not w.isalpha() or w in self.generic:
                 continue
+            asks = focus is None or w in focus  # anchors come from the whole message, gaps only from the question
             if w in entity_words or w in self.alias_words:
                 anchors.append(w)
                 continue
-            salient.append(w)
             if self._bound(w):
                 anchors.append(w)
-            elif len(w) >= 4 and self._is_word(w):
-                unbound.append(w)
+                salient += [w] if asks else []
+            elif asks:
+                salient.append(w)
+                unbound += [w] if len(w) >= 4 and self._is_word(w) else []
         return salient, unbound, anchors
 
     def _infer_scar_types(self, q: Query) -> list[str]:
         """A lay description ("deep narrow holes like big pores") → the scar type the corpus describes so."""
-        asked = {stem(w) for w in content_words(q.text)} - {"scar", "atrophic", "acne", "skin", "look", "like"}
+        asked = {stem(w) for w in content_words(q.text)} - self.background
         scored = []
         for name, profile in self.scar_profiles.items():
             overlap = asked & profile

@@ -44,8 +44,9 @@ class Index:
         self.docs_tokens = [self.keyword_tokens(f"{c.section} {c.embed_text}") for c in self.chunks]
         self.bm25 = BM25Okapi(self.docs_tokens)
         clinics = [c.name for c in self.clinics]
+        procedures = sorted({p["procedure"] for p in self.records.get("prices", [])})
         self.analyzer = Analyzer([f"{c.section}\n{c.text}" for c in self.chunks], clinics,
-                                 self.records.get("countries", []), dictionary)
+                                 self.records.get("countries", []), dictionary, procedures)
         # stems of each chunk's own heading (and a table row's first cell): entity matches
         self.chunk_heads = []
         for c in self.chunks:

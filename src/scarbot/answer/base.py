@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from scarbot import lexicon
 from scarbot.chunking import Chunk, ClinicRecord, Unit
-from scarbot.nlp import content_words, normalize, stem, words
+from scarbot.nlp import addressed_to_reader, content_words, normalize, stem, words
 from scarbot.query import Query
 from scarbot.types import PriceRow
 
@@ -148,6 +149,14 @@ class AnswerContext:
     qvec: object
 
 
+def _postings(sets: list[set[str]]) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = defaultdict(set)
+    for i, keys in enumerate(sets):
+        for k in keys:
+            out[k].add(i)
+    return dict(out)
+
+
 class CorpusView:
     """Typed, precomputed look-ups over one loaded index."""
 
@@ -163,6 +172,7 @@ class CorpusView:
         # the country an article is about: the one with its own price list, else the table's first column
         self.home = max(set(listed), key=listed.count) if listed else (self.countries[0] if self.countries else "")
         self.priced = {p.canonical for p in self.prices}
+        self.sources = sorted({c.source for c in self.chunks})
         self.unit_stems = [{stem(w) for w in content_words(f"{u.text} {u.section.split(' > ')[-1]}")}
                            for u in self.units]
         df: dict[str, int] = {}
@@ -174,6 +184,14 @@ class CorpusView:
         self.idf_default = math.log(1 + n)
         self.rare = {w for w, count in df.items() if count <= 2}
         self.label_stems = [{stem(w) for w in content_words(u.label)} for u in self.units]
+        self.label_words = [content_words(u.label) for u in self.units]
+        self.labelled = [i for i, u in enumerate(self.units) if u.label]
+        # sentences that speak to an assistant or reader ("say that…", "SYSTEM:") are never answers
+        self.voice = {i for i, u in enumerate(self.units) if addressed_to_reader(u.text)}
+        # the first words of each unit without its label: "what is X?" is answered by units that start with X
+        self.body_stems = [[stem(w) for w in content_words(body(u.text))[:8]] for u in self.units]
+        self.lowered = [normalize(u.text).lower() for u in self.units]
+        self._has: dict[str, bool] = {}  # corpus_has, per kind of fact (the corpus does not change)
         self.places = sorted({w for c in self.clinics for w in words(c.location)})
         self.proc_sections = self._proc_sections()
         self.sessions = self._sessions()
@@ -184,6 +202,35 @@ class CorpusView:
         cues = {w for spec in lexicon.ATTRIBUTES.values() for c in spec["cues"] for w in words(c)}
         # the article's own subject (its title, its country): present in every question, decides nothing
         self.background = QUESTION_STOP | ({*content_words(self.title), *words(self.home)} - cues)
+        self._build_indexes()
+
+    def _build_indexes(self) -> None:
+        """Posting lists, so that no step of a question scans the whole corpus (1,000 articles)."""
+        self.by_proc: dict[str, list[PriceFact]] = defaultdict(list)
+        for p in self.prices:
+            self.by_proc[p.canonical].append(p)
+        self.head_index = _postings(self.index.unit_heads)
+        self.first_stem = _postings([{b[0]} if b else set() for b in self.body_stems])
+        self.label_prefix = _postings([{w[:4] for w in ws} for ws in self.label_words])
+        self.priced_prose = _postings([st if u.kind == "sentence" and not u.label and "$" in u.text else set()
+                                       for u, st in zip(self.units, self.unit_stems, strict=True)])
+        self.price_name_stems = _postings([{stem(w) for w in content_words(p.procedure)} for p in self.prices])
+        self.rare_prefix: dict[str, set[str]] = defaultdict(set)
+        for w in self.rare:
+            self.rare_prefix[w[:3]].add(w)
+        self.price_list_sections: dict[str, list[str]] = defaultdict(list)
+        for p in self.prices:
+            section = self.chunk(p.chunk_id).section
+            if p.kind == "price list" and section not in self.price_list_sections[p.country]:
+                self.price_list_sections[p.country].append(section)
+        self.section_units: dict[str, list[int]] = defaultdict(list)
+        for i, u in enumerate(self.units):
+            self.section_units[u.section].append(i)
+        self.proc_units: dict[str, list[int]] = defaultdict(list)
+        for section, proc in self.proc_sections.items():
+            self.proc_units[proc] += self.section_units.get(section, [])
+        self.clinic_units = {c.name: [i for sec, ids in self.section_units.items() if sec.endswith(c.name)
+                                      for i in ids] for c in self.clinics}
 
     # ------------------------------------------------------------------ derived at load
     def _price_facts(self, raw: list[dict]) -> list[PriceFact]:
@@ -223,9 +270,9 @@ class CorpusView:
         """Procedure × scar type pairs named in one clause of a sentence (the section's own procedure when
         the clause names none): "punch excision for icepick scars, ... or subcision for rolling scars"."""
         out: list[Tie] = []
-        for u in self.units:
+        for i, u in enumerate(self.units):
             own = self.proc_sections.get(u.section)
-            if u.kind != "sentence" or (own is None and u.label):
+            if u.kind != "sentence" or (own is None and u.label) or i in self.voice:
                 continue
             for clause in _CLAUSE.split(normalize(u.text)):
                 f = self.analyzer.frame(clause)
@@ -247,11 +294,22 @@ class CorpusView:
 
     # ------------------------------------------------------------------ look-ups
     def records(self, proc: str, country: str | None = None, kind: str | None = None) -> list[PriceFact]:
-        return [p for p in self.prices if p.canonical == proc and (country is None or p.country == country)
+        return [p for p in self.by_proc.get(proc, ()) if (country is None or p.country == country)
                 and (kind is None or p.kind == kind)]
+
+    def units_with(self, postings: dict[str, set[int]], keys: set[str]) -> set[int]:
+        """Units whose indexed set holds every key (an empty key set matches nothing)."""
+        sets = [postings.get(k, set()) for k in keys]
+        return set.intersection(*sets) if sets else set()
 
     def chart_rows(self, rows: list[PriceFact]) -> list[PriceRow]:
         return [PriceRow(r.procedure, r.country, r.low, r.high, r.cell, r.kind) for r in rows]
+
+    def origin(self, p: PriceFact) -> str:
+        """Where a price comes from, in words: the source file is named once there are several articles."""
+        what = f"{p.country} price list" if p.kind == "price list" else "cost comparison table"
+        return f"the {what} of {p.source}" if len(self.sources) > 1 else (
+            f"the article's {what}" if p.kind == "price list" else what)
 
     def chunk(self, chunk_id: str) -> Chunk:
         return self.chunks[self.index.by_id[chunk_id]]
@@ -262,11 +320,11 @@ class CorpusView:
     def corpus_has(self, kinds: list[str]) -> bool:
         """Does any sentence carry this kind of fact (for travel prices: a cue next to a figure)?"""
         for k in kinds:
-            for u in self.units:
-                text = normalize(u.text).lower()
-                if any(re.search(rf"\b{re.escape(c)}\b", text) for c in lexicon.UNGIVEN_FACTS[k]) and (
-                        k != "travel prices" or "$" in text):
-                    return True
+            if k not in self._has:
+                cue = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in lexicon.UNGIVEN_FACTS[k]) + r")\b")
+                self._has[k] = any(cue.search(t) and (k != "travel prices" or "$" in t) for t in self.lowered)
+            if self._has[k]:
+                return True
         return False
 
     def mentions(self, clinic: ClinicRecord, procs: list[str]) -> list[tuple[str, str]]:
@@ -274,7 +332,8 @@ class CorpusView:
         keys = procedure_keys(procs)
         found = lambda text: any(re.search(rf"\b{re.escape(k)}\b", normalize(text).lower()) for k in keys)  # noqa: E731
         out = [(clinic.chunk_id, clinic.quote)] if found(clinic.quote) else []
-        out += [(u.chunk_id, u.text) for u in self.units if u.section.endswith(clinic.name) and found(u.text)]
+        out += [(self.units[i].chunk_id, self.units[i].text) for i in self.clinic_units.get(clinic.name, [])
+                if found(self.lowered[i])]
         return out
 
     def weight(self, stems: set[str]) -> float:

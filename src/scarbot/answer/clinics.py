@@ -10,6 +10,9 @@ from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
 from scarbot.query import Query
 
 _WHICH_CLINIC = re.compile(r"\b(which|what|list|name|recommend\w*|top|best|good)\s+(?:\w+\s+)?(clinics?|hospitals?)\b")
+_LOOKS_FOR = re.compile(r"\b(which|what|any|list|name|recommend\w*|top|best|good|where)\b(?:\s+\w+){0,4}\s+"
+                       r"(clinic|clinics|hospital|hospitals)\b|\b(clinic|clinics|hospital|hospitals)\b(?:\s+\w+){0,3}"
+                       r"\s+(in|near|at|offers?|does|do|provides?)\b")
 _GENERIC = {stem(w) for w in ("offer", "offers", "provide", "do", "does", "clinic", "hospital", "treatment",
                               "treatments", "scar", "scars", "service", "services", "have", "get", "there",
                               "located", "where", "tell", "about", "special", "technique", "techniques")}
@@ -22,8 +25,9 @@ class ClinicStrategy:
         self.corpus = corpus
 
     def applies(self, q: Query) -> bool:
-        asks_clinic = bool(re.search(r"\b(clinic|clinics|hospital|hospitals)\b", " ".join(q.tokens)))
-        return bool(q.clinics) or ((asks_clinic or "provider" in q.attributes) and not q.why)
+        """A named clinic, or a question that looks for one ("which clinic ...", "a clinic in <district>")."""
+        looks_for = bool(_LOOKS_FOR.search(" ".join(q.tokens)))
+        return bool(q.clinics) or ((looks_for or "provider" in q.attributes) and not q.why)
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
         named = [c for c in self.corpus.clinics if c.name in q.clinics]
@@ -43,7 +47,9 @@ class ClinicStrategy:
             places = [*q.other_countries, *(p for p in self.corpus.places if p in q.tokens)]
             wrong = [o for o in places if o not in normalize(c.location).lower()]
             wants_loc = "location" in q.attributes or re.search(r"\bwhere\b", q.text.lower()) or places
-            if wants_loc or wrong:
+            if (wants_loc or wrong) and not c.location:
+                d.add(f"The article does not say where {c.name} is", c.chunk_id, c.quote)
+            elif wants_loc or wrong:
                 lead = f"No — the article does not place {c.name} in {wrong[0].title()}; " if wrong else ""
                 d.add(cap(f"{lead}{c.name} is located in {c.location}"), c.location_chunk_id, c.location_sentence)
             elif (found := self._detail(c, q)) is not None:
@@ -55,11 +61,11 @@ class ClinicStrategy:
     def _offerings(self, d: Draft, q: Query, c: ClinicRecord) -> None:
         mentions = self.corpus.mentions(c, q.procedures) if q.procedures else []
         if q.procedures and not mentions:
-            d.add(f"The article does not list {q.procedures[0]} among {c.name}'s treatments; its special "
-                  f"techniques are: {c.fields.get('Special Techniques', next(iter(c.fields.values()), ''))}",
-                  c.chunk_id, c.quote)
+            key, value = _offer_field(c)
+            d.add(f"The article does not list {q.procedures[0]} among {c.name}'s treatments; its "
+                  f"{key.lower()}: {value}", c.chunk_id, c.quote)
             return
-        if mentions:  # "Does Louis Clinic do microneedling?" → where the article says so
+        if mentions:  # "Does <clinic> do microneedling?" → where the article says so
             keys = procedure_keys(q.procedures)
             for cid, quote in mentions[:2]:
                 text = quote
@@ -71,7 +77,7 @@ class ClinicStrategy:
                 d.add(text, cid, quote)
             return
         for key, value in c.fields.items():
-            d.add(f"{c.name} — {key.lower()}: {value}", c.chunk_id, c.quote)
+            d.add(f"{c.name}'s {key.lower()}: {value}", c.chunk_id, c.quote)
         if not q.attributes and not q.procedures:
             d.add(f"It is located in {c.location}", c.location_chunk_id, c.location_sentence)
 
@@ -135,15 +141,21 @@ class ClinicStrategy:
         if not asked:
             return None
         best, best_gain = None, 0.0
-        for i, u in enumerate(c.units):
-            if u.section.endswith(clinic.name) or u.chunk_id == clinic.chunk_id:
-                gain = c.weight(asked & c.unit_stems[i])
-                if gain > best_gain:
-                    best, best_gain = u, gain
+        own = [*c.clinic_units.get(clinic.name, []), *c.index.units_by_chunk.get(clinic.chunk_id, [])]
+        for i in own:
+            gain = c.weight(asked & c.unit_stems[i])
+            if gain > best_gain:
+                best, best_gain = c.units[i], gain
         if best is None or best_gain < 0.5 * c.weight(asked):
             return None
         if best.kind == "row":  # quote the row, but say which column matched
             key, value = max(clinic.fields.items(),
                              key=lambda kv: c.weight(asked & {stem(w) for w in content_words(kv[1])}))
-            return best_gain, f"{clinic.name} — {key.lower()}: {value}", best.chunk_id, best.text
+            return best_gain, f"{clinic.name}'s {key.lower()}: {value}", best.chunk_id, best.text
         return best_gain, best.text, best.chunk_id, best.text
+
+
+def _offer_field(clinic: ClinicRecord) -> tuple[str, str]:
+    """The clinic-table column that lists what a clinic does (techniques, treatments, services)."""
+    fields = list(clinic.fields.items()) or [("treatments", "")]
+    return next(((k, v) for k, v in fields if re.search(r"techni|treatment|service|procedure", k, re.I)), fields[-1])

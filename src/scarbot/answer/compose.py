@@ -65,7 +65,7 @@ class ComputeStrategy:
                       price.chunk_id, price.quote)
                 continue
             if sessions is None:
-                per = "" if "session" in price.cell else " per session"
+                per = "" if re.search(r"\bper\b|session", price.cell) else " per session"
                 d.add(f"The article gives {pretty(proc)} in {country} at {price.cell.rstrip('.')}{per}",
                       price.chunk_id, price.quote)
                 d.add(f"It does not say how many sessions {pretty(proc)} takes, so it gives no course total")
@@ -119,7 +119,5 @@ class ComputeStrategy:
             d.add(self._price_line(x), x.chunk_id, x.quote)
         return d
 
-    @staticmethod
-    def _price_line(p: PriceFact) -> str:
-        source = "the article's price list" if p.kind == "price list" else "cost comparison table"
-        return f"{p.procedure} in {p.country}: {p.cell.rstrip('.')} ({source})"
+    def _price_line(self, p: PriceFact) -> str:
+        return f"{p.procedure} in {p.country}: {p.cell.rstrip('.')} ({self.corpus.origin(p)})"

@@ -16,10 +16,13 @@ from scarbot.answer import weights as W
 from scarbot.answer.base import NAVIGATION, AnswerContext, CorpusView, Draft, body, cap, refusal
 from scarbot.chunking import Unit
 from scarbot.nlp import STOPWORDS, content_words, normalize, stem
-from scarbot.query import Query
+from scarbot.query import Query, related
 
 _DEFINITION = re.compile(r"\s*(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+)?(?:is|are|'s)?\s*"
                          r"(?:exactly\s+)?(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)\s*\??$")
+# words that state a reason: what a "why" question is answered by
+_REASON = re.compile(r"\b(because|since|due to|thanks to|as a result|so that|aim to|explains?|helps? (?:keep|explain)|"
+                     r"leads? to|results? in|caused by|driven by|influenced by|the reason)\b")
 _ATTR_WORDS = {"sessions": "number of sessions", "procedure": "procedure steps", "status": "approval status",
                "mechanism": "mechanism"}
 NOT_COVERED = "The article does not cover that, so I can't answer it from the article."
@@ -64,12 +67,12 @@ class ExtractStrategy:
 
     # ------------------------------------------------------------------ candidates and scores
     def _subject(self, q: Query) -> list[str]:
-        """"What are atrophic scars?" → the stems of the thing being defined."""
+        """"What is X?" / "What are X?" → the stems of X, the thing being defined."""
         m = _DEFINITION.match(q.text.lower())
         return [stem(w) for w in content_words(m.group(1))] if m else []
 
-    def _defines(self, u: Unit, subject: list[str]) -> bool:
-        return bool(subject) and [stem(w) for w in content_words(body(u.text))[: len(subject)]] == subject
+    def _defines(self, ui: int, subject: list[str]) -> bool:
+        return bool(subject) and self.corpus.body_stems[ui][: len(subject)] == subject
 
     def _entity_keys(self, q: Query) -> list[set[str]]:
         keys = [{stem(w) for w in content_words(n.split("(")[0]) if w not in ("scars", "scar")} for n in q.entities]
@@ -78,16 +81,26 @@ class ExtractStrategy:
     def _candidates(self, q: Query, ctx: AnswerContext, subject: list[str]) -> list[int]:
         idx, c = self.corpus.index, self.corpus
         cand = [i for h in ctx.hits for i in idx.units_by_chunk.get(c.chunks[h.index].id, [])]
+        extra: set[int] = set()
         for key in self._entity_keys(q):
-            cand += [i for i, head in enumerate(idx.unit_heads) if key <= head and i not in cand]
+            extra |= c.units_with(c.head_index, key)
         if subject:
-            cand += [i for i, u in enumerate(c.units) if i not in cand and self._defines(u, subject)]
+            extra |= {i for i in c.first_stem.get(subject[0], ()) if self._defines(i, subject)}
+        prefixes = {w[:4] for w in q.tokens if len(w) > 2}
+        extra |= {i for p in prefixes for i in c.label_prefix.get(p, ()) if self._label_named(q, i)}
+        seen = set(cand)
+        cand += sorted(extra - seen)
         asked = {stem(w) for w in q.tokens}
         labels = self._wanted_labels(q)
         # a bare "Types:" (its sub-items follow) answers only a question about that list
-        return [i for i in cand if not NAVIGATION.search(c.units[i].text)
+        return [i for i in cand if not NAVIGATION.search(c.units[i].text) and i not in c.voice
                 and (body(c.units[i].text) or c.units[i].label in labels
                      or (c.label_stems[i] and c.label_stems[i] <= asked))]
+
+    def _label_named(self, q: Query, ui: int) -> bool:
+        """Every word of the unit's label is a word of the question ("choose a clinic" ↔ "Choosing a Clinic:")."""
+        label = self.corpus.label_words[ui]
+        return bool(label) and all(any(related(x, w) for w in q.tokens if len(w) > 2) for x in label)
 
     @staticmethod
     def _wanted_labels(q: Query) -> set[str]:
@@ -96,16 +109,19 @@ class ExtractStrategy:
     def _score(self, q: Query, ui: int, sim: float, ctx: AnswerContext, subject: list[str]) -> float:
         c, idx = self.corpus, self.corpus.index
         u = c.units[ui]
-        qstems = {stem(w) for w in q.tokens if w not in c.background and len(w) > 2}
+        qwords = [w for w in q.tokens if w not in c.background and len(w) > 2 and w not in q.excluded_words]
+        qstems = {stem(w) for w in qwords}
         overlap = c.weight(qstems & c.unit_stems[ui]) / (c.weight(qstems) or 1.0)
         s = sim + W.OVERLAP * overlap
         keys = self._entity_keys(q)
+        label = c.label_stems[ui]
         if u.label and u.label in self._wanted_labels(q):
             s += W.ASKED_LABEL
-        elif u.label and c.label_stems[ui] and c.label_stems[ui] <= qstems and not any(
-                c.label_stems[ui] <= k or k <= c.label_stems[ui] for k in keys):
+        elif self._label_named(q, ui) and not any(label <= k or k <= label for k in keys):
             s += W.NAMED_LABEL
-        if self._defines(u, subject):
+        if q.why and _REASON.search(u.text.lower()):
+            s += W.REASON
+        if self._defines(ui, subject):
             s += W.DEFINITION
         if keys:
             if any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui] for k in keys):
@@ -125,7 +141,7 @@ class ExtractStrategy:
         labels = self._wanted_labels(q)
         if not (q.procedures and labels and "cost" not in q.attributes):
             return None
-        own = [u for u in c.units if c.proc_sections.get(u.section) == q.procedures[0]]
+        own = [c.units[i] for i in c.proc_units.get(q.procedures[0], [])]
         cue_stems = {stem(x) for a in q.attributes if lexicon.ATTRIBUTES[a]["labels"]
                      for x in lexicon.ATTRIBUTES[a]["cues"] if " " not in x and x not in STOPWORDS}
         if not own or any(u.label in labels for u in own) or c.units[best].label in labels \
@@ -155,9 +171,9 @@ class ExtractStrategy:
         chosen = [best]
         for j in [x for x in order if x != best_j][:3]:
             u = c.units[cand[j]]
-            near = scores[j] >= scores[best_j] - W.RUNNER_UP_GAP
-            related = u.section == bu.section or (self._defines(u, subject) and self._defines(bu, subject))
-            if near and related and u.text != bu.text and u.kind == "sentence" and not u.text.rstrip().endswith(":"):
+            both_define = self._defines(cand[j], subject) and self._defines(best, subject)
+            near = scores[j] >= scores[best_j] - (W.DEFINITION_GAP if both_define else W.RUNNER_UP_GAP)
+            if near and (u.section == bu.section or both_define) and u.text != bu.text and u.kind == "sentence" and not u.text.rstrip().endswith(":"):
                 chosen.append(cand[j])
         return chosen[:1] + sorted(chosen[1:3])
 
@@ -169,7 +185,7 @@ class ExtractStrategy:
         if not body(bu.text) and len(chosen) > 1:
             topic = bu.section.split(" > ")[-1].split(" (")[0]
             items = [c.units[i] for i in chosen[1:]]
-            d.add(f"{topic} — {bu.label.lower() or 'list'}:\n- {items[0].text}", items[0].chunk_id, items[0].text)
+            d.add(f"{bu.label or 'Kinds'} of {topic.lower()}:\n- {items[0].text}", items[0].chunk_id, items[0].text)
             for u in items[1:]:
                 d.add(f"- {u.text}", u.chunk_id, u.text)
             return d

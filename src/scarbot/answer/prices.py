@@ -14,6 +14,7 @@ from scarbot.answer.base import (
     AnswerContext,
     CorpusView,
     Draft,
+    Part,
     PriceFact,
     cap,
     join_names,
@@ -22,12 +23,17 @@ from scarbot.answer.base import (
 )
 from scarbot.nlp import stem
 from scarbot.query import Query
+from scarbot.text import figures
 
 _RELATIVE = re.compile(r"\b(cheaper|less expensive|more affordable|more expensive|pricier|costlier)\s+than\b")
+# where a cost question names the thing priced: "how much is X", "the price of X", "X cost(s)"
+_PRICE_OF = re.compile(r"\bhow much (?:is|are|does|do|for|would|will)\s+(?:an?|the|one|some)?\s*([a-z -]{2,40}?)"
+                       r"(?:\s+(?:cost|costs|be|run|set)\b|\s+in\b|\?|$)|\b(?:price|cost|fee|charge)s?\s+(?:of|for)\s+"
+                       r"(?:an?|the|one)?\s*([a-z -]{2,40}?)(?:\s+in\b|\?|$)|\b([a-z-]+(?:\s[a-z-]+)?)\s+(?:price|cost)s?\b")
 _TREATMENT_WORDS = re.compile(r"\b(treatment|treatments|procedure|procedures|scar|scars|it|session|sessions|"
                               r"them|therapy)\b")
 # words that name the general condition rather than a priced thing ("my pitted acne scars")
-_CONDITION = {stem(w) for w in ("scar", "scars", "atrophic", "acne", "pitted", "depressed", "sunken", "indented",
+_CONDITION = {stem(w) for w in ("scar", "scars", "acne", "pitted", "depressed", "sunken", "indented",
                                 "holes", "skin", "face", "treat", "treatment", "procedure", "session", "therapy",
                                 "option", "clinic", "hospital")}
 
@@ -66,16 +72,25 @@ class PriceStrategy:
         return self._priced(q, procs or [GENERAL])
 
     def _unpriced_subject(self, q: Query) -> Draft | None:
-        """"How much is botox in Seoul?": the thing asked about is not a priced procedure."""
-        subject = [w for w in q.salient if stem(w) not in _CONDITION and w not in NOT_TREATMENT
+        """"How much is botox in <city>?": the thing asked about is not a priced procedure."""
+        m = _PRICE_OF.search(q.text.lower())
+        if m is None or set(q.tokens) & NOT_TREATMENT:
+            return None
+        phrase = next(g for g in m.groups() if g)
+        named = {self.corpus.analyzer.speller.correct(w) for w in re.findall(r"[a-z]+", phrase)}
+        subject = [w for w in q.salient if w in named and stem(w) not in _CONDITION and not w.endswith("ing")
+                   and w not in self.corpus.background
                    and not any(w in p.lower() for p in q.countries)]
-        if not subject or set(q.tokens) & NOT_TREATMENT:
+        if not subject:
             return None
-        with_figure = [u for i, u in enumerate(self.corpus.units) if "$" in u.text
-                       and {stem(w) for w in subject} <= self.corpus.unit_stems[i]]
-        if with_figure:
+        stems = {stem(w) for w in subject}
+        # priced when a price names it (a row's procedure, a list label) or prose states a figure for it;
+        # a note inside another procedure's cell ("(with PRP)") does not price it
+        c = self.corpus
+        if c.units_with(c.price_name_stems, stems) or c.units_with(c.priced_prose, stems):
             return None
-        return refusal(f"The article gives no price for {' '.join(subject[:3])}: its prices cover "
+        shown = [(re.search(rf"\b{re.escape(w)}\b", q.text, re.I) or re.search(".*", w))[0] for w in subject[:3]]
+        return refusal(f"The article gives no price for {' '.join(shown)}: its prices cover "
                        f"{join_names(sorted(self.corpus.priced - {GENERAL}))} and treatment in general.")
 
     def _priced(self, q: Query, procs: list[str]) -> Draft | None:
@@ -111,6 +126,7 @@ class PriceStrategy:
                 continue
             for country in countries:
                 self._price_sentence(d, proc, country, missing, explicit=bool(q.countries) or not q.compare)
+                self._disagreement(d, proc, country)
             if len(countries) > 1 or q.compare:
                 d.prices.extend(c.chart_rows(c.records(proc, kind="comparison table")))
         if not d.parts:
@@ -123,8 +139,24 @@ class PriceStrategy:
                   *self._row_ref(procs[0]))
         return d
 
+    def _disagreement(self, d: Draft, proc: str, country: str) -> None:
+        """Two articles give different figures for the same thing: show both, say they disagree."""
+        given = [r for r in self.corpus.records(proc, country) if r.given]
+        by_source: dict[str, PriceFact] = {}
+        for r in given:
+            by_source.setdefault(r.source, r)
+        if len({(r.low, r.high) for r in by_source.values()}) < 2:
+            return
+        listing = "; ".join(f"{r.source}: {r.cell.rstrip('.')}" for r in by_source.values())
+        d.parts.insert(0, Part(f"The sources disagree on {pretty(proc)} in {country} ({listing}), so check with "
+                               "the clinic", derived=tuple(f for r in by_source.values() for f in figures(r.cell))))
+        for r in by_source.values():
+            if all(p.quote != r.quote for p in d.parts):
+                d.add(f"{r.procedure} in {country} ({r.source}): {r.cell.rstrip('.')}", r.chunk_id, r.quote)
+        d.steps.append("prices: sources disagree")
+
     def _listing(self, procs: list[str], excluded: list[str]) -> Draft | None:
-        """"Which countries besides Korea have a price for subcision?": the given cells, one bullet each."""
+        """"Which countries besides X have a price for Y?": the given cells, one bullet each."""
         c = self.corpus
         d = Draft(strategy=self.name)
         for proc in procs:
@@ -148,7 +180,7 @@ class PriceStrategy:
         if c.home in countries:
             for p in c.records(proc, c.home, "price list"):
                 if p.given:
-                    d.add(f"{p.procedure} in {c.home}: {p.cell.rstrip('.')} (the article's {c.home} price list)",
+                    d.add(f"{p.procedure} in {c.home}: {p.cell.rstrip('.')} ({c.origin(p)})",
                           p.chunk_id, p.quote)
         rows = [r for r in c.records(proc, kind="comparison table") if r.country in countries]
         d.prices.extend(c.chart_rows(rows))
@@ -174,12 +206,12 @@ class PriceStrategy:
             for u in self._price_list_intro(country):
                 d.add(u.text, u.chunk_id, u.text)
         for p in listed:
-            d.add(f"{p.procedure} in {country}: {p.cell.rstrip('.')} (the article's {country} price list)",
+            d.add(f"{p.procedure} in {country}: {p.cell.rstrip('.')} ({c.origin(p)})",
                   p.chunk_id, p.quote)
         for p in table:
             if p.given:
                 text = (f"The cost comparison table lists {p.cell} for {country}" if listed
-                        else f"{cap(name)} in {country}: {p.cell} (cost comparison table)")
+                        else f"{cap(name)} in {country}: {p.cell} ({c.origin(p)})")
                 d.add(text, p.chunk_id, p.quote)
             elif explicit and not listed:
                 missing.append(country)
@@ -189,8 +221,8 @@ class PriceStrategy:
     def _price_list_intro(self, country: str) -> list:
         """The prose of the section holding a country's price list that states a range (its overall figure)."""
         c = self.corpus
-        sections = {c.chunk(p.chunk_id).section for p in c.prices if p.kind == "price list" and p.country == country}
-        return [u for u in c.units if u.section in sections and not u.label and u.kind == "sentence"
+        units = [c.units[i] for sec in c.price_list_sections.get(country, []) for i in c.section_units.get(sec, [])]
+        return [u for u in units if not u.label and u.kind == "sentence"
                 and re.search(r"\$[\d,]+.{0,12}\$[\d,]+", u.text)][:1]
 
     def _extreme(self, d: Draft, proc: str, which: str, among: list[str] | None, excluded: list[str]) -> None:
@@ -203,7 +235,8 @@ class PriceStrategy:
         best = min(rows, key=key)
         word = "lowest" if which == "min" else "highest"
         ties = [r.country for r in rows if r is not best and (r.low, r.high) == (best.low, best.high)]
-        d.add(f"For {pretty(proc)}, the {word} price in the article's cost comparison table is in "
+        table = "the article's cost comparison table" if len(c.sources) < 2 else f"the cost comparison table of {best.source}"
+        d.add(f"For {pretty(proc)}, the {word} price in {table} is in "
               f"{join_names([best.country, *ties])}: {best.cell}", best.chunk_id, best.quote)
         home = next((r for r in rows if r.country == c.home), None)
         if home is not None and best.country != c.home:

@@ -39,7 +39,7 @@ class Router:
             if draft is None:
                 steps.append(f"{strategy.name}: nothing")
                 continue
-            draft = verify(q, draft, self.corpus.rare)
+            draft = verify(q, draft, self.corpus.rare_prefix)
             draft.steps = [*steps, f"{strategy.name}: answered", *draft.steps]
             if q.advice and not draft.abstained:
                 draft.add(ADVICE)

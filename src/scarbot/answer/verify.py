@@ -22,24 +22,25 @@ from scarbot.text import figures
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:[-–]|to)\s*(\d+(?:\.\d+)?)")
 
 
-def verify(q: Query, draft: Draft, rare: set[str]) -> Draft:
-    """``rare``: stems the article uses in very few sentences; only those (or words it never uses)
+def verify(q: Query, draft: Draft, rare: dict[str, set[str]]) -> Draft:
+    """``rare``: stems the article uses in very few sentences, by their first three letters; only those (or words it never uses)
     can make an asked fact missing ("refund" in an article that mentions only VAT refunds)."""
     if draft.abstained:
         return draft
     if draft.strategy == "extract" and q.salient and draft.similarity < W.UNBOUND_SIMILARITY:
-        gap = _uncovered(q, draft, rare)
+        # a word the article uses elsewhere counts only when the best match is weak indeed
+        gap = _uncovered(q, draft, rare if draft.similarity < W.RARE_SIMILARITY else {})
         if gap:
-            return _partial(draft, gap)
+            return _partial(q, draft, gap)
     if q.numbers and (q.yesno or q.why):
         return _premise(q, draft)
     return draft
 
 
-def _uncovered(q: Query, draft: Draft, rare: set[str]) -> list[str]:
+def _uncovered(q: Query, draft: Draft, rare: dict[str, set[str]]) -> list[str]:
     """Question words that no single sentence of the reply covers together with the others."""
     asked = [*q.unbound, *(w for w in q.salient if w not in q.unbound
-                           and any(related(w, r) for r in rare if r[:3] == w[:3]))]
+                           and any(related(w, r) for r in rare.get(w[:3], ())))]
     best: list[str] = asked
     for p in draft.parts:
         for sentence in split_sentences(f"{p.text}. {p.quote}"):
@@ -50,10 +51,14 @@ def _uncovered(q: Query, draft: Draft, rare: set[str]) -> list[str]:
     return best
 
 
-def _partial(draft: Draft, gap: list[str]) -> Draft:
+def _partial(q: Query, draft: Draft, gap: list[str]) -> Draft:
     """"The article does not mention X" — with the closest sentence when it states no figure."""
     out = Draft(abstained=True, strategy=draft.strategy, steps=[*draft.steps, "verify: not covered"])
-    out.add(f"The article does not mention {join_names(gap[:3], 'or')}, so it does not answer that")
+    never = [w for w in gap if w in q.unbound][:3]
+    elsewhere = [w for w in gap if w not in q.unbound][:2]
+    said = [f"does not mention {join_names(never, 'or')}"] if never else []
+    said += [f"mentions {join_names(elsewhere)} only in another context"] if elsewhere else []
+    out.add(f"The article {', and it '.join(said)}, so it does not answer that")
     first = draft.parts[0]
     if first.chunk_id is not None and not figures(first.text):
         out.add(f"The closest it comes is this: {first.text}", first.chunk_id, first.quote)

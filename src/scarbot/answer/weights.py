@@ -15,6 +15,8 @@ OTHER_ENTITY = 0.25  # penalty: a sentence from another procedure's own section
 CHUNK_RANK = 0.04  # tie-break by the rank of the retrieved chunk
 ROW = 0.15  # penalty: a table row for a question that is not about prices
 RUNNER_UP_GAP = 0.08  # runners-up within this of the best are quoted as support
+DEFINITION_GAP = 0.25  # ... and, for "what is X?", other sentences defining X within this
+REASON = 0.10  # a "why" question: the sentence states a reason ("because", "due to", "aim to")
 
 # Refusal: decline when both the best score and the best similarity are below these
 ANSWER_SCORE = 0.44
@@ -23,3 +25,9 @@ UNIT_SIMILARITY = 0.50
 # Coverage: a question word the article never uses ("refund", "alcohol"), with the best sentence
 # less similar than this, means the asked fact is missing: the reply says so and abstains
 UNBOUND_SIMILARITY = 0.55
+# ... and a word it uses in only one or two sentences ("refund" beside "VAT refunds") counts as
+# missing only when the best sentence is less similar than this
+RARE_SIMILARITY = 0.45
+
+# LLM mode: a cited sentence must share at least this share of its content words with its source
+CLAIM_OVERLAP = 0.5
