@@ -463,7 +463,8 @@ def test_phone_layout(phone):
     assert page.evaluate("window.scrollY") == 0
     assert page.evaluate("document.querySelector('#scarbot-notice details').open") is False
     page.screenshot(path=str(SHOTS / "phone-05-after-reload.png"))
-    page.screenshot(path=str(SHOTS / "phone-06-conversation-full-page.png"), full_page=True)
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.screenshot(path=str(SHOTS / "phone-06-end-of-conversation.png"))
     assert page.dialogs == [] and page.outside_requests == []
 
 
@@ -489,7 +490,7 @@ def test_hostile_input_is_shown_as_text_and_never_runs(page):
     assert chat.locator('a[href^="javascript"]').count() == 0
     # Clicking the would-be link does nothing.
     chat.get_by_text("click me").click()
-    page.screenshot(path=str(SHOTS / "desktop-08-hostile-input.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "desktop-08-hostile-input.png"))
     assert page.dialogs == []
 
     # Over-long input gets a clear message instead of an answer, and no like/dislike buttons.
@@ -502,5 +503,6 @@ def test_hostile_input_is_shown_as_text_and_never_runs(page):
     assert not buttons.locator('button[aria-label="Dislike"]').is_visible()
     # real answers still have them
     assert page.locator('#scarbot-chat button[aria-label="Dislike"]').first.is_visible()
-    page.screenshot(path=str(SHOTS / "desktop-09-too-long.png"), full_page=True)
+    page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.screenshot(path=str(SHOTS / "desktop-09-too-long.png"))
     assert page.dialogs == []
