@@ -50,6 +50,21 @@ def _join(sentences: list[str]) -> str:
     return out
 
 
+_TIMING_ORDER = ("load", "condense", "retrieve", "answer", "cite")
+
+
+def _closed_timings(s: Turn) -> dict[str, float]:
+    """The step timings, rounded, plus "other" (guard, first-use imports, streaming, bookkeeping), so
+    that the parts add up to "total" (to within rounding)."""
+    total = round((time.perf_counter() - s.t0) * 1000, 2)
+    names = [k for k in _TIMING_ORDER if k in s.timings] + \
+        [k for k in s.timings if k not in _TIMING_ORDER and k not in ("other", "total")]
+    parts = {k: round(s.timings[k], 2) for k in names}
+    parts["other"] = round(max(total - sum(parts.values()), 0.0), 2)
+    parts["total"] = total
+    return parts
+
+
 def claim_supported(sentence: str, source: str, generic: set[str]) -> bool:
     """A sentence is supported by its cited source when most of its content words are the source's
     and every name in it (a capitalised word after the first) is in the source."""
@@ -210,6 +225,7 @@ class Assistant:
         from scarbot.nlp import normalize
         from scarbot.text import figures, figures_supported
 
+        t_cite = time.perf_counter()
         draft = s.draft
         numbers: dict[tuple[str, str], int] = {}  # one citation per quoted span, so each [n] shows its own quote
         citations: list[Citation] = []
@@ -239,9 +255,9 @@ class Assistant:
             sentences = ["The article does not cover that, so I can't answer it from the article."]
             draft.abstained = True
         contexts = self._contexts(s.hits, list(dict.fromkeys(c.chunk_id for c in citations)), s.k)
-        s.timings["total"] = (time.perf_counter() - s.t0) * 1000
+        s.timings["cite"] = s.timings.get("cite", 0.0) + (time.perf_counter() - t_cite) * 1000
         return Answer(_join(sentences), citations, contexts, draft.abstained, s.standalone,
-                      {k: round(v, 2) for k, v in s.timings.items()}, list(draft.prices),
+                      _closed_timings(s), list(draft.prices),
                       strategy=draft.strategy, steps=list(draft.steps))
 
     def _contexts(self, hits, cited: list[str], k: int) -> list[Context]:
@@ -333,8 +349,10 @@ class Assistant:
     def _state(self, question: Any, history: Any, k: int | None) -> Turn:
         t0 = time.perf_counter()
         q, hist = self._guard(question, history)
-        self.load()
-        return Turn(question=q, history=hist, k=k or self.settings.top_k, t0=t0)
+        t_load = time.perf_counter()
+        self.load()  # instant once loaded; a cold process spends most of its first answer here
+        return Turn(question=q, history=hist, k=k or self.settings.top_k, t0=t0,
+                    timings={"load": (time.perf_counter() - t_load) * 1000})
 
     def _grounded(self, s: Turn) -> Answer:
         """The default answerer: the same steps as ``chain()``, called directly.

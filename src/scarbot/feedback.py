@@ -23,7 +23,9 @@ import click
 
 BUSY_TIMEOUT_S = 10.0
 RATINGS = ("up", "down")
-FIELDS = ("id", "created_utc", "rating", "question", "answer", "citations", "standalone_question", "abstained")
+FIELDS = ("id", "created_utc", "rating", "question", "answer", "citations", "standalone_question", "abstained",
+          "reason")
+MAX_REASON_CHARS = 1000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -34,7 +36,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     answer TEXT NOT NULL,
     citations TEXT NOT NULL DEFAULT '[]',
     standalone_question TEXT NOT NULL DEFAULT '',
-    abstained INTEGER NOT NULL DEFAULT 0
+    abstained INTEGER NOT NULL DEFAULT 0,
+    reason TEXT NOT NULL DEFAULT ''
 )
 """
 
@@ -49,6 +52,7 @@ class FeedbackRecord:
     citations: list[dict[str, Any]]
     standalone_question: str
     abstained: bool
+    reason: str = ""  # why a patient disliked the answer (optional, free text)
 
 
 def _citation_dicts(citations: Sequence[Any]) -> list[dict[str, Any]]:
@@ -61,6 +65,11 @@ def _citation_dicts(citations: Sequence[Any]) -> list[dict[str, Any]]:
         else:
             raise TypeError(f"citation must be a Citation or a dict, not {type(c).__name__}")
     return out
+
+
+def _clean_reason(reason: str) -> str:
+    """One tidy line of at most MAX_REASON_CHARS characters."""
+    return " ".join(str(reason or "").split())[:MAX_REASON_CHARS]
 
 
 class FeedbackStore:
@@ -82,6 +91,9 @@ class FeedbackStore:
                 try:
                     conn.execute("PRAGMA journal_mode = WAL")
                     conn.execute(_SCHEMA)
+                    columns = {row[1] for row in conn.execute("PRAGMA table_info(feedback)")}
+                    if "reason" not in columns:  # a store written before reasons existed
+                        conn.execute("ALTER TABLE feedback ADD COLUMN reason TEXT NOT NULL DEFAULT ''")
                     break
                 except sqlite3.OperationalError as err:
                     if "locked" not in str(err) or time.monotonic() > deadline:
@@ -101,6 +113,7 @@ class FeedbackStore:
         standalone_question: str = "",
         abstained: bool = False,
         created_utc: datetime | None = None,
+        reason: str = "",
     ) -> int:
         """Store one rating ("up"/"down", or True/False) and return its row id."""
         if isinstance(rating, bool):
@@ -113,11 +126,21 @@ class FeedbackStore:
             conn.execute("BEGIN IMMEDIATE")  # take the write lock up front: waits, never "locked" mid-way
             cur = conn.execute(
                 "INSERT INTO feedback (created_utc, rating, question, answer, citations,"
-                " standalone_question, abstained) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (when, rating, question, answer, cites, standalone_question, int(bool(abstained))),
+                " standalone_question, abstained, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (when, rating, question, answer, cites, standalone_question, int(bool(abstained)),
+                 _clean_reason(reason)),
             )
             conn.execute("COMMIT")
             return int(cur.lastrowid or 0)
+
+    def set_reason(self, feedback_id: int, reason: str) -> bool:
+        """Attach the patient's reason to a rating already stored; False when there is no such row."""
+        with closing(self._connect()) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            cur = conn.execute("UPDATE feedback SET reason = ? WHERE id = ?",
+                               (_clean_reason(reason), int(feedback_id)))
+            conn.execute("COMMIT")
+            return cur.rowcount == 1
 
     def records(self) -> Iterator[FeedbackRecord]:
         """All ratings, oldest first; nothing when no feedback has been given yet."""
@@ -135,6 +158,7 @@ class FeedbackStore:
                 citations=json.loads(r[5] or "[]"),
                 standalone_question=r[6],
                 abstained=bool(r[7]),
+                reason=r[8] or "",
             )
 
     def count(self) -> int:
@@ -163,7 +187,7 @@ class FeedbackStore:
 
 @click.group("feedback")
 def feedback_cmd() -> None:
-    """Patient ratings (thumbs up/down) collected by the web UI."""
+    """Patient ratings (thumbs up/down, with the reason for a thumbs down) collected by the web UI."""
 
 
 @feedback_cmd.command("export")
@@ -171,7 +195,7 @@ def feedback_cmd() -> None:
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="file to write (default: standard output)")
 def export_cmd(fmt: str, out_path: Path | None) -> None:
-    """Export all feedback with question, answer, citations and UTC timestamp."""
+    """Export all feedback with question, answer, citations, reason and UTC timestamp."""
     from scarbot.settings import Settings
 
     store = FeedbackStore(Settings().feedback_db)
