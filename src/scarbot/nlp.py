@@ -177,7 +177,7 @@ class Analyzer:
     """Builds Frames; bound to one corpus (its vocabulary, clinics and the entities it mentions)."""
 
     def __init__(self, corpus_texts: list[str], clinics: list[str], countries: list[str],
-                 dictionary: set[str] | None = None, procedures: list[str] | None = None):
+                 dictionary: set[str] | None = None, procedures: list[tuple[str, str]] | None = None):
         vocab: Counter[str] = Counter()
         for t in corpus_texts:
             vocab.update(words(t))
@@ -224,7 +224,7 @@ class Analyzer:
         self._corpus_procedures(procedures or [], raw, corpus_lower)
         self._aliases.sort(key=lambda a: -len(a[0]))
 
-    def _corpus_procedures(self, names: list[str], raw: str, corpus_lower: str) -> None:
+    def _corpus_procedures(self, names: list[tuple[str, str]], raw: str, corpus_lower: str) -> None:
         """Priced procedures are entities whatever the lexicon knows. A name that contains a lexicon
         procedure ("Laser Resurfacing (CO2/Fractional)") is that procedure; a name that is only a lexicon
         alias ("Laser Therapy") is that procedure when the corpus also uses the procedure's own name,
@@ -232,7 +232,7 @@ class Analyzer:
         canon = {key: c for key, kind, c in self._aliases if kind == "procedure"}
         acronyms = set(re.findall(r"\b[A-Z]{2,6}\b", raw))
         general = lexicon.GENERAL_PROCEDURE
-        for name in dict.fromkeys(names):
+        for name, own_text in dict.fromkeys(names):
             key = _alias_key(name.split("(")[0])
             if not key or any(f" {c} " in f" {key} " for c in set(canon.values()) if c != general):
                 continue
@@ -240,10 +240,10 @@ class Analyzer:
                 self._aliases.append((key, "procedure", general))
                 continue
             owner = canon.get(key)
-            if owner is not None and owner in corpus_lower:
+            if owner is not None and owner in (own_text or corpus_lower):
                 continue
             extra = [a.lower() for a in re.findall(r"\b[A-Z]{2,6}\b", name) if a in acronyms]
-            if owner is not None:  # the lexicon entity is here only through this name: it becomes this entity
+            if owner is not None and owner not in corpus_lower:  # the lexicon entity is here only through this name
                 self._aliases = [a for a in self._aliases if not (a[1] == "procedure" and a[2] == owner)]
                 extra += [_alias_key(a) for a in lexicon.PROCEDURES.get(owner, []) if _alias_key(a) in key.split()]
             self._aliases = [a for a in self._aliases if not (a[0] == key and a[1] == "procedure")]

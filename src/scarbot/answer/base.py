@@ -8,6 +8,7 @@ article's own structure — headings, tables, labelled list items — never from
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections import defaultdict
@@ -206,6 +207,49 @@ class CorpusView:
         self.background = QUESTION_STOP | ({*content_words(self.title), *(w for h in self.homes for w in words(h))}
                                            - cues)
         self._build_indexes()
+        self.source_titles: dict[str, str] = {}
+        for c in self.chunks:
+            self.source_titles.setdefault(c.source, c.embed_text.split("\n", 1)[0].split(" > ")[0])
+        self.source_topics = self._source_topics()
+        self.clinic_source = {c.name: self.chunk(c.chunk_id).source for c in self.clinics}
+        self.all_clinics = list(self.clinics)
+        self.source_home = {p.source: p.country for p in self.prices if p.kind == "price list"}
+
+    def _source_topics(self) -> dict[str, set[str]]:
+        """Per article, the title words that say what it is about and no other title says ("hair", "scar")."""
+        if len(self.sources) < 2:
+            return {}
+        titles = self.source_titles
+        cues = {w for spec in lexicon.ATTRIBUTES.values() for c in spec["cues"] for w in words(c)}
+        places = {w for n, aliases in lexicon.COUNTRIES.items() for a in (n, *aliases) for w in words(a)}
+        places |= {w for n in self.countries for w in words(n)}
+        stems = {src: {stem(w) for w in content_words(t) if w not in cues and w not in places}
+                 for src, t in titles.items()}
+        return {src: st - set().union(*(o for s2, o in stems.items() if s2 != src)) for src, st in stems.items()}
+
+    def about(self, q: Query) -> str | None:
+        """The one article a question is about, when its words name one article's topic only."""
+        asked = {stem(w) for w in q.tokens}
+        found = [src for src, topic in self.source_topics.items() if asked & topic]
+        return found[0] if len(found) == 1 else None
+
+    def only(self, source: str) -> CorpusView:
+        """A view of this corpus restricted to one article's prices, homes and clinics (cached)."""
+        views = self.__dict__.setdefault("_views", {})
+        if source not in views:
+            view = copy.copy(self)
+            view.prices = [p for p in self.prices if p.source == source]
+            view.by_proc = defaultdict(list)
+            for p in view.prices:
+                view.by_proc[p.canonical].append(p)
+            view.priced = {p.canonical for p in view.prices}
+            view.homes = [h for h in self.homes if any(p.country == h for p in view.prices if p.kind == "price list")]
+            view.homes = view.homes or self.homes
+            view.home = view.homes[0]
+            view.clinics = [c for c in self.clinics if self.clinic_source.get(c.name) == source] or self.clinics
+            view.__dict__["_views"] = {}
+            views[source] = view
+        return views[source]
 
     def _build_indexes(self) -> None:
         """Posting lists, so that no step of a question scans the whole corpus (1,000 articles)."""

@@ -61,9 +61,27 @@ class ExtractStrategy:
             best, best_j = missing, cand.index(missing)
         chosen = self._support(q, cand, scores, order, best_j, subject)
         draft = self._render(q, chosen)
+        self._other_article(q, draft, cand, scores, order, best_j)
         draft.similarity = float(sims[best_j])
         draft.steps.append(f"extract: score {scores[best_j]:.2f}, similarity {float(sims[best_j]):.2f}")
         return draft
+
+    def _other_article(self, q: Query, draft: Draft, cand: list[int], scores: list[float], order: list[int],
+                       best_j: int) -> None:
+        """A question several articles answer ("how far ahead should I book?"): each article's answer,
+        labelled with its title, unless the question's words pick one article."""
+        c = self.corpus
+        if len(c.sources) < 2 or c.about(q) is not None:
+            return
+        first = c.chunk(c.units[cand[best_j]].chunk_id).source
+        other = next((j for j in order if c.chunk(c.units[cand[j]].chunk_id).source != first), None)
+        if other is None or scores[other] < scores[best_j] - W.OTHER_ARTICLE_GAP:
+            return
+        u = c.units[cand[other]]
+        titles = c.source_titles
+        draft.parts[0].text = f"In \"{titles[first]}\": {draft.parts[0].text}"
+        draft.add(f"In \"{titles[c.chunk(u.chunk_id).source]}\": {self._sentence(u)}", u.chunk_id, u.text)
+        draft.steps.append("extract: two articles answer")
 
     # ------------------------------------------------------------------ candidates and scores
     def _subject(self, q: Query) -> list[str]:

@@ -28,15 +28,25 @@ ADVICE = ("This is general information from the article, not medical advice: for
 class Router:
     def __init__(self, corpus: CorpusView):
         self.corpus = corpus
-        self.strategies: list[Strategy] = [
-            RefusalPolicy(corpus), ComputeStrategy(corpus), RecommendStrategy(corpus), ClinicStrategy(corpus),
-            PriceStrategy(corpus), OtherCountryRefusal(corpus), ExtractStrategy(corpus),
-        ]
+        self.strategies: list[Strategy] = self._strategies(corpus)
+        self._by_source: dict[str, list[Strategy]] = {}
+
+    @staticmethod
+    def _strategies(corpus: CorpusView) -> list[Strategy]:
+        return [RefusalPolicy(corpus), ComputeStrategy(corpus), RecommendStrategy(corpus), ClinicStrategy(corpus),
+                PriceStrategy(corpus), OtherCountryRefusal(corpus), ExtractStrategy(corpus)]
 
     def answer(self, q: Query, hits: list, qvec) -> Draft:
         ctx = AnswerContext(hits, qvec)
         steps = [f"operation: {q.operation}"]
-        for strategy in self.strategies:
+        strategies = self.strategies
+        source = self.corpus.about(q)
+        if source is not None:  # "laser for hair loss in the UK": that article's tables and clinics only
+            if source not in self._by_source:
+                self._by_source[source] = self._strategies(self.corpus.only(source))
+            strategies = self._by_source[source]
+            steps.append(f"about: {source}")
+        for strategy in strategies:
             if not strategy.applies(q):
                 continue
             try:
