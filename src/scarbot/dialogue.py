@@ -1,41 +1,145 @@
-"""Follow-up questions without an LLM: a small dialogue state that rewrites the question.
+"""Follow-up messages without an LLM: each message rewritten to stand alone, from a dialogue state.
 
-The state carries the entities of the last turns (procedure, country, clinic, scar type, filler
-type) and the topic asked for (cost, sessions, recovery, ...). A follow-up — a pronoun ("it",
-"they", "that clinic", "those"), an ellipsis ("and in Korea?", "what about the UK?") or a bare
-comparative ("which is cheaper?") — is filled in from the state. A question that names its own
-main entity is a topic switch and inherits nothing. Assistant turns are only used to learn what
-"they"/"those" point at, never as facts.
+``understand(analyzer, message, history)`` reads the history in order into a
+:class:`~scarbot.dialogue_state.DialogueState` (what the user established, in mention order; the
+bot's answers only where they answered an open "which ...?"; the persona's home country, scar
+types and budget), then rewrites the message:
+
+1. an answer to a clarifying question ("the one in Pangyo", "the first") re-asks the question
+   that was waiting, with the choice in place;
+2. a correction ("sorry, I meant the icepick kind", "no, Canada, not the USA") re-asks the
+   previous question with the corrected slot;
+3. an ellipsis ("and in Thailand?", "what about subcision?") re-asks the previous question with
+   the new entity in place of the old one of its kind;
+4. otherwise references ("it", "that one", "the second one", "both", "the clinic I asked about
+   at the start") are replaced by what they point at; a message that names nothing and brings
+   no subject of its own ("How many sessions would I need?") gets the entity it needs; a price
+   comparison gets its countries ("is that cheaper than at home?"). A message that brings its
+   own subject ("Do I need a visa?", "Is Korea cheaper than the USA?") stands alone.
+
+The interface with the assistant is :class:`Rewrite`: ``text`` is the standalone question shown
+as "Question understood as"; when ``clarify`` is true the reference was ambiguous and ``text``
+is instead a short question listing the ``candidates``, which the assistant sends back as its
+reply. The next message then answers it, and rule 1 picks the choice up from the history.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
 
-from scarbot.nlp import STOPWORDS, Analyzer, Frame, is_instruction, normalize, words
+from scarbot import lexicon
+from scarbot.dialogue_refs import (
+    Ref,
+    Resolution,
+    agree,
+    candidates,
+    find_refs,
+    is_plural,
+    join_names,
+    place,
+    resolve,
+    substitute,
+)
+from scarbot.dialogue_state import MAIN_KINDS, DialogueState, Understood, entities
+from scarbot.nlp import STOPWORDS, Analyzer, is_instruction, normalize, stem, words
+from scarbot.query import Query, QueryParser
 
 MAX_TURN_CHARS = 600
+MEMORY_TURNS = 40  # messages the dialogue state reads; the answer steps see Settings.history_turns
+DEFAULT_WINDOW = 6  # messages within which "it" and open slots look for what was said
 
-_PRONOUN = re.compile(r"\b(it|its|they|them|their|those|these|that|this|there|the same|one|ones)\b", re.I)
-_CLINIC_REF = re.compile(r"\b(that|this|the|their|same)\s+(clinic|hospital|place|center|centre)\b", re.I)
-_ELLIPSIS = re.compile(r"^\s*(and|or|but|also|what about|how about|same for|and what about|what of|then|ok|okay"
-                       r"|how (?:does|do|is|are) (?:that|it|this|they|those) compare)\b", re.I)
+DIALOGUE_WORDS = frozenset(
+    w.strip() for w in (Path(__file__).parent / "data" / "dialogue_words.txt").read_text("utf-8").splitlines()
+    if w.strip() and not w.startswith("#"))
+_CUE_STEMS = frozenset(stem(w) for spec in lexicon.ATTRIBUTES.values() for cue in spec["cues"] for w in words(cue))
+_SLOT = "\x00"
 _QWORD = r"(?:what|what's|whats|how|which|where|is|are|does|do|can|could|who|when|why|should|will|would)"
-_BARE_COMPARE = re.compile(r"\b(cheaper|more expensive|less expensive|pricier|better value|most affordable)\b", re.I)
+_KIND_NOUN = {"clinic": "clinic", "procedure": "treatment", "filler_type": "filler", "scar_type": "scar type",
+              "country": "country", "topic": "one"}
+_QSTART = {"what", "what's", "whats", "how", "which", "where", "who", "when", "why", "is", "are", "does", "do", "can",
+           "could", "should", "will", "would", "tell", "list", "compare", "show", "explain", "give", "did", "was",
+           "has", "have", "i", "i'm", "my", "any"}
+_LEAD = re.compile(r"^(?:(?:no|nope|sorry|oops|ok|okay|so|well|hmm|right|alright|thanks|thank you|great|cool|wait|"
+                   r"actually|and|also|but|then|now)\b[\s,.!:;-]*)+", re.I)
+_COMPARE_THAT = re.compile(r"^how (?:does|do|is|are|would) (?:that|it|this|they|those) compare", re.I)
+_ELLIPSIS = re.compile(rf"^(?:and\s+)?(?:what about|how about|same for|what of|and|or|also|then)\b|{_COMPARE_THAT.pattern}",
+                       re.I)
+_CORRECTION = re.compile(r"^\s*(?:(?:no|nope|sorry|oops|actually|wait|my bad|correction|err|um)\b[\s,.!:;-]*)+"
+                         r"|\bi\s+(?:meant|mean)\b(?:\s+to\s+say)?|\b(?:make that|rather)\b", re.I)
+_NOT = re.compile(r"\b(?:not|instead of|rather than)\s+(?:the\s+)?([\w .'-]+?)(?=[,.;!?]|\s+but\b|$)", re.I)
+_SELECT = re.compile(r"\b(?:i\s+(?:meant|mean)|the one|that one|sorry|please|yes|yeah)\b", re.I)
+_HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i live|my home country)\b", re.I)
+_MY_SCARS = re.compile(r"\bfor (?:me|my (?:acne )?scars?|my skin|my case)\b|\bmy (?:acne )?scars\b", re.I)
+_TELL_MORE = re.compile(r"^(?:tell me|say|explain)?\s*(?:a (?:bit|little) )?more\b(?!\s+(?:about|on)\b)", re.I)
+_INFINITIVE_END = re.compile(r"\bto\s+(?:get|book|obtain|apply for|arrange|claim|pay)\s*[?.!]*$", re.I)
+_SUPERLATIVE = re.compile(r"\b(?:cheapest|most|least|lowest|highest|priciest|dearest|costliest|best)\b", re.I)
+_SELECTION = re.compile(r"\bwhich\s+(?:one|is|of|would|country|place|option)\b|\bwhere\b", re.I)
+_ASKS_PLURAL = re.compile(r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:clinics|hospitals|treatments|procedures|options|"
+                          r"therapies|types|kinds|countries|fillers|places|brands)\b|\b(?:list|name)\s+(?:all|the)\b",
+                          re.I)
 
 
-@dataclass
-class State:
-    procedures: list[str] = field(default_factory=list)
-    countries: list[str] = field(default_factory=list)  # most recent last, distinct
-    clinics: list[str] = field(default_factory=list)
-    scar_types: list[str] = field(default_factory=list)
-    filler_types: list[str] = field(default_factory=list)
-    attributes: list[str] = field(default_factory=list)
+@dataclass(frozen=True)
+class Rewrite:
+    """What ``understand`` returns: the standalone question, or (``clarify``) a question to ask back."""
 
-    def main(self) -> bool:
-        return bool(self.procedures or self.clinics or self.scar_types or self.filler_types)
+    text: str
+    clarify: bool = False
+    candidates: tuple[str, ...] = ()
+
+
+def memory_size(window: int) -> int:
+    """How many messages of history to keep for the dialogue state, given the answer window."""
+    return 0 if window <= 0 else max(window, MEMORY_TURNS)
+
+
+_PARSERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class Reader:
+    """Parses messages against one corpus (each distinct text once per call) and finds names in text."""
+
+    def __init__(self, analyzer: Analyzer, parser: QueryParser | None = None):
+        self.analyzer = analyzer
+        if parser is None:
+            parser = _PARSERS.get(analyzer)
+            if parser is None:
+                parser = _PARSERS[analyzer] = QueryParser(analyzer)
+        self.parser = parser
+        self._parsed: dict[str, Query] = {}
+
+    def parse(self, text: str) -> Query:
+        q = self._parsed.get(text)
+        if q is None:
+            q = self._parsed[text] = self.parser.parse(text)
+        return q
+
+    def find(self, text: str, kind: str, name: str) -> tuple[int, int] | None:
+        """Where the message names this entity (by any of its aliases), longest alias first."""
+        for key, k, canonical in self.analyzer._aliases:
+            if k == kind and canonical == name:
+                m = re.search(r"\b" + r"[\s-]*".join(map(re.escape, key.split())) + r"\b", text, re.I)
+                if m:
+                    return m.span()
+        m = re.search(rf"\b{re.escape(name)}\b", text, re.I)
+        return m.span() if m else None
+
+    def describes(self, text: str, names: list[str]) -> str | None:
+        """The one name whose sentences in the corpus share words with a description ("the one in Pangyo")."""
+        wanted = {stem(w) for w in words(text) if w not in STOPWORDS and w not in DIALOGUE_WORDS and len(w) > 2}
+        sentences = re.split(r"(?<=[.!?])\s+|\n", self.analyzer.corpus_lower)
+        scores = []
+        for name in names:
+            keys = [key for key, _k, c in self.analyzer._aliases if c == name and len(key) > 3] or [name.lower()]
+            said = {stem(w) for s in sentences if any(k in s for k in keys) for w in words(s)}
+            scores.append((len(wanted & said), name))
+        scores.sort(reverse=True)
+        if scores and scores[0][0] > 0 and (len(scores) == 1 or scores[1][0] < scores[0][0]):
+            return scores[0][1]
+        return None
 
 
 def bounded_history(history: list[dict] | None, turns: int) -> list[dict]:
@@ -58,133 +162,427 @@ def strip_instructions(text: str) -> str:
     return " ".join(kept)
 
 
-def track(analyzer: Analyzer, history: list[dict]) -> State:
-    st = State()
-    user_frame: Frame | None = None
-    for turn in history:
-        f = analyzer.frame(turn["content"])
-        f.procedures = [p for p in f.procedures if "general" not in p]
-        if turn["role"] == "user":
-            user_frame = f
-            if f.procedures or f.clinics or f.scar_types or f.filler_types:
-                # a new main entity: the old ones no longer apply
-                st.procedures, st.clinics = f.procedures or [], f.clinics or []
-                st.scar_types, st.filler_types = f.scar_types or [], f.filler_types or []
-            for c in f.countries:
-                st.countries = [x for x in st.countries if x != c] + [c]
-            if f.attributes:
-                st.attributes = f.attributes
-        else:
-            # Only learn what the user's own turn left open (what "they"/"those" refer to next).
-            uf = user_frame
-            if uf is None:
-                continue
-            if not uf.clinics and f.clinics and len(f.clinics) <= 3:
-                st.clinics = f.clinics
-            # "which treatments work for boxcar scars?" → the answer names what "those" means next
-            asks_for_treatment = re.search(r"\b(treatments?|procedures?|options?|therap(?:y|ies)|what works|"
-                                           r"which works)\b", uf.text, re.I)
-            if not uf.procedures and f.procedures and not uf.clinics and asks_for_treatment:
-                st.procedures = f.procedures[:4]
-            if not uf.scar_types and f.scar_types and not (uf.procedures or uf.clinics):
-                st.scar_types = f.scar_types[:1]
-    return st
-
-
-def condense(analyzer: Analyzer, question: str, history: list[dict]) -> str:
+def condense(analyzer: Analyzer, question: str, history: list[dict], *, window: int = DEFAULT_WINDOW,
+             parser: QueryParser | None = None) -> str:
     """The question rewritten to stand alone; unchanged when it already does (or there is no history)."""
+    return understand(analyzer, question, history, window=window, parser=parser).text
+
+
+def understand(analyzer: Analyzer, question: str, history: list[dict], *, window: int = DEFAULT_WINDOW,
+               parser: QueryParser | None = None) -> Rewrite:
+    """The message as the dialogue so far makes it understood (see the module docstring)."""
     q = normalize(question)
     if not history:
-        return q
-    f = analyzer.frame(q)
-    procs = f.procedures = [p for p in f.procedures if "general" not in p]
-    has_main = bool(procs or f.clinics or f.scar_types or f.filler_types)
-    pronoun = _PRONOUN.search(q)
-    clinic_ref = _CLINIC_REF.search(q)
-    ellipsis = bool(_ELLIPSIS.match(q))
-    bare_compare = bool(_BARE_COMPARE.search(q)) and not has_main and not f.countries
-    short = len(f.tokens) <= 5
-    # a fragment ("microneedling?", "in the UK then") or an explicit ellipsis ("and in Korea?") re-asks the
-    # previous question; a full request ("Compare laser prices across countries") stands on its own
-    fragment = not re.match(rf"\s*{_QWORD}\b", q, re.I) and len(f.tokens) <= 4 and not f.compare
-    if (ellipsis or fragment) and (has_main or f.countries):
-        swapped = _swap_entities(analyzer, history, f)
-        if swapped:
-            return swapped
-    if pronoun and procs and not f.clinics and pronoun.group(1).lower() in ("it", "they", "them", "there"):
-        st0 = track(analyzer, history)
-        if st0.clinics and not st0.procedures:
-            # "does it do microneedling?" after "Where is Louis Clinic?": "it" is the clinic
-            name = st0.clinics[0]
-            repl = f"at {name}" if pronoun.group(1).lower() == "there" else name
-            out = q[: pronoun.start()] + repl + q[pronoun.end():]
-            return out[0].upper() + out[1:]
-    if has_main and not clinic_ref and not (pronoun and pronoun.group(1).lower() in ("there",)):
-        return q  # names its own subject: a topic switch inherits nothing
-    if not (pronoun or clinic_ref or ellipsis or bare_compare or short or f.attributes or f.countries):
-        return q
-    st = track(analyzer, history)
-    if not st.main() and not st.countries:
-        return _with_topic(analyzer, q, history) if pronoun else q
-    # Inherit the topic only when the question brings none of its own ("and in Korea?").
-    own_words = [w for w in f.tokens if w not in STOPWORDS and not _PRONOUN.fullmatch(w)
-                 and w not in _entity_words(analyzer, f) and w not in ("about", "what", "and", "also")]
-    attrs = f.attributes or ([] if has_main or own_words else st.attributes)
-    if bare_compare and st.procedures and len(st.countries) >= 2:
-        c1, c2 = st.countries[-2], st.countries[-1]
-        return f"Is {st.procedures[0]} cheaper in {c1} or in {c2}?"
-    if bare_compare and st.procedures:
-        return f"Which country is cheapest for {st.procedures[0]}?"
-    if "cost" in attrs and not f.clinics:
-        procs = f.procedures or st.procedures
-        if procs:
-            # "what about the cheapest?" asks across countries: no country is carried over
-            countries = f.countries or (st.countries[-1:] if not (f.compare or f.superlative) else [])
-            subject = " and ".join(procs)
-            where = f" in {' and '.join(countries)}" if countries else ""
-            if f.superlative == "min":
-                return f"Where is {subject} cheapest{where}?"
-            if f.superlative == "max":
-                return f"Where is {subject} most expensive{where}?"
-            return f"How much does {subject} cost{where}?"
-    subject = _subject(st, f)
-    if not subject:
-        return _with_topic(analyzer, q, history) if pronoun else q
-    out = q
-    if clinic_ref:
-        out = out[: clinic_ref.start()] + subject + out[clinic_ref.end():]
-    elif pronoun and pronoun.group(1).lower() == "there" and st.countries and not st.clinics:
-        out = out[: pronoun.start()] + f"in {st.countries[-1]}" + out[pronoun.end():]
-    elif pronoun and pronoun.group(1).lower() == "there" and st.clinics:
-        out = out[: pronoun.start()] + f"at {st.clinics[0]}" + out[pronoun.end():]
-    elif pronoun and pronoun.group(1).lower() not in ("one", "ones", "the same"):
-        out = out[: pronoun.start()] + subject + out[pronoun.end():]
-    else:
-        out = re.sub(_ELLIPSIS, "", out).strip(" ,")
-        out = out.rstrip("?. ") + f" for {subject}?"
-    return out[0].upper() + out[1:] if out else q
+        return Rewrite(q)
+    reader = Reader(analyzer, parser)
+    state = read_history(reader, history, window)
+    u = rewrite(reader, q, state)
+    return Rewrite(u.text, u.clarify, u.candidates)
 
 
-def _subject(st: State, f: Frame) -> str:
-    if st.clinics and not f.procedures:
-        return st.clinics[0]
-    if st.filler_types:  # "Sculptra" is more specific than "dermal fillers"
-        return st.filler_types[0]
-    if st.procedures:
-        return " and ".join(st.procedures[:3])
-    if st.scar_types:
-        return st.scar_types[0]
-    return ""
+def read_history(reader: Reader, history: list[dict], window: int = DEFAULT_WINDOW) -> DialogueState:
+    """The dialogue state after these turns: every user turn understood in its own context, in order."""
+    state = DialogueState(window_start=max(0, len(history) - window) if window > 0 else len(history))
+    for turn in history:
+        text = normalize(turn["content"])
+        if turn["role"] == "user":
+            u = rewrite(reader, text, state)
+            state.add_user(reader.parse(text), u, topic_of(u.text, u.query))
+            continue
+        last = state.last
+        if last is not None and last.clarify and not is_clarification(text):
+            # the bot answered instead of asking (another backend, or a hand-written history)
+            state.last = _as_is(reader, re.sub(r"\s+", " ", last.template.replace(_SLOT, "it")))
+        state.add_bot(reader.parse(text), open_kinds(state.last) if state.last else ())
+    return state
 
 
-def _entity_words(analyzer: Analyzer, f: Frame) -> set[str]:
-    """Words of the question that only name entities (so "and in Korea?" brings no topic of its own)."""
-    out: set[str] = set()
-    for key, _kind, canonical in analyzer._aliases:
-        if canonical in (*f.procedures, *f.countries, *f.clinics, *f.scar_types, *f.filler_types):
-            out.update(key.split())
-    out.update(w for c in f.countries for w in words(c))
+def is_clarification(text: str) -> bool:
+    return bool(re.match(r"^Which [\w ]+ do you mean: .+\?\.?$", text.strip()))
+
+
+def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
+    text = normalize(text)
+    q = reader.parse(text)
+    if state.last is None and not state.mentions:
+        return _as_is(reader, text)
+    for step in (_clarified, _corrected, _elliptical):
+        u = step(reader, text, q, state)
+        if u is not None:
+            return u
+    return _resolved(reader, text, q, state)
+
+
+def _as_is(reader: Reader, text: str) -> Understood:
+    return Understood(text, reader.parse(text), plural_ask=bool(_ASKS_PLURAL.search(text)))
+
+
+def _finish(reader: Reader, out: str, original: str) -> Understood:
+    """A rewritten message, tidied: no leading "and"/"so", a capital letter, the question mark kept."""
+    out = re.sub(r"\s+", " ", out).strip()
+    if out == original:
+        return _as_is(reader, original)
+    out = _LEAD.sub("", out).strip(" ,") or out
+    out = out[0].upper() + out[1:]
+    if original.rstrip().endswith("?") and not out.endswith("?"):
+        out = out.rstrip(".! ") + "?"
+    return _as_is(reader, out)
+
+
+# ------------------------------------------------------------------ the steps
+def _clarified(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
+    """"the one in Pangyo" after "Which clinic do you mean: ...?": the waiting question, with the choice."""
+    last = state.last
+    if last is None or not last.clarify:
+        return None
+    choice = _choose(reader, text, q, list(last.candidates))
+    if choice is None or not _is_fragment(_SELECT.sub(" ", _LEAD.sub("", text))):
+        return None
+    return _finish(reader, last.template.replace(_SLOT, choice), text)
+
+
+def _choose(reader: Reader, text: str, q: Query, names: list[str]) -> str | None:
+    named = [n for ns in entities(q).values() for n in ns if n in names]
+    if len(set(named)) == 1:
+        return named[0]
+    m = re.search(r"\b(first|second|third|fourth|fifth|last|former|latter)\b", text, re.I)
+    order = {"first": 0, "former": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "latter": -1}
+    if m and -len(names) <= order[m.group(1).lower()] < len(names):
+        return names[order[m.group(1).lower()]]
+    return reader.describes(text, names)
+
+
+def _corrected(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
+    """"no, Canada, not the USA": the previous question again, with the corrected slot."""
+    last = state.last
+    if last is None or last.clarify or not _CORRECTION.search(text):
+        return None
+    replaced = " ".join(m.group(1) for m in _NOT.finditer(text))
+    old = {n for ns in entities(reader.parse(replaced)).values() for n in ns} if replaced else set()
+    body = _NOT.sub(" ", _CORRECTION.sub(" ", text))
+    if not _is_fragment(body):
+        return None
+    new = {k: [n for n in ns if n not in old] for k, ns in _new_entities(q).items()}
+    new = {k: ns for k, ns in new.items() if ns}
+    if not new:
+        new = _other_of(reader, body, q, state)
+    if not new:
+        return None
+    return _finish(reader, swap(reader, last.text, new, old), text)
+
+
+def _other_of(reader: Reader, body: str, q: Query, state: DialogueState) -> dict[str, list[str]]:
+    """"no, the other one": what the reference points at, other than what the last question named."""
+    for ref in find_refs(body):
+        res = resolve(ref, state, q, set())
+        if res is not None and not res.ambiguous:
+            return {res.kind: res.names[:1]}
+    return {}
+
+
+def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
+    """"and in Thailand?": the previous question again, with the new entity in place of the old one."""
+    last = state.last
+    if last is None or last.clarify:
+        return None
+    body = _LEAD.sub("", text) if not _ELLIPSIS.match(text) else text
+    if not (_ELLIPSIS.match(text) or _ELLIPSIS.match(body) or _is_fragment(body)):
+        return None
+    new = _new_entities(q)
+    asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_THAT.match(body) else set()
+    if not new or own_subject(q) or asks_new:
+        return None
+    if any(r.form != "pronoun" or r.word not in ("that", "it", "this") for r in find_refs(body)):
+        return None
+    if all(n in entities(last.query).get(k, []) for k, ns in new.items() for n in ns):
+        return None
+    return _finish(reader, swap(reader, last.text, new, set()), text)
+
+
+def _new_entities(q: Query) -> dict[str, list[str]]:
+    """The entities a message names, countries the article does not cover included ("and in Japan?")."""
+    found = entities(q)
+    others = [c.title() for c in q.other_countries]
+    if others:
+        found["country"] = [*found.get("country", []), *others]
+    return found
+
+
+def _is_fragment(body: str) -> bool:
+    ws = re.findall(r"[\w'$]+", body.lower())
+    return bool(ws) and len(ws) <= 6 and ws[0] not in _QSTART
+
+
+def own_subject(q: Query) -> bool:
+    """Whether the message brings a subject of its own besides entities (a visa, a deposit, VAT ...)."""
+    if q.other_topics or q.unknown_clinics:
+        return True
+    places = {w for c in q.other_countries for w in words(c)}
+    return any(w not in DIALOGUE_WORDS and stem(w) not in _CUE_STEMS and w not in places for w in q.salient)
+
+
+def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood:
+    """References replaced, open slots filled, the persona's context used; unchanged when self-contained."""
+    standalone = own_subject(q) or any(k in entities(q) for k in MAIN_KINDS)
+    refs = [r for r in find_refs(text) if not _named_before(reader, text, r, q)
+            and not (standalone and r.form == "which" and text[r.start: r.end].strip().lower() == "which")]
+    compared = _cost_comparison(reader, text, q, refs, state)
+    if compared is not None:
+        return compared
+    text, refs, found = _dislocated(reader, text, q, refs, state)
+    out = text
+    for ref, res in reversed(found or _resolve_all(refs, state, q)):
+        if res.ambiguous:
+            return _clarify(reader, text, ref, res)
+        out = substitute(out, ref, res)
+    out = _persona(out, reader.parse(out), state)
+    if out == text and not refs:
+        out = _fill_open_slot(reader, text, q, state)
+    if out != text:
+        out = _carry_country(reader, out, state)
+    return _finish(reader, out, text)
+
+
+def _resolve_all(refs: list[Ref], state: DialogueState, q: Query) -> list[tuple[Ref, Resolution]]:
+    """Each reference resolved, left to right; two in one clause point at different kinds
+    ("Does the clinic I asked about offer it?": "it" is not the clinic)."""
+    own, out = set(entities(q)), []
+    for ref in refs:
+        res = resolve(ref, state, q, own)
+        if res is not None:
+            out.append((ref, res))
+            own.add(res.kind)
     return out
+
+
+def _dislocated(reader: Reader, text: str, q: Query, refs: list[Ref], state: DialogueState):
+    """"And the other one, what are its key features?": the pronoun is the phrase set before the comma,
+    which is then dropped ("What are the key features of X?")."""
+    lead = len(text) - len(_LEAD.sub("", text))
+    if len(refs) < 2 or refs[0].start > lead or not re.match(r"\s*[,:;—–-]\s*", text[refs[0].end:]):
+        return text, refs, []
+    first = resolve(refs[0], state, q, set(entities(q)))
+    if first is None or first.ambiguous:
+        return text, refs, []
+    cut = refs[0].end + len(re.match(r"\s*[,:;—–-]\s*", text[refs[0].end:]).group(0))
+    rest = text[cut:]
+    later = [r for r in find_refs(rest) if r.form == "pronoun"]
+    if not later:
+        return text, refs, []
+    return rest, find_refs(rest), [(later[0], first)] + [
+        (r, res) for r, res in _resolve_all([r for r in find_refs(rest) if r != later[0]], state, q)]
+
+
+def _named_before(reader: Reader, text: str, ref: Ref, q: Query) -> bool:
+    """"I have rolling scars. Which treatment suits them?": the reference points inside the message."""
+    for kind, names in entities(q).items():
+        if kind not in ref.kinds or kind == "country":
+            continue
+        for name in names:
+            span = reader.find(text, kind, name)
+            if span and span[1] <= ref.start and (not ref.plural or is_plural([name], kind)):
+                return True
+    return False
+
+
+def _clarify(reader: Reader, text: str, ref: Ref, res: Resolution) -> Understood:
+    """A short question listing the candidates, and the question to re-ask once the user picks one."""
+    template = substitute(text, ref, Resolution([_SLOT], res.kind))
+    names = res.names
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    ask = f"Which {_KIND_NOUN.get(res.kind, 'one')} do you mean: {listed}?"
+    return Understood(ask, reader.parse(text), clarify=True, candidates=tuple(names),
+                      template=_finish(reader, template, text).text)
+
+
+def swap(reader: Reader, previous: str, new: dict[str, list[str]], old: set[str]) -> str:
+    """The previous question with each new entity in place of the old one of its kind (or added)."""
+    p = reader.parse(previous)
+    have = entities(p, general=True)
+    edits: list[tuple[int, int, str, str]] = []
+    appended = []
+    for kind, names in new.items():
+        target = _target(reader, previous, p, have, kind, old)
+        if target is None:
+            appended.append((kind, names[0]))
+            continue
+        (start, end), target_kind = target
+        edits.append((start, end, kind, names[0]))
+    out = previous
+    for start, end, kind, name in sorted(edits, reverse=True):
+        out = _put(out, start, end, kind, name)
+    for kind, name in appended:
+        out = out.rstrip("?.! ") + (f" in {place(name)}" if kind == "country" else f" for {name}") + "?"
+    return out
+
+
+def _target(reader: Reader, text: str, p: Query, have: dict[str, list[str]], kind: str, old: set[str]):
+    """Which words of the previous question a new entity of this kind replaces."""
+    for k, names in have.items():
+        for name in names:
+            if name in old:
+                span = reader.find(text, k, name)
+                if span:
+                    return span, k
+    kinds = [kind] if kind == "country" or kind in have else [k for k in MAIN_KINDS if k in have]
+    for k in kinds:
+        for name in reversed(have.get(k, [])):
+            span = reader.find(text, k, name)
+            if span:
+                return span, k
+    return None
+
+
+def _put(text: str, start: int, end: int, kind: str, name: str) -> str:
+    before = text[:start]
+    if kind == "country":
+        before = re.sub(r"\bthe\s+$", "", before, flags=re.I)
+        return before + place(name) + text[end:]
+    before = re.sub(r"\bthe\s+$", "", before, flags=re.I) if kind in ("procedure", "filler_type") else before
+    return agree(before, is_plural([name], kind)) + name + text[end:]
+
+
+def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state: DialogueState):
+    """"which of those is cheapest?", "is that cheaper than at home?": the countries and the treatment named."""
+    if not q.asks_cost or not (q.compare or q.superlative) or len(q.countries) >= 2 or state.last is None:
+        return None
+    procs = [n for k in ("filler_type", "procedure") for n in entities(q).get(k, [])]
+    if not procs:
+        ms = [m for m in candidates(state, ("filler_type", "procedure"), q) if m.by_user] or \
+            candidates(state, ("filler_type", "procedure"), q)
+        procs = [ms[0].name] if ms else []
+    if not procs or (entities(q) and not refs and len(q.countries) != 1):
+        return None
+    countries = _compared_countries(text, q, refs, state, bool(q.superlative and _SUPERLATIVE.search(text)))
+    subject, superlative = procs[0], bool(q.superlative and _SUPERLATIVE.search(text))
+    be = "are" if is_plural(procs[:1], "procedure") else "is"
+    dear = q.superlative == "max"
+    if len(countries) >= 3 or (superlative and len(countries) >= 2):
+        listed = ", ".join(place(c) for c in countries[:-1]) + f" or {place(countries[-1])}"
+        out = f"Where {be} {subject} {'most expensive' if dear else 'cheapest'}: {listed}?"
+    elif len(countries) == 2:
+        a, b = (place(c) for c in countries)
+        joiner = "or" if _SELECTION.search(text) else "than"
+        out = f"{be.capitalize()} {subject} {'more expensive' if dear else 'cheaper'} in {a} {joiner} in {b}?"
+    elif superlative or not countries:
+        out = f"Where {be} {subject} {'most expensive' if dear else 'cheapest'}?"
+    else:
+        return None
+    return _finish(reader, out, text)
+
+
+def _compared_countries(text: str, q: Query, refs: list[Ref], state: DialogueState, superlative: bool) -> list[str]:
+    home = state.persona.home if _HOME_REF.search(text) else None
+    countries = [*q.countries, *([home] if home and home not in q.countries else [])]
+    run = state.runs.get("country", [])
+    plural = any(r.plural for r in refs) or bool(re.search(r"\bwhich (?:one|is|of)\b", text, re.I))
+    if plural and len(run) >= 2:
+        return [*run, *[c for c in countries if c not in run]]
+    asked = [m.name for m in state.recent(("country",)) if m.by_user and m.name not in countries]
+    if len(countries) == 1 and asked and not superlative:
+        return [asked[0], home] if home else [countries[0], asked[0]]
+    return countries
+
+
+def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:
+    """"How many sessions would I need?": the question names nothing and needs a treatment, so add it."""
+    if entities(q) or own_subject(q) or not (q.attributes or _TELL_MORE.match(text)):
+        return text
+    ms = candidates(state, (*MAIN_KINDS, "topic"), q)
+    if not ms:
+        return text
+    m = ms[0]
+    names = state.group(m) if (m.by_user or m.turn in state.plural_turns) else [m.name]
+    what = join_names(names)
+    body = text.rstrip("?.! ")
+    if _INFINITIVE_END.search(text):
+        return f"{body} {what}?"
+    if _TELL_MORE.match(text):
+        return f"{body} about {what}?"
+    return f"{body} for {what}?"
+
+
+def _carry_country(reader: Reader, out: str, state: DialogueState) -> str:
+    """A price question the rewrite completed keeps the country the user was asking about."""
+    q = reader.parse(out)
+    if not q.asks_cost or q.countries or q.other_countries or q.compare or q.superlative:
+        return out
+    asked = [m.name for m in state.recent(("country",)) if m.by_user]
+    return f"{out.rstrip('?.! ')} in {place(asked[0])}?" if asked else out
+
+
+def _persona(out: str, q: Query, state: DialogueState) -> str:
+    """"at home" → the user's home country; "for me" → the scar types they said they have."""
+    persona = state.persona
+    if persona.home:
+        out = _HOME_REF.sub(f"in {place(persona.home)}", out)
+    if persona.scar_types and not q.scar_types and (q.recommend or "suitability" in q.attributes):
+        scars = join_names(persona.scar_types)
+        out = _MY_SCARS.sub(lambda m: f"for {scars}" if m.group(0).lower().startswith("for") else scars, out)
+    return out
+
+
+# ------------------------------------------------------------------ what a turn leaves behind
+def topic_of(text: str, q: Query) -> str:
+    """The noun phrase a question is about when it names no entity ("Do I need a visa?" → "a visa"),
+    with the phrase that qualifies it ("a visa to get treatment in Korea")."""
+    salient = [w for w in dict.fromkeys([*q.salient, *q.anchors]) if w not in DIALOGUE_WORDS]
+    if not salient or any(k in entities(q) for k in MAIN_KINDS):
+        return ""
+    tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[\w'-]+", text)]
+    low = [t.lower() for t, _s, _e in tokens]
+    run = _first_run(low, salient)
+    if not run:
+        return ""
+    if len(run) > 1 and run[0] > 0 and low[run[0] - 1] in ("what", "which", "who"):
+        run = run[1:]  # "What causes atrophic scars?": the verb right after "what" is not the topic
+    first = run[0] - 1 if run[0] > 0 and low[run[0] - 1] in ("a", "an", "the") else run[0]
+    last = run[min(len(run), 4) - 1]
+    tail = re.match(r"\s+(?:to|for|in|at|with)\s[^?.!,;]{1,60}?(?=\s*(?:[?.!,;]|$))", text[tokens[last][2]:])
+    if tail and len(tail.group(0).split()) <= 6:
+        return text[tokens[first][1]: tokens[last][2]] + tail.group(0)
+    return text[tokens[first][1]: tokens[last][2]]
+
+
+def _first_run(low: list[str], salient: list[str]) -> list[int]:
+    """The first run of content words (no stopword, question word or common verb) holding a salient word."""
+    cur: list[int] = []
+    for i, w in enumerate([*low, "?"]):
+        if w in STOPWORDS or w in _QSTART or w in _VERBISH or w == "?":
+            if any(low[j] in salient for j in cur):
+                return cur
+            cur = []
+        else:
+            cur.append(i)
+    return []
+
+
+_VERBISH = {"offer", "offers", "provide", "provides", "need", "needs", "require", "requires", "get", "take", "takes",
+            "ask", "charge", "charges", "give", "gives", "include", "includes", "available", "free", "required",
+            "necessary", "possible", "included", "refundable", "apply", "claim", "book", "arrange", "cover", "covers"}
+_OPEN_HEAD = re.compile(r"\b(?:which|what|where|who)\b(?:\s+[\w']+){0,3}?\s+(clinics?|hospitals?|treatments?|"
+                        r"procedures?|options?|therap(?:y|ies)|types?|kinds?|countries|country|fillers?|brands?|"
+                        r"places?)\b", re.I)
+
+
+def open_kinds(u: Understood) -> tuple[str, ...]:
+    """The kinds a question asks for without naming them: the bot's answer fills them ("Which clinics ...?")."""
+    from scarbot.dialogue_state import HEAD_KINDS
+
+    q = u.query
+    kinds: set[str] = set()
+    for m in _OPEN_HEAD.finditer(q.text):
+        kinds.update(HEAD_KINDS.get(m.group(1).lower(), ()))
+    if q.recommend or q.operation == "recommend":
+        kinds |= {"procedure", "filler_type"}
+    if "provider" in q.attributes:
+        kinds.add("clinic")
+    if "types" in q.attributes:
+        kinds |= {"filler_type", "scar_type"}
+    if (q.superlative or q.compare) and not q.countries:
+        kinds.add("country")
+    named = set(entities(q))
+    return tuple(k for k in kinds if k not in named)
 
 
 _SPLIT = re.compile(rf"(?<=[?.!])\s+|,?\s+(?:and|but|also|plus)\s+(?={_QWORD}\b)|,\s+(?={_QWORD}\b)|:\s+(?={_QWORD}\b)",
@@ -215,45 +613,3 @@ def split_question(question: str) -> list[str]:
         else:
             parts.append(lead)
     return parts or [question]
-
-
-def _swap_entities(analyzer: Analyzer, history: list[dict], f: Frame) -> str | None:
-    """"What about microneedling?" after "How many subcision sessions will I need?": ask the last
-    question again with the new entity in place of the old one of the same kind."""
-    users = [i for i, t in enumerate(history) if t["role"] == "user"]
-    if not users:
-        return None
-    # the previous question as it was understood ("and the UK?" → "... laser resurfacing ... UK")
-    prev = condense(analyzer, history[users[-1]]["content"], history[: users[-1]])
-    pf = analyzer.frame(prev)
-    joined = f" {' '.join(pf.tokens)} "
-    new = {"procedure": [p for p in f.procedures if "general" not in p], "country": f.countries,
-           "clinic": f.clinics, "scar_type": f.scar_types, "filler_type": f.filler_types}
-    edits = []
-    for start, end, kind, canonical in pf.spans:
-        if new.get(kind) and canonical not in new[kind]:
-            edits.append((start, end, new[kind][0]))
-    if not edits:
-        return None
-    for start, end, name in sorted(edits, reverse=True):
-        joined = joined[: start + 1] + name + joined[end:]
-    out = joined.strip()
-    return (out[0].upper() + out[1:]).rstrip("?") + "?"
-
-
-def _with_topic(analyzer: Analyzer, q: str, history: list[dict]) -> str:
-    """"how long does it take to get one?" after a visa question: no entity to point at, so carry the
-    previous question's topic words along ("... (about: visa)")."""
-    users = [i for i, t in enumerate(history) if t["role"] == "user"]
-    if not users:
-        return q
-    prev = condense(analyzer, history[users[-1]]["content"], history[: users[-1]])
-    mine = set(words(q))
-    topic = [w for w in words(prev) if w not in STOPWORDS and w not in mine and w not in _GENERIC and len(w) > 2]
-    if not topic:
-        return q
-    return f"{q.rstrip('?. ')} (about: {' '.join(dict.fromkeys(topic[:5]))})?"
-
-
-_GENERIC = {"what", "how", "which", "where", "when", "why", "does", "treatment", "treatments", "article", "much",
-            "long", "many", "cost", "costs", "take", "takes", "get"}

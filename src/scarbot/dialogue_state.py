@@ -1,0 +1,182 @@
+"""The dialogue state: what a conversation has established, in the order it was said.
+
+Built afresh from the history for every message (no hidden session state), by reading the turns
+in order:
+
+* **mentions** — entities (procedures, filler types, clinics, scar types, countries) and, for a
+  question about something that is not an entity ("Do I need a visa?"), its topic phrase, each
+  with the message it came from. User turns contribute what they were *understood* to ask
+  (so "and in Thailand?" adds laser resurfacing and Thailand). The bot's own answer contributes
+  only the kinds its user turn asked for without naming ("Which clinics offer microneedling?"
+  → the clinics it listed): it can be pointed at, never inherited as a fact;
+* **runs** — the entities of one kind the user varied while keeping the rest of the question
+  ("in Korea?", "and in Singapore?", "what about Thailand?" → "which of those is cheapest?");
+* **persona** — constraints the user stated about themselves: home country ("I'm British"),
+  their scar types ("my scars are boxcar and rolling"), a budget;
+* **last** — the previous user turn as understood, which ellipses and corrections re-ask.
+
+Mentions older than the answer window are *distant*: only an explicit long-range reference
+("the clinic I asked about at the start") and the persona reach them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from scarbot import lexicon
+from scarbot.query import Query
+
+ENTITY_KINDS = ("procedure", "filler_type", "clinic", "scar_type", "country")
+MAIN_KINDS = ("procedure", "filler_type", "clinic", "scar_type")
+GENERAL = "general"  # the lexicon's "treatment in general" row names no procedure to point back at
+
+# the kind a head noun names: "that clinic", "the second type", "those treatments"
+HEAD_KINDS: dict[str, tuple[str, ...]] = {
+    "clinic": ("clinic",), "clinics": ("clinic",), "hospital": ("clinic",), "hospitals": ("clinic",),
+    "center": ("clinic",), "centre": ("clinic",), "place": ("clinic", "country"), "places": ("clinic", "country"),
+    "treatment": ("procedure", "filler_type"), "treatments": ("procedure", "filler_type"),
+    "procedure": ("procedure",), "procedures": ("procedure",), "option": ("procedure", "filler_type"),
+    "options": ("procedure", "filler_type"), "therapy": ("procedure",), "therapies": ("procedure",),
+    "method": ("procedure",), "methods": ("procedure",), "technique": ("procedure",), "techniques": ("procedure",),
+    "filler": ("filler_type",), "fillers": ("filler_type",), "brand": ("filler_type",), "brands": ("filler_type",),
+    "type": ("scar_type", "filler_type"), "types": ("scar_type", "filler_type"), "kind": ("scar_type", "filler_type"),
+    "kinds": ("scar_type", "filler_type"), "scar": ("scar_type",), "scars": ("scar_type",),
+    "country": ("country",), "countries": ("country",), "destination": ("country",), "destinations": ("country",),
+}
+# what an asked attribute is usually about when the message names nothing
+ATTRIBUTE_KINDS: dict[str, tuple[str, ...]] = {
+    "location": ("clinic",), "offerings": ("clinic",),
+    **{a: ("filler_type", "procedure") for a in ("cost", "sessions", "recovery", "mechanism", "procedure", "risks",
+                                                  "benefits", "effectiveness", "preparation", "status", "provider")},
+    "suitability": ("procedure", "filler_type", "scar_type"),
+}
+
+_HOME = re.compile(
+    r"\b(?:(?:i'?m|i am|we'?re|we are)\s+(?:an?\s+)?(?:from\s+|based in\s+|living in\s+)?"
+    r"|(?:i|we)\s+(?:live|reside)\s+in\s+|(?:flying|coming|travel+ing) from\s+|(?:back )?home (?:is|in)\s+"
+    r"|my (?:home )?country is\s+)(?:the\s+)?(\w+(?:\s\w+)?)")
+_OWN_SCARS = re.compile(r"\b(?:i have|i've got|i got|i've|my|mine are|i suffer from|i'm dealing with)\b")
+
+
+@dataclass(frozen=True)
+class Mention:
+    kind: str  # one of ENTITY_KINDS, or "topic" (a phrase such as "a visa")
+    name: str
+    turn: int  # index of the message it came from
+    by_user: bool
+
+
+@dataclass
+class Understood:
+    """A user turn as understood: the standalone question, or a clarifying question to ask back."""
+
+    text: str
+    query: Query
+    clarify: bool = False
+    candidates: tuple[str, ...] = ()
+    template: str = ""  # clarify: the question with "{}" where the user's choice goes
+    plural_ask: bool = False  # asks for several things of a kind ("which clinics ...")
+
+
+@dataclass
+class Persona:
+    home: str | None = None
+    scar_types: list[str] = field(default_factory=list)
+    budget: float | None = None
+
+
+@dataclass
+class DialogueState:
+    window_start: int = 0  # messages before this index are distant
+    turn: int = 0  # index of the next message
+    mentions: list[Mention] = field(default_factory=list)
+    runs: dict[str, list[str]] = field(default_factory=dict)
+    plural_turns: set[int] = field(default_factory=set)  # bot turns that answered "which clinics ...?"
+    persona: Persona = field(default_factory=Persona)
+    last: Understood | None = None
+
+    # ------------------------------------------------------------------ reading
+    def recent(self, kinds: tuple[str, ...], *, distant: bool = False) -> list[Mention]:
+        """Mentions of these kinds, most recent first (distant ones only when asked for)."""
+        out = [m for m in reversed(self.mentions) if m.kind in kinds]
+        return out if distant else [m for m in out if m.turn >= self.window_start]
+
+    def group(self, m: Mention) -> list[str]:
+        """The names mentioned together with ``m`` (same message, same kind), in mention order."""
+        return list(dict.fromkeys(x.name for x in self.mentions if x.turn == m.turn and x.kind == m.kind))
+
+    def last_group(self, kinds: tuple[str, ...], size: int = 2) -> list[str]:
+        """The most recent list of at least ``size`` names of these kinds: one message's, or a run."""
+        for m in self.recent(kinds):
+            names = self.group(m)
+            if len(names) >= size:
+                return names
+            run = self.runs.get(m.kind, [])
+            if len(run) >= size and m.name in run:
+                return run
+        return []
+
+    def earliest(self, kinds: tuple[str, ...]) -> Mention | None:
+        users = [m for m in self.mentions if m.kind in kinds and m.by_user]
+        return users[0] if users else None
+
+    # ------------------------------------------------------------------ writing
+    def add_user(self, raw: Query, understood: Understood, topic: str) -> None:
+        """Record a user turn: persona from what they said, mentions from what they were understood to ask."""
+        self._read_persona(raw)
+        q = understood.query
+        if not understood.clarify:
+            found = entities(q)
+            self._extend_runs(found)
+            for kind, names in found.items():
+                self.mentions += [Mention(kind, n, self.turn, True) for n in names]
+            if topic and not any(found.get(k) for k in MAIN_KINDS):
+                self.mentions.append(Mention("topic", topic, self.turn, True))
+        self.last = understood
+        self.turn += 1
+
+    def add_bot(self, answer: Query, open_kinds: tuple[str, ...]) -> None:
+        """Record the bot's answer: only the kinds its question left open can be pointed at later."""
+        if self.last is not None and self.last.plural_ask:
+            self.plural_turns.add(self.turn)
+        for kind, names in entities(answer).items():
+            if kind in open_kinds:
+                self.mentions += [Mention(kind, n, self.turn, False) for n in names[:6]]
+        self.turn += 1
+
+    def _extend_runs(self, found: dict[str, list[str]]) -> None:
+        prev = entities(self.last.query) if self.last and not self.last.clarify else {}
+        for kind, names in found.items():
+            others_same = all(found.get(k) == prev.get(k) for k in ENTITY_KINDS if k != kind and found.get(k))
+            if len(names) == 1 and others_same and prev.get(kind):
+                self.runs[kind] = list(dict.fromkeys([*self.runs.get(kind, prev[kind]), *names]))
+            else:
+                self.runs[kind] = list(names)
+
+    def _read_persona(self, raw: Query) -> None:
+        low = raw.text.lower()
+        for m in _HOME.finditer(low):
+            home = [c for c in raw.countries if _names(c, m.group(1))]
+            if home:
+                self.persona.home = home[0]
+        if raw.scar_types and _OWN_SCARS.search(low):
+            self.persona.scar_types = list(raw.scar_types)
+        if raw.budget:
+            self.persona.budget = raw.budget
+
+
+def _names(country: str, words: str) -> bool:
+    """Whether the words right after "I'm"/"I live in" name this country (not "going to Korea")."""
+    first = words.split()[0]
+    aliases = {a for a in (country.lower(), *lexicon.COUNTRIES.get(country, []))}
+    return words in aliases or first in aliases
+
+
+def entities(q: Query, general: bool = False) -> dict[str, list[str]]:
+    """The entities a parsed message names, by kind (the "in general" row only when asked for: it can
+    be replaced, "... for microneedling specifically?", but never pointed back at)."""
+    procs = [p for p in q.procedures if general or GENERAL not in p]
+    found = {"procedure": procs, "filler_type": q.filler_types, "clinic": q.clinics,
+             "scar_type": q.scar_types, "country": q.countries}
+    return {k: list(v) for k, v in found.items() if v}
