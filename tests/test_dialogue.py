@@ -169,9 +169,11 @@ def test_pronoun_with_attribute_after_a_switch(assistant):
 
 
 def test_turns_beyond_the_window_are_forgotten(assistant):
+    """"it" looks back over the last ``history_turns`` exchanges (6), not further."""
     old = [user("What is subcision?"), bot("Subcision is a procedure.")]
     filler = [user("hello"), bot("Hi, ask me about the article."), user("thanks"), bot("You're welcome."),
-              user("ok"), bot("Anything else?")]
+              user("ok"), bot("Anything else?"), user("hmm"), bot("Ask away."), user("right"), bot("Yes?"),
+              user("sure"), bot("Go ahead.")]
     ans = assistant.ask("how much is it in India?", old + filler)
     assert "subcision" not in ans.standalone_question.lower()
     recent = assistant.ask("how much is it in India?", old)

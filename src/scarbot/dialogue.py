@@ -118,14 +118,19 @@ class Reader:
         return q
 
     def find(self, text: str, kind: str, name: str) -> tuple[int, int] | None:
-        """Where the message names this entity (by any of its aliases), longest alias first."""
-        for key, k, canonical in self.analyzer._aliases:
-            if k == kind and canonical == name:
-                m = re.search(r"\b" + r"[\s-]*".join(map(re.escape, key.split())) + r"\b", text, re.I)
-                if m:
-                    return m.span()
-        m = re.search(rf"\b{re.escape(name)}\b", text, re.I)
-        return m.span() if m else None
+        """Where the message first names this entity (by any of its aliases)."""
+        spans = self.spans(text, kind, name)
+        return spans[0] if spans else None
+
+    def spans(self, text: str, kind: str, name: str) -> list[tuple[int, int]]:
+        """Every place the text names this entity, longest alias first at each place, in text order."""
+        keys = [key for key, k, c in self.analyzer._aliases if k == kind and c == name] or [name.lower()]
+        out: list[tuple[int, int]] = []
+        for key in keys:
+            for m in re.finditer(r"\b" + r"[\s-]*".join(map(re.escape, key.split())) + r"\b", text, re.I):
+                if not any(a < m.end() and m.start() < b for a, b in out):
+                    out.append(m.span())
+        return sorted(out)
 
     def describes(self, text: str, names: list[str]) -> str | None:
         """The one name whose sentences in the corpus share words with a description ("the one in Pangyo")."""
@@ -181,11 +186,21 @@ def understand(analyzer: Analyzer, question: str, history: list[dict], *, window
 
 
 def read_history(reader: Reader, history: list[dict], window: int = DEFAULT_WINDOW) -> DialogueState:
-    """The dialogue state after these turns: every user turn understood in its own context, in order."""
-    state = DialogueState(window_start=max(0, len(history) - window) if window > 0 else len(history))
-    for turn in history:
+    """The dialogue state after these turns: every user turn understood in its own context, in order.
+
+    ``window`` counts user turns: "it" and open slots look back over the last ``window`` exchanges.
+    """
+    users = [i for i, t in enumerate(history) if t["role"] == "user"]
+
+    def window_start(n: int) -> int:
+        before = [i for i in users if i < n]
+        return n if window <= 0 else (before[-window] if len(before) >= window else 0)
+
+    state = DialogueState()
+    for n, turn in enumerate(history):
         text = normalize(turn["content"])
         if turn["role"] == "user":
+            state.window_start = window_start(n)
             u = rewrite(reader, text, state)
             state.add_user(reader.parse(text), u, topic_of(u.text, u.query))
             continue
@@ -193,8 +208,25 @@ def read_history(reader: Reader, history: list[dict], window: int = DEFAULT_WIND
         if last is not None and last.clarify and not is_clarification(text):
             # the bot answered instead of asking (another backend, or a hand-written history)
             state.last = _as_is(reader, re.sub(r"\s+", " ", last.template.replace(_SLOT, "it")))
-        state.add_bot(reader.parse(text), open_kinds(state.last) if state.last else ())
+        state.add_bot(answer_entities(reader, text), open_kinds(state.last) if state.last else ())
+    state.window_start = window_start(len(history))
     return state
+
+
+def answer_entities(reader: Reader, text: str) -> dict[str, list[str]]:
+    """What a bot answer gives as its answer: the names in its first sentence and those opening a
+    sentence or list item ("- Subcision: ..."), not names inside a quoted explanation."""
+    starts = [0] + [m.end() for m in re.finditer(r"[.!?:]\s+|\n+\s*(?:-\s+)?", text)]
+    first_end = starts[1] if len(starts) > 1 else len(text)
+    found: dict[str, list[str]] = {}
+    for kind, names in entities(reader.parse(text)).items():
+        for name in names:
+            for a, _b in reader.spans(text, kind, name):
+                opening = len(text[max(s for s in starts if s <= a): a].split()) <= 3
+                if a < first_end or opening:
+                    found.setdefault(kind, []).append(name)
+                    break
+    return found
 
 
 def is_clarification(text: str) -> bool:
@@ -268,7 +300,7 @@ def _corrected(reader: Reader, text: str, q: Query, state: DialogueState) -> Und
         new = _other_of(reader, body, q, state)
     if not new:
         return None
-    return _finish(reader, swap(reader, last.text, new, old), text)
+    return _finish(reader, swap(reader, question_part(last.text), new, old), text)
 
 
 def _other_of(reader: Reader, body: str, q: Query, state: DialogueState) -> dict[str, list[str]]:
@@ -296,7 +328,15 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState) -> Un
         return None
     if all(n in entities(last.query).get(k, []) for k, ns in new.items() for n in ns):
         return None
-    return _finish(reader, swap(reader, last.text, new, set()), text)
+    return _finish(reader, swap(reader, question_part(last.text), new, set()), text)
+
+
+def question_part(text: str) -> str:
+    """"OK, back to scars. How much are peels in India?" → its last question, when that stands alone."""
+    sentences = [p for p in re.split(r"(?<=[.!?])\s+", text) if p.strip()]
+    asked = [p for p in sentences if p.rstrip().endswith("?")]
+    last = asked[-1] if asked else sentences[-1] if sentences else text
+    return last if last == text or not find_refs(last) else text
 
 
 def _new_entities(q: Query) -> dict[str, list[str]]:
@@ -447,6 +487,12 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
     if not q.asks_cost or not (q.compare or q.superlative) or len(q.countries) >= 2 or state.last is None:
         return None
     procs = [n for k in ("filler_type", "procedure") for n in entities(q).get(k, [])]
+    group = _compared_group(q, refs, state)
+    if len(group) >= 2 and len(q.countries) <= 1:
+        word = ("most expensive" if q.superlative == "max" else "cheapest") if _SUPERLATIVE.search(text) else \
+            ("more expensive" if q.superlative == "max" else "cheaper")
+        where = f" in {place(q.countries[0])}" if q.countries else ""
+        return _finish(reader, f"Which is {word}{where}: {', '.join(group[:-1])} or {group[-1]}?", text)
     if not procs:
         ms = [m for m in candidates(state, ("filler_type", "procedure"), q) if m.by_user] or \
             candidates(state, ("filler_type", "procedure"), q)
@@ -471,6 +517,15 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
     return _finish(reader, out, text)
 
 
+def _compared_group(q: Query, refs: list[Ref], state: DialogueState) -> list[str]:
+    """The treatments "which of those" compares, when the conversation set up several and not several countries."""
+    plural = [r for r in refs if r.plural or r.form == "which"]
+    if not plural or (len(state.runs.get("country", [])) >= 2 and not q.countries):
+        return []
+    res = resolve(plural[0], state, q, {"clinic", "scar_type", "country", "topic"})
+    return res.names if res is not None and res.kind in ("procedure", "filler_type") else []
+
+
 def _compared_countries(text: str, q: Query, refs: list[Ref], state: DialogueState, superlative: bool) -> list[str]:
     home = state.persona.home if _HOME_REF.search(text) else None
     countries = [*q.countries, *([home] if home and home not in q.countries else [])]
@@ -486,7 +541,8 @@ def _compared_countries(text: str, q: Query, refs: list[Ref], state: DialogueSta
 
 def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:
     """"How many sessions would I need?": the question names nothing and needs a treatment, so add it."""
-    if entities(q) or own_subject(q) or not (q.attributes or _TELL_MORE.match(text)):
+    needs = q.attributes or q.course or _TELL_MORE.match(text)
+    if any(k in entities(q) for k in MAIN_KINDS) or own_subject(q) or not needs:
         return text
     ms = candidates(state, (*MAIN_KINDS, "topic"), q)
     if not ms:
@@ -495,6 +551,8 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     names = state.group(m) if (m.by_user or m.turn in state.plural_turns) else [m.name]
     what = join_names(names)
     body = text.rstrip("?.! ")
+    if re.search(r"\bcourse\b(?!\s+of\b)", body, re.I) and m.kind != "topic":  # "a full course" of what
+        return re.sub(r"\bcourse\b(?!\s+of\b)", f"course of {what}", body, count=1, flags=re.I) + "?"
     if _INFINITIVE_END.search(text):
         return f"{body} {what}?"
     if _TELL_MORE.match(text):
@@ -526,7 +584,9 @@ def _persona(out: str, q: Query, state: DialogueState) -> str:
 def topic_of(text: str, q: Query) -> str:
     """The noun phrase a question is about when it names no entity ("Do I need a visa?" → "a visa"),
     with the phrase that qualifies it ("a visa to get treatment in Korea")."""
-    salient = [w for w in dict.fromkeys([*q.salient, *q.anchors]) if w not in DIALOGUE_WORDS]
+    joined = f" {' '.join(q.tokens)} "
+    named = {w for start, end, _kind, _name in q.spans for w in joined[start:end].split()}
+    salient = [w for w in dict.fromkeys([*q.salient, *q.anchors]) if w not in DIALOGUE_WORDS and w not in named]
     if not salient or any(k in entities(q) for k in MAIN_KINDS):
         return ""
     tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[\w'-]+", text)]

@@ -28,7 +28,7 @@ _HEADS = "|".join(sorted(HEAD_KINDS, key=len, reverse=True))
 _ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "latter": -1}
 _REF = re.compile(
     r"(?P<which>\bwhich\s+(?:ones?|of\s+(?:them|those|these))\b|^\s*which(?=\s+(?:is|are|was|would|has|have)\b))"
-    rf"|(?P<long>\bthe\s+(?:(?P<lfirst>first)\s+)?(?P<lhead>{_HEADS})\s+(?:that\s+)?(?:i|we|you)\s+(?:asked|enquired|"
+    rf"|(?P<long>\bthe\s+(?:(?P<lfirst>first)\s+)?(?P<lhead>{_HEADS})\s+(?:that\s+)?(?P<who>i|we|you)\s+(?:asked|enquired|"
     r"inquired|talked|spoke|mentioned|listed|named|suggested|recommended)(?:\s+about)?(?:\s+(?P<when>at\s+the\s+"
     r"(?:start|beginning)|in\s+the\s+beginning|first|at\s+first|initially|originally|earlier|before|previously))?)"
     rf"|(?P<ordinal>\b(?:the\s+)?(?P<n>first|second|third|fourth|fifth|last|former|latter)"
@@ -64,6 +64,7 @@ class Ref:
     word: str  # the pronoun, ordinal or demonstrative, lower-case
     head: str = ""  # "clinic", "type", ... ; "" when none
     early: bool = False  # "... at the start", "the first clinic I asked about"
+    by_bot: bool = False  # "the clinic you mentioned": the bot's words, not the user's
 
     @property
     def plural(self) -> bool:
@@ -104,7 +105,7 @@ def _make(m: re.Match) -> Ref | None:
     if form == "long":
         early = bool(m.group("lfirst")) or (m.group("when") or "").split()[-1:] in (
             ["start"], ["beginning"], ["first"], ["initially"], ["originally"])
-        return Ref(m.start(), m.end(), form, "the", m.group("lhead").lower(), early)
+        return Ref(m.start(), m.end(), form, "the", m.group("lhead").lower(), early, m.group("who").lower() == "you")
     if form == "ordinal":
         return Ref(m.start(), m.end(), form, m.group("n").lower(), (m.group("ohead") or "").lower())
     if form == "other":
@@ -168,8 +169,8 @@ def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resoluti
     """What a reference points at; ``own`` are the kinds the message names itself (so not these)."""
     kinds = ref.kinds if ref.head else tuple(k for k in ref.kinds if k not in own)
     if ref.form == "long":
-        m = state.earliest(kinds) if ref.early else next(iter(
-            [x for x in state.recent(kinds, distant=True) if x.by_user]), None)
+        said = [x for x in state.recent(kinds, distant=True) if x.by_user != ref.by_bot]
+        m = state.earliest(kinds, by_user=not ref.by_bot) if ref.early else (said[0] if said else None)
         return Resolution([m.name], m.kind) if m else None
     if ref.form == "ordinal":
         return _ordinal(ref, state, kinds)
@@ -181,6 +182,8 @@ def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resoluti
     m = ms[0]
     names = state.last_group((m.kind,)) if ref.form == "which" else []
     names = names or state.group(m)
+    if ref.form == "both" and len(names) < 2:
+        names = state.last_group((m.kind,)) or names
     if ref.plural or ref.form == "which" or len(names) == 1:
         return Resolution(names, m.kind)
     if m.by_user or m.turn in state.plural_turns:

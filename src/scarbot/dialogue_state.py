@@ -99,7 +99,7 @@ class DialogueState:
     # ------------------------------------------------------------------ reading
     def recent(self, kinds: tuple[str, ...], *, distant: bool = False) -> list[Mention]:
         """Mentions of these kinds, most recent first (distant ones only when asked for)."""
-        out = [m for m in reversed(self.mentions) if m.kind in kinds]
+        out = sorted((m for m in self.mentions if m.kind in kinds), key=lambda m: -m.turn)  # within a turn: said first
         return out if distant else [m for m in out if m.turn >= self.window_start]
 
     def group(self, m: Mention) -> list[str]:
@@ -117,9 +117,9 @@ class DialogueState:
                 return run
         return []
 
-    def earliest(self, kinds: tuple[str, ...]) -> Mention | None:
-        users = [m for m in self.mentions if m.kind in kinds and m.by_user]
-        return users[0] if users else None
+    def earliest(self, kinds: tuple[str, ...], by_user: bool = True) -> Mention | None:
+        said = [m for m in self.mentions if m.kind in kinds and m.by_user == by_user]
+        return said[0] if said else None
 
     # ------------------------------------------------------------------ writing
     def add_user(self, raw: Query, understood: Understood, topic: str) -> None:
@@ -129,30 +129,27 @@ class DialogueState:
         if not understood.clarify:
             found = entities(q)
             self._extend_runs(found)
-            for kind, names in found.items():
-                self.mentions += [Mention(kind, n, self.turn, True) for n in names]
+            self.mentions += [Mention(kind, n, self.turn, True) for kind, n in in_order(q, found)]
             if topic and not any(found.get(k) for k in MAIN_KINDS):
                 self.mentions.append(Mention("topic", topic, self.turn, True))
         self.last = understood
         self.turn += 1
 
-    def add_bot(self, answer: Query, open_kinds: tuple[str, ...]) -> None:
-        """Record the bot's answer: only the kinds its question left open can be pointed at later."""
+    def add_bot(self, answered: dict[str, list[str]], open_kinds: tuple[str, ...]) -> None:
+        """Record the names the bot's answer gave: only the kinds its question left open can be pointed at."""
         if self.last is not None and self.last.plural_ask:
             self.plural_turns.add(self.turn)
-        for kind, names in entities(answer).items():
+        for kind, names in answered.items():
             if kind in open_kinds:
                 self.mentions += [Mention(kind, n, self.turn, False) for n in names[:6]]
         self.turn += 1
 
     def _extend_runs(self, found: dict[str, list[str]]) -> None:
+        """A kind the user varies while the other entities stay ("in Korea?", "and in India?") grows a run."""
         prev = entities(self.last.query) if self.last and not self.last.clarify else {}
         for kind, names in found.items():
-            others_same = all(found.get(k) == prev.get(k) for k in ENTITY_KINDS if k != kind and found.get(k))
-            if len(names) == 1 and others_same and prev.get(kind):
-                self.runs[kind] = list(dict.fromkeys([*self.runs.get(kind, prev[kind]), *names]))
-            else:
-                self.runs[kind] = list(names)
+            same = all(found.get(k, prev.get(k)) == prev.get(k) for k in MAIN_KINDS if k != kind)
+            self.runs[kind] = list(dict.fromkeys([*self.runs.get(kind, []), *names])) if same else list(names)
 
     def _read_persona(self, raw: Query) -> None:
         low = raw.text.lower()
@@ -171,6 +168,13 @@ def _names(country: str, words: str) -> bool:
     first = words.split()[0]
     aliases = {a for a in (country.lower(), *lexicon.COUNTRIES.get(country, []))}
     return words in aliases or first in aliases
+
+
+def in_order(q: Query, found: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """The found entities in the order the message says them ("Does Louis Clinic offer microneedling?")."""
+    out = [(kind, name) for _s, _e, kind, name in sorted(q.spans) if name in found.get(kind, [])]
+    out += [(kind, n) for kind, names in found.items() for n in names]
+    return list(dict.fromkeys(out))
 
 
 def entities(q: Query, general: bool = False) -> dict[str, list[str]]:
