@@ -32,6 +32,7 @@ from pathlib import Path
 
 from scarbot import lexicon
 from scarbot.dialogue_refs import (
+    ORDINALS,
     Ref,
     Resolution,
     agree,
@@ -71,8 +72,15 @@ _CORRECTION = re.compile(r"^\s*(?:(?:no|nope|sorry|oops|actually|wait|my bad|cor
                          r"|\bi\s+(?:meant|mean)\b(?:\s+to\s+say)?|\b(?:make that|rather)\b", re.I)
 _NOT = re.compile(r"\b(?:not|instead of|rather than)\s+(?:the\s+)?([\w .'-]+?)(?=[,.;!?]|\s+but\b|$)", re.I)
 _SELECT = re.compile(r"\b(?:i\s+(?:meant|mean)|the one|that one|sorry|please|yes|yeah)\b", re.I)
+_PLEASANTRY = re.compile(
+    r"^(?:(?:ok(?:ay)?|thanks?(?: you)?(?: (?:so|very) much)?|great|cool|perfect|got it|nice|awesome|i see|"
+    r"understood|alright|sure|good|hi|hello|hey|good (?:morning|afternoon|evening))\b[\s,.!]*)*"
+    r"(?:(?:now|next|also|one more (?:thing|question)|another (?:thing|question))\b[\s,:.-]*)?", re.I)
+_DESCRIPTION = re.compile(r"\bthe\s+(?:clinic|hospital|one|place|center|centre)\s+(?P<what>(?:in|at|near|from|"
+                          r"with|that|which)\s+[^?.!,;]{3,40}?)(?=\s*(?:[?.!,;]|$))", re.I)
 _HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i live|my home country)\b", re.I)
-_MY_SCARS = re.compile(r"\bfor (?:me|my (?:acne )?scars?|my skin|my case)\b|\bmy (?:acne )?scars\b", re.I)
+_MY_SCARS = re.compile(r"\bmy (?:acne )?scars\b", re.I)
+_FOR_ME = re.compile(r"\b(?:for me|for my (?:skin|case)|in my case)\b", re.I)
 _TELL_MORE = re.compile(r"^(?:tell me|say|explain)?\s*(?:a (?:bit|little) )?more\b(?!\s+(?:about|on)\b)", re.I)
 _INFINITIVE_END = re.compile(r"\bto\s+(?:get|book|obtain|apply for|arrange|claim|pay)\s*[?.!]*$", re.I)
 _SUPERLATIVE = re.compile(r"\b(?:cheapest|most|least|lowest|highest|priciest|dearest|costliest|best)\b", re.I)
@@ -132,16 +140,26 @@ class Reader:
                     out.append(m.span())
         return sorted(out)
 
+    def named(self, text: str) -> str:
+        """"the hospital in Cheonho" → the clinic the corpus says that of (a description, not a reference)."""
+        for m in _DESCRIPTION.finditer(text):
+            name = self.describes(m.group("what"), list(self.analyzer.clinics))
+            if name:
+                return text[: m.start()] + name + text[m.end():]
+        return text
+
     def describes(self, text: str, names: list[str]) -> str | None:
-        """The one name whose sentences in the corpus share words with a description ("the one in Pangyo")."""
+        """The one name whose own sentences in the corpus (naming no other candidate) share words with a
+        description ("the one in Pangyo")."""
         wanted = {stem(w) for w in words(text) if w not in STOPWORDS and w not in DIALOGUE_WORDS and len(w) > 2}
-        sentences = re.split(r"(?<=[.!?])\s+|\n", self.analyzer.corpus_lower)
-        scores = []
-        for name in names:
-            keys = [key for key, _k, c in self.analyzer._aliases if c == name and len(key) > 3] or [name.lower()]
-            said = {stem(w) for s in sentences if any(k in s for k in keys) for w in words(s)}
-            scores.append((len(wanted & said), name))
-        scores.sort(reverse=True)
+        keys = {n: [k for k, _kind, c in self.analyzer._aliases if c == n and len(k) > 3] or [n.lower()]
+                for n in names}
+        said: dict[str, set[str]] = {n: set() for n in names}
+        for sentence in re.split(r"(?<=[.!?|;])\s+|\n", self.analyzer.corpus_lower):
+            about = [n for n in names if any(k in sentence for k in keys[n])]
+            if len(about) == 1:
+                said[about[0]].update(stem(w) for w in words(sentence))
+        scores = sorted(((len(wanted & said[n]), n) for n in names), reverse=True)
         if scores and scores[0][0] > 0 and (len(scores) == 1 or scores[1][0] < scores[0][0]):
             return scores[0][1]
         return None
@@ -177,10 +195,8 @@ def understand(analyzer: Analyzer, question: str, history: list[dict], *, window
                parser: QueryParser | None = None) -> Rewrite:
     """The message as the dialogue so far makes it understood (see the module docstring)."""
     q = normalize(question)
-    if not history:
-        return Rewrite(q)
     reader = Reader(analyzer, parser)
-    state = read_history(reader, history, window)
+    state = read_history(reader, history or [], window)
     u = rewrite(reader, q, state)
     return Rewrite(u.text, u.clarify, u.candidates)
 
@@ -234,15 +250,21 @@ def is_clarification(text: str) -> bool:
 
 
 def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
-    text = normalize(text)
+    """One user message understood against the state (which it does not change)."""
+    text = reader.named(without_pleasantries(normalize(text)))
     q = reader.parse(text)
-    if state.last is None and not state.mentions:
-        return _as_is(reader, text)
-    for step in (_clarified, _corrected, _elliptical):
-        u = step(reader, text, q, state)
-        if u is not None:
-            return u
-    return _resolved(reader, text, q, state)
+    state.read_persona(q)
+    u = next((u for step in (_clarified, _corrected, _elliptical) if (u := step(reader, text, q, state))), None)
+    u = u or _resolved(reader, text, q, state)
+    if u.clarify:
+        return u
+    return _finish(reader, _persona(u.text, u.query, state), text)
+
+
+def without_pleasantries(text: str) -> str:
+    """"OK thanks. Now, do I need a visa?" → "do I need a visa?" (nothing is asked in the pleasantries)."""
+    rest = _PLEASANTRY.sub("", text).strip()
+    return rest[0].upper() + rest[1:] if len(rest.split()) >= 2 and rest != text else text
 
 
 def _as_is(reader: Reader, text: str) -> Understood:
@@ -318,7 +340,7 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState) -> Un
     if last is None or last.clarify:
         return None
     body = _LEAD.sub("", text) if not _ELLIPSIS.match(text) else text
-    if not (_ELLIPSIS.match(text) or _ELLIPSIS.match(body) or _is_fragment(body)):
+    if not found_elliptical(text):
         return None
     new = _new_entities(q)
     asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_THAT.match(body) else set()
@@ -326,9 +348,10 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState) -> Un
         return None
     if any(r.form != "pronoun" or r.word not in ("that", "it", "this") for r in find_refs(body)):
         return None
-    if all(n in entities(last.query).get(k, []) for k, ns in new.items() for n in ns):
+    asked = question_part(last.text)
+    if all(n in entities(reader.parse(asked)).get(k, []) for k, ns in new.items() for n in ns):
         return None
-    return _finish(reader, swap(reader, question_part(last.text), new, set()), text)
+    return _finish(reader, swap(reader, asked, new, set()), text)
 
 
 def question_part(text: str) -> str:
@@ -337,6 +360,11 @@ def question_part(text: str) -> str:
     asked = [p for p in sentences if p.rstrip().endswith("?")]
     last = asked[-1] if asked else sentences[-1] if sentences else text
     return last if last == text or not find_refs(last) else text
+
+
+def found_elliptical(text: str) -> bool:
+    body = _LEAD.sub("", text)
+    return bool(_ELLIPSIS.match(text) or _ELLIPSIS.match(body) or _is_fragment(body))
 
 
 def _new_entities(q: Query) -> dict[str, list[str]]:
@@ -371,11 +399,14 @@ def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
         return compared
     text, refs, found = _dislocated(reader, text, q, refs, state)
     out = text
-    for ref, res in reversed(found or _resolve_all(refs, state, q)):
+    for ref, res in reversed(found or _resolve_all(reader, text, refs, state, q)):
         if res.ambiguous:
             return _clarify(reader, text, ref, res)
         out = substitute(out, ref, res)
-    out = _persona(out, reader.parse(out), state)
+    if out != text and found_elliptical(text):  # "and the third?" → the last question about the third
+        again = _elliptical(reader, out, reader.parse(out), state)
+        if again is not None:
+            return again
     if out == text and not refs:
         out = _fill_open_slot(reader, text, q, state)
     if out != text:
@@ -383,12 +414,13 @@ def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
     return _finish(reader, out, text)
 
 
-def _resolve_all(refs: list[Ref], state: DialogueState, q: Query) -> list[tuple[Ref, Resolution]]:
+def _resolve_all(reader: Reader, text: str, refs: list[Ref], state: DialogueState, q: Query
+                 ) -> list[tuple[Ref, Resolution]]:
     """Each reference resolved, left to right; two in one clause point at different kinds
     ("Does the clinic I asked about offer it?": "it" is not the clinic)."""
     own, out = set(entities(q)), []
     for ref in refs:
-        res = resolve(ref, state, q, own)
+        res = _inline_list(reader, text, q, ref) or resolve(ref, state, q, own)
         if res is not None:
             out.append((ref, res))
             own.add(res.kind)
@@ -410,11 +442,33 @@ def _dislocated(reader: Reader, text: str, q: Query, refs: list[Ref], state: Dia
     if not later:
         return text, refs, []
     return rest, find_refs(rest), [(later[0], first)] + [
-        (r, res) for r, res in _resolve_all([r for r in find_refs(rest) if r != later[0]], state, q)]
+        (r, res) for r, res in _resolve_all(reader, rest, [r for r in find_refs(rest) if r != later[0]], state, q)]
+
+
+def _inline_list(reader: Reader, text: str, q: Query, ref: Ref) -> Resolution | None:
+    """"I'm weighing fillers, microneedling and laser. How long is recovery after the second one?": a list
+    the message itself sets up, before the ordinal, "both" or "which of them"."""
+    if ref.form not in ("ordinal", "both", "which"):
+        return None
+    kinds = ref.kinds if ref.head not in ("", "one", "ones") else MAIN_KINDS
+    for kind, names in entities(q).items():
+        if kind not in kinds or len(names) < 2:
+            continue
+        spans = sorted((span, n) for n in names if (span := reader.find(text, kind, n)))
+        listed = [n for span, n in spans if span[1] <= ref.start]
+        if len(listed) < 2:
+            continue
+        if ref.form != "ordinal":
+            return Resolution(listed, kind)
+        i = ORDINALS[ref.word]
+        return Resolution([listed[i]], kind) if -len(listed) <= i < len(listed) else None
+    return None
 
 
 def _named_before(reader: Reader, text: str, ref: Ref, q: Query) -> bool:
     """"I have rolling scars. Which treatment suits them?": the reference points inside the message."""
+    if ref.form in ("ordinal", "both", "which"):
+        return False  # a list in the message is picked from by _inline_list
     for kind, names in entities(q).items():
         if kind not in ref.kinds or kind == "country":
             continue
@@ -464,13 +518,16 @@ def _target(reader: Reader, text: str, p: Query, have: dict[str, list[str]], kin
                 span = reader.find(text, k, name)
                 if span:
                     return span, k
-    kinds = [kind] if kind == "country" or kind in have else [k for k in MAIN_KINDS if k in have]
+    kinds = [kind] + [k for k in _SWAPPABLE.get(kind, ()) if k in have and kind not in have]
     for k in kinds:
         for name in reversed(have.get(k, [])):
             span = reader.find(text, k, name)
             if span:
                 return span, k
     return None
+
+
+_SWAPPABLE = {"procedure": ("filler_type",), "filler_type": ("procedure",)}  # one treatment for another
 
 
 def _put(text: str, start: int, end: int, kind: str, name: str) -> str:
@@ -542,7 +599,7 @@ def _compared_countries(text: str, q: Query, refs: list[Ref], state: DialogueSta
 def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:
     """"How many sessions would I need?": the question names nothing and needs a treatment, so add it."""
     needs = q.attributes or q.course or _TELL_MORE.match(text)
-    if any(k in entities(q) for k in MAIN_KINDS) or own_subject(q) or not needs:
+    if any(k in entities(q, general=True) for k in MAIN_KINDS) or own_subject(q) or not needs:
         return text
     ms = candidates(state, (*MAIN_KINDS, "topic"), q)
     if not ms:
@@ -570,13 +627,15 @@ def _carry_country(reader: Reader, out: str, state: DialogueState) -> str:
 
 
 def _persona(out: str, q: Query, state: DialogueState) -> str:
-    """"at home" → the user's home country; "for me" → the scar types they said they have."""
+    """"at home" → the user's home country; "my scars", "for me" → the scar types they said they have."""
     persona = state.persona
     if persona.home:
         out = _HOME_REF.sub(f"in {place(persona.home)}", out)
-    if persona.scar_types and not q.scar_types and (q.recommend or "suitability" in q.attributes):
+    if persona.scar_types and not q.scar_types:
         scars = join_names(persona.scar_types)
-        out = _MY_SCARS.sub(lambda m: f"for {scars}" if m.group(0).lower().startswith("for") else scars, out)
+        out = _MY_SCARS.sub(scars, out)
+        if q.recommend or {"suitability", "effectiveness"} & set(q.attributes):
+            out = _FOR_ME.sub(f"for {scars}", out)
     return out
 
 
@@ -620,6 +679,8 @@ def _first_run(low: list[str], salient: list[str]) -> list[int]:
 _VERBISH = {"offer", "offers", "provide", "provides", "need", "needs", "require", "requires", "get", "take", "takes",
             "ask", "charge", "charges", "give", "gives", "include", "includes", "available", "free", "required",
             "necessary", "possible", "included", "refundable", "apply", "claim", "book", "arrange", "cover", "covers"}
+_ASKS_FOR_NAMES = re.compile(r"^(?:\w+[,\s]+){0,2}?(?:which|who|what)\s+(?!is\b|are\b|was\b|were\b|'s\b|does\b|do\b|"
+                             r"did\b|about\b|kind\b|type\b)\w+", re.I)
 _OPEN_HEAD = re.compile(r"\b(?:which|what|where|who)\b(?:\s+[\w']+){0,3}?\s+(clinics?|hospitals?|treatments?|"
                         r"procedures?|options?|therap(?:y|ies)|types?|kinds?|countries|country|fillers?|brands?|"
                         r"places?)\b", re.I)
@@ -641,6 +702,8 @@ def open_kinds(u: Understood) -> tuple[str, ...]:
         kinds |= {"filler_type", "scar_type"}
     if (q.superlative or q.compare) and not q.countries:
         kinds.add("country")
+    if _ASKS_FOR_NAMES.match(q.text):  # "What treats rolling scars?", "Which one is in Gangnam?"
+        kinds.update(MAIN_KINDS)
     named = set(entities(q))
     return tuple(k for k in kinds if k not in named)
 

@@ -25,7 +25,7 @@ from scarbot.dialogue_state import (
 from scarbot.query import Query
 
 _HEADS = "|".join(sorted(HEAD_KINDS, key=len, reverse=True))
-_ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "latter": -1}
+ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "latter": -1}
 _REF = re.compile(
     r"(?P<which>\bwhich\s+(?:ones?|of\s+(?:them|those|these))\b|^\s*which(?=\s+(?:is|are|was|would|has|have)\b))"
     rf"|(?P<long>\bthe\s+(?:(?P<lfirst>first)\s+)?(?P<lhead>{_HEADS})\s+(?:that\s+)?(?P<who>i|we|you)\s+(?:asked|enquired|"
@@ -158,11 +158,14 @@ def candidates(state: DialogueState, kinds: tuple[str, ...], q: Query) -> list[M
     if ms and ms[0].kind == "topic" and not strong:
         return ms
     ms = [m for m in ms if m.kind != "topic"] or ms
-    for attr in q.attributes:
-        preferred = [m for m in ms if m.kind in ATTRIBUTE_KINDS.get(attr, ())]
-        if preferred:
-            return preferred + [m for m in ms if m not in preferred]
-    return ms
+    preferred = [m for m in ms if m.kind in preferred_kinds(q)]
+    return preferred + [m for m in ms if m not in preferred] if preferred else ms
+
+
+def preferred_kinds(q: Query) -> tuple[str, ...]:
+    """The kinds the asked attribute is usually about ("where ...?" → a clinic), first attribute first."""
+    attrs = [*q.attributes, *(["location"] if q.operation == "locate" else [])]
+    return tuple(dict.fromkeys(k for a in attrs for k in ATTRIBUTE_KINDS.get(a, ())))
 
 
 def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resolution | None:
@@ -173,7 +176,8 @@ def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resoluti
         m = state.earliest(kinds, by_user=not ref.by_bot) if ref.early else (said[0] if said else None)
         return Resolution([m.name], m.kind) if m else None
     if ref.form == "ordinal":
-        return _ordinal(ref, state, kinds)
+        preferred = tuple(k for k in preferred_kinds(q) if k in kinds)
+        return (_ordinal(ref, state, preferred) if preferred else None) or _ordinal(ref, state, kinds)
     if ref.form == "other":
         return _other(state, kinds)
     ms = candidates(state, tuple(k for k in kinds if k != "topic") if ref.form == "which" else kinds, q)
@@ -194,12 +198,12 @@ def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resoluti
 def _ordinal(ref: Ref, state: DialogueState, kinds: tuple[str, ...]) -> Resolution | None:
     kinds = tuple(k for k in kinds if k != "topic") or ENTITY_KINDS
     group = state.last_group(kinds if ref.head not in ("", "one", "ones") else (*kinds, "country"))
-    i = _ORDINALS[ref.word]
+    i = ORDINALS[ref.word]
     if group and -len(group) <= i < len(group):
         kind = next(m.kind for m in state.mentions if m.name == group[i])
         return Resolution([group[i]], kind)
-    if ref.word == "first":
-        m = state.earliest(kinds)
+    if ref.word == "first":  # no list: the first one talked about
+        m = state.earliest(kinds) or state.earliest(kinds, by_user=False)
         return Resolution([m.name], m.kind) if m else None
     return None
 

@@ -124,7 +124,7 @@ class DialogueState:
     # ------------------------------------------------------------------ writing
     def add_user(self, raw: Query, understood: Understood, topic: str) -> None:
         """Record a user turn: persona from what they said, mentions from what they were understood to ask."""
-        self._read_persona(raw)
+        self.read_persona(raw)
         q = understood.query
         if not understood.clarify:
             found = entities(q)
@@ -151,7 +151,8 @@ class DialogueState:
             same = all(found.get(k, prev.get(k)) == prev.get(k) for k in MAIN_KINDS if k != kind)
             self.runs[kind] = list(dict.fromkeys([*self.runs.get(kind, []), *names])) if same else list(names)
 
-    def _read_persona(self, raw: Query) -> None:
+    def read_persona(self, raw: Query) -> None:
+        """What the user says about themselves: where they live, the scars they have, their budget."""
         low = raw.text.lower()
         for m in _HOME.finditer(low):
             home = [c for c in raw.countries if _names(c, m.group(1))]
