@@ -334,8 +334,10 @@ def _other_of(reader: Reader, body: str, q: Query, state: DialogueState) -> dict
     return {}
 
 
-def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
-    """"and in Thailand?": the previous question again, with the new entity in place of the old one."""
+def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, replace_only: bool = False
+                ) -> Understood | None:
+    """"and in Thailand?": the previous question again, with the new entity in place of the old one
+    (``replace_only``: only if it has one of that kind to replace)."""
     last = state.last
     if last is None or last.clarify:
         return None
@@ -350,6 +352,9 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState) -> Un
         return None
     asked = question_part(last.text)
     if all(n in entities(reader.parse(asked)).get(k, []) for k, ns in new.items() for n in ns):
+        return None
+    if replace_only and any(_target(reader, asked, reader.parse(asked), entities(reader.parse(asked), general=True),
+                                    k, set()) is None for k in new):
         return None
     return _finish(reader, swap(reader, asked, new, set()), text)
 
@@ -404,7 +409,7 @@ def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
             return _clarify(reader, text, ref, res)
         out = substitute(out, ref, res)
     if out != text and found_elliptical(text):  # "and the third?" → the last question about the third
-        again = _elliptical(reader, out, reader.parse(out), state)
+        again = _elliptical(reader, out, reader.parse(out), state, replace_only=True)
         if again is not None:
             return again
     if out == text and not refs:
@@ -599,8 +604,9 @@ def _compared_countries(text: str, q: Query, refs: list[Ref], state: DialogueSta
 def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:
     """"How many sessions would I need?": the question names nothing and needs a treatment, so add it."""
     needs = q.attributes or q.course or _TELL_MORE.match(text)
-    if any(k in entities(q, general=True) for k in MAIN_KINDS) or own_subject(q) or not needs:
-        return text
+    countries = len(q.countries) + len(q.other_countries)
+    if any(k in entities(q, general=True) for k in MAIN_KINDS) or own_subject(q) or not needs or countries >= 2:
+        return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
     ms = candidates(state, (*MAIN_KINDS, "topic"), q)
     if not ms:
         return text

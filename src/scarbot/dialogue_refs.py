@@ -51,6 +51,8 @@ _PREPS = {"for", "about", "of", "with", "on", "after", "before", "than", "like",
 _EXPLETIVE_IT = re.compile(r"^\s+(?:takes?\s+to|took\s+to)\b|^(?:'s|\s+is|\s+was)\s+(?:\w+\s+){0,2}(?:to|that)\b",
                            re.I)
 _GENERIC_THEY = re.compile(r"^\s+(?:list|lists|say|says|mention|state|quote|show|report|give|write|call)\b", re.I)
+_IDIOM = re.compile(r"\b(?:in the first place|first of all|at first|at last|for the (?:first|last) time|"
+                    r"(?:the )?last time|first time|last (?:week|month|year|night))\b", re.I)
 _BE = {"is", "are", "was", "were", "'s", "be", "isn't", "aren't"}
 _AUX_AGREE = {"is": "are", "does": "do", "has": "have", "was": "were", "doesn't": "don't", "isn't": "aren't"}
 _PLURAL_WORDS = {"they", "them", "their", "those", "these", "both", "ones"}
@@ -129,6 +131,8 @@ def _is_reference(text: str, ref: Ref) -> bool:
     nxt_word = nxt.group(1).lower() if nxt else ""
     at_end = not rest.strip(" ?!.,")  or rest.lstrip()[:1] in ("?", "!", ".", ",", ";")
     if ref.form == "ordinal":
+        if any(a <= ref.start < b for a, b in (m.span() for m in _IDIOM.finditer(text))):
+            return False  # "in the first place", "first of all", "last time"
         has_the = text[ref.start: ref.end].lower().startswith("the")
         tail = bool(ref.head) or " of " in text[ref.start: ref.end].lower() or " among " in text[ref.start: ref.end]
         return tail or (has_the and (at_end or nxt_word in _VERBS))
