@@ -65,12 +65,13 @@ _QSTART = {"what", "what's", "whats", "how", "which", "where", "who", "when", "w
            "has", "have", "i", "i'm", "my", "any"}
 _LEAD = re.compile(r"^(?:(?:no|nope|sorry|oops|ok|okay|so|well|hmm|right|alright|thanks|thank you|great|cool|wait|"
                    r"actually|and|also|but|then|now)\b[\s,.!:;-]*)+", re.I)
-_COMPARE_THAT = re.compile(r"^how (?:does|do|is|are|would) (?:that|it|this|they|those) compare", re.I)
+_COMPARE_THAT = re.compile(r"^how (?:does|do|is|are|would) (?:that|it|this|they|those|[\w ]{2,40}?) compare", re.I)
 _ELLIPSIS = re.compile(rf"^(?:and\s+)?(?:what about|how about|same for|what of|and|or|also|then)\b|{_COMPARE_THAT.pattern}",
                        re.I)
 _CORRECTION = re.compile(r"^\s*(?:(?:no|nope|sorry|oops|actually|wait|my bad|correction|err|um)\b[\s,.!:;-]*)+"
                          r"|\bi\s+(?:meant|mean)\b(?:\s+to\s+say)?|\b(?:make that|rather)\b", re.I)
-_NOT = re.compile(r"\b(?:not|instead of|rather than)\s+(?:the\s+)?([\w .'-]+?)(?=[,.;!?]|\s+but\b|$)", re.I)
+_NOT = re.compile(r"\b(?:not|instead of|rather than)\s+(?:the\s+)?([\w .'-]+?)(?=\s*(?:[,.;!?—–]|\s-\s)|\s+but\b|$)",
+                  re.I)
 _SELECT = re.compile(r"\b(?:i\s+(?:meant|mean)|the one|that one|sorry|please|yes|yeah)\b", re.I)
 _PLEASANTRY = re.compile(
     r"^(?:(?:ok(?:ay)?|thanks?(?: you)?(?: (?:so|very) much)?|great|cool|perfect|got it|nice|awesome|i see|"
@@ -78,6 +79,10 @@ _PLEASANTRY = re.compile(
     r"(?:(?:now|next|also|one more (?:thing|question)|another (?:thing|question))\b[\s,:.-]*)?", re.I)
 _DESCRIPTION = re.compile(r"\bthe\s+(?:clinic|hospital|one|place|center|centre)\s+(?P<what>(?:in|at|near|from|"
                           r"with|that|which)\s+[^?.!,;]{3,40}?)(?=\s*(?:[?.!,;]|$))", re.I)
+_REFUSAL = re.compile(r"^(?:the article|it|that)\b[^.]{0,80}?\b(?:does not|doesn't|gives no|has no|says nothing|"
+                      r"is outside|can't answer|cannot answer|not cover)", re.I)
+_BUDGET_REF = re.compile(r"\b(?:my|our|the)\s+budget\b", re.I)
+_AFFORD = re.compile(r"\bafford\b", re.I)
 _HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i live|my home country)\b", re.I)
 _MY_SCARS = re.compile(r"\bmy (?:acne )?scars\b", re.I)
 _FOR_ME = re.compile(r"\b(?:for me|for my (?:skin|case)|in my case)\b", re.I)
@@ -218,13 +223,14 @@ def read_history(reader: Reader, history: list[dict], window: int = DEFAULT_WIND
         if turn["role"] == "user":
             state.window_start = window_start(n)
             u = rewrite(reader, text, state)
-            state.add_user(reader.parse(text), u, topic_of(u.text, u.query))
+            state.add_user(reader.parse(text), u, topic_of(u.text, u.query), subject_of(u.text, u.query))
             continue
         last = state.last
         if last is not None and last.clarify and not is_clarification(text):
             # the bot answered instead of asking (another backend, or a hand-written history)
             state.last = _as_is(reader, re.sub(r"\s+", " ", last.template.replace(_SLOT, "it")))
-        state.add_bot(answer_entities(reader, text), open_kinds(state.last) if state.last else ())
+        said = {} if _REFUSAL.match(text) or is_clarification(text) else answer_entities(reader, text)
+        state.add_bot(said, open_kinds(state.last) if state.last else ())
     state.window_start = window_start(len(history))
     return state
 
@@ -390,13 +396,18 @@ def own_subject(q: Query) -> bool:
     """Whether the message brings a subject of its own besides entities (a visa, a deposit, VAT ...)."""
     if q.other_topics or q.unknown_clinics:
         return True
+    return bool(subject_words(q))
+
+
+def subject_words(q: Query) -> list[str]:
+    """The words of a message that say what it is about, besides entities and asked attributes."""
     places = {w for c in q.other_countries for w in words(c)}
-    return any(w not in DIALOGUE_WORDS and stem(w) not in _CUE_STEMS and w not in places for w in q.salient)
+    return [w for w in q.salient if w not in DIALOGUE_WORDS and stem(w) not in _CUE_STEMS and w not in places]
 
 
 def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood:
     """References replaced, open slots filled, the persona's context used; unchanged when self-contained."""
-    standalone = own_subject(q) or any(k in entities(q) for k in MAIN_KINDS)
+    standalone = own_subject(q) or any(k in entities(q) for k in MAIN_KINDS) or len(q.countries) >= 2
     refs = [r for r in find_refs(text) if not _named_before(reader, text, r, q)
             and not (standalone and r.form == "which" and text[r.start: r.end].strip().lower() == "which")]
     compared = _cost_comparison(reader, text, q, refs, state)
@@ -481,7 +492,12 @@ def _named_before(reader: Reader, text: str, ref: Ref, q: Query) -> bool:
             span = reader.find(text, kind, name)
             if span and span[1] <= ref.start and (not ref.plural or is_plural([name], kind)):
                 return True
-    return False
+    # "What about the deposit, how much is it?": the message's own subject, a noun said before the pronoun
+    if ref.form != "pronoun" or ref.word == "there":
+        return False
+    low = [w.lower() for w in re.findall(r"[\w'-]+", text[: ref.start])] + ["?"]
+    subject = set(subject_words(q))
+    return any(w in subject and _noun_slot(low, [i]) for i, w in enumerate(low[:-1]))
 
 
 def _clarify(reader: Reader, text: str, ref: Ref, res: Resolution) -> Understood:
@@ -626,7 +642,8 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
 def _carry_country(reader: Reader, out: str, state: DialogueState) -> str:
     """A price question the rewrite completed keeps the country the user was asking about."""
     q = reader.parse(out)
-    if not q.asks_cost or q.countries or q.other_countries or q.compare or q.superlative:
+    treatment = entities(q).get("procedure") or entities(q).get("filler_type")
+    if not treatment or not q.asks_cost or q.countries or q.other_countries or q.compare or q.superlative:
         return out
     asked = [m.name for m in state.recent(("country",)) if m.by_user]
     return f"{out.rstrip('?.! ')} in {place(asked[0])}?" if asked else out
@@ -642,6 +659,12 @@ def _persona(out: str, q: Query, state: DialogueState) -> str:
         out = _MY_SCARS.sub(scars, out)
         if q.recommend or {"suitability", "effectiveness"} & set(q.attributes):
             out = _FOR_ME.sub(f"for {scars}", out)
+    if persona.budget and not q.budget:
+        budget = f"a budget of ${persona.budget:,.0f}"
+        if _BUDGET_REF.search(out):
+            out = _BUDGET_REF.sub(budget, out)
+        elif _AFFORD.search(out):
+            out = f"{out.rstrip('?.! ')} on {budget}?"
     return out
 
 
@@ -651,16 +674,15 @@ def topic_of(text: str, q: Query) -> str:
     with the phrase that qualifies it ("a visa to get treatment in Korea")."""
     joined = f" {' '.join(q.tokens)} "
     named = {w for start, end, _kind, _name in q.spans for w in joined[start:end].split()}
-    salient = [w for w in dict.fromkeys([*q.salient, *q.anchors]) if w not in DIALOGUE_WORDS and w not in named]
-    if not salient or any(k in entities(q) for k in MAIN_KINDS):
+    salient = [w for w in dict.fromkeys([*q.salient, *q.anchors]) if w not in DIALOGUE_WORDS and w not in named
+               and w not in q.unbound]
+    if not salient or any(k in entities(q) for k in MAIN_KINDS) or q.other_topics or q.other_countries:
         return ""
     tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[\w'-]+", text)]
     low = [t.lower() for t, _s, _e in tokens]
-    run = _first_run(low, salient)
+    run = _noun_run(low, salient)
     if not run:
-        return ""
-    if len(run) > 1 and run[0] > 0 and low[run[0] - 1] in ("what", "which", "who"):
-        run = run[1:]  # "What causes atrophic scars?": the verb right after "what" is not the topic
+        return ""  # "Which lasts longest?" has no noun phrase to point back at
     first = run[0] - 1 if run[0] > 0 and low[run[0] - 1] in ("a", "an", "the") else run[0]
     last = run[min(len(run), 4) - 1]
     tail = re.match(r"\s+(?:to|for|in|at|with)\s[^?.!,;]{1,60}?(?=\s*(?:[?.!,;]|$))", text[tokens[last][2]:])
@@ -669,16 +691,43 @@ def topic_of(text: str, q: Query) -> str:
     return text[tokens[first][1]: tokens[last][2]]
 
 
-def _first_run(low: list[str], salient: list[str]) -> list[int]:
-    """The first run of content words (no stopword, question word or common verb) holding a salient word."""
+def subject_of(text: str, q: Query) -> str:
+    """The plural subject of a yes/no question that names no entity there ("Do clinics offer ...?" → "clinics")."""
+    m = re.match(r"^(?:do|does|are|is|can|will|would|should|have|has)\s+((?:[\w-]+\s+){0,2}?[\w-]+s)\s+[\w-]", text,
+                 re.I)
+    if not m or any(w in STOPWORDS for w in words(m.group(1))):
+        return ""
+    joined = f" {' '.join(q.tokens)} "
+    named = {w for start, end, _kind, _name in q.spans for w in joined[start:end].split()}
+    return "" if set(words(m.group(1))) & named else m.group(1)
+
+
+def _noun_slot(low: list[str], run: list[int]) -> bool:
+    """Whether a run of words stands where a noun phrase goes: after a determiner, a form of "be" or a
+    preposition ("a visa", "are VAT refunds"), or as "what deposit do ...?"."""
+    before = low[run[0] - 1] if run[0] > 0 else ""
+    after = low[run[-1] + 1] if run[-1] + 1 < len(low) else ""
+    return before in _NOUN_BEFORE or before in _VERBISH or (before in ("what", "which") and after in _AUX)
+
+
+_NOUN_BEFORE = {"a", "an", "the", "any", "my", "your", "our", "some", "is", "are", "was", "were", "about", "for",
+                "of", "on", "need", "get", "have", "with", "causes", "cause", "there"}
+_AUX = {"do", "does", "did", "is", "are", "was", "were", "can", "will", "would", "should", "has", "have"}
+
+
+def _noun_run(low: list[str], salient: list[str]) -> list[int]:
+    """The first run of content words (no stopword, question word or common verb) that holds a salient
+    word and stands where a noun phrase goes; "What causes atrophic scars?" drops the verb after "what"."""
     cur: list[int] = []
     for i, w in enumerate([*low, "?"]):
-        if w in STOPWORDS or w in _QSTART or w in _VERBISH or w == "?":
-            if any(low[j] in salient for j in cur):
-                return cur
-            cur = []
-        else:
+        if not (w in STOPWORDS or w in _QSTART or w in _VERBISH or w == "?"):
             cur.append(i)
+            continue
+        if len(cur) > 1 and low[cur[0] - 1] in ("what", "which", "who") and not _noun_slot(low, cur):
+            cur = cur[1:]
+        if any(low[j] in salient for j in cur) and _noun_slot(low, cur):
+            return cur
+        cur = []
     return []
 
 

@@ -27,7 +27,8 @@ from scarbot.query import Query
 _HEADS = "|".join(sorted(HEAD_KINDS, key=len, reverse=True))
 ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "latter": -1}
 _REF = re.compile(
-    r"(?P<which>\bwhich\s+(?:ones?|of\s+(?:them|those|these))\b|^\s*which(?=\s+(?:is|are|was|would|has|have)\b))"
+    r"(?P<which>\bwhich\s+(?:ones?|of\s+(?:them|those|these))\b|^\s*which(?=\s+(?:is|are|was|would|has|have|lasts|"
+    r"costs|works|offers|needs|requires|helps|hurts|suits|takes|gives|does)\b))"
     rf"|(?P<long>\bthe\s+(?:(?P<lfirst>first)\s+)?(?P<lhead>{_HEADS})\s+(?:that\s+)?(?P<who>i|we|you)\s+(?:asked|enquired|"
     r"inquired|talked|spoke|mentioned|listed|named|suggested|recommended)(?:\s+about)?(?:\s+(?P<when>at\s+the\s+"
     r"(?:start|beginning)|in\s+the\s+beginning|first|at\s+first|initially|originally|earlier|before|previously))?)"
@@ -35,7 +36,7 @@ _REF = re.compile(
     rf"(?:\s+(?P<ohead>ones?|{_HEADS}))?(?:\s+(?:of|among)\s+(?:those|them|these|the\s+\w+))?)"
     rf"|(?P<other>\bthe\s+other(?:\s+(?P<xhead>one|{_HEADS}))?)"
     r"|(?P<both>\bboth(?:\s+of\s+(?:them|those|these))?|\ball\s+(?:of\s+)?(?:them|those|these)|\beach\s+of\s+"
-    r"(?:them|those|these))"
+    r"(?:them|those|these)|\beach(?=\s*(?:[?.!,]|$)))"
     rf"|(?P<demonstrative>\b(?:that|this|those|these|the\s+same)\s+(?P<dhead>ones?|{_HEADS})\b)"
     r"|(?P<definite>\bthe\s+(?P<thead>clinic|hospital|treatment|procedure|therapy)\b)"
     r"|(?P<pronoun>\b(?:it|its|they|them|their|that|this|those|these|there)\b)"
@@ -175,6 +176,8 @@ def preferred_kinds(q: Query) -> tuple[str, ...]:
 def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resolution | None:
     """What a reference points at; ``own`` are the kinds the message names itself (so not these)."""
     kinds = ref.kinds if ref.head else tuple(k for k in ref.kinds if k not in own)
+    if ref.word in ("they", "their"):  # "Do they have interpreters?": who the last question was about
+        kinds = (*(k for k in kinds if k != "topic"), "subject")
     if ref.form == "long":
         said = [x for x in state.recent(kinds, distant=True) if x.by_user != ref.by_bot]
         m = state.earliest(kinds, by_user=not ref.by_bot) if ref.early else (said[0] if said else None)
@@ -185,6 +188,10 @@ def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resoluti
     if ref.form == "other":
         return _other(state, kinds)
     ms = candidates(state, tuple(k for k in kinds if k != "topic") if ref.form == "which" else kinds, q)
+    if ref.form == "both":  # two or more of one kind
+        ms = [m for m in ms if len(state.last_group((m.kind,))) >= 2]
+    elif ref.plural:  # "they" points at something plural: a list, "clinics", "chemical peels"
+        ms = [m for m in ms if m.kind == "subject" or is_plural(state.group(m), m.kind)] or ms
     if not ms:
         return None
     m = ms[0]
@@ -192,8 +199,14 @@ def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resoluti
     names = names or state.group(m)
     if ref.form == "both" and len(names) < 2:
         names = state.last_group((m.kind,)) or names
+    if ref.form == "which" and len(names) == 1 and not is_plural(names, m.kind):
+        return None  # "Which one is it best for?" about a single treatment: "which one" is the question
     if ref.plural or ref.form == "which" or len(names) == 1:
         return Resolution(names, m.kind)
+    if len(names) > 3:  # "it" after a long list the bot gave: the user's own subject, if there is one
+        mine = [x for x in ms if x.by_user and len(state.group(x)) == 1]
+        if mine:
+            return Resolution([mine[0].name], mine[0].kind)
     if m.by_user or m.turn in state.plural_turns:
         return Resolution(names, m.kind, ambiguous=True)
     return Resolution(names[:1], m.kind)  # the bot's answer to "which one ...?": its first name is the answer
@@ -254,12 +267,10 @@ def phrase(ref: Ref, res: Resolution) -> str:
         return f"in {where}" if ref.word == "there" else where
     names = join_names(res.names)
     if ref.form == "which":  # "which one is for severe scars?" → "which of the chemical peels ..."
-        if len(res.names) > 1:
-            return f"which of {names}"
-        return f"which of the {names}" if is_plural(res.names, res.kind) else f"which type of {names}"
+        return f"which of {names}" if len(res.names) > 1 else f"which of the {names}"
     if ref.word == "there":
         return f"at {names}"
-    if ref.form == "both" and len(res.names) == 2:
+    if ref.form == "both" and len(res.names) == 2 and ref.word != "each":
         return f"both {names}"
     return names
 

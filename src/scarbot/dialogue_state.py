@@ -61,7 +61,7 @@ _OWN_SCARS = re.compile(r"\b(?:i have|i've got|i got|i've|my|mine are|i suffer f
 
 @dataclass(frozen=True)
 class Mention:
-    kind: str  # one of ENTITY_KINDS, or "topic" (a phrase such as "a visa")
+    kind: str  # one of ENTITY_KINDS, "topic" (a phrase such as "a visa") or "subject" ("clinics", for "they")
     name: str
     turn: int  # index of the message it came from
     by_user: bool
@@ -122,7 +122,7 @@ class DialogueState:
         return said[0] if said else None
 
     # ------------------------------------------------------------------ writing
-    def add_user(self, raw: Query, understood: Understood, topic: str) -> None:
+    def add_user(self, raw: Query, understood: Understood, topic: str, subject: str = "") -> None:
         """Record a user turn: persona from what they said, mentions from what they were understood to ask."""
         self.read_persona(raw)
         q = understood.query
@@ -132,6 +132,8 @@ class DialogueState:
             self.mentions += [Mention(kind, n, self.turn, True) for kind, n in in_order(q, found)]
             if topic and not any(found.get(k) for k in MAIN_KINDS):
                 self.mentions.append(Mention("topic", topic, self.turn, True))
+            if subject:  # "Do clinics offer ...?": who "they" are next
+                self.mentions.append(Mention("subject", subject, self.turn, True))
         self.last = understood
         self.turn += 1
 
