@@ -26,7 +26,9 @@ reply. The next message then answers it, and rule 1 picks the choice up from the
 from __future__ import annotations
 
 import re
+import threading
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +46,7 @@ from scarbot.dialogue_refs import (
     resolve,
     substitute,
 )
-from scarbot.dialogue_state import MAIN_KINDS, DialogueState, Understood, entities
+from scarbot.dialogue_state import HEAD_KINDS, MAIN_KINDS, DialogueState, Understood, entities
 from scarbot.nlp import STOPWORDS, Analyzer, is_instruction, normalize, stem, words
 from scarbot.query import Query, QueryParser
 
@@ -83,7 +85,8 @@ _REFUSAL = re.compile(r"^(?:the article|it|that)\b[^.]{0,80}?\b(?:does not|doesn
                       r"is outside|can't answer|cannot answer|not cover)", re.I)
 _BUDGET_REF = re.compile(r"\b(?:my|our|the)\s+budget\b", re.I)
 _AFFORD = re.compile(r"\bafford\b", re.I)
-_HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i live|my home country)\b", re.I)
+_HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i live|my home country)\b"
+                       r"|(?<=\s)here(?=\s*(?:[?.!,]|$))", re.I)
 _MY_SCARS = re.compile(r"\bmy (?:acne )?scars\b", re.I)
 _FOR_ME = re.compile(r"\b(?:for me|for my (?:skin|case)|in my case)\b", re.I)
 _TELL_MORE = re.compile(r"^(?:tell me|say|explain)?\s*(?:a (?:bit|little) )?more\b(?!\s+(?:about|on)\b)", re.I)
@@ -110,24 +113,34 @@ def memory_size(window: int) -> int:
 
 
 _PARSERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PARSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # parser → recent texts → Query (read-only)
+_PARSED_MAX = 4096
+_LOCK = threading.Lock()
 
 
 class Reader:
-    """Parses messages against one corpus (each distinct text once per call) and finds names in text."""
+    """Parses messages against one corpus and finds names in text. Every message of a conversation is
+    read again at each turn, so parses are kept (a bounded cache per parser; a Query is never changed)."""
 
     def __init__(self, analyzer: Analyzer, parser: QueryParser | None = None):
         self.analyzer = analyzer
-        if parser is None:
-            parser = _PARSERS.get(analyzer)
+        with _LOCK:
             if parser is None:
-                parser = _PARSERS[analyzer] = QueryParser(analyzer)
+                parser = _PARSERS.get(analyzer) or _PARSERS.setdefault(analyzer, QueryParser(analyzer))
+            self._parsed: OrderedDict[str, Query] = _PARSED.setdefault(parser, OrderedDict())
         self.parser = parser
-        self._parsed: dict[str, Query] = {}
 
     def parse(self, text: str) -> Query:
-        q = self._parsed.get(text)
-        if q is None:
-            q = self._parsed[text] = self.parser.parse(text)
+        with _LOCK:
+            q = self._parsed.get(text)
+            if q is not None:
+                self._parsed.move_to_end(text)
+                return q
+        q = self.parser.parse(text)
+        with _LOCK:
+            self._parsed[text] = q
+            while len(self._parsed) > _PARSED_MAX:
+                self._parsed.popitem(last=False)
         return q
 
     def find(self, text: str, kind: str, name: str) -> tuple[int, int] | None:
@@ -328,7 +341,7 @@ def _corrected(reader: Reader, text: str, q: Query, state: DialogueState) -> Und
         new = _other_of(reader, body, q, state)
     if not new:
         return None
-    return _finish(reader, swap(reader, question_part(last.text), new, old), text)
+    return _finish(reader, swap(reader, question_part(reader, last.text), new, old), text)
 
 
 def _other_of(reader: Reader, body: str, q: Query, state: DialogueState) -> dict[str, list[str]]:
@@ -356,7 +369,7 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         return None
     if any(r.form != "pronoun" or r.word not in ("that", "it", "this") for r in find_refs(body)):
         return None
-    asked = question_part(last.text)
+    asked = question_part(reader, last.text)
     if all(n in entities(reader.parse(asked)).get(k, []) for k, ns in new.items() for n in ns):
         return None
     if replace_only and any(_target(reader, asked, reader.parse(asked), entities(reader.parse(asked), general=True),
@@ -365,12 +378,15 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
     return _finish(reader, swap(reader, asked, new, set()), text)
 
 
-def question_part(text: str) -> str:
-    """"OK, back to scars. How much are peels in India?" → its last question, when that stands alone."""
+def question_part(reader: Reader, text: str) -> str:
+    """"OK, back to scars. How much are peels in India?" → its last question, when that stands alone
+    (not "Is that true?" after the claim it asks about)."""
     sentences = [p for p in re.split(r"(?<=[.!?])\s+", text) if p.strip()]
     asked = [p for p in sentences if p.rstrip().endswith("?")]
     last = asked[-1] if asked else sentences[-1] if sentences else text
-    return last if last == text or not find_refs(last) else text
+    if last == text or find_refs(last) or (entities(reader.parse(text)) and not entities(reader.parse(last))):
+        return text
+    return last
 
 
 def found_elliptical(text: str) -> bool:
@@ -434,7 +450,8 @@ def _resolve_all(reader: Reader, text: str, refs: list[Ref], state: DialogueStat
                  ) -> list[tuple[Ref, Resolution]]:
     """Each reference resolved, left to right; two in one clause point at different kinds
     ("Does the clinic I asked about offer it?": "it" is not the clinic)."""
-    own, out = set(entities(q)), []
+    asked_for = {k for m in _OPEN_HEAD.finditer(text) for k in HEAD_KINDS.get(m.group(1).lower(), ())}
+    own, out = set(entities(q)) | asked_for, []  # "Which other clinic offers it?": "it" is no clinic
     for ref in refs:
         res = _inline_list(reader, text, q, ref) or resolve(ref, state, q, own)
         if res is not None:
@@ -514,15 +531,19 @@ def swap(reader: Reader, previous: str, new: dict[str, list[str]], old: set[str]
     """The previous question with each new entity in place of the old one of its kind (or added)."""
     p = reader.parse(previous)
     have = entities(p, general=True)
+    if p.other_countries:  # "How much is it in Japan?" → "and in the UK?" replaces Japan
+        have["country"] = [*have.get("country", []), *(c.title() for c in p.other_countries)]
     edits: list[tuple[int, int, str, str]] = []
     appended = []
     for kind, names in new.items():
+        names = [n for n in names if n not in have.get(kind, [])]  # "Bellafill" is also a dermal filler
+        if not names:
+            continue
         target = _target(reader, previous, p, have, kind, old)
         if target is None:
             appended.append((kind, names[0]))
-            continue
-        (start, end), target_kind = target
-        edits.append((start, end, kind, names[0]))
+        elif not any(s < target[0][1] and target[0][0] < e for s, e, _k, _n in edits):
+            edits.append((*target[0], kind, names[0]))
     out = previous
     for start, end, kind, name in sorted(edits, reverse=True):
         out = _put(out, start, end, kind, name)
@@ -743,8 +764,6 @@ _OPEN_HEAD = re.compile(r"\b(?:which|what|where|who)\b(?:\s+[\w']+){0,3}?\s+(cli
 
 def open_kinds(u: Understood) -> tuple[str, ...]:
     """The kinds a question asks for without naming them: the bot's answer fills them ("Which clinics ...?")."""
-    from scarbot.dialogue_state import HEAD_KINDS
-
     q = u.query
     kinds: set[str] = set()
     for m in _OPEN_HEAD.finditer(q.text):
