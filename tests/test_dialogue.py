@@ -504,3 +504,18 @@ def test_tiny_corpus_topic_switch_and_correction(tiny):
     turns = ("How much is microneedling in Thailand?", "$100")
     assert understood(tiny, "Do I need a visa?", *turns).text == "Do I need a visa?"
     assert understood(tiny, "sorry, I meant subcision", *turns).text == "How much is subcision in Thailand?"
+
+
+def test_ordinals_over_countries_the_message_lists(assistant):
+    first, second = chat(assistant, "I'm weighing up Turkey, India and the UK. What would laser resurfacing "
+                         "cost in the first one?", "and in the second?")
+    assert "$500 - $1,000" in first.text
+    assert second.standalone_question == "What would laser resurfacing cost in India?"
+    assert "$60 - $270" in second.text and "$500 - $1,000" not in second.text
+
+
+def test_after_a_declined_question_an_ellipsis_goes_back_to_the_answered_one(analyzer):
+    rw = understood(analyzer, "right, and what about chemical peels?", "What does subcision cost in India?",
+                    "Subcision in India: $127 - $158 [1].", "Can I pay by credit card at the clinics?",
+                    "The article does not cover that, so I can't answer it from the article.")
+    assert rw.text == "What do chemical peels cost in India?"

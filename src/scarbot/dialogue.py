@@ -242,8 +242,9 @@ def read_history(reader: Reader, history: list[dict], window: int = DEFAULT_WIND
         if last is not None and last.clarify and not is_clarification(text):
             # the bot answered instead of asking (another backend, or a hand-written history)
             state.last = _as_is(reader, re.sub(r"\s+", " ", last.template.replace(_SLOT, "it")))
-        said = {} if _REFUSAL.match(text) or is_clarification(text) else answer_entities(reader, text)
-        state.add_bot(said, open_kinds(state.last) if state.last else ())
+        refused = bool(_REFUSAL.match(text))
+        said = {} if refused or is_clarification(text) else answer_entities(reader, text)
+        state.add_bot(said, open_kinds(state.last) if state.last else (), refused)
     state.window_start = window_start(len(history))
     return state
 
@@ -370,12 +371,19 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
     if any(r.form != "pronoun" or r.word not in ("that", "it", "this") for r in find_refs(body)):
         return None
     asked = question_part(reader, last.text)
+    if not _replaces(reader, asked, new) and state.answered not in (None, last):
+        asked = question_part(reader, state.answered.text)  # after a declined question: the last answered one
     if all(n in entities(reader.parse(asked)).get(k, []) for k, ns in new.items() for n in ns):
         return None
-    if replace_only and any(_target(reader, asked, reader.parse(asked), entities(reader.parse(asked), general=True),
-                                    k, set()) is None for k in new):
+    if replace_only and not _replaces(reader, asked, new):
         return None
     return _finish(reader, swap(reader, asked, new, set()), text)
+
+
+def _replaces(reader: Reader, asked: str, new: dict[str, list[str]]) -> bool:
+    """Whether every new entity has words of its kind to replace in the earlier question."""
+    p = reader.parse(asked)
+    return all(_target(reader, asked, p, entities(p, general=True), k, set()) is not None for k in new)
 
 
 def question_part(reader: Reader, text: str) -> str:
@@ -483,7 +491,7 @@ def _inline_list(reader: Reader, text: str, q: Query, ref: Ref) -> Resolution | 
     the message itself sets up, before the ordinal, "both" or "which of them"."""
     if ref.form not in ("ordinal", "both", "which"):
         return None
-    kinds = ref.kinds if ref.head not in ("", "one", "ones") else MAIN_KINDS
+    kinds = ref.kinds if ref.head not in ("", "one", "ones") else (*MAIN_KINDS, "country")
     for kind, names in entities(q).items():
         if kind not in kinds or len(names) < 2:
             continue

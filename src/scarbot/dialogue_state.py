@@ -95,6 +95,7 @@ class DialogueState:
     plural_turns: set[int] = field(default_factory=set)  # bot turns that answered "which clinics ...?"
     persona: Persona = field(default_factory=Persona)
     last: Understood | None = None
+    answered: Understood | None = None  # the last user turn the bot answered (not declined)
 
     # ------------------------------------------------------------------ reading
     def recent(self, kinds: tuple[str, ...], *, distant: bool = False) -> list[Mention]:
@@ -137,10 +138,12 @@ class DialogueState:
         self.last = understood
         self.turn += 1
 
-    def add_bot(self, answered: dict[str, list[str]], open_kinds: tuple[str, ...]) -> None:
+    def add_bot(self, answered: dict[str, list[str]], open_kinds: tuple[str, ...], refused: bool = False) -> None:
         """Record the names the bot's answer gave: only the kinds its question left open can be pointed at."""
         if self.last is not None and self.last.plural_ask:
             self.plural_turns.add(self.turn)
+        if self.last is not None and not refused and not self.last.clarify:
+            self.answered = self.last
         for kind, names in answered.items():
             if kind in open_kinds:
                 self.mentions += [Mention(kind, n, self.turn, False) for n in names[:6]]
