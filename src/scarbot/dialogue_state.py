@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from scarbot import lexicon
+from scarbot.nlp import STOPWORDS, words
 from scarbot.query import Query
 
 ENTITY_KINDS = ("procedure", "filler_type", "clinic", "scar_type", "country")
@@ -190,3 +192,102 @@ def entities(q: Query, general: bool = False) -> dict[str, list[str]]:
     found = {"procedure": procs, "filler_type": q.filler_types, "clinic": q.clinics,
              "scar_type": q.scar_types, "country": q.countries}
     return {k: list(v) for k, v in found.items() if v}
+
+
+# ------------------------------------------------------------------ what a turn leaves behind
+DIALOGUE_WORDS = frozenset(
+    w.strip() for w in (Path(__file__).parent / "data" / "dialogue_words.txt").read_text("utf-8").splitlines()
+    if w.strip() and not w.startswith("#"))
+
+QSTART = {"what", "what's", "whats", "how", "which", "where", "who", "when", "why", "is", "are", "does", "do", "can",
+           "could", "should", "will", "would", "tell", "list", "compare", "show", "explain", "give", "did", "was",
+           "has", "have", "i", "i'm", "my", "any"}
+
+# ------------------------------------------------------------------ what a turn leaves behind
+def topic_of(text: str, q: Query) -> str:
+    """The noun phrase a question is about when it names no entity ("Do I need a visa?" → "a visa"),
+    with the phrase that qualifies it ("a visa to get treatment in Korea")."""
+    joined = f" {' '.join(q.tokens)} "
+    named = {w for start, end, _kind, _name in q.spans for w in joined[start:end].split()}
+    salient = [w for w in dict.fromkeys([*q.salient, *q.anchors]) if w not in DIALOGUE_WORDS and w not in named
+               and w not in q.unbound]
+    if not salient or any(k in entities(q) for k in MAIN_KINDS) or q.other_topics or q.other_countries:
+        return ""
+    tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[\w'-]+", text)]
+    low = [t.lower() for t, _s, _e in tokens]
+    run = _noun_run(low, salient)
+    if not run:
+        return ""  # "Which lasts longest?" has no noun phrase to point back at
+    first = run[0] - 1 if run[0] > 0 and low[run[0] - 1] in ("a", "an", "the") else run[0]
+    last = run[min(len(run), 4) - 1]
+    tail = re.match(r"\s+(?:to|for|in|at|with)\s[^?.!,;]{1,60}?(?=\s*(?:[?.!,;]|$))", text[tokens[last][2]:])
+    if tail and len(tail.group(0).split()) <= 6:
+        return text[tokens[first][1]: tokens[last][2]] + tail.group(0)
+    return text[tokens[first][1]: tokens[last][2]]
+
+def subject_of(text: str, q: Query) -> str:
+    """The plural subject of a yes/no question that names no entity there ("Do clinics offer ...?" → "clinics")."""
+    m = re.match(r"^(?:do|does|are|is|can|will|would|should|have|has)\s+((?:[\w-]+\s+){0,2}?[\w-]+s)\s+[\w-]", text,
+                 re.I)
+    if not m or any(w in STOPWORDS for w in words(m.group(1))):
+        return ""
+    joined = f" {' '.join(q.tokens)} "
+    named = {w for start, end, _kind, _name in q.spans for w in joined[start:end].split()}
+    return "" if set(words(m.group(1))) & named else m.group(1)
+
+def noun_slot(low: list[str], run: list[int]) -> bool:
+    """Whether a run of words stands where a noun phrase goes: after a determiner, a form of "be" or a
+    preposition ("a visa", "are VAT refunds"), or as "what deposit do ...?"."""
+    before = low[run[0] - 1] if run[0] > 0 else ""
+    after = low[run[-1] + 1] if run[-1] + 1 < len(low) else ""
+    return before in _NOUN_BEFORE or before in _VERBISH or (before in ("what", "which") and after in _AUX)
+
+_NOUN_BEFORE = {"a", "an", "the", "any", "my", "your", "our", "some", "is", "are", "was", "were", "about", "for",
+                "of", "on", "need", "get", "have", "with", "causes", "cause", "there"}
+
+_AUX = {"do", "does", "did", "is", "are", "was", "were", "can", "will", "would", "should", "has", "have"}
+
+def _noun_run(low: list[str], salient: list[str]) -> list[int]:
+    """The first run of content words (no stopword, question word or common verb) that holds a salient
+    word and stands where a noun phrase goes; "What causes atrophic scars?" drops the verb after "what"."""
+    cur: list[int] = []
+    for i, w in enumerate([*low, "?"]):
+        if not (w in STOPWORDS or w in QSTART or w in _VERBISH or w == "?"):
+            cur.append(i)
+            continue
+        if len(cur) > 1 and low[cur[0] - 1] in ("what", "which", "who") and not noun_slot(low, cur):
+            cur = cur[1:]
+        if any(low[j] in salient for j in cur) and noun_slot(low, cur):
+            return cur
+        cur = []
+    return []
+
+_VERBISH = {"offer", "offers", "provide", "provides", "need", "needs", "require", "requires", "get", "take", "takes",
+            "ask", "charge", "charges", "give", "gives", "include", "includes", "available", "free", "required",
+            "necessary", "possible", "included", "refundable", "apply", "claim", "book", "arrange", "cover", "covers"}
+
+_ASKS_FOR_NAMES = re.compile(r"^(?:\w+[,\s]+){0,2}?(?:which|who|what)\s+(?!is\b|are\b|was\b|were\b|'s\b|does\b|do\b|"
+                             r"did\b|about\b|kind\b|type\b)\w+", re.I)
+
+OPEN_HEAD = re.compile(r"\b(?:which|what|where|who)\b(?:\s+[\w']+){0,3}?\s+(clinics?|hospitals?|treatments?|"
+                        r"procedures?|options?|therap(?:y|ies)|types?|kinds?|countries|country|fillers?|brands?|"
+                        r"places?)\b", re.I)
+
+def open_kinds(u: Understood) -> tuple[str, ...]:
+    """The kinds a question asks for without naming them: the bot's answer fills them ("Which clinics ...?")."""
+    q = u.query
+    kinds: set[str] = set()
+    for m in OPEN_HEAD.finditer(q.text):
+        kinds.update(HEAD_KINDS.get(m.group(1).lower(), ()))
+    if q.recommend or q.operation == "recommend":
+        kinds |= {"procedure", "filler_type"}
+    if "provider" in q.attributes:
+        kinds.add("clinic")
+    if "types" in q.attributes:
+        kinds |= {"filler_type", "scar_type"}
+    if (q.superlative or q.compare) and not q.countries:
+        kinds.add("country")
+    if _ASKS_FOR_NAMES.match(q.text):  # "What treats rolling scars?", "Which one is in Gangnam?"
+        kinds.update(MAIN_KINDS)
+    named = set(entities(q))
+    return tuple(k for k in kinds if k not in named)
