@@ -519,3 +519,17 @@ def test_after_a_declined_question_an_ellipsis_goes_back_to_the_answered_one(ana
                     "Subcision in India: $127 - $158 [1].", "Can I pay by credit card at the clinics?",
                     "The article does not cover that, so I can't answer it from the article.")
     assert rw.text == "What do chemical peels cost in India?"
+
+
+def test_the_answer_to_which_is_better_is_what_it_points_at_next(assistant):
+    choice, price = chat(assistant, "Which is better for rolling scars, subcision or microneedling?",
+                         "how much is it in India?")
+    said = {n: choice.text.lower().find(n) for n in ("subcision", "microneedling") if n in choice.text.lower()}
+    named_first = min(said, key=said.get)  # the bot's answer names its choice first
+    assert named_first in price.standalone_question.lower()
+    assert ("$127 - $158" if named_first == "subcision" else "$120 - $300") in price.text
+
+
+def test_treatment_in_general_is_not_filled_with_the_last_procedure(analyzer):
+    rw = understood(analyzer, "What does treatment cost in Korea overall?", "Tell me about microneedling", "...")
+    assert rw.text == "What does treatment cost in Korea overall?"

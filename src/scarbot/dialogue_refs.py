@@ -285,6 +285,8 @@ def substitute(text: str, ref: Ref, res: Resolution) -> str:
         if m:
             noun = m.group(1).strip()
             return text[:start] + f"the {noun} of {new}" + text[end + len(m.group(0).rstrip()):]
+    if text[start: start + 1].isupper():
+        new = new[0].upper() + new[1:]
     keep = ref.word == "there" or ref.form == "which"
     prefix = text[:start] if keep else agree(text[:start], is_plural(res.names, res.kind))
     return prefix + new + text[end:]

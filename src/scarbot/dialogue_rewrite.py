@@ -81,9 +81,10 @@ _MY_SCARS = re.compile(r"\bmy (?:acne )?scars\b", re.I)
 _FOR_ME = re.compile(r"\b(?:for me|for my (?:skin|case)|in my case)\b", re.I)
 _TELL_MORE = re.compile(r"^(?:tell me|say|explain)?\s*(?:a (?:bit|little) )?more\b(?!\s+(?:about|on)\b)", re.I)
 _INFINITIVE_END = re.compile(r"\bto\s+(?:get|book|obtain|apply for|arrange|claim|pay)\s*[?.!]*$", re.I)
+_GENERIC_TREATMENT = re.compile(r"(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bmy )\b(?:treatments?|procedures?)\b", re.I)
 _SUPERLATIVE = re.compile(r"\b(?:cheapest|most|least|lowest|highest|priciest|dearest|costliest|best)\b", re.I)
 _SELECTION = re.compile(r"\bwhich\s+(?:one|is|of|would|country|place|option)\b|\bwhere\b", re.I)
-ASKS_PLURAL = re.compile(r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:clinics|hospitals|treatments|procedures|options|"
+ASKS_PLURAL = re.compile(r"\b(?:which|what)\s+(?:(?!of\b)\w+\s+){0,2}?(?:clinics|hospitals|treatments|procedures|options|"
                           r"therapies|types|kinds|countries|fillers|places|brands)\b|\b(?:list|name)\s+(?:all|the)\b",
                           re.I)
 _PARSERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -538,7 +539,9 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     """"How many sessions would I need?": the question names nothing and needs a treatment, so add it."""
     needs = q.attributes or q.course or _TELL_MORE.match(text)
     countries = len(q.countries) + len(q.other_countries)
-    if any(k in entities(q, general=True) for k in MAIN_KINDS) or own_subject(q) or not needs or countries >= 2:
+    general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes  # "what does treatment cost?"
+    if any(k in entities(q, general=True) for k in MAIN_KINDS) or own_subject(q) or not needs or countries >= 2 \
+            or general:
         return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
     ms = candidates(state, (*MAIN_KINDS, "topic"), q)
     if not ms:

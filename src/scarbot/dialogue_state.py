@@ -273,6 +273,9 @@ OPEN_HEAD = re.compile(r"\b(?:which|what|where|who)\b(?:\s+[\w']+){0,3}?\s+(clin
                         r"procedures?|options?|therap(?:y|ies)|types?|kinds?|countries|country|fillers?|brands?|"
                         r"places?)\b", re.I)
 
+_SELECTS = re.compile(r"(?:^|[.!?]\s+)(?:which\b|what(?:'s| is) (?:better|best|cheaper|safer))", re.I)
+
+
 def open_kinds(u: Understood) -> tuple[str, ...]:
     """The kinds a question asks for without naming them: the bot's answer fills them ("Which clinics ...?")."""
     q = u.query
@@ -287,7 +290,9 @@ def open_kinds(u: Understood) -> tuple[str, ...]:
         kinds |= {"filler_type", "scar_type"}
     if (q.superlative or q.compare) and not q.countries:
         kinds.add("country")
-    if _ASKS_FOR_NAMES.match(q.text):  # "What treats rolling scars?", "Which one is in Gangnam?"
+    if any(_ASKS_FOR_NAMES.match(sentence) for sentence in re.split(r"(?<=[.!?])\s+", q.text)):  # "What treats rolling scars?", "Which one is in Gangnam?"
         kinds.update(MAIN_KINDS)
-    named = set(entities(q))
-    return tuple(k for k in kinds if k not in named)
+    found = entities(q)
+    # "Which is better, subcision or microneedling?": the answer names the one chosen
+    chosen = {k for k, names in found.items() if len(names) >= 2} if _SELECTS.search(q.text) else set()
+    return tuple(k for k in kinds | chosen if k not in found or k in chosen)
