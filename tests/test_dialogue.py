@@ -533,3 +533,9 @@ def test_the_answer_to_which_is_better_is_what_it_points_at_next(assistant):
 def test_treatment_in_general_is_not_filled_with_the_last_procedure(analyzer):
     rw = understood(analyzer, "What does treatment cost in Korea overall?", "Tell me about microneedling", "...")
     assert rw.text == "What does treatment cost in Korea overall?"
+
+
+def test_it_compared_with_another_treatment_is_the_earlier_one(analyzer):
+    rw = understood(analyzer, "and it's cheaper than microneedling there?", "What does subcision cost in Korea?",
+                    "$454–$543 [1].")
+    assert rw.text == "Subcision is cheaper than microneedling in South Korea?"

@@ -287,6 +287,8 @@ def substitute(text: str, ref: Ref, res: Resolution) -> str:
             return text[:start] + f"the {noun} of {new}" + text[end + len(m.group(0).rstrip()):]
     if text[start: start + 1].isupper():
         new = new[0].upper() + new[1:]
+    if ref.word == "it" and text[end: end + 2] == "'s":  # "it's cheaper" → "subcision is cheaper"
+        return agree(text[:start], False) + new + (" are" if is_plural(res.names, res.kind) else " is") + text[end + 2:]
     keep = ref.word == "there" or ref.form == "which"
     prefix = text[:start] if keep else agree(text[:start], is_plural(res.names, res.kind))
     return prefix + new + text[end:]

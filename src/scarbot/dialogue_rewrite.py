@@ -82,6 +82,7 @@ _FOR_ME = re.compile(r"\b(?:for me|for my (?:skin|case)|in my case)\b", re.I)
 _TELL_MORE = re.compile(r"^(?:tell me|say|explain)?\s*(?:a (?:bit|little) )?more\b(?!\s+(?:about|on)\b)", re.I)
 _INFINITIVE_END = re.compile(r"\bto\s+(?:get|book|obtain|apply for|arrange|claim|pay)\s*[?.!]*$", re.I)
 _GENERIC_TREATMENT = re.compile(r"(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bmy )\b(?:treatments?|procedures?)\b", re.I)
+_COMPARED_WITH = re.compile(r"\b(?:than|versus|vs\.?|compared (?:to|with)|against)\b", re.I)
 _SUPERLATIVE = re.compile(r"\b(?:cheapest|most|least|lowest|highest|priciest|dearest|costliest|best)\b", re.I)
 _SELECTION = re.compile(r"\bwhich\s+(?:one|is|of|would|country|place|option)\b|\bwhere\b", re.I)
 ASKS_PLURAL = re.compile(r"\b(?:which|what)\s+(?:(?!of\b)\w+\s+){0,2}?(?:clinics|hospitals|treatments|procedures|options|"
@@ -301,8 +302,14 @@ def _new_entities(q: Query) -> dict[str, list[str]]:
 
 
 def _is_fragment(body: str) -> bool:
+    """A few words with no verb of their own ("the UK then", "microneedling?"), not a clause ("it's cheaper")."""
     ws = re.findall(r"[\w'$]+", body.lower())
-    return bool(ws) and len(ws) <= 6 and ws[0] not in QSTART
+    return bool(ws) and len(ws) <= 6 and ws[0] not in QSTART and not any(
+        w in _FINITE or w.endswith(("'s", "'re")) for w in ws)
+
+
+_FINITE = {"is", "are", "was", "were", "does", "do", "did", "can", "could", "will", "would", "should", "has", "have",
+           "had", "isn't", "aren't", "doesn't", "don't"}
 
 
 def own_subject(q: Query) -> bool:
@@ -332,7 +339,8 @@ def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
         if res.ambiguous:
             return _clarify(reader, text, ref, res)
         out = substitute(out, ref, res)
-    if out != text and found_elliptical(text):  # "and the third?" → the last question about the third
+    bare = _is_fragment(re.sub(r"^(?:what|how) about\s+", "", LEAD.sub("", text), flags=re.I))
+    if out != text and bare:  # "and the third?", "what about the first one?" → the last question about it
         again = _elliptical(reader, out, reader.parse(out), state, replace_only=True)
         if again is not None:
             return again
@@ -348,7 +356,9 @@ def _resolve_all(reader: Reader, text: str, refs: list[Ref], state: DialogueStat
     """Each reference resolved, left to right; two in one clause point at different kinds
     ("Does the clinic I asked about offer it?": "it" is not the clinic)."""
     asked_for = {k for m in OPEN_HEAD.finditer(text) for k in HEAD_KINDS.get(m.group(1).lower(), ())}
-    own, out = set(entities(q)) | asked_for, []  # "Which other clinic offers it?": "it" is no clinic
+    # "Which other clinic offers it?": "it" is no clinic; but "is it cheaper than microneedling?" compares like with like
+    head = _COMPARED_WITH.split(text)[0]
+    own, out = set(entities(reader.parse(head) if head != text else q)) | asked_for, []
     for ref in refs:
         res = _inline_list(reader, text, q, ref) or resolve(ref, state, q, own)
         if res is not None:
@@ -483,6 +493,8 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
     if not q.asks_cost or not (q.compare or q.superlative) or len(q.countries) >= 2 or state.last is None:
         return None
     procs = [n for k in ("filler_type", "procedure") for n in entities(q).get(k, [])]
+    if procs and any(r.word in ("it", "that", "this") for r in refs):
+        return None  # "is it cheaper than microneedling there?" compares two treatments: written in as said
     group = _compared_group(q, refs, state)
     if len(group) >= 2 and len(q.countries) <= 1:
         word = ("most expensive" if q.superlative == "max" else "cheapest") if _SUPERLATIVE.search(text) else \
