@@ -160,7 +160,8 @@ class Reader:
 
 
 def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
-    """One user message understood against the state (which it does not change)."""
+    """One user message understood against the state (only the persona learns from it here; the caller
+    records the turn)."""
     text = reader.named(without_pleasantries(normalize(text)))
     q = reader.parse(text)
     state.read_persona(q)
@@ -209,10 +210,9 @@ def _choose(reader: Reader, text: str, q: Query, names: list[str]) -> str | None
     named = [n for ns in entities(q).values() for n in ns if n in names]
     if len(set(named)) == 1:
         return named[0]
-    m = re.search(r"\b(first|second|third|fourth|fifth|last|former|latter)\b", text, re.I)
-    order = {"first": 0, "former": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "latter": -1}
-    if m and -len(names) <= order[m.group(1).lower()] < len(names):
-        return names[order[m.group(1).lower()]]
+    m = re.search(rf"\b({'|'.join(ORDINALS)})\b", text, re.I)
+    if m and -len(names) <= ORDINALS[m.group(1).lower()] < len(names):
+        return names[ORDINALS[m.group(1).lower()]]
     return reader.describes(text, names)
 
 
