@@ -32,6 +32,7 @@ class Turn:
     t0: float
     timings: dict[str, float] = field(default_factory=dict)
     standalone: str = ""
+    clarify: bool = False  # the standalone text is a clarifying question to reply with (scarbot.dialogue.Rewrite)
     query: Any = None  # scarbot.query.Query
     hits: list = field(default_factory=list)
     qvec: Any = None
@@ -174,7 +175,7 @@ class Assistant:
 
     # ------------------------------------------------------------------ guard
     def _guard(self, question: Any, history: Any) -> tuple[str, list[dict]]:
-        from scarbot.dialogue import bounded_history
+        from scarbot.dialogue import bounded_history, memory_size
         from scarbot.nlp import normalize
 
         if not isinstance(question, str):
@@ -189,11 +190,13 @@ class Assistant:
             raise InputError("the question has no words in it: type a question about the article")
         if history is not None and not isinstance(history, list):
             raise InputError("history must be a list of {'role': 'user'|'assistant', 'content': text} turns")
-        return q, bounded_history(history, self.settings.history_turns)
+        # the dialogue state reads a longer memory (persona, "the clinic I asked about at the start");
+        # pronouns and the LLM prompts still use the last ``history_turns`` messages only
+        return q, bounded_history(history, memory_size(self.settings.history_turns))
 
     # ------------------------------------------------------------------ chain steps
     def _condense(self, s: Turn) -> Turn:
-        from scarbot.dialogue import condense
+        from scarbot.dialogue import understand
 
         t = time.perf_counter()
         standalone = None
@@ -202,7 +205,13 @@ class Assistant:
                 standalone = self.llm_condenser.condense(s.question, s.history)
             except ScarbotError:
                 standalone = None
-        s.standalone = standalone or condense(self.index.analyzer, s.question, s.history)
+        if standalone:
+            s.standalone = standalone
+        else:
+            rw = understand(self.index.analyzer, s.question, s.history, window=self.settings.history_turns,
+                            parser=self.parser)
+            s.clarify = rw.clarify and self.llm_answerer is None
+            s.standalone = s.question if rw.clarify and not s.clarify else rw.text
         s.timings["condense"] = s.timings.get("condense", 0.0) + (time.perf_counter() - t) * 1000
         return s
 
@@ -215,7 +224,12 @@ class Assistant:
 
     def _answer(self, s: Turn) -> Turn:
         t = time.perf_counter()
-        s.draft = self.answerer.answer(s.query, s.hits, s.qvec)
+        if s.clarify:  # an ambiguous reference: the reply is the dialogue's question listing the candidates
+            from scarbot.answer import Draft
+
+            s.draft = Draft(strategy="clarify", steps=["dialogue: ambiguous reference"]).add(s.standalone)
+        else:
+            s.draft = self.answerer.answer(s.query, s.hits, s.qvec)
         s.timings["answer"] = s.timings.get("answer", 0.0) + (time.perf_counter() - t) * 1000
         return s
 
@@ -250,7 +264,7 @@ class Assistant:
                 text = f"{text} [{numbers[key]}]"
             elif figures(text) and not part.derived and not draft.abstained:
                 continue
-            sentences.append(text if text.endswith(":") else text + ".")
+            sentences.append(text if text.endswith((":", "?")) else text + ".")
         if not sentences:
             sentences = ["The article does not cover that, so I can't answer it from the article."]
             draft.abstained = True
