@@ -115,6 +115,15 @@ class ExtractStrategy:
                 and (body(c.units[i].text) or c.units[i].label in labels
                      or (c.label_stems[i] and c.label_stems[i] <= asked))]
 
+    def _about_asked(self, q: Query, ui: int, keys: list[set[str]]) -> bool:
+        """A labelled item ("Procedure: ... 15-30 minutes") answers an attribute of what was asked: an
+        asked entity's own item, or one sharing a word the question is about ("visa")."""
+        c, idx = self.corpus, self.corpus.index
+        if keys:
+            return any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui] for k in keys)
+        topic = {stem(w) for w in q.salient if w not in c.background}
+        return not topic or bool(topic & c.unit_stems[ui])
+
     def _label_named(self, q: Query, ui: int) -> bool:
         """Every word of the unit's label is a word of the question ("choose a clinic" ↔ "Choosing a Clinic:")."""
         label = self.corpus.label_words[ui]
@@ -133,7 +142,7 @@ class ExtractStrategy:
         s = sim + W.OVERLAP * overlap
         keys = self._entity_keys(q)
         label = c.label_stems[ui]
-        if u.label and u.label in self._wanted_labels(q):
+        if u.label and u.label in self._wanted_labels(q) and self._about_asked(q, ui, keys):
             s += W.ASKED_LABEL
         elif self._label_named(q, ui) and not any(label <= k or k <= label for k in keys):
             s += W.NAMED_LABEL

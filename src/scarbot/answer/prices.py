@@ -59,6 +59,8 @@ class PriceStrategy:
         if q.filler_types and not q.compare:
             return refusal(f"The article gives prices for dermal fillers in general, not for {q.filler_types[0]} "
                            "specifically, so I can't say what that costs.")
+        if not procs and q.budget is not None:
+            return self._within_budget(q)
         if not procs:
             other = self._unpriced_subject(q)
             if other is not None:
@@ -70,6 +72,26 @@ class PriceStrategy:
             return refusal(f"The article gives no prices{what} in {q.other_countries[0].title()}; its cost table "
                            f"covers only {join_names(c.countries)}.")
         return self._priced(q, procs or [GENERAL])
+
+    def _within_budget(self, q: Query) -> Draft | None:
+        """"I have about $500, which treatments could I afford?": every procedure whose price starts within it."""
+        c = self.corpus
+        country = next(iter(q.countries), c.home)
+        rows = [r for r in c.prices if r.country == country and r.given and r.canonical != GENERAL]
+        rows.sort(key=lambda r: (r.kind != "price list", r.low))
+        best: dict[str, PriceFact] = {}
+        for r in rows:
+            best.setdefault(r.canonical, r)
+        within = [r for r in best.values() if r.low <= q.budget]
+        d = Draft(strategy=self.name)
+        if not within:
+            return refusal(f"No procedure in the article's prices for {country} starts at or below your budget.",
+                           strategy=self.name)
+        d.add(f"In {country}, these start at or below your budget (per session unless stated):", derived=())
+        for r in sorted(within, key=lambda r: r.low):
+            d.add(f"- {r.procedure}: {r.cell.rstrip('.')}", r.chunk_id, r.quote)
+        d.steps.append(f"prices: budget {q.budget:g}")
+        return d
 
     def _unpriced_subject(self, q: Query) -> Draft | None:
         """"How much is botox in <city>?": the thing asked about is not a priced procedure."""
