@@ -35,6 +35,7 @@ unit: install
 gate: install
 	SCARBOT_DATA_DIR=$(CURDIR)/.scarbot $(BIN)/scarbot ingest --quiet
 	SCARBOT_DATA_DIR=$(CURDIR)/.scarbot $(BIN)/scarbot eval --gate evals/baseline.json
+	SCARBOT_DATA_DIR=$(CURDIR)/.scarbot $(BIN)/scarbot eval --split conversations --gate evals/baseline-conversations.json
 
 test: install browser-deps lint unit gate
 

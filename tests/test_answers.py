@@ -273,7 +273,7 @@ def test_to_dict_shape_and_timings(assistant):
                       "strategy", "steps"}
     assert d["strategy"] == "prices" and d["steps"]
     assert d["answer"] == ans.text and d["abstained"] is False
-    assert set(d["citations"][0]) == {"n", "chunk_id", "section", "quote", "source"}
+    assert set(d["citations"][0]) == {"n", "chunk_id", "section", "quote", "source", "quote_display"}
     assert {"condense", "retrieve", "answer", "total"} <= set(ans.timings_ms)
     assert all(v >= 0 for v in ans.timings_ms.values())
     assert ans.timings_ms["total"] >= ans.timings_ms["retrieve"]

@@ -6,7 +6,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from scarbot.charts import chart_groups, price_chart_svg, price_charts_html, range_label
+from scarbot.charts import (
+    chart_groups,
+    price_chart_html,
+    price_chart_svg,
+    price_charts_html,
+    price_charts_inline,
+    range_label,
+)
 from scarbot.types import PriceRow
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -110,3 +117,36 @@ def test_axis_ticks_are_round_dollar_amounts():
     root = ET.fromstring(price_chart_svg(laser))
     ticks = [t.text for t in root.findall(f"{SVG}text") if t.get("text-anchor") == "middle"]
     assert ticks == ["$0", "$500", "$1,000", "$1,500", "$2,000", "$2,500"]
+
+
+# --- the HTML form shown inside a chat answer -----------------------------------------------------------
+
+
+def html_rows(html: str) -> dict[str, tuple[str, str]]:
+    """country → (row classes, bar style) from the inline chart."""
+    import re
+
+    out = {}
+    for classes, country, track in re.findall(
+            r'<div class="scarbot-chart-row([^"]*)"><span class="scarbot-chart-country">([^<]*)</span>'
+            r'<span class="scarbot-chart-track">(.*?)</span><span', html):
+        style = re.search(r'style="([^"]*)"', track)
+        out[country] = (classes.strip(), style.group(1) if style else "")
+    return out
+
+
+def test_inline_chart_positions_bars_in_percent_and_draws_no_bar_for_no_figure():
+    html = price_chart_html(MICRONEEDLING)
+    rows = html_rows(html)
+    assert list(rows) == ["South Korea", "USA", "Australia", "Canada"]
+    assert rows["South Korea"] == ("korea", "left:22.5%;width:37.5%")  # $225–$600 on a $1,000 scale
+    assert rows["Canada"] == ("none", "")  # no bar, and the range says so
+    assert ">no figure</span>" in html and "$0" not in html.split("scarbot-chart-note")[0]
+    assert "\n\n" not in html  # one HTML block inside a Markdown message
+
+
+def test_inline_chart_escapes_labels_and_only_compares():
+    evil = [row("<b>X</b>", 1, 2, proc="<script>p</script>"), row("Y", 3, 4, proc="<script>p</script>")]
+    html = price_charts_inline(evil)
+    assert "<script>" not in html and "<b>" not in html and "&lt;b&gt;X&lt;/b&gt;" in html
+    assert price_charts_inline(MICRONEEDLING[:1]) == ""  # one country: no chart

@@ -74,7 +74,7 @@ def test_ask_json_prints_the_contract(cli, indexed):
     assert data["abstained"] is False
     assert "$400 - $530 (with PRP)" in data["answer"] and "[1]" in data["answer"]
     assert data["standalone_question"] == "How much does microneedling cost in Australia?"
-    assert data["citations"] and all(set(c) == {"n", "chunk_id", "section", "quote", "source"}
+    assert data["citations"] and all(set(c) == {"n", "chunk_id", "section", "quote", "source", "quote_display"}
                                      for c in data["citations"])
     assert [c["n"] for c in data["citations"]] == list(range(1, len(data["citations"]) + 1))
     assert data["citations"][0]["quote"].startswith("| Microneedling |")
@@ -84,15 +84,76 @@ def test_ask_json_prints_the_contract(cli, indexed):
         assert {"chunk_id", "section", "text", "score"} <= set(c)
         assert isinstance(c["score"], float) and c["text"]
     assert {c["chunk_id"] for c in data["citations"]} <= {c["chunk_id"] for c in data["contexts"]}
-    assert set(data["timings_ms"]) == {"condense", "retrieve", "answer", "total"}
-    assert all(v >= 0 for v in data["timings_ms"].values())
+    timings = data["timings_ms"]
+    assert set(timings) == {"load", "condense", "retrieve", "answer", "cite", "other", "total"}
+    assert all(v >= 0 for v in timings.values())
+    # the parts add up: what no step accounts for is named "other", not lost
+    assert sum(v for k, v in timings.items() if k != "total") == pytest.approx(timings["total"], abs=0.02)
+    assert timings["load"] > timings["retrieve"]  # a cold process: loading the index is most of it
 
 
-def test_ask_plain_prints_answer_and_sources(cli, indexed):
+def test_ask_json_labels_table_quotes_with_their_columns(cli, indexed):
+    r = cli(["ask", "--json", "How much does subcision cost in the UK?"], indexed)
+    assert r.exit_code == 0, r.output
+    (row,) = [c for c in json.loads(r.stdout)["citations"] if c["quote"].startswith("| Subcision |")]
+    # the verbatim row stays for verification; the display form names every column it quotes
+    assert row["quote"] == "| Subcision | ~$454 - $543 (with combos) | - | - | - | $127 - $158 | - | - | - | ~$1,890 |"
+    assert row["quote_display"] == ("Subcision — South Korea: ~$454–$543 (with combos) · India: $127–$158 · "
+                                    "UK: ~$1,890 · no figure: USA, Australia, Canada, Singapore, Thailand, Turkey")
+
+
+def test_ask_prints_answer_and_sources(cli, indexed):
     r = cli(["ask", "Where is Louis Clinic located?"], indexed)
     assert r.exit_code == 0, r.output
     assert "Pangyo" in r.stdout
-    assert "\nSources:\n  [1] " in r.stdout
+    assert "\nSources (answered from the article's clinic listings):\n  [1] " in r.stdout
+
+
+def test_ask_shows_table_quotes_with_their_column_headers(cli, indexed):
+    r = cli(["ask", "How much does subcision cost in the UK?"], indexed)
+    assert r.exit_code == 0, r.output
+    assert "UK: ~$1,890" in r.stdout and "India: $127–$158" in r.stdout
+    assert "| - |" not in r.stdout  # no raw pipe rows in front of a person
+
+
+def test_ask_plain_is_just_the_answer_for_pasting(cli, indexed):
+    full = cli(["ask", "How much does microneedling cost in Australia?"], indexed)
+    r = cli(["ask", "--plain", "How much does microneedling cost in Australia?"], indexed)
+    assert r.exit_code == 0, r.output
+    assert "$400 - $530 (with PRP)" in r.stdout
+    assert not re.search(r"\[\d+\]", r.stdout) and "Sources" not in r.stdout
+    assert " ." not in r.stdout  # no space left where a marker was
+    first_sentence = full.stdout.split(" [1]")[0]
+    assert r.stdout.startswith(first_sentence)
+
+
+def test_ask_json_and_plain_are_alternatives(cli, indexed):
+    r = cli(["ask", "--json", "--plain", "How much is microneedling?"], indexed)
+    assert r.exit_code == 2 and "choose one" in r.output
+
+
+@pytest.mark.parametrize("flags", [[], ["--plain"], ["--json"]], ids=["text", "plain", "json"])
+def test_an_abstained_answer_exits_3(cli, indexed, flags):
+    r = cli(["ask", *flags, "Is botox covered by insurance?"], indexed)
+    assert r.exit_code == 3, r.output
+    assert "does not" in r.stdout  # the reply still says why
+    if flags == ["--json"]:
+        assert json.loads(r.stdout)["abstained"] is True
+    answered = cli(["ask", *flags, "Where is Louis Clinic located?"], indexed)
+    assert answered.exit_code == 0
+
+
+def test_chat_with_sources_prints_each_answer_once(cli, indexed):
+    env = {"SCARBOT_DATA_DIR": str(indexed / "data"), "SCARBOT_CORPUS_DIR": str(indexed / "corpus"),
+           "SCARBOT_EMBEDDING_MODEL": "hash-64"}
+    r = CliRunner().invoke(main, ["chat", "--sources"], env=env,
+                           input="Where is Louis Clinic located?\n/sources\n/quit\n")
+    assert r.exit_code == 0, r.output
+    answer = r.stdout.split("scarbot> ", 1)[1].splitlines()[0]
+    assert "Pangyo" in answer
+    assert r.stdout.count(answer) == 1
+    # once after the answer, once more for /sources
+    assert r.stdout.count("Sources (answered from") == 2
 
 
 def test_ask_without_an_index_names_scarbot_ingest(cli, tmp_path):

@@ -169,9 +169,11 @@ def test_pronoun_with_attribute_after_a_switch(assistant):
 
 
 def test_turns_beyond_the_window_are_forgotten(assistant):
+    """"it" looks back over the last ``history_turns`` exchanges (6), not further."""
     old = [user("What is subcision?"), bot("Subcision is a procedure.")]
     filler = [user("hello"), bot("Hi, ask me about the article."), user("thanks"), bot("You're welcome."),
-              user("ok"), bot("Anything else?")]
+              user("ok"), bot("Anything else?"), user("hmm"), bot("Ask away."), user("right"), bot("Yes?"),
+              user("sure"), bot("Go ahead.")]
     ans = assistant.ask("how much is it in India?", old + filler)
     assert "subcision" not in ans.standalone_question.lower()
     recent = assistant.ask("how much is it in India?", old)
@@ -253,3 +255,287 @@ def test_asking_for_the_cheapest_after_a_country_looks_across_countries(analyzer
     history = [user("How much is a chemical peel in Korea?"), bot("$150–$3,000 per session [1].")]
     sq = condense(analyzer, "what about the cheapest?", history)
     assert "chemical peels" in sq and "korea" not in sq.lower()
+
+
+# ================================================================== the dialogue state (issue 10)
+def chat(assistant, *messages: str) -> list:
+    """Play messages live, as the chat does: each answer goes back into the history."""
+    history: list[dict] = []
+    answers = []
+    for message in messages:
+        ans = assistant.ask(message, history)
+        answers.append(ans)
+        history += [user(message), bot(ans.text)]
+    return answers
+
+
+def understood(analyzer, message: str, *turns: str):
+    """``understand`` on alternating user/bot turns (the history starts with a user turn)."""
+    from scarbot.dialogue import understand
+
+    history = [user(t) if i % 2 == 0 else bot(t) for i, t in enumerate(turns)]
+    return understand(analyzer, message, history)
+
+
+CLINIC_TALK = ("Could you describe Kangdong Sacred Heart Hospital?", "It offers comprehensive care.",
+               "And which scar techniques does it use?", "Laser therapy and microneedling.")
+
+
+# ------------------------------------------------------------------ the two failures of the new-user trial
+def test_clinic_then_visa_in_the_web_chat(assistant, real_index, tmp_path):
+    pytest.importorskip("gradio")
+    from scarbot.ui import build_app
+
+    demo = build_app(assistant, real_index.model_copy(update={"data_dir": tmp_path}))
+    respond = next(f.fn for f in demo.fns.values() if f.name == "respond")
+    state = None
+    for message in ("Could you describe Kangdong Sacred Heart Hospital?", "Which scar techniques does it use?",
+                    "Do I need a visa?"):
+        *_, last = respond(message, state)
+        state = last[2]
+    reply = state["history"][-1]["content"]
+    shown = [r["standalone_question"] for r in state["turns"].values()]
+    assert "medical visa" in reply.lower() and "12-14 days" in reply
+    assert "Kangdong" not in reply and "Kangdong" not in shown[-1]
+
+
+def test_clinic_then_visa_in_scarbot_chat(real_index, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from scarbot.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no .env
+    env = {"SCARBOT_DATA_DIR": str(real_index.data_dir), "SCARBOT_CORPUS_DIR": str(real_index.corpus_dir),
+           "SCARBOT_LLM": "none"}
+    said = "\n".join(["I have rolling scars, what helps?", "How many sessions of it would I need?",
+                      "Do I need a visa?", "/quit"]) + "\n"
+    result = CliRunner().invoke(main, ["chat"], input=said, env=env)
+    assert result.exit_code == 0, result.output
+    replies = result.output.split("scarbot> ")[1:]
+    assert len(replies) == 3
+    assert "3-6" in replies[1]
+    assert "medical visa" in replies[2].lower()
+    assert "rolling" not in replies[2].lower() and "subcision" not in replies[2].lower()
+
+
+def test_where_is_that_one_after_two_clinics_were_listed(assistant):
+    listed, where, chosen = chat(assistant, "Which clinics do microneedling?", "where is that one?",
+                                 "the one in Pangyo")
+    assert "Kangdong" in listed.text and "Louis" in listed.text
+    # it does not guess: it asks which one, naming both, and states no location
+    assert where.text.endswith("?") and "Kangdong Sacred Heart Hospital" in where.text
+    assert "Louis Clinic" in where.text
+    assert "Cheonho" not in where.text and "Pangyo" not in where.text and not where.citations
+    assert " one located" not in where.standalone_question
+    # the answer to the clarifying question re-asks the waiting question
+    assert chosen.standalone_question == "Where is Louis Clinic?"
+    assert "Louis Clinic is located in Pangyo" in chosen.text
+
+
+# ------------------------------------------------------------------ a self-contained question stands alone
+@pytest.mark.parametrize("message", [
+    "Is a deposit required when booking?",
+    "Can foreigners claim VAT refunds?",
+    "Are there recovery centres for patients?",
+    "What causes atrophic scars in the first place?",
+    "Is Korea cheaper than the UK?",
+])
+def test_a_question_with_its_own_subject_inherits_nothing(analyzer, message):
+    rw = understood(analyzer, message, *CLINIC_TALK, "How much is subcision in India?", "$127 - $158")
+    assert rw.text == message and not rw.clarify
+
+
+def test_a_visa_question_after_a_clinic_is_answered_about_visas(assistant):
+    *_, visa = chat(assistant, "Could you describe Kangdong Sacred Heart Hospital?",
+                    "And which scar techniques does it use?", "Will I need a visa?")
+    assert "medical visa" in visa.text.lower()
+    assert "Kangdong" not in visa.text and "Kangdong" not in visa.standalone_question
+
+
+def test_comparing_two_countries_does_not_inherit_the_treatment(assistant):
+    *_, ans = chat(assistant, "How much does subcision cost in the UK?", "Is Korea cheaper than the USA?")
+    assert "subcision" not in ans.standalone_question.lower()
+    assert "$300 - $991" in ans.text and "$550 - $2,500" in ans.text
+
+
+# ------------------------------------------------------------------ ellipsis fills only the open slot
+def test_recovery_after_it_takes_the_treatment_not_the_country(analyzer):
+    rw = understood(analyzer, "how long is recovery after it?", "What does laser resurfacing cost in Turkey?",
+                    "$500 - $1,000")
+    assert rw.text == "How long is recovery after laser resurfacing?"
+
+
+def test_a_question_that_names_nothing_gets_the_treatment_it_needs(assistant):
+    *_, ans = chat(assistant, "Tell me about subcision", "How many sessions are typical?")
+    assert "subcision" in ans.standalone_question.lower()
+    assert "3-6" in ans.text
+
+
+def test_open_slots_look_past_a_topic_switch_to_the_users_treatment(assistant):
+    *_, ans = chat(assistant, "What does microneedling cost in Korea?", "Do I need a visa?",
+                   "How long will the redness last after the treatment?")
+    assert "microneedling" in ans.standalone_question.lower()
+    assert "few days" in ans.text and "10 days" not in ans.text
+
+
+# ------------------------------------------------------------------ corrections
+@pytest.mark.parametrize("first, correction, expected", [
+    ("What treatment suits boxcar scars best?", "sorry, I meant the ice pick kind",
+     "What treatment suits icepick scars best?"),
+    ("How much are dermal fillers in the USA?", "no, Australia, not the USA", "How much are dermal fillers in Australia?"),
+    ("What would laser resurfacing cost me in India?", "I meant peels, not lasers",
+     "What would chemical peels cost me in India?"),
+])
+def test_a_correction_re_asks_the_previous_question(analyzer, first, correction, expected):
+    assert understood(analyzer, correction, first, "...").text == expected
+
+
+def test_a_corrected_country_gives_that_countrys_figure(assistant):
+    *_, ans = chat(assistant, "How much are dermal fillers in India?", "oops, I meant the UK, not India")
+    assert "~$400" in ans.text
+    assert "$240" not in ans.text
+
+
+# ------------------------------------------------------------------ references to what was said
+def test_ordinals_over_a_list_the_user_set_up(assistant):
+    _, second, first, other = chat(assistant, "Compare Geurim Plastic Surgery and Louis Clinic for me",
+                                   "where is the second one?", "and the first of those?", "what does the other one offer?")
+    assert "Pangyo" in second.text and "Gangnam" not in second.text
+    assert "Gangnam" in first.text and "Pangyo" not in first.text
+    assert other.standalone_question == "What does Louis Clinic offer?"
+
+
+def test_both_names_every_clinic_of_the_list(analyzer):
+    rw = understood(analyzer, "do both have microneedling?", "Tell me about Kangdong Sacred Heart Hospital and "
+                    "Louis Clinic", "...")
+    assert rw.text == "Do both Kangdong Sacred Heart Hospital and Louis Clinic have microneedling?"
+
+
+def test_the_clinic_asked_about_at_the_start(assistant):
+    *_, ans = chat(assistant, "Which area is Geurim Plastic Surgery in?", "What is stem cell therapy?",
+                   "How much is it in Korea?", "does the clinic I asked about at the start offer it?")
+    assert ans.standalone_question == "Does Geurim Plastic Surgery offer stem cell therapy?"
+    assert "Geurim" in ans.text and "stem cell therapy" in ans.text
+
+
+def test_the_bot_answer_is_pointed_at_but_never_inherited_as_a_fact(assistant):
+    hist = [user("What does subcision cost in India?"), bot("Louis Clinic charges $9 for subcision in India.")]
+    ans = assistant.ask("and in the UK?", hist)
+    assert "Louis" not in ans.standalone_question and "subcision" in ans.standalone_question.lower()
+    assert "~$1,890" in ans.text and "$9" not in ans.text
+
+
+def test_a_reference_to_a_two_item_list_the_user_named_is_clarified(analyzer):
+    rw = understood(analyzer, "how long does the redness last after it?",
+                    "How much are microneedling and laser resurfacing in Korea?", "...")
+    assert rw.clarify
+    assert rw.text == "Which treatment do you mean: microneedling or laser resurfacing?"
+    assert rw.candidates == ("microneedling", "laser resurfacing")
+
+
+def test_a_singular_question_makes_the_first_name_of_the_answer_the_referent(analyzer):
+    rw = understood(analyzer, "how many sessions does that take?", "What is the best treatment for rolling scars?",
+                    "For rolling scars, the article names subcision and microneedling.")
+    assert rw.text == "How many sessions does subcision take?" and not rw.clarify
+
+
+# ------------------------------------------------------------------ the persona's context
+def test_home_country_is_used_for_at_home(assistant):
+    *_, ans = chat(assistant, "I'm Canadian and looking at scar treatment in Korea. What does it cost there in "
+                   "general?", "is that cheaper than back home?")
+    assert "Canada" in ans.standalone_question
+    assert "$1,200 - $1,600" in ans.text
+
+
+def test_the_users_scar_types_are_used_for_my_scars(analyzer):
+    rw = understood(analyzer, "would laser resurfacing help my scars?", "my scars are mostly boxcar, what are they?",
+                    "...", "How much is laser resurfacing in Korea?", "...")
+    assert rw.text == "Would laser resurfacing help boxcar scars?"
+
+
+def test_persona_stated_long_ago_is_kept(assistant):
+    small_talk = ["What is subcision?", "Does it hurt?", "How many sessions?", "Do I need a visa?", "Deposit?"]
+    *_, ans = chat(assistant, "I'm British. How much is subcision in Korea?", *small_talk,
+                   "How much is subcision in Korea?", "is that cheaper than at home?")
+    assert "UK" in ans.standalone_question
+    assert "~$1,890" in ans.text
+
+
+# ------------------------------------------------------------------ "Question understood as" reads well
+@pytest.mark.parametrize("message, turns, expected", [
+    ("what do they offer?", ("Tell me about Louis Clinic", "..."), "What does Louis Clinic offer?"),
+    ("how common is the second type?", ("Name the types of atrophic scars", "Icepick, boxcar and rolling scars."),
+     "How common are boxcar scars?"),
+    ("thanks! and what are its key features?", ("In which district is Geurim Plastic Surgery?", "In Gangnam."),
+     "What are the key features of Geurim Plastic Surgery?"),
+    ("ok great. what about in Thailand?", ("How much is laser resurfacing in Turkey?", "$500 - $1,000"),
+     "How much is laser resurfacing in Thailand?"),
+])
+def test_the_rewrite_is_grammatical(analyzer, message, turns, expected):
+    assert understood(analyzer, message, *turns).text == expected
+
+
+def test_the_rewrite_names_no_treatment_the_user_never_named(analyzer):
+    rw = understood(analyzer, "where is it?", "Tell me about Louis Clinic",
+                    "Louis Clinic offers laser therapy and microneedling in Pangyo.")
+    assert rw.text == "Where is Louis Clinic?"
+
+
+# ------------------------------------------------------------------ the mechanism on an article it was not written for
+@pytest.fixture(scope="module")
+def tiny():
+    from scarbot.nlp import Analyzer
+
+    text = ("Alpha Skin Clinic, located in Riverside, offers microneedling. Beta Hospital, located in Hilltop, "
+            "offers subcision. Microneedling costs $100 in Thailand. Subcision costs $200 in Thailand.")
+    return Analyzer([text], ["Alpha Skin Clinic", "Beta Hospital"], ["Thailand"])
+
+
+def test_tiny_corpus_clarifies_and_takes_the_choice(tiny):
+    listed = ("Which clinics are there?", "Alpha Skin Clinic and Beta Hospital.")
+    ask = understood(tiny, "where is that one?", *listed)
+    assert ask.clarify and ask.candidates == ("Alpha Skin Clinic", "Beta Hospital")
+    picked = understood(tiny, "the one in Hilltop", *listed, "where is that one?", ask.text)
+    assert picked.text == "Where is Beta Hospital?"
+    assert understood(tiny, "what about the first one?", *listed).text == "What about Alpha Skin Clinic?"
+
+
+def test_tiny_corpus_topic_switch_and_correction(tiny):
+    turns = ("How much is microneedling in Thailand?", "$100")
+    assert understood(tiny, "Do I need a visa?", *turns).text == "Do I need a visa?"
+    assert understood(tiny, "sorry, I meant subcision", *turns).text == "How much is subcision in Thailand?"
+
+
+def test_ordinals_over_countries_the_message_lists(assistant):
+    first, second = chat(assistant, "I'm weighing up Turkey, India and the UK. What would laser resurfacing "
+                         "cost in the first one?", "and in the second?")
+    assert "$500 - $1,000" in first.text
+    assert second.standalone_question == "What would laser resurfacing cost in India?"
+    assert "$60 - $270" in second.text and "$500 - $1,000" not in second.text
+
+
+def test_after_a_declined_question_an_ellipsis_goes_back_to_the_answered_one(analyzer):
+    rw = understood(analyzer, "right, and what about chemical peels?", "What does subcision cost in India?",
+                    "Subcision in India: $127 - $158 [1].", "Can I pay by credit card at the clinics?",
+                    "The article does not cover that, so I can't answer it from the article.")
+    assert rw.text == "What do chemical peels cost in India?"
+
+
+def test_the_answer_to_which_is_better_is_what_it_points_at_next(assistant):
+    choice, price = chat(assistant, "Which is better for rolling scars, subcision or microneedling?",
+                         "how much is it in India?")
+    said = {n: choice.text.lower().find(n) for n in ("subcision", "microneedling") if n in choice.text.lower()}
+    named_first = min(said, key=said.get)  # the bot's answer names its choice first
+    assert named_first in price.standalone_question.lower()
+    assert ("$127 - $158" if named_first == "subcision" else "$120 - $300") in price.text
+
+
+def test_treatment_in_general_is_not_filled_with_the_last_procedure(analyzer):
+    rw = understood(analyzer, "What does treatment cost in Korea overall?", "Tell me about microneedling", "...")
+    assert rw.text == "What does treatment cost in Korea overall?"
+
+
+def test_it_compared_with_another_treatment_is_the_earlier_one(analyzer):
+    rw = understood(analyzer, "and it's cheaper than microneedling there?", "What does subcision cost in Korea?",
+                    "$454–$543 [1].")
+    assert rw.text == "Subcision is cheaper than microneedling in South Korea?"

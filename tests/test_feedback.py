@@ -26,7 +26,8 @@ def test_rating_is_stored_with_question_answer_citations_and_utc_time(tmp_path):
     assert (rec.rating, rec.question, rec.answer) == ("up", "How much is microneedling?", "$225–$600 per session [1].")
     assert rec.citations == [
         {"n": 1, "chunk_id": "chunk-7", "section": "Cost Analysis > Cost Comparison",
-         "quote": "Microneedling | $225 - $600 | $500", "source": "article"}
+         "quote": "Microneedling | $225 - $600 | $500", "source": "article",
+         "quote_display": "Microneedling | $225 - $600 | $500"}
     ]
     when = datetime.fromisoformat(rec.created_utc)
     assert when.utcoffset().total_seconds() == 0
@@ -120,6 +121,42 @@ def test_cli_export_with_no_feedback_yet(tmp_path, monkeypatch):
     res = CliRunner().invoke(feedback_cmd, ["export", "--format", "csv"])
     assert res.exit_code == 0
     assert res.stdout.strip() == ",".join(
-        ["id", "created_utc", "rating", "question", "answer", "citations", "standalone_question", "abstained"]
+        ["id", "created_utc", "rating", "question", "answer", "citations", "standalone_question", "abstained",
+         "reason"]
     )
     assert "exported 0 feedback records" in res.stderr
+
+
+def test_a_dislike_carries_its_reason_into_the_export(tmp_path):
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    up = store.add("up", "q1", "a1")
+    down = store.add("down", "q2", "a2 [1]", [CITE])
+    assert store.set_reason(down, "  Wrong figure:\n the USA price is $500  ") is True
+    assert store.set_reason(999, "no such rating") is False
+    recs = {r.id: r for r in store.records()}
+    assert recs[up].reason == "" and recs[down].reason == "Wrong figure: the USA price is $500"
+    buf = io.StringIO()
+    store.export(buf, "csv")
+    rows = list(csv.DictReader(io.StringIO(buf.getvalue())))
+    assert [r["reason"] for r in rows] == ["", "Wrong figure: the USA price is $500"]
+    buf = io.StringIO()
+    store.export(buf, "jsonl")
+    assert json.loads(buf.getvalue().splitlines()[1])["reason"] == "Wrong figure: the USA price is $500"
+    store.add("down", "q3", "a3", reason="x" * 5000)
+    assert len(list(store.records())[-1].reason) == 1000
+
+
+def test_a_store_from_before_reasons_gains_the_column(tmp_path):
+    path = tmp_path / "fb.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_utc TEXT NOT NULL, "
+                     "rating TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL, citations TEXT NOT NULL "
+                     "DEFAULT '[]', standalone_question TEXT NOT NULL DEFAULT '', abstained INTEGER NOT NULL "
+                     "DEFAULT 0)")
+        conn.execute("INSERT INTO feedback (created_utc, rating, question, answer) VALUES ('2024-01-01', 'up', "
+                     "'old q', 'old a')")
+    store = FeedbackStore(path)
+    new = store.add("down", "new q", "new a", reason="unclear")
+    assert [(r.question, r.reason) for r in store.records()] == [("old q", ""), ("new q", "unclear")]
+    assert store.set_reason(1, "late reason") and list(store.records())[0].reason == "late reason"
+    assert new == 2

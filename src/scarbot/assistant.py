@@ -19,6 +19,8 @@ from scarbot.errors import BackendError, IndexMismatchError, InputError, Scarbot
 from scarbot.settings import Settings
 from scarbot.types import Answer, Citation, Context
 
+MAX_PARTS = 4  # questions answered from one message; the cost of a message stays bounded
+
 
 @dataclass
 class Turn:
@@ -30,6 +32,7 @@ class Turn:
     t0: float
     timings: dict[str, float] = field(default_factory=dict)
     standalone: str = ""
+    clarify: bool = False  # the standalone text is a clarifying question to reply with (scarbot.dialogue.Rewrite)
     query: Any = None  # scarbot.query.Query
     hits: list = field(default_factory=list)
     qvec: Any = None
@@ -62,6 +65,37 @@ def _describe_turn(turn: Any) -> str:
         shown = repr(role) if isinstance(role, str) and len(role) <= 30 else type(role).__name__
         return f"its role is {shown}"
     return "it has no content" if "content" not in turn else f"its content is {type(content).__name__}, not text"
+
+
+_TIMING_ORDER = ("load", "condense", "retrieve", "answer", "cite")
+
+
+def _closed_timings(s: Turn) -> dict[str, float]:
+    """The step timings, rounded, plus "other" (guard, first-use imports, streaming, bookkeeping), so
+    that the parts add up to "total" (to within rounding)."""
+    total = round((time.perf_counter() - s.t0) * 1000, 2)
+    names = [k for k in _TIMING_ORDER if k in s.timings] + \
+        [k for k in s.timings if k not in _TIMING_ORDER and k not in ("other", "total")]
+    parts = {k: round(s.timings[k], 2) for k in names}
+    parts["other"] = round(max(total - sum(parts.values()), 0.0), 2)
+    parts["total"] = total
+    return parts
+
+
+def claim_supported(sentence: str, source: str, generic: set[str]) -> bool:
+    """A sentence is supported by its cited source when most of its content words are the source's
+    and every name in it (a capitalised word after the first) is in the source."""
+    from scarbot.answer import weights as W
+    from scarbot.nlp import STOPWORDS, content_words, normalize, stem
+
+    own = [w for w in content_words(sentence) if w not in generic and w not in STOPWORDS and len(w) > 2]
+    if not own:
+        return True
+    have = {stem(w) for w in content_words(source)}
+    names = re.findall(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]{2,}\b", sentence)
+    if any(n.lower() not in normalize(source).lower() for n in names):
+        return False
+    return sum(stem(w) in have for w in own) / len(own) >= W.CLAIM_OVERLAP
 
 
 def _has_figure(text: str) -> bool:
@@ -159,7 +193,7 @@ class Assistant:
     def _guard(self, question: Any, history: Any, k: Any = None) -> tuple[str, list[dict]]:
         from numbers import Integral
 
-        from scarbot.dialogue import bounded_history
+        from scarbot.dialogue import bounded_history, memory_size
         from scarbot.nlp import normalize
 
         if k is not None and (isinstance(k, bool) or not isinstance(k, Integral) or not 1 <= k <= MAX_K):
@@ -182,11 +216,13 @@ class Assistant:
                     and isinstance(turn.get("content"), str)):
                 raise InputError(f"history turn {i + 1} is not a {{'role': 'user'|'assistant', 'content': text}} "
                                  f"object: {_describe_turn(turn)}")
-        return q, bounded_history(history, self.settings.history_turns)
+        # the dialogue state reads a longer memory (persona, "the clinic I asked about at the start");
+        # pronouns and the LLM prompts still use the last ``history_turns`` messages only
+        return q, bounded_history(history, memory_size(self.settings.history_turns))
 
     # ------------------------------------------------------------------ chain steps
     def _condense(self, s: Turn) -> Turn:
-        from scarbot.dialogue import condense
+        from scarbot.dialogue import understand
 
         t = time.perf_counter()
         standalone = None
@@ -195,7 +231,13 @@ class Assistant:
                 standalone = self.llm_condenser.condense(s.question, s.history)
             except ScarbotError:
                 standalone = None
-        s.standalone = standalone or condense(self.index.analyzer, s.question, s.history)
+        if standalone:
+            s.standalone = standalone
+        else:
+            rw = understand(self.index.analyzer, s.question, s.history, window=self.settings.history_turns,
+                            parser=self.parser)
+            s.clarify = rw.clarify and self.llm_answerer is None
+            s.standalone = s.question if rw.clarify and not s.clarify else rw.text
         s.timings["condense"] = s.timings.get("condense", 0.0) + (time.perf_counter() - t) * 1000
         return s
 
@@ -208,7 +250,12 @@ class Assistant:
 
     def _answer(self, s: Turn) -> Turn:
         t = time.perf_counter()
-        s.draft = self.answerer.answer(s.query, s.hits, s.qvec)
+        if s.clarify:  # an ambiguous reference: the reply is the dialogue's question listing the candidates
+            from scarbot.answer import Draft
+
+            s.draft = Draft(strategy="clarify", steps=["dialogue: ambiguous reference"]).add(s.standalone)
+        else:
+            s.draft = self.answerer.answer(s.query, s.hits, s.qvec)
         s.timings["answer"] = s.timings.get("answer", 0.0) + (time.perf_counter() - t) * 1000
         return s
 
@@ -218,6 +265,7 @@ class Assistant:
         from scarbot.nlp import normalize
         from scarbot.text import figures, figures_supported
 
+        t_cite = time.perf_counter()
         draft = s.draft
         numbers: dict[tuple[str, str], int] = {}  # one citation per quoted span, so each [n] shows its own quote
         citations: list[Citation] = []
@@ -229,7 +277,7 @@ class Assistant:
                 support = f"{all_quotes} {' '.join(part.derived)}"
                 if not figures_supported(text, support):
                     continue
-            if part.chunk_id is not None:
+            if part.chunk_id:  # a part with an empty id cites nothing (never a KeyError)
                 chunk = self.index.chunks[self.index.by_id[part.chunk_id]]
                 quote_ok = normalize(part.quote) in normalize(chunk.text)
                 if not (quote_ok and (part.derived or figures_supported(text, part.quote))):
@@ -242,14 +290,14 @@ class Assistant:
                 text = f"{text} [{numbers[key]}]"
             elif figures(text) and not part.derived and not draft.abstained:
                 continue
-            sentences.append(text if text.endswith(":") else text + ".")
+            sentences.append(text if text.endswith((":", "?")) else text + ".")
         if not sentences:
             sentences = ["The article does not cover that, so I can't answer it from the article."]
             draft.abstained = True
         contexts = self._contexts(s.hits, list(dict.fromkeys(c.chunk_id for c in citations)), s.k)
-        s.timings["total"] = (time.perf_counter() - s.t0) * 1000
+        s.timings["cite"] = s.timings.get("cite", 0.0) + (time.perf_counter() - t_cite) * 1000
         return Answer(_join(sentences), citations, contexts, draft.abstained, s.standalone,
-                      {k: round(v, 2) for k, v in s.timings.items()}, list(draft.prices),
+                      _closed_timings(s), list(draft.prices),
                       strategy=draft.strategy, steps=list(draft.steps))
 
     def _contexts(self, hits, cited: list[str], k: int) -> list[Context]:
@@ -294,13 +342,17 @@ class Assistant:
                         continue
                     if nums:
                         ctx = contexts[nums[0] - 1]
-                        d.add(clean, ctx.chunk_id, self._best_quote(ctx.chunk_id, clean))
-                    else:
-                        d.add(clean)
+                        if claim_supported(clean, ctx.text, self.parser.generic):
+                            d.add(clean, ctx.chunk_id, self._best_quote(ctx.chunk_id, clean))
+                        else:
+                            d.steps.append("llm: unsupported sentence dropped")
+                    elif claim_supported(clean, "", self.parser.generic):
+                        d.add(clean)  # a sentence that claims nothing ("Hope this helps.")
                 # one unsupported figure and the model's text is not shown at all: the grounded draft is
-                s.draft = d if all(p.chunk_id is None and not figures(p.text)
-                                   or p.chunk_id is not None and figures_supported(p.text, p.quote)
-                                   for p in d.parts) else grounded
+                ok = d.parts and all(p.chunk_id is None and not figures(p.text)
+                                     or p.chunk_id is not None and figures_supported(p.text, p.quote)
+                                     for p in d.parts) and any(p.chunk_id for p in d.parts)
+                s.draft = d if ok else grounded
         s.timings["answer"] = (time.perf_counter() - t) * 1000
         return s
 
@@ -337,8 +389,10 @@ class Assistant:
     def _state(self, question: Any, history: Any, k: int | None) -> Turn:
         t0 = time.perf_counter()
         q, hist = self._guard(question, history, k)
-        self.load()
-        return Turn(question=q, history=hist, k=k or self.settings.top_k, t0=t0)
+        t_load = time.perf_counter()
+        self.load()  # instant once loaded; a cold process spends most of its first answer here
+        return Turn(question=q, history=hist, k=k or self.settings.top_k, t0=t0,
+                    timings={"load": (time.perf_counter() - t_load) * 1000})
 
     def _grounded(self, s: Turn) -> Answer:
         """The default answerer: the same steps as ``chain()``, called directly.
@@ -356,9 +410,11 @@ class Assistant:
         from scarbot.answer import Draft
         from scarbot.dialogue import split_question
 
-        parts = split_question(s.question)
+        parts = list(dict.fromkeys(split_question(s.question)))  # a question repeated is answered once
         if len(parts) == 1:
             return self._answer(self._retrieve(self._condense(s)))
+        skipped = parts[MAX_PARTS:]
+        parts = parts[:MAX_PARTS]
         history = list(s.history)
         subs: list[Turn] = []
         for part in parts:
@@ -368,7 +424,7 @@ class Assistant:
             for key, ms in sub.timings.items():
                 s.timings[key] = s.timings.get(key, 0.0) + ms
             history = [*history, {"role": "user", "content": part},
-                       {"role": "assistant", "content": sub.draft.text}]
+                       {"role": "assistant", "content": sub.draft.text}][-self.settings.history_turns:]
         merged = Draft(abstained=all(x.draft.abstained for x in subs), strategy="compose",
                        steps=[f"part {i + 1}: {x.draft.strategy}" for i, x in enumerate(subs)])
         for x in subs:
@@ -381,6 +437,9 @@ class Assistant:
                 if all(p.text != m.text for m in merged.parts):
                     merged.parts.append(p)
             merged.prices.extend(x.draft.prices)
+        if skipped:
+            merged.add(f"I answered the first {MAX_PARTS} questions of your message; please ask the other "
+                       f"{len(skipped)} separately")
         seen, hits = set(), []
         for rank in range(max(len(x.hits) for x in subs)):
             for x in subs:

@@ -162,3 +162,44 @@ def price_charts_html(rows: Iterable[PriceRow]) -> str:
     if not charts:
         return ""
     return "".join(f'<figure class="scarbot-figure">{svg}</figure>' for svg in charts)
+
+
+def price_chart_html(rows: list[PriceRow], title: str | None = None) -> str:
+    """The same chart as HTML (one line, no blank lines), for inside a chat message.
+
+    Bars are positioned with inline percentages, so the chart follows the width of its bubble from a
+    390 px phone to a desktop column; every label is real text (readable, selectable, searchable).
+    """
+    if not rows:
+        return ""
+    procedure = rows[0].procedure
+    title = title or f"{procedure}: price range (USD)"
+    priced = [b for b in (_bounds(r) for r in rows) if b is not None]
+    axis_max, _ = _nice_axis(max((hi for _, hi in priced), default=1.0))
+    out = [f'<figure class="scarbot-chart"><figcaption>{escape(title)}</figcaption>']
+    for row in rows:
+        korea = is_korea(row.country)
+        b = _bounds(row)
+        if b is None:
+            bar = ""
+        else:
+            lo, hi = b
+            left = 100 * lo / axis_max
+            width = max(100 * (hi - lo) / axis_max, 1.5)
+            left = min(left, 100 - width)
+            bar = f'<span class="scarbot-chart-bar" style="left:{left:.1f}%;width:{width:.1f}%"></span>'
+        out.append(
+            f'<div class="scarbot-chart-row{" korea" if korea else ""}{" none" if b is None else ""}">'
+            f'<span class="scarbot-chart-country">{escape(row.country)}</span>'
+            f'<span class="scarbot-chart-track">{bar}</span>'
+            f'<span class="scarbot-chart-range">{escape(range_label(row))}</span></div>'
+        )
+    out.append(f'<div class="scarbot-chart-note">Bars on a scale up to {escape(_money(axis_max))}, per session or '
+               "treatment, from the article\u2019s cost table; \u201cno figure\u201d: the article gives none."
+               "</div></figure>")
+    return "".join(out)
+
+
+def price_charts_inline(rows: Iterable[PriceRow]) -> str:
+    """All HTML charts an answer deserves (one per procedure priced in several countries), or ""."""
+    return "".join(price_chart_html(g) for g in chart_groups(rows))

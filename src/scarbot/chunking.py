@@ -291,7 +291,9 @@ def _price_list_record(out: Corpus, b: Block, section: str, cid: str, path: tupl
     )
 
 
-_LOCATED = re.compile(r"located in ((?:[A-Z][\w-]+)(?:,\s*[A-Z][\w-]+)*)")
+# "located in Cheonho, Seoul" / "located in Şişli, Istanbul": capitalised place names, any script
+_PLACE = r"(?:(?=[^\W\d_])(?-i:[^\W\d_a-z]|[A-Z])[\w-]*)"
+_LOCATED = re.compile(rf"located in ({_PLACE}(?:,\s*{_PLACE})*)")
 
 
 def _attach_locations(out: Corpus, docs: list[Document]) -> None:

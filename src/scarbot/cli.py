@@ -77,24 +77,42 @@ def _load_history(path: str | None) -> list[dict] | None:
     return data
 
 
-def _print_answer(ans) -> None:
-    click.echo(ans.text)
-    if ans.citations:
-        click.echo("\nSources:")
-        for c in ans.citations:
-            quote = c.quote if len(c.quote) <= 300 else c.quote[:297] + "…"
-            click.echo(f"  [{c.n}] {c.section}\n      “{quote}”")
+# Exit codes of `scarbot ask`: 0 answered, 1 error (no index, bad input), 2 usage, 3 the article does
+# not cover the question (the reply says so and states no figures).
+EXIT_ABSTAINED = 3
+
+
+def _print_sources(ans) -> None:
+    """The cited sources, table rows labelled with their column headers (verbatim quotes: --json)."""
+    if not ans.citations:
+        return
+    from scarbot.display import strategy_label
+
+    how = strategy_label(ans.strategy)
+    click.echo(f"\nSources{f' (answered from {how})' if how else ''}:")
+    for c in ans.citations:
+        quote = c.quote_display or c.quote
+        quote = quote if len(quote) <= 300 else quote[:297] + "…"
+        click.echo(f"  [{c.n}] {c.section}\n      “{quote}”")
 
 
 @main.command()
 @click.argument("question")
 @click.option("--history", "history_file", type=click.Path(dir_okay=False), help="JSON list of earlier turns.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (answer, citations, contexts, ...).")
+@click.option("--plain", is_flag=True,
+              help="Print only the answer, without [n] markers or sources: ready to paste into an email.")
 @click.option("--k", type=click.IntRange(1, 20), default=None, help="How many chunks to retrieve.")
-def ask(question: str, history_file: str | None, as_json: bool, k: int | None) -> None:
-    """Answer one QUESTION with citations."""
+def ask(question: str, history_file: str | None, as_json: bool, plain: bool, k: int | None) -> None:
+    """Answer one QUESTION with citations.
+
+    Exit status: 0 answered, 1 error, 2 usage error, 3 the article does not cover the question
+    (the reply says so; with --json, "abstained" is true).
+    """
     from scarbot.assistant import Assistant
 
+    if as_json and plain:
+        raise click.UsageError("--json and --plain are alternatives: choose one.")
     history = _load_history(history_file)
     try:
         ans = Assistant.from_settings(_settings()).ask(question, history=history, k=k)
@@ -102,8 +120,15 @@ def ask(question: str, history_file: str | None, as_json: bool, k: int | None) -
         _fail(err)
     if as_json:
         click.echo(json.dumps(ans.to_dict(), ensure_ascii=False, indent=1))
+    elif plain:
+        from scarbot.display import strip_markers
+
+        click.echo(strip_markers(ans.text))
     else:
-        _print_answer(ans)
+        click.echo(ans.text)
+        _print_sources(ans)
+    if ans.abstained:
+        sys.exit(EXIT_ABSTAINED)
 
 
 @main.command()
@@ -134,8 +159,10 @@ def chat(sources: bool) -> None:
             click.echo("(conversation cleared)")
             continue
         if cmd == "/sources":
-            if last is not None:
-                _print_answer(last) if last.citations else click.echo("(no sources)")
+            if last is not None and last.citations:
+                _print_sources(last)
+            else:
+                click.echo("(no sources)")
             continue
         if not cmd:
             continue
@@ -148,7 +175,7 @@ def chat(sources: bool) -> None:
         if last.standalone_question and last.standalone_question != q.strip():
             click.echo(f"  (understood as: {last.standalone_question})")
         if sources:
-            _print_answer(last)
+            _print_sources(last)
         history += [{"role": "user", "content": q}, {"role": "assistant", "content": last.text}]
 
 

@@ -27,7 +27,9 @@ from scarbot.errors import FeedbackError
 
 BUSY_TIMEOUT_S = 10.0
 RATINGS = ("up", "down")
-FIELDS = ("id", "created_utc", "rating", "question", "answer", "citations", "standalone_question", "abstained")
+FIELDS = ("id", "created_utc", "rating", "question", "answer", "citations", "standalone_question", "abstained",
+          "reason")
+MAX_REASON_CHARS = 1000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -38,7 +40,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     answer TEXT NOT NULL,
     citations TEXT NOT NULL DEFAULT '[]',
     standalone_question TEXT NOT NULL DEFAULT '',
-    abstained INTEGER NOT NULL DEFAULT 0
+    abstained INTEGER NOT NULL DEFAULT 0,
+    reason TEXT NOT NULL DEFAULT ''
 )
 """
 
@@ -53,6 +56,7 @@ class FeedbackRecord:
     citations: list[dict[str, Any]]
     standalone_question: str
     abstained: bool
+    reason: str = ""  # why a patient disliked the answer (optional, free text)
 
 
 def _citation_dicts(citations: Sequence[Any]) -> list[dict[str, Any]]:
@@ -65,6 +69,11 @@ def _citation_dicts(citations: Sequence[Any]) -> list[dict[str, Any]]:
         else:
             raise TypeError(f"citation must be a Citation or a dict, not {type(c).__name__}")
     return out
+
+
+def _clean_reason(reason: str) -> str:
+    """One tidy line of at most MAX_REASON_CHARS characters."""
+    return " ".join(str(reason or "").split())[:MAX_REASON_CHARS]
 
 
 class FeedbackStore:
@@ -94,6 +103,9 @@ class FeedbackStore:
                 try:
                     conn.execute("PRAGMA journal_mode = WAL")
                     conn.execute(_SCHEMA)
+                    columns = {row[1] for row in conn.execute("PRAGMA table_info(feedback)")}
+                    if "reason" not in columns:  # a store written before reasons existed
+                        conn.execute("ALTER TABLE feedback ADD COLUMN reason TEXT NOT NULL DEFAULT ''")
                     break
                 except sqlite3.OperationalError as err:
                     if "locked" not in str(err) or time.monotonic() > deadline:
@@ -113,6 +125,7 @@ class FeedbackStore:
         standalone_question: str = "",
         abstained: bool = False,
         created_utc: datetime | None = None,
+        reason: str = "",
     ) -> int:
         """Store one rating ("up"/"down", or True/False) and return its row id."""
         if isinstance(rating, bool):
@@ -126,8 +139,9 @@ class FeedbackStore:
                 conn.execute("BEGIN IMMEDIATE")  # take the write lock up front: waits, never "locked" mid-way
                 cur = conn.execute(
                     "INSERT INTO feedback (created_utc, rating, question, answer, citations,"
-                    " standalone_question, abstained) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (when, rating, question, answer, cites, standalone_question, int(bool(abstained))),
+                    " standalone_question, abstained, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (when, rating, question, answer, cites, standalone_question, int(bool(abstained)),
+                     _clean_reason(reason)),
                 )
                 conn.execute("COMMIT")
                 return int(cur.lastrowid or 0)
@@ -136,21 +150,35 @@ class FeedbackStore:
 
     def _read_rows(self) -> list[tuple]:
         """Rows through a read-only connection; an immutable one when the folder is read-only too (SQLite then
-        cannot create the WAL index file a plain read-only connection needs)."""
-        query = f"SELECT {', '.join(FIELDS)} FROM feedback ORDER BY id"
+        cannot create the WAL index file a plain read-only connection needs). A store written before a
+        column existed reads that column as empty."""
         last: sqlite3.Error | None = None
         for mode in ("mode=ro", "immutable=1"):
             try:
                 with closing(sqlite3.connect(f"{self.path.resolve().as_uri()}?{mode}", uri=True,
                                              timeout=BUSY_TIMEOUT_S)) as conn:
-                    return conn.execute(query).fetchall()
+                    have = {row[1] for row in conn.execute("PRAGMA table_info(feedback)")}
+                    if not have:
+                        return []  # created but never written
+                    cols = ", ".join(f if f in have else f"'' AS {f}" for f in FIELDS)
+                    return conn.execute(f"SELECT {cols} FROM feedback ORDER BY id").fetchall()
             except sqlite3.OperationalError as err:
-                if "no such table" in str(err):
-                    return []  # created but never written
                 last = err
             except sqlite3.DatabaseError as err:
                 raise FeedbackError(self._problem(err)) from err
         raise FeedbackError(f"the feedback database {self.path} cannot be read ({last})") from last
+
+    def set_reason(self, feedback_id: int, reason: str) -> bool:
+        """Attach the patient's reason to a rating already stored; False when there is no such row."""
+        try:
+            with closing(self._connect()) as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                cur = conn.execute("UPDATE feedback SET reason = ? WHERE id = ?",
+                                   (_clean_reason(reason), int(feedback_id)))
+                conn.execute("COMMIT")
+                return cur.rowcount == 1
+        except (sqlite3.Error, OSError) as err:
+            raise FeedbackError(f"your reason was not saved: {self._problem(err)}") from err
 
     def records(self) -> Iterator[FeedbackRecord]:
         """All ratings, oldest first; nothing when no feedback has been given yet."""
@@ -167,6 +195,7 @@ class FeedbackStore:
                 citations=json.loads(r[5] or "[]"),
                 standalone_question=r[6],
                 abstained=bool(r[7]),
+                reason=r[8] or "",
             )
 
     def count(self) -> int:
@@ -196,7 +225,7 @@ class FeedbackStore:
 
 @click.group("feedback")
 def feedback_cmd() -> None:
-    """Patient ratings (thumbs up/down) collected by the web UI."""
+    """Patient ratings (thumbs up/down, with the reason for a thumbs down) collected by the web UI."""
 
 
 @feedback_cmd.command("export")
@@ -204,7 +233,7 @@ def feedback_cmd() -> None:
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="file to write (default: standard output)")
 def export_cmd(fmt: str, out_path: Path | None) -> None:
-    """Export all feedback with question, answer, citations and UTC timestamp."""
+    """Export all feedback with question, answer, citations, reason and UTC timestamp."""
     from scarbot.settings import Settings
     from scarbot.store import check_data_dir
 

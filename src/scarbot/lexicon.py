@@ -47,6 +47,9 @@ PROCEDURES: dict[str, list[str]] = {
     ],
 }
 
+# the canonical name of a price table's "in general" row (any article's treatment in general)
+GENERAL_PROCEDURE = "atrophic scar treatment (general)"
+
 COUNTRIES: dict[str, list[str]] = {
     "South Korea": ["south korea", "korea", "korean", "seoul", "republic of korea", "rok", "s. korea", "s korea"],
     "USA": ["usa", "us", "u.s.", "u.s.a.", "united states", "united states of america", "america",
@@ -105,7 +108,7 @@ ATTRIBUTES: dict[str, dict[str, list[str]]] = {
         "cues": ["cost", "costs", "price", "prices", "pricing", "how much is", "how much are", "how much does",
                  "how much do", "how much would", "how much will", "how much for", "how much money", "expensive", "cheap", "cheaper",
                  "cheapest", "afford", "affordable", "fee", "fees", "charge", "charges", "pay", "usd", "$",
-                 "dollars", "budget", "spend", "priced", "money", "set me back", "sets me back", "what would it take",
+                 "dollars", "budget", "spend", "priced", "money", "free", "for free", "free of charge", "set me back", "sets me back", "what would it take",
                  "how much would it be", "quote"],
         "labels": [],
     },

@@ -18,6 +18,7 @@ STOPWORDS = frozenset(
     ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "tell", "know", "please", "thanks", "thank", "hi", "hello", "hey", "much", "many", "get", "got", "give", "say", "said", "also", "like", "want", "wanna", "need", "s", "t", "d", "ll", "m", "o", "re", "ve", "y", "us", "let", "lets", "im", "i'm", "id", "ok", "okay", "there's", "what's", "whats"]
 )
 
+MAX_WORD = 30  # no English or medical word is longer; longer "words" are not spell-corrected
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
@@ -91,8 +92,8 @@ class Speller:
     known: set[str] = set()
 
     def correct(self, w: str) -> str:
-        if w in self.vocab or w in STOPWORDS or w in self.known or len(w) < 5 or not w.isalpha():
-            return w
+        if w in self.vocab or w in STOPWORDS or w in self.known or not 5 <= len(w) <= MAX_WORD or not w.isalpha():
+            return w  # a word longer than any real one is left alone: correcting it would cost O(len²)
         limit = 2 if len(w) >= 8 else 1
         cands = {c for d in _deletes(w, limit) for c in self.index.get(d, ())}
         best = None
@@ -176,7 +177,7 @@ class Analyzer:
     """Builds Frames; bound to one corpus (its vocabulary, clinics and the entities it mentions)."""
 
     def __init__(self, corpus_texts: list[str], clinics: list[str], countries: list[str],
-                 dictionary: set[str] | None = None):
+                 dictionary: set[str] | None = None, procedures: list[tuple[str, str]] | None = None):
         vocab: Counter[str] = Counter()
         for t in corpus_texts:
             vocab.update(words(t))
@@ -203,6 +204,8 @@ class Analyzer:
         self.corpus_lower = corpus_lower
         self.countries = countries
         self.clinics = clinics
+        raw = "\n".join(corpus_texts)
+        self.lower_words = set(re.findall(r"\b[a-z][a-z'-]*\b", raw))  # words the corpus uses as common words
         self._aliases: list[tuple[str, str, str]] = []  # (alias key, kind, canonical)
         for name, aliases in lexicon.PROCEDURES.items():
             if name in corpus_lower or any(_alias_key(a) in corpus_lower for a in aliases[:4]):
@@ -216,9 +219,35 @@ class Analyzer:
             self._add("scar_type", name, aliases)
         for name, aliases in lexicon.FILLER_TYPES.items():
             self._add("filler_type", name, aliases)
-        for name in clinics:
-            self._add("clinic", name, _clinic_aliases(name))
+        for name in clinics:  # a one-word alias only when the corpus never uses that word as a common word
+            self._add("clinic", name, [a for a in _clinic_aliases(name) if " " in a or a not in self.lower_words])
+        self._corpus_procedures(procedures or [], raw, corpus_lower)
         self._aliases.sort(key=lambda a: -len(a[0]))
+
+    def _corpus_procedures(self, names: list[tuple[str, str]], raw: str, corpus_lower: str) -> None:
+        """Priced procedures are entities whatever the lexicon knows. A name that contains a lexicon
+        procedure ("Laser Resurfacing (CO2/Fractional)") is that procedure; a name that is only a lexicon
+        alias ("Laser Therapy") is that procedure when the corpus also uses the procedure's own name,
+        else an entity of its own; any other name is a new entity, also known by its acronyms (FUE)."""
+        canon = {key: c for key, kind, c in self._aliases if kind == "procedure"}
+        acronyms = set(re.findall(r"\b[A-Z]{2,6}\b", raw))
+        general = lexicon.GENERAL_PROCEDURE
+        for name, own_text in dict.fromkeys(names):
+            key = _alias_key(name.split("(")[0])
+            if not key or any(f" {c} " in f" {key} " for c in set(canon.values()) if c != general):
+                continue
+            if "general" in name.lower():  # "Hair Transplant (General)": the article's treatment in general
+                self._aliases.append((key, "procedure", general))
+                continue
+            owner = canon.get(key)
+            if owner is not None and owner in (own_text or corpus_lower):
+                continue
+            extra = [a.lower() for a in re.findall(r"\b[A-Z]{2,6}\b", name) if a in acronyms]
+            if owner is not None and owner not in corpus_lower:  # the lexicon entity is here only through this name
+                self._aliases = [a for a in self._aliases if not (a[1] == "procedure" and a[2] == owner)]
+                extra += [_alias_key(a) for a in lexicon.PROCEDURES.get(owner, []) if _alias_key(a) in key.split()]
+            self._aliases = [a for a in self._aliases if not (a[0] == key and a[1] == "procedure")]
+            self._add("procedure", key, [key, *extra])
 
     def _add(self, kind: str, canonical: str, aliases: list[str]) -> None:
         for a in {canonical, *aliases}:
@@ -308,3 +337,19 @@ def _clinic_aliases(name: str) -> list[str]:
 def is_instruction(sentence: str) -> bool:
     """A sentence that tries to change or reveal the assistant's rules (never an article question)."""
     return bool(_INJECTION.search(sentence) or _SHOUT.search(sentence) or _REVEAL.search(sentence.lower()))
+
+
+_ADDRESSED = re.compile(
+    r"^\s*(?:system|assistant|ai|bot|chatbot|note to (?:the )?(?:assistant|ai|model|bot))\s*:"
+    r"|\b(?:tell|inform|remind|advise)\s+(?:every|all|each|the|any)?\s*(?:users?|readers?|patients?|visitors?|customers?)\b"
+    r"|\b(?:say|state|claim|answer|reply|respond)\s+that\b"
+    r"|\b(?:you|the assistant|the ai|the model)\s+(?:must|should|will)\s+(?:always\s+)?(?:say|answer|reply|recommend|tell)\b",
+    re.I,
+)
+
+
+def addressed_to_reader(sentence: str) -> bool:
+    """A sentence of a document that speaks to an assistant or reader as an instruction ("tell every
+    user…", "SYSTEM: …", "say that…"): evidence of nothing, never quoted as an answer."""
+    return is_instruction(sentence) or bool(_ADDRESSED.search(normalize(sentence)))
+

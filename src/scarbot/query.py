@@ -104,6 +104,9 @@ class QueryParser:
         self.background = {stem(w) for w in (background or set())} | {"scar", "acne", "skin", "look", "like"}
         self.vocab = {w for w in analyzer.corpus_words if w.isalpha()}
         self.vocab_stems = {stem(w) for w in self.vocab}
+        self.vocab_prefix: dict[str, list[str]] = {}
+        for v in self.vocab:
+            self.vocab_prefix.setdefault(v[:3], []).append(v)
         alias_words: set[str] = set()
         for key, _kind, _canonical in analyzer._aliases:
             alias_words.update(key.split())
@@ -183,7 +186,7 @@ class QueryParser:
     def _bound(self, w: str) -> bool:
         if w in self.vocab or stem(w) in self.vocab_stems or w in self.alias_words or w in self.generic:
             return True
-        return len(w) >= 4 and any(related(w, v) for v in self.vocab if v[:3] == w[:3])
+        return len(w) >= 4 and any(related(w, v) for v in self.vocab_prefix.get(w[:3], ()))
 
     def _is_word(self, w: str) -> bool:
         """An English word the embedding model knows whole (a typo or "ppl" is not one)."""

@@ -44,8 +44,16 @@ class Index:
         self.docs_tokens = [self.keyword_tokens(f"{c.section} {c.embed_text}") for c in self.chunks]
         self.bm25 = BM25Okapi(self.docs_tokens)
         clinics = [c.name for c in self.clinics]
+        source_text: dict[str, list[str]] = {}
+        for c in self.chunks:
+            source_text.setdefault(c.source, []).append(c.text)
+        lowered = {src: " ".join(texts).lower() for src, texts in source_text.items()}
+        source_of = {c.id: c.source for c in self.chunks}
+        # each priced procedure with the text of its own article (a name means what its article means by it)
+        procedures = sorted({(p["procedure"], lowered.get(source_of.get(p["chunk_id"], ""), ""))
+                             for p in self.records.get("prices", [])})
         self.analyzer = Analyzer([f"{c.section}\n{c.text}" for c in self.chunks], clinics,
-                                 self.records.get("countries", []), dictionary)
+                                 self.records.get("countries", []), dictionary, procedures)
         # stems of each chunk's own heading (and a table row's first cell): entity matches
         self.chunk_heads = []
         for c in self.chunks:

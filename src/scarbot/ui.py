@@ -1,7 +1,12 @@
-"""The patient-facing Gradio chat: streamed, cited answers, collapsible sources, price charts, feedback.
+"""The patient-facing Gradio chat: streamed, cited answers, readable sources, price charts, feedback.
 
-Everything shown is escaped first: the user's text, the history and the article's own sentences are
-data, never markup, so a message like ``<img src=x onerror=...>`` is displayed, not executed.
+Each reply is one message: the answer with ``[n]`` chips (hover, focus or tap shows the quote), the
+price chart when there is one, and a Sources panel that opens inside it; suggested follow-ups sit
+under the latest answer. What a message looks like, and how everything in it is escaped, is
+``scarbot.chat_view``; the page's CSS and its small script (clean Copy and aria-labels, focus, the
+notice) are ``web/chat.css`` and ``web/chat.js``. The conversation is kept in the browser
+(``gr.BrowserState``) as data, and re-rendered by the server on reload.
+
 ``build_app`` takes any object with ``ask``/``stream`` (tests pass a fake); ``launch`` builds the
 index when missing, warms the real assistant and serves on 127.0.0.1.
 """
@@ -11,12 +16,22 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html import escape as html_escape
+from importlib import resources
 from typing import TYPE_CHECKING, Any, Protocol
 
-from scarbot.charts import price_charts_html
+from scarbot.chat_view import (
+    answer_record,
+    history_of,
+    load_conversation,
+    new_conversation,
+    render_conversation,
+    render_partial,
+    render_question,
+    saved_form,
+    shorten,
+)
 from scarbot.errors import InputError, ScarbotError
 from scarbot.feedback import FeedbackStore
 from scarbot.settings import Settings
@@ -32,9 +47,10 @@ DESCRIPTION = (
     "Ask about atrophic acne scars, their treatments, Korean clinics and what they cost — "
     "every answer quotes the article it comes from."
 )
+NOTICE_SUMMARY = "From one article · not medical advice"
 NOTICE = (
     "Answers come from one article only (a medical-tourism blog post on atrophic scar treatment in Korea). "
-    "This is general information, **not medical advice**: please see a dermatologist about your own skin."
+    "This is general information, not medical advice: please see a dermatologist about your own skin."
 )
 EXAMPLES: list[tuple[str, str]] = [
     ("Scar types", "What are the main types of atrophic scars?"),
@@ -48,17 +64,19 @@ GENERIC_ERROR = (
     "Sorry — something went wrong while answering. Please try again; if it keeps happening, "
     "tell the support team the time you asked."
 )
+DISLIKE_REASONS = [
+    "A figure is wrong or missing",
+    "It did not answer my question",
+    "Hard to understand",
+    "The sources do not support it",
+    "Something else",
+]
 DEFAULT_CONCURRENCY = 4
+STORAGE_KEY = "scarbot-conversation-v1"
 
-CSS = """
-#scarbot-header h1 { margin-bottom: 0.2rem; }
-#scarbot-header p { margin-top: 0; color: var(--body-text-color-subdued); }
-#scarbot-notice { border-left: 4px solid #f59e0b; background: #fffbeb; color: #78350f;
-  padding: 0.45rem 0.8rem; border-radius: 6px; font-size: 0.92rem; }
-#scarbot-notice p { margin: 0; color: #78350f; }
-#scarbot-chart figure { margin: 0 0 1rem 0; }
-#scarbot-chart .chart-caption { font-size: 0.85rem; color: var(--body-text-color-subdued); margin: 0 0 .5rem 0; }
-"""
+
+def _asset(name: str) -> str:
+    return resources.files("scarbot").joinpath("web", name).read_text("utf-8")
 
 
 class AssistantLike(Protocol):
@@ -67,88 +85,7 @@ class AssistantLike(Protocol):
     def stream(self, question: str, history: list[dict[str, str]] | None = ...) -> Iterator[Answer]: ...
 
 
-# --- rendering: untrusted text -> inert Markdown ---------------------------------------------------------
-
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_MD_LINK_CHARS = set("\\[]`")
-_MD_ALL_CHARS = set("\\[]`*_{}()#+-.!|~")
-
-
-def _escape(text: str, chars: set[str]) -> str:
-    out: list[str] = []
-    for ch in text:
-        if ch in _ENTITIES:
-            out.append(_ENTITIES[ch])
-        elif ch in chars:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def escape_text(text: str) -> str:
-    """Render arbitrary text literally in Gradio's Markdown: no HTML, no links, no images, no formatting."""
-    return _escape(text, _MD_ALL_CHARS)
-
-
-def escape_answer(text: str) -> str:
-    """Render answer text safely while keeping harmless Markdown (lists, bold, tables) readable.
-
-    HTML becomes entities and brackets/backticks are escaped, so no link, image or raw HTML can form.
-    """
-    return _escape(text, _MD_LINK_CHARS)
-
-
-def _norm(q: str) -> str:
-    return re.sub(r"[\W_]+", " ", q.casefold()).strip()
-
-
-def _shorten(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def render_answer(answer: Answer) -> str:
-    """The reply bubble: the answer text, or a visibly different note when the article does not cover it."""
-    body = escape_answer(answer.text.strip()) or "…"
-    if answer.abstained:
-        quoted = "\n".join("> " + line if line.strip() else ">" for line in body.splitlines())
-        return "> ℹ️ **Not covered by the article**\n>\n" + quoted
-    return body
-
-
-def render_sources(answer: Answer, asked: str) -> str:
-    """The collapsible sources: only the citations the answer uses, plus the question as understood."""
-    parts: list[str] = []
-    sq = (answer.standalone_question or "").strip()
-    if sq and _norm(sq) != _norm(asked):
-        parts.append(f"**Question understood as:** “{escape_text(sq)}”")
-    seen: set[int] = set()
-    for c in sorted(answer.citations, key=lambda c: c.n):
-        if c.n in seen:
-            continue
-        seen.add(c.n)
-        section = escape_text(c.section.replace(" > ", " › ")) or "Article"
-        # Table-row quotes arrive as "| cell | cell |": the outer pipes are noise to a reader.
-        quote = escape_text(" ".join(c.quote.split()).strip("| "))
-        parts.append(f"**[{c.n}]** {section}\n> “{quote}”")
-    return "\n\n".join(parts)
-
-
-def sources_title(answer: Answer) -> str:
-    n = len({c.n for c in answer.citations})
-    if n == 0:
-        return "How your question was read"
-    return f"Sources ({n})"
-
-
-def chart_html(answer: Answer, asked: str) -> str:
-    """The side-panel chart for an answer with one procedure priced in several countries, or ""."""
-    charts = price_charts_html(answer.prices)
-    if not charts:
-        return ""
-    caption = f'<p class="chart-caption">For: “{html_escape(_shorten(asked, 120))}”. Korea is highlighted.</p>'
-    return f'<div class="scarbot-charts">{caption}{charts}</div>'
+Suggest = Callable[[Answer, str, list[str]], list[str]]
 
 
 def too_long_message(n: int, limit: int) -> str:
@@ -176,10 +113,6 @@ def parse_history(history_json: str | None) -> list[dict[str, str]]:
     return [{"role": m["role"], "content": m["content"]} for m in data]
 
 
-def _new_state() -> dict[str, Any]:
-    return {"display": [], "history": [], "turns": {}}
-
-
 # --- the app ---------------------------------------------------------------------------------------------
 
 
@@ -189,8 +122,13 @@ def build_app(
     *,
     store: FeedbackStore | None = None,
     concurrency: int | None = None,
+    suggest: Suggest | None = None,
 ) -> gr.Blocks:
-    """Build (not launch) the chat app around ``assistant``; the feedback store defaults to the data folder."""
+    """Build (not launch) the chat app around ``assistant``; the feedback store defaults to the data folder.
+
+    ``suggest(answer, question, earlier_questions)`` gives follow-up questions to offer under an
+    answer; by default they come from ``scarbot.followups`` when the assistant can parse questions.
+    """
     _quiet_telemetry()
     import gradio as gr
 
@@ -198,103 +136,125 @@ def build_app(
     store = store or FeedbackStore(settings.feedback_db)
     limit = settings.max_question_chars
     concurrency = concurrency or int(getattr(settings, "ui_concurrency", DEFAULT_CONCURRENCY))
+    # Each suggestion is checked by asking it: cheap with the grounded answerer, an LLM call per
+    # candidate with an LLM backend, so suggestions are offered in the default mode only.
+    if suggest is None and settings.llm.strip().lower() == "none":
+        from scarbot.followups import FollowUps
+
+        followups = FollowUps.for_assistant(assistant, settings.prompts_dir)
+        if followups is not None:
+            suggest = followups.suggest
 
     def history_window(history: list[dict[str, str]]) -> list[dict[str, str]]:
         n = settings.history_turns * 2
         return list(history[-n:]) if n else []
 
-    def respond(message: str, state: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
-        state = state or _new_state()
-        display: list[dict[str, Any]] = list(state["display"])
+    def respond(message: str, conv: dict[str, Any] | None) -> Iterator[tuple[Any, ...]]:
+        conv = load_conversation(conv) if not (isinstance(conv, dict) and "turns" in conv) else conv
+        turns = list(conv["turns"])
+        done = render_conversation({"turns": turns})
         question = (message or "").strip()
         if not question:
-            yield display, "", state, gr.skip(), gr.skip()
+            yield done, "", conv, gr.skip()
             return
         if len(question) > limit:
-            display += [
-                {"role": "user", "content": escape_text(_shorten(question, 300))},
-                {"role": "assistant", "content": too_long_message(len(question), limit)},
-            ]
-            state = {**state, "display": display}
+            conv = {**conv, "turns": [*turns, {"q": shorten(question, 300), "kind": "error",
+                                                "error": too_long_message(len(question), limit).removeprefix("⚠️ ")}]}
             # Keep the text in the box so the user can shorten it rather than retype it.
-            yield display, message, state, gr.skip(), gr.skip()
+            yield render_conversation(conv), message, conv, saved_form(conv)
             return
 
-        display += [{"role": "user", "content": escape_text(question)}, {"role": "assistant", "content": "…"}]
-        yield display, "", {**state, "display": display}, gr.skip(), gr.skip()
+        for m in done:
+            m.pop("options", None)  # the old follow-ups go once a new question is asked
+        asking = [*done, {"role": "user", "content": render_question(question)}]
+        yield [*asking, {"role": "assistant", "content": "…"}], "", conv, gr.skip()
 
         final: Answer | None = None
         error: str | None = None
         try:
-            for partial in assistant.stream(question, history=history_window(state["history"])):
+            for partial in assistant.stream(question, history=history_window(history_of(conv))):
                 final = partial
-                display[-1] = {"role": "assistant", "content": escape_answer(partial.text) or "…"}
-                yield display, "", {**state, "display": display}, gr.skip(), gr.skip()
+                yield [*asking, {"role": "assistant", "content": render_partial(partial.text)}], "", conv, gr.skip()
         except ScarbotError as err:  # InputError included: str(err) is written for the user
             error = str(err)
         except Exception:
             log.exception("answering %r failed", question[:200])
             error = GENERIC_ERROR
         if error is not None or final is None:
-            display[-1] = {"role": "assistant", "content": "⚠️ " + escape_text(error or GENERIC_ERROR)}
-            yield display, "", {**state, "display": display}, gr.skip(), gr.skip()
+            conv = {**conv, "turns": [*turns, {"q": question, "kind": "error", "error": error or GENERIC_ERROR}]}
+            yield render_conversation(conv), "", conv, saved_form(conv)
             return
 
-        answer_idx = len(display) - 1
-        display[-1] = {"role": "assistant", "content": render_answer(final)}
-        record = {
-            "question": question,
-            "answer": final.text,
-            "citations": [c.__dict__ for c in final.citations],
-            "standalone_question": final.standalone_question,
-            "abstained": final.abstained,
-        }
-        turns = dict(state["turns"])
-        turns[str(answer_idx)] = record
-        sources = render_sources(final, question)
-        if sources:
-            display.append(
-                {
-                    "role": "assistant",
-                    "content": sources,
-                    "metadata": {"title": sources_title(final), "status": "done"},
-                }
-            )
-            turns[str(len(display) - 1)] = record
-        history = [*state["history"], {"role": "user", "content": question},
-                   {"role": "assistant", "content": final.text}]
-        new_state = {"display": display, "history": history, "turns": turns}
-        chart = chart_html(final, question)
-        yield display, "", new_state, chart, gr.Column(visible=bool(chart))
+        # Follow-ups are worked out before the final frame (a few warm look-ups, tens of ms, while the
+        # streamed text is already on screen): one final frame, so a question sent right after it can
+        # never be overwritten by a late one.
+        ups: list[str] = []
+        if suggest is not None and not final.abstained:
+            try:
+                ups = list(suggest(final, question, [t["q"] for t in turns]))[:3]
+            except Exception:  # suggestions are a courtesy: never let them break an answer
+                log.exception("follow-up suggestions for %r failed", question[:200])
+        turn: dict[str, Any] = {"q": question, "kind": "answer", "answer": answer_record(final), "followups": ups}
+        conv = {**conv, "turns": [*turns, turn]}
+        yield render_conversation(conv), "", conv, saved_form(conv)
 
-    def on_example(state: dict[str, Any], evt: gr.SelectData) -> Iterator[tuple[Any, ...]]:
+    def on_example(conv: dict[str, Any], evt: gr.SelectData) -> Iterator[tuple[Any, ...]]:
         value = evt.value if isinstance(evt.value, dict) else {"text": str(evt.value)}
-        yield from respond(str(value.get("text", "")), state)
+        yield from respond(str(value.get("text", "")), conv)
 
-    def on_like(state: dict[str, Any], data: gr.LikeData) -> None:
+    def on_option(conv: dict[str, Any], evt: gr.SelectData) -> Iterator[tuple[Any, ...]]:
+        value = evt.value.get("value", "") if isinstance(evt.value, dict) else evt.value
+        yield from respond(str(value or ""), conv)
+
+    def restore(saved_value: Any) -> tuple[Any, ...]:
+        conv = load_conversation(saved_value)
+        return render_conversation(conv), conv
+
+    hidden = (gr.update(visible=False), None, gr.update(value=None), gr.update(value=""))
+
+    def on_like(conv: dict[str, Any], data: gr.LikeData) -> tuple[Any, ...]:
         idx = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
-        record = (state or {}).get("turns", {}).get(str(idx))
         liked = data.liked
         rating = {True: "up", False: "down", "Like": "up", "Dislike": "down"}.get(liked)  # type: ignore[arg-type]
-        if record is None or rating is None:
-            return  # e.g. a click on an error message, or a like being withdrawn
-        store.add(rating, **record)
-        gr.Info("Thanks — your feedback was saved." if rating == "up" else
-                "Thanks — we'll use this to improve the answers.")
+        turns = (conv or {}).get("turns", [])
+        turn = turns[idx // 2] if isinstance(idx, int) and idx % 2 == 1 and idx // 2 < len(turns) else None
+        if turn is None or turn.get("kind") != "answer" or rating is None:
+            return hidden  # e.g. a click on an error message, or a like being withdrawn
+        rec = turn["answer"]
+        feedback_id = store.add(rating, question=turn["q"], answer=rec["text"], citations=rec["citations"],
+                                standalone_question=rec["standalone_question"], abstained=rec["abstained"])
+        if rating == "up":
+            gr.Info("Thanks — your feedback was saved.")
+            return hidden
+        return gr.update(visible=True), feedback_id, gr.update(value=None), gr.update(value="")
+
+    def send_reason(feedback_id: int | None, choice: str | None, text: str) -> tuple[Any, ...]:
+        reason = ": ".join(p for p in ((choice or "").strip(), (text or "").strip()) if p)
+        if feedback_id is not None and reason:
+            store.set_reason(int(feedback_id), reason)
+        gr.Info("Thanks — we'll use this to improve the answers.")
+        return hidden
+
+    def skip_reason() -> tuple[Any, ...]:
+        gr.Info("Thanks — we'll use this to improve the answers.")
+        return hidden
 
     # Gradio injects event data by type hint; the hints are strings here (future annotations) and
     # ``gr`` is imported lazily, so give it the real classes.
     on_example.__annotations__["evt"] = gr.SelectData
+    on_option.__annotations__["evt"] = gr.SelectData
     on_like.__annotations__["data"] = gr.LikeData
 
     def clear() -> tuple[Any, ...]:
-        return [], "", _new_state(), "", gr.Column(visible=False)
+        conv = new_conversation()
+        return [], "", conv, conv
 
     def ask(question: str, history_json: str = "[]") -> dict[str, Any]:
         """Ask one question; history_json is a JSON list of {"role", "content"} turns ("[]" for none).
 
         Returns the Answer as JSON: answer (text with [n] markers), abstained, standalone_question,
-        citations [{n, chunk_id, section, quote, source}], contexts, timings_ms, prices.
+        citations [{n, chunk_id, section, quote, quote_display, source}], contexts, timings_ms, prices,
+        strategy, steps.
         """
         question = (question or "").strip()
         try:
@@ -312,56 +272,75 @@ def build_app(
         font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
     )
+    header = (f'<header id="scarbot-header"><h1>scarbot</h1><p>{html_escape(DESCRIPTION)}</p></header>')
+    notice = (f'<details open><summary>⚕️ {html_escape(NOTICE_SUMMARY)}</summary>'
+              f"<p>{html_escape(NOTICE)}</p></details>")
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        state = gr.State(_new_state())
-        gr.Markdown(f"# scarbot\n{DESCRIPTION}", elem_id="scarbot-header")
-        gr.Markdown("⚕️ " + NOTICE, elem_id="scarbot-notice")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=360):
-                chatbot = gr.Chatbot(
-                    label="Conversation",
-                    show_label=False,
-                    elem_id="scarbot-chat",
-                    height=560,
-                    sanitize_html=True,
-                    allow_tags=False,
-                    latex_delimiters=[],  # prices are full of "$"
-                    render_markdown=True,
-                    layout="bubble",
-                    buttons=["copy"],
-                    feedback_options=("Like", "Dislike"),
-                    placeholder="**Ask a question** or pick an example below.",
-                    examples=[{"text": q, "display_text": f"{tag}: {q}"} for tag, q in EXAMPLES],
-                )
+        conv_state = gr.State(new_conversation())
+        saved = gr.BrowserState(new_conversation(), storage_key=STORAGE_KEY, secret="scarbot")
+        pending = gr.State(None)
+        with gr.Row(elem_id="scarbot-top"):
+            gr.HTML(header, padding=False)
+            new = gr.Button("New conversation", size="sm", variant="secondary", elem_id="scarbot-new",
+                            scale=0, min_width=0)
+        gr.HTML(notice, elem_id="scarbot-notice", padding=False)
+        chatbot = gr.Chatbot(
+            label="Conversation",
+            show_label=False,
+            elem_id="scarbot-chat",
+            height="auto",
+            autoscroll=False,
+            sanitize_html=True,
+            allow_tags=False,
+            latex_delimiters=[],  # prices are full of "$"
+            render_markdown=True,
+            layout="bubble",
+            buttons=["copy"],
+            feedback_options=("Like", "Dislike"),
+            placeholder="**Ask a question** or pick an example below.",
+            examples=[{"text": q, "display_text": f"{tag}: {q}"} for tag, q in EXAMPLES],
+        )
+        with gr.Column(elem_id="scarbot-inputbar"):
+            with gr.Column(visible=False, elem_id="scarbot-reason") as reason_box, gr.Group():
+                reason_choice = gr.Radio(DISLIKE_REASONS, label="What was wrong with this answer? (optional)",
+                                         elem_id="scarbot-reason-choice")
+                reason_text = gr.Textbox(placeholder="Tell us more (optional)", show_label=False, lines=1,
+                                         max_lines=4, elem_id="scarbot-reason-text")
                 with gr.Row():
-                    box = gr.Textbox(
-                        placeholder="Ask about scar types, treatments, clinics or prices…",
-                        show_label=False,
-                        lines=1,
-                        max_lines=6,
-                        scale=5,
-                        autofocus=True,
-                        submit_btn=False,
-                        elem_id="scarbot-input",
-                    )
-                    send = gr.Button("Send", variant="primary", scale=1, min_width=80, elem_id="scarbot-send")
-                new = gr.Button("New conversation", size="sm", variant="secondary", elem_id="scarbot-new")
-            with gr.Column(scale=2, min_width=320, visible=False) as chart_col:
-                gr.Markdown("### Price comparison")
-                chart = gr.HTML(elem_id="scarbot-chart", js_on_load=None)
+                    reason_send = gr.Button("Send reason", size="sm", variant="primary", elem_id="scarbot-reason-send")
+                    reason_skip = gr.Button("Skip", size="sm", elem_id="scarbot-reason-skip")
+            with gr.Row(elem_id="scarbot-compose"):
+                box = gr.Textbox(
+                    placeholder="Ask about scar types, treatments, clinics or prices…",
+                    show_label=False,
+                    lines=1,
+                    max_lines=6,
+                    scale=5,
+                    autofocus=False,  # web/chat.js focuses it on desktop only, without scrolling
+                    submit_btn=False,
+                    elem_id="scarbot-input",
+                )
+                send = gr.Button("Send", variant="primary", scale=0, min_width=72, elem_id="scarbot-send")
 
-        outputs = [chatbot, box, state, chart, chart_col]
+        outputs = [chatbot, box, conv_state, saved]
         common = {"api_visibility": "private", "show_progress": "hidden"}
-        box.submit(respond, [box, state], outputs, **common)
-        send.click(respond, [box, state], outputs, **common)
-        chatbot.example_select(on_example, [state], outputs, **common)
-        chatbot.like(on_like, [state], None, api_visibility="private")
+        box.submit(respond, [box, conv_state], outputs, **common)
+        send.click(respond, [box, conv_state], outputs, **common)
+        chatbot.example_select(on_example, [conv_state], outputs, **common)
+        chatbot.option_select(on_option, [conv_state], outputs, **common)
+        reason_outputs = [reason_box, pending, reason_choice, reason_text]
+        chatbot.like(on_like, [conv_state], reason_outputs, api_visibility="private")
+        reason_send.click(send_reason, [pending, reason_choice, reason_text], reason_outputs,
+                          api_visibility="private")
+        reason_skip.click(skip_reason, None, reason_outputs, api_visibility="private")
         new.click(clear, None, outputs, api_visibility="private", queue=False)
         chatbot.clear(clear, None, outputs, api_visibility="private", queue=False)
+        demo.load(restore, [saved], [chatbot, conv_state], api_visibility="private", queue=False)
         gr.api(ask, api_name="ask")
 
     demo.queue(default_concurrency_limit=concurrency, max_size=256)
-    demo.scarbot_launch_kwargs = {"theme": theme, "css": CSS}  # type: ignore[attr-defined]
+    demo.scarbot_launch_kwargs = {  # type: ignore[attr-defined]
+        "theme": theme, "css": _asset("chat.css"), "head": f"<script>{_asset('chat.js')}</script>"}
     return demo
 
 

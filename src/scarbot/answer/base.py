@@ -8,18 +8,20 @@ article's own structure — headings, tables, labelled list items — never from
 
 from __future__ import annotations
 
+import copy
 import math
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from scarbot import lexicon
 from scarbot.chunking import Chunk, ClinicRecord, Unit
-from scarbot.nlp import content_words, normalize, stem, words
+from scarbot.nlp import addressed_to_reader, content_words, normalize, stem, words
 from scarbot.query import Query
 from scarbot.types import PriceRow
 
-GENERAL = "atrophic scar treatment (general)"  # the lexicon's name for a table's "in general" row
+GENERAL = lexicon.GENERAL_PROCEDURE  # the lexicon's name for a table's "in general" row
 NOT_TREATMENT = {"deposit", "consultation", "consultations", "visa", "flight", "flights", "hotel", "hotels",
                  "accommodation", "taxi", "insurance", "vat", "refund", "transfer", "transfers", "interpreter"}
 # link text such as "Find more about this clinic here: X Website" carries no fact to answer with
@@ -148,6 +150,14 @@ class AnswerContext:
     qvec: object
 
 
+def _postings(sets: list[set[str]]) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = defaultdict(set)
+    for i, keys in enumerate(sets):
+        for k in keys:
+            out[k].add(i)
+    return dict(out)
+
+
 class CorpusView:
     """Typed, precomputed look-ups over one loaded index."""
 
@@ -160,9 +170,12 @@ class CorpusView:
         self.clinics: list[ClinicRecord] = index.clinics
         self.prices = self._price_facts(index.records.get("prices", []))
         listed = [p.country for p in self.prices if p.kind == "price list"]
-        # the country an article is about: the one with its own price list, else the table's first column
+        # the country an article is about: the one with its own price list, else the table's first column;
+        # with several articles, each may have its own
+        self.homes = list(dict.fromkeys(listed)) or self.countries[:1]
         self.home = max(set(listed), key=listed.count) if listed else (self.countries[0] if self.countries else "")
         self.priced = {p.canonical for p in self.prices}
+        self.sources = sorted({c.source for c in self.chunks})
         self.unit_stems = [{stem(w) for w in content_words(f"{u.text} {u.section.split(' > ')[-1]}")}
                            for u in self.units]
         df: dict[str, int] = {}
@@ -176,6 +189,8 @@ class CorpusView:
         self.label_stems = [{stem(w) for w in content_words(u.label)} for u in self.units]
         self.label_words = [content_words(u.label) for u in self.units]
         self.labelled = [i for i, u in enumerate(self.units) if u.label]
+        # sentences that speak to an assistant or reader ("say that…", "SYSTEM:") are never answers
+        self.voice = {i for i, u in enumerate(self.units) if addressed_to_reader(u.text)}
         # the first words of each unit without its label: "what is X?" is answered by units that start with X
         self.body_stems = [[stem(w) for w in content_words(body(u.text))[:8]] for u in self.units]
         self.lowered = [normalize(u.text).lower() for u in self.units]
@@ -185,11 +200,84 @@ class CorpusView:
         self.sessions = self._sessions()
         self.ties = self._ties()
         self.scar_profiles = self._scar_profiles()
-        titles = [c.embed_text.split("\n", 1)[0].split(" > ")[0] for c in self.chunks[:1]]
-        self.title = titles[0] if titles else "the article"
+        titles = list(dict.fromkeys(c.embed_text.split("\n", 1)[0].split(" > ")[0] for c in self.chunks))
+        self.title = " / ".join(titles) if titles else "the article"
         cues = {w for spec in lexicon.ATTRIBUTES.values() for c in spec["cues"] for w in words(c)}
         # the article's own subject (its title, its country): present in every question, decides nothing
-        self.background = QUESTION_STOP | ({*content_words(self.title), *words(self.home)} - cues)
+        self.background = QUESTION_STOP | ({*content_words(self.title), *(w for h in self.homes for w in words(h))}
+                                           - cues)
+        self._build_indexes()
+        self.source_titles: dict[str, str] = {}
+        for c in self.chunks:
+            self.source_titles.setdefault(c.source, c.embed_text.split("\n", 1)[0].split(" > ")[0])
+        self.source_topics = self._source_topics()
+        self.clinic_source = {c.name: self.chunk(c.chunk_id).source for c in self.clinics}
+        self.all_clinics = list(self.clinics)
+        self.source_home = {p.source: p.country for p in self.prices if p.kind == "price list"}
+
+    def _source_topics(self) -> dict[str, set[str]]:
+        """Per article, the title words that say what it is about and no other title says ("hair", "scar")."""
+        if len(self.sources) < 2:
+            return {}
+        titles = self.source_titles
+        cues = {w for spec in lexicon.ATTRIBUTES.values() for c in spec["cues"] for w in words(c)}
+        places = {w for n, aliases in lexicon.COUNTRIES.items() for a in (n, *aliases) for w in words(a)}
+        places |= {w for n in self.countries for w in words(n)}
+        stems = {src: {stem(w) for w in content_words(t) if w not in cues and w not in places}
+                 for src, t in titles.items()}
+        return {src: st - set().union(*(o for s2, o in stems.items() if s2 != src)) for src, st in stems.items()}
+
+    def about(self, q: Query) -> str | None:
+        """The one article a question is about, when its words name one article's topic only."""
+        asked = {stem(w) for w in q.tokens}
+        found = [src for src, topic in self.source_topics.items() if asked & topic]
+        return found[0] if len(found) == 1 else None
+
+    def only(self, source: str) -> CorpusView:
+        """A view of this corpus restricted to one article's prices, homes and clinics (cached)."""
+        views = self.__dict__.setdefault("_views", {})
+        if source not in views:
+            view = copy.copy(self)
+            view.prices = [p for p in self.prices if p.source == source]
+            view.by_proc = defaultdict(list)
+            for p in view.prices:
+                view.by_proc[p.canonical].append(p)
+            view.priced = {p.canonical for p in view.prices}
+            view.homes = [h for h in self.homes if any(p.country == h for p in view.prices if p.kind == "price list")]
+            view.homes = view.homes or self.homes
+            view.home = view.homes[0]
+            view.clinics = [c for c in self.clinics if self.clinic_source.get(c.name) == source] or self.clinics
+            view.__dict__["_views"] = {}
+            views[source] = view
+        return views[source]
+
+    def _build_indexes(self) -> None:
+        """Posting lists, so that no step of a question scans the whole corpus (1,000 articles)."""
+        self.by_proc: dict[str, list[PriceFact]] = defaultdict(list)
+        for p in self.prices:
+            self.by_proc[p.canonical].append(p)
+        self.head_index = _postings(self.index.unit_heads)
+        self.first_stem = _postings([{b[0]} if b else set() for b in self.body_stems])
+        self.label_prefix = _postings([{w[:4] for w in ws} for ws in self.label_words])
+        self.priced_prose = _postings([st if u.kind == "sentence" and not u.label and "$" in u.text else set()
+                                       for u, st in zip(self.units, self.unit_stems, strict=True)])
+        self.price_name_stems = _postings([{stem(w) for w in content_words(p.procedure)} for p in self.prices])
+        self.rare_prefix: dict[str, set[str]] = defaultdict(set)
+        for w in self.rare:
+            self.rare_prefix[w[:3]].add(w)
+        self.price_list_sections: dict[str, list[str]] = defaultdict(list)
+        for p in self.prices:
+            section = self.chunk(p.chunk_id).section
+            if p.kind == "price list" and section not in self.price_list_sections[p.country]:
+                self.price_list_sections[p.country].append(section)
+        self.section_units: dict[str, list[int]] = defaultdict(list)
+        for i, u in enumerate(self.units):
+            self.section_units[u.section].append(i)
+        self.proc_units: dict[str, list[int]] = defaultdict(list)
+        for section, proc in self.proc_sections.items():
+            self.proc_units[proc] += self.section_units.get(section, [])
+        self.clinic_units = {c.name: [i for sec, ids in self.section_units.items() if sec.endswith(c.name)
+                                      for i in ids] for c in self.clinics}
 
     # ------------------------------------------------------------------ derived at load
     def _price_facts(self, raw: list[dict]) -> list[PriceFact]:
@@ -229,9 +317,9 @@ class CorpusView:
         """Procedure × scar type pairs named in one clause of a sentence (the section's own procedure when
         the clause names none): "punch excision for icepick scars, ... or subcision for rolling scars"."""
         out: list[Tie] = []
-        for u in self.units:
+        for i, u in enumerate(self.units):
             own = self.proc_sections.get(u.section)
-            if u.kind != "sentence" or (own is None and u.label):
+            if u.kind != "sentence" or (own is None and u.label) or i in self.voice:
                 continue
             for clause in _CLAUSE.split(normalize(u.text)):
                 f = self.analyzer.frame(clause)
@@ -253,11 +341,26 @@ class CorpusView:
 
     # ------------------------------------------------------------------ look-ups
     def records(self, proc: str, country: str | None = None, kind: str | None = None) -> list[PriceFact]:
-        return [p for p in self.prices if p.canonical == proc and (country is None or p.country == country)
+        return [p for p in self.by_proc.get(proc, ()) if (country is None or p.country == country)
                 and (kind is None or p.kind == kind)]
+
+    def units_with(self, postings: dict[str, set[int]], keys: set[str]) -> set[int]:
+        """Units whose indexed set holds every key (an empty key set matches nothing)."""
+        sets = [postings.get(k, set()) for k in keys]
+        return set.intersection(*sets) if sets else set()
+
+    def home_for(self, proc: str) -> list[str]:
+        """The countries a price question without a country means: each article's own, where it prices it."""
+        return [h for h in self.homes if self.records(proc, h)] or [self.home]
 
     def chart_rows(self, rows: list[PriceFact]) -> list[PriceRow]:
         return [PriceRow(r.procedure, r.country, r.low, r.high, r.cell, r.kind) for r in rows]
+
+    def origin(self, p: PriceFact) -> str:
+        """Where a price comes from, in words: the source file is named once there are several articles."""
+        what = f"{p.country} price list" if p.kind == "price list" else "cost comparison table"
+        return f"the {what} of {p.source}" if len(self.sources) > 1 else (
+            f"the article's {what}" if p.kind == "price list" else what)
 
     def chunk(self, chunk_id: str) -> Chunk:
         return self.chunks[self.index.by_id[chunk_id]]
@@ -280,8 +383,8 @@ class CorpusView:
         keys = procedure_keys(procs)
         found = lambda text: any(re.search(rf"\b{re.escape(k)}\b", normalize(text).lower()) for k in keys)  # noqa: E731
         out = [(clinic.chunk_id, clinic.quote)] if found(clinic.quote) else []
-        out += [(u.chunk_id, u.text) for u, low in zip(self.units, self.lowered, strict=True)
-                if u.section.endswith(clinic.name) and found(low)]
+        out += [(self.units[i].chunk_id, self.units[i].text) for i in self.clinic_units.get(clinic.name, [])
+                if found(self.lowered[i])]
         return out
 
     def weight(self, stems: set[str]) -> float:

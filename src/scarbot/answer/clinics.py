@@ -10,7 +10,7 @@ from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
 from scarbot.query import Query
 
 _WHICH_CLINIC = re.compile(r"\b(which|what|list|name|recommend\w*|top|best|good)\s+(?:\w+\s+)?(clinics?|hospitals?)\b")
-_LOOKS_FOR = re.compile(r"\b(which|what|any|list|name|recommend\w*|top|best|good|where)\b(?:\s+\w+){0,4}\s+"
+_LOOKS_FOR = re.compile(r"\b(which|what|any|list|name|recommend\w*|top|best|good|where)\b(?:\s+\w+){0,2}\s+"
                        r"(clinic|clinics|hospital|hospitals)\b|\b(clinic|clinics|hospital|hospitals)\b(?:\s+\w+){0,3}"
                        r"\s+(in|near|at|offers?|does|do|provides?)\b")
 _GENERIC = {stem(w) for w in ("offer", "offers", "provide", "do", "does", "clinic", "hospital", "treatment",
@@ -47,7 +47,9 @@ class ClinicStrategy:
             places = [*q.other_countries, *(p for p in self.corpus.places if p in q.tokens)]
             wrong = [o for o in places if o not in normalize(c.location).lower()]
             wants_loc = "location" in q.attributes or re.search(r"\bwhere\b", q.text.lower()) or places
-            if wants_loc or wrong:
+            if (wants_loc or wrong) and not c.location:
+                d.add(f"The article does not say where {c.name} is", c.chunk_id, c.quote)
+            elif wants_loc or wrong:
                 lead = f"No — the article does not place {c.name} in {wrong[0].title()}; " if wrong else ""
                 d.add(cap(f"{lead}{c.name} is located in {c.location}"), c.location_chunk_id, c.location_sentence)
             elif (found := self._detail(c, q)) is not None:
@@ -79,11 +81,22 @@ class ClinicStrategy:
         if not q.attributes and not q.procedures:
             d.add(f"It is located in {c.location}", c.location_chunk_id, c.location_sentence)
 
+    def _pool(self, q: Query) -> list[ClinicRecord]:
+        """The clinics a question can mean: those of the country it names, when some are."""
+        c = self.corpus
+        if q.countries:
+            local = [x for x in c.all_clinics if c.source_home.get(c.clinic_source.get(x.name, "")) in q.countries
+                     or any(w in x.location.lower() for n in q.countries for w in words(n))]
+            if local:
+                return local
+        return c.clinics
+
     # ------------------------------------------------------------------ which clinic
     def _find(self, q: Query) -> Draft | None:
         c = self.corpus
         d = Draft(strategy=self.name)
-        by_place = [x for x in c.clinics if set(words(x.location.split(",")[0])) & set(q.tokens)]
+        pool = self._pool(q)
+        by_place = [x for x in pool if set(words(x.location.split(",")[0])) & set(q.tokens)]
         if by_place:
             for x in by_place:
                 d.add(f"{x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
@@ -93,7 +106,7 @@ class ClinicStrategy:
                            f"it lists are in {join_names([x.location for x in c.clinics])}.", strategy=self.name)
         if not q.procedures:
             return self._by_detail(q) or self._listing(q)
-        found = [(x, self.corpus.mentions(x, q.procedures)) for x in c.clinics]
+        found = [(x, self.corpus.mentions(x, q.procedures)) for x in pool]
         found = [(x, m) for x, m in found if m]
         if not found:
             return None
@@ -106,11 +119,12 @@ class ClinicStrategy:
 
     def _by_detail(self, q: Query) -> Draft | None:
         """"Which clinic does hair transplant on scars?": clinics whose own text carries the asked words."""
-        scored = [(x, self._detail(x, q)) for x in self.corpus.clinics]
+        pool = self._pool(q)
+        scored = [(x, self._detail(x, q)) for x in pool]
         scored = [(x, s) for x, s in scored if s is not None]
         top = max((s[0] for _, s in scored), default=0.0)
         scored = [(x, s) for x, s in scored if s[0] >= 0.8 * top]
-        if not scored or len(scored) == len(self.corpus.clinics):
+        if not scored or len(scored) == len(pool):
             return None
         d = Draft(strategy=self.name)
         for x, (_, text, cid, quote) in scored:
@@ -120,11 +134,11 @@ class ClinicStrategy:
     def _listing(self, q: Query) -> Draft | None:
         if q.asks_cost or q.all_scar_types or not _WHICH_CLINIC.search(q.text.lower()):
             return None
-        c = self.corpus
         d = Draft(strategy=self.name)
-        d.add(f"The article lists {len(c.clinics)} clinics: {join_names([x.name for x in c.clinics])}",
-              c.clinics[0].chunk_id, c.clinics[0].quote)
-        for x in c.clinics:
+        pool = self._pool(q)
+        d.add(f"The article lists {len(pool)} clinics: {join_names([x.name for x in pool])}",
+              pool[0].chunk_id, pool[0].quote)
+        for x in pool:
             d.add(f"- {x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
         return d
 
@@ -139,11 +153,11 @@ class ClinicStrategy:
         if not asked:
             return None
         best, best_gain = None, 0.0
-        for i, u in enumerate(c.units):
-            if u.section.endswith(clinic.name) or u.chunk_id == clinic.chunk_id:
-                gain = c.weight(asked & c.unit_stems[i])
-                if gain > best_gain:
-                    best, best_gain = u, gain
+        own = [*c.clinic_units.get(clinic.name, []), *c.index.units_by_chunk.get(clinic.chunk_id, [])]
+        for i in own:
+            gain = c.weight(asked & c.unit_stems[i])
+            if gain > best_gain:
+                best, best_gain = c.units[i], gain
         if best is None or best_gain < 0.5 * c.weight(asked):
             return None
         if best.kind == "row":  # quote the row, but say which column matched

@@ -38,7 +38,7 @@ class ComputeStrategy:
             return None
         if q.saving and len(q.countries) >= 1:
             return self._saving(procs[0], q)
-        country = next((c for c in q.countries if c not in q.excluded_countries), self.corpus.home)
+        country = next((c for c in q.countries if c not in q.excluded_countries), self.corpus.home_for(procs[0])[0])
         if q.course:
             return self._course(procs, country)
         if q.plus and len(procs) >= 2:
@@ -99,7 +99,7 @@ class ComputeStrategy:
         return d if d.parts else None
 
     def _saving(self, proc: str, q: Query) -> Draft | None:
-        countries = list(dict.fromkeys([*q.countries, self.corpus.home]))[:2]
+        countries = list(dict.fromkeys([*q.countries, *self.corpus.home_for(proc)]))[:2]
         a, b = (self._price(proc, c) for c in countries)
         d = Draft(strategy=self.name)
         if a is None or b is None:
@@ -119,7 +119,5 @@ class ComputeStrategy:
             d.add(self._price_line(x), x.chunk_id, x.quote)
         return d
 
-    @staticmethod
-    def _price_line(p: PriceFact) -> str:
-        source = "the article's price list" if p.kind == "price list" else "cost comparison table"
-        return f"{p.procedure} in {p.country}: {p.cell.rstrip('.')} ({source})"
+    def _price_line(self, p: PriceFact) -> str:
+        return f"{p.procedure} in {p.country}: {p.cell.rstrip('.')} ({self.corpus.origin(p)})"

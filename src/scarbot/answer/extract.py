@@ -61,9 +61,27 @@ class ExtractStrategy:
             best, best_j = missing, cand.index(missing)
         chosen = self._support(q, cand, scores, order, best_j, subject)
         draft = self._render(q, chosen)
+        self._other_article(q, draft, cand, scores, order, best_j)
         draft.similarity = float(sims[best_j])
         draft.steps.append(f"extract: score {scores[best_j]:.2f}, similarity {float(sims[best_j]):.2f}")
         return draft
+
+    def _other_article(self, q: Query, draft: Draft, cand: list[int], scores: list[float], order: list[int],
+                       best_j: int) -> None:
+        """A question several articles answer ("how far ahead should I book?"): each article's answer,
+        labelled with its title, unless the question's words pick one article."""
+        c = self.corpus
+        if len(c.sources) < 2 or c.about(q) is not None:
+            return
+        first = c.chunk(c.units[cand[best_j]].chunk_id).source
+        other = next((j for j in order if c.chunk(c.units[cand[j]].chunk_id).source != first), None)
+        if other is None or scores[other] < scores[best_j] - W.OTHER_ARTICLE_GAP:
+            return
+        u = c.units[cand[other]]
+        titles = c.source_titles
+        draft.parts[0].text = f"In \"{titles[first]}\": {draft.parts[0].text}"
+        draft.add(f"In \"{titles[c.chunk(u.chunk_id).source]}\": {self._sentence(u)}", u.chunk_id, u.text)
+        draft.steps.append("extract: two articles answer")
 
     # ------------------------------------------------------------------ candidates and scores
     def _subject(self, q: Query) -> list[str]:
@@ -81,17 +99,30 @@ class ExtractStrategy:
     def _candidates(self, q: Query, ctx: AnswerContext, subject: list[str]) -> list[int]:
         idx, c = self.corpus.index, self.corpus
         cand = [i for h in ctx.hits for i in idx.units_by_chunk.get(c.chunks[h.index].id, [])]
+        extra: set[int] = set()
         for key in self._entity_keys(q):
-            cand += [i for i, head in enumerate(idx.unit_heads) if key <= head and i not in cand]
+            extra |= c.units_with(c.head_index, key)
         if subject:
-            cand += [i for i in range(len(c.units)) if i not in cand and self._defines(i, subject)]
-        cand += [i for i in c.labelled if i not in cand and self._label_named(q, i)]
+            extra |= {i for i in c.first_stem.get(subject[0], ()) if self._defines(i, subject)}
+        prefixes = {w[:4] for w in q.tokens if len(w) > 2}
+        extra |= {i for p in prefixes for i in c.label_prefix.get(p, ()) if self._label_named(q, i)}
+        seen = set(cand)
+        cand += sorted(extra - seen)
         asked = {stem(w) for w in q.tokens}
         labels = self._wanted_labels(q)
         # a bare "Types:" (its sub-items follow) answers only a question about that list
-        return [i for i in cand if not NAVIGATION.search(c.units[i].text)
+        return [i for i in cand if not NAVIGATION.search(c.units[i].text) and i not in c.voice
                 and (body(c.units[i].text) or c.units[i].label in labels
                      or (c.label_stems[i] and c.label_stems[i] <= asked))]
+
+    def _about_asked(self, q: Query, ui: int, keys: list[set[str]]) -> bool:
+        """A labelled item ("Procedure: ... 15-30 minutes") answers an attribute of what was asked: an
+        asked entity's own item, or one sharing a word the question is about ("visa")."""
+        c, idx = self.corpus, self.corpus.index
+        if keys:
+            return any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui] for k in keys)
+        topic = {stem(w) for w in q.salient if w not in c.background}
+        return not topic or bool(topic & c.unit_stems[ui])
 
     def _label_named(self, q: Query, ui: int) -> bool:
         """Every word of the unit's label is a word of the question ("choose a clinic" ↔ "Choosing a Clinic:")."""
@@ -111,7 +142,7 @@ class ExtractStrategy:
         s = sim + W.OVERLAP * overlap
         keys = self._entity_keys(q)
         label = c.label_stems[ui]
-        if u.label and u.label in self._wanted_labels(q):
+        if u.label and u.label in self._wanted_labels(q) and self._about_asked(q, ui, keys):
             s += W.ASKED_LABEL
         elif self._label_named(q, ui) and not any(label <= k or k <= label for k in keys):
             s += W.NAMED_LABEL
@@ -137,7 +168,7 @@ class ExtractStrategy:
         labels = self._wanted_labels(q)
         if not (q.procedures and labels and "cost" not in q.attributes):
             return None
-        own = [u for u in c.units if c.proc_sections.get(u.section) == q.procedures[0]]
+        own = [c.units[i] for i in c.proc_units.get(q.procedures[0], [])]
         cue_stems = {stem(x) for a in q.attributes if lexicon.ATTRIBUTES[a]["labels"]
                      for x in lexicon.ATTRIBUTES[a]["cues"] if " " not in x and x not in STOPWORDS}
         if not own or any(u.label in labels for u in own) or c.units[best].label in labels \

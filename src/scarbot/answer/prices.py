@@ -14,14 +14,16 @@ from scarbot.answer.base import (
     AnswerContext,
     CorpusView,
     Draft,
+    Part,
     PriceFact,
     cap,
     join_names,
     pretty,
     refusal,
 )
-from scarbot.nlp import content_words, stem
+from scarbot.nlp import stem
 from scarbot.query import Query
+from scarbot.text import figures
 
 _RELATIVE = re.compile(r"\b(cheaper|less expensive|more affordable|more expensive|pricier|costlier)\s+than\b")
 # where a cost question names the thing priced: "how much is X", "the price of X", "X cost(s)"
@@ -57,6 +59,8 @@ class PriceStrategy:
         if q.filler_types and not q.compare:
             return refusal(f"The article gives prices for dermal fillers in general, not for {q.filler_types[0]} "
                            "specifically, so I can't say what that costs.")
+        if not procs and q.budget is not None:
+            return self._within_budget(q)
         if not procs:
             other = self._unpriced_subject(q)
             if other is not None:
@@ -68,6 +72,26 @@ class PriceStrategy:
             return refusal(f"The article gives no prices{what} in {q.other_countries[0].title()}; its cost table "
                            f"covers only {join_names(c.countries)}.")
         return self._priced(q, procs or [GENERAL])
+
+    def _within_budget(self, q: Query) -> Draft | None:
+        """"I have about $500, which treatments could I afford?": every procedure whose price starts within it."""
+        c = self.corpus
+        country = next(iter(q.countries), c.home)
+        rows = [r for r in c.prices if r.country == country and r.given and r.canonical != GENERAL]
+        rows.sort(key=lambda r: (r.kind != "price list", r.low))
+        best: dict[str, PriceFact] = {}
+        for r in rows:
+            best.setdefault(r.canonical, r)
+        within = [r for r in best.values() if r.low <= q.budget]
+        d = Draft(strategy=self.name)
+        if not within:
+            return refusal(f"No procedure in the article's prices for {country} starts at or below your budget.",
+                           strategy=self.name)
+        d.add(f"In {country}, these start at or below your budget (per session unless stated):", derived=())
+        for r in sorted(within, key=lambda r: r.low):
+            d.add(f"- {r.procedure}: {r.cell.rstrip('.')}", r.chunk_id, r.quote)
+        d.steps.append(f"prices: budget {q.budget:g}")
+        return d
 
     def _unpriced_subject(self, q: Query) -> Draft | None:
         """"How much is botox in <city>?": the thing asked about is not a priced procedure."""
@@ -84,10 +108,8 @@ class PriceStrategy:
         stems = {stem(w) for w in subject}
         # priced when a price names it (a row's procedure, a list label) or prose states a figure for it;
         # a note inside another procedure's cell ("(with PRP)") does not price it
-        named_price = any(stems <= {stem(w) for w in content_words(p.procedure)} for p in self.corpus.prices)
-        prose = any(u.kind == "sentence" and not u.label and "$" in u.text and stems <= self.corpus.unit_stems[i]
-                    for i, u in enumerate(self.corpus.units))
-        if named_price or prose:
+        c = self.corpus
+        if c.units_with(c.price_name_stems, stems) or c.units_with(c.priced_prose, stems):
             return None
         shown = [(re.search(rf"\b{re.escape(w)}\b", q.text, re.I) or re.search(".*", w))[0] for w in subject[:3]]
         return refusal(f"The article gives no price for {' '.join(shown)}: its prices cover "
@@ -113,7 +135,7 @@ class PriceStrategy:
         if q.excluded_countries or (q.operation == "list" and not countries):
             return self._listing(procs, q.excluded_countries)
         if not countries:
-            countries = c.countries if q.compare else [c.home]
+            countries = c.countries if q.compare else c.home_for(procs[0])
         return self._lookup(q, procs, countries)
 
     def _lookup(self, q: Query, procs: list[str], countries: list[str]) -> Draft:
@@ -126,6 +148,7 @@ class PriceStrategy:
                 continue
             for country in countries:
                 self._price_sentence(d, proc, country, missing, explicit=bool(q.countries) or not q.compare)
+                self._disagreement(d, proc, country)
             if len(countries) > 1 or q.compare:
                 d.prices.extend(c.chart_rows(c.records(proc, kind="comparison table")))
         if not d.parts:
@@ -137,6 +160,22 @@ class PriceStrategy:
             d.add(f"The table gives no figure for {pretty(procs[0])} in {join_names(missing)}.",
                   *self._row_ref(procs[0]))
         return d
+
+    def _disagreement(self, d: Draft, proc: str, country: str) -> None:
+        """Two articles give different figures for the same thing: show both, say they disagree."""
+        given = [r for r in self.corpus.records(proc, country) if r.given]
+        by_source: dict[str, PriceFact] = {}
+        for r in given:
+            by_source.setdefault(r.source, r)
+        if len({(r.low, r.high) for r in by_source.values()}) < 2:
+            return
+        listing = "; ".join(f"{r.source}: {r.cell.rstrip('.')}" for r in by_source.values())
+        d.parts.insert(0, Part(f"The sources disagree on {pretty(proc)} in {country} ({listing}), so check with "
+                               "the clinic", derived=tuple(f for r in by_source.values() for f in figures(r.cell))))
+        for r in by_source.values():
+            if all(p.quote != r.quote for p in d.parts):
+                d.add(f"{r.procedure} in {country} ({r.source}): {r.cell.rstrip('.')}", r.chunk_id, r.quote)
+        d.steps.append("prices: sources disagree")
 
     def _listing(self, procs: list[str], excluded: list[str]) -> Draft | None:
         """"Which countries besides X have a price for Y?": the given cells, one bullet each."""
@@ -163,7 +202,7 @@ class PriceStrategy:
         if c.home in countries:
             for p in c.records(proc, c.home, "price list"):
                 if p.given:
-                    d.add(f"{p.procedure} in {c.home}: {p.cell.rstrip('.')} (the article's {c.home} price list)",
+                    d.add(f"{p.procedure} in {c.home}: {p.cell.rstrip('.')} ({c.origin(p)})",
                           p.chunk_id, p.quote)
         rows = [r for r in c.records(proc, kind="comparison table") if r.country in countries]
         d.prices.extend(c.chart_rows(rows))
@@ -189,12 +228,12 @@ class PriceStrategy:
             for u in self._price_list_intro(country):
                 d.add(u.text, u.chunk_id, u.text)
         for p in listed:
-            d.add(f"{p.procedure} in {country}: {p.cell.rstrip('.')} (the article's {country} price list)",
+            d.add(f"{p.procedure} in {country}: {p.cell.rstrip('.')} ({c.origin(p)})",
                   p.chunk_id, p.quote)
         for p in table:
             if p.given:
                 text = (f"The cost comparison table lists {p.cell} for {country}" if listed
-                        else f"{cap(name)} in {country}: {p.cell} (cost comparison table)")
+                        else f"{cap(name)} in {country}: {p.cell} ({c.origin(p)})")
                 d.add(text, p.chunk_id, p.quote)
             elif explicit and not listed:
                 missing.append(country)
@@ -204,8 +243,8 @@ class PriceStrategy:
     def _price_list_intro(self, country: str) -> list:
         """The prose of the section holding a country's price list that states a range (its overall figure)."""
         c = self.corpus
-        sections = {c.chunk(p.chunk_id).section for p in c.prices if p.kind == "price list" and p.country == country}
-        return [u for u in c.units if u.section in sections and not u.label and u.kind == "sentence"
+        units = [c.units[i] for sec in c.price_list_sections.get(country, []) for i in c.section_units.get(sec, [])]
+        return [u for u in units if not u.label and u.kind == "sentence"
                 and re.search(r"\$[\d,]+.{0,12}\$[\d,]+", u.text)][:1]
 
     def _extreme(self, d: Draft, proc: str, which: str, among: list[str] | None, excluded: list[str]) -> None:
@@ -218,7 +257,8 @@ class PriceStrategy:
         best = min(rows, key=key)
         word = "lowest" if which == "min" else "highest"
         ties = [r.country for r in rows if r is not best and (r.low, r.high) == (best.low, best.high)]
-        d.add(f"For {pretty(proc)}, the {word} price in the article's cost comparison table is in "
+        table = "the article's cost comparison table" if len(c.sources) < 2 else f"the cost comparison table of {best.source}"
+        d.add(f"For {pretty(proc)}, the {word} price in {table} is in "
               f"{join_names([best.country, *ties])}: {best.cell}", best.chunk_id, best.quote)
         home = next((r for r in rows if r.country == c.home), None)
         if home is not None and best.country != c.home:

@@ -46,7 +46,8 @@ class RecommendStrategy:
     def _matched(self, d: Draft, scars: list[str]) -> None:
         """Say which description the lay words matched, citing the article's own description."""
         for scar in scars:
-            unit = next((u for u in self.corpus.units if u.label and scar.split()[0] in u.label.lower()), None)
+            c = self.corpus
+            unit = next((c.units[i] for i in c.labelled if scar.split()[0] in c.units[i].label.lower()), None)
             if unit is not None:
                 d.add(f"What you describe matches how the article describes {scar}: {unit.text}", unit.chunk_id,
                       unit.text)

@@ -22,14 +22,14 @@ from scarbot.text import figures
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:[-–]|to)\s*(\d+(?:\.\d+)?)")
 
 
-def verify(q: Query, draft: Draft, rare: set[str]) -> Draft:
-    """``rare``: stems the article uses in very few sentences; only those (or words it never uses)
+def verify(q: Query, draft: Draft, rare: dict[str, set[str]]) -> Draft:
+    """``rare``: stems the article uses in very few sentences, by their first three letters; only those (or words it never uses)
     can make an asked fact missing ("refund" in an article that mentions only VAT refunds)."""
     if draft.abstained:
         return draft
     if draft.strategy == "extract" and q.salient and draft.similarity < W.UNBOUND_SIMILARITY:
         # a word the article uses elsewhere counts only when the best match is weak indeed
-        gap = _uncovered(q, draft, rare if draft.similarity < W.RARE_SIMILARITY else set())
+        gap = _uncovered(q, draft, rare if draft.similarity < W.RARE_SIMILARITY else {})
         if gap:
             return _partial(q, draft, gap)
     if q.numbers and (q.yesno or q.why):
@@ -37,10 +37,10 @@ def verify(q: Query, draft: Draft, rare: set[str]) -> Draft:
     return draft
 
 
-def _uncovered(q: Query, draft: Draft, rare: set[str]) -> list[str]:
+def _uncovered(q: Query, draft: Draft, rare: dict[str, set[str]]) -> list[str]:
     """Question words that no single sentence of the reply covers together with the others."""
     asked = [*q.unbound, *(w for w in q.salient if w not in q.unbound
-                           and any(related(w, r) for r in rare if r[:3] == w[:3]))]
+                           and any(related(w, r) for r in rare.get(w[:3], ())))]
     best: list[str] = asked
     for p in draft.parts:
         for sentence in split_sentences(f"{p.text}. {p.quote}"):

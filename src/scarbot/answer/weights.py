@@ -15,6 +15,7 @@ OTHER_ENTITY = 0.25  # penalty: a sentence from another procedure's own section
 CHUNK_RANK = 0.04  # tie-break by the rank of the retrieved chunk
 ROW = 0.15  # penalty: a table row for a question that is not about prices
 RUNNER_UP_GAP = 0.08  # runners-up within this of the best are quoted as support
+OTHER_ARTICLE_GAP = 0.10  # another article's best sentence within this of the best is quoted too, labelled
 DEFINITION_GAP = 0.25  # ... and, for "what is X?", other sentences defining X within this
 REASON = 0.10  # a "why" question: the sentence states a reason ("because", "due to", "aim to")
 
@@ -28,3 +29,6 @@ UNBOUND_SIMILARITY = 0.55
 # ... and a word it uses in only one or two sentences ("refund" beside "VAT refunds") counts as
 # missing only when the best sentence is less similar than this
 RARE_SIMILARITY = 0.45
+
+# LLM mode: a cited sentence must share at least this share of its content words with its source
+CLAIM_OVERLAP = 0.5

@@ -1,0 +1,600 @@
+"""Rewriting one message against the dialogue state (see :mod:`scarbot.dialogue` for the interface).
+
+The steps, first that applies:
+
+1. an answer to a clarifying question ("the one in Pangyo", "the first") re-asks the question
+   that was waiting, with the choice in place;
+2. a correction ("sorry, I meant the icepick kind", "no, Canada, not the USA") re-asks the
+   previous question with the corrected slot;
+3. an ellipsis ("and in Thailand?", "what about subcision?") re-asks the previous question with
+   the new entity in place of the old one of its kind;
+4. otherwise references ("it", "that one", "the second one", "both", "the clinic I asked about
+   at the start") are replaced by what they point at; a message that names nothing and brings
+   no subject of its own ("How many sessions would I need?") gets the entity it needs; a price
+   comparison gets its countries ("is that cheaper than at home?"). A message that brings its
+   own subject ("Do I need a visa?", "Is Korea cheaper than the USA?") stands alone.
+
+Then the persona's context is written in ("at home" → the home country, "my scars" → the scar
+types the user said they have, "my budget" → the figure they gave).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from collections import OrderedDict
+
+from scarbot import lexicon
+from scarbot.dialogue_refs import (
+    ORDINALS,
+    Ref,
+    Resolution,
+    agree,
+    candidates,
+    find_refs,
+    is_plural,
+    join_names,
+    place,
+    resolve,
+    substitute,
+)
+from scarbot.dialogue_state import (
+    DIALOGUE_WORDS,
+    HEAD_KINDS,
+    MAIN_KINDS,
+    OPEN_HEAD,
+    QSTART,
+    DialogueState,
+    Understood,
+    entities,
+    noun_slot,
+)
+from scarbot.nlp import STOPWORDS, Analyzer, normalize, stem, words
+from scarbot.query import Query, QueryParser
+
+_CUE_STEMS = frozenset(stem(w) for spec in lexicon.ATTRIBUTES.values() for cue in spec["cues"] for w in words(cue))
+SLOT = "\x00"
+_KIND_NOUN = {"clinic": "clinic", "procedure": "treatment", "filler_type": "filler", "scar_type": "scar type",
+              "country": "country", "topic": "one"}
+LEAD = re.compile(r"^(?:(?:no|nope|sorry|oops|ok|okay|so|well|hmm|right|alright|thanks|thank you|great|cool|wait|"
+                   r"actually|and|also|but|then|now)\b[\s,.!:;-]*)+", re.I)
+_COMPARE_THAT = re.compile(r"^how (?:does|do|is|are|would) (?:that|it|this|they|those|[\w ]{2,40}?) compare", re.I)
+_ELLIPSIS = re.compile(rf"^(?:and\s+)?(?:what about|how about|same for|what of|and|or|also|then)\b|{_COMPARE_THAT.pattern}",
+                       re.I)
+_CORRECTION = re.compile(r"^\s*(?:(?:no|nope|sorry|oops|actually|wait|my bad|correction|err|um)\b[\s,.!:;-]*)+"
+                         r"|\bi\s+(?:meant|mean)\b(?:\s+to\s+say)?|\b(?:make that|rather)\b", re.I)
+_NOT = re.compile(r"\b(?:not|instead of|rather than)\s+(?:the\s+)?([\w .'-]+?)(?=\s*(?:[,.;!?—–]|\s-\s)|\s+but\b|$)",
+                  re.I)
+_SELECT = re.compile(r"\b(?:i\s+(?:meant|mean)|the one|that one|sorry|please|yes|yeah)\b", re.I)
+_PLEASANTRY = re.compile(
+    r"^(?:(?:ok(?:ay)?|thanks?(?: you)?(?: (?:so|very) much)?|great|cool|perfect|got it|nice|awesome|i see|"
+    r"understood|alright|sure|good|hi|hello|hey|good (?:morning|afternoon|evening))\b[\s,.!]*)*"
+    r"(?:(?:now|next|also|one more (?:thing|question)|another (?:thing|question))\b[\s,:.-]*)?", re.I)
+_DESCRIPTION = re.compile(r"\bthe\s+(?:clinic|hospital|one|place|center|centre)\s+(?P<what>(?:in|at|near|from|"
+                          r"with|that|which)\s+[^?.!,;]{3,40}?)(?=\s*(?:[?.!,;]|$))", re.I)
+_BUDGET_REF = re.compile(r"\b(?:my|our|the)\s+budget\b", re.I)
+_AFFORD = re.compile(r"\bafford\b", re.I)
+_HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i live|my home country)\b"
+                       r"|(?<=\s)here(?=\s*(?:[?.!,]|$))", re.I)
+_MY_SCARS = re.compile(r"\bmy (?:acne )?scars\b", re.I)
+_FOR_ME = re.compile(r"\b(?:for me|for my (?:skin|case)|in my case)\b", re.I)
+_TELL_MORE = re.compile(r"^(?:tell me|say|explain)?\s*(?:a (?:bit|little) )?more\b(?!\s+(?:about|on)\b)", re.I)
+_INFINITIVE_END = re.compile(r"\bto\s+(?:get|book|obtain|apply for|arrange|claim|pay)\s*[?.!]*$", re.I)
+_GENERIC_TREATMENT = re.compile(r"(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bmy )\b(?:treatments?|procedures?)\b", re.I)
+_COMPARED_WITH = re.compile(r"\b(?:than|versus|vs\.?|compared (?:to|with)|against)\b", re.I)
+_SUPERLATIVE = re.compile(r"\b(?:cheapest|most|least|lowest|highest|priciest|dearest|costliest|best)\b", re.I)
+_SELECTION = re.compile(r"\bwhich\s+(?:one|is|of|would|country|place|option)\b|\bwhere\b", re.I)
+ASKS_PLURAL = re.compile(r"\b(?:which|what)\s+(?:(?!of\b)\w+\s+){0,2}?(?:clinics|hospitals|treatments|procedures|options|"
+                          r"therapies|types|kinds|countries|fillers|places|brands)\b|\b(?:list|name)\s+(?:all|the)\b",
+                          re.I)
+_PARSERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PARSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # parser → recent texts → Query (read-only)
+_PARSED_MAX = 4096
+_LOCK = threading.Lock()
+
+
+class Reader:
+    """Parses messages against one corpus and finds names in text. Every message of a conversation is
+    read again at each turn, so parses are kept (a bounded cache per parser; a Query is never changed)."""
+
+    def __init__(self, analyzer: Analyzer, parser: QueryParser | None = None):
+        self.analyzer = analyzer
+        with _LOCK:
+            if parser is None:
+                parser = _PARSERS.get(analyzer) or _PARSERS.setdefault(analyzer, QueryParser(analyzer))
+            self._parsed: OrderedDict[str, Query] = _PARSED.setdefault(parser, OrderedDict())
+        self.parser = parser
+
+    def parse(self, text: str) -> Query:
+        with _LOCK:
+            q = self._parsed.get(text)
+            if q is not None:
+                self._parsed.move_to_end(text)
+                return q
+        q = self.parser.parse(text)
+        with _LOCK:
+            self._parsed[text] = q
+            while len(self._parsed) > _PARSED_MAX:
+                self._parsed.popitem(last=False)
+        return q
+
+    def find(self, text: str, kind: str, name: str) -> tuple[int, int] | None:
+        """Where the message first names this entity (by any of its aliases)."""
+        spans = self.spans(text, kind, name)
+        return spans[0] if spans else None
+
+    def spans(self, text: str, kind: str, name: str) -> list[tuple[int, int]]:
+        """Every place the text names this entity, longest alias first at each place, in text order."""
+        keys = [key for key, k, c in self.analyzer._aliases if k == kind and c == name] or [name.lower()]
+        out: list[tuple[int, int]] = []
+        for key in keys:
+            for m in re.finditer(r"\b" + r"[\s-]*".join(map(re.escape, key.split())) + r"\b", text, re.I):
+                if not any(a < m.end() and m.start() < b for a, b in out):
+                    out.append(m.span())
+        return sorted(out)
+
+    def named(self, text: str) -> str:
+        """"the hospital in Cheonho" → the clinic the corpus says that of (a description, not a reference)."""
+        for m in _DESCRIPTION.finditer(text):
+            name = self.describes(m.group("what"), list(self.analyzer.clinics))
+            if name:
+                return text[: m.start()] + name + text[m.end():]
+        return text
+
+    def describes(self, text: str, names: list[str]) -> str | None:
+        """The one name whose own sentences in the corpus (naming no other candidate) share words with a
+        description ("the one in Pangyo")."""
+        wanted = {stem(w) for w in words(text) if w not in STOPWORDS and w not in DIALOGUE_WORDS and len(w) > 2}
+        keys = {n: [k for k, _kind, c in self.analyzer._aliases if c == n and len(k) > 3] or [n.lower()]
+                for n in names}
+        said: dict[str, set[str]] = {n: set() for n in names}
+        for sentence in re.split(r"(?<=[.!?|;])\s+|\n", self.analyzer.corpus_lower):
+            about = [n for n in names if any(k in sentence for k in keys[n])]
+            if len(about) == 1:
+                said[about[0]].update(stem(w) for w in words(sentence))
+        scores = sorted(((len(wanted & said[n]), n) for n in names), reverse=True)
+        if scores and scores[0][0] > 0 and (len(scores) == 1 or scores[1][0] < scores[0][0]):
+            return scores[0][1]
+        return None
+
+
+def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
+    """One user message understood against the state (only the persona learns from it here; the caller
+    records the turn)."""
+    text = reader.named(without_pleasantries(normalize(text)))
+    q = reader.parse(text)
+    state.read_persona(q)
+    u = next((u for step in (_clarified, _corrected, _elliptical) if (u := step(reader, text, q, state))), None)
+    u = u or _resolved(reader, text, q, state)
+    if u.clarify:
+        return u
+    return _finish(reader, _persona(u.text, u.query, state), text)
+
+
+def without_pleasantries(text: str) -> str:
+    """"OK thanks. Now, do I need a visa?" → "do I need a visa?" (nothing is asked in the pleasantries)."""
+    rest = _PLEASANTRY.sub("", text).strip()
+    return rest[0].upper() + rest[1:] if len(rest.split()) >= 2 and rest != text else text
+
+
+def as_is(reader: Reader, text: str) -> Understood:
+    return Understood(text, reader.parse(text), plural_ask=bool(ASKS_PLURAL.search(text)))
+
+
+def _finish(reader: Reader, out: str, original: str) -> Understood:
+    """A rewritten message, tidied: no leading "and"/"so", a capital letter, the question mark kept."""
+    out = re.sub(r"\s+", " ", out).strip()
+    if out == original:
+        return as_is(reader, original)
+    out = LEAD.sub("", out).strip(" ,") or out
+    out = out[0].upper() + out[1:]
+    if original.rstrip().endswith("?") and not out.endswith("?"):
+        out = out.rstrip(".! ") + "?"
+    return as_is(reader, out)
+
+
+# ------------------------------------------------------------------ the steps
+def _clarified(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
+    """"the one in Pangyo" after "Which clinic do you mean: ...?": the waiting question, with the choice."""
+    last = state.last
+    if last is None or not last.clarify:
+        return None
+    choice = _choose(reader, text, q, list(last.candidates))
+    if choice is None or not _is_fragment(_SELECT.sub(" ", LEAD.sub("", text))):
+        return None
+    return _finish(reader, last.template.replace(SLOT, choice), text)
+
+
+def _choose(reader: Reader, text: str, q: Query, names: list[str]) -> str | None:
+    named = [n for ns in entities(q).values() for n in ns if n in names]
+    if len(set(named)) == 1:
+        return named[0]
+    m = re.search(rf"\b({'|'.join(ORDINALS)})\b", text, re.I)
+    if m and -len(names) <= ORDINALS[m.group(1).lower()] < len(names):
+        return names[ORDINALS[m.group(1).lower()]]
+    return reader.describes(text, names)
+
+
+def _corrected(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
+    """"no, Canada, not the USA": the previous question again, with the corrected slot."""
+    last = state.last
+    if last is None or last.clarify or not _CORRECTION.search(text):
+        return None
+    replaced = " ".join(m.group(1) for m in _NOT.finditer(text))
+    old = {n for ns in entities(reader.parse(replaced)).values() for n in ns} if replaced else set()
+    body = _NOT.sub(" ", _CORRECTION.sub(" ", text))
+    if not _is_fragment(body):
+        return None
+    new = {k: [n for n in ns if n not in old] for k, ns in _new_entities(q).items()}
+    new = {k: ns for k, ns in new.items() if ns}
+    if not new:
+        new = _other_of(reader, body, q, state)
+    if not new:
+        return None
+    return _finish(reader, swap(reader, question_part(reader, last.text), new, old), text)
+
+
+def _other_of(reader: Reader, body: str, q: Query, state: DialogueState) -> dict[str, list[str]]:
+    """"no, the other one": what the reference points at, other than what the last question named."""
+    for ref in find_refs(body):
+        res = resolve(ref, state, q, set())
+        if res is not None and not res.ambiguous:
+            return {res.kind: res.names[:1]}
+    return {}
+
+
+def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, replace_only: bool = False
+                ) -> Understood | None:
+    """"and in Thailand?": the previous question again, with the new entity in place of the old one
+    (``replace_only``: only if it has one of that kind to replace)."""
+    last = state.last
+    if last is None or last.clarify:
+        return None
+    body = LEAD.sub("", text) if not _ELLIPSIS.match(text) else text
+    if not found_elliptical(text):
+        return None
+    new = _new_entities(q)
+    asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_THAT.match(body) else set()
+    if not new or own_subject(q) or asks_new:
+        return None
+    if any(r.form != "pronoun" or r.word not in ("that", "it", "this") for r in find_refs(body)):
+        return None
+    asked = question_part(reader, last.text)
+    if not _replaces(reader, asked, new) and state.answered not in (None, last):
+        asked = question_part(reader, state.answered.text)  # after a declined question: the last answered one
+    if all(n in entities(reader.parse(asked)).get(k, []) for k, ns in new.items() for n in ns):
+        return None
+    if replace_only and not _replaces(reader, asked, new):
+        return None
+    return _finish(reader, swap(reader, asked, new, set()), text)
+
+
+def _replaces(reader: Reader, asked: str, new: dict[str, list[str]]) -> bool:
+    """Whether every new entity has words of its kind to replace in the earlier question."""
+    p = reader.parse(asked)
+    return all(_target(reader, asked, p, entities(p, general=True), k, set()) is not None for k in new)
+
+
+def question_part(reader: Reader, text: str) -> str:
+    """"OK, back to scars. How much are peels in India?" → its last question, when that stands alone
+    (not "Is that true?" after the claim it asks about)."""
+    sentences = [p for p in re.split(r"(?<=[.!?])\s+", text) if p.strip()]
+    asked = [p for p in sentences if p.rstrip().endswith("?")]
+    last = asked[-1] if asked else sentences[-1] if sentences else text
+    if last == text or find_refs(last) or (entities(reader.parse(text)) and not entities(reader.parse(last))):
+        return text
+    return last
+
+
+def found_elliptical(text: str) -> bool:
+    body = LEAD.sub("", text)
+    return bool(_ELLIPSIS.match(text) or _ELLIPSIS.match(body) or _is_fragment(body))
+
+
+def _new_entities(q: Query) -> dict[str, list[str]]:
+    """The entities a message names, countries the article does not cover included ("and in Japan?")."""
+    found = entities(q)
+    others = [c.title() for c in q.other_countries]
+    if others:
+        found["country"] = [*found.get("country", []), *others]
+    return found
+
+
+def _is_fragment(body: str) -> bool:
+    """A few words with no verb of their own ("the UK then", "microneedling?"), not a clause ("it's cheaper")."""
+    ws = re.findall(r"[\w'$]+", body.lower())
+    return bool(ws) and len(ws) <= 6 and ws[0] not in QSTART and not any(
+        w in _FINITE or w.endswith(("'s", "'re")) for w in ws)
+
+
+_FINITE = {"is", "are", "was", "were", "does", "do", "did", "can", "could", "will", "would", "should", "has", "have",
+           "had", "isn't", "aren't", "doesn't", "don't"}
+
+
+def own_subject(q: Query) -> bool:
+    """Whether the message brings a subject of its own besides entities (a visa, a deposit, VAT ...)."""
+    if q.other_topics or q.unknown_clinics:
+        return True
+    return bool(subject_words(q))
+
+
+def subject_words(q: Query) -> list[str]:
+    """The words of a message that say what it is about, besides entities and asked attributes."""
+    places = {w for c in q.other_countries for w in words(c)}
+    return [w for w in q.salient if w not in DIALOGUE_WORDS and stem(w) not in _CUE_STEMS and w not in places]
+
+
+def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood:
+    """References replaced, open slots filled, the persona's context used; unchanged when self-contained."""
+    standalone = own_subject(q) or any(k in entities(q) for k in MAIN_KINDS) or len(q.countries) >= 2
+    refs = [r for r in find_refs(text) if not _named_before(reader, text, r, q)
+            and not (standalone and r.form == "which" and text[r.start: r.end].strip().lower() == "which")]
+    compared = _cost_comparison(reader, text, q, refs, state)
+    if compared is not None:
+        return compared
+    text, refs, found = _dislocated(reader, text, q, refs, state)
+    out = text
+    for ref, res in reversed(found or _resolve_all(reader, text, refs, state, q)):
+        if res.ambiguous:
+            return _clarify(reader, text, ref, res)
+        out = substitute(out, ref, res)
+    bare = _is_fragment(re.sub(r"^(?:what|how) about\s+", "", LEAD.sub("", text), flags=re.I))
+    if out != text and bare:  # "and the third?", "what about the first one?" → the last question about it
+        again = _elliptical(reader, out, reader.parse(out), state, replace_only=True)
+        if again is not None:
+            return again
+    if out == text and not refs:
+        out = _fill_open_slot(reader, text, q, state)
+    if out != text:
+        out = _carry_country(reader, out, state)
+    return _finish(reader, out, text)
+
+
+def _resolve_all(reader: Reader, text: str, refs: list[Ref], state: DialogueState, q: Query
+                 ) -> list[tuple[Ref, Resolution]]:
+    """Each reference resolved, left to right; two in one clause point at different kinds
+    ("Does the clinic I asked about offer it?": "it" is not the clinic)."""
+    asked_for = {k for m in OPEN_HEAD.finditer(text) for k in HEAD_KINDS.get(m.group(1).lower(), ())}
+    # "Which other clinic offers it?": "it" is no clinic; but "is it cheaper than microneedling?" compares like with like
+    head = _COMPARED_WITH.split(text)[0]
+    own, out = set(entities(reader.parse(head) if head != text else q)) | asked_for, []
+    for ref in refs:
+        res = _inline_list(reader, text, q, ref) or resolve(ref, state, q, own)
+        if res is not None:
+            out.append((ref, res))
+            own.add(res.kind)
+    return out
+
+
+def _dislocated(reader: Reader, text: str, q: Query, refs: list[Ref], state: DialogueState):
+    """"And the other one, what are its key features?": the pronoun is the phrase set before the comma,
+    which is then dropped ("What are the key features of X?")."""
+    lead = len(text) - len(LEAD.sub("", text))
+    if len(refs) < 2 or refs[0].start > lead or not re.match(r"\s*[,:;—–-]\s*", text[refs[0].end:]):
+        return text, refs, []
+    first = resolve(refs[0], state, q, set(entities(q)))
+    if first is None or first.ambiguous:
+        return text, refs, []
+    cut = refs[0].end + len(re.match(r"\s*[,:;—–-]\s*", text[refs[0].end:]).group(0))
+    rest = text[cut:]
+    later = [r for r in find_refs(rest) if r.form == "pronoun"]
+    if not later:
+        return text, refs, []
+    return rest, find_refs(rest), [(later[0], first)] + [
+        (r, res) for r, res in _resolve_all(reader, rest, [r for r in find_refs(rest) if r != later[0]], state, q)]
+
+
+def _inline_list(reader: Reader, text: str, q: Query, ref: Ref) -> Resolution | None:
+    """"I'm weighing fillers, microneedling and laser. How long is recovery after the second one?": a list
+    the message itself sets up, before the ordinal, "both" or "which of them"."""
+    if ref.form not in ("ordinal", "both", "which"):
+        return None
+    kinds = ref.kinds if ref.head not in ("", "one", "ones") else (*MAIN_KINDS, "country")
+    for kind, names in entities(q).items():
+        if kind not in kinds or len(names) < 2:
+            continue
+        spans = sorted((span, n) for n in names if (span := reader.find(text, kind, n)))
+        listed = [n for span, n in spans if span[1] <= ref.start]
+        if len(listed) < 2:
+            continue
+        if ref.form != "ordinal":
+            return Resolution(listed, kind)
+        i = ORDINALS[ref.word]
+        return Resolution([listed[i]], kind) if -len(listed) <= i < len(listed) else None
+    return None
+
+
+def _named_before(reader: Reader, text: str, ref: Ref, q: Query) -> bool:
+    """"I have rolling scars. Which treatment suits them?": the reference points inside the message."""
+    if ref.form in ("ordinal", "both", "which"):
+        return False  # a list in the message is picked from by _inline_list
+    for kind, names in entities(q).items():
+        if kind not in ref.kinds or kind == "country":
+            continue
+        for name in names:
+            span = reader.find(text, kind, name)
+            if span and span[1] <= ref.start and (not ref.plural or is_plural([name], kind)):
+                return True
+    # "What about the deposit, how much is it?": the message's own subject, a noun said before the pronoun
+    if ref.form != "pronoun" or ref.word == "there":
+        return False
+    low = [w.lower() for w in re.findall(r"[\w'-]+", text[: ref.start])] + ["?"]
+    subject = set(subject_words(q))
+    return any(w in subject and noun_slot(low, [i]) for i, w in enumerate(low[:-1]))
+
+
+def _clarify(reader: Reader, text: str, ref: Ref, res: Resolution) -> Understood:
+    """A short question listing the candidates, and the question to re-ask once the user picks one."""
+    template = substitute(text, ref, Resolution([SLOT], res.kind))
+    names = res.names
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    ask = f"Which {_KIND_NOUN.get(res.kind, 'one')} do you mean: {listed}?"
+    return Understood(ask, reader.parse(text), clarify=True, candidates=tuple(names),
+                      template=_finish(reader, template, text).text)
+
+
+def swap(reader: Reader, previous: str, new: dict[str, list[str]], old: set[str]) -> str:
+    """The previous question with each new entity in place of the old one of its kind (or added)."""
+    p = reader.parse(previous)
+    have = entities(p, general=True)
+    if p.other_countries:  # "How much is it in Japan?" → "and in the UK?" replaces Japan
+        have["country"] = [*have.get("country", []), *(c.title() for c in p.other_countries)]
+    edits: list[tuple[int, int, str, str]] = []
+    appended = []
+    for kind, names in new.items():
+        names = [n for n in names if n not in have.get(kind, [])]  # "Bellafill" is also a dermal filler
+        if not names:
+            continue
+        target = _target(reader, previous, p, have, kind, old)
+        if target is None:
+            appended.append((kind, names[0]))
+        elif not any(s < target[0][1] and target[0][0] < e for s, e, _k, _n in edits):
+            edits.append((*target[0], kind, names[0]))
+    out = previous
+    for start, end, kind, name in sorted(edits, reverse=True):
+        out = _put(out, start, end, kind, name)
+    for kind, name in appended:
+        out = out.rstrip("?.! ") + (f" in {place(name)}" if kind == "country" else f" for {name}") + "?"
+    return out
+
+
+def _target(reader: Reader, text: str, p: Query, have: dict[str, list[str]], kind: str, old: set[str]):
+    """Which words of the previous question a new entity of this kind replaces."""
+    for k, names in have.items():
+        for name in names:
+            if name in old:
+                span = reader.find(text, k, name)
+                if span:
+                    return span, k
+    kinds = [kind] + [k for k in _SWAPPABLE.get(kind, ()) if k in have and kind not in have]
+    for k in kinds:
+        for name in reversed(have.get(k, [])):
+            span = reader.find(text, k, name)
+            if span:
+                return span, k
+    return None
+
+
+_SWAPPABLE = {"procedure": ("filler_type",), "filler_type": ("procedure",)}  # one treatment for another
+
+
+def _put(text: str, start: int, end: int, kind: str, name: str) -> str:
+    before = text[:start]
+    if kind == "country":
+        before = re.sub(r"\bthe\s+$", "", before, flags=re.I)
+        return before + place(name) + text[end:]
+    before = re.sub(r"\bthe\s+$", "", before, flags=re.I) if kind in ("procedure", "filler_type") else before
+    return agree(before, is_plural([name], kind)) + name + text[end:]
+
+
+def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state: DialogueState):
+    """"which of those is cheapest?", "is that cheaper than at home?": the countries and the treatment named."""
+    if not q.asks_cost or not (q.compare or q.superlative) or len(q.countries) >= 2 or state.last is None:
+        return None
+    procs = [n for k in ("filler_type", "procedure") for n in entities(q).get(k, [])]
+    if procs and any(r.word in ("it", "that", "this") for r in refs):
+        return None  # "is it cheaper than microneedling there?" compares two treatments: written in as said
+    group = _compared_group(q, refs, state)
+    if len(group) >= 2 and len(q.countries) <= 1:
+        word = ("most expensive" if q.superlative == "max" else "cheapest") if _SUPERLATIVE.search(text) else \
+            ("more expensive" if q.superlative == "max" else "cheaper")
+        where = f" in {place(q.countries[0])}" if q.countries else ""
+        return _finish(reader, f"Which is {word}{where}: {', '.join(group[:-1])} or {group[-1]}?", text)
+    if not procs:
+        ms = [m for m in candidates(state, ("filler_type", "procedure"), q) if m.by_user] or \
+            candidates(state, ("filler_type", "procedure"), q)
+        procs = [ms[0].name] if ms else []
+    if not procs or (entities(q) and not refs and len(q.countries) != 1):
+        return None
+    countries = _compared_countries(text, q, refs, state, bool(q.superlative and _SUPERLATIVE.search(text)))
+    subject, superlative = procs[0], bool(q.superlative and _SUPERLATIVE.search(text))
+    be = "are" if is_plural(procs[:1], "procedure") else "is"
+    dear = q.superlative == "max"
+    if len(countries) >= 3 or (superlative and len(countries) >= 2):
+        listed = ", ".join(place(c) for c in countries[:-1]) + f" or {place(countries[-1])}"
+        out = f"Where {be} {subject} {'most expensive' if dear else 'cheapest'}: {listed}?"
+    elif len(countries) == 2:
+        a, b = (place(c) for c in countries)
+        joiner = "or" if _SELECTION.search(text) else "than"
+        out = f"{be.capitalize()} {subject} {'more expensive' if dear else 'cheaper'} in {a} {joiner} in {b}?"
+    elif superlative or not countries:
+        out = f"Where {be} {subject} {'most expensive' if dear else 'cheapest'}?"
+    else:
+        return None
+    return _finish(reader, out, text)
+
+
+def _compared_group(q: Query, refs: list[Ref], state: DialogueState) -> list[str]:
+    """The treatments "which of those" compares, when the conversation set up several and not several countries."""
+    plural = [r for r in refs if r.plural or r.form == "which"]
+    if not plural or (len(state.runs.get("country", [])) >= 2 and not q.countries):
+        return []
+    res = resolve(plural[0], state, q, {"clinic", "scar_type", "country", "topic"})
+    return res.names if res is not None and res.kind in ("procedure", "filler_type") else []
+
+
+def _compared_countries(text: str, q: Query, refs: list[Ref], state: DialogueState, superlative: bool) -> list[str]:
+    home = state.persona.home if _HOME_REF.search(text) else None
+    countries = [*q.countries, *([home] if home and home not in q.countries else [])]
+    run = state.runs.get("country", [])
+    plural = any(r.plural for r in refs) or bool(re.search(r"\bwhich (?:one|is|of)\b", text, re.I))
+    if plural and len(run) >= 2:
+        return [*run, *[c for c in countries if c not in run]]
+    asked = [m.name for m in state.recent(("country",)) if m.by_user and m.name not in countries]
+    if len(countries) == 1 and asked and not superlative:
+        return [asked[0], home] if home else [countries[0], asked[0]]
+    return countries
+
+
+def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:
+    """"How many sessions would I need?": the question names nothing and needs a treatment, so add it."""
+    needs = q.attributes or q.course or _TELL_MORE.match(text)
+    countries = len(q.countries) + len(q.other_countries)
+    general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes  # "what does treatment cost?"
+    if any(k in entities(q, general=True) for k in MAIN_KINDS) or own_subject(q) or not needs or countries >= 2 \
+            or general:
+        return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
+    ms = candidates(state, (*MAIN_KINDS, "topic"), q)
+    if not ms:
+        return text
+    m = ms[0]
+    names = state.group(m) if (m.by_user or m.turn in state.plural_turns) else [m.name]
+    what = join_names(names)
+    body = text.rstrip("?.! ")
+    if re.search(r"\bcourse\b(?!\s+of\b)", body, re.I) and m.kind != "topic":  # "a full course" of what
+        return re.sub(r"\bcourse\b(?!\s+of\b)", f"course of {what}", body, count=1, flags=re.I) + "?"
+    if _INFINITIVE_END.search(text):
+        return f"{body} {what}?"
+    if _TELL_MORE.match(text):
+        return f"{body} about {what}?"
+    return f"{body} for {what}?"
+
+
+def _carry_country(reader: Reader, out: str, state: DialogueState) -> str:
+    """A price question the rewrite completed keeps the country the user was asking about."""
+    q = reader.parse(out)
+    treatment = entities(q).get("procedure") or entities(q).get("filler_type")
+    if not treatment or not q.asks_cost or q.countries or q.other_countries or q.compare or q.superlative:
+        return out
+    asked = [m.name for m in state.recent(("country",)) if m.by_user]
+    return f"{out.rstrip('?.! ')} in {place(asked[0])}?" if asked else out
+
+
+def _persona(out: str, q: Query, state: DialogueState) -> str:
+    """"at home" → the user's home country; "my scars", "for me" → the scar types they said they have."""
+    persona = state.persona
+    if persona.home:
+        out = _HOME_REF.sub(f"in {place(persona.home)}", out)
+    if persona.scar_types and not q.scar_types:
+        scars = join_names(persona.scar_types)
+        out = _MY_SCARS.sub(scars, out)
+        if q.recommend or {"suitability", "effectiveness"} & set(q.attributes):
+            out = _FOR_ME.sub(f"for {scars}", out)
+    if persona.budget and not q.budget:
+        budget = f"a budget of ${persona.budget:,.0f}"
+        if _BUDGET_REF.search(out):
+            out = _BUDGET_REF.sub(budget, out)
+        elif _AFFORD.search(out):
+            out = f"{out.rstrip('?.! ')} on {budget}?"
+    return out
