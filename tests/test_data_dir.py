@@ -188,3 +188,24 @@ def test_a_rating_in_a_read_only_folder_is_an_error_not_silence(read_only):
     assert out.stdout.startswith(f"your rating was not saved: the feedback database {data / 'feedback.sqlite3'} "
                                  "cannot be written ("), out.stdout
     assert len(list(FeedbackStore(data / "feedback.sqlite3").records())) == 2
+
+
+def test_a_store_from_before_reasons_still_exports(tmp_path):
+    """Reading never alters the database: a column an older store lacks is read as empty."""
+    import sqlite3
+
+    path = tmp_path / "feedback.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_utc TEXT NOT NULL, "
+                     "rating TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL, citations TEXT NOT NULL "
+                     "DEFAULT '[]', standalone_question TEXT NOT NULL DEFAULT '', abstained INTEGER NOT NULL "
+                     "DEFAULT 0)")
+        conn.execute("INSERT INTO feedback (created_utc, rating, question, answer) VALUES "
+                     "('2025-01-01T00:00:00+00:00', 'down', 'q', 'a')")
+    (rec,) = FeedbackStore(path).records()
+    assert (rec.rating, rec.question, rec.reason) == ("down", "q", "")
+
+
+def test_a_reason_that_cannot_be_saved_says_so(file_in_the_way):
+    with pytest.raises(FeedbackError, match="^your reason was not saved: the feedback database "):
+        FeedbackStore(Settings().feedback_db).set_reason(1, "wrong price")
