@@ -4,8 +4,8 @@ article itself. Seeded, so a failure is reproducible from its index. For every m
 ``InputError`` is raised, an abstained answer states no figure, every citation quotes the corpus, and the
 whole run stays under a minute.
 
-The heavy adversarial shapes (a question repeated 60 times, a 1,999-letter word) are bounded here to
-what the engine answers quickly today; the per-message cost bound and its benchmark live in
+Per-message time is not asserted here (a busy machine makes single timings noisy); the slowest five
+are named when the budget is exceeded. The per-message cost bound and its benchmark live in
 ``benchmarks/``.
 """
 
@@ -26,12 +26,13 @@ from scarbot.text import figures
 SEED = 1313
 N_MESSAGES = 1000
 BUDGET_S = 60.0
-# Bounds on the shapes that are slow today (issue 13: repeats and long words cost seconds). Raise them once
-# the per-message cost bound is in: the test must stay under BUDGET_S on a busy CI machine.
-HUGE_EVERY = 50  # 20 messages of 1,000-2,000 characters
-MAX_REPEAT_WORDS = 60
-MAX_WORD_LETTERS = 60
-MAX_QUESTION_REPEATS = 2
+# The adversarial shapes of issue 13 at full size (a 1,999-letter word, "laser" x 330, a question repeated
+# 30 times); only how many messages sit near the length limit is bounded, so the run stays under BUDGET_S
+# on a busy CI machine (about 20 s on an idle 2-core one).
+HUGE_EVERY = 50  # 20 messages of 1,000-2,000 characters of article words
+MAX_REPEAT_WORDS = 330
+MAX_WORD_LETTERS = 1999
+MAX_QUESTION_REPEATS = 30
 REPO = Path(__file__).resolve().parents[1]
 
 # Not this article's facts: shapes any article's questions take, filled with words the corpus provides.
@@ -140,6 +141,8 @@ def test_the_generator_is_seeded_and_covers_every_kind():
     assert {k for k, _ in a} == {"template", "typo", "unicode", "injection", "salad", "huge", "over", "repeat",
                                  "word", "figures", "empty", "mixed"}
     assert max(len(m) for k, m in a if k == "huge") < 2000 < min(len(m) for k, m in a if k == "over")
+    assert max(len(m) for k, m in a if k == "word" and " " not in m) > 1500  # one very long made-up word
+    assert max(m.count("laser") for k, m in a if k == "word") > 150
 
 
 @pytest.mark.slow
