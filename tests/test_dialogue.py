@@ -293,8 +293,8 @@ def test_clinic_then_visa_in_the_web_chat(assistant, real_index, tmp_path):
                     "Do I need a visa?"):
         *_, last = respond(message, state)
         state = last[2]
-    reply = state["history"][-1]["content"]
-    shown = [r["standalone_question"] for r in state["turns"].values()]
+    reply = state["turns"][-1]["answer"]["text"]
+    shown = [t["answer"]["standalone_question"] for t in state["turns"]]
     assert "medical visa" in reply.lower() and "12-14 days" in reply
     assert "Kangdong" not in reply and "Kangdong" not in shown[-1]
 

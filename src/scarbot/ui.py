@@ -32,7 +32,7 @@ from scarbot.chat_view import (
     saved_form,
     shorten,
 )
-from scarbot.errors import InputError, ScarbotError
+from scarbot.errors import FeedbackError, InputError, ScarbotError
 from scarbot.feedback import FeedbackStore
 from scarbot.settings import Settings
 from scarbot.types import Answer
@@ -146,8 +146,9 @@ def build_app(
             suggest = followups.suggest
 
     def history_window(history: list[dict[str, str]]) -> list[dict[str, str]]:
-        n = settings.history_turns * 2
-        return list(history[-n:]) if n else []
+        # the whole answered history: the assistant's guard keeps what the dialogue needs (persona
+        # stated early included) and the LLM backends cut to their own window
+        return list(history) if settings.history_turns else []
 
     def respond(message: str, conv: dict[str, Any] | None) -> Iterator[tuple[Any, ...]]:
         conv = load_conversation(conv) if not (isinstance(conv, dict) and "turns" in conv) else conv
@@ -221,8 +222,12 @@ def build_app(
         if turn is None or turn.get("kind") != "answer" or rating is None:
             return hidden  # e.g. a click on an error message, or a like being withdrawn
         rec = turn["answer"]
-        feedback_id = store.add(rating, question=turn["q"], answer=rec["text"], citations=rec["citations"],
-                                standalone_question=rec["standalone_question"], abstained=rec["abstained"])
+        try:
+            feedback_id = store.add(rating, question=turn["q"], answer=rec["text"], citations=rec["citations"],
+                                    standalone_question=rec["standalone_question"], abstained=rec["abstained"])
+        except FeedbackError as err:  # a rating that cannot be saved is said, never lost silently
+            gr.Warning(str(err))
+            return hidden
         if rating == "up":
             gr.Info("Thanks — your feedback was saved.")
             return hidden
@@ -231,7 +236,11 @@ def build_app(
     def send_reason(feedback_id: int | None, choice: str | None, text: str) -> tuple[Any, ...]:
         reason = ": ".join(p for p in ((choice or "").strip(), (text or "").strip()) if p)
         if feedback_id is not None and reason:
-            store.set_reason(int(feedback_id), reason)
+            try:
+                store.set_reason(int(feedback_id), reason)
+            except FeedbackError as err:
+                gr.Warning(str(err))
+                return hidden
         gr.Info("Thanks — we'll use this to improve the answers.")
         return hidden
 
