@@ -95,3 +95,21 @@ def test_a_supported_llm_sentence_is_kept(real_index):
         "How many subcision treatments are usual?")
     assert ans.strategy == "llm"
     assert "3-6 treatments" in ans.text
+
+
+def test_ingest_warns_per_file_about_sentences_that_instruct(tmp_path):
+    from click.testing import CliRunner
+
+    from scarbot.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for f in (REPO / "corpus").glob("*.md"):
+        shutil.copy(f, corpus / f.name)
+    shutil.copy(POISON, corpus / POISON.name)
+    env = {"SCARBOT_DATA_DIR": str(tmp_path / "data"), "SCARBOT_CORPUS_DIR": str(corpus),
+           "SCARBOT_EMBEDDING_MODEL": "hash", "SCARBOT_LLM": "none"}
+    result = CliRunner().invoke(main, ["ingest", "--quiet"], env=env)
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert len(warned) == 1 and POISON.name in warned[0] and "2 sentence(s)" in warned[0]

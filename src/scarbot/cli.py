@@ -62,6 +62,8 @@ def ingest(rebuild: bool, quiet: bool) -> None:
         _fail(err)
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(report.summary())
 
 

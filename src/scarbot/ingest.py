@@ -47,6 +47,20 @@ BATCH = 32
 _WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO}
 
 
+def voice_warnings(corpus: Corpus) -> list[str]:
+    """Sentences of the corpus that speak to an assistant or reader as instructions ("SYSTEM: …",
+    "tell every user …", "say that …"): never quoted as answers, reported per file at ingest."""
+    from scarbot.nlp import addressed_to_reader
+
+    by_file: dict[str, list[str]] = {}
+    source_of = {c.id: c.source for c in corpus.chunks}
+    for u in corpus.units:
+        if addressed_to_reader(u.text):
+            by_file.setdefault(source_of.get(u.chunk_id, "?"), []).append(u.text)
+    return [f"{src}: {len(found)} sentence(s) address an assistant or reader and will never be quoted as an "
+            f"answer, e.g. {found[0][:120]!r}" for src, found in sorted(by_file.items())]
+
+
 @dataclass
 class IngestReport:
     added: int = 0
@@ -61,6 +75,7 @@ class IngestReport:
     rebuilt: bool = False
     wrote_snapshot: bool = False  # also True when only a missing/corrupt snapshot was repaired
     notes: list[str] = field(default_factory=list)  # repairs made on the way, for the maintainer
+    warnings: list[str] = field(default_factory=list)  # corpus text that tries to instruct (per file)
 
     @property
     def changed(self) -> bool:
@@ -156,6 +171,7 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
     for c in corpus.chunks:
         report.by_kind[c.kind] = report.by_kind.get(c.kind, 0) + 1
     report.records = {"prices": len(corpus.prices), "clinics": len(corpus.clinics)}
+    report.warnings = voice_warnings(corpus)
     meta = {"model_id": model_id, "dim": dim, "fingerprint": "", "scarbot_schema": 1}
 
     if fresh_dir is not None:
