@@ -7,7 +7,7 @@ types and budget), then rewrites the message (:mod:`scarbot.dialogue_rewrite`): 
 clarifying question, a correction or an ellipsis re-asks an earlier question with the new slot;
 references are replaced by what they point at; open slots are filled; a message that brings its
 own subject stands alone. Every earlier user turn is understood the same way, in its own context
-and window, so what "and in Thailand?" re-asks is what was understood at the time.
+and window, so what "and over in Turkey, then?" re-asks is what was understood at the time.
 
 The interface with the assistant is :class:`Rewrite`: ``text`` is the standalone question shown
 as "Question understood as"; when ``clarify`` is true a reference was ambiguous and ``text`` is

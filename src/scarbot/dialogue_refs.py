@@ -155,7 +155,7 @@ def _is_reference(text: str, ref: Ref) -> bool:
 def candidates(state: DialogueState, kinds: tuple[str, ...], q: Query) -> list[Mention]:
     """Mentions a reference may point at, best first: the asked attribute's usual kind, then recency.
 
-    A question about a topic rather than an entity ("Do I need a visa?") stays the thing "it"
+    A question about a topic rather than an entity ("Is a visa needed for the trip?") stays the thing "it"
     means next, unless the new question asks for something only a treatment or clinic has.
     """
     ms = state.recent(kinds)
@@ -176,7 +176,7 @@ def preferred_kinds(q: Query) -> tuple[str, ...]:
 def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resolution | None:
     """What a reference points at; ``own`` are the kinds the message names itself (so not these)."""
     kinds = ref.kinds if ref.head else tuple(k for k in ref.kinds if k not in own)
-    if ref.word in ("they", "their"):  # "Do they have interpreters?": who the last question was about
+    if ref.word in ("they", "their"):  # "Do they have translators on staff?": who the last question was about
         kinds = (*(k for k in kinds if k != "topic"), "subject")
     if ref.form == "long":
         said = [x for x in state.recent(kinds, distant=True) if x.by_user != ref.by_bot]
@@ -266,7 +266,7 @@ def phrase(ref: Ref, res: Resolution) -> str:
         where = join_names([place(c) for c in res.names])
         return f"in {where}" if ref.word == "there" else where
     names = join_names(res.names)
-    if ref.form == "which":  # "which one is for severe scars?" → "which of the chemical peels ..."
+    if ref.form == "which":  # "which one suits the deepest scars?" → "which of the chemical peels ..."
         return f"which of {names}" if len(res.names) > 1 else f"which of the {names}"
     if ref.word == "there":
         return f"at {names}"

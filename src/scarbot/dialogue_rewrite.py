@@ -4,15 +4,15 @@ The steps, first that applies:
 
 1. an answer to a clarifying question ("the one in Pangyo", "the first") re-asks the question
    that was waiting, with the choice in place;
-2. a correction ("sorry, I meant the icepick kind", "no, Canada, not the USA") re-asks the
+2. a correction ("oops, I meant the boxcar ones", "no, Canada, not the USA") re-asks the
    previous question with the corrected slot;
-3. an ellipsis ("and in Thailand?", "what about subcision?") re-asks the previous question with
+3. an ellipsis ("and over in Turkey, then?", "what about subcision?") re-asks the previous question with
    the new entity in place of the old one of its kind;
 4. otherwise references ("it", "that one", "the second one", "both", "the clinic I asked about
    at the start") are replaced by what they point at; a message that names nothing and brings
-   no subject of its own ("How many sessions would I need?") gets the entity it needs; a price
-   comparison gets its countries ("is that cheaper than at home?"). A message that brings its
-   own subject ("Do I need a visa?", "Is Korea cheaper than the USA?") stands alone.
+   no subject of its own ("How many rounds will that take me?") gets the entity it needs; a price
+   comparison gets its countries ("would that beat the price back home?"). A message that brings its
+   own subject ("Is a visa needed for the trip?", "Is Korea less pricey than Canada overall?") stands alone.
 
 Then the persona's context is written in ("at home" → the home country, "my scars" → the scar
 types the user said they have, "my budget" → the figure they gave).
@@ -173,7 +173,7 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
 
 
 def without_pleasantries(text: str) -> str:
-    """"OK thanks. Now, do I need a visa?" → "do I need a visa?" (nothing is asked in the pleasantries)."""
+    """"Great, cheers. Now, is a visa needed for the trip?" → "is a visa needed for the trip?" (nothing is asked in the pleasantries)."""
     rest = _PLEASANTRY.sub("", text).strip()
     return rest[0].upper() + rest[1:] if len(rest.split()) >= 2 and rest != text else text
 
@@ -246,7 +246,7 @@ def _other_of(reader: Reader, body: str, q: Query, state: DialogueState) -> dict
 
 def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, replace_only: bool = False
                 ) -> Understood | None:
-    """"and in Thailand?": the previous question again, with the new entity in place of the old one
+    """"and over in Turkey, then?": the previous question again, with the new entity in place of the old one
     (``replace_only``: only if it has one of that kind to replace)."""
     last = state.last
     if last is None or last.clarify:
@@ -368,7 +368,7 @@ def _resolve_all(reader: Reader, text: str, refs: list[Ref], state: DialogueStat
 
 
 def _dislocated(reader: Reader, text: str, q: Query, refs: list[Ref], state: DialogueState):
-    """"And the other one, what are its key features?": the pronoun is the phrase set before the comma,
+    """"And the other one, what is it known for?": the pronoun is the phrase set before the comma,
     which is then dropped ("What are the key features of X?")."""
     lead = len(text) - len(LEAD.sub("", text))
     if len(refs) < 2 or refs[0].start > lead or not re.match(r"\s*[,:;—–-]\s*", text[refs[0].end:]):
@@ -438,7 +438,7 @@ def swap(reader: Reader, previous: str, new: dict[str, list[str]], old: set[str]
     """The previous question with each new entity in place of the old one of its kind (or added)."""
     p = reader.parse(previous)
     have = entities(p, general=True)
-    if p.other_countries:  # "How much is it in Japan?" → "and in the UK?" replaces Japan
+    if p.other_countries:  # "How much is it in Japan?" → "and over in Britain?" replaces Japan
         have["country"] = [*have.get("country", []), *(c.title() for c in p.other_countries)]
     edits: list[tuple[int, int, str, str]] = []
     appended = []
@@ -489,7 +489,7 @@ def _put(text: str, start: int, end: int, kind: str, name: str) -> str:
 
 
 def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state: DialogueState):
-    """"which of those is cheapest?", "is that cheaper than at home?": the countries and the treatment named."""
+    """"which of those costs the least?", "would that beat the price back home?": the countries and the treatment named."""
     if not q.asks_cost or not (q.compare or q.superlative) or len(q.countries) >= 2 or state.last is None:
         return None
     procs = [n for k in ("filler_type", "procedure") for n in entities(q).get(k, [])]
@@ -548,7 +548,7 @@ def _compared_countries(text: str, q: Query, refs: list[Ref], state: DialogueSta
 
 
 def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:
-    """"How many sessions would I need?": the question names nothing and needs a treatment, so add it."""
+    """"How many rounds will that take me?": the question names nothing and needs a treatment, so add it."""
     needs = q.attributes or q.course or _TELL_MORE.match(text)
     countries = len(q.countries) + len(q.other_countries)
     general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes  # "what does treatment cost?"

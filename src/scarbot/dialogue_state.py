@@ -4,13 +4,13 @@ Built afresh from the history for every message (no hidden session state), by re
 in order:
 
 * **mentions** — entities (procedures, filler types, clinics, scar types, countries) and, for a
-  question about something that is not an entity ("Do I need a visa?"), its topic phrase, each
+  question about something that is not an entity ("Is a visa needed for the trip?"), its topic phrase, each
   with the message it came from. User turns contribute what they were *understood* to ask
-  (so "and in Thailand?" adds laser resurfacing and Thailand). The bot's own answer contributes
-  only the kinds its user turn asked for without naming ("Which clinics offer microneedling?"
+  (so "and over in Turkey, then?" adds laser resurfacing and Turkey). The bot's own answer contributes
+  only the kinds its user turn asked for without naming ("Which clinics do needling?"
   → the clinics it listed): it can be pointed at, never inherited as a fact;
 * **runs** — the entities of one kind the user varied while keeping the rest of the question
-  ("in Korea?", "and in Singapore?", "what about Thailand?" → "which of those is cheapest?");
+  ("in Korea?", "and over in Singapore, then?", "what about over in Turkey?" → "which of those costs the least?");
 * **persona** — constraints the user stated about themselves: home country ("I'm British"),
   their scar types ("my scars are boxcar and rolling"), a budget;
 * **last** — the previous user turn as understood, which ellipses and corrections re-ask.
@@ -152,7 +152,7 @@ class DialogueState:
         self.turn += 1
 
     def _extend_runs(self, found: dict[str, list[str]]) -> None:
-        """A kind the user varies while the other entities stay ("in Korea?", "and in India?") grows a run."""
+        """A kind the user varies while the other entities stay ("in Korea?", "and over in India, then?") grows a run."""
         prev = entities(self.last.query) if self.last and not self.last.clarify else {}
         for kind, names in found.items():
             same = all(found.get(k, prev.get(k)) == prev.get(k) for k in MAIN_KINDS if k != kind)
@@ -205,7 +205,7 @@ QSTART = {"what", "what's", "whats", "how", "which", "where", "who", "when", "wh
 
 # ------------------------------------------------------------------ what a turn leaves behind
 def topic_of(text: str, q: Query) -> str:
-    """The noun phrase a question is about when it names no entity ("Do I need a visa?" → "a visa"),
+    """The noun phrase a question is about when it names no entity ("Is a visa needed for the trip?" → "a visa"),
     with the phrase that qualifies it ("a visa to get treatment in Korea")."""
     joined = f" {' '.join(q.tokens)} "
     named = {w for start, end, _kind, _name in q.spans for w in joined[start:end].split()}
@@ -249,7 +249,7 @@ _AUX = {"do", "does", "did", "is", "are", "was", "were", "can", "will", "would",
 
 def _noun_run(low: list[str], salient: list[str]) -> list[int]:
     """The first run of content words (no stopword, question word or common verb) that holds a salient
-    word and stands where a noun phrase goes; "What causes atrophic scars?" drops the verb after "what"."""
+    word and stands where a noun phrase goes; "What leads to these scars forming?" drops the verb after "what"."""
     cur: list[int] = []
     for i, w in enumerate([*low, "?"]):
         if not (w in STOPWORDS or w in QSTART or w in _VERBISH or w == "?"):
