@@ -47,6 +47,14 @@ PROCEDURES: dict[str, list[str]] = {
     ],
 }
 
+# Chat shorthand people type ("hw much", "wat is", "ppl"): read as the words they stand for.
+CHAT_SHORTHAND: dict[str, str] = {
+    "hw": "how", "hwo": "how", "wat": "what", "wht": "what", "whats": "what's", "ppl": "people", "u": "you",
+    "ur": "your", "r": "are", "pls": "please", "plz": "please", "thx": "thanks", "abt": "about", "w/": "with",
+    "b4": "before", "bc": "because", "cuz": "because", "tho": "though", "wks": "weeks", "yrs": "years",
+    "approx": "approximately", "govt": "government", "sesh": "session", "seshs": "sessions",
+}
+
 # the canonical name of a price table's "in general" row (any article's treatment in general)
 GENERAL_PROCEDURE = "atrophic scar treatment (general)"
 

@@ -249,6 +249,31 @@ class Analyzer:
             self._aliases = [a for a in self._aliases if not (a[0] == key and a[1] == "procedure")]
             self._add("procedure", key, [key, *extra])
 
+    def _phrase_typos(self, tokens: list[str]) -> list[str]:
+        """A word one edit away from a word of a multi-word name, next to that name's other words,
+        is that word: "chemical peal" → "chemical peel" ("peal" is English, so the speller keeps it)."""
+        if not hasattr(self, "_phrase_words"):
+            keys = {tuple(key.split()) for key, _k, _c in self._aliases if " " in key}
+            self._phrase_words = {w for key in keys for w in key}
+            self._phrase_by_letter: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+            for key in keys:
+                for j, kw in enumerate(key):
+                    if len(kw) >= 4:
+                        self._phrase_by_letter.setdefault(kw[0], []).append((key, j))
+        out = list(tokens)
+        for i, w in enumerate(tokens):
+            if len(w) < 4 or w in self._phrase_words or w in STOPWORDS or not w.isalpha():
+                continue
+            for key, j in self._phrase_by_letter.get(w[0], ()):
+                start = i - j
+                if start < 0 or start + len(key) > len(tokens) or abs(len(key[j]) - len(w)) > 1:
+                    continue
+                if all(tokens[start + k] == key[k] for k in range(len(key)) if k != j) \
+                        and edit_distance(w, key[j]) == 1:
+                    out[i] = key[j]
+                    break
+        return out
+
     def _add(self, kind: str, canonical: str, aliases: list[str]) -> None:
         for a in {canonical, *aliases}:
             key = _alias_key(a)
@@ -258,7 +283,7 @@ class Analyzer:
     def frame(self, question: str) -> Frame:
         text = normalize(question)
         raw_tokens = words(text)
-        tokens = [self.speller.correct(w) for w in raw_tokens]
+        tokens = self._phrase_typos([self.speller.correct(lexicon.CHAT_SHORTHAND.get(w, w)) for w in raw_tokens])
         joined = f" {' '.join(tokens)} "
         f = Frame(text=text, tokens=tokens)
         spans: list[tuple[int, int, str]] = []
