@@ -98,12 +98,6 @@ def claim_supported(sentence: str, source: str, generic: set[str]) -> bool:
     return sum(stem(w) in have for w in own) / len(own) >= W.CLAIM_OVERLAP
 
 
-def _has_figure(text: str) -> bool:
-    from scarbot.text import figures
-
-    return bool(figures(text))
-
-
 class Assistant:
     def __init__(self, settings: Settings | None = None, *, embedder=None, chat_model=None):
         self.settings = settings or Settings()
@@ -409,6 +403,7 @@ class Assistant:
         """
         from scarbot.answer import Draft
         from scarbot.dialogue import split_question
+        from scarbot.text import figures
 
         parts = list(dict.fromkeys(split_question(s.question)))  # a question repeated is answered once
         if len(parts) == 1:
@@ -430,7 +425,7 @@ class Assistant:
         for x in subs:
             if x.draft.abstained and not merged.abstained:
                 # the part the article cannot answer is named, in figure-free words: nothing is dropped silently
-                said = " ".join(p.text.rstrip(".") + "." for p in x.draft.parts if not _has_figure(p.text))
+                said = " ".join(p.text.rstrip(".") + "." for p in x.draft.parts if not figures(p.text))
                 merged.add(f'On "{x.question.rstrip("?")}?": {said or "the article does not answer that."}')
                 continue
             for p in x.draft.parts:

@@ -199,17 +199,18 @@ class CorpusView:
         self.proc_sections = self._proc_sections()
         self.sessions = self._sessions()
         self.ties = self._ties()
-        self.scar_profiles = self._scar_profiles()
-        titles = list(dict.fromkeys(c.embed_text.split("\n", 1)[0].split(" > ")[0] for c in self.chunks))
-        self.title = " / ".join(titles) if titles else "the article"
+        # each scar type's own list item (its label names the type) and the words it is described with
+        self.scar_units = self._scar_units()
+        self.scar_profiles = {t: self.unit_stems[i] - self.label_stems[i] for t, i in self.scar_units.items()}
+        self.source_titles: dict[str, str] = {}
+        for c in self.chunks:
+            self.source_titles.setdefault(c.source, c.embed_text.split("\n", 1)[0].split(" > ")[0])
+        self.title = " / ".join(self.source_titles.values()) or "the article"
         cues = {w for spec in lexicon.ATTRIBUTES.values() for c in spec["cues"] for w in words(c)}
         # the article's own subject (its title, its country): present in every question, decides nothing
         self.background = QUESTION_STOP | ({*content_words(self.title), *(w for h in self.homes for w in words(h))}
                                            - cues)
         self._build_indexes()
-        self.source_titles: dict[str, str] = {}
-        for c in self.chunks:
-            self.source_titles.setdefault(c.source, c.embed_text.split("\n", 1)[0].split(" > ")[0])
         self.source_topics = self._source_topics()
         self.clinic_source = {c.name: self.chunk(c.chunk_id).source for c in self.clinics}
         self.all_clinics = list(self.clinics)
@@ -338,15 +339,13 @@ class CorpusView:
                 out += [Tie(p, scar, u, 0.5 if weak else 1.0) for scar in f.scar_types for p in procs]
         return out
 
-    def _scar_profiles(self) -> dict[str, set[str]]:
-        """The words a scar type's own list item describes it with (its label names the type)."""
-        out: dict[str, set[str]] = {}
-        for i, u in enumerate(self.units):
-            if not u.label:
-                continue
-            types = self.analyzer.frame(u.label).scar_types
+    def _scar_units(self) -> dict[str, int]:
+        """Scar type → the list item whose label names that type alone ("Icepick Scars: ...")."""
+        out: dict[str, int] = {}
+        for i in self.labelled:
+            types = self.analyzer.frame(self.units[i].label).scar_types
             if len(types) == 1 and types[0] not in out:
-                out[types[0]] = self.unit_stems[i] - {stem(w) for w in content_words(u.label)}
+                out[types[0]] = i
         return out
 
     # ------------------------------------------------------------------ look-ups
@@ -374,9 +373,6 @@ class CorpusView:
 
     def chunk(self, chunk_id: str) -> Chunk:
         return self.chunks[self.index.by_id[chunk_id]]
-
-    def clinic(self, name: str) -> ClinicRecord | None:
-        return next((c for c in self.clinics if c.name == name), None)
 
     def corpus_has(self, kinds: list[str]) -> bool:
         """Does any sentence carry this kind of fact (for travel prices: a cue next to a figure)?"""

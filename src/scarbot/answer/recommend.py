@@ -46,9 +46,9 @@ class RecommendStrategy:
     def _matched(self, d: Draft, scars: list[str]) -> None:
         """Say which description the lay words matched, citing the article's own description."""
         for scar in scars:
-            c = self.corpus
-            unit = next((c.units[i] for i in c.labelled if scar.split()[0] in c.units[i].label.lower()), None)
-            if unit is not None:
+            i = self.corpus.scar_units.get(scar)
+            if i is not None:
+                unit = self.corpus.units[i]
                 d.add(f"What you describe matches how the article describes {scar}: {unit.text}", unit.chunk_id,
                       unit.text)
 
