@@ -21,6 +21,7 @@ from scarbot.nlp import STOPWORDS, Analyzer, Frame, content_words, stem, words
 
 _WHY = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(why|how come|what (?:causes|affects|influences|determines|drives|"
                   r"factors|makes))\b")
+_WHY_ANYWHERE = re.compile(r"\b(?:why|how come|what(?:'s| is) the reason|for what reason)\b")
 _YESNO = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(is|are|does|do|can|could|will|would|should|has|have|did|was|"
                     r"were)\b")
 _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|option|therap(?:y|ies))s?\s+(?:works?|helps?|"
@@ -124,7 +125,7 @@ class QueryParser:
         q = Query(**vars(f))
         low = " ".join(q.tokens)
         lowered = q.text.lower()
-        q.why = bool(_WHY.match(lowered))
+        q.why = bool(_WHY.match(lowered) or _WHY_ANYWHERE.search(lowered))
         q.yesno = bool(_YESNO.match(lowered)) and not q.why
         q.recommend = bool(_RECOMMEND.search(low)) and not q.why
         q.course = bool(_COURSE.search(low))
@@ -194,6 +195,13 @@ class QueryParser:
         return w in known or stem(w) in known or any(
             w.endswith(suf) and w[: -len(suf)] in known for suf in ("ed", "d", "ing", "s", "es", "able", "ly"))
 
+    def _adverb(self, w: str) -> bool:
+        """A manner or degree adverb ("relatively", "exactly", "easily") qualifies the question; it names no
+        fact the article could lack."""
+        known = self.analyzer.speller.known
+        return len(w) >= 6 and w.endswith("ly") and any(
+            b in known for b in (w[:-2], w[:-3] + "le", w[:-3] + "y", w[:-4] + "le"))
+
     def _focus(self, text: str) -> set[str] | None:
         """The words of the sentences that ask (not "I'm a nurse from Leeds." before the question);
         None when every sentence asks or none does."""
@@ -220,7 +228,7 @@ class QueryParser:
                 salient += [w] if asks else []
             elif asks:
                 salient.append(w)
-                unbound += [w] if len(w) >= 4 and self._is_word(w) else []
+                unbound += [w] if len(w) >= 4 and self._is_word(w) and not self._adverb(w) else []
         return salient, unbound, anchors
 
     def _infer_scar_types(self, q: Query) -> list[str]:

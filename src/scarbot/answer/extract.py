@@ -53,6 +53,7 @@ class ExtractStrategy:
         top_dense = max((h.dense for h in ctx.hits), default=0.0)
         if scores[best_j] < self.score_threshold and max(float(sims[best_j]), top_dense) < self.unit_threshold:
             return refusal(NOT_COVERED)
+        best_j = self._reason_first(q, cand, scores, order, best_j)
         best = cand[best_j]
         missing = self._missing_attribute(q, cand, scores, best)
         if isinstance(missing, Draft):
@@ -82,6 +83,22 @@ class ExtractStrategy:
         draft.parts[0].text = f"In \"{titles[first]}\": {draft.parts[0].text}"
         draft.add(f"In \"{titles[c.chunk(u.chunk_id).source]}\": {self._sentence(u)}", u.chunk_id, u.text)
         draft.steps.append("extract: two articles answer")
+
+    def _reason_first(self, q: Query, cand: list[int], scores: list[float], order: list[int], best_j: int) -> int:
+        """A "why" question is answered by a sentence that gives a reason, not by the one that restates the
+        question's premise best: the best reason-giving sentence about the asked words wins when it is close
+        enough (the restatement can still follow as support)."""
+        c = self.corpus
+        if not q.why or _REASON.search(c.units[cand[best_j]].text.lower()):
+            return best_j
+        topic = {stem(w) for w in content_words(q.text) if len(w) > 2} - {stem(w) for w in c.background} - {"why"}
+        for j in order:
+            if scores[j] < scores[best_j] - W.REASON_GAP:
+                break
+            ui = cand[j]
+            if _REASON.search(c.units[ui].text.lower()) and topic & c.unit_stems[ui]:
+                return j
+        return best_j
 
     # ------------------------------------------------------------------ candidates and scores
     def _subject(self, q: Query) -> list[str]:
