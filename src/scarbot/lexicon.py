@@ -117,7 +117,8 @@ ATTRIBUTES: dict[str, dict[str, list[str]]] = {
                  "how much do", "how much would", "how much will", "how much for", "how much money", "expensive", "cheap", "cheaper",
                  "cheapest", "afford", "affordable", "fee", "fees", "charge", "charges", "pay", "usd", "$",
                  "dollars", "budget", "spend", "priced", "money", "free", "for free", "free of charge", "set me back", "sets me back", "what would it take",
-                 "how much would it be", "quote"],
+                 "how much would it be", "quote", "quoted", "ballpark", "price range", "cost range", "rates",
+                 "how pricey", "pricey", "what would i pay", "what do i pay"],
         "labels": [],
     },
     "sessions": {

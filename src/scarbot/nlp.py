@@ -331,6 +331,8 @@ class Analyzer:
                 r"\bhow much\b(?!\s+(?:improvement|time|downtime|pain|longer|better|faster|of|difference|"
                 r"does it hurt|collagen|volume|recovery|effect))", joined):
             f.attributes.append("cost")
+        if "cost" not in f.attributes and f.countries and re.search(r"\b(?:range|figures?|gap)\b", joined):
+            f.attributes.append("cost")  # "what range does it give for lasers in Turkey?"
         for kind, cues in lexicon.UNGIVEN_FACTS.items():
             if any(f" {_alias_key(c)} " in joined or f" {_alias_key(c)} " in raw_joined for c in cues):
                 f.ungiven.append(kind)

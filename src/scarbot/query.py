@@ -135,7 +135,9 @@ class QueryParser:
         q.excluded_words = [w for m in _EXCEPT.finditer(lowered) for w in content_words(m.group(1))]
         q.budget = self._budget(lowered)
         q.numbers = self._numbers(lowered)
-        q.salient, q.unbound, q.anchors = self._salience(q, self._focus(q.text))
+        focus = self._focus(q.text)
+        q.salient, q.unbound, q.anchors = self._salience(q, focus)
+        q.ungiven = self._ungiven(q, focus)
         if not q.scar_types:
             q.inferred_scar_types = self._infer_scar_types(q)
         q.operation = self._operation(q)
@@ -194,6 +196,17 @@ class QueryParser:
         known = self.analyzer.speller.known
         return w in known or stem(w) in known or any(
             w.endswith(suf) and w[: -len(suf)] in known for suf in ("ed", "d", "ing", "s", "es", "able", "ly"))
+
+    def _ungiven(self, q: Query, focus: set[str] | None) -> list[str]:
+        """Kinds of fact the article rarely gives, asked for in the sentences that ask ("I'm on the phone
+        with a patient." is context), and not while the question asks a price the corpus has."""
+        if focus is not None:
+            asking = " ".join(x for x in _SENTENCE.split(q.text) if x.rstrip().endswith("?") or _ASKS.match(x.lower()))
+            q_kinds = self.analyzer.frame(asking).ungiven
+        else:
+            q_kinds = q.ungiven
+        priced = q.asks_cost and bool(q.procedures or q.countries)
+        return [k for k in q_kinds if not (priced and k not in ("travel prices", "insurance"))]
 
     def _adverb(self, w: str) -> bool:
         """A manner or degree adverb ("relatively", "exactly", "easily") qualifies the question; it names no
