@@ -193,6 +193,28 @@ def test_two_procedures_added_together(second):
     assert _money(150 + 80) in ans.text and _money(250 + 120) in ans.text  # $230, $370
 
 
+def test_sessions_the_user_plans_times_the_price(second):
+    ans = second.ask("If I go for 3 microneedling sessions, what do I pay altogether?")
+    assert not ans.abstained, ans.text
+    assert ans.strategy == "compose"
+    assert "$450–$750" in ans.text  # 3 × $150, 3 × $250
+    assert MICRO_LIST in _quotes(ans)
+    assert "Korea" not in ans.text
+
+
+def test_saving_over_the_sessions_the_user_plans(second):
+    ans = second.ask("I'm in the UK. With 3 microneedling sessions, how much do I save doing them in Turkey?")
+    assert not ans.abstained, ans.text
+    assert "$1,050–$1,800" in ans.text and "$450–$750" in ans.text  # both totals
+    assert "$300–$1,350" in ans.text  # the least and the most saved
+
+
+def test_a_share_of_a_price_the_user_was_quoted(second):
+    ans = second.ask("A clinic quoted me $400 for fillers. What would a 15% deposit be?")
+    assert not ans.abstained, ans.text
+    assert "$60" in ans.text
+
+
 def test_course_without_a_session_count_states_no_total(second):
     ans = second.ask("What would a full course of dermal fillers cost in total?")
     assert ans.strategy == "compose"

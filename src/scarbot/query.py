@@ -41,6 +41,10 @@ _LIST = re.compile(r"^\s*(?:which|what)\s+(?:\w+\s+){0,2}(?:countries|clinics|tr
 _LOCATE = re.compile(r"\bwhere\b|\blocat\w*|\baddress\b|\bwhich (?:city|area|district|neighbou?rhood)\b")
 _BUDGET = re.compile(r"(?:budget|afford|spend|only have|have about|have around|under|below|less than|max(?:imum)?)"
                      r"\D{0,20}\$?\s?(\d[\d,]*)")
+_PLANNED = re.compile(r"(?<![\w$.,])(\d+|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:[a-z-]+\s+){0,3}?"
+                      r"(?:sessions?|treatments?|rounds?|visits?)\b")
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)")
+_AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|(?<![\w.])(\d[\d,]*)\s*(?:usd|dollars)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(r"\s*(what|what's|whats|how|which|where|why|when|who|is|are|does|do|can|could|will|would|should)"
                    r"\b")
@@ -80,6 +84,9 @@ class Query(Frame):
     excluded_words: list[str] = field(default_factory=list)  # "apart from acne, what else ...": not the topic
     inferred_scar_types: list[str] = field(default_factory=list)  # from a lay description of the scars
     budget: float | None = None
+    count: int | None = None  # sessions the user plans ("if I do 4 sessions"): multiplies a per-session price
+    percent: float | None = None  # a share the question states ("a 10% deposit")
+    amounts: list[float] = field(default_factory=list)  # dollar amounts the question states ("quoted $2,000")
     numbers: list[float] = field(default_factory=list)  # figures the question states (premises to check)
     salient: list[str] = field(default_factory=list)  # content words that are not scaffolding or entity names
     unbound: list[str] = field(default_factory=list)  # salient English words nothing in the corpus binds
@@ -135,6 +142,10 @@ class QueryParser:
         q.excluded_words = [w for m in _EXCEPT.finditer(lowered) for w in content_words(m.group(1))]
         q.budget = self._budget(lowered)
         q.numbers = self._numbers(lowered)
+        q.count = self._count(lowered)
+        m = _PERCENT.search(lowered)
+        q.percent = float(m.group(1)) if m else None
+        q.amounts = [float((a or b).replace(",", "")) for a, b in _AMOUNT.findall(lowered)]
         focus = self._focus(q.text)
         q.salient, q.unbound, q.anchors = self._salience(q, focus)
         q.ungiven = self._ungiven(q, focus)
@@ -145,7 +156,8 @@ class QueryParser:
 
     # ------------------------------------------------------------------ pieces
     def _operation(self, q: Query) -> str:
-        if q.asks_cost and (q.course or q.saving or (q.plus and len(q.procedures) >= 2)):
+        if (q.asks_cost or q.course) and (q.course or q.saving or (q.plus and len(q.procedures) >= 2)
+                                          or (q.count and q.procedures)):
             return "compute"
         if q.superlative:
             return "superlative"
@@ -177,6 +189,16 @@ class QueryParser:
             return None
         value = float(m.group(1).replace(",", ""))
         return value if value >= 50 else None
+
+    @staticmethod
+    def _count(lowered: str) -> int | None:
+        """The number of sessions the user plans: "4 microneedling sessions", "three treatments"."""
+        m = _PLANNED.search(lowered)
+        if not m:
+            return None
+        n = m.group(1)
+        value = int(n) if n.isdigit() else _NUMBER_WORDS.get(n)
+        return value if value and 1 < value <= 30 else None
 
     @staticmethod
     def _numbers(lowered: str) -> list[float]:

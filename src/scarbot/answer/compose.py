@@ -9,10 +9,15 @@ from __future__ import annotations
 import re
 
 from scarbot.answer.base import GENERAL, AnswerContext, CorpusView, Draft, PriceFact, join_names, pretty
+from scarbot.chunking import Unit
+from scarbot.nlp import stem, words
 from scarbot.query import Query
 
 _COURSE_IN_CELL = re.compile(r"\b(full treatment|full course|course|total|package)\b[^$]{0,20}"
                              r"(\$[\d,]+(?:\s*[-–]\s*\$[\d,]+)?)", re.I)
+
+
+_PERCENT_IN_TEXT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 
 
 def money(x: float) -> str:
@@ -28,22 +33,116 @@ class ComputeStrategy:
 
     def __init__(self, corpus: CorpusView):
         self.corpus = corpus
+        self._percent_index: dict[str, list[int]] | None = None
 
     def applies(self, q: Query) -> bool:
+        if self._share(q) is not None:
+            return True
         return q.operation == "compute" and bool([p for p in q.procedures if p in self.corpus.priced])
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
+        share = self._share(q)
+        if share is not None:
+            return self._percent(q, *share)
         procs = [p for p in q.procedures if p in self.corpus.priced and p != GENERAL]
         if not procs:
             return None
         if q.saving and len(q.countries) >= 1:
             return self._saving(procs[0], q)
-        country = next((c for c in q.countries if c not in q.excluded_countries), self.corpus.home_for(procs[0])[0])
+        countries = [c for c in q.countries if c not in q.excluded_countries]
+        if q.count and len(countries) >= 2:
+            return self._each(procs[0], countries, q.count)
+        country = countries[0] if countries else self.corpus.home_for(procs[0])[0]
+        if q.count:
+            return self._planned(procs, country, q.count)
         if q.course:
             return self._course(procs, country)
         if q.plus and len(procs) >= 2:
             return self._sum(procs, country)
         return None
+
+    # ------------------------------------------------------------------ a number of sessions the user plans
+    def _planned(self, procs: list[str], country: str, n: int) -> Draft | None:
+        d = Draft(strategy=self.name)
+        for proc in procs:
+            self._times(d, proc, country, n)
+        return d if d.parts else None
+
+    def _each(self, proc: str, countries: list[str], n: int) -> Draft | None:
+        d = Draft(strategy=self.name)
+        for country in countries[:3]:
+            self._times(d, proc, country, n)
+        return d if d.parts else None
+
+    def _times(self, d: Draft, proc: str, country: str, n: int) -> None:
+        price = self._price(proc, country)
+        if price is None:
+            d.add(f"The article gives no price for {pretty(proc)} in {country}")
+            return
+        low, high = n * price.low, n * price.high
+        total = span(low, high)
+        d.add(f"{n} sessions of {pretty(proc)} in {country} come to about {total} ({n} × "
+              f"{span(price.low, price.high)})", derived=(total, money(low), money(high), str(n)))
+        d.add(self._price_line(price), price.chunk_id, price.quote)
+
+    # ------------------------------------------------------------------ a share of a price ("a 10% deposit")
+    def _share(self, q: Query) -> tuple[float, Unit | None] | None:
+        """The percentage a question asks about: one it states, or the one the article gives for the word it
+        asks about ("the usual deposit" → "A deposit (about 10%) is usually required")."""
+        if not (q.asks_cost or q.amounts) or not (q.amounts or [p for p in q.procedures if p in self.corpus.priced]):
+            return None
+        if q.percent is not None and (q.amounts or q.procedures):
+            return q.percent, None
+        for w in q.salient:
+            for ui in self._percent_units().get(stem(w), ()):
+                text = self.corpus.units[ui].text
+                for m in _PERCENT_IN_TEXT.finditer(text):
+                    near = text[max(0, m.start() - 30): m.end() + 30]  # the share is of the word beside it
+                    if any(stem(x) == stem(w) for x in words(near)):
+                        return float(m.group(1)), self.corpus.units[ui]
+        return None
+
+    def _percent_units(self) -> dict[str, list[int]]:
+        if self._percent_index is None:
+            index: dict[str, list[int]] = {}
+            for i, u in enumerate(self.corpus.units):
+                if "%" in u.text and "$" not in u.text:
+                    for st in self.corpus.unit_stems[i]:
+                        index.setdefault(st, []).append(i)
+            self._percent_index = index
+        return self._percent_index
+
+    def _percent(self, q: Query, pct: float, unit: Unit | None) -> Draft | None:
+        d = Draft(strategy=self.name)
+        base = self._base_amount(q)
+        if base is None:
+            return None
+        low, high, label, price = base
+        lo, hi = low * pct / 100, high * pct / 100
+        total = span(lo, hi)
+        stated = (f"{pct:g}%", *(money(a) for a in q.amounts))  # figures the question gave
+        d.add(f"{pct:g}% of {label} is about {total}", derived=(total, money(lo), money(hi), *stated))
+        if unit is not None:
+            d.add(unit.text, unit.chunk_id, unit.text)
+        if price is not None:
+            d.add(self._price_line(price), price.chunk_id, price.quote)
+        return d
+
+    def _base_amount(self, q: Query) -> tuple[float, float, str, PriceFact | None] | None:
+        if q.amounts:
+            return q.amounts[0], q.amounts[0], money(q.amounts[0]), None
+        proc = next((p for p in q.procedures if p in self.corpus.priced), None)
+        if proc is None:
+            return None
+        country = next((c for c in q.countries if c not in q.excluded_countries), self.corpus.home_for(proc)[0])
+        price = self._price(proc, country)
+        if price is None:
+            return None
+        whole = _COURSE_IN_CELL.search(price.cell)
+        if whole and q.course:
+            figs = [float(x.replace(",", "")) for x in re.findall(r"\$([\d,]+)", whole.group(2))]
+            return figs[0], figs[-1], f"a full treatment of {pretty(proc)} in {country} ({whole.group(2)})", price
+        return price.low, price.high, f"{pretty(proc)} in {country} ({span(price.low, price.high)})", price
 
     def _price(self, proc: str, country: str) -> PriceFact | None:
         rows = [r for r in self.corpus.records(proc, country) if r.given]
@@ -110,6 +209,18 @@ class ComputeStrategy:
                     d.add(self._price_line(x), x.chunk_id, x.quote)
             return d
         cheap, dear = (a, b) if (a.low + a.high) <= (b.low + b.high) else (b, a)
+        n = q.count or 1
+        if n > 1:  # "if I need 3 sessions": both totals, then the difference
+            lo, hi = n * dear.low - n * cheap.high, n * dear.high - n * cheap.low
+            totals = (span(n * dear.low, n * dear.high), span(n * cheap.low, n * cheap.high))
+            saved = span(max(min(lo, hi), 0), max(lo, hi))
+            d.add(f"{n} sessions of {pretty(proc)} come to about {totals[0]} in {dear.country} and {totals[1]} in "
+                  f"{cheap.country}, so you would save about {saved} in {cheap.country}",
+                  derived=(*totals, saved, str(n), *(money(x) for x in (n * dear.low, n * dear.high, n * cheap.low,
+                                                                         n * cheap.high, lo, hi))))
+            for x in (cheap, dear):
+                d.add(self._price_line(x), x.chunk_id, x.quote)
+            return d
         lo, hi = dear.low - cheap.low, dear.high - cheap.high
         figures = (money(abs(lo)), money(abs(hi)))
         d.add(f"{pretty(proc).capitalize()} costs less in {cheap.country}: about {figures[0]} less at the low end of "
