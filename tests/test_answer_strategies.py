@@ -291,24 +291,26 @@ def test_false_premise_is_corrected_with_this_articles_count(second):
 
 @pytest.mark.parametrize("question", [
     "Does the article cover tattoo removal?",
-    pytest.param("Is acupuncture offered for acne scars?", marks=pytest.mark.xfail(strict=True, reason=(
-        "not declined: 'acupuncture' is not one whole token of MiniLM's vocabulary, so QueryParser._is_word "
-        "says it is not a word and it never becomes q.unbound; and even if it did, verify() checks coverage only "
-        "below UNBOUND_SIMILARITY (0.55) and the best sentence scores 0.62 — the reply, not abstained, is "
-        "'This short guide covers the procedures that Turkish clinics offer for them [1].' (likewise 'Can "
-        "hypnotherapy help with acne scars?', 'Do Turkish clinics use cryolipolysis on scars?')"))),
-    pytest.param("Can I drink alcohol after a chemical peel?", marks=pytest.mark.xfail(strict=True, reason=(
-        "'drink' and 'alcohol' are unbound, but the coverage check in verify() only runs when the best "
-        "sentence's similarity is below UNBOUND_SIMILARITY (0.55); here it is 0.57, so the reply is not "
-        "abstained: 'Chemical Peels: 3-5 treatments, spaced two weeks apart [1]. Chemical peels remove the "
-        "damaged top layer ... Chemical Peels: Flaking lasts about a week [1].' (the same question abstains "
-        "on the Korea article only because its similarity there is 0.34)"))),
+    "Is acupuncture offered for acne scars?",  # not one whole token of MiniLM's vocabulary, still a word
+    "Can I drink alcohol after a chemical peel?",  # the closest sentence is about peels (similarity 0.57)
+    "Can hypnotherapy help with acne scars?",
+    "Which moisturizer should I use after microneedling?",
 ])
 def test_something_the_article_never_mentions_is_declined(second, question):
     ans = second.ask(question)
     assert_refusal(ans)
     assert ans.strategy in ("refusal", "extract")
     assert_named_gaps_are_real(ans, SECOND_ARTICLE)
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("Are chemical peels pricey in Turkey?", "$80"),
+    ("How long after microneedling before my wedding photos look normal?", "two days"),  # my wedding: context
+])
+def test_words_the_article_does_not_use_but_paraphrases_are_answered(second, question, said):
+    ans = second.ask(question)
+    assert not ans.abstained, ans.text
+    assert said in ans.text
 
 
 # ------------------------------------------------------------------ a citation shows what it supports

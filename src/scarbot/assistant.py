@@ -121,6 +121,7 @@ class Assistant:
                 return self
             from scarbot.answer import CorpusView, Router
             from scarbot.embeddings import get_embedder
+            from scarbot.neighbours import WordNeighbours, cache_dir, corpus_vocabulary, model_folder
             from scarbot.query import QueryParser
             from scarbot.retrieval import HybridRetriever, Index
             from scarbot.store import load_snapshot
@@ -137,7 +138,10 @@ class Assistant:
             dense = self._chroma_dense() if self.settings.chroma_url else None
             self.retriever = HybridRetriever(self.index, embedder, dense, self.settings.fusion)
             corpus = CorpusView(self.index)
-            self.parser = QueryParser(self.index.analyzer, corpus.scar_profiles, corpus.background)
+            neighbours = WordNeighbours(embedder, corpus_vocabulary(u.text for u in self.index.units),
+                                        cache_dir(self.settings.data_dir),
+                                        model_folder(self.settings.embedding_model))
+            self.parser = QueryParser(self.index.analyzer, corpus.scar_profiles, corpus.background, neighbours)
             self.answerer = Router(corpus)
             self.llm_answerer = self.llm_condenser = None
             if self._chat_model is None and self.settings.llm.strip().lower() != "none":

@@ -252,11 +252,21 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
                 "sources": sorted({d.source for d in docs}), "store": settings.chroma_url or "local"}
     write_snapshot(settings, manifest, chunks, units, records, chunk_vecs, unit_vecs)
     report.wrote_snapshot = True
+    _warm_word_vectors(settings, embedder, corpus)
     if collection is not None:
         if stale and target_name == name:
             collection.delete(ids=stale)
         collection.modify(metadata={**meta, "fingerprint": fp})
     return report
+
+
+def _warm_word_vectors(settings: Settings, embedder, corpus: Corpus) -> None:
+    """Embed the article's words now, so that no question pays for it (``neighbours.py``)."""
+    from scarbot.neighbours import WordNeighbours, cache_dir, corpus_vocabulary
+
+    words = WordNeighbours(embedder, corpus_vocabulary(u.text for u in corpus.units), cache_dir(settings.data_dir))
+    if words.enabled:
+        words.vectors()
 
 
 def _existing(client, name: str, rebuild: bool):

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from scarbot import lexicon
-from scarbot.nlp import STOPWORDS, Analyzer, Frame, content_words, stem, words
+from scarbot.nlp import STOPWORDS, Analyzer, Frame, content_words, edit_distance, stem, words
 
 _WHY = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(why|how come|what (?:causes|affects|influences|determines|drives|"
                   r"factors|makes))\b")
@@ -43,6 +43,12 @@ _BUDGET = re.compile(r"(?:budget|afford|spend|only have|have about|have around|u
                      r"\D{0,20}\$?\s?(\d[\d,]*)")
 _PLANNED = re.compile(r"(?<![\w$.,])(\d+|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:[a-z-]+\s+){0,3}?"
                       r"(?:sessions?|treatments?|rounds?|visits?)\b")
+_DO_N = re.compile(r"\b(?:do|did|have|had|get|got|book|booked|need|needed|take|took)\s+(\d+|two|three|four|five|six|"
+                   r"seven|eight|nine|ten|twelve)\b(?!\s*(?:%|percent|\$|dollars|usd|days?|weeks?|months?|years?|"
+                   r"hours?|minutes?|scars?))")
+_POSSESSED = re.compile(r"\b(?:my|our|his|her|their)\s+([a-z]+)(?:\s+([a-z]+))?")
+MAX_ABSENT_CHECKED = 6  # words of one message looked up against the article's vocabulary (bounds the cost)
+_GREETING = re.compile(r"\s*[a-z']+(?:\s+[a-z']+)?\s*[,!]")  # an opening word or two before a comma: a greeting
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)")
 _AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|(?<![\w.])(\d[\d,]*)\s*(?:usd|dollars)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -87,6 +93,7 @@ class Query(Frame):
     count: int | None = None  # sessions the user plans ("if I do 4 sessions"): multiplies a per-session price
     percent: float | None = None  # a share the question states ("a 10% deposit")
     amounts: list[float] = field(default_factory=list)  # dollar amounts the question states ("quoted $2,000")
+    absent: list[str] = field(default_factory=list)  # unbound words with no article word near them ("alcohol")
     numbers: list[float] = field(default_factory=list)  # figures the question states (premises to check)
     salient: list[str] = field(default_factory=list)  # content words that are not scaffolding or entity names
     unbound: list[str] = field(default_factory=list)  # salient English words nothing in the corpus binds
@@ -105,8 +112,12 @@ class QueryParser:
     """Builds ``Query`` objects against one corpus: its vocabulary and its scar-type descriptions."""
 
     def __init__(self, analyzer: Analyzer, scar_profiles: dict[str, set[str]] | None = None,
-                 background: set[str] | None = None):
+                 background: set[str] | None = None, neighbours=None):
         self.analyzer = analyzer
+        self.neighbours = neighbours  # WordNeighbours: tells a paraphrase from a topic the article never touches
+        self._by_start: dict[str, list[str]] | None = None  # known words by their first two letters (typo check)
+        self._typo_cache: dict[str, bool] = {}
+        self._typo_checks = 0
         self.scar_profiles = scar_profiles or {}
         # the corpus's own subject (its title words) and words any scar description uses: they tell no type apart
         self.background = {stem(w) for w in (background or set())} | {"scar", "acne", "skin", "look", "like"}
@@ -130,6 +141,7 @@ class QueryParser:
     def parse(self, text: str) -> Query:
         f = self.analyzer.frame(text)
         q = Query(**vars(f))
+        self._typo_checks = 0
         low = " ".join(q.tokens)
         lowered = q.text.lower()
         q.why = bool(_WHY.match(lowered) or _WHY_ANYWHERE.search(lowered))
@@ -149,6 +161,7 @@ class QueryParser:
         focus = self._focus(q.text)
         q.salient, q.unbound, q.anchors = self._salience(q, focus)
         q.ungiven = self._ungiven(q, focus)
+        q.absent = self._absent(q)
         if not q.scar_types:
             q.inferred_scar_types = self._infer_scar_types(q)
         q.operation = self._operation(q)
@@ -193,7 +206,7 @@ class QueryParser:
     @staticmethod
     def _count(lowered: str) -> int | None:
         """The number of sessions the user plans: "4 microneedling sessions", "three treatments"."""
-        m = _PLANNED.search(lowered)
+        m = _PLANNED.search(lowered) or _DO_N.search(lowered)
         if not m:
             return None
         n = m.group(1)
@@ -214,10 +227,31 @@ class QueryParser:
         return len(w) >= 4 and any(related(w, v) for v in self.vocab_prefix.get(w[:3], ()))
 
     def _is_word(self, w: str) -> bool:
-        """An English word the embedding model knows whole (a typo or "ppl" is not one)."""
+        """An English word: one the embedding model knows whole, or a long word no known word is a typo
+        away from ("acupuncture", "moisturizer"; not "diffrence" or "ppl")."""
         known = self.analyzer.speller.known
-        return w in known or stem(w) in known or any(
-            w.endswith(suf) and w[: -len(suf)] in known for suf in ("ed", "d", "ing", "s", "es", "able", "ly"))
+        if w in known or stem(w) in known or any(
+                w.endswith(suf) and w[: -len(suf)] in known for suf in ("ed", "d", "ing", "s", "es", "able", "ly")):
+            return True
+        if len(w) < 7 or self._typo_checks >= MAX_ABSENT_CHECKED:
+            return False
+        self._typo_checks += 1
+        return not self._typo_of_known(w)
+
+    def _typo_of_known(self, w: str) -> bool:
+        """Two edits or fewer from a known word of about its length sharing its first two letters."""
+        if self._by_start is None:
+            self._by_start = {}
+            for k in self.analyzer.speller.known:
+                if len(k) >= 5 and k.isalpha():
+                    self._by_start.setdefault(k[:2], []).append(k)
+        if w in self._typo_cache:
+            return self._typo_cache[w]
+        found = any(abs(len(k) - len(w)) <= 2 and edit_distance(w, k) <= 2 for k in self._by_start.get(w[:2], ()))
+        if len(self._typo_cache) > 4096:
+            self._typo_cache.clear()
+        self._typo_cache[w] = found
+        return found
 
     def _ungiven(self, q: Query, focus: set[str] | None) -> list[str]:
         """Kinds of fact the article rarely gives, asked for in the sentences that ask ("I'm on the phone
@@ -229,6 +263,17 @@ class QueryParser:
             q_kinds = q.ungiven
         priced = q.asks_cost and bool(q.procedures or q.countries)
         return [k for k in q_kinds if not (priced and k not in ("travel prices", "insurance"))]
+
+    def _absent(self, q: Query) -> list[str]:
+        """Unbound words the article has nothing near, except words of the user's own situation ("my
+        wedding", "our kids"): those are context, not the fact asked for."""
+        if self.neighbours is None or not q.unbound:
+            return []
+        low = q.text.lower()
+        own = {m.group(1) for m in _POSSESSED.finditer(low)} | {m.group(2) for m in _POSSESSED.finditer(low) if m.group(2)}
+        own |= set(words(_GREETING.match(low).group(0))) if _GREETING.match(low) else set()  # "Merhaba, ..."
+        asked = [w for w in q.unbound if w not in own][:MAX_ABSENT_CHECKED]
+        return self.neighbours.absent(asked) if asked else []
 
     def _adverb(self, w: str) -> bool:
         """A manner or degree adverb ("relatively", "exactly", "easily") qualifies the question; it names no

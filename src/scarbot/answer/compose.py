@@ -55,10 +55,10 @@ class ComputeStrategy:
         country = countries[0] if countries else self.corpus.home_for(procs[0])[0]
         if q.count:
             return self._planned(procs, country, q.count)
+        if q.plus and len(procs) >= 2 and (1 in q.numbers or not q.course):  # "one X session plus one Y"
+            return self._sum(procs, country)
         if q.course:
             return self._course(procs, country)
-        if q.plus and len(procs) >= 2:
-            return self._sum(procs, country)
         return None
 
     # ------------------------------------------------------------------ a number of sessions the user plans

@@ -32,15 +32,20 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]]) -> Draft:
         gap = _uncovered(q, draft, rare if draft.similarity < W.RARE_SIMILARITY else {})
         if gap:
             return _partial(q, draft, gap)
+    if draft.strategy in ("extract", "clinics") and q.absent:
+        # a topic the article has no word near ("alcohol", "acupuncture"): missing however close the sentence
+        gap = _uncovered(q, draft, {}, q.absent)
+        if gap:
+            return _partial(q, draft, gap)
     if q.numbers and (q.yesno or q.why):
         return _premise(q, draft)
     return draft
 
 
-def _uncovered(q: Query, draft: Draft, rare: dict[str, set[str]]) -> list[str]:
+def _uncovered(q: Query, draft: Draft, rare: dict[str, set[str]], only: list[str] | None = None) -> list[str]:
     """Question words that no single sentence of the reply covers together with the others."""
-    asked = [*q.unbound, *(w for w in q.salient if w not in q.unbound
-                           and any(related(w, r) for r in rare.get(w[:3], ())))]
+    asked = only if only is not None else [*q.unbound, *(w for w in q.salient if w not in q.unbound
+                                                         and any(related(w, r) for r in rare.get(w[:3], ())))]
     best: list[str] = asked
     for p in draft.parts:
         for sentence in split_sentences(f"{p.text}. {p.quote}"):
