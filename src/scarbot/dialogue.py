@@ -152,7 +152,8 @@ def split_question(question: str) -> list[str]:
     parts: list[str] = []
     lead = ""
     for sentence in (x.strip() for x in re.split(r"(?<=[?.!])\s+", question) if x.strip()):
-        asks = sentence.endswith("?") or re.match(rf"{_QWORD}\b", sentence, re.I)
+        asks = sentence.endswith("?") or re.match(rf"{_QWORD}\b", sentence, re.I) or re.search(
+            rf"[:;]\s+{_QWORD}\b", sentence, re.I)  # "two things: how much is X, and how long is Y"
         if not asks or len(sentence.split()) < 3:
             lead = f"{lead} {sentence}".strip()
             continue

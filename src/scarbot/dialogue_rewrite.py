@@ -252,9 +252,9 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
     if last is None or last.clarify:
         return None
     body = LEAD.sub("", text) if not _ELLIPSIS.match(text) else text
-    if not found_elliptical(text):
+    if not (found_elliptical(text) or _parallel(reader, body, q, last.text)):
         return None
-    new = _new_entities(q)
+    new = _new_entities(q, general=bool(_ABOUT.match(body) or _is_fragment(body)))
     asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_THAT.match(body) else set()
     if not new or own_subject(q) or asks_new:
         return None
@@ -287,14 +287,30 @@ def question_part(reader: Reader, text: str) -> str:
     return last
 
 
+def _parallel(reader: Reader, body: str, q: Query, previous: str) -> bool:
+    """A short question built like the previous one with another entity in it ("what share are rolling?"
+    after "what share of scars are boxcar?"): every other word it has, the previous question had too."""
+    ws = words(body)
+    if not 2 <= len(ws) <= 7 or ws[0] not in QSTART:
+        return False
+    p = reader.parse(previous)
+    new = _new_entities(q)
+    if not new or not all(k in entities(p, general=True) for k in new):
+        return False
+    named = {w for k, ns in new.items() for n in ns for w in words(n)}
+    rest = {stem(w) for w in ws if w not in STOPWORDS and w not in named and w not in QSTART}
+    return bool(rest) and rest <= {stem(w) for w in words(previous)}
+
+
 def found_elliptical(text: str) -> bool:
     body = LEAD.sub("", text)
     return bool(_ELLIPSIS.match(text) or _ELLIPSIS.match(body) or _is_fragment(body))
 
 
-def _new_entities(q: Query) -> dict[str, list[str]]:
-    """The entities a message names, countries the article does not cover included ("and in Japan?")."""
-    found = entities(q)
+def _new_entities(q: Query, general: bool = False) -> dict[str, list[str]]:
+    """The entities a message names, countries the article does not cover included ("and in Japan?");
+    ``general``: the "in general" row too ("what about general scar treatment?")."""
+    found = entities(q, general=general)
     others = [c.title() for c in q.other_countries]
     if others:
         found["country"] = [*found.get("country", []), *others]
@@ -476,11 +492,17 @@ def _target(reader: Reader, text: str, p: Query, have: dict[str, list[str]], kin
     return None
 
 
+_ABOUT = re.compile(r"^(?:and\s+)?(?:what|how)\s+about\b", re.I)
+_QUALIFIER = re.compile(r"\s*\((?:general|in general)\)|\s+in general\b", re.I)
 _SWAPPABLE = {"procedure": ("filler_type",), "filler_type": ("procedure",)}  # one treatment for another
 
 
 def _put(text: str, start: int, end: int, kind: str, name: str) -> str:
     before = text[:start]
+    m = _QUALIFIER.match(text, end)
+    end = m.end() if m else end  # "atrophic scar treatment (general)" is replaced whole
+    if name.endswith(" (general)"):  # the table's "in general" row, in words
+        name = name.removesuffix(" (general)") + " in general"
     if kind == "country":
         before = re.sub(r"\bthe\s+$", "", before, flags=re.I)
         return before + place(name) + text[end:]

@@ -182,7 +182,8 @@ class Analyzer:
         for t in corpus_texts:
             vocab.update(words(t))
         corpus_words = set(vocab)
-        corpus_lower = normalize(" ".join(corpus_texts)).lower()
+        # one line per line of the corpus: a phrase never spans a heading and the paragraph after it
+        corpus_lower = "\n".join(normalize(line).lower() for t in corpus_texts for line in t.splitlines())
         for table in (lexicon.PROCEDURES, lexicon.COUNTRIES, lexicon.SCAR_TYPES, lexicon.FILLER_TYPES):
             for name, aliases in table.items():
                 for a in [name, *aliases]:
