@@ -539,3 +539,47 @@ def test_it_compared_with_another_treatment_is_the_earlier_one(analyzer):
     rw = understood(analyzer, "and it's cheaper than microneedling there?", "What does subcision cost in Korea?",
                     "$454–$543 [1].")
     assert rw.text == "Subcision is cheaper than microneedling in South Korea?"
+
+
+# ------------------------------------------------------------------ session 3: parallel questions, home, descriptions
+def _chat(assistant, *messages):
+    history, out = [], []
+    for m in messages:
+        ans = assistant.ask(m, history=history)
+        out.append(ans)
+        history += [user(m), bot(ans.text)]
+    return out
+
+
+def test_a_question_built_like_the_last_one_swaps_its_entity(assistant):
+    first, second = _chat(assistant, "What percentage of atrophic scars are icepick?", "what percentage are boxcar?")
+    assert "20-30%" in second.text and "boxcar" in second.standalone_question.lower()
+
+
+def test_back_home_alone_reasks_the_price_for_the_home_country(assistant):
+    *_, home = _chat(assistant, "I live in the UK. What does subcision cost in Korea?", "and back home?")
+    assert "UK" in home.standalone_question and "subcision" in home.standalone_question.lower()
+    assert not home.abstained and "$1,890" in home.text
+
+
+def test_a_travel_price_question_does_not_inherit_the_treatment(assistant):
+    *_, flight = _chat(assistant, "How much is microneedling in Korea?", "and whats the cheapest hotel in gangnam rn")
+    assert flight.abstained and "microneedling" not in flight.standalone_question.lower()
+
+
+def test_a_clinic_described_by_its_district(assistant):
+    *_, louis = _chat(assistant, "Which clinics are listed for Korea?", "the one in Pangyo, what's it good at?")
+    assert "Louis Clinic" in louis.standalone_question and "Louis Clinic" in louis.text
+
+
+def test_what_type_is_a_described_scar_and_then_how_to_treat_it(assistant):
+    kind, treat = _chat(assistant, "I've got small narrow pits like big pores on my nose. What kind of scar is that?",
+                        "how do I get rid of them?")
+    assert "icepick" in kind.text.lower() and kind.strategy == "recommend"
+    assert "icepick" in treat.standalone_question.lower() and "punch excision" in treat.text.lower()
+
+
+def test_several_described_scars_are_each_named(assistant):
+    ans = assistant.ask("Some are tiny holes, some are flat-bottomed with sharp walls, some are broad and wavy. "
+                        "What are these called?")
+    assert all(t in ans.text.lower() for t in ("icepick", "boxcar", "rolling")), ans.text

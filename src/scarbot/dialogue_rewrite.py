@@ -77,6 +77,8 @@ _BUDGET_REF = re.compile(r"\b(?:my|our|the)\s+budget\b", re.I)
 _AFFORD = re.compile(r"\bafford\b", re.I)
 _HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i live|my home country)\b"
                        r"|(?<=\s)here(?=\s*(?:[?.!,]|$))", re.I)
+_HOME_ONLY = re.compile(r"^\s*(?:and|or|what about|how about|same)?\s*(?:(?:at|back)\s+home|in my (?:home )?country|"
+                        r"where i live)\s*(?:then|too)?\s*[?.!]*\s*$", re.I)
 _MY_SCARS = re.compile(r"\bmy (?:acne )?scars\b", re.I)
 _FOR_ME = re.compile(r"\b(?:for me|for my (?:skin|case)|in my case)\b", re.I)
 _TELL_MORE = re.compile(r"^(?:tell me|say|explain)?\s*(?:a (?:bit|little) )?more\b(?!\s+(?:about|on)\b)", re.I)
@@ -163,8 +165,10 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
     """One user message understood against the state (only the persona learns from it here; the caller
     records the turn)."""
     text = reader.named(without_pleasantries(normalize(text)))
+    state.read_persona(reader.parse(text))
+    if state.persona.home and _HOME_ONLY.match(text):  # "and back home?": an ellipsis naming the home country
+        text = _HOME_REF.sub(f"in {place(state.persona.home)}", text)
     q = reader.parse(text)
-    state.read_persona(q)
     u = next((u for step in (_clarified, _corrected, _elliptical) if (u := step(reader, text, q, state))), None)
     u = u or _resolved(reader, text, q, state)
     if u.clarify:
@@ -330,7 +334,7 @@ _FINITE = {"is", "are", "was", "were", "does", "do", "did", "can", "could", "wil
 
 def own_subject(q: Query) -> bool:
     """Whether the message brings a subject of its own besides entities (a visa, a deposit, VAT ...)."""
-    if q.other_topics or q.unknown_clinics:
+    if q.other_topics or q.unknown_clinics or q.ungiven:  # "the cheapest flight to Seoul": a subject of its own
         return True
     return bool(subject_words(q))
 
@@ -512,7 +516,8 @@ def _put(text: str, start: int, end: int, kind: str, name: str) -> str:
 
 def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state: DialogueState):
     """"which of those costs the least?", "would that beat the price back home?": the countries and the treatment named."""
-    if not q.asks_cost or not (q.compare or q.superlative) or len(q.countries) >= 2 or state.last is None:
+    if not q.asks_cost or not (q.compare or q.superlative) or len(q.countries) >= 2 or state.last is None \
+            or q.ungiven or q.other_topics:  # "the cheapest flight": not a price of the article's
         return None
     procs = [n for k in ("filler_type", "procedure") for n in entities(q).get(k, [])]
     if procs and any(r.word in ("it", "that", "this") for r in refs):

@@ -131,6 +131,8 @@ class DialogueState:
         q = understood.query
         if not understood.clarify:
             found = entities(q)
+            if q.inferred_scar_types and "scar_type" not in found:  # "tiny deep pits": the type described
+                found["scar_type"] = list(q.inferred_scar_types)
             self._extend_runs(found)
             self.mentions += [Mention(kind, n, self.turn, True) for kind, n in in_order(q, found)]
             if topic and not any(found.get(k) for k in MAIN_KINDS):

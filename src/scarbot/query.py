@@ -29,7 +29,7 @@ _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|opti
                         r"would help|can help|could help|can i do|should i do|are my options)|which (?:treatment|"
                         r"procedure|option|one|therapy)s?|treatments? (?:for|that|which|work)|options? for|"
                         r"how (?:do|can|should) (?:i|you|we) (?:treat|fix|get rid|improve|fill)|"
-                        r"(?:treat|fix|improve|get rid of)\b|suits?|suited|suitable|good for|best for|work best)\b")
+                        r"(?:treat|treats|fix|fixes|improve|improves|heal|heals|get rid of|gets rid of)\b|suits?|suited|suitable|good for|best for|work best)\b")
 _COURSE = re.compile(r"\b(full|whole|entire|complete|total|overall|all (?:the |of the )?(?:sessions|treatments)|"
                      r"course|in total|altogether|all together|all in)\b")
 _PLUS = re.compile(r"\b(plus|together|combined|combine|combo|both|as well as|along with|and also)\b|\+")
@@ -49,6 +49,9 @@ _DO_N = re.compile(r"\b(?:do|did|have|had|get|got|book|booked|need|needed|take|t
 _POSSESSED = re.compile(r"\b(?:my|our|his|her|their)\s+([a-z]+)(?:\s+([a-z]+))?")
 MAX_ABSENT_CHECKED = 6  # words of one message looked up against the article's vocabulary (bounds the cost)
 _GREETING = re.compile(r"\s*[a-z']+(?:\s+[a-z']+)?\s*[,!]")  # an opening word or two before a comma: a greeting
+_IDENTIFY = re.compile(r"\b(?:what|which)\s+(?:type|kind|sort)s?\b|\bwhat\s+(?:are|is|'s)\s+(?:they|these|this|it|that|"
+                       r"those|mine)\b|\bcalled\b|\bwhat do you call\b")
+_CLAUSE = re.compile(r"[,;:.!?]|\band\b|\bbut\b|\bplus\b")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)")
 _AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|(?<![\w.])(\d[\d,]*)\s*(?:usd|dollars)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -79,10 +82,11 @@ def related(a: str, b: str) -> bool:
 class Query(Frame):
     """A ``Frame`` plus everything the strategies ask of a message, computed once."""
 
-    operation: str = "lookup"  # lookup | list | compare | superlative | compute | explain | yesno | locate | recommend
+    operation: str = "lookup"  # lookup | list | compare | superlative | compute | explain | yesno | locate | recommend | identify
     why: bool = False
     yesno: bool = False
     recommend: bool = False
+    identify: bool = False  # "what type is this?" about scars the user describes
     course: bool = False  # a whole course of treatment: sessions × per-session price
     plus: bool = False  # several procedures added together
     saving: bool = False
@@ -137,6 +141,13 @@ class QueryParser:
         # one-word cues only: "which scars" makes neither "which" nor "scars" a framing word
         self.cue_words = {c for spec in lexicon.ATTRIBUTES.values() for c in spec["cues"] if " " not in c}
         self.generic = set(lexicon.GENERIC_WORDS) | self.cue_words
+        # the words only one scar type's description uses ("wavy" → rolling, "pores" → icepick)
+        names = {stem(w) for n in self.scar_profiles for w in words(n)}
+        self.distinctive = {
+            name: {w for w in prof - self.background - names
+                   if w.isalpha() and len(w) >= 4 and w not in STOPWORDS and w not in self.generic
+                   and not any(w in other for n2, other in self.scar_profiles.items() if n2 != name)}
+            for name, prof in self.scar_profiles.items()}
 
     def parse(self, text: str) -> Query:
         f = self.analyzer.frame(text)
@@ -164,6 +175,7 @@ class QueryParser:
         q.absent = self._absent(q)
         if not q.scar_types:
             q.inferred_scar_types = self._infer_scar_types(q)
+        q.identify = bool(q.inferred_scar_types and _IDENTIFY.search(low))
         q.operation = self._operation(q)
         return q
 
@@ -178,6 +190,8 @@ class QueryParser:
             return "explain"
         if q.recommend and q.all_scar_types:
             return "recommend"
+        if q.identify:
+            return "identify"
         if q.compare and len(q.countries) + len(q.procedures) >= 2:
             return "compare"
         if _LOCATE.search(q.text.lower()):
@@ -312,7 +326,20 @@ class QueryParser:
         return salient, unbound, anchors
 
     def _infer_scar_types(self, q: Query) -> list[str]:
-        """A lay description ("deep narrow holes like big pores") → the scar type the corpus describes so."""
+        """A lay description ("deep narrow holes like big pores") → the scar type the corpus describes so;
+        a list of descriptions ("some narrow holes, some with sharp edges and some wavy patches") → each
+        clause's type, by the words only that type's description uses."""
+        by_clause: list[str] = []
+        for clause in _CLAUSE.split(q.text.lower()):
+            st = {stem(w) for w in content_words(clause)} - self.background
+            counts = sorted(((len(st & own), name) for name, own in self.distinctive.items()), reverse=True)
+            if counts and counts[0][0] >= 1 and (len(counts) == 1 or counts[1][0] < counts[0][0]):
+                by_clause.append(counts[0][1])
+        by_clause = list(dict.fromkeys(by_clause))
+        whole = self._infer_whole(q)
+        return by_clause if len(by_clause) > len(whole) else whole
+
+    def _infer_whole(self, q: Query) -> list[str]:
         asked = {stem(w) for w in content_words(q.text)} - self.background
         scored = []
         for name, profile in self.scar_profiles.items():

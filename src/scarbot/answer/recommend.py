@@ -18,12 +18,14 @@ class RecommendStrategy:
         self.corpus = corpus
 
     def applies(self, q: Query) -> bool:
-        return q.operation == "recommend" and not q.asks_cost and not q.clinics and not q.procedures
+        return q.operation in ("recommend", "identify") and not q.asks_cost and not q.clinics and not q.procedures
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
         d = Draft(strategy=self.name)
         if q.inferred_scar_types:
             self._matched(d, q.inferred_scar_types)
+        if q.operation == "identify":  # "what type is this?": the type the description matches, nothing more
+            return d if d.parts else None
         found = False
         for scar in q.all_scar_types:
             ties = self._ties(scar)
