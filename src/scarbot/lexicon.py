@@ -119,8 +119,8 @@ def read_override(path: Path, article_text: str) -> dict[str, Any]:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise CorpusError(f"{name}: not valid YAML{where}: {problem}; see the README's 'one article's "
-                          "own words' for the format") from None
+        raise CorpusError(f"{name}: not valid YAML{where}: {problem}; see 'Adding an article' in the README "
+                          "for the format") from None
     if data is None:
         return {}
     try:
