@@ -116,6 +116,7 @@ class Corpus:
     prices: list[PriceRecord] = field(default_factory=list)
     clinics: list[ClinicRecord] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
+    lexicons: dict[str, dict] = field(default_factory=dict)  # article → its own words (<name>.lexicon.yaml)
 
 
 _MONEY = r"\$\s?[\d,]+(?:\.\d+)?"
@@ -180,6 +181,8 @@ def build_corpus(docs: list[Document], max_chars: int = 700) -> Corpus:
     order = 0
     for doc in docs:
         title = doc.title
+        if doc.lexicon:
+            out.lexicons[doc.source] = doc.lexicon
         # Countries first: table headers name them, and price lists under a heading are matched to them.
         for b in doc.blocks:
             if b.table and _is_price_table(b.table):

@@ -41,6 +41,7 @@ class Document:
     meta: dict
     blocks: list[Block] = field(default_factory=list)
     sha256: str = ""
+    lexicon: dict = field(default_factory=dict)  # its <name>.lexicon.yaml, checked (lexicon.read_override)
 
     @property
     def title(self) -> str:
@@ -151,7 +152,10 @@ def _read_table(tokens, i: int, src_lines: list[str], source: str, first_line: i
 
 
 def load_corpus(corpus_dir: Path) -> list[Document]:
-    """Every ``*.md`` in the folder, sorted by name. Any unusable file stops the load."""
+    """Every ``*.md`` in the folder, sorted by name, each with its ``<name>.lexicon.yaml`` when there is
+    one. Any unusable file (an override file too) stops the load."""
+    from scarbot.lexicon import OVERRIDE_SUFFIX, override_path, read_override
+
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder not found: {corpus_dir} (set SCARBOT_CORPUS_DIR or create it)")
@@ -165,5 +169,14 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CorpusError(f"{f.name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
-        docs.append(parse_markdown(text.replace("\r\n", "\n"), f.name))
+        doc = parse_markdown(text.replace("\r\n", "\n"), f.name)
+        override = override_path(f)
+        if override.is_file():
+            doc.lexicon = read_override(override, text)
+        docs.append(doc)
+    articles = {f.name for f in files}
+    for orphan in sorted(corpus_dir.glob(f"*{OVERRIDE_SUFFIX}")):
+        if orphan.name[: -len(OVERRIDE_SUFFIX)] + ".md" not in articles:
+            raise CorpusError(f"{orphan.name}: no article {orphan.name[: -len(OVERRIDE_SUFFIX)]}.md beside it; "
+                              "rename it after its article or remove it")
     return docs

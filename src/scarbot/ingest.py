@@ -105,11 +105,14 @@ def fingerprint(corpus: Corpus) -> str:
 
 
 def records_of(corpus: Corpus) -> dict[str, Any]:
-    return {
+    records = {
         "prices": [asdict(p) for p in corpus.prices],
         "clinics": [asdict(c) for c in corpus.clinics],
         "countries": list(corpus.countries),
     }
+    if corpus.lexicons:  # each article's own words, bound by the Analyzer for that article only
+        records["lexicon"] = corpus.lexicons
+    return records
 
 
 def _progress(enabled: bool):

@@ -129,6 +129,7 @@ class Frame:
     attributes: list[str] = field(default_factory=list)
     other_topics: list[str] = field(default_factory=list)
     ungiven: list[str] = field(default_factory=list)
+    articles: list[str] = field(default_factory=list)  # articles named by an alias of their own lexicon file
     superlative: str | None = None  # "min" | "max"
     compare: bool = False
     advice: bool = False
@@ -177,10 +178,19 @@ class Analyzer:
     """Builds Frames; bound to one corpus (its vocabulary, clinics and the entities it mentions)."""
 
     def __init__(self, corpus_texts: list[str], clinics: list[str], countries: list[str],
-                 dictionary: set[str] | None = None, procedures: list[tuple[str, str]] | None = None):
+                 dictionary: set[str] | None = None, procedures: list[tuple[str, str]] | None = None,
+                 overrides: dict[str, dict] | None = None, source_texts: dict[str, str] | None = None):
+        """``overrides``: each article's own words (``<article>.lexicon.yaml``, see ``lexicon.read_override``);
+        ``source_texts``: each article's text, to tell whether another article covers a topic one declares
+        out of scope."""
+        overrides = overrides or {}
         vocab: Counter[str] = Counter()
         for t in corpus_texts:
             vocab.update(words(t))
+        for spec in overrides.values():  # an article's own names are words, never typos to correct
+            for extra in spec.get("aliases", {}).values():
+                for a in extra:
+                    vocab.update({w: 1 for w in words(a)})
         corpus_words = set(vocab)
         # one line per line of the corpus: a phrase never spans a heading and the paragraph after it
         corpus_lower = "\n".join(normalize(line).lower() for t in corpus_texts for line in t.splitlines())
@@ -223,7 +233,35 @@ class Analyzer:
         for name in clinics:  # a one-word alias only when the corpus never uses that word as a common word
             self._add("clinic", name, [a for a in _clinic_aliases(name) if " " in a or a not in self.lower_words])
         self._corpus_procedures(procedures or [], raw, corpus_lower)
+        self._article_aliases: dict[tuple[str, str, str], str] = {}
+        self._scoped_topics: list[tuple[str, set[str]]] = []
+        self._bind_overrides(overrides, source_texts or {})
         self._aliases.sort(key=lambda a: -len(a[0]))
+
+    def _bind_overrides(self, overrides: dict[str, dict], source_texts: dict[str, str]) -> None:
+        """Each article's lexicon file, for that article only. An alias names the entity its key names (as
+        the article writes it: a procedure, clinic, country, type), replaces a generic alias spelled the
+        same, and ties the question to that article. A topic the file declares out of scope is out of
+        scope unless another article (one that does not declare it) mentions it."""
+        texts = {src: normalize(t).lower() for src, t in source_texts.items()}
+        scoped: dict[str, set[str]] = {}
+        for source, spec in sorted(overrides.items()):
+            for name, extra in spec.get("aliases", {}).items():
+                keys = [_alias_key(name), _alias_key(name.split("(")[0])]
+                bound = next(((kind, c) for k in keys for key, kind, c in self._aliases if key == k), None)
+                kind, canonical = bound or ("procedure", keys[0])
+                new = {_alias_key(a) for a in extra} - {""}
+                self._aliases = [a for a in self._aliases if not (a[0] in new and a[1] == kind)]
+                for key in new | ({keys[0]} if bound is None else set()):
+                    self._aliases.append((key, kind, canonical))
+                    self._article_aliases[(key, kind, canonical)] = source
+            for topic in spec.get("out_of_scope", []):
+                scoped.setdefault(" ".join(words(topic)), set()).add(source)
+        for topic, sources in scoped.items():
+            if topic and not any(f" {topic} " in f" {' '.join(words(t))} " for src, t in texts.items()
+                                 if src not in sources):
+                self._scoped_topics.append((topic, sources))
+        self.speller.known |= {w for topic, _ in self._scoped_topics for w in topic.split()}
 
     def _corpus_procedures(self, names: list[tuple[str, str]], raw: str, corpus_lower: str) -> None:
         """Priced procedures are entities whatever the lexicon knows. A name that contains a lexicon
@@ -299,6 +337,9 @@ class Analyzer:
                               "scar_type": f.scar_types, "filler_type": f.filler_types}[kind]
                     if canonical not in target:
                         target.append((start, canonical))  # type: ignore[arg-type]
+                    article = self._article_aliases.get((key, kind, canonical))
+                    if article is not None and article not in f.articles:
+                        f.articles.append(article)
                 start = joined.find(f" {key} ", end)
         if re.search(r"\bUS\b|\bU\.S\.?\b", question) and not any(c == "USA" for _, c in f.countries):  # type: ignore[misc]
             f.countries.append((joined.find(" us ") if " us " in joined else 0, "USA"))  # type: ignore[arg-type]
@@ -315,6 +356,9 @@ class Analyzer:
                 f.other_countries.append(c)
         for t in lexicon.OTHER_TOPICS:
             if re.search(rf"\b{re.escape(t)}\b", joined) and t not in self.corpus_lower:
+                f.other_topics.append(t)
+        for t, _sources in self._scoped_topics:  # declared out of scope by the article that mentions it
+            if f" {t} " in joined and t not in f.other_topics:
                 f.other_topics.append(t)
         for m in _CLINIC_NAME.finditer(text):
             name = _LEADING_QWORDS.sub("", m.group(1).strip())

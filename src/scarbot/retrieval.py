@@ -53,7 +53,8 @@ class Index:
         procedures = sorted({(p["procedure"], lowered.get(source_of.get(p["chunk_id"], ""), ""))
                              for p in self.records.get("prices", [])})
         self.analyzer = Analyzer([f"{c.section}\n{c.text}" for c in self.chunks], clinics,
-                                 self.records.get("countries", []), dictionary, procedures)
+                                 self.records.get("countries", []), dictionary, procedures,
+                                 overrides=self.records.get("lexicon"), source_texts=lowered)
         # stems of each chunk's own heading (and a table row's first cell): entity matches
         self.chunk_heads = []
         for c in self.chunks:

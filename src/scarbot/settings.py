@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -11,14 +14,58 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from scarbot.errors import SettingsError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-REPO_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parents[1]  # the checkout, when the package runs from one (src/scarbot)
+
+
+def source_checkout() -> Path | None:
+    """The checkout this package runs from (``make run``, an editable install, ``PYTHONPATH=src``), or
+    None for an installed wheel: then no default may point into a source tree."""
+    if PACKAGE_DIR.parent.name == "src" and (REPO_ROOT / "pyproject.toml").is_file() \
+            and (REPO_ROOT / "prompts").is_dir():
+        return REPO_ROOT
+    return None
+
+
+def user_data_dir() -> Path:
+    """Where an installed scarbot keeps its index: the platform's per-user data folder + ``scarbot``
+    (``$XDG_DATA_HOME/scarbot``, else ``~/.local/share/scarbot``; ``%LOCALAPPDATA%`` on Windows,
+    ``~/Library/Application Support`` on macOS), as platformdirs would choose it."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = str(Path.home() / "Library" / "Application Support")
+    else:
+        base = os.environ.get("XDG_DATA_HOME", "").strip()
+        if not base or not Path(base).is_absolute():  # the XDG spec: a relative value is ignored
+            base = str(Path.home() / ".local" / "share")
+    return Path(base) / "scarbot"
+
+
+def default_corpus_dir() -> Path:
+    """The checkout's ``corpus/``; installed: ``corpus/`` in the current folder."""
+    root = source_checkout()
+    return root / "corpus" if root else Path.cwd() / "corpus"
+
+
+def default_data_dir() -> Path:
+    """The checkout's ``.scarbot/``; installed: the user's data folder (``user_data_dir``)."""
+    root = source_checkout()
+    return root / ".scarbot" if root else user_data_dir()
+
+
+def default_prompts_dir() -> Path:
+    """The checkout's ``prompts/`` (the templates' one home); installed: the copy the wheel ships as
+    ``scarbot/data/prompts/`` (package data, found with ``importlib.resources``)."""
+    root = source_checkout()
+    return root / "prompts" if root else Path(str(resources.files("scarbot").joinpath("data", "prompts")))
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SCARBOT_", env_file=".env", extra="ignore", env_ignore_empty=True)
 
-    corpus_dir: Path = Field(default=REPO_ROOT / "corpus", description="folder of *.md articles")
-    data_dir: Path = Field(default=REPO_ROOT / ".scarbot", description="index, records, feedback")
+    corpus_dir: Path = Field(default_factory=default_corpus_dir, description="folder of *.md articles")
+    data_dir: Path = Field(default_factory=default_data_dir, description="index, records, feedback")
     chroma_url: str | None = Field(default=None, description="http://host:port of a Chroma server")
     collection: str = "scarbot"
     embedding_model: str = Field(
@@ -30,7 +77,7 @@ class Settings(BaseSettings):
     fusion: Literal["rrf", "convex"] = Field(default="convex", description="how dense and BM25 scores are fused")
     max_question_chars: int = Field(default=2000, ge=10)
     history_turns: int = Field(default=6, ge=0, le=50)
-    prompts_dir: Path = REPO_ROOT / "prompts"
+    prompts_dir: Path = Field(default_factory=default_prompts_dir, description="folder of prompt templates (*.txt)")
     project_dir: Path | None = Field(
         default=None,
         description="checkout whose evals/ `scarbot eval` reads and writes; found from the package when unset",

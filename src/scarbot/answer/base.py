@@ -215,6 +215,7 @@ class CorpusView:
         self.clinic_source = {c.name: self.chunk(c.chunk_id).source for c in self.clinics}
         self.all_clinics = list(self.clinics)
         self.source_home = {p.source: p.country for p in self.prices if p.kind == "price list"}
+        self.source: str | None = None  # the one article a restricted view (``only``) answers from
 
     def _source_topics(self) -> dict[str, set[str]]:
         """Per article, the title words that say what it is about and no other title says ("hair", "scar")."""
@@ -229,7 +230,10 @@ class CorpusView:
         return {src: st - set().union(*(o for s2, o in stems.items() if s2 != src)) for src, st in stems.items()}
 
     def about(self, q: Query) -> str | None:
-        """The one article a question is about, when its words name one article's topic only."""
+        """The one article a question is about: the one whose own lexicon file gave a name the question
+        uses, else the one whose topic (title words) the question names, when only one does."""
+        if len(self.sources) > 1 and len(q.articles) == 1 and q.articles[0] in self.sources:
+            return q.articles[0]
         asked = {stem(w) for w in q.tokens}
         found = [src for src, topic in self.source_topics.items() if asked & topic]
         return found[0] if len(found) == 1 else None
@@ -245,9 +249,11 @@ class CorpusView:
                 view.by_proc[p.canonical].append(p)
             view.priced = {p.canonical for p in view.prices}
             view.homes = [h for h in self.homes if any(p.country == h for p in view.prices if p.kind == "price list")]
-            view.homes = view.homes or self.homes
+            # no price list: the first country of the article's own table, not of the first article's
+            view.homes = view.homes or list(dict.fromkeys(p.country for p in view.prices))[:1] or self.homes
             view.home = view.homes[0]
             view.clinics = [c for c in self.clinics if self.clinic_source.get(c.name) == source] or self.clinics
+            view.source = source
             view.__dict__["_views"] = {}
             views[source] = view
         return views[source]

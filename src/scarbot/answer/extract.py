@@ -129,6 +129,7 @@ class ExtractStrategy:
         labels = self._wanted_labels(q)
         # a bare "Types:" (its sub-items follow) answers only a question about that list
         return [i for i in cand if not NAVIGATION.search(c.units[i].text) and i not in c.voice
+                and (c.source is None or c.chunk(c.units[i].chunk_id).source == c.source)
                 and (body(c.units[i].text) or c.units[i].label in labels
                      or (c.label_stems[i] and c.label_stems[i] <= asked))]
 
