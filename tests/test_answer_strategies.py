@@ -313,6 +313,22 @@ def test_words_the_article_does_not_use_but_paraphrases_are_answered(second, que
     assert said in ans.text
 
 
+@pytest.mark.parametrize(("question", "said"), [
+    ("How long is the healing period for punch excision and grafting?", "how long"),  # only its risks are given
+    ("What is the fee for a medical visa to Korea?", "price"),
+])
+def test_a_reply_of_another_kind_than_asked_is_declined(assistant, question, said):
+    """"how long ...?" answered with no time, "what is the fee ...?" with no price: the asked fact is missing."""
+    ans = assistant.ask(question)
+    assert_refusal(ans)
+    assert said in ans.text
+
+
+def test_a_fact_about_a_neighbouring_procedure_is_not_given_as_the_answer(second):
+    ans = second.ask("How long does the skin stay pink after dermal fillers?")
+    assert "pink" not in ans.text.split("[")[0] or ans.abstained, ans.text
+
+
 # ------------------------------------------------------------------ a citation shows what it supports
 def test_each_added_price_is_in_the_quote_it_cites(second):
     ans = second.ask("How much is one microneedling session plus one chemical peel?")

@@ -378,6 +378,9 @@ class Analyzer:
             f.attributes.append("cost")
         if "cost" not in f.attributes and f.countries and re.search(r"\b(?:range|figures?|gap)\b", joined):
             f.attributes.append("cost")  # "what range does it give for lasers in Turkey?"
+        if "sessions" not in f.attributes and re.search(
+                r"\bhow many\b(?:\s+[\w-]+){0,3}?\s+(?:sessions|treatments|rounds|visits)\b", joined):
+            f.attributes.append("sessions")  # "how many laser sessions"
         for kind, cues in lexicon.UNGIVEN_FACTS.items():
             if any(f" {_alias_key(c)} " in joined or f" {_alias_key(c)} " in raw_joined for c in cues):
                 f.ungiven.append(kind)

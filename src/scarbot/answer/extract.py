@@ -25,6 +25,7 @@ _REASON = re.compile(r"\b(because|since|due to|thanks to|as a result|so that|aim
                      r"leads? to|results? in|caused by|driven by|influenced by|the reason)\b")
 _ATTR_WORDS = {"sessions": "number of sessions", "procedure": "procedure steps", "status": "approval status",
                "mechanism": "mechanism"}
+_HAS_FIGURE = re.compile(r"\d")
 NOT_COVERED = "The article does not cover that, so I can't answer it from the article."
 
 
@@ -61,6 +62,9 @@ class ExtractStrategy:
         if missing is not None:
             best, best_j = missing, cand.index(missing)
         chosen = self._support(q, cand, scores, order, best_j, subject)
+        neighbour = self._about_a_neighbour(q, chosen)
+        if neighbour is not None:
+            return neighbour
         draft = self._render(q, chosen)
         self._other_article(q, draft, cand, scores, order, best_j)
         draft.similarity = float(sims[best_j])
@@ -99,6 +103,31 @@ class ExtractStrategy:
             if _REASON.search(c.units[ui].text.lower()) and topic & c.unit_stems[ui]:
                 return j
         return best_j
+
+    def _about_a_neighbour(self, q: Query, chosen: list[int]) -> Draft | None:
+        """The sentences found are about another filler or procedure than the one asked ("how long does
+        Radiesse last?" → the HA fillers' duration): the asked fact is missing, not this neighbour's."""
+        c, idx = self.corpus, self.corpus.index
+        for kind, asked in (("filler_types", q.filler_types), ("procedures", q.procedures)):
+            if len(asked) != 1:
+                continue
+            key = self._entity_keys_of(asked[0])
+            if not key or any(key <= idx.unit_heads[ui] or key <= idx.unit_text_stems[ui] for ui in chosen):
+                continue
+            said = [n for ui in chosen for n in getattr(c.analyzer.frame(c.units[ui].text), kind) if n != asked[0]]
+            if said:
+                u = c.units[chosen[0]]
+                d = refusal(f"The article does not say that about {asked[0]}; what it says is about {said[0]}",
+                            strategy=self.name)
+                d.add(f"Here is that passage: {u.text}", u.chunk_id, u.text) if not _HAS_FIGURE.search(u.text) \
+                    else d.add("That passage is quoted in the source below", u.chunk_id, u.text)
+                d.steps.append(f"extract: about {said[0]}, not {asked[0]}")
+                return d
+        return None
+
+    @staticmethod
+    def _entity_keys_of(name: str) -> set[str]:
+        return {stem(w) for w in content_words(name.split("(")[0]) if w not in ("scars", "scar")}
 
     # ------------------------------------------------------------------ candidates and scores
     def _subject(self, q: Query) -> list[str]:

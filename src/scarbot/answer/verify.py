@@ -37,9 +37,49 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]]) -> Draft:
         gap = _uncovered(q, draft, {}, q.absent)
         if gap:
             return _partial(q, draft, gap)
+    if draft.strategy == "extract":
+        wanted = answer_type(q)
+        if wanted is not None and not _has_type(draft, wanted):
+            return _untyped(draft, wanted)
     if q.numbers and (q.yesno or q.why):
         return _premise(q, draft)
     return draft
+
+
+# What kind of answer a question wants, by how it asks: a reply of another kind does not answer it
+# ("how long does it take to heal?" answered with its risks).
+_ASKS_DURATION = re.compile(r"\bhow (?:long|many (?:days|weeks|months|years|hours|minutes))\b|\bhow soon\b")
+_ASKS_PRICE = re.compile(r"\bhow much (?:is|are|does|do|would|will|for|money)\b|\bwhat(?:'s|s| is| are)? the "
+                         r"(?:fee|fees|price|cost|charge)s?\b")
+_DURATION = re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|overnight|permanent\w*|temporary|"
+                       r"immediate\w*|instant\w*|same day|lasting)\b", re.I)
+_MONEY = re.compile(r"\$\s?\d|\d\s?%|\bfree\b|\busd\b|\bno (?:cost|charge)\b", re.I)
+_TYPES = {"duration": (_DURATION, "how long that takes"), "price": (_MONEY, "a price for that")}
+
+
+def answer_type(q: Query) -> str | None:
+    low = q.text.lower()
+    if _ASKS_DURATION.search(low):
+        return "duration"
+    if _ASKS_PRICE.search(low):
+        return "price"
+    return None
+
+
+def _has_type(draft: Draft, wanted: str) -> bool:
+    pattern = _TYPES[wanted][0]
+    return any(pattern.search(p.text) or pattern.search(p.quote) for p in draft.parts)
+
+
+def _untyped(draft: Draft, wanted: str) -> Draft:
+    """The reply found is about the subject but does not say what was asked (no time, no price)."""
+    out = Draft(abstained=True, strategy=draft.strategy, steps=[*draft.steps, f"verify: no {wanted} in the reply"])
+    said = "does not say " + _TYPES[wanted][1] if wanted == "duration" else "does not give " + _TYPES[wanted][1]
+    out.add(f"The article {said}")
+    first = draft.parts[0]
+    if first.chunk_id is not None and not figures(first.text):
+        out.add(f"What it does say is this: {first.text}", first.chunk_id, first.quote)
+    return out
 
 
 def _uncovered(q: Query, draft: Draft, rare: dict[str, set[str]], only: list[str] | None = None) -> list[str]:
