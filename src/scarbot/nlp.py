@@ -321,7 +321,7 @@ class Analyzer:
 
     def frame(self, question: str) -> Frame:
         text = normalize(question)
-        raw_tokens = words(text)
+        raw_tokens = [_possessor(w) for w in words(text)]
         tokens = self._phrase_typos([self.speller.correct(lexicon.CHAT_SHORTHAND.get(w, w)) for w in raw_tokens])
         joined = f" {' '.join(tokens)} "
         f = Frame(text=text, tokens=tokens)
@@ -393,6 +393,15 @@ class Analyzer:
         f.injection = bool(_INJECTION.search(text) or _SHOUT.search(text))
         f.reveal = bool(_REVEAL.search(lowered))
         return f
+
+
+_IS_CONTRACTED = {"what", "it", "that", "there", "here", "he", "she", "let", "who", "where", "how", "when", "why",
+                  "this", "everything", "nothing", "one"}
+
+
+def _possessor(w: str) -> str:
+    """"sculptra's" → "sculptra" (a possessive names its owner); "what's", "it's" stay as they are."""
+    return w[:-2] if w.endswith("'s") and len(w) > 4 and w[:-2] not in _IS_CONTRACTED else w
 
 
 def _clinic_aliases(name: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from scarbot.answer.base import AnswerContext, CorpusView, Draft, cap, join_names, procedure_keys, refusal
+from scarbot.answer.base import GENERAL, AnswerContext, CorpusView, Draft, cap, join_names, procedure_keys, refusal
 from scarbot.chunking import ClinicRecord
 from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
 from scarbot.query import Query
@@ -104,7 +104,7 @@ class ClinicStrategy:
         if q.other_countries and ("location" in q.attributes or " in " in f" {q.text.lower()} "):
             return refusal(f"The article does not mention any clinic in {q.other_countries[0].title()}; the clinics "
                            f"it lists are in {join_names([x.location for x in c.clinics])}.", strategy=self.name)
-        if not q.procedures:
+        if not _specific(q):  # "scar treatment" in general tells no clinic apart
             return self._by_detail(q) or self._listing(q)
         found = [(x, self.corpus.mentions(x, q.procedures)) for x in pool]
         found = [(x, m) for x, m in found if m]
@@ -144,7 +144,7 @@ class ClinicStrategy:
 
     def _detail(self, clinic: ClinicRecord, q: Query) -> tuple[float, str, str, str] | None:
         """The clinic's own sentence (or table cell) carrying the asked words, with its score."""
-        if q.procedures:
+        if _specific(q):
             return None
         c = self.corpus
         own = {stem(w) for w in content_words(clinic.name)}
@@ -152,19 +152,24 @@ class ClinicStrategy:
         asked -= own | _GENERIC
         if not asked:
             return None
-        best, best_gain = None, 0.0
+        best, best_gain, matched = None, 0.0, set()
         own = [*c.clinic_units.get(clinic.name, []), *c.index.units_by_chunk.get(clinic.chunk_id, [])]
         for i in own:
             gain = c.weight(asked & c.unit_stems[i])
             if gain > best_gain:
-                best, best_gain = c.units[i], gain
-        if best is None or best_gain < 0.5 * c.weight(asked):
+                best, best_gain, matched = c.units[i], gain, asked & c.unit_stems[i]
+        # half of what is asked, or two or more of its words when the message also tells a story around them
+        if best is None or (best_gain < 0.5 * c.weight(asked) and (len(matched) < 2 or best_gain < 0.3 * c.weight(asked))):
             return None
         if best.kind == "row":  # quote the row, but say which column matched
             key, value = max(clinic.fields.items(),
                              key=lambda kv: c.weight(asked & {stem(w) for w in content_words(kv[1])}))
             return best_gain, f"{clinic.name}'s {key.lower()}: {value}", best.chunk_id, best.text
         return best_gain, best.text, best.chunk_id, best.text
+
+
+def _specific(q: Query) -> list[str]:
+    return [p for p in q.procedures if p != GENERAL]
 
 
 def _offer_field(clinic: ClinicRecord) -> tuple[str, str]:

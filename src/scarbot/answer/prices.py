@@ -25,6 +25,7 @@ from scarbot.nlp import stem
 from scarbot.query import Query
 from scarbot.text import figures
 
+_WHICH_COUNTRIES = re.compile(r"\b(?:which|what)\s+(?:other\s+)?(?:countries|country|places|destinations)\b")
 _RELATIVE = re.compile(r"\b(cheaper|less expensive|more affordable|more expensive|pricier|costlier)\s+than\b")
 # where a cost question names the thing priced: "how much is X", "the price of X", "X cost(s)"
 _PRICE_OF = re.compile(r"\bhow much (?:is|are|does|do|for|would|will)\s+(?:an?|the|one|some)?\s*([a-z -]{2,40}?)"
@@ -123,6 +124,10 @@ class PriceStrategy:
             return self._versus_procs(procs, countries[0] if countries else c.home, q.superlative)
         if rel and len(countries) == 1:
             which = "min" if rel.group(1) in ("cheaper", "less expensive", "more affordable") else "max"
+            low = q.text.lower()
+            # "which countries is Korea cheaper than?": the countries asked for come after "than", Korea is the subject
+            if _WHICH_COUNTRIES.search(low[: rel.start()]) and not c.analyzer.frame(low[rel.end():]).countries:
+                which = "max" if which == "min" else "min"
             return self._relative(procs[0], countries[0], which)
         if q.superlative and not (len(countries) == 2 and q.compare):
             d = Draft(strategy=self.name)
