@@ -130,6 +130,9 @@ class WordNeighbours:
                 self._seen[w] = (self.vocab[j], float(row[j]))
         return {w: self._seen[w] for w in asked}
 
+    def common(self) -> frozenset[str]:
+        return common_words(self.model_dir)
+
     def absent(self, asked: list[str]) -> list[str]:
         """The uncommon words with no article word near them: topics the article is silent on."""
         common = common_words(self.model_dir)

@@ -98,6 +98,7 @@ class Query(Frame):
     percent: float | None = None  # a share the question states ("a 10% deposit")
     amounts: list[float] = field(default_factory=list)  # dollar amounts the question states ("quoted $2,000")
     absent: list[str] = field(default_factory=list)  # unbound words with no article word near them ("alcohol")
+    framing: list[str] = field(default_factory=list)  # unbound words among the commonest English ones ("together")
     numbers: list[float] = field(default_factory=list)  # figures the question states (premises to check)
     salient: list[str] = field(default_factory=list)  # content words that are not scaffolding or entity names
     unbound: list[str] = field(default_factory=list)  # salient English words nothing in the corpus binds
@@ -173,6 +174,9 @@ class QueryParser:
         q.salient, q.unbound, q.anchors = self._salience(q, focus)
         q.ungiven = self._ungiven(q, focus)
         q.absent = self._absent(q)
+        if self.neighbours is not None and q.unbound:
+            common = self.neighbours.common()
+            q.framing = [w for w in q.unbound if w in common]
         if not q.scar_types:
             q.inferred_scar_types = self._infer_scar_types(q)
         q.identify = bool(q.inferred_scar_types and _IDENTIFY.search(low))

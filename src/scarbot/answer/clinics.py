@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import re
 
-from scarbot.answer.base import GENERAL, AnswerContext, CorpusView, Draft, cap, join_names, procedure_keys, refusal
+from scarbot.answer.base import (
+    GENERAL,
+    AnswerContext,
+    CorpusView,
+    Draft,
+    cap,
+    join_names,
+    procedure_keys,
+    refusal,
+)
 from scarbot.chunking import ClinicRecord
 from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
 from scarbot.query import Query

@@ -25,6 +25,7 @@ _REASON = re.compile(r"\b(because|since|due to|thanks to|as a result|so that|aim
                      r"leads? to|results? in|caused by|driven by|influenced by|the reason)\b")
 _ATTR_WORDS = {"sessions": "number of sessions", "procedure": "procedure steps", "status": "approval status",
                "mechanism": "mechanism"}
+_WHICH_PLACE = re.compile(r"\b(?:which|what)\b[^?]{0,40}\b(?:clinic|hospital|center|centre|one|place)\b")
 _HAS_FIGURE = re.compile(r"\d")
 NOT_COVERED = "The article does not cover that, so I can't answer it from the article."
 
@@ -265,8 +266,15 @@ class ExtractStrategy:
             return d
         for ui in chosen:
             u = c.units[ui]
-            d.add(self._sentence(u), u.chunk_id, u.text)
+            d.add(self._whose(q, u) + self._sentence(u), u.chunk_id, u.text)
         return d
+
+    def _whose(self, q: Query, u: Unit) -> str:
+        """"Which hospital ...?" answered by a sentence of one clinic's own section: lead with that clinic."""
+        if not _WHICH_PLACE.search(q.text.lower()):
+            return ""
+        owner = next((name for name in self.corpus.clinic_units if u.section.endswith(name)), None)
+        return f"{owner}: " if owner and owner.lower() not in u.text.lower() else ""
 
     def _sentence(self, u: Unit) -> str:
         """The verbatim sentence, led by the section it belongs to when it does not name it."""

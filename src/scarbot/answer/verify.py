@@ -84,8 +84,9 @@ def _untyped(draft: Draft, wanted: str) -> Draft:
 
 def _uncovered(q: Query, draft: Draft, rare: dict[str, set[str]], only: list[str] | None = None) -> list[str]:
     """Question words that no single sentence of the reply covers together with the others."""
-    asked = only if only is not None else [*q.unbound, *(w for w in q.salient if w not in q.unbound
-                                                         and any(related(w, r) for r in rare.get(w[:3], ())))]
+    asked = only if only is not None else [*(w for w in q.unbound if w not in q.framing),
+                                           *(w for w in q.salient if w not in q.unbound
+                                             and any(related(w, r) for r in rare.get(w[:3], ())))]
     best: list[str] = asked
     for p in draft.parts:
         for sentence in split_sentences(f"{p.text}. {p.quote}"):
