@@ -563,7 +563,7 @@ def test_back_home_alone_reasks_the_price_for_the_home_country(assistant):
 
 
 def test_a_travel_price_question_does_not_inherit_the_treatment(assistant):
-    *_, flight = _chat(assistant, "How much is microneedling in Korea?", "and whats the cheapest hotel in gangnam rn")
+    *_, flight = _chat(assistant, "Microneedling in Korea, what does it run?", "and whats the cheapest hotel in gangnam rn")
     assert flight.abstained and "microneedling" not in flight.standalone_question.lower()
 
 
@@ -583,3 +583,10 @@ def test_several_described_scars_are_each_named(assistant):
     ans = assistant.ask("Some are tiny holes, some are flat-bottomed with sharp walls, some are broad and wavy. "
                         "What are these called?")
     assert all(t in ans.text.lower() for t in ("icepick", "boxcar", "rolling")), ans.text
+
+
+def test_how_much_would_i_save_after_two_countries(assistant):
+    *_, saved = _chat(assistant, "I live in the UK. What does subcision cost here?", "and in Korea?",
+                      "so what would I save?")
+    assert saved.strategy == "compose", saved.text
+    assert "$1,436" in saved.text and "$1,347" in saved.text  # $1,890 − $454, $1,890 − $543

@@ -490,9 +490,9 @@ def _target(reader: Reader, text: str, p: Query, have: dict[str, list[str]], kin
     kinds = [kind] + [k for k in _SWAPPABLE.get(kind, ()) if k in have and kind not in have]
     for k in kinds:
         for name in reversed(have.get(k, [])):
-            span = reader.find(text, k, name)
-            if span:
-                return span, k
+            spans = reader.spans(text, k, name)
+            if spans:  # the last place it is named: "I'm from Canada, what does X cost in Canada?"
+                return spans[-1], k
     return None
 
 
@@ -516,6 +516,10 @@ def _put(text: str, start: int, end: int, kind: str, name: str) -> str:
 
 def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state: DialogueState):
     """"which of those costs the least?", "would that beat the price back home?": the countries and the treatment named."""
+    if q.saving and state.last is not None and len(q.countries) < 2 and not (q.ungiven or q.other_topics):
+        saved = _saving_question(reader, text, q, state)
+        if saved is not None:
+            return saved
     if not q.asks_cost or not (q.compare or q.superlative) or len(q.countries) >= 2 or state.last is None \
             or q.ungiven or q.other_topics:  # "the cheapest flight": not a price of the article's
         return None
@@ -550,6 +554,22 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
     else:
         return None
     return _finish(reader, out, text)
+
+
+def _saving_question(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
+    """"so how much could I save?" after prices in two countries: the saving on that treatment between them."""
+    procs = [n for k in ("filler_type", "procedure") for n in entities(q, general=True).get(k, [])]
+    if not procs:
+        ms = [m for m in candidates(state, ("filler_type", "procedure"), q) if m.by_user]
+        procs = [ms[0].name] if ms else [n for n in entities(state.last.query, general=True).get("procedure", [])][:1]
+    home = state.persona.home
+    asked = [m.name for m in state.recent(("country",)) if m.by_user]
+    countries = list(dict.fromkeys([*q.countries, *asked, *([home] if home else [])]))[:2]
+    if not procs or len(countries) < 2:
+        return None
+    a, b = (place(c) for c in countries)
+    name = procs[0].removesuffix(" (general)") + (" in general" if procs[0].endswith(" (general)") else "")
+    return _finish(reader, f"How much would I save on {name} in {a} compared with {b}?", text)
 
 
 def _compared_group(q: Query, refs: list[Ref], state: DialogueState) -> list[str]:

@@ -44,11 +44,12 @@ class ComputeStrategy:
         share = self._share(q)
         if share is not None:
             return self._percent(q, *share)
-        procs = [p for p in q.procedures if p in self.corpus.priced and p != GENERAL]
+        priced = [p for p in q.procedures if p in self.corpus.priced]
+        if q.saving and priced and len(q.countries) >= 1:  # a saving on treatment in general is one too
+            return self._saving(priced[0], q)
+        procs = [p for p in priced if p != GENERAL]
         if not procs:
             return None
-        if q.saving and len(q.countries) >= 1:
-            return self._saving(procs[0], q)
         countries = [c for c in q.countries if c not in q.excluded_countries]
         if q.count and len(countries) >= 2:
             return self._each(procs[0], countries, q.count)
