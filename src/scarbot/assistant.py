@@ -36,6 +36,7 @@ class Turn:
     query: Any = None  # scarbot.query.Query
     hits: list = field(default_factory=list)
     qvec: Any = None
+    fvec: Any = None  # the vector of the asking sentences alone, when the message has others
     draft: Any = None  # scarbot.answer.Draft
     llm_text: str = ""
 
@@ -243,6 +244,10 @@ class Assistant:
         t = time.perf_counter()
         s.query = self.parser.parse(s.standalone)
         s.hits, s.qvec = self.retriever.search(s.standalone, s.query, max(s.k, 6))
+        if s.query.asking:  # a long message: the question on its own finds what the story around it hides
+            asked, s.fvec = self.retriever.search(s.query.asking, self.parser.parse(s.query.asking), max(s.k, 6))
+            seen = {h.index for h in s.hits}
+            s.hits = [*s.hits, *(h for h in asked if h.index not in seen)]
         s.timings["retrieve"] = s.timings.get("retrieve", 0.0) + (time.perf_counter() - t) * 1000
         return s
 
@@ -253,7 +258,7 @@ class Assistant:
 
             s.draft = Draft(strategy="clarify", steps=["dialogue: ambiguous reference"]).add(s.standalone)
         else:
-            s.draft = self.answerer.answer(s.query, s.hits, s.qvec)
+            s.draft = self.answerer.answer(s.query, s.hits, s.qvec, s.fvec)
         s.timings["answer"] = s.timings.get("answer", 0.0) + (time.perf_counter() - t) * 1000
         return s
 
@@ -323,7 +328,7 @@ class Assistant:
 
         t = time.perf_counter()
         contexts = [self.index.context(h) for h in s.hits[: s.k]]
-        grounded = self.answerer.answer(s.query, s.hits, s.qvec)
+        grounded = self.answerer.answer(s.query, s.hits, s.qvec, s.fvec)
         if grounded.abstained:
             s.draft = grounded
         else:

@@ -99,6 +99,7 @@ class Query(Frame):
     amounts: list[float] = field(default_factory=list)  # dollar amounts the question states ("quoted $2,000")
     absent: list[str] = field(default_factory=list)  # unbound words with no article word near them ("alcohol")
     framing: list[str] = field(default_factory=list)  # unbound words among the commonest English ones ("together")
+    asking: str = ""  # the sentences that ask, when the message also tells something ("I'm from Leeds. ...")
     numbers: list[float] = field(default_factory=list)  # figures the question states (premises to check)
     salient: list[str] = field(default_factory=list)  # content words that are not scaffolding or entity names
     unbound: list[str] = field(default_factory=list)  # salient English words nothing in the corpus binds
@@ -171,6 +172,8 @@ class QueryParser:
         q.percent = float(m.group(1)) if m else None
         q.amounts = [float((a or b).replace(",", "")) for a, b in _AMOUNT.findall(lowered)]
         focus = self._focus(q.text)
+        if focus is not None:
+            q.asking = " ".join(x for x in _SENTENCE.split(q.text) if x.rstrip().endswith("?") or _ASKS.match(x.lower()))
         q.salient, q.unbound, q.anchors = self._salience(q, focus)
         q.ungiven = self._ungiven(q, focus)
         q.absent = self._absent(q)

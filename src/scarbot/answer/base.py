@@ -148,6 +148,7 @@ class AnswerContext:
 
     hits: list
     qvec: object
+    fvec: object = None  # the asking sentences' vector, when the message also has others
 
 
 def _postings(sets: list[set[str]]) -> dict[str, set[int]]:

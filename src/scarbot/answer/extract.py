@@ -15,7 +15,7 @@ from scarbot import lexicon
 from scarbot.answer import weights as W
 from scarbot.answer.base import NAVIGATION, AnswerContext, CorpusView, Draft, body, cap, refusal
 from scarbot.chunking import Unit
-from scarbot.nlp import STOPWORDS, content_words, normalize, stem
+from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
 from scarbot.query import Query, related
 
 _DEFINITION = re.compile(r"\s*(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+)?(?:is|are|'s)?\s*"
@@ -49,6 +49,8 @@ class ExtractStrategy:
         if not cand:
             return refusal(NOT_COVERED)
         sims = idx.snap.unit_vectors[cand] @ ctx.qvec
+        if ctx.fvec is not None:  # a story around the question: the question alone may match better
+            sims = np.maximum(sims, idx.snap.unit_vectors[cand] @ ctx.fvec)
         scores = [self._score(q, ui, float(sims[j]), ctx, subject) for j, ui in enumerate(cand)]
         order = [int(j) for j in np.argsort(-np.asarray(scores), kind="stable")]
         best_j = order[0]
@@ -184,7 +186,9 @@ class ExtractStrategy:
     def _score(self, q: Query, ui: int, sim: float, ctx: AnswerContext, subject: list[str]) -> float:
         c, idx = self.corpus, self.corpus.index
         u = c.units[ui]
-        qwords = [w for w in q.tokens if w not in c.background and len(w) > 2 and w not in q.excluded_words]
+        asked = set(words(q.asking)) if q.asking else None  # the story around a question does not weigh in
+        qwords = [w for w in q.tokens if w not in c.background and len(w) > 2 and w not in q.excluded_words
+                  and (asked is None or w in asked)]
         qstems = {stem(w) for w in qwords}
         overlap = c.weight(qstems & c.unit_stems[ui]) / (c.weight(qstems) or 1.0)
         s = sim + W.OVERLAP * overlap

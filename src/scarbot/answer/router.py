@@ -36,8 +36,8 @@ class Router:
         return [RefusalPolicy(corpus), ComputeStrategy(corpus), RecommendStrategy(corpus), ClinicStrategy(corpus),
                 PriceStrategy(corpus), OtherCountryRefusal(corpus), ExtractStrategy(corpus)]
 
-    def answer(self, q: Query, hits: list, qvec) -> Draft:
-        ctx = AnswerContext(hits, qvec)
+    def answer(self, q: Query, hits: list, qvec, fvec=None) -> Draft:
+        ctx = AnswerContext(hits, qvec, fvec)
         steps = [f"operation: {q.operation}"]
         strategies = self.strategies
         source = self.corpus.about(q)
