@@ -8,6 +8,7 @@ fusion. The convex mix is the default: same hit@1 and answers, better hit@4 (0.9
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -31,18 +32,21 @@ class Hit:
 class Index:
     """The loaded snapshot plus the BM25 model and the analyzer bound to this corpus."""
 
-    def __init__(self, snap: Snapshot, dictionary: set[str] | None = None):
-        from rank_bm25 import BM25Okapi
+    def __init__(self, snap: Snapshot, dictionary: set[str] | None = None, *, keyword=None,
+                 derived: dict | None = None):
+        from scarbot import precompute
 
         self.snap = snap
+        # the structures ingest precomputed (precompute.py); an in-memory snapshot builds them here
+        self.derived = derived if derived is not None else (snap.derived or {})
         unit_fields = {f.name for f in fields(Unit)}
         self.chunks: list[Chunk] = [Chunk(**c) for c in snap.chunks]
         self.units: list[Unit] = [Unit(**{k: v for k, v in u.items() if k in unit_fields}) for u in snap.units]
         self.records = snap.records
         self.clinics: list[ClinicRecord] = [ClinicRecord(**c) for c in snap.records.get("clinics", [])]
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
-        self.docs_tokens = [self.keyword_tokens(f"{c.section} {c.embed_text}") for c in self.chunks]
-        self.bm25 = BM25Okapi(self.docs_tokens)
+        self.bm25 = keyword or snap.keyword or precompute.KeywordIndex.build(
+            [self.keyword_tokens(precompute.chunk_keyword_text(c)) for c in snap.chunks])
         clinics = [c.name for c in self.clinics]
         source_text: dict[str, list[str]] = {}
         for c in self.chunks:
@@ -54,15 +58,24 @@ class Index:
                              for p in self.records.get("prices", [])})
         self.analyzer = Analyzer([f"{c.section}\n{c.text}" for c in self.chunks], clinics,
                                  self.records.get("countries", []), dictionary, procedures)
-        # stems of each chunk's own heading (and a table row's first cell): entity matches
-        self.chunk_heads = []
-        for c in self.chunks:
-            head = {stem(w) for w in content_words(c.section.split(" > ")[-1])}
+        # stems of each chunk's own heading (and a table row's first cell): entity matches, as posting lists
+        self.head_postings: dict[str, list[int]] = {}
+        self.priced_rows: list[int] = []
+        heads: dict[str, set[str]] = {}
+        for i, c in enumerate(self.chunks):
+            last = c.section.split(" > ")[-1]
+            if last not in heads:
+                heads[last] = {stem(w) for w in content_words(last)}
+            head = heads[last]
             if c.kind == "table_row":
-                head |= {stem(w) for w in content_words(c.text.split("|")[1])}
-            self.chunk_heads.append(head)
-        self.unit_heads = [{stem(w) for w in content_words(u.section.split(" > ")[-1])} for u in self.units]
-        self.unit_text_stems = [{stem(w) for w in content_words(u.text)} for u in self.units]
+                head = head | {stem(w) for w in content_words(c.text.split("|")[1])}
+                if "$" in c.text:
+                    self.priced_rows.append(i)
+            for w in head:
+                self.head_postings.setdefault(w, []).append(i)
+        self.unit_heads = [heads.get(last) or heads.setdefault(last, {stem(w) for w in content_words(last)})
+                           for last in (u.section.split(" > ")[-1] for u in self.units)]
+        self.unit_text_stems = PerItem(self.units, lambda u: {stem(w) for w in content_words(u.text)})
         self.units_by_chunk: dict[str, list[int]] = {}
         for i, u in enumerate(self.units):
             self.units_by_chunk.setdefault(u.chunk_id, []).append(i)
@@ -98,7 +111,7 @@ class HybridRetriever:
         else:
             dense = idx.snap.chunk_vectors @ qvec
         corrected = " ".join(frame.tokens)
-        kw = np.asarray(idx.bm25.get_scores(idx.keyword_tokens(corrected)), dtype=np.float32)
+        kw = np.asarray(idx.bm25.scores(idx.keyword_tokens(corrected)), dtype=np.float32)
         ent = self._entity_scores(frame)
         fused = np.zeros(n, dtype=np.float64)
         if self.fusion == "convex":
@@ -131,15 +144,34 @@ class HybridRetriever:
             ws = [w for w in content_words(name.split("(")[0]) if w not in ("scar", "scars", "general")]
             if ws:
                 keys.append({stem(w) for w in ws})
-        for i, head in enumerate(self.index.chunk_heads):
-            for key in keys:
-                if key <= head:
-                    out[i] += 1.0
-        if frame.countries and frame.asks_cost:
-            for i, c in enumerate(self.index.chunks):
-                if c.kind == "table_row" and "$" in c.text:
-                    out[i] += 0.5
+        postings = self.index.head_postings
+        for key in keys:  # chunks whose heading holds every stem of the name: an intersection of postings
+            lists = sorted((postings.get(w, ()) for w in key), key=len)
+            found = set(lists[0]).intersection(*lists[1:]) if lists else set()
+            if found:
+                out[np.fromiter(found, dtype=np.int64)] += 1.0
+        if frame.countries and frame.asks_cost and self.index.priced_rows:
+            out[np.asarray(self.index.priced_rows)] += 0.5
         return out
+
+
+class PerItem(Sequence):
+    """``f(item)`` for each item, computed when first asked for: a question reads a few, never all."""
+
+    def __init__(self, items: list, f: Callable):
+        self._items, self._f = items, f
+        self._cache: list = [None] * len(items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        value = self._cache[i]
+        if value is None:
+            value = self._cache[i] = self._f(self._items[i])
+        return value
 
 
 def as_langchain_retriever(assistant, k: int = 4):

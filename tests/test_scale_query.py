@@ -1,0 +1,181 @@
+"""The query path at corpus scale: structures precomputed by ingest (and loaded back exactly), BM25 as
+a sparse index equal to BM25Okapi, and per-question work bounded by the retrieved articles."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+
+import numpy as np
+import pytest
+
+from scarbot import precompute
+from scarbot.embeddings import HashEmbedder
+from scarbot.errors import IndexMismatchError
+from scarbot.ingest import ingest
+from scarbot.store import load_snapshot, snapshot_dir
+
+from conftest import REPO
+
+QUESTIONS = ["How much does microneedling cost in Australia?", "what is subcision", "icepick scars treatment",
+             "laser resurfacing laser price laser", "which clinic is in Gangnam", "zzzz unknown words"]
+
+
+def _variants():
+    spec = importlib.util.spec_from_file_location("variants", REPO / "benchmarks" / "variants.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("variants", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(settings, **kw):
+    return ingest(settings, embedder=kw.pop("embedder", HashEmbedder(64)), progress=False, **kw)
+
+
+def test_sparse_bm25_equals_bm25okapi(settings):
+    from rank_bm25 import BM25Okapi
+
+    run(settings)
+    snap = load_snapshot(settings)
+    docs = [precompute.keyword_tokens(precompute.chunk_keyword_text(c)) for c in snap.chunks]
+    okapi = BM25Okapi(docs)
+    for q in QUESTIONS:
+        tokens = precompute.keyword_tokens(q)
+        assert np.array_equal(snap.keyword.scores(tokens), okapi.get_scores(tokens)), q  # bit for bit
+
+
+def test_stored_tables_equal_the_ones_derived_at_load(settings):
+    """What ingest stored is what CorpusView would derive itself (price bindings, sections, ties ...)."""
+    from scarbot.answer.base import CorpusView
+    from scarbot.retrieval import Index
+
+    run(settings)
+    snap = load_snapshot(settings)
+    assert snap.derived and snap.keyword is not None
+    loaded = CorpusView(Index(snap))
+    derived_here = CorpusView(Index(snap, derived={}))
+    assert precompute.corpus_tables(loaded) == precompute.corpus_tables(derived_here)
+    assert loaded.prices == derived_here.prices and loaded.sessions == derived_here.sessions
+    assert loaded.clinic_units == derived_here.clinic_units and loaded.head_index == derived_here.head_index
+
+
+def test_vectors_are_memory_mapped(settings):
+    run(settings)
+    snap = load_snapshot(settings)
+    assert isinstance(snap.chunk_vectors, np.memmap) and isinstance(snap.unit_vectors, np.memmap)
+    assert snap.chunk_vectors.dtype == np.float32 and snap.chunk_vectors.shape == (48, 64)
+
+
+@pytest.mark.parametrize("edit", ["garbage-json", "other-corpus", "bm25-bytes"])
+def test_damaged_precomputed_files_name_the_fix_and_ingest_heals(settings, edit):
+    from scarbot.assistant import Assistant
+
+    run(settings)
+    root = snapshot_dir(settings)
+    if edit == "garbage-json":
+        (root / precompute.DERIVED).write_text("{not json", "utf-8")
+    elif edit == "other-corpus":
+        data = json.loads((root / precompute.DERIVED).read_text("utf-8"))
+        (root / precompute.DERIVED).write_text(json.dumps({**data, "n_chunks": 3}), "utf-8")
+    else:
+        raw = bytearray((root / precompute.BM25_FILE).read_bytes())
+        raw[-5] ^= 0xFF
+        (root / precompute.BM25_FILE).write_bytes(bytes(raw))
+    with pytest.raises(IndexMismatchError, match="scarbot ingest --rebuild"):
+        Assistant(settings, embedder=HashEmbedder(64)).load()
+    r = run(settings)  # a plain ingest sees the damage and rewrites the snapshot
+    assert r.wrote_snapshot
+    ans = Assistant(settings, embedder=HashEmbedder(64)).ask(QUESTIONS[0])
+    assert "$400 - $530" in ans.text
+
+
+def test_a_schema_2_snapshot_asks_for_ingest(settings):
+    from scarbot.assistant import Assistant
+
+    run(settings)
+    manifest = snapshot_dir(settings) / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text("utf-8")), "schema": 2}), "utf-8")
+    with pytest.raises(IndexMismatchError, match="run 'scarbot ingest'"):
+        Assistant(settings, embedder=HashEmbedder(64)).load()
+
+
+# --------------------------------------------------------------------------- many articles
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    """50 articles: the scar article, the hair article and variants of both with other clinics and prices."""
+    from scarbot.assistant import Assistant
+    from scarbot.settings import Settings
+
+    root = tmp_path_factory.mktemp("many")
+    _variants().generate(root / "corpus", 50, seed=3)
+    s = Settings(_env_file=None, data_dir=root / "data", corpus_dir=root / "corpus")
+    run(s)
+    return Assistant(s, embedder=HashEmbedder(64)).load()
+
+
+def test_price_answer_on_50_articles_is_short_and_names_its_sources(many):
+    ans = many.ask("How much is microneedling in Korea?")
+    assert not ans.abstained and ans.citations
+    assert len(ans.text) < 1000, ans.text
+    sources = {c.source for c in ans.citations}
+    assert 1 <= len(sources) <= 3
+    assert all(src in ans.text for src in sources), "each price names the article it comes from"
+    assert "other articles in the collection also list a price for microneedling" in ans.text
+
+
+def test_which_clinic_reads_only_the_clinics_of_the_retrieved_articles(many, monkeypatch):
+    from scarbot.answer.base import CorpusView
+
+    calls = []
+    real = CorpusView.mentions
+    monkeypatch.setattr(CorpusView, "mentions", lambda self, clinic, procs: calls.append(clinic) or real(self, clinic, procs))
+    ans = many.ask("Which clinic offers microneedling?")
+    assert not ans.abstained
+    per_article = max(len(v) for v in many.answerer.corpus.clinics_by_source.values())
+    assert 0 < len(calls) <= 3 * per_article < len(many.answerer.corpus.clinics)
+    assert len({c.source for c in ans.citations}) <= 3
+
+
+def test_work_per_question_does_not_grow_with_the_corpus(many, assistant_small):
+    """Units scored by extraction come from the retrieved chunks: the same bound at 1 and 50 articles."""
+    from scarbot.answer.base import CorpusView
+
+    def scored(bot, question):
+        seen = []
+        real = np.ndarray.__matmul__
+        sims = bot.index.snap.unit_vectors
+
+        class Probe(type(sims)):
+            pass
+
+        bot.index.snap.unit_vectors = sims.view(Probe)
+        Probe.__getitem__ = lambda self, key: seen.append(len(key) if hasattr(key, "__len__") else 1) or \
+            np.ndarray.__getitem__(self, key)
+        try:
+            bot.ask(question)
+        finally:
+            bot.index.snap.unit_vectors = sims
+        del real
+        return sum(seen)
+
+    assert isinstance(many.answerer.corpus, CorpusView)
+    for q in ("What is subcision?", "What are the side effects of chemical peels?"):
+        small, big = scored(assistant_small, q), scored(many, q)
+        assert big <= 2 * max(small, 10), (q, small, big)
+
+
+@pytest.fixture(scope="module")
+def assistant_small(tmp_path_factory):
+    from scarbot.assistant import Assistant
+    from scarbot.settings import Settings
+
+    root = tmp_path_factory.mktemp("one")
+    shutil.copytree(REPO / "corpus", root / "corpus")
+    s = Settings(_env_file=None, data_dir=root / "data", corpus_dir=root / "corpus")
+    run(s)
+    return Assistant(s, embedder=HashEmbedder(64)).load()
