@@ -7,6 +7,7 @@ import importlib.util
 import json
 import shutil
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from scarbot.errors import IndexMismatchError
 from scarbot.ingest import ingest
 from scarbot.store import load_snapshot, snapshot_dir
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parents[1]
 
 QUESTIONS = ["How much does microneedling cost in Australia?", "what is subcision", "icepick scars treatment",
              "laser resurfacing laser price laser", "which clinic is in Gangnam", "zzzz unknown words"]
@@ -141,32 +142,22 @@ def test_which_clinic_reads_only_the_clinics_of_the_retrieved_articles(many, mon
     assert len({c.source for c in ans.citations}) <= 3
 
 
-def test_work_per_question_does_not_grow_with_the_corpus(many, assistant_small):
-    """Units scored by extraction come from the retrieved chunks: the same bound at 1 and 50 articles."""
-    from scarbot.answer.base import CorpusView
+def test_work_per_question_does_not_grow_with_the_corpus(many, assistant_small, monkeypatch):
+    """Units scored by extraction come from the retrieved articles: about the same at 1 and at 50 articles."""
+    from scarbot.answer.extract import ExtractStrategy
 
-    def scored(bot, question):
-        seen = []
-        real = np.ndarray.__matmul__
-        sims = bot.index.snap.unit_vectors
+    scored: list[int] = []
+    real = ExtractStrategy._score
+    monkeypatch.setattr(ExtractStrategy, "_score", lambda self, *a, **kw: scored.append(1) or real(self, *a, **kw))
 
-        class Probe(type(sims)):
-            pass
+    def count(bot, question: str) -> int:
+        scored.clear()
+        bot.ask(question)
+        return len(scored)
 
-        bot.index.snap.unit_vectors = sims.view(Probe)
-        Probe.__getitem__ = lambda self, key: seen.append(len(key) if hasattr(key, "__len__") else 1) or \
-            np.ndarray.__getitem__(self, key)
-        try:
-            bot.ask(question)
-        finally:
-            bot.index.snap.unit_vectors = sims
-        del real
-        return sum(seen)
-
-    assert isinstance(many.answerer.corpus, CorpusView)
-    for q in ("What is subcision?", "What are the side effects of chemical peels?"):
-        small, big = scored(assistant_small, q), scored(many, q)
-        assert big <= 2 * max(small, 10), (q, small, big)
+    for q in ("What is subcision?", "What are the side effects of chemical peels?", "How long is the recovery?"):
+        small, big = count(assistant_small, q), count(many, q)
+        assert 0 < big <= 3 * max(small, 10), (q, small, big)
 
 
 @pytest.fixture(scope="module")
