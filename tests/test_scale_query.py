@@ -61,6 +61,10 @@ def test_stored_tables_equal_the_ones_derived_at_load(settings):
     assert precompute.corpus_tables(loaded) == precompute.corpus_tables(derived_here)
     assert loaded.prices == derived_here.prices and loaded.sessions == derived_here.sessions
     assert loaded.clinic_units == derived_here.clinic_units and loaded.head_index == derived_here.head_index
+    a, b = loaded.analyzer, derived_here.analyzer
+    assert a._aliases == b._aliases and a.lower_words == b.lower_words and a.corpus_lower == b.corpus_lower
+    for q in [*QUESTIONS, "hw much is lazer resurfacng in teh UK", "dermal filers for boxcar"]:
+        assert a.frame(q) == b.frame(q), q
 
 
 def test_vectors_are_memory_mapped(settings):

@@ -19,14 +19,14 @@ from __future__ import annotations
 import json
 import math
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 DERIVED = "derived.json"
 BM25_FILE = "bm25.npz"
-DERIVED_VERSION = 1  # bump when what CorpusView derives at load changes shape
+DERIVED_VERSION = 3  # bump when what CorpusView derives at load changes shape
 K1, B, EPSILON = 1.5, 0.75, 0.25
 
 
@@ -158,12 +158,33 @@ def load_npz(path: Path) -> dict[str, Any]:
     return out
 
 
+class PerItem(Sequence):
+    """``f(item)`` for each item, computed when first asked for: a question reads a few, never all."""
+
+    def __init__(self, items: list, f: Callable):
+        self._items, self._f = items, f
+        self._cache: list = [None] * len(items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        value = self._cache[i]
+        if value is None:
+            value = self._cache[i] = self._f(self._items[i])
+        return value
+
+
 # --------------------------------------------------------------------------- the corpus tables
 
 
 def corpus_tables(view) -> dict[str, Any]:
     """The tables ``CorpusView`` derives by parsing every heading, label, clause and price name with the
     analyzer: computed once (here, at ingest) and read back by ``CorpusView`` at load."""
+    from scarbot import lexicon
+
     unit_at = {id(u): i for i, u in enumerate(view.units)}
     return {
         "price_canonical": [p.canonical for p in view.prices],
@@ -172,7 +193,16 @@ def corpus_tables(view) -> dict[str, Any]:
         "ties": [[t.procedure, t.scar_type, unit_at[id(t.unit)], t.strength] for t in view.ties],
         "scar_units": view.scar_units,
         "voice": sorted(view.voice),
+        "unit_df": view.unit_df,
+        "first_stem": _lists(view.first_stem),
+        "label_prefix": _lists(view.label_prefix),
+        "priced_prose": _lists(view.priced_prose),
+        "has": {kind: view.corpus_has([kind]) for kind in lexicon.UNGIVEN_FACTS},
     }
+
+
+def _lists(postings: dict[str, set[int]]) -> dict[str, list[int]]:
+    return {k: sorted(v) for k, v in postings.items()}
 
 
 def build(snapshot, write_dir: Path) -> dict[str, Any]:
@@ -188,7 +218,8 @@ def build(snapshot, write_dir: Path) -> dict[str, Any]:
     terms = keyword.save(write_dir / BM25_FILE)
     index = Index(snapshot, None, keyword=keyword, derived={})
     tables = corpus_tables(CorpusView(index))
-    derived = {"version": DERIVED_VERSION, "bm25_terms": terms, "n_chunks": len(snapshot.chunks), **tables}
+    derived = {"version": DERIVED_VERSION, "bm25_terms": terms, "n_chunks": len(snapshot.chunks), **tables,
+               "analyzer": index.analyzer.stats}
     (write_dir / DERIVED).write_text(json.dumps(derived, ensure_ascii=False, separators=(",", ":")), "utf-8")
     return derived
 

@@ -8,12 +8,12 @@ fusion. The convex mix is the default: same hit@1 and answers, better hit@4 (0.9
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 from scarbot.chunking import Chunk, ClinicRecord, Unit
 from scarbot.nlp import Analyzer, Frame, content_words, stem
+from scarbot.precompute import PerItem
 from scarbot.store import Snapshot
 from scarbot.types import Context
 
@@ -57,7 +57,8 @@ class Index:
         procedures = sorted({(p["procedure"], lowered.get(source_of.get(p["chunk_id"], ""), ""))
                              for p in self.records.get("prices", [])})
         self.analyzer = Analyzer([f"{c.section}\n{c.text}" for c in self.chunks], clinics,
-                                 self.records.get("countries", []), dictionary, procedures)
+                                 self.records.get("countries", []), dictionary, procedures,
+                                 stats=self.derived.get("analyzer"))
         # stems of each chunk's own heading (and a table row's first cell): entity matches, as posting lists
         self.head_postings: dict[str, list[int]] = {}
         self.priced_rows: list[int] = []
@@ -153,25 +154,6 @@ class HybridRetriever:
         if frame.countries and frame.asks_cost and self.index.priced_rows:
             out[np.asarray(self.index.priced_rows)] += 0.5
         return out
-
-
-class PerItem(Sequence):
-    """``f(item)`` for each item, computed when first asked for: a question reads a few, never all."""
-
-    def __init__(self, items: list, f: Callable):
-        self._items, self._f = items, f
-        self._cache: list = [None] * len(items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        value = self._cache[i]
-        if value is None:
-            value = self._cache[i] = self._f(self._items[i])
-        return value
 
 
 def as_langchain_retriever(assistant, k: int = 4):

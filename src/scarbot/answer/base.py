@@ -18,6 +18,7 @@ from typing import Protocol
 from scarbot import lexicon
 from scarbot.chunking import Chunk, ClinicRecord, Unit
 from scarbot.nlp import addressed_to_reader, content_words, normalize, stem, words
+from scarbot.precompute import PerItem
 from scarbot.query import Query
 from scarbot.types import PriceRow
 
@@ -203,27 +204,32 @@ class CorpusView:
         self.home = max(set(listed), key=listed.count) if listed else (self.countries[0] if self.countries else "")
         self.priced = {p.canonical for p in self.prices}
         self.sources = sorted({c.source for c in self.chunks})
-        self.unit_stems = [{stem(w) for w in content_words(f"{u.text} {u.section.split(' > ')[-1]}")}
-                           for u in self.units]
-        df: dict[str, int] = {}
-        for st in self.unit_stems:
-            for w in st:
-                df[w] = df.get(w, 0) + 1
+        pre = self._pre = getattr(index, "derived", None) or {}  # tables ingest precomputed (scarbot.precompute)
+        # per-unit word sets, computed for the units a question reads (all of them only without precomputed tables)
+        self.unit_stems = PerItem(self.units, lambda u: {stem(w) for w in content_words(
+            f"{u.text} {u.section.split(' > ')[-1]}")})
+        if "unit_df" in pre:
+            df: dict[str, int] = pre["unit_df"]
+        else:
+            df = {}
+            for st in self.unit_stems:
+                for w in st:
+                    df[w] = df.get(w, 0) + 1
+        self.unit_df = df
         n = max(len(self.unit_stems), 1)
         self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
         self.idf_default = math.log(1 + n)
         self.rare = {w for w, count in df.items() if count <= 2}
-        self.label_stems = [{stem(w) for w in content_words(u.label)} for u in self.units]
-        self.label_words = [content_words(u.label) for u in self.units]
+        self.label_stems = PerItem(self.units, lambda u: {stem(w) for w in content_words(u.label)})
+        self.label_words = PerItem(self.units, lambda u: content_words(u.label))
         self.labelled = [i for i, u in enumerate(self.units) if u.label]
         # sentences that speak to an assistant or reader ("say that…", "SYSTEM:") are never answers
-        pre = self._pre = getattr(index, "derived", None) or {}  # tables ingest precomputed (scarbot.precompute)
         self.voice = set(pre["voice"]) if "voice" in pre else \
             {i for i, u in enumerate(self.units) if addressed_to_reader(u.text)}
         # the first words of each unit without its label: "what is X?" is answered by units that start with X
-        self.body_stems = [[stem(w) for w in content_words(body(u.text))[:8]] for u in self.units]
-        self.lowered = [normalize(u.text).lower() for u in self.units]
-        self._has: dict[str, bool] = {}  # corpus_has, per kind of fact (the corpus does not change)
+        self.body_stems = PerItem(self.units, lambda u: [stem(w) for w in content_words(body(u.text))[:8]])
+        self.lowered = PerItem(self.units, lambda u: normalize(u.text).lower())
+        self._has: dict[str, bool] = dict(pre.get("has", {}))  # corpus_has, per kind of fact (the corpus does not change)
         self.places = sorted({w for c in self.clinics for w in words(c.location)})
         self.proc_sections = self._proc_sections()
         self.sessions = self._sessions()
@@ -343,10 +349,17 @@ class CorpusView:
         for p in self.prices:
             self.by_proc[p.canonical].append(p)
         self.head_index = _postings(self.index.unit_heads)
-        self.first_stem = _postings([{b[0]} if b else set() for b in self.body_stems])
-        self.label_prefix = _postings([{w[:4] for w in ws} for ws in self.label_words])
-        self.priced_prose = _postings([st if u.kind == "sentence" and not u.label and "$" in u.text else set()
-                                       for u, st in zip(self.units, self.unit_stems, strict=True)])
+        pre = self._pre
+        if "first_stem" in pre:
+            self.first_stem = {k: set(v) for k, v in pre["first_stem"].items()}
+            self.label_prefix = {k: set(v) for k, v in pre["label_prefix"].items()}
+            self.priced_prose = {k: set(v) for k, v in pre["priced_prose"].items()}
+        else:
+            self.first_stem = _postings([{b[0]} if b else set() for b in self.body_stems])
+            self.label_prefix = _postings([{w[:4] for w in self.label_words[i]} if u.label else set()
+                                           for i, u in enumerate(self.units)])
+            self.priced_prose = _postings([self.unit_stems[i] if u.kind == "sentence" and not u.label and "$" in u.text
+                                           else set() for i, u in enumerate(self.units)])
         self.price_name_stems = _postings([{stem(w) for w in content_words(p.procedure)} for p in self.prices])
         self.rare_prefix: dict[str, set[str]] = defaultdict(set)
         for w in self.rare:
