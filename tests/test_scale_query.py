@@ -174,3 +174,33 @@ def assistant_small(tmp_path_factory):
     s = Settings(_env_file=None, data_dir=root / "data", corpus_dir=root / "corpus")
     run(s)
     return Assistant(s, embedder=HashEmbedder(64)).load()
+
+
+def test_server_mode_asks_chroma_for_the_nearest_chunks_only(many, monkeypatch):
+    """With SCARBOT_CHROMA_URL the asking process takes the top chunks from the server, not every chunk."""
+    import scarbot.store
+    from scarbot.assistant import DENSE_CANDIDATES, Assistant
+
+    snap = many.index.snap
+    asked: list[int] = []
+
+    class FakeCollection:
+        metadata = {"model_id": snap.model_id, "dim": int(snap.manifest["dim"])}
+
+        def count(self):
+            return len(snap.chunks)
+
+        def query(self, query_embeddings, n_results, include):
+            asked.append(n_results)
+            sims = np.asarray(snap.chunk_vectors) @ np.asarray(query_embeddings[0], dtype=np.float32)
+            top = np.argsort(-sims, kind="stable")[:n_results]
+            return {"ids": [[snap.chunks[i]["id"] for i in top]], "distances": [[1.0 - float(sims[i]) for i in top]]}
+
+    monkeypatch.setattr(scarbot.store, "chroma_client", lambda settings: object())
+    monkeypatch.setattr(scarbot.store, "get_collection", lambda client, name: FakeCollection())
+    server = Assistant(many.settings.model_copy(update={"chroma_url": "http://127.0.0.1:1"}),
+                       embedder=HashEmbedder(64))
+    ans = server.ask("How much is microneedling in Korea?")
+    local = many.ask("How much is microneedling in Korea?")
+    assert asked and max(asked) <= 2 * DENSE_CANDIDATES < len(snap.chunks)
+    assert ans.text == local.text

@@ -52,6 +52,7 @@ def _join(sentences: list[str]) -> str:
 
 
 MAX_K = 20  # the bound of SCARBOT_TOP_K
+DENSE_CANDIDATES = 200  # server mode: the nearest chunks asked of Chroma per question (all of them up to this many)
 
 
 def _describe_turn(turn: Any) -> str:
@@ -168,17 +169,22 @@ class Assistant:
         check_model(collection.metadata, manifest["model_id"], int(manifest["dim"]), self.settings.chroma_url or "")
 
         def dense(qvec, n: int):
+            """The nearest chunks' similarities from the server (top DENSE_CANDIDATES, twice that to allow
+            for stale ids); a chunk outside them scores as low as the last one returned."""
             try:
-                res = collection.query(query_embeddings=[qvec.tolist()], n_results=min(n * 2, collection.count()),
+                wanted = 2 * min(n, DENSE_CANDIDATES)
+                res = collection.query(query_embeddings=[qvec.tolist()], n_results=min(wanted, collection.count()),
                                        include=["distances"])
             except Exception as exc:  # the server went away after load(): say so, not a traceback
                 raise BackendError(f"the Chroma server at {self.settings.chroma_url} stopped answering "
                                    f"({type(exc).__name__}); restart it or unset SCARBOT_CHROMA_URL") from exc
-            scores = np.zeros(n, dtype=np.float32)
-            for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True):
-                i = self.index.by_id.get(cid)
-                if i is not None:
-                    scores[i] = 1.0 - float(dist)
+            found = [(self.index.by_id.get(cid), 1.0 - float(dist))
+                     for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True)]
+            found = [(i, sim) for i, sim in found if i is not None]
+            floor = min((sim for _, sim in found), default=0.0) if len(found) < n else 0.0
+            scores = np.full(n, floor, dtype=np.float32)
+            for i, sim in found:
+                scores[i] = sim
             return scores
 
         return dense
