@@ -1,6 +1,8 @@
 """A generated corpus for measuring how the query path scales: variants of the real articles.
 
     python benchmarks/variants.py OUT_DIR --articles 100 [--seed 1]
+    SCARBOT_EMBEDDING_MODEL=hash-384 scarbot ingest   # with SCARBOT_CORPUS_DIR=OUT_DIR, SCARBOT_DATA_DIR=DATA
+    python benchmarks/variants.py DATA --profile       # load ms, warm p50/p95, peak RSS, units scored, answer size
 
 Each variant is one of ``corpus/*.md`` (and the second-article fixture) with its clinic names,
 cities and prices changed and a new title; about one file in five is unrelated Markdown (a travel
@@ -92,15 +94,6 @@ def generate(out: Path, articles: int, seed: int = 1, originals: bool = True) ->
     return written
 
 
-if __name__ == "__main__":
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--articles", type=int, default=100)
-    ap.add_argument("--seed", type=int, default=1)
-    a = ap.parse_args()
-    print(f"{len(generate(a.out, a.articles, a.seed))} articles in {a.out}")
-
-
 QUESTIONS = [
     "How much is microneedling in Korea?", "How much is subcision in the UK?", "Which clinic offers microneedling?",
     "Where is Louis Clinic?", "What are atrophic scars?", "What is the cheapest country for laser resurfacing?",
@@ -117,15 +110,25 @@ def profile(corpus: Path | None, data: Path, rounds: int = 3) -> dict:
     import statistics
     import time
 
+    from scarbot.answer.extract import ExtractStrategy
     from scarbot.assistant import Assistant
     from scarbot.settings import Settings
 
+    scored = [0]
+    real_score = ExtractStrategy._score
+
+    def counting(self, *args, **kwargs):
+        scored[0] += 1
+        return real_score(self, *args, **kwargs)
+
+    ExtractStrategy._score = counting  # units scored per question
     s = Settings(_env_file=None, data_dir=data, **({"corpus_dir": corpus} if corpus else {}))
     t = time.perf_counter()
     bot = Assistant(s).load()
     load_ms = (time.perf_counter() - t) * 1000
     first = {}
-    times = []
+    times: list[float] = []
+    units: list[int] = []
     for r in range(rounds + 1):
         for q in QUESTIONS:
             t = time.perf_counter()
@@ -133,10 +136,33 @@ def profile(corpus: Path | None, data: Path, rounds: int = 3) -> dict:
             ms = (time.perf_counter() - t) * 1000
             if r == 0:
                 first[q] = (ms, len(a.text), len({c.source for c in a.citations}), a.strategy)
+                units.append(scored[0])
             else:
                 times.append(ms)
+            scored[0] = 0
     times.sort()
     return {"load_ms": round(load_ms), "warm_p50_ms": round(statistics.median(times), 1),
             "warm_p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "units_scored_mean": round(statistics.mean(units), 1), "units_scored_max": max(units),
+            "answer_chars_max": max(v[1] for v in first.values()),
             "first_ms_chars_sources": first}
+
+
+if __name__ == "__main__":
+    import json
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("out", type=Path, help="folder to write the articles into (with --profile: an ingested data folder)")
+    ap.add_argument("--articles", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--profile", action="store_true", help="profile one process on the data folder OUT instead")
+    ap.add_argument("--rounds", type=int, default=3)
+    a = ap.parse_args()
+    if a.profile:
+        result = profile(None, a.out, a.rounds)
+        for q, (ms, chars, sources, strategy) in result.pop("first_ms_chars_sources").items():
+            print(f"{ms:8.1f} ms {chars:6d} chars {sources:3d} sources  {strategy:10s} {q}")
+        print(json.dumps(result))
+    else:
+        print(f"{len(generate(a.out, a.articles, a.seed))} articles in {a.out}")
