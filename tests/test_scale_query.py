@@ -204,3 +204,14 @@ def test_server_mode_asks_chroma_for_the_nearest_chunks_only(many, monkeypatch):
     local = many.ask("How much is microneedling in Korea?")
     assert asked and max(asked) <= 2 * DENSE_CANDIDATES < len(snap.chunks)
     assert ans.text == local.text
+
+
+def test_top_k_is_the_stable_sort_prefix():
+    from scarbot.retrieval import top_k
+
+    rng = np.random.default_rng(0)
+    for n, k in [(3, 6), (50, 6), (1000, 4), (200, 20)]:
+        scores = rng.integers(0, 5, n).astype(np.float64)  # many ties
+        assert np.array_equal(top_k(scores, k), np.argsort(-scores, kind="stable")[:k])
+        scores = rng.random(n)
+        assert np.array_equal(top_k(scores, k), np.argsort(-scores, kind="stable")[:k])
