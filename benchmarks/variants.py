@@ -65,7 +65,8 @@ def variant(text: str, rng: random.Random, i: int) -> str:
         text = re.sub(rf"\b{place}\b", rng.choice(CITIES), text)
     factor = rng.uniform(0.6, 1.6)
     text = _PRICE.sub(lambda m: f"${max(1, round(int(m.group(1).replace(',', '')) * factor)):,}", text)
-    return re.sub(r"^(title: |# )(.*)$", lambda m: f"{m.group(1)}{m.group(2)} (edition {i})", text,
+    edition = rng.choice(CITIES)  # shared by several variants: no title word picks out one article
+    return re.sub(r"^(title: |# )(.*)$", lambda m: f"{m.group(1)}{m.group(2)} ({edition} edition)", text,
                   count=2, flags=re.M)
 
 

@@ -215,3 +215,14 @@ def test_top_k_is_the_stable_sort_prefix():
         assert np.array_equal(top_k(scores, k), np.argsort(-scores, kind="stable")[:k])
         scores = rng.random(n)
         assert np.array_equal(top_k(scores, k), np.argsort(-scores, kind="stable")[:k])
+
+
+def test_scoped_answers_from_several_threads_equal_one_thread(many):
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = ["How much is microneedling in Korea?", "Which clinic offers microneedling?",
+                 "How much does a hair transplant cost in Turkey?", "What is subcision?"] * 4
+    alone = {q: many.ask(q).text for q in set(questions)}
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda q: (q, many.ask(q).text), questions))
+    assert all(text == alone[q] for q, text in together)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -175,6 +176,7 @@ class InScope:
         return key in self._postings
 
 
+_SCOPED_LOCK = threading.Lock()
 SCOPED_VIEWS = 128  # views of a few articles kept per corpus (each holds only those articles' records)
 
 
@@ -315,9 +317,9 @@ class CorpusView:
         """
         views = self.__dict__.setdefault("_scoped", {})
         key = tuple(sorted(set(sources)))
-        if key in views:
-            views[key] = views.pop(key)  # most recently used last
-            return views[key]
+        view = views.get(key)
+        if view is not None:
+            return view
         view = copy.copy(self)
         view.prices = [p for src in key for p in self.prices_by_source.get(src, ())]
         view.by_proc = defaultdict(list)
@@ -338,9 +340,10 @@ class CorpusView:
         view.ties = [t for src in key for t in self.ties_by_source.get(src, ())]
         view.__dict__["_views"] = {}
         view.__dict__["_scoped"] = {}
-        while len(views) >= SCOPED_VIEWS:
-            views.pop(next(iter(views)))
-        views[key] = view
+        with _SCOPED_LOCK:  # request threads share the cache; the oldest views go first
+            while len(views) >= SCOPED_VIEWS:
+                views.pop(next(iter(views)), None)
+            views[key] = view
         return view
 
     def _build_indexes(self) -> None:

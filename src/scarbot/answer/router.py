@@ -8,6 +8,7 @@ prices, and extraction last (it always has something to say, or declines).
 from __future__ import annotations
 
 import logging
+import threading
 
 from scarbot.answer.base import AnswerContext, CorpusView, Draft, Strategy
 from scarbot.answer.clinics import ClinicStrategy
@@ -58,6 +59,7 @@ class Router:
         self.strategies: list[Strategy] = self._strategies(corpus)
         self._by_source: dict[str, list[Strategy]] = {}
         self._by_scope: dict[tuple[str, ...], list[Strategy]] = {}
+        self._lock = threading.Lock()
 
     @staticmethod
     def _strategies(corpus: CorpusView) -> list[Strategy]:
@@ -77,11 +79,11 @@ class Router:
         elif len(self.corpus.sources) > MAX_SOURCES and hits:
             # many articles: answer from the records of those retrieval ranked, never from every record
             view = self.corpus.scoped(ranked_sources(self.corpus, hits))
-            if view.scope not in self._by_scope:
+            strategies = self._by_scope.get(view.scope) or self._strategies(view)
+            with self._lock:  # request threads share the cache
                 while len(self._by_scope) >= 128:
-                    self._by_scope.pop(next(iter(self._by_scope)))
-                self._by_scope[view.scope] = self._strategies(view)
-            strategies = self._by_scope[view.scope]
+                    self._by_scope.pop(next(iter(self._by_scope)), None)
+                self._by_scope[view.scope] = strategies
             steps.append(f"scope: {', '.join(view.scope)}")
         for strategy in strategies:
             if not strategy.applies(q):
