@@ -226,3 +226,15 @@ def test_scoped_answers_from_several_threads_equal_one_thread(many):
     with ThreadPoolExecutor(8) as pool:
         together = list(pool.map(lambda q: (q, many.ask(q).text), questions))
     assert all(text == alone[q] for q, text in together)
+
+
+def test_a_named_clinic_is_answered_from_its_own_article(many):
+    corpus = many.answerer.corpus
+    for source in corpus.sources[-5:]:
+        clinics = corpus.clinics_by_source.get(source)
+        if not clinics:
+            continue
+        clinic = clinics[0]
+        ans = many.ask(f"Where is {clinic.name}?")
+        assert clinic.name in ans.text and clinic.location in ans.text, ans.text
+        assert {c.source for c in ans.citations} == {source}

@@ -78,7 +78,9 @@ class Router:
             steps.append(f"about: {source}")
         elif len(self.corpus.sources) > MAX_SOURCES and hits:
             # many articles: answer from the records of those retrieval ranked, never from every record
-            view = self.corpus.scoped(ranked_sources(self.corpus, hits))
+            named = [self.corpus.clinic_source[c] for c in q.clinics if c in self.corpus.clinic_source]
+            scope = tuple(dict.fromkeys([*named, *ranked_sources(self.corpus, hits)]))[:MAX_SOURCES]
+            view = self.corpus.scoped(scope)  # the articles of the clinics it names, then those retrieved
             strategies = self._by_scope.get(view.scope) or self._strategies(view)
             with self._lock:  # request threads share the cache
                 while len(self._by_scope) >= 128:
