@@ -238,3 +238,21 @@ def test_a_named_clinic_is_answered_from_its_own_article(many):
         ans = many.ask(f"Where is {clinic.name}?")
         assert clinic.name in ans.text and clinic.location in ans.text, ans.text
         assert {c.source for c in ans.citations} == {source}
+
+
+def test_alias_index_finds_what_a_scan_of_every_alias_finds(many):
+    """frame() looks only at aliases whose first word is in the question; the result is the full scan's."""
+    from scarbot.nlp import Analyzer
+
+    analyzer = many.index.analyzer
+    questions = ["How much is microneedling in Korea?", "where is louis clinic", "dermal fillers vs laser resurfacing",
+                 "rolling scars and boxcar scars in the uk", "hw much is lazer in teh usa", "fue hair transplant turkey"]
+    for q in questions:
+        fast = analyzer.frame(q)
+        try:
+            analyzer._aliases_in = lambda joined: analyzer._aliases  # the old behaviour: every alias
+            slow = analyzer.frame(q)
+        finally:
+            del analyzer._aliases_in
+        assert fast == slow, q
+    assert isinstance(analyzer, Analyzer)

@@ -292,6 +292,18 @@ class Analyzer:
             if key:
                 self._aliases.append((key, kind, canonical))
 
+    def _aliases_in(self, joined: str) -> list[tuple[str, str, str]]:
+        """The aliases whose first word is a word of ``joined``, in their usual order: only those can match,
+        so a question looks at a few aliases, not at every clinic name of a large corpus."""
+        indexed, size, by_first = getattr(self, "_by_first", (None, 0, {}))
+        if indexed is not self._aliases or size != len(self._aliases):  # built once, again if aliases change
+            by_first = {}
+            for i, (key, _kind, _canonical) in enumerate(self._aliases):
+                by_first.setdefault(key.split(" ", 1)[0], []).append(i)
+            self._by_first = (self._aliases, len(self._aliases), by_first)
+        found = sorted({i for w in set(joined.split()) for i in by_first.get(w, ())})
+        return [self._aliases[i] for i in found]
+
     def frame(self, question: str) -> Frame:
         text = normalize(question)
         raw_tokens = words(text)
@@ -299,7 +311,7 @@ class Analyzer:
         joined = f" {' '.join(tokens)} "
         f = Frame(text=text, tokens=tokens)
         spans: list[tuple[int, int, str]] = []
-        for key, kind, canonical in self._aliases:
+        for key, kind, canonical in self._aliases_in(joined):
             start = joined.find(f" {key} ")
             while start != -1:
                 end = start + len(key) + 1
