@@ -16,6 +16,7 @@ BM25Okapi's floor, which would have moved the fused ranking of the eval question
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import zipfile
@@ -217,6 +218,9 @@ def build(snapshot, write_dir: Path) -> dict[str, Any]:
     keyword = KeywordIndex.build(docs_tokens)
     terms = keyword.save(write_dir / BM25_FILE)
     index = Index(snapshot, None, keyword=keyword, derived={})
+    # headings, labels and clauses repeat across articles ("Recovery:", "Cost:"): each distinct text is
+    # parsed once (this index is thrown away after the build; nothing here mutates a Frame)
+    index.analyzer.frame = functools.lru_cache(maxsize=None)(index.analyzer.frame)
     tables = corpus_tables(CorpusView(index))
     derived = {"version": DERIVED_VERSION, "bm25_terms": terms, "n_chunks": len(snapshot.chunks), **tables,
                "analyzer": index.analyzer.stats}
