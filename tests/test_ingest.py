@@ -223,7 +223,7 @@ def test_settings_model_differs_from_index(settings):
         Assistant(settings).load()
 
 
-@pytest.mark.parametrize("name", ["vectors.npz", "manifest.json", "chunks.json"])
+@pytest.mark.parametrize("name", ["vectors.npz", "manifest.json", "chunks.json", "derived.json", "bm25.npz"])
 @pytest.mark.parametrize("how", ["truncate", "empty"])
 def test_corrupt_snapshot_names_the_fix(settings, name, how):
     from scarbot.assistant import Assistant

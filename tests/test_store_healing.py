@@ -31,6 +31,7 @@ from test_ingest import (
 from scarbot.embeddings import HashEmbedder
 from scarbot.errors import IndexMismatchError, IndexMissingError, IngestLockedError, ScarbotError
 from scarbot.store import (
+    SCHEMA_VERSION,
     SNAPSHOT_FILES,
     chroma_client,
     file_digest,
@@ -390,7 +391,7 @@ def test_a_snapshot_from_an_older_version_says_run_ingest_and_ingest_rewrites_it
     with pytest.raises(IndexMismatchError) as err:
         Assistant(settings, embedder=HashEmbedder(64)).load()
     assert str(err.value) == (f"the index in {snapshot_dir(settings)} was written by another scarbot version "
-                              "(schema 1; this one reads 2); run 'scarbot ingest' to rewrite it")
+                              f"(schema 1; this one reads {SCHEMA_VERSION}); run 'scarbot ingest' to rewrite it")
     r = run(settings)
     assert r.wrote_snapshot and not r.changed
     _assert_healthy(settings)

@@ -53,6 +53,7 @@ def _join(sentences: list[str]) -> str:
 
 
 MAX_K = 20  # the bound of SCARBOT_TOP_K
+DENSE_CANDIDATES = 200  # server mode: the nearest chunks asked of Chroma per question (all of them up to this many)
 
 
 def _describe_turn(turn: Any) -> str:
@@ -139,7 +140,7 @@ class Assistant:
             dense = self._chroma_dense() if self.settings.chroma_url else None
             self.retriever = HybridRetriever(self.index, embedder, dense, self.settings.fusion)
             corpus = CorpusView(self.index)
-            neighbours = WordNeighbours(embedder, corpus_vocabulary(u.text for u in self.index.units),
+            neighbours = WordNeighbours(embedder, corpus_vocabulary(self.index.analyzer.stats["vocab"]),
                                         cache_dir(self.settings.data_dir),
                                         model_folder(self.settings.embedding_model))
             self.parser = QueryParser(self.index.analyzer, corpus.scar_profiles, corpus.background, neighbours)
@@ -173,17 +174,22 @@ class Assistant:
         check_model(collection.metadata, manifest["model_id"], int(manifest["dim"]), self.settings.chroma_url or "")
 
         def dense(qvec, n: int):
+            """The nearest chunks' similarities from the server (top DENSE_CANDIDATES, twice that to allow
+            for stale ids); a chunk outside them scores as low as the last one returned."""
             try:
-                res = collection.query(query_embeddings=[qvec.tolist()], n_results=min(n * 2, collection.count()),
+                wanted = 2 * min(n, DENSE_CANDIDATES)
+                res = collection.query(query_embeddings=[qvec.tolist()], n_results=min(wanted, collection.count()),
                                        include=["distances"])
             except Exception as exc:  # the server went away after load(): say so, not a traceback
                 raise BackendError(f"the Chroma server at {self.settings.chroma_url} stopped answering "
                                    f"({type(exc).__name__}); restart it or unset SCARBOT_CHROMA_URL") from exc
-            scores = np.zeros(n, dtype=np.float32)
-            for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True):
-                i = self.index.by_id.get(cid)
-                if i is not None:
-                    scores[i] = 1.0 - float(dist)
+            found = [(self.index.by_id.get(cid), 1.0 - float(dist))
+                     for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True)]
+            found = [(i, sim) for i, sim in found if i is not None]
+            floor = min((sim for _, sim in found), default=0.0) if len(found) < n else 0.0
+            scores = np.full(n, floor, dtype=np.float32)
+            for i, sim in found:
+                scores[i] = sim
             return scores
 
         return dense

@@ -266,8 +266,10 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
 def _warm_word_vectors(settings: Settings, embedder, corpus: Corpus) -> None:
     """Embed the article's words now, so that no question pays for it (``neighbours.py``)."""
     from scarbot.neighbours import WordNeighbours, cache_dir, corpus_vocabulary
+    from scarbot.nlp import words as words_of
 
-    words = WordNeighbours(embedder, corpus_vocabulary(u.text for u in corpus.units), cache_dir(settings.data_dir))
+    found = {w for c in corpus.chunks for w in words_of(f"{c.section}\n{c.text}")}  # as the Analyzer counts them
+    words = WordNeighbours(embedder, corpus_vocabulary(found), cache_dir(settings.data_dir))
     if words.enabled:
         words.vectors()
 

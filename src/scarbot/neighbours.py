@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scarbot.nlp import STOPWORDS, words
+from scarbot.nlp import STOPWORDS
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,10 @@ def common_words(model_dir: str | None) -> frozenset[str]:
     return frozenset(itertools.islice(whole, COMMON_WORDS))
 
 
-def corpus_vocabulary(texts) -> list[str]:
-    """The article's own words: lower-case, alphabetic, three letters or more, no stopwords."""
-    return sorted({w for t in texts for w in words(t) if w.isalpha() and len(w) >= 3 and w not in STOPWORDS})
+def corpus_vocabulary(found) -> list[str]:
+    """The article's own words (from its word counts, ``nlp.corpus_stats``): lower-case, alphabetic,
+    three letters or more, no stopwords."""
+    return sorted({w for w in found if w.isalpha() and len(w) >= 3 and w not in STOPWORDS})
 
 
 class WordNeighbours:

@@ -20,6 +20,7 @@ STOPWORDS = frozenset(
 
 MAX_WORD = 30  # no English or medical word is longer; longer "words" are not spell-corrected
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
+_KEEP_NL_TAB = str.maketrans("\n\t", "  ")  # newlines and tabs are kept by normalize: printable for its check
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
 
@@ -27,7 +28,8 @@ def normalize(text: str) -> str:
     """NFKC, no zero-width or control characters, straight quotes, single spaces."""
     text = unicodedata.normalize("NFKC", text)
     text = _ZERO_WIDTH.sub("", text)
-    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
+    if not text.translate(_KEEP_NL_TAB).isprintable():  # the common case, checked in C, skips the loop
+        text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text)
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return re.sub(r"\s+", " ", text).strip()
 
@@ -174,26 +176,39 @@ _LEADING_QWORDS = re.compile(r"^(?:(?:Does|Do|Is|Are|Can|Could|Will|Would|What|W
 _CLINIC_NAME = re.compile(r"\b((?:[A-Z][\w&'-]+\s){1,3}(?:Clinic|Hospital|Plastic Surgery|Dermatology|Medical Center))")
 
 
+def corpus_stats(corpus_texts: list[str]) -> dict:
+    """The word counts, lowered text, common words and acronyms of a corpus (JSON-ready, in a stable order)."""
+    vocab: Counter[str] = Counter()
+    for t in corpus_texts:
+        vocab.update(words(t))
+    raw = "\n".join(corpus_texts)
+    # one line per line of the corpus: a phrase never spans a heading and the paragraph after it
+    lowered = "\n".join(normalize(line).lower() for t in corpus_texts for line in t.splitlines())
+    return {"vocab": dict(vocab), "corpus_lower": lowered,
+            "lower_words": sorted(set(re.findall(r"\b[a-z][a-z'-]*\b", raw))),
+            "acronyms": sorted(set(re.findall(r"\b[A-Z]{2,6}\b", raw)))}
+
+
 class Analyzer:
     """Builds Frames; bound to one corpus (its vocabulary, clinics and the entities it mentions)."""
 
     def __init__(self, corpus_texts: list[str], clinics: list[str], countries: list[str],
                  dictionary: set[str] | None = None, procedures: list[tuple[str, str]] | None = None,
-                 overrides: dict[str, dict] | None = None, source_texts: dict[str, str] | None = None):
-        """``overrides``: each article's own words (``<article>.lexicon.yaml``, see ``lexicon.read_override``);
-        ``source_texts``: each article's text, to tell whether another article covers a topic one declares
-        out of scope."""
+                 stats: dict | None = None, overrides: dict[str, dict] | None = None,
+                 source_texts: dict[str, str] | None = None):
+        """``stats``: what the analyzer reads from the corpus's text, computed by ingest and stored
+        (``scarbot.precompute``); ``overrides``: each article's own words (``<article>.lexicon.yaml``, see
+        ``lexicon.read_override``); ``source_texts``: each article's text, to tell whether another article
+        covers a topic one declares out of scope."""
+        self.stats = stats = stats or corpus_stats(corpus_texts)
         overrides = overrides or {}
-        vocab: Counter[str] = Counter()
-        for t in corpus_texts:
-            vocab.update(words(t))
+        vocab: Counter[str] = Counter(stats["vocab"])
         for spec in overrides.values():  # an article's own names are words, never typos to correct
             for extra in spec.get("aliases", {}).values():
                 for a in extra:
                     vocab.update({w: 1 for w in words(a)})
         corpus_words = set(vocab)
-        # one line per line of the corpus: a phrase never spans a heading and the paragraph after it
-        corpus_lower = "\n".join(normalize(line).lower() for t in corpus_texts for line in t.splitlines())
+        corpus_lower = stats["corpus_lower"]
         for table in (lexicon.PROCEDURES, lexicon.COUNTRIES, lexicon.SCAR_TYPES, lexicon.FILLER_TYPES):
             for name, aliases in table.items():
                 for a in [name, *aliases]:
@@ -215,8 +230,7 @@ class Analyzer:
         self.corpus_lower = corpus_lower
         self.countries = countries
         self.clinics = clinics
-        raw = "\n".join(corpus_texts)
-        self.lower_words = set(re.findall(r"\b[a-z][a-z'-]*\b", raw))  # words the corpus uses as common words
+        self.lower_words = set(stats["lower_words"])  # words the corpus uses as common words
         self._aliases: list[tuple[str, str, str]] = []  # (alias key, kind, canonical)
         for name, aliases in lexicon.PROCEDURES.items():
             if name in corpus_lower or any(_alias_key(a) in corpus_lower for a in aliases[:4]):
@@ -232,7 +246,7 @@ class Analyzer:
             self._add("filler_type", name, aliases)
         for name in clinics:  # a one-word alias only when the corpus never uses that word as a common word
             self._add("clinic", name, [a for a in _clinic_aliases(name) if " " in a or a not in self.lower_words])
-        self._corpus_procedures(procedures or [], raw, corpus_lower)
+        self._corpus_procedures(procedures or [], set(stats["acronyms"]), corpus_lower)
         self._article_aliases: dict[tuple[str, str, str], str] = {}
         self._scoped_topics: list[tuple[str, set[str]]] = []
         self._bind_overrides(overrides, source_texts or {})
@@ -263,13 +277,12 @@ class Analyzer:
                 self._scoped_topics.append((topic, sources))
         self.speller.known |= {w for topic, _ in self._scoped_topics for w in topic.split()}
 
-    def _corpus_procedures(self, names: list[tuple[str, str]], raw: str, corpus_lower: str) -> None:
+    def _corpus_procedures(self, names: list[tuple[str, str]], acronyms: set[str], corpus_lower: str) -> None:
         """Priced procedures are entities whatever the lexicon knows. A name that contains a lexicon
         procedure ("Laser Resurfacing (CO2/Fractional)") is that procedure; a name that is only a lexicon
         alias ("Laser Therapy") is that procedure when the corpus also uses the procedure's own name,
         else an entity of its own; any other name is a new entity, also known by its acronyms (FUE)."""
         canon = {key: c for key, kind, c in self._aliases if kind == "procedure"}
-        acronyms = set(re.findall(r"\b[A-Z]{2,6}\b", raw))
         general = lexicon.GENERAL_PROCEDURE
         for name, own_text in dict.fromkeys(names):
             key = _alias_key(name.split("(")[0])
@@ -319,6 +332,18 @@ class Analyzer:
             if key:
                 self._aliases.append((key, kind, canonical))
 
+    def _aliases_in(self, joined: str) -> list[tuple[str, str, str]]:
+        """The aliases whose first word is a word of ``joined``, in their usual order: only those can match,
+        so a question looks at a few aliases, not at every clinic name of a large corpus."""
+        indexed, size, by_first = getattr(self, "_by_first", (None, 0, {}))
+        if indexed is not self._aliases or size != len(self._aliases):  # built once, again if aliases change
+            by_first = {}
+            for i, (key, _kind, _canonical) in enumerate(self._aliases):
+                by_first.setdefault(key.split(" ", 1)[0], []).append(i)
+            self._by_first = (self._aliases, len(self._aliases), by_first)
+        found = sorted({i for w in set(joined.split()) for i in by_first.get(w, ())})
+        return [self._aliases[i] for i in found]
+
     def frame(self, question: str) -> Frame:
         text = normalize(question)
         raw_tokens = [_possessor(w) for w in words(text)]
@@ -326,7 +351,7 @@ class Analyzer:
         joined = f" {' '.join(tokens)} "
         f = Frame(text=text, tokens=tokens)
         spans: list[tuple[int, int, str]] = []
-        for key, kind, canonical in self._aliases:
+        for key, kind, canonical in self._aliases_in(joined):
             start = joined.find(f" {key} ")
             while start != -1:
                 end = start + len(key) + 1

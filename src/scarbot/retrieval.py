@@ -13,6 +13,7 @@ from typing import Any
 
 from scarbot.chunking import Chunk, ClinicRecord, Unit
 from scarbot.nlp import Analyzer, Frame, content_words, stem
+from scarbot.precompute import PerItem
 from scarbot.store import Snapshot
 from scarbot.types import Context
 
@@ -31,18 +32,21 @@ class Hit:
 class Index:
     """The loaded snapshot plus the BM25 model and the analyzer bound to this corpus."""
 
-    def __init__(self, snap: Snapshot, dictionary: set[str] | None = None):
-        from rank_bm25 import BM25Okapi
+    def __init__(self, snap: Snapshot, dictionary: set[str] | None = None, *, keyword=None,
+                 derived: dict | None = None):
+        from scarbot import precompute
 
         self.snap = snap
+        # the structures ingest precomputed (precompute.py); an in-memory snapshot builds them here
+        self.derived = derived if derived is not None else (snap.derived or {})
         unit_fields = {f.name for f in fields(Unit)}
         self.chunks: list[Chunk] = [Chunk(**c) for c in snap.chunks]
         self.units: list[Unit] = [Unit(**{k: v for k, v in u.items() if k in unit_fields}) for u in snap.units]
         self.records = snap.records
         self.clinics: list[ClinicRecord] = [ClinicRecord(**c) for c in snap.records.get("clinics", [])]
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
-        self.docs_tokens = [self.keyword_tokens(f"{c.section} {c.embed_text}") for c in self.chunks]
-        self.bm25 = BM25Okapi(self.docs_tokens)
+        self.bm25 = keyword or snap.keyword or precompute.KeywordIndex.build(
+            [self.keyword_tokens(precompute.chunk_keyword_text(c)) for c in snap.chunks])
         clinics = [c.name for c in self.clinics]
         source_text: dict[str, list[str]] = {}
         for c in self.chunks:
@@ -54,16 +58,26 @@ class Index:
                              for p in self.records.get("prices", [])})
         self.analyzer = Analyzer([f"{c.section}\n{c.text}" for c in self.chunks], clinics,
                                  self.records.get("countries", []), dictionary, procedures,
-                                 overrides=self.records.get("lexicon"), source_texts=lowered)
-        # stems of each chunk's own heading (and a table row's first cell): entity matches
-        self.chunk_heads = []
-        for c in self.chunks:
-            head = {stem(w) for w in content_words(c.section.split(" > ")[-1])}
+                                 stats=self.derived.get("analyzer"), overrides=self.records.get("lexicon"),
+                                 source_texts=lowered)
+        # stems of each chunk's own heading (and a table row's first cell): entity matches, as posting lists
+        self.head_postings: dict[str, list[int]] = {}
+        self.priced_rows: list[int] = []
+        heads: dict[str, set[str]] = {}
+        for i, c in enumerate(self.chunks):
+            last = c.section.split(" > ")[-1]
+            if last not in heads:
+                heads[last] = {stem(w) for w in content_words(last)}
+            head = heads[last]
             if c.kind == "table_row":
-                head |= {stem(w) for w in content_words(c.text.split("|")[1])}
-            self.chunk_heads.append(head)
-        self.unit_heads = [{stem(w) for w in content_words(u.section.split(" > ")[-1])} for u in self.units]
-        self.unit_text_stems = [{stem(w) for w in content_words(u.text)} for u in self.units]
+                head = head | {stem(w) for w in content_words(c.text.split("|")[1])}
+                if "$" in c.text:
+                    self.priced_rows.append(i)
+            for w in head:
+                self.head_postings.setdefault(w, []).append(i)
+        self.unit_heads = [heads.get(last) or heads.setdefault(last, {stem(w) for w in content_words(last)})
+                           for last in (u.section.split(" > ")[-1] for u in self.units)]
+        self.unit_text_stems = PerItem(self.units, lambda u: {stem(w) for w in content_words(u.text)})
         self.units_by_chunk: dict[str, list[int]] = {}
         for i, u in enumerate(self.units):
             self.units_by_chunk.setdefault(u.chunk_id, []).append(i)
@@ -75,6 +89,19 @@ class Index:
     def context(self, hit: Hit) -> Context:
         c = self.chunks[hit.index]
         return Context(c.id, c.section, c.text, round(float(hit.score), 6), c.source, c.kind)
+
+
+def top_k(scores, k: int):
+    """The indices of the k highest scores, best first, ties in index order: the same as a stable full
+    sort's first k, found by a partition (linear) and a sort of the few candidates."""
+    import numpy as np
+
+    if len(scores) <= k:
+        return np.argsort(-scores, kind="stable")
+    neg = -scores
+    kth = np.partition(neg, k - 1)[k - 1]
+    cand = np.flatnonzero(neg <= kth)  # every score tied with the k-th is kept, so ties resolve as before
+    return cand[np.argsort(neg[cand], kind="stable")][:k]
 
 
 class HybridRetriever:
@@ -99,7 +126,7 @@ class HybridRetriever:
         else:
             dense = idx.snap.chunk_vectors @ qvec
         corrected = " ".join(frame.tokens)
-        kw = np.asarray(idx.bm25.get_scores(idx.keyword_tokens(corrected)), dtype=np.float32)
+        kw = np.asarray(idx.bm25.scores(idx.keyword_tokens(corrected)), dtype=np.float32)
         ent = self._entity_scores(frame)
         fused = np.zeros(n, dtype=np.float64)
         if self.fusion == "convex":
@@ -116,7 +143,7 @@ class HybridRetriever:
                 ranks = np.empty(n, dtype=np.int64)
                 ranks[order] = np.arange(n)
                 fused += weight * np.where(scores > 0, 1.0 / (RRF_K + ranks + 1), 0.0)
-        order = np.argsort(-fused, kind="stable")[:k]
+        order = top_k(fused, k)
         return [Hit(int(i), float(fused[i]), float(dense[i]), float(kw[i])) for i in order], qvec
 
     def _entity_scores(self, frame: Frame):
@@ -132,14 +159,14 @@ class HybridRetriever:
             ws = [w for w in content_words(name.split("(")[0]) if w not in ("scar", "scars", "general")]
             if ws:
                 keys.append({stem(w) for w in ws})
-        for i, head in enumerate(self.index.chunk_heads):
-            for key in keys:
-                if key <= head:
-                    out[i] += 1.0
-        if frame.countries and frame.asks_cost:
-            for i, c in enumerate(self.index.chunks):
-                if c.kind == "table_row" and "$" in c.text:
-                    out[i] += 0.5
+        postings = self.index.head_postings
+        for key in keys:  # chunks whose heading holds every stem of the name: an intersection of postings
+            lists = sorted((postings.get(w, ()) for w in key), key=len)
+            found = set(lists[0]).intersection(*lists[1:]) if lists else set()
+            if found:
+                out[np.fromiter(found, dtype=np.int64)] += 1.0
+        if frame.countries and frame.asks_cost and self.index.priced_rows:
+            out[np.asarray(self.index.priced_rows)] += 0.5
         return out
 
 

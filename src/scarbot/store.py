@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from scarbot import precompute
 from scarbot.errors import (
     BackendError,
     DataDirError,
@@ -43,10 +44,10 @@ try:  # POSIX advisory locks; elsewhere ingests are not serialised
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = 2  # 2: the manifest lists every file's checksum
+SCHEMA_VERSION = 3  # 2: the manifest lists every file's checksum; 3: precomputed query structures
 SNAPSHOT = "index"
 MANIFEST = "manifest.json"
-SNAPSHOT_FILES = ("chunks.json", "units.json", "records.json", "vectors.npz")
+SNAPSHOT_FILES = ("chunks.json", "units.json", "records.json", "vectors.npz", "derived.json", "bm25.npz")
 LOCK = "ingest.lock"
 _TEMP = re.compile(r"(?:(?:index|chroma)\.(?:new|old)|\.write-test)-(\d+)")
 
@@ -162,8 +163,10 @@ class Snapshot:
     chunks: list[dict[str, Any]]
     units: list[dict[str, Any]]
     records: dict[str, Any]
-    chunk_vectors: Any  # numpy (n_chunks, dim)
-    unit_vectors: Any  # numpy (n_units, dim)
+    chunk_vectors: Any  # numpy (n_chunks, dim), memory-mapped: pages are read when a question touches them
+    unit_vectors: Any  # numpy (n_units, dim), memory-mapped
+    keyword: Any = None  # scarbot.precompute.KeywordIndex (None: built at load)
+    derived: dict[str, Any] | None = None  # the corpus tables ingest precomputed (None: derived at load)
 
     @property
     def model_id(self) -> str:
@@ -197,17 +200,20 @@ def load_snapshot(settings: Settings) -> Snapshot:
         chunks = json.loads((root / "chunks.json").read_text("utf-8"))
         units = json.loads((root / "units.json").read_text("utf-8"))
         records = json.loads((root / "records.json").read_text("utf-8"))
-        with np.load(root / "vectors.npz", allow_pickle=False) as z:
-            cv, uv = z["chunks"].astype(np.float32), z["units"].astype(np.float32)
+        vectors = precompute.load_npz(root / "vectors.npz")
+        cv, uv = vectors["chunks"], vectors["units"]
+        if cv.dtype != np.float32 or uv.dtype != np.float32:
+            cv, uv = cv.astype(np.float32), uv.astype(np.float32)
         if cv.shape[0] != len(chunks) or uv.shape[0] != len(units) or cv.shape[1] != int(manifest["dim"]):
             raise ValueError("vector counts do not match the chunk list")
+        keyword, derived = precompute.load(root, len(chunks))
     # A truncated vectors.npz raises BadZipFile or EOFError; a manifest that is valid JSON but not
     # an object raises AttributeError/TypeError: all of them mean "corrupt", not a crash.
     except (OSError, ValueError, KeyError, EOFError, AttributeError, TypeError, zipfile.BadZipFile) as exc:
         raise IndexMismatchError(
             f"the index in {root} is corrupt ({exc}); run 'scarbot ingest --rebuild'"
         ) from exc
-    return Snapshot(root, manifest, chunks, units, records, cv, uv)
+    return Snapshot(root, manifest, chunks, units, records, cv, uv, keyword, derived)
 
 
 def file_digest(path: Path) -> str:
@@ -245,6 +251,8 @@ def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list
     (tmp / "records.json").write_text(json.dumps(records, ensure_ascii=False, indent=1), "utf-8")
     np.savez(tmp / "vectors.npz", chunks=np.asarray(chunk_vectors, np.float32),
              units=np.asarray(unit_vectors, np.float32))
+    # what the query path would otherwise rebuild in every process: built once, here
+    precompute.build(Snapshot(tmp, manifest, chunks, units, records, None, None), tmp)
     for f in tmp.iterdir():
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -18,6 +19,7 @@ from typing import Protocol
 from scarbot import lexicon
 from scarbot.chunking import Chunk, ClinicRecord, Unit
 from scarbot.nlp import addressed_to_reader, content_words, normalize, stem, words
+from scarbot.precompute import PerItem
 from scarbot.query import Query
 from scarbot.types import PriceRow
 
@@ -151,6 +153,34 @@ class AnswerContext:
     fvec: object = None  # the asking sentences' vector, when the message also has others
 
 
+class InScope:
+    """A posting map (key → unit ids) seen through a set of allowed units: ``get`` gives only those."""
+
+    def __init__(self, postings: dict, allowed: frozenset[int]):
+        self._postings, self._allowed = postings, allowed
+
+    def get(self, key, default=None):
+        found = self._postings.get(key)
+        if found is None:
+            return default
+        if isinstance(found, (set, frozenset)):
+            return found & self._allowed
+        return [i for i in found if i in self._allowed]
+
+    def __getitem__(self, key):
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key) -> bool:
+        return key in self._postings
+
+
+_SCOPED_LOCK = threading.Lock()
+SCOPED_VIEWS = 128  # views of a few articles kept per corpus (each holds only those articles' records)
+
+
 def _postings(sets: list[set[str]]) -> dict[str, set[int]]:
     out: dict[str, set[int]] = defaultdict(set)
     for i, keys in enumerate(sets):
@@ -177,25 +207,32 @@ class CorpusView:
         self.home = max(set(listed), key=listed.count) if listed else (self.countries[0] if self.countries else "")
         self.priced = {p.canonical for p in self.prices}
         self.sources = sorted({c.source for c in self.chunks})
-        self.unit_stems = [{stem(w) for w in content_words(f"{u.text} {u.section.split(' > ')[-1]}")}
-                           for u in self.units]
-        df: dict[str, int] = {}
-        for st in self.unit_stems:
-            for w in st:
-                df[w] = df.get(w, 0) + 1
+        pre = self._pre = getattr(index, "derived", None) or {}  # tables ingest precomputed (scarbot.precompute)
+        # per-unit word sets, computed for the units a question reads (all of them only without precomputed tables)
+        self.unit_stems = PerItem(self.units, lambda u: {stem(w) for w in content_words(
+            f"{u.text} {u.section.split(' > ')[-1]}")})
+        if "unit_df" in pre:
+            df: dict[str, int] = pre["unit_df"]
+        else:
+            df = {}
+            for st in self.unit_stems:
+                for w in st:
+                    df[w] = df.get(w, 0) + 1
+        self.unit_df = df
         n = max(len(self.unit_stems), 1)
         self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
         self.idf_default = math.log(1 + n)
         self.rare = {w for w, count in df.items() if count <= 2}
-        self.label_stems = [{stem(w) for w in content_words(u.label)} for u in self.units]
-        self.label_words = [content_words(u.label) for u in self.units]
+        self.label_stems = PerItem(self.units, lambda u: {stem(w) for w in content_words(u.label)})
+        self.label_words = PerItem(self.units, lambda u: content_words(u.label))
         self.labelled = [i for i, u in enumerate(self.units) if u.label]
         # sentences that speak to an assistant or reader ("say that…", "SYSTEM:") are never answers
-        self.voice = {i for i, u in enumerate(self.units) if addressed_to_reader(u.text)}
+        self.voice = set(pre["voice"]) if "voice" in pre else \
+            {i for i, u in enumerate(self.units) if addressed_to_reader(u.text)}
         # the first words of each unit without its label: "what is X?" is answered by units that start with X
-        self.body_stems = [[stem(w) for w in content_words(body(u.text))[:8]] for u in self.units]
-        self.lowered = [normalize(u.text).lower() for u in self.units]
-        self._has: dict[str, bool] = {}  # corpus_has, per kind of fact (the corpus does not change)
+        self.body_stems = PerItem(self.units, lambda u: [stem(w) for w in content_words(body(u.text))[:8]])
+        self.lowered = PerItem(self.units, lambda u: normalize(u.text).lower())
+        self._has: dict[str, bool] = dict(pre.get("has", {}))  # corpus_has, per kind of fact (the corpus does not change)
         self.places = sorted({w for c in self.clinics for w in words(c.location)})
         self.proc_sections = self._proc_sections()
         self.sessions = self._sessions()
@@ -217,6 +254,21 @@ class CorpusView:
         self.all_clinics = list(self.clinics)
         self.source_home = {p.source: p.country for p in self.prices if p.kind == "price list"}
         self.source: str | None = None  # the one article a restricted view (``only``) answers from
+        # per article, its records: a view of a few articles is built from theirs alone (scoped)
+        self.prices_by_source: dict[str, list[PriceFact]] = defaultdict(list)
+        for p in self.prices:
+            self.prices_by_source[p.source].append(p)
+        self.scope: tuple[str, ...] = ()  # the articles a scoped view is restricted to (empty: all)
+        source_of = {c.id: c.source for c in self.chunks}
+        self.units_by_source: dict[str, list[int]] = defaultdict(list)
+        for i, u in enumerate(self.units):
+            self.units_by_source[source_of.get(u.chunk_id, "")].append(i)
+        self.ties_by_source: dict[str, list[Tie]] = defaultdict(list)
+        for t in self.ties:
+            self.ties_by_source[source_of.get(t.unit.chunk_id, "")].append(t)
+        self.clinics_by_source: dict[str, list[ClinicRecord]] = defaultdict(list)
+        for c in self.clinics:
+            self.clinics_by_source[self.clinic_source[c.name]].append(c)
 
     def _source_topics(self) -> dict[str, set[str]]:
         """Per article, the title words that say what it is about and no other title says ("hair", "scar")."""
@@ -228,7 +280,12 @@ class CorpusView:
         places |= {w for n in self.countries for w in words(n)}
         stems = {src: {stem(w) for w in content_words(t) if w not in cues and w not in places}
                  for src, t in titles.items()}
-        return {src: st - set().union(*(o for s2, o in stems.items() if s2 != src)) for src, st in stems.items()}
+        # a word no other title has: counted once per title (linear in the titles, not quadratic)
+        titles_with: dict[str, int] = defaultdict(int)
+        for st in stems.values():
+            for w in st:
+                titles_with[w] += 1
+        return {src: {w for w in st if titles_with[w] == 1} for src, st in stems.items()}
 
     def about(self, q: Query) -> str | None:
         """The one article a question is about: the one whose own lexicon file gave a name the question
@@ -259,16 +316,60 @@ class CorpusView:
             views[source] = view
         return views[source]
 
+    def scoped(self, sources: tuple[str, ...]) -> CorpusView:
+        """A view restricted to the records (prices, homes, clinics) of a few articles, those retrieval
+        ranked: a structured answer then reads their records only, never every record of the corpus.
+
+        Built from the per-article lists, so its cost is that of the articles named; a bounded number is cached.
+        """
+        views = self.__dict__.setdefault("_scoped", {})
+        key = tuple(sorted(set(sources)))
+        view = views.get(key)
+        if view is not None:
+            return view
+        view = copy.copy(self)
+        view.prices = [p for src in key for p in self.prices_by_source.get(src, ())]
+        view.by_proc = defaultdict(list)
+        for p in view.prices:
+            view.by_proc[p.canonical].append(p)
+        view.priced = {p.canonical for p in view.prices}
+        listed = [p.country for p in view.prices if p.kind == "price list"]
+        view.homes = list(dict.fromkeys(listed)) or self.homes
+        view.home = max(set(listed), key=listed.count) if listed else self.home
+        view.clinics = [c for src in key for c in self.clinics_by_source.get(src, ())]
+        view.all_clinics = view.clinics
+        view.scope = key
+        # the unit look-ups answer with the units of these articles only: the candidates a question scores
+        # are bounded by the articles retrieved, whatever the size of the corpus
+        allowed = frozenset(i for src in key for i in self.units_by_source.get(src, ()))
+        for name in ("head_index", "first_stem", "label_prefix", "priced_prose", "proc_units", "section_units"):
+            setattr(view, name, InScope(getattr(self, name), allowed))
+        view.ties = [t for src in key for t in self.ties_by_source.get(src, ())]
+        view.__dict__["_views"] = {}
+        view.__dict__["_scoped"] = {}
+        with _SCOPED_LOCK:  # request threads share the cache; the oldest views go first
+            while len(views) >= SCOPED_VIEWS:
+                views.pop(next(iter(views)), None)
+            views[key] = view
+        return view
+
     def _build_indexes(self) -> None:
         """Posting lists, so that no step of a question scans the whole corpus (1,000 articles)."""
         self.by_proc: dict[str, list[PriceFact]] = defaultdict(list)
         for p in self.prices:
             self.by_proc[p.canonical].append(p)
         self.head_index = _postings(self.index.unit_heads)
-        self.first_stem = _postings([{b[0]} if b else set() for b in self.body_stems])
-        self.label_prefix = _postings([{w[:4] for w in ws} for ws in self.label_words])
-        self.priced_prose = _postings([st if u.kind == "sentence" and not u.label and "$" in u.text else set()
-                                       for u, st in zip(self.units, self.unit_stems, strict=True)])
+        pre = self._pre
+        if "first_stem" in pre:
+            self.first_stem = {k: set(v) for k, v in pre["first_stem"].items()}
+            self.label_prefix = {k: set(v) for k, v in pre["label_prefix"].items()}
+            self.priced_prose = {k: set(v) for k, v in pre["priced_prose"].items()}
+        else:
+            self.first_stem = _postings([{b[0]} if b else set() for b in self.body_stems])
+            self.label_prefix = _postings([{w[:4] for w in self.label_words[i]} if u.label else set()
+                                           for i, u in enumerate(self.units)])
+            self.priced_prose = _postings([self.unit_stems[i] if u.kind == "sentence" and not u.label and "$" in u.text
+                                           else set() for i, u in enumerate(self.units)])
         self.price_name_stems = _postings([{stem(w) for w in content_words(p.procedure)} for p in self.prices])
         self.rare_prefix: dict[str, set[str]] = defaultdict(set)
         for w in self.rare:
@@ -284,22 +385,32 @@ class CorpusView:
         self.proc_units: dict[str, list[int]] = defaultdict(list)
         for section, proc in self.proc_sections.items():
             self.proc_units[proc] += self.section_units.get(section, [])
-        self.clinic_units = {c.name: [i for sec, ids in self.section_units.items() if sec.endswith(c.name)
-                                      for i in ids] for c in self.clinics}
+        # sections whose heading ends with a clinic's name, bucketed by that many final characters (linear)
+        by_tail: dict[int, dict[str, list[str]]] = {n: defaultdict(list) for n in {len(c.name) for c in self.clinics}}
+        for sec in self.section_units:
+            for n, bucket in by_tail.items():
+                bucket[sec[-n:]].append(sec)
+        self.clinic_units = {c.name: [i for sec in by_tail[len(c.name)].get(c.name, ()) for i in self.section_units[sec]]
+                             for c in self.clinics}
 
     # ------------------------------------------------------------------ derived at load
     def _price_facts(self, raw: list[dict]) -> list[PriceFact]:
         out = []
         source_of = {c.id: c.source for c in self.chunks}
         bound: dict[str, list[str]] = {}  # one look-up per procedure name, not per cell
-        for p in raw:
-            name = p["procedure"].split("(")[0]
-            if name not in bound:
-                bound[name] = self.analyzer.frame(name).procedures
-            procs = bound[name]
-            canonical = procs[0] if procs else p["procedure"].lower()
-            if "general" in p["procedure"].lower():
-                canonical = GENERAL
+        stored = getattr(self.index, "derived", None) or {}
+        stored = stored.get("price_canonical") if len(stored.get("price_canonical", ())) == len(raw) else None
+        for n, p in enumerate(raw):
+            if stored is not None:
+                canonical = stored[n]
+            else:
+                name = p["procedure"].split("(")[0]
+                if name not in bound:
+                    bound[name] = self.analyzer.frame(name).procedures
+                procs = bound[name]
+                canonical = procs[0] if procs else p["procedure"].lower()
+                if "general" in p["procedure"].lower():
+                    canonical = GENERAL
             out.append(PriceFact(p["procedure"], canonical, p["country"], p["price"]["low"], p["price"]["high"],
                                  p["cell"], p["source_kind"], p["chunk_id"], p["quote"],
                                  source_of.get(p["chunk_id"], "")))
@@ -307,6 +418,8 @@ class CorpusView:
 
     def _proc_sections(self) -> dict[str, str]:
         """Sections about one procedure (their own heading names it and nothing else)."""
+        if "proc_sections" in self._pre:
+            return dict(self._pre["proc_sections"])
         out: dict[str, str] = {}
         for c in self.chunks:
             if c.kind == "section" and " > " in c.section:
@@ -318,6 +431,11 @@ class CorpusView:
     def _sessions(self) -> dict[str, SessionFact]:
         labels = set(lexicon.ATTRIBUTES["sessions"]["labels"])
         out: dict[str, SessionFact] = {}
+        if "sessions" in self._pre:
+            for proc, i in self._pre["sessions"].items():
+                m = _SESSION_COUNT.search(self.units[i].text)
+                out[proc] = SessionFact(proc, int(m[1]), int(m[2]), m.group(0), self.units[i])
+            return out
         for u in self.units:
             proc = self.proc_sections.get(u.section)
             m = _SESSION_COUNT.search(u.text)
@@ -328,6 +446,8 @@ class CorpusView:
     def _ties(self) -> list[Tie]:
         """Procedure × scar type pairs named in one clause of a sentence (the section's own procedure when
         the clause names none): "punch excision for icepick scars, ... or subcision for rolling scars"."""
+        if "ties" in self._pre:
+            return [Tie(p, scar, self.units[i], strength) for p, scar, i, strength in self._pre["ties"]]
         out: list[Tie] = []
         scar_words = re.compile(r"\b(?:" + "|".join(sorted({re.escape(w) for n, aliases in lexicon.SCAR_TYPES.items()
                                                               for a in (n, *aliases) for w in words(a)
@@ -348,6 +468,8 @@ class CorpusView:
 
     def _scar_units(self) -> dict[str, int]:
         """Scar type → the list item whose label names that type alone ("Icepick Scars: ...")."""
+        if "scar_units" in self._pre:
+            return dict(self._pre["scar_units"])
         out: dict[str, int] = {}
         for i in self.labelled:
             types = self.analyzer.frame(self.units[i].label).scar_types
@@ -394,8 +516,9 @@ class CorpusView:
     def mentions(self, clinic: ClinicRecord, procs: list[str]) -> list[tuple[str, str]]:
         """Where the clinic's row or section mentions one of the procedures (or its aliases)."""
         keys = procedure_keys(procs)
-        found = lambda text: any(re.search(rf"\b{re.escape(k)}\b", normalize(text).lower()) for k in keys)  # noqa: E731
-        out = [(clinic.chunk_id, clinic.quote)] if found(clinic.quote) else []
+        pattern = re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b") if keys else None
+        found = lambda lowered: pattern is not None and pattern.search(lowered) is not None  # noqa: E731
+        out = [(clinic.chunk_id, clinic.quote)] if found(normalize(clinic.quote).lower()) else []
         out += [(self.units[i].chunk_id, self.units[i].text) for i in self.clinic_units.get(clinic.name, [])
                 if found(self.lowered[i])]
         return out

@@ -8,6 +8,7 @@ prices, and extraction last (it always has something to say, or declines).
 from __future__ import annotations
 
 import logging
+import threading
 
 from scarbot.answer.base import AnswerContext, CorpusView, Draft, Strategy
 from scarbot.answer.clinics import ClinicStrategy
@@ -25,11 +26,40 @@ ADVICE = ("This is general information from the article, not medical advice: for
           "skin, please see a dermatologist")
 
 
+MAX_SOURCES = 3  # a structured answer reads the records of at most this many articles, those retrieval ranked
+
+
+def ranked_sources(corpus: CorpusView, hits: list, limit: int = MAX_SOURCES) -> tuple[str, ...]:
+    """The articles of the retrieved chunks, best-ranked first, at most ``limit``."""
+    out: list[str] = []
+    for h in hits:
+        src = corpus.chunks[h.index].source
+        if src not in out:
+            out.append(src)
+            if len(out) == limit:
+                break
+    return tuple(out)
+
+
+def others_note(full: CorpusView, view: CorpusView, q: Query, draft: Draft) -> None:
+    """One line, not one per article: how many articles outside the answer's also price what was asked."""
+    procs = [p for p in q.procedures if p in full.priced]
+    if not procs or draft.abstained or draft.strategy not in ("prices", "compose"):
+        return
+    others = {p.source for p in full.by_proc.get(procs[0], ()) if p.source not in view.scope}
+    if others:
+        n = len(others)
+        draft.add(f"{n} other article{'s' if n > 1 else ''} in the collection also list{'' if n > 1 else 's'} a "
+                  f"price for {procs[0]}", derived=(str(n),))
+
+
 class Router:
     def __init__(self, corpus: CorpusView):
         self.corpus = corpus
         self.strategies: list[Strategy] = self._strategies(corpus)
         self._by_source: dict[str, list[Strategy]] = {}
+        self._by_scope: dict[tuple[str, ...], list[Strategy]] = {}
+        self._lock = threading.Lock()
 
     @staticmethod
     def _strategies(corpus: CorpusView) -> list[Strategy]:
@@ -46,6 +76,17 @@ class Router:
                 self._by_source[source] = self._strategies(self.corpus.only(source))
             strategies = self._by_source[source]
             steps.append(f"about: {source}")
+        elif len(self.corpus.sources) > MAX_SOURCES and hits:
+            # many articles: answer from the records of those retrieval ranked, never from every record
+            named = [self.corpus.clinic_source[c] for c in q.clinics if c in self.corpus.clinic_source]
+            scope = tuple(dict.fromkeys([*named, *ranked_sources(self.corpus, hits)]))[:MAX_SOURCES]
+            view = self.corpus.scoped(scope)  # the articles of the clinics it names, then those retrieved
+            strategies = self._by_scope.get(view.scope) or self._strategies(view)
+            with self._lock:  # request threads share the cache
+                while len(self._by_scope) >= 128:
+                    self._by_scope.pop(next(iter(self._by_scope)), None)
+                self._by_scope[view.scope] = strategies
+            steps.append(f"scope: {', '.join(view.scope)}")
         for strategy in strategies:
             if not strategy.applies(q):
                 continue
@@ -60,6 +101,8 @@ class Router:
                 continue
             draft = verify(q, draft, self.corpus.rare_prefix)
             draft.steps = [*steps, f"{strategy.name}: answered", *draft.steps]
+            if strategies and strategies[0].corpus.scope:
+                others_note(self.corpus, strategies[0].corpus, q, draft)
             if q.advice and not draft.abstained:
                 draft.add(ADVICE)
             return draft

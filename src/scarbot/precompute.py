@@ -1,0 +1,237 @@
+"""Corpus structures the query path needs, built once by ``scarbot ingest`` and stored in the snapshot.
+
+A process that answers questions should not rebuild per-corpus tables (BM25 statistics, the entity
+look-ups that parse every heading and label, the price records bound to their procedures): at 100
+articles that cost seconds per process, at 1,000 minutes. Ingest builds them here, the snapshot
+stores them (``derived.json`` for the small tables, ``bm25.npz`` for the keyword index, checksummed
+with the rest), and the query path loads them on first use.
+
+The keyword index is BM25 (Okapi, k1=1.5, b=0.75, the idf floor of ``rank_bm25.BM25Okapi``) as a
+term → (chunk, weight) sparse matrix: a question's scores are the sums of its terms' columns, so the
+work per question is the postings of its terms, not a Python loop over every chunk. The weights are
+the ones ``BM25Okapi.get_scores`` computes, bit for bit (same formula, same order of additions), so
+retrieval ranks exactly as before. (``bm25s`` implements the same idea; its idf variants differ from
+BM25Okapi's floor, which would have moved the fused ranking of the eval questions.)
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DERIVED = "derived.json"
+BM25_FILE = "bm25.npz"
+DERIVED_VERSION = 3  # bump when what CorpusView derives at load changes shape
+K1, B, EPSILON = 1.5, 0.75, 0.25
+
+
+def keyword_tokens(text: str) -> list[str]:
+    from scarbot.nlp import content_words, stem
+
+    return [stem(w) for w in content_words(text)]
+
+
+def chunk_keyword_text(chunk: dict[str, Any]) -> str:
+    """What BM25 indexes of a chunk: its heading path and the text it was embedded with."""
+    return f"{chunk['section']} {chunk['embed_text']}"
+
+
+# --------------------------------------------------------------------------- BM25
+
+
+@dataclass
+class KeywordIndex:
+    """BM25 over the chunks as a sparse term → chunk matrix (CSR by term)."""
+
+    vocab: dict[str, int]
+    indptr: Any  # int64 (n_terms + 1)
+    docs: Any  # int32 (nnz)
+    weights: Any  # float64 (nnz)
+    n_docs: int
+
+    @classmethod
+    def build(cls, docs_tokens: list[list[str]]) -> KeywordIndex:
+        import numpy as np
+
+        n = len(docs_tokens)
+        df: dict[str, int] = {}  # insertion order as rank_bm25 builds it: the idf average sums in this order
+        freqs: list[dict[str, int]] = []
+        lengths = []
+        for tokens in docs_tokens:
+            f: dict[str, int] = {}
+            for t in tokens:
+                f[t] = f.get(t, 0) + 1
+            freqs.append(f)
+            lengths.append(len(tokens))
+            for t in f:
+                df[t] = df.get(t, 0) + 1
+        idf: dict[str, float] = {}
+        total, negative = 0.0, []
+        for t, c in df.items():
+            idf[t] = math.log(n - c + 0.5) - math.log(c + 0.5)
+            total += idf[t]
+            if idf[t] < 0:
+                negative.append(t)
+        if idf:
+            eps = EPSILON * (total / len(idf))
+            for t in negative:
+                idf[t] = eps
+        avgdl = (sum(lengths) / n) if n else 0.0
+        vocab = {t: i for i, t in enumerate(df)}
+        postings: list[list[tuple[int, int]]] = [[] for _ in vocab]
+        for d, f in enumerate(freqs):
+            for t, c in f.items():
+                postings[vocab[t]].append((d, c))
+        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum([len(p) for p in postings])
+        docs = np.fromiter((d for p in postings for d, _ in p), dtype=np.int32, count=int(indptr[-1]))
+        tf = np.fromiter((c for p in postings for _, c in p), dtype=np.float64, count=int(indptr[-1]))
+        dl = np.asarray(lengths, dtype=np.float64)[docs] if len(docs) else np.zeros(0)
+        idf_col = np.repeat(np.asarray([idf[t] for t in vocab], dtype=np.float64), np.diff(indptr))
+        if avgdl > 0:
+            weights = idf_col * (tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl / avgdl)))
+        else:
+            weights = np.zeros_like(tf)
+        return cls(vocab, indptr, docs, weights, n)
+
+    def scores(self, tokens: Iterable[str]):
+        """BM25 of every chunk for these query tokens (a repeated token counts again, as in BM25Okapi)."""
+        import numpy as np
+
+        out = np.zeros(self.n_docs, dtype=np.float64)
+        for t in tokens:
+            i = self.vocab.get(t)
+            if i is None:
+                continue
+            lo, hi = int(self.indptr[i]), int(self.indptr[i + 1])
+            out[self.docs[lo:hi]] += self.weights[lo:hi]  # a chunk appears once per term: no duplicate indices
+        return out
+
+    def save(self, path: Path) -> list[str]:
+        import numpy as np
+
+        np.savez(path, indptr=self.indptr, docs=self.docs, weights=self.weights)
+        return list(self.vocab)
+
+    @classmethod
+    def load(cls, path: Path, terms: list[str], n_docs: int) -> KeywordIndex:
+        arrays = load_npz(path)
+        index = cls({t: i for i, t in enumerate(terms)}, arrays["indptr"], arrays["docs"], arrays["weights"], n_docs)
+        if len(index.indptr) != len(terms) + 1 or int(index.indptr[-1]) != len(index.docs) != len(index.weights):
+            raise ValueError(f"{path.name} does not match its term list")
+        return index
+
+
+def load_npz(path: Path) -> dict[str, Any]:
+    """The arrays of an uncompressed ``.npz`` memory-mapped in place (pages are read when touched):
+    loading costs milliseconds and the process holds only the parts a question reads."""
+    import numpy as np
+
+    out: dict[str, Any] = {}
+    with zipfile.ZipFile(path) as z, open(path, "rb") as fh:
+        for info in z.infolist():
+            if info.compress_type != zipfile.ZIP_STORED:
+                raise ValueError(f"{path.name} is compressed; it cannot be memory-mapped")
+            fh.seek(info.header_offset)
+            local = fh.read(30)
+            if local[:4] != b"PK\x03\x04":
+                raise ValueError(f"{path.name} has a damaged member header")
+            name_len, extra_len = int.from_bytes(local[26:28], "little"), int.from_bytes(local[28:30], "little")
+            fh.seek(info.header_offset + 30 + name_len + extra_len)
+            version = np.lib.format.read_magic(fh)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read_header(fh)
+            if dtype.hasobject:
+                raise ValueError(f"{path.name} holds objects")
+            count = int(np.prod(shape)) if shape else 1
+            if fh.tell() + count * dtype.itemsize > info.header_offset + 30 + name_len + extra_len + info.file_size:
+                raise ValueError(f"{path.name} is shorter than its arrays")
+            key = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            out[key] = np.memmap(path, dtype=dtype, mode="r", offset=fh.tell(), shape=shape,
+                                 order="F" if fortran else "C") if count else np.zeros(shape, dtype)
+    return out
+
+
+class PerItem(Sequence):
+    """``f(item)`` for each item, computed when first asked for: a question reads a few, never all."""
+
+    def __init__(self, items: list, f: Callable):
+        self._items, self._f = items, f
+        self._cache: list = [None] * len(items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        value = self._cache[i]
+        if value is None:
+            value = self._cache[i] = self._f(self._items[i])
+        return value
+
+
+# --------------------------------------------------------------------------- the corpus tables
+
+
+def corpus_tables(view) -> dict[str, Any]:
+    """The tables ``CorpusView`` derives by parsing every heading, label, clause and price name with the
+    analyzer: computed once (here, at ingest) and read back by ``CorpusView`` at load."""
+    from scarbot import lexicon
+
+    unit_at = {id(u): i for i, u in enumerate(view.units)}
+    return {
+        "price_canonical": [p.canonical for p in view.prices],
+        "proc_sections": view.proc_sections,
+        "sessions": {proc: unit_at[id(f.unit)] for proc, f in view.sessions.items()},
+        "ties": [[t.procedure, t.scar_type, unit_at[id(t.unit)], t.strength] for t in view.ties],
+        "scar_units": view.scar_units,
+        "voice": sorted(view.voice),
+        "unit_df": view.unit_df,
+        "first_stem": _lists(view.first_stem),
+        "label_prefix": _lists(view.label_prefix),
+        "priced_prose": _lists(view.priced_prose),
+        "has": {kind: view.corpus_has([kind]) for kind in lexicon.UNGIVEN_FACTS},
+    }
+
+
+def _lists(postings: dict[str, set[int]]) -> dict[str, list[int]]:
+    return {k: sorted(v) for k, v in postings.items()}
+
+
+def build(snapshot, write_dir: Path) -> dict[str, Any]:
+    """Build the derived structures of an in-memory snapshot and write them into ``write_dir``.
+
+    Returns what goes into ``derived.json`` (also written). Called by ingest before the snapshot's manifest.
+    """
+    from scarbot.answer.base import CorpusView
+    from scarbot.retrieval import Index
+
+    docs_tokens = [keyword_tokens(chunk_keyword_text(c)) for c in snapshot.chunks]
+    keyword = KeywordIndex.build(docs_tokens)
+    terms = keyword.save(write_dir / BM25_FILE)
+    index = Index(snapshot, None, keyword=keyword, derived={})
+    # headings, labels and clauses repeat across articles ("Recovery:", "Cost:"): each distinct text is
+    # parsed once (this index is thrown away after the build; nothing here mutates a Frame)
+    index.analyzer.frame = functools.lru_cache(maxsize=None)(index.analyzer.frame)
+    tables = corpus_tables(CorpusView(index))
+    derived = {"version": DERIVED_VERSION, "bm25_terms": terms, "n_chunks": len(snapshot.chunks), **tables,
+               "analyzer": index.analyzer.stats}
+    (write_dir / DERIVED).write_text(json.dumps(derived, ensure_ascii=False, separators=(",", ":")), "utf-8")
+    return derived
+
+
+def load(root: Path, n_chunks: int) -> tuple[KeywordIndex, dict[str, Any]]:
+    """The stored keyword index and corpus tables of a snapshot folder (its checksums already verified)."""
+    derived = json.loads((root / DERIVED).read_text("utf-8"))
+    if not isinstance(derived, dict) or derived.get("version") != DERIVED_VERSION \
+            or derived.get("n_chunks") != n_chunks:
+        raise ValueError(f"{DERIVED} was written for another corpus or scarbot version")
+    return KeywordIndex.load(root / BM25_FILE, derived["bm25_terms"], n_chunks), derived
