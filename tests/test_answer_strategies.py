@@ -324,6 +324,12 @@ def test_a_reply_of_another_kind_than_asked_is_declined(assistant, question, sai
     assert said in ans.text
 
 
+def test_a_price_per_another_unit_is_not_given_as_the_answer(second):
+    ans = second.ask("What does one syringe of dermal filler cost per vial in Turkey?")
+    assert_refusal(ans)
+    assert "per vial" in ans.text and "per syringe" in ans.text
+
+
 def test_a_fact_about_a_neighbouring_procedure_is_not_given_as_the_answer(second):
     ans = second.ask("How long does the skin stay pink after dermal fillers?")
     assert "pink" not in ans.text.split("[")[0] or ans.abstained, ans.text

@@ -33,7 +33,7 @@ QUESTION_STOP = frozenset({"what", "which", "how", "does", "the", "article", "sa
                            "scar", "scars", "treatment", "treatments"})
 _CLAUSE = re.compile(r"\s*[,;—–]\s*|\s+or\s+")
 _WEAK = re.compile(r"\b(moderate|limited|less|some)\b")
-_SESSION_COUNT = re.compile(r"(\d+)\s*[-–]\s*(\d+)\s+(treatments|sessions)")
+_SESSION_COUNT = re.compile(r"(\d+)(?:\s*[-–]\s*(\d+))?\s+(treatments|sessions)")  # "3-6 sessions", "6 sessions"
 
 
 @dataclass
@@ -434,13 +434,13 @@ class CorpusView:
         if "sessions" in self._pre:
             for proc, i in self._pre["sessions"].items():
                 m = _SESSION_COUNT.search(self.units[i].text)
-                out[proc] = SessionFact(proc, int(m[1]), int(m[2]), m.group(0), self.units[i])
+                out[proc] = SessionFact(proc, int(m[1]), int(m[2] or m[1]), m.group(0), self.units[i])
             return out
         for u in self.units:
             proc = self.proc_sections.get(u.section)
             m = _SESSION_COUNT.search(u.text)
             if proc and m and u.label in labels and proc not in out:
-                out[proc] = SessionFact(proc, int(m[1]), int(m[2]), m.group(0), u)
+                out[proc] = SessionFact(proc, int(m[1]), int(m[2] or m[1]), m.group(0), u)
         return out
 
     def _ties(self) -> list[Tie]:

@@ -10,7 +10,7 @@ import re
 
 from scarbot.answer.base import GENERAL, AnswerContext, CorpusView, Draft, PriceFact, join_names, pretty
 from scarbot.chunking import Unit
-from scarbot.nlp import stem, words
+from scarbot.nlp import stem
 from scarbot.query import Query
 
 _COURSE_IN_CELL = re.compile(r"\b(full treatment|full course|course|total|package)\b[^$]{0,20}"
@@ -18,6 +18,15 @@ _COURSE_IN_CELL = re.compile(r"\b(full treatment|full course|course|total|packag
 
 
 _PERCENT_IN_TEXT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+
+
+def _share_of(text: str, word: str) -> float | None:
+    """The percentage a text gives as the size of ``word``: "a deposit (about 10%)", "a 10% deposit",
+    "a deposit of 10%" — not "87% said they would recommend"."""
+    w = re.escape(word.rstrip("s"))
+    m = re.search(rf"\b{w}\w*\W{{1,3}}(?:(?:about|around|roughly|approximately|of|is|usually|typically)\s+)?"
+                  rf"(\d+(?:\.\d+)?)\s*%", text, re.I) or re.search(rf"(\d+(?:\.\d+)?)\s*%\s+{w}", text, re.I)
+    return float(m.group(1)) if m else None
 
 
 def money(x: float) -> str:
@@ -94,13 +103,14 @@ class ComputeStrategy:
             return None
         if q.percent is not None and (q.amounts or q.procedures):
             return q.percent, None
+        if q.count:  # a number of sessions is a total, not a share
+            return None
         for w in q.salient:
             for ui in self._percent_units().get(stem(w), ()):
                 text = self.corpus.units[ui].text
-                for m in _PERCENT_IN_TEXT.finditer(text):
-                    near = text[max(0, m.start() - 30): m.end() + 30]  # the share is of the word beside it
-                    if any(stem(x) == stem(w) for x in words(near)):
-                        return float(m.group(1)), self.corpus.units[ui]
+                m = _share_of(text, w)
+                if m is not None:
+                    return m, self.corpus.units[ui]
         return None
 
     def _percent_units(self) -> dict[str, list[int]]:
@@ -172,8 +182,9 @@ class ComputeStrategy:
                 continue
             low, high = sessions.low * price.low, sessions.high * price.high
             total = span(low, high)
-            d.add(f"A full course of {pretty(proc)} in {country} comes to about {total}: {sessions.low}–"
-                  f"{sessions.high} sessions × {span(price.low, price.high)} per session, from the two figures "
+            count = str(sessions.low) if sessions.low == sessions.high else f"{sessions.low}–{sessions.high}"
+            d.add(f"A full course of {pretty(proc)} in {country} comes to about {total}: {count} "
+                  f"sessions × {span(price.low, price.high)} per session, from the two figures "
                   "below", derived=(total, money(low), money(high)))
             d.add(f"{sessions.unit.section.split(' > ')[-1].split(' (')[0]}: {sessions.unit.text.split(': ', 1)[-1]}",
                   sessions.unit.chunk_id, sessions.unit.text)

@@ -37,6 +37,10 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]]) -> Draft:
         gap = _uncovered(q, draft, {}, q.absent)
         if gap:
             return _partial(q, draft, gap)
+    if draft.strategy in ("prices", "compose"):
+        unit = _PER.search(q.text.lower())
+        if unit and not _per_unit_given(draft, unit.group(1)):
+            return _other_unit(draft, unit.group(1))
     if draft.strategy == "extract":
         wanted = answer_type(q)
         if wanted is not None and not _has_type(draft, wanted):
@@ -55,6 +59,23 @@ _DURATION = re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|overni
                        r"immediate\w*|instant\w*|same day|lasting)\b", re.I)
 _MONEY = re.compile(r"\$\s?\d|\d\s?%|\bfree\b|\busd\b|\bno (?:cost|charge)\b", re.I)
 _TYPES = {"duration": (_DURATION, "how long that takes"), "price": (_MONEY, "a price for that")}
+
+
+_PER = re.compile(r"\bper\s+(?!(?:cent|person|se|your|the|my|our|their|its|this|that|a|an|article|table)\b)([a-z]+)")
+
+
+def _per_unit_given(draft: Draft, unit: str) -> bool:
+    """Whether the prices quoted are per that unit ("per graft"), or name no unit at all."""
+    said = " ".join(f"{p.text} {p.quote}" for p in draft.parts).lower()
+    return unit.rstrip("s") in said or not _PER.search(said)
+
+
+def _other_unit(draft: Draft, unit: str) -> Draft:
+    said = " ".join(f"{p.text} {p.quote}" for p in draft.parts).lower()
+    given = sorted({m.group(1) for m in _PER.finditer(said)})
+    out = Draft(abstained=True, strategy=draft.strategy, steps=[*draft.steps, f"verify: no price per {unit}"])
+    out.add(f"The article gives no price per {unit}: its prices are per {join_names(given, 'or')}")
+    return out
 
 
 def answer_type(q: Query) -> str | None:
