@@ -32,7 +32,8 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]]) -> Draft:
         gap = _uncovered(q, draft, rare if draft.similarity < W.RARE_SIMILARITY else {})
         if gap:
             return _partial(q, draft, gap)
-    if draft.strategy in ("extract", "clinics") and q.absent:
+    if q.absent and (draft.strategy == "clinics" or (draft.strategy == "extract"
+                                                      and draft.similarity < W.ABSENT_SIMILARITY)):
         # a topic the article has no word near ("alcohol", "acupuncture"): missing however close the sentence
         gap = _uncovered(q, draft, {}, q.absent)
         if gap:

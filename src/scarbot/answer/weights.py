@@ -30,6 +30,9 @@ UNBOUND_SIMILARITY = 0.55
 # ... and a word it uses in only one or two sentences ("refund" beside "VAT refunds") counts as
 # missing only when the best sentence is less similar than this
 RARE_SIMILARITY = 0.45
+# ... and a topic with no article word near it ("alcohol"; neighbours.py) is missing unless the best
+# sentence is at least this similar (then its words are taken as a paraphrase: "airport pickup" ~ "transfers")
+ABSENT_SIMILARITY = 0.65
 
 # LLM mode: a cited sentence must share at least this share of its content words with its source
 CLAIM_OVERLAP = 0.5
