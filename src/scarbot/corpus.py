@@ -150,8 +150,11 @@ def _read_table(tokens, i: int, src_lines: list[str], source: str, first_line: i
     return Table(tuple(header), tuple(tuple(r) for r in rows), tuple(body_lines)), i + 1
 
 
-def load_corpus(corpus_dir: Path) -> list[Document]:
-    """Every ``*.md`` in the folder, sorted by name. Any unusable file stops the load."""
+def load_corpus(corpus_dir: Path, known: dict[str, Document] | None = None) -> list[Document]:
+    """Every ``*.md`` in the folder, sorted by name. Any unusable file stops the load.
+
+    ``known`` (file name → a Document parsed earlier) skips parsing a file whose text is unchanged:
+    re-ingesting after one edit parses one file, not the corpus."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise CorpusError(f"corpus folder not found: {corpus_dir} (set SCARBOT_CORPUS_DIR or create it)")
@@ -165,5 +168,10 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CorpusError(f"{f.name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
-        docs.append(parse_markdown(text.replace("\r\n", "\n"), f.name))
+        text = text.replace("\r\n", "\n")
+        old = (known or {}).get(f.name)
+        if old is not None and old.sha256 == hashlib.sha256(text.encode()).hexdigest():
+            docs.append(old)
+        else:
+            docs.append(parse_markdown(text, f.name))
     return docs
