@@ -354,13 +354,13 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
         for i in range(0, len(todo), BATCH):
             batch = todo[i : i + BATCH]
             vecs = embedder.embed_documents([c.embed_text for c in batch])
-            collection.upsert(
-                ids=[c.id for c in batch],
-                embeddings=[v.tolist() for v in vecs],
-                documents=[c.text for c in batch],
-                metadatas=[{"section": c.section, "kind": c.kind, "source": c.source, "order": c.order,
-                            "hash": hashes_by_id[c.id]} for c in batch],
-            )
+            for write, rows in ((collection.add, [j for j, c in enumerate(batch) if c.id not in stored]),
+                                (collection.upsert, [j for j, c in enumerate(batch) if c.id in stored])):
+                if rows:  # add() skips upsert's look-up of existing ids
+                    write(ids=[batch[j].id for j in rows], embeddings=vecs[rows],
+                          documents=[batch[j].text for j in rows],
+                          metadatas=[{"section": batch[j].section, "kind": batch[j].kind, "source": batch[j].source,
+                                      "order": batch[j].order, "hash": hashes_by_id[batch[j].id]} for j in rows])
             vectors.update({c.id: v for c, v in zip(batch, vecs, strict=True)})
             bar.advance(task, len(batch))
         chunk_vecs = _chunk_vectors(collection, corpus, vectors, old_snapshot, model_id)
