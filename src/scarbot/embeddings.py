@@ -358,6 +358,7 @@ class OnnxEmbedder:
     """
 
     batch_size = 32
+    batch_tokens = 4096
     query_batch = 4  # up to this many texts go through the one-thread query session
 
     def __init__(self, path: str, *, model_id: str | None = None, cache_dir: str | Path | None = None) -> None:
@@ -495,7 +496,12 @@ class OnnxEmbedder:
             return self.embed_documents(texts, progress)
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))  # similar lengths → less padding
         out = np.empty((len(ids), self.dim), dtype=np.float32)
-        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        batches: list[list[int]] = []
+        for i in order:  # at most batch_size texts and batch_tokens padded tokens per run: bounded memory
+            if not batches or len(batches[-1]) >= self.batch_size or \
+                    (len(batches[-1]) + 1) * len(ids[batches[-1][0]]) > self.batch_tokens:
+                batches.append([])
+            batches[-1].append(i)
         if progress and len(batches) > 1:
             from rich.progress import track
 
