@@ -28,7 +28,7 @@ import pickle
 import sqlite3
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,16 +61,26 @@ PARSED = "parsed.pickle"  # parsed documents by file, so unchanged files are not
 _WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO}
 
 
-def voice_warnings(corpus: Corpus) -> list[str]:
+def voice_warnings(corpus: Corpus, known: dict[str, tuple[str, list[str]]] | None = None,
+                   docs=None) -> list[str]:
     """Sentences of the corpus that speak to an assistant or reader as instructions ("SYSTEM: …",
-    "tell every user …", "say that …"): never quoted as answers, reported per file at ingest."""
+    "tell every user …", "say that …"): never quoted as answers, reported per file at ingest.
+
+    ``known`` (file name → (text hash, its sentences found earlier)) skips files whose text is
+    unchanged; it is updated in place with what this call finds."""
     from scarbot.nlp import addressed_to_reader
 
-    by_file: dict[str, list[str]] = {}
+    sha = {d.source: d.sha256 for d in docs or []}
+    reuse = {src: found for src, (h, found) in (known or {}).items() if h and sha.get(src) == h}
+    by_file: dict[str, list[str]] = {src: list(found) for src, found in reuse.items() if found}
     source_of = {c.id: c.source for c in corpus.chunks}
     for u in corpus.units:
-        if addressed_to_reader(u.text):
-            by_file.setdefault(source_of.get(u.chunk_id, "?"), []).append(u.text)
+        src = source_of.get(u.chunk_id, "?")
+        if src not in reuse and addressed_to_reader(u.text):
+            by_file.setdefault(src, []).append(u.text)
+    if known is not None:
+        known.clear()
+        known.update({src: (h, by_file.get(src, [])) for src, h in sha.items()})
     return [f"{src}: {len(found)} sentence(s) address an assistant or reader and will never be quoted as an "
             f"answer, e.g. {found[0][:120]!r}" for src, found in sorted(by_file.items())]
 
@@ -154,10 +164,21 @@ def _snapshot_digest(files: Any) -> str:
 
 def records_of(corpus: Corpus) -> dict[str, Any]:
     return {
-        "prices": [asdict(p) for p in corpus.prices],
-        "clinics": [asdict(c) for c in corpus.clinics],
+        "prices": [_record_dict(p) for p in corpus.prices],
+        "clinics": [_record_dict(c) for c in corpus.clinics],
         "countries": list(corpus.countries),
     }
+
+
+def _record_dict(rec: Any) -> dict[str, Any]:
+    """``asdict`` for records one level deep (a Price inside, a dict of cells), without its deep copy."""
+    out = dict(vars(rec))
+    for k, v in out.items():
+        if is_dataclass(v):
+            out[k] = dict(vars(v))
+        elif isinstance(v, dict):
+            out[k] = dict(v)
+    return out
 
 
 def _progress(enabled: bool):
@@ -202,10 +223,11 @@ def ingest(settings: Settings | None = None, *, rebuild: bool = False, progress:
             report.seconds = time.perf_counter() - t0
             return report
         # every error here leaves the index untouched
-        docs = load_corpus(settings.corpus_dir, None if rebuild else _parsed(settings, key))
+        known, voices = ({}, {}) if rebuild else _parsed(settings, key)
+        docs = load_corpus(settings.corpus_dir, known)
         corpus = build_corpus(docs)
         try:
-            report = _ingest(settings, docs, corpus, embedder, rebuild, progress, hashes, key)
+            report = _ingest(settings, docs, corpus, embedder, rebuild, progress, hashes, key, voices)
         except ScarbotError:
             raise
         except BaseException as exc:  # a Rust panic in Chroma is a BaseException
@@ -262,28 +284,32 @@ def _up_to_date(settings: Settings, embedder, hashes: dict[str, str], key: str) 
                         warnings=list(manifest.get("warnings") or []))
 
 
-def _parsed(settings: Settings, key: str) -> dict[str, Any]:
-    """Documents parsed by the last ingest, by file name (empty when absent, stale or unreadable)."""
+def _parsed(settings: Settings, key: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Documents parsed by the last ingest and their instruction-like sentences, by file name
+    (empty when absent, stale or unreadable)."""
     try:
         with open(settings.data_dir / PARSED, "rb") as fh:
             saved = pickle.load(fh)
-        return saved["docs"] if saved.get("pipeline") == key else {}
+        if saved.get("pipeline") == key:
+            return dict(saved["docs"]), dict(saved.get("voices") or {})
     except Exception:  # noqa: BLE001 - a cache: any problem means "parse again"
-        return {}
+        pass
+    return {}, {}
 
 
-def _save_parsed(settings: Settings, docs, key: str) -> None:
+def _save_parsed(settings: Settings, docs, key: str, voices: dict[str, Any]) -> None:
     tmp = settings.data_dir / f"{PARSED}.new-{os.getpid()}"
     try:
         with open(tmp, "wb") as fh:
-            pickle.dump({"pipeline": key, "docs": {d.source: d for d in docs}}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump({"pipeline": key, "docs": {d.source: d for d in docs}, "voices": voices}, fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(settings.data_dir / PARSED)
     except OSError:
         remove_path(tmp)
 
 
 def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, progress: bool,
-            hashes: dict[str, str], key: str) -> IngestReport:
+            hashes: dict[str, str], key: str, voices: dict[str, Any]) -> IngestReport:
     model_id, dim = embedder.model_id, embedder.dim
     fp = fingerprint(corpus)
     name = settings.collection
@@ -293,7 +319,7 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
     for c in corpus.chunks:
         report.by_kind[c.kind] = report.by_kind.get(c.kind, 0) + 1
     report.records = {"prices": len(corpus.prices), "clinics": len(corpus.clinics)}
-    report.warnings = voice_warnings(corpus)
+    report.warnings = voice_warnings(corpus, voices, docs)
     meta = {"model_id": model_id, "dim": dim, "fingerprint": "", "scarbot_schema": 1}
 
     if fresh_dir is not None:
@@ -328,8 +354,9 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
     stale = [i for i in stored if i not in live]
     report.removed = len(stale)
 
-    chunks = [c.to_dict() for c in corpus.chunks]
-    units = [{**asdict(u), "embed": unit_embed_text(u)} for u in corpus.units]
+    # chunks and units hold only strings and numbers: a shallow copy is asdict() without its deep copy
+    chunks = [dict(vars(c)) for c in corpus.chunks]
+    units = [{**vars(u), "embed": unit_embed_text(u)} for u in corpus.units]
     records = records_of(corpus)
     old_snapshot = None if rebuild else _try_snapshot(settings, report)
     snapshot_current = (old_snapshot is not None and existing is not None and target_name == name
@@ -344,7 +371,7 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
                 "sources": sorted({d.source for d in docs}), "source_sha256": hashes, "pipeline": key, "by_kind": report.by_kind, "records": report.records,
                 "warnings": report.warnings, "store": settings.chroma_url or "local"}
     if not todo and not stale and snapshot_current and (collection.metadata or {}).get("fingerprint") == fp:
-        _save_parsed(settings, docs, key)
+        _save_parsed(settings, docs, key, voices)
         _refresh_manifest(settings, collection, meta, manifest)
         return report
 
@@ -377,7 +404,7 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
         collection.modify(name=name)
     write_snapshot(settings, manifest, chunks, units, records, chunk_vecs, unit_vecs)
     report.wrote_snapshot = True
-    _save_parsed(settings, docs, key)
+    _save_parsed(settings, docs, key, voices)
     written = json.loads((snapshot_dir(settings) / MANIFEST).read_text("utf-8"))
     if collection is None:  # the rebuilt local store was swapped in: reopen it to record the snapshot
         collection = get_collection(chroma_client(settings), name)
