@@ -168,3 +168,15 @@ def test_a_corpus_above_sqlites_variable_limit_ingests_and_re_ingests(settings):
     r = run(s)
     assert r.wrote_snapshot and r.unchanged == 33_500
     assert load_snapshot(s).chunk_vectors.shape == (33_500, 16)
+
+
+def test_progress_bar_shows_the_embedding_rate():
+    from types import SimpleNamespace
+
+    from scarbot.ingest import _progress
+
+    bar = _progress(True)
+    rate = next(c for c in bar.columns if type(c).__name__ == "Rate")
+    task = SimpleNamespace(fields={"unit": "chunks"}, finished_speed=None, speed=123.4)
+    assert rate.render(task).plain == "123 chunks/s"
+    assert rate.render(SimpleNamespace(fields={}, finished_speed=None, speed=None)).plain == "– texts/s"
