@@ -313,9 +313,9 @@ def bench_plain(tmp: Path, corpus: Path, n: int, embedder: str, runs: int, n_q: 
 # --------------------------------------------------------------------------- report
 
 
-def _load_results() -> list[dict[str, Any]]:
+def _load_results(path: Path = RESULTS) -> list[dict[str, Any]]:
     try:
-        return json.loads(RESULTS.read_text("utf-8"))
+        return json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
         return []
 
@@ -449,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-scarbot", action="store_true")
     ap.add_argument("--keep", type=Path, help="build in this folder and keep it (default: a temp folder)")
     ap.add_argument("--render", action="store_true", help="only rewrite SCALE.md and the plot from stored results")
+    ap.add_argument("--results", type=Path, default=RESULTS, help=f"where rows are kept (default {RESULTS.name})")
+    ap.add_argument("--merge", type=Path, nargs="*", default=[], help="add the rows of other results files first")
     ap.add_argument("--_warm", choices=["scarbot", "langchain"], help=argparse.SUPPRESS)
     ap.add_argument("--persist", default="", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -456,7 +458,13 @@ def main(argv: list[str] | None = None) -> int:
     if args._warm:
         print(json.dumps(warm_child(args._warm, args.questions, args.persist, args.embedder)))
         return 0
-    rows = _load_results()
+    rows = _load_results(args.results)
+    for extra in args.merge:
+        for row in _load_results(extra):
+            key = (row["system"], row["articles"], row["embedder"])
+            rows = [r for r in rows if (r["system"], r["articles"], r["embedder"]) != key] + [row]
+    if args.merge:
+        args.results.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     if args.render:
         write_report(rows)
         return 0
@@ -480,8 +488,9 @@ def main(argv: list[str] | None = None) -> int:
                        "load": load, **res}
                 rows = [r for r in rows if (r["system"], r["articles"], r["embedder"]) != (system, n, args.embedder)]
                 rows.append(row)
-                RESULTS.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
-                write_report(rows)
+                args.results.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+                if args.results == RESULTS:
+                    write_report(rows)
                 print(json.dumps(row), file=sys.stderr, flush=True)
     finally:
         if tmp_ctx:
