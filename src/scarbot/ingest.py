@@ -55,7 +55,8 @@ from scarbot.store import (
     write_snapshot,
 )
 
-BATCH = 256  # texts per embedding call and per upsert (the encoder sorts each batch by length)
+BATCH = 64  # chunks per embedding call and per Chroma write: each write commits, so a kill loses little
+UNIT_BATCH = 512  # sentences per embedding call (the encoder sorts each call's texts by length)
 PAGE = 5000  # records per Chroma get/delete: far below SQLite's 32,766-variable limit
 PARSED = "parsed.pickle"  # parsed documents by file, so unchanged files are not parsed again
 _WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO}
@@ -504,8 +505,8 @@ def _unit_vectors(corpus: Corpus, embedder, old, bar):
         known = {u["embed"]: v for u, v in zip(old.units, old.unit_vectors, strict=True) if u.get("embed")}
     todo = sorted({unit_embed_text(u) for u in corpus.units} - set(known))
     task = bar.add_task("embedding sentences", total=len(todo), unit="sentences")
-    for i in range(0, len(todo), BATCH):
-        batch = todo[i : i + BATCH]
+    for i in range(0, len(todo), UNIT_BATCH):
+        batch = todo[i : i + UNIT_BATCH]
         known.update(zip(batch, embedder.embed_documents(batch), strict=True))
         bar.advance(task, len(batch))
     if not corpus.units:
