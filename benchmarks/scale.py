@@ -341,8 +341,8 @@ def render(rows: list[dict[str, Any]]) -> str:
     rows = sorted(rows, key=lambda r: (r["embedder"], r["articles"], r["system"] != "scarbot"))
     head = ("| system | embedder | articles (chunks) | ingest from empty | chunks/s | re-ingest, nothing changed "
             "| re-ingest, 1 file edited | peak RSS ingest | cold ask (median) | peak RSS ask | warm p50 / p95 "
-            "| price answer: chars, citations (sources) |")
-    lines = [head, "|" + "|".join("---" for _ in range(12)) + "|"]
+            "| price answer: chars, citations (sources) | measured (UTC), load |")
+    lines = [head, "|" + "|".join("---" for _ in range(13)) + "|"]
     for r in rows:
         err = next((v["error"] for v in r.values() if isinstance(v, dict) and "error" in v), None)
         cold = r.get("cold") or {}
@@ -353,12 +353,13 @@ def render(rows: list[dict[str, Any]]) -> str:
             f"| {_f(_get(r, 'reingest_edit', 'wall_s'), 2) + ' s' if r.get('reingest_edit') else '—'} "
             f"| {_f(_get(r, 'ingest', 'rss_mib'), 0)} MiB | {_f(cold.get('wall_s'), 2)} s | {_f(cold.get('rss_mib'), 0)} MiB "
             f"| {_f(_get(r, 'warm', 'p50_ms'))} / {_f(_get(r, 'warm', 'p95_ms'))} ms "
-            f"| {_f(cold.get('answer_chars'))}, {_f(cold.get('citations'))} ({_f(cold.get('cited_sources'))}) |"
+            f"| {_f(cold.get('answer_chars'))}, {_f(cold.get('citations'))} ({_f(cold.get('cited_sources'))}) "
+            f"| {str(r.get('when', '?'))[-9:-4]}, {str(r.get('load', '?')).split(' ')[0]} |"
             + (f" error: {' '.join(err.split())[:160]}" if err else "")
         )
-    meta = sorted({f"{r['embedder']} × {r['articles']}: {r.get('when', '?')}, load {r.get('load', '?')}, "
-                   f"cold runs {r.get('runs', '?')}, {r.get('questions', '?')} warm questions" for r in rows})
-    return "\n".join(lines) + "\n\nRuns: " + "; ".join(meta) + "\n"
+    meta = sorted({f"{r.get('runs', '?')} cold runs and {r.get('questions', '?')} warm questions ({r['embedder']}, "
+                   f"{r['articles']:,} articles)" for r in rows})
+    return "\n".join(lines) + "\n\nRuns: " + "; ".join(meta) + ".\n"
 
 
 SERIES = [  # (label, system, path in the row, colour, dash)
@@ -388,9 +389,9 @@ def svg_plot(rows: list[dict[str, Any]]) -> str:
                 v = _get(r, *path)
                 if r["system"] == system and isinstance(v, (int, float)) and v > 0:
                     pts.setdefault(label, []).append((r["articles"], v / 1000 if path[-1].endswith("_ms") else v))
-        xs = [x for p in pts.values() for x, _ in p] or [1, 10]
+        xs = [r["articles"] for r in rows] or [1, 10]  # one x range for every panel
         ys = [y for p in pts.values() for _, y in p] or [0.01, 1]
-        x0, x1 = math.floor(math.log10(min(xs))), math.ceil(math.log10(max(xs)) + 1e-9)
+        x0, x1 = math.floor(math.log10(min(xs))), math.ceil(math.log10(max(xs)) - 1e-9)
         y0, y1 = math.floor(math.log10(min(ys))), math.ceil(math.log10(max(ys)) + 1e-9)
         x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
         ox = k * pw
