@@ -357,7 +357,7 @@ def render(rows: list[dict[str, Any]]) -> str:
             f"| {str(r.get('when', '?'))[-9:-4]}, {str(r.get('load', '?')).split(' ')[0]} |"
             + (f" error: {' '.join(err.split())[:160]}" if err else "")
         )
-    meta = sorted({f"{r.get('runs', '?')} cold runs and {r.get('questions', '?')} warm questions ({r['embedder']}, "
+    meta = sorted({f"{r.get('runs', '?')} cold run(s) and {r.get('questions', '?')} warm questions ({r['embedder']}, "
                    f"{r['articles']:,} articles)" for r in rows})
     return "\n".join(lines) + "\n\nRuns: " + "; ".join(meta) + ".\n"
 
