@@ -180,3 +180,21 @@ def test_progress_bar_shows_the_embedding_rate():
     task = SimpleNamespace(fields={"unit": "chunks"}, finished_speed=None, speed=123.4)
     assert rate.render(task).plain == "123 chunks/s"
     assert rate.render(SimpleNamespace(fields={}, finished_speed=None, speed=None)).plain == "– texts/s"
+
+
+def test_a_file_read_beside_the_articles_also_counts_as_a_change(three_files, monkeypatch):
+    """Any file in the corpus folder (e.g. an article's word list beside it) is hashed: editing one is
+    never taken for "nothing changed"; the run after that is the quick no-op again."""
+    s = three_files
+    run(s)
+    import scarbot.ingest as ingest_mod
+
+    calls: list[int] = []
+    real = ingest_mod.load_corpus
+    monkeypatch.setattr(ingest_mod, "load_corpus", lambda *a, **k: calls.append(1) or real(*a, **k))
+    (s.corpus_dir / "alpha.lexicon.yaml").write_text("synonyms: {}\n", "utf-8")
+    r = run(s)
+    assert calls == [1] and not r.changed
+    assert "alpha.lexicon.yaml" in load_snapshot(s).manifest["source_sha256"]
+    run(s)
+    assert calls == [1]

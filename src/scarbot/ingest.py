@@ -133,9 +133,13 @@ def fingerprint(corpus: Corpus) -> str:
 
 
 def source_hashes(corpus_dir: Path) -> dict[str, str]:
-    """SHA-256 of every ``*.md`` file's bytes, by file name (reading files is cheap; parsing is not)."""
+    """SHA-256 of every file's bytes in the corpus folder, by file name: the articles and anything read
+    beside them (reading files is cheap; parsing is not)."""
     out = {}
-    for f in sorted(Path(corpus_dir).glob("*.md")):
+    folder = Path(corpus_dir)
+    for f in sorted(folder.iterdir() if folder.is_dir() else []):
+        if f.name.startswith(".") or not f.is_file():
+            continue
         with contextlib.suppress(OSError):  # load_corpus reports unreadable files
             out[f.name] = hashlib.sha256(f.read_bytes()).hexdigest()
     return out
