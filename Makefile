@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint unit eval gate bench browser-deps clean
+.PHONY: install run test lint unit eval gate bench scale browser-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,8 +43,17 @@ eval: install
 	$(BIN)/scarbot ingest --quiet
 	$(BIN)/scarbot eval
 
-bench: install
+# The benchmarks' extra (the plain LangChain script's dependencies), on top of the dev install.
+$(VENV)/.installed-bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.installed-bench
 	$(BIN)/python benchmarks/bench.py
+
+# Cost against corpus size (10 and 100 articles; see benchmarks/scale.py --help for 1,000 and --embedder hash)
+scale: $(VENV)/.installed-bench
+	$(BIN)/python benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) .scarbot test-output evals/runs

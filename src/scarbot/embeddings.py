@@ -1,30 +1,30 @@
 """Embedders: one small interface, three backends.
 
-* ``NumpyBertEmbedder`` — the sentence-transformers pipeline (BERT + mean pooling + normalise)
-  re-implemented with numpy, ``tokenizers`` and ``safetensors``. It gives the same vectors as
-  sentence-transformers (cosine > 1 - 1e-4) but loads in ~0.1 s and ~100 MiB instead of the
-  ~10 s and ~500 MiB that importing torch costs, so a cold ``scarbot ask`` stays fast.
-* ``SentenceTransformerEmbedder`` — the reference implementation, for any model the numpy
-  path does not support. (For bulk ingest the numpy path is about as fast per batch as torch
-  on 2 cores, and skips torch's ~10 s import.)
+* ``OnnxEmbedder`` — the default: the sentence-transformers model exported once to ONNX (cached,
+  see ``onnx_cache_root``) and run by onnxruntime, with the model's fast tokenizer and numpy mean
+  pooling. Same vectors as sentence-transformers (cosine ≥ 0.9999), loads in well under a second
+  without torch, and sets its threads per session, never process-wide, so request threads can
+  share it. Falls back to sentence-transformers, with a warning, when the export is impossible.
+* ``SentenceTransformerEmbedder`` — the reference implementation, and the path for any model
+  the ONNX one does not reproduce (other pooling, Dense layers).
 * ``HashEmbedder`` — a deterministic fake for fast tests.
 
-Nothing heavy is imported at module import: numpy, tokenizers and torch load on first use.
-Nothing is ever downloaded: model names must resolve to the bundled model, a local folder,
-or a model already in the Hugging Face cache.
+Nothing heavy is imported at module import: numpy, tokenizers, onnxruntime and torch load on
+first use (torch only in the child process that exports, or for the reference backend). Nothing
+is ever downloaded: model names must resolve to the bundled model, a local folder, or a model
+already in the Hugging Face cache.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
-import mmap
 import os
 import re
-import statistics
+import sys
 import time
-from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -123,6 +123,12 @@ def _local_model_dir(name: str) -> str:
 # --------------------------------------------------------------------------- hash fake
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _word_slot(word: str, dim: int) -> tuple[int, float]:
+    h = hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(h[:4], "little") % dim, (1.0 if h[4] & 1 else -1.0)
+
+
 class HashEmbedder:
     """Deterministic fake: word hashing, so texts that share words get similar vectors."""
 
@@ -138,9 +144,7 @@ class HashEmbedder:
         vec = np.zeros(self.dim, dtype=np.float64)
         words = _WORD_RE.findall(text.lower()) or ["\x00empty"]
         for w in words:
-            h = hashlib.blake2b(w.encode("utf-8"), digest_size=8).digest()
-            idx = int.from_bytes(h[:4], "little") % self.dim
-            sign = 1.0 if h[4] & 1 else -1.0
+            idx, sign = _word_slot(w, self.dim)
             vec[idx] += sign
         norm = np.linalg.norm(vec)
         if norm == 0:  # words cancelled out exactly; still return a unit vector
@@ -200,7 +204,7 @@ class SentenceTransformerEmbedder:
         return self.embed_documents([text])[0]
 
 
-# --------------------------------------------------------------------------- numpy BERT
+# --------------------------------------------------------------------------- ONNX
 
 
 def _read_json(path: Path) -> dict[str, Any] | list[Any] | None:
@@ -210,155 +214,197 @@ def _read_json(path: Path) -> dict[str, Any] | list[Any] | None:
         return None
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
-    """erf without scipy (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7, below float32 noise)."""
-    import numpy as np
-
-    sign = np.sign(x)
-    a = np.abs(x)
-    t = 1.0 / (1.0 + np.float32(0.3275911) * a)
-    poly = t * (
-        np.float32(0.254829592)
-        + t * (np.float32(-0.284496736) + t * (np.float32(1.421413741) + t * (np.float32(-1.453152027) + t * np.float32(1.061405429))))
-    )
-    return sign * (1.0 - poly * np.exp(-a * a))
+class OnnxUnavailable(ScarbotError):
+    """The model could not be exported to ONNX or run with onnxruntime (the caller falls back)."""
 
 
-def _gelu(x: np.ndarray) -> np.ndarray:
-    """The exact (erf) GELU of Hugging Face's ``"gelu"`` activation."""
-    import numpy as np
-
-    return x * np.float32(0.5) * (np.float32(1.0) + _erf(x * np.float32(0.7071067811865476)))
+ONNX_OPSET = 17
+_EXPORT_VERSION = 1  # bump when the exported graph changes: old cache entries are then ignored
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float) -> np.ndarray:
-    import numpy as np
-
-    inv_n = np.float32(1.0 / x.shape[-1])
-    centered = x - np.add.reduce(x, axis=-1, keepdims=True) * inv_n  # not .mean(): its Python overhead
-    var = np.add.reduce(centered * centered, axis=-1, keepdims=True) * inv_n  # shows at 20-token inputs
-    return centered / np.sqrt(var + np.float32(eps)) * w + b
-
-
-_ST_DTYPES = {"F32": "<f4", "F16": "<f2", "F64": "<f8", "I64": "<i8", "I32": "<i4"}
+def onnx_cache_root() -> Path:
+    """Where exported models live: ``$SCARBOT_ONNX_CACHE``, else ``$XDG_CACHE_HOME/scarbot/onnx``."""
+    env = os.environ.get("SCARBOT_ONNX_CACHE")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "scarbot" / "onnx"
 
 
-def _load_weights(path: Path) -> tuple[dict[str, np.ndarray], mmap.mmap | None]:
-    """Tensors as read-only views on a memory map of the safetensors file, and the map.
+def _export_key(folder: Path) -> str:
+    """Names one export: the model folder and its weights file (path, size, mtime), opset, exporter version."""
+    weights = next((folder / f for f in ("model.safetensors", "pytorch_model.bin") if (folder / f).is_file()), None)
+    st = weights.stat() if weights is not None else None
+    ident = f"{folder.resolve()}|{st.st_size if st else 0}|{st.st_mtime_ns if st else 0}|{ONNX_OPSET}|{_EXPORT_VERSION}"
+    return hashlib.sha256(ident.encode()).hexdigest()[:16]
 
-    Zero-copy: loading takes milliseconds and only the pages actually used count towards
-    RSS (most of the 47 MB word-embedding table is never touched by a query). Falls back
-    to ``safetensors.numpy`` (a plain copy, no map) for dtypes numpy cannot view (e.g. bf16).
+
+def export_onnx(folder: str | Path, out_dir: str | Path, model_id: str) -> Path:
+    """Export a Hugging Face encoder folder to ``out_dir/model.onnx`` (last hidden state; pooling stays
+    in numpy), then save onnxruntime's graph-optimised form beside it. Imports torch: run it in a
+    child process (``python -m scarbot.embeddings export``), never on the query path."""
+    import warnings
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
+    from transformers import AutoModel
+
+    folder, out_dir = Path(folder), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
+    import inspect
+
+    names = [n for n in _INPUTS if n in inspect.signature(model.forward).parameters]
+
+    class LastHidden(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, *args: torch.Tensor) -> torch.Tensor:
+            return self.inner(**dict(zip(names, args, strict=True))).last_hidden_state
+
+    dummy = torch.ones((2, 8), dtype=torch.long)
+    args = tuple(torch.zeros_like(dummy) if n == "token_type_ids" else dummy for n in names)
+    raw = out_dir / "model.raw.onnx"
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(LastHidden(model), args, str(raw), input_names=names, output_names=["last_hidden_state"],
+                          dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
+                          opset_version=ONNX_OPSET, dynamo=False)
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED  # portable across CPUs
+    opts.optimized_model_filepath = str(out_dir / "model.onnx")
+    ort.InferenceSession(str(raw), opts, providers=["CPUExecutionProvider"])
+    raw.unlink()
+    meta = {"model_id": model_id, "source": str(folder.resolve()), "inputs": names, "opset": ONNX_OPSET,
+            "export_version": _EXPORT_VERSION, "torch": torch.__version__, "onnxruntime": ort.__version__,
+            "created": time.time()}
+    (out_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    return out_dir / "model.onnx"
+
+
+def _ensure_export(folder: Path, model_id: str, cache_root: Path) -> tuple[Path, dict[str, Any]]:
+    """The cached export for this model folder, exported once (in a child process, under a file lock)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    final = cache_root / _export_key(folder)
+    meta = _read_json(final / "meta.json")
+    if isinstance(meta, dict) and (final / "model.onnx").is_file():
+        return final / "model.onnx", meta
+    try:
+        cache_root.mkdir(parents=True, exist_ok=True)
+        lock_fd = os.open(cache_root / f"{final.name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as err:
+        raise OnnxUnavailable(f"cannot write the ONNX cache {cache_root} ({err.strerror}); "
+                              "set SCARBOT_ONNX_CACHE to a writable folder") from err
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(lock_fd, fcntl.LOCK_EX)  # another process exporting the same model: wait for it
+        except ImportError:  # pragma: no cover - Windows
+            pass
+        meta = _read_json(final / "meta.json")
+        if isinstance(meta, dict) and (final / "model.onnx").is_file():
+            return final / "model.onnx", meta
+        tmp = Path(tempfile.mkdtemp(prefix=f"{final.name}.tmp-", dir=cache_root))
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "scarbot.embeddings", "export", str(folder), str(tmp), model_id],
+                              capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
+        if proc.returncode != 0 or not (tmp / "model.onnx").is_file():
+            with contextlib.suppress(OSError):
+                import shutil
+
+                shutil.rmtree(tmp)
+            last = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise OnnxUnavailable(f"exporting {folder} to ONNX failed: {last[0][:300]}")
+        with contextlib.suppress(OSError):
+            import shutil
+
+            shutil.rmtree(final)
+        tmp.rename(final)
+        _log().info("exported %s to ONNX in %.1fs: %s", model_id, time.perf_counter() - t0, final)
+    finally:
+        os.close(lock_fd)
+    meta = _read_json(final / "meta.json")
+    return final / "model.onnx", meta if isinstance(meta, dict) else {}
+
+
+def _log():
+    import logging
+
+    return logging.getLogger("scarbot.embeddings")
+
+
+class OnnxEmbedder:
+    """A sentence-transformers model (transformer + mean pooling + normalise) run by onnxruntime.
+
+    The transformer is exported to ONNX once per model folder and cached (``onnx_cache_root()``,
+    with the model id in ``meta.json``); tokenising is the model's own fast tokenizer, pooling and
+    normalising are numpy. Vectors match sentence-transformers (cosine ≥ 0.9999), so the stored
+    model id is the same as that backend's and an index built by either serves the other.
+
+    Threads are set once per onnxruntime session, never process-wide: a query session with one
+    intra-op thread (request threads share it; ``run`` is thread-safe), and, created only when a
+    process embeds documents in bulk, a batch session with one thread per core (up to 4). Nothing
+    is loaded until the first text is embedded.
     """
-    import numpy as np
 
-    with path.open("rb") as fh:
-        header_len = int.from_bytes(fh.read(8), "little")
-        header = json.loads(fh.read(header_len))
-        header.pop("__metadata__", None)
-        if any(meta["dtype"] not in _ST_DTYPES for meta in header.values()):
-            from safetensors.numpy import load_file
+    batch_size = 32
+    batch_tokens = 4096
+    query_batch = 4  # up to this many texts go through the one-thread query session
 
-            return load_file(str(path)), None
-        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    buf = np.frombuffer(mm, dtype=np.uint8)
-    start = 8 + header_len
-    out: dict[str, np.ndarray] = {}
-    for name, meta in header.items():
-        lo, hi = meta["data_offsets"]
-        out[name] = buf[start + lo : start + hi].view(_ST_DTYPES[meta["dtype"]]).reshape(meta["shape"])
-    return out, mm
-
-
-class NumpyBertEmbedder:
-    """sentence-transformers' BERT + mean pooling + normalise, in numpy: no torch on the query path."""
-
-    batch_size = 16
-    single_thread_tokens = 512
-
-    def __init__(self, path: str, *, model_id: str | None = None) -> None:
-        import numpy as np
+    def __init__(self, path: str, *, model_id: str | None = None, cache_dir: str | Path | None = None) -> None:
         from tokenizers import Tokenizer
 
         folder = Path(resolve_model_path(path)).expanduser()
         if not self.supports(str(folder)):
-            raise ScarbotError(
-                f"{folder} is not a BERT sentence-transformers model with mean pooling; "
-                "load it with sentence-transformers instead (get_embedder(..., light=False))"
-            )
+            raise OnnxUnavailable(f"{folder} is not a sentence-transformers model with mean pooling and no "
+                                  "Dense layer; load it with sentence-transformers instead")
         cfg = _read_json(folder / "config.json") or {}
         st_cfg = _read_json(folder / "sentence_bert_config.json") or {}
         tok_cfg = _read_json(folder / "tokenizer_config.json") or {}
+        assert isinstance(cfg, dict) and isinstance(st_cfg, dict) and isinstance(tok_cfg, dict)
+        self.folder = folder
         self.model_id = model_id or normalize_model_id(path)
         self.dim = int(cfg["hidden_size"])
-        self._heads = int(cfg["num_attention_heads"])
-        self._eps = float(cfg.get("layer_norm_eps", 1e-12))
         max_pos = int(cfg.get("max_position_embeddings", 512))
         max_len = st_cfg.get("max_seq_length")
         if max_len is None:
             max_len = min(max_pos, int(tok_cfg.get("model_max_length", max_pos)))
         self.max_seq_length = min(int(max_len), max_pos)
         self._lower = bool(st_cfg.get("do_lower_case", False))
-
         tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        # tokenizer.json ships with truncation 128 and fixed padding; sentence-transformers overrides both.
+        # tokenizer.json ships with its own truncation and padding; sentence-transformers overrides both.
         tok.no_padding()
         tok.enable_truncation(max_length=self.max_seq_length)
         self._tok = tok
-        self._threadpools: Any = None
-        self._threads = _ThreadChoice()
+        self._cache_root = Path(cache_dir) if cache_dir is not None else onnx_cache_root()
+        self._model_file: Path | None = None
+        self._inputs: list[str] = []
+        self._sessions: dict[str, Any] = {}
+        self._fallback: SentenceTransformerEmbedder | None = None
+        import threading
 
-        raw, mapped = _load_weights(folder / "model.safetensors")
-        prefix = "bert." if any(k.startswith("bert.") for k in raw) else ""
-
-        def w(name: str) -> np.ndarray:
-            return np.asarray(raw[prefix + name], dtype=np.float32)
-
-        self._word = w("embeddings.word_embeddings.weight")
-        self._pos = w("embeddings.position_embeddings.weight")
-        self._type0 = w("embeddings.token_type_embeddings.weight")[0]
-        self._emb_ln = (w("embeddings.LayerNorm.weight"), w("embeddings.LayerNorm.bias"))
-        self._layers: list[dict[str, np.ndarray]] = []
-        n_layers = int(cfg["num_hidden_layers"])
-        for i in range(n_layers):
-            p = f"encoder.layer.{i}."
-            qkv_w = np.concatenate(
-                [w(p + f"attention.self.{n}.weight") for n in ("query", "key", "value")], axis=0
-            )
-            qkv_b = np.concatenate([w(p + f"attention.self.{n}.bias") for n in ("query", "key", "value")])
-            self._layers.append(
-                {
-                    "qkv_w": np.ascontiguousarray(qkv_w.T),
-                    "qkv_b": qkv_b,
-                    "ao_w": np.ascontiguousarray(w(p + "attention.output.dense.weight").T),
-                    "ao_b": w(p + "attention.output.dense.bias"),
-                    "ln1_w": w(p + "attention.output.LayerNorm.weight"),
-                    "ln1_b": w(p + "attention.output.LayerNorm.bias"),
-                    "in_w": np.ascontiguousarray(w(p + "intermediate.dense.weight").T),
-                    "in_b": w(p + "intermediate.dense.bias"),
-                    "out_w": np.ascontiguousarray(w(p + "output.dense.weight").T),
-                    "out_b": w(p + "output.dense.bias"),
-                    "ln2_w": w(p + "output.LayerNorm.weight"),
-                    "ln2_b": w(p + "output.LayerNorm.bias"),
-                }
-            )
-            if mapped is not None and hasattr(mapped, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
-                # The layer matrices were copied into (in, out) order, 15-25% faster to multiply; let the
-                # kernel drop the mapped originals from our RSS (pages still in use simply fault back in).
-                mapped.madvise(mmap.MADV_DONTNEED)
+        self._lock = threading.Lock()
 
     @classmethod
     def supports(cls, path: str) -> bool:
-        """True for folders this class reproduces exactly: BERT, mean pooling, no Dense layers."""
+        """True for folders this class reproduces: a transformer, mean pooling, optional Normalize."""
         folder = Path(path).expanduser()
-        if not folder.is_dir():
+        if not folder.is_dir() or not all((folder / f).is_file() for f in ("config.json", "tokenizer.json")):
             return False
-        if not all((folder / f).is_file() for f in ("config.json", "tokenizer.json", "model.safetensors")):
+        if not any((folder / f).is_file() for f in ("model.safetensors", "pytorch_model.bin")):
             return False
         cfg = _read_json(folder / "config.json")
-        if not isinstance(cfg, dict) or cfg.get("model_type") != "bert":
-            return False
-        if cfg.get("hidden_act", "gelu") != "gelu" or cfg.get("position_embedding_type", "absolute") != "absolute":
+        if not isinstance(cfg, dict) or "hidden_size" not in cfg:
             return False
         modules = _read_json(folder / "modules.json")
         if not isinstance(modules, list):
@@ -370,40 +416,67 @@ class NumpyBertEmbedder:
         pool = _read_json(folder / pool_dir / "config.json")
         if not isinstance(pool, dict) or not pool.get("pooling_mode_mean_tokens"):
             return False
-        other_modes = [k for k, v in pool.items() if k.startswith("pooling_mode_") and v and k != "pooling_mode_mean_tokens"]
-        return not other_modes
+        return not [k for k, v in pool.items() if k.startswith("pooling_mode_") and v and k != "pooling_mode_mean_tokens"]
 
-    def _encode_batch(self, ids: list[list[int]]) -> np.ndarray:
+    def prepare(self) -> OnnxEmbedder:
+        """Export (once, cached) and open the query session now rather than on the first text."""
+        try:
+            self._session("query")
+        except OnnxUnavailable as err:
+            self._fall_back(err)
+        return self
+
+    def _session(self, kind: str):
+        sess = self._sessions.get(kind)
+        if sess is not None:
+            return sess
+        with self._lock:
+            if kind in self._sessions:
+                return self._sessions[kind]
+            try:
+                import onnxruntime as ort
+            except ImportError as err:
+                raise OnnxUnavailable("onnxruntime is not installed") from err
+            if self._model_file is None:
+                self._model_file, meta = _ensure_export(self.folder, self.model_id, self._cache_root)
+                self._inputs = list(meta.get("inputs") or _INPUTS)
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = 1 if kind == "query" else max(1, min(os.cpu_count() or 1, 4))
+            opts.inter_op_num_threads = 1
+            opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+            # idle worker threads sleep instead of spinning: spinning threads on a busy 2-core box
+            # made a query several times slower
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+            opts.log_severity_level = 3
+            try:
+                sess = ort.InferenceSession(str(self._model_file), opts, providers=["CPUExecutionProvider"])
+            except Exception as err:  # noqa: BLE001 - a damaged cache file: say where it is
+                raise OnnxUnavailable(f"onnxruntime cannot load {self._model_file} ({err}); delete that "
+                                      "folder to export the model again") from err
+            self._sessions[kind] = sess
+            return sess
+
+    def _fall_back(self, err: Exception) -> None:
+        with self._lock:
+            if self._fallback is None:
+                _log().warning("scarbot: %s; embedding with sentence-transformers instead (same vectors, "
+                               "slower, loads torch)", err)
+                self._fallback = SentenceTransformerEmbedder(str(self.folder), model_id=self.model_id)
+
+    def _run(self, sess, ids: list[list[int]]) -> np.ndarray:
         import numpy as np
 
         n, length = len(ids), max(len(x) for x in ids)
         tokens = np.zeros((n, length), dtype=np.int64)
-        mask = np.zeros((n, length), dtype=np.float32)
+        mask = np.zeros((n, length), dtype=np.int64)
         for i, seq in enumerate(ids):
             tokens[i, : len(seq)] = seq
-            mask[i, : len(seq)] = 1.0
-
-        x = self._word[tokens] + self._pos[:length][None, :, :] + self._type0
-        x = _layer_norm(x, *self._emb_ln, self._eps).reshape(n * length, self.dim)  # 2-D: plain GEMMs
-        heads, hd = self._heads, self.dim // self._heads
-        scale = np.float32(1.0 / np.sqrt(hd))
-        bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, None, None, :]
-        for layer in self._layers:
-            qkv = x @ layer["qkv_w"] + layer["qkv_b"]  # (n*L, 3H)
-            qkv = qkv.reshape(n, length, 3, heads, hd).transpose(2, 0, 3, 1, 4)  # (3, n, h, L, hd)
-            q, k, v = qkv[0], qkv[1], qkv[2]
-            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
-            scores -= scores.max(-1, keepdims=True)
-            np.exp(scores, out=scores)
-            scores /= scores.sum(-1, keepdims=True)
-            ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(n * length, self.dim)
-            x = _layer_norm(ctx @ layer["ao_w"] + layer["ao_b"] + x, layer["ln1_w"], layer["ln1_b"], self._eps)
-            h = _gelu(x @ layer["in_w"] + layer["in_b"])
-            x = _layer_norm(h @ layer["out_w"] + layer["out_b"] + x, layer["ln2_w"], layer["ln2_b"], self._eps)
-        x = x.reshape(n, length, self.dim)
-
-        summed = (x * mask[:, :, None]).sum(1)
-        pooled = summed / np.maximum(mask.sum(1, keepdims=True), np.float32(1e-9))
+            mask[i, : len(seq)] = 1
+        feed = {"input_ids": tokens, "attention_mask": mask, "token_type_ids": np.zeros_like(tokens)}
+        hidden = sess.run(["last_hidden_state"], {k: feed[k] for k in self._inputs})[0]
+        m = mask.astype(np.float32)[:, :, None]
+        pooled = (hidden * m).sum(1) / np.maximum(m.sum(1), np.float32(1e-9))
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, np.float32(1e-12))).astype(np.float32)
 
@@ -412,41 +485,30 @@ class NumpyBertEmbedder:
 
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self._fallback is not None:
+            return self._fallback.embed_documents(texts, progress)
         inputs = [t.lower() if self._lower else t for t in texts]
         ids = [e.ids for e in self._tok.encode_batch(inputs)]
+        try:
+            sess = self._session("query" if len(ids) <= self.query_batch else "batch")
+        except OnnxUnavailable as err:
+            self._fall_back(err)
+            return self.embed_documents(texts, progress)
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))  # similar lengths → less padding
         out = np.empty((len(ids), self.dim), dtype=np.float32)
-        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        batches: list[list[int]] = []
+        for i in order:  # at most batch_size texts and batch_tokens padded tokens per run: bounded memory
+            if not batches or len(batches[-1]) >= self.batch_size or \
+                    (len(batches[-1]) + 1) * len(ids[batches[-1][0]]) > self.batch_tokens:
+                batches.append([])
+            batches[-1].append(i)
         if progress and len(batches) > 1:
             from rich.progress import track
 
             batches = track(batches, description="embedding", total=len(batches))
         for batch in batches:
-            chunk = [ids[i] for i in batch]
-            # A query is a few dozen tokens: BLAS threads only add hand-off latency, and on a busy
-            # 2-core box spinning OpenBLAS threads made one query 10x slower (12 ms → 150+ ms).
-            tokens = len(chunk) * max(len(x) for x in chunk)
-            if tokens > self.single_thread_tokens:
-                out[batch] = self._encode_batch(chunk)
-                continue
-            single = self._threads.choose()
-            t0 = time.perf_counter()
-            with self._one_blas_thread() if single else contextlib.nullcontext():
-                out[batch] = self._encode_batch(chunk)
-            self._threads.record(single, (time.perf_counter() - t0) / tokens)
+            out[batch] = self._run(sess, [ids[i] for i in batch])
         return out
-
-    def _one_blas_thread(self) -> contextlib.AbstractContextManager[Any]:
-        if self._threadpools is None:
-            try:
-                from threadpoolctl import ThreadpoolController
-
-                self._threadpools = ThreadpoolController()
-            except Exception:  # noqa: BLE001 - optional speed-up (threadpoolctl comes with scikit-learn)
-                self._threadpools = False
-        if self._threadpools is False:
-            return contextlib.nullcontext()
-        return self._threadpools.limit(limits=1, user_api="blas")
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
@@ -455,44 +517,34 @@ class NumpyBertEmbedder:
         """Whole words the model's WordPiece vocabulary knows (real words the typo fixer must leave alone)."""
         return {w for w in self._tok.get_vocab() if w.isalpha() and not w.startswith("##")}
 
-
-class _ThreadChoice:
-    """One BLAS thread or all of them for a short query, chosen by measured speed.
-
-    On an idle 2-core machine two threads encode a query in ~12 ms instead of ~17 ms; on a busy one,
-    spinning OpenBLAS threads made a query 10x slower. Neither is right everywhere, so both are
-    timed (per token) and the faster one is used, with an occasional retry of the other so the
-    choice follows the machine's load.
-    """
-
-    EXPLORE_EVERY = 32
-
-    def __init__(self) -> None:
-        self.samples: dict[bool, deque[float]] = {True: deque(maxlen=9), False: deque(maxlen=9)}
-        self.calls = 0
-
-    def choose(self) -> bool:
-        self.calls += 1
-        one, many = self.samples[True], self.samples[False]
-        if len(one) < 2 or len(many) < 2:
-            return len(one) < len(many)  # warm-up: alternate, all threads first
-        best = statistics.median(one) <= statistics.median(many)
-        return (not best) if self.calls % self.EXPLORE_EVERY == 0 else best
-
-    def record(self, single: bool, seconds_per_token: float) -> None:
-        self.samples[single].append(seconds_per_token)
-
-
 # --------------------------------------------------------------------------- factory
 
 
 def get_embedder(name: str, *, light: bool = True) -> Embedder:
-    """The embedder for a configured model name: the numpy path when it can reproduce the model."""
+    """The embedder for a configured model name: ONNX when it reproduces the model, else
+    sentence-transformers (``light=False`` asks for the sentence-transformers reference)."""
     m = _HASH_RE.match(name.strip().lower())
     if m:
         return HashEmbedder(int(m.group(1) or 64))
     model_id = normalize_model_id(name)
     path = _local_model_dir(name)
-    if light and NumpyBertEmbedder.supports(path):
-        return NumpyBertEmbedder(path, model_id=model_id)
+    if light and OnnxEmbedder.supports(path):
+        return OnnxEmbedder(path, model_id=model_id)
     return SentenceTransformerEmbedder(path, model_id=model_id)
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m scarbot.embeddings export FOLDER OUT_DIR MODEL_ID`` (what OnnxEmbedder runs once)."""
+    if len(argv) != 4 or argv[0] != "export":
+        print("usage: python -m scarbot.embeddings export MODEL_FOLDER OUT_DIR MODEL_ID", file=sys.stderr)
+        return 2
+    try:
+        print(export_onnx(argv[1], argv[2], argv[3]))
+    except Exception as err:  # noqa: BLE001 - the parent reads the last line and falls back
+        print(f"{type(err).__name__}: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -8,6 +8,13 @@ point leaves a snapshot whose every chunk is in Chroma; the next ingest finishes
 One ingest at a time (``ingest.lock``). ``--rebuild`` never reads the old store: a local one is
 built in a fresh ``chroma.new-<pid>`` folder and swapped in, so a Chroma folder damaged in any way
 (truncated or garbage ``chroma.sqlite3``, torn segment files) is replaced from ``corpus/``.
+
+Incremental: the manifest keeps a SHA-256 per corpus file and a key of the code that derives
+chunks from files; when neither changed (and the collection's metadata still names this
+snapshot) ingest stops after hashing the files. Otherwise only files whose text changed are
+parsed again (parsed documents are kept in ``parsed.pickle``), and only chunks and sentences
+whose text changed are embedded. No Chroma call handles more than ``PAGE`` records, so no
+SQLite variable limit is reached at any corpus size.
 """
 
 from __future__ import annotations
@@ -17,10 +24,12 @@ import errno
 import hashlib
 import json
 import os
+import pickle
 import sqlite3
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, is_dataclass
+from pathlib import Path
 from typing import Any
 
 from scarbot.chunking import Corpus, build_corpus
@@ -28,6 +37,8 @@ from scarbot.corpus import load_corpus
 from scarbot.errors import BackendError, DataDirError, IndexMismatchError, ScarbotError
 from scarbot.settings import Settings
 from scarbot.store import (
+    MANIFEST,
+    SCHEMA_VERSION,
     check_data_dir,
     check_model,
     chroma_client,
@@ -40,23 +51,37 @@ from scarbot.store import (
     remove_path,
     remove_stale,
     snapshot_dir,
+    verify_files,
     write_snapshot,
 )
 
-BATCH = 32
+BATCH = 64  # chunks per embedding call and per Chroma write: each write commits, so a kill loses little
+UNIT_BATCH = 512  # sentences per embedding call (the encoder sorts each call's texts by length)
+PAGE = 5000  # records per Chroma get/delete: far below SQLite's 32,766-variable limit
+PARSED = "parsed.pickle"  # parsed documents by file, so unchanged files are not parsed again
 _WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO}
 
 
-def voice_warnings(corpus: Corpus) -> list[str]:
+def voice_warnings(corpus: Corpus, known: dict[str, tuple[str, list[str]]] | None = None,
+                   docs=None) -> list[str]:
     """Sentences of the corpus that speak to an assistant or reader as instructions ("SYSTEM: …",
-    "tell every user …", "say that …"): never quoted as answers, reported per file at ingest."""
+    "tell every user …", "say that …"): never quoted as answers, reported per file at ingest.
+
+    ``known`` (file name → (text hash, its sentences found earlier)) skips files whose text is
+    unchanged; it is updated in place with what this call finds."""
     from scarbot.nlp import addressed_to_reader
 
-    by_file: dict[str, list[str]] = {}
+    sha = {d.source: d.sha256 for d in docs or []}
+    reuse = {src: found for src, (h, found) in (known or {}).items() if h and sha.get(src) == h}
+    by_file: dict[str, list[str]] = {src: list(found) for src, found in reuse.items() if found}
     source_of = {c.id: c.source for c in corpus.chunks}
     for u in corpus.units:
-        if addressed_to_reader(u.text):
-            by_file.setdefault(source_of.get(u.chunk_id, "?"), []).append(u.text)
+        src = source_of.get(u.chunk_id, "?")
+        if src not in reuse and addressed_to_reader(u.text):
+            by_file.setdefault(src, []).append(u.text)
+    if known is not None:
+        known.clear()
+        known.update({src: (h, by_file.get(src, [])) for src, h in sha.items()})
     return [f"{src}: {len(found)} sentence(s) address an assistant or reader and will never be quoted as an "
             f"answer, e.g. {found[0][:120]!r}" for src, found in sorted(by_file.items())]
 
@@ -99,15 +124,53 @@ def fingerprint(corpus: Corpus) -> str:
         h.update(c.id.encode())
         h.update(hashlib.sha256(c.embed_text.encode()).digest())
     # everything the snapshot holds: a change in how units or records are derived rewrites it
-    h.update(json.dumps([asdict(u) for u in corpus.units], sort_keys=True).encode())
-    h.update(json.dumps(records_of(corpus), sort_keys=True).encode())
+    # (dataclass reprs name every field: the same content as JSON, several times faster)
+    for u in corpus.units:
+        h.update(repr(u).encode())
+    for rec in (*corpus.prices, *corpus.clinics, *corpus.countries):
+        h.update(repr(rec).encode())
     return h.hexdigest()[:16]
+
+
+def source_hashes(corpus_dir: Path) -> dict[str, str]:
+    """SHA-256 of every file's bytes in the corpus folder, by file name: the articles and anything read
+    beside them (reading files is cheap; parsing is not)."""
+    out = {}
+    folder = Path(corpus_dir)
+    for f in sorted(folder.iterdir() if folder.is_dir() else []):
+        if f.name.startswith(".") or not f.is_file():
+            continue
+        with contextlib.suppress(OSError):  # load_corpus reports unreadable files
+            out[f.name] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return out
+
+
+def pipeline_key() -> str:
+    """Changes whenever scarbot's code changes: the same files may then give other chunks or records."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    h = hashlib.sha256()
+    with contextlib.suppress(PackageNotFoundError):
+        h.update(version("scarbot").encode())
+    root = Path(__file__).resolve().parent
+    for f in sorted(root.rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode())
+        h.update(f.read_bytes())
+    for f in sorted([*(root / "data").glob("*.txt"), *(root / "data").glob("*.yaml")]):
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _snapshot_digest(files: Any) -> str:
+    """Names one written snapshot (its files' checksums): the collection records it, so a snapshot
+    edited together with its manifest no longer matches the store."""
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def records_of(corpus: Corpus) -> dict[str, Any]:
     records = {
-        "prices": [asdict(p) for p in corpus.prices],
-        "clinics": [asdict(c) for c in corpus.clinics],
+        "prices": [_record_dict(p) for p in corpus.prices],
+        "clinics": [_record_dict(c) for c in corpus.clinics],
         "countries": list(corpus.countries),
     }
     if corpus.lexicons:  # each article's own words, bound by the Analyzer for that article only
@@ -115,10 +178,37 @@ def records_of(corpus: Corpus) -> dict[str, Any]:
     return records
 
 
-def _progress(enabled: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def _record_dict(rec: Any) -> dict[str, Any]:
+    """``asdict`` for records one level deep (a Price inside, a dict of cells), without its deep copy."""
+    out = dict(vars(rec))
+    for k, v in out.items():
+        if is_dataclass(v):
+            out[k] = dict(vars(v))
+        elif isinstance(v, dict):
+            out[k] = dict(v)
+    return out
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+
+def _progress(enabled: bool):
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.text import Text
+
+    class Rate(ProgressColumn):
+        """Texts embedded per second ("chunks/s" on the chunk bar)."""
+
+        def render(self, task) -> Text:
+            unit = task.fields.get("unit", "texts")
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f} {unit}/s" if speed else f"– {unit}/s", style="progress.data.speed")
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), Rate(), TimeElapsedColumn(),
                     disable=not enabled, transient=False)
 
 
@@ -127,14 +217,25 @@ def ingest(settings: Settings | None = None, *, rebuild: bool = False, progress:
     """Bring the index in line with the corpus; returns counts. Raises ScarbotError subclasses."""
     settings = settings or Settings()
     t0 = time.perf_counter()
-    docs = load_corpus(settings.corpus_dir)  # every error here leaves the index untouched
-    corpus = build_corpus(docs)
-    embedder = embedder or _IngestEmbedder(settings.embedding_model)
+    if embedder is None:
+        from scarbot.embeddings import get_embedder
+
+        embedder = get_embedder(settings.embedding_model)  # loads nothing until a text needs embedding
+    hashes, key = source_hashes(settings.corpus_dir), pipeline_key()
     check_data_dir(settings, write=True)
     with ingest_lock(settings):
         removed = remove_stale(settings)
+        report = None if rebuild else _up_to_date(settings, embedder, hashes, key)
+        if report is not None:
+            report.notes = [f"removed what killed ingests left behind: {', '.join(removed)}"] if removed else []
+            report.seconds = time.perf_counter() - t0
+            return report
+        # every error here leaves the index untouched
+        known, voices = ({}, {}) if rebuild else _parsed(settings, key)
+        docs = load_corpus(settings.corpus_dir, known)
+        corpus = build_corpus(docs)
         try:
-            report = _ingest(settings, docs, corpus, embedder, rebuild, progress)
+            report = _ingest(settings, docs, corpus, embedder, rebuild, progress, hashes, key, voices)
         except ScarbotError:
             raise
         except BaseException as exc:  # a Rust panic in Chroma is a BaseException
@@ -164,7 +265,59 @@ def _store_error(settings: Settings, exc: BaseException) -> BaseException:
                               f"run 'scarbot ingest --rebuild' to rebuild it from {settings.corpus_dir}")
 
 
-def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, progress: bool) -> IngestReport:
+def _up_to_date(settings: Settings, embedder, hashes: dict[str, str], key: str) -> IngestReport | None:
+    """The report of an ingest with nothing to do, or None when there may be work (then the full
+    comparison runs). Cheap: file hashes, the snapshot's checksums, one look at the collection."""
+    try:
+        root = snapshot_dir(settings)
+        manifest = json.loads((root / MANIFEST).read_text("utf-8"))
+        if not (isinstance(manifest, dict) and manifest.get("schema") == SCHEMA_VERSION and hashes
+                and manifest.get("source_sha256") == hashes and manifest.get("pipeline") == key
+                and manifest.get("model_id") == embedder.model_id and int(manifest.get("dim", -1)) == embedder.dim):
+            return None
+        verify_files(root, manifest)
+        collection = get_collection(chroma_client(settings), settings.collection)
+        meta = (collection.metadata or {}) if collection is not None else {}
+        if (collection is None or meta.get("fingerprint") != manifest.get("fingerprint")
+                or meta.get("snapshot") != _snapshot_digest(manifest.get("files"))
+                or meta.get("model_id") != embedder.model_id or collection.count() != manifest.get("chunks")):
+            return None
+    except BaseException as exc:  # anything wrong: the full comparison finds and reports it
+        if not isinstance(exc, Exception) and not is_rust_panic(exc):
+            raise
+        return None
+    n = int(manifest["chunks"])
+    return IngestReport(unchanged=n, total=n, by_kind=dict(manifest.get("by_kind") or {}),
+                        records=dict(manifest.get("records") or {}), model_id=embedder.model_id,
+                        warnings=list(manifest.get("warnings") or []))
+
+
+def _parsed(settings: Settings, key: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Documents parsed by the last ingest and their instruction-like sentences, by file name
+    (empty when absent, stale or unreadable)."""
+    try:
+        with open(settings.data_dir / PARSED, "rb") as fh:
+            saved = pickle.load(fh)
+        if saved.get("pipeline") == key:
+            return dict(saved["docs"]), dict(saved.get("voices") or {})
+    except Exception:  # noqa: BLE001 - a cache: any problem means "parse again"
+        pass
+    return {}, {}
+
+
+def _save_parsed(settings: Settings, docs, key: str, voices: dict[str, Any]) -> None:
+    tmp = settings.data_dir / f"{PARSED}.new-{os.getpid()}"
+    try:
+        with open(tmp, "wb") as fh:
+            pickle.dump({"pipeline": key, "docs": {d.source: d for d in docs}, "voices": voices}, fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(settings.data_dir / PARSED)
+    except OSError:
+        remove_path(tmp)
+
+
+def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, progress: bool,
+            hashes: dict[str, str], key: str, voices: dict[str, Any]) -> IngestReport:
     model_id, dim = embedder.model_id, embedder.dim
     fp = fingerprint(corpus)
     name = settings.collection
@@ -174,7 +327,7 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
     for c in corpus.chunks:
         report.by_kind[c.kind] = report.by_kind.get(c.kind, 0) + 1
     report.records = {"prices": len(corpus.prices), "clinics": len(corpus.clinics)}
-    report.warnings = voice_warnings(corpus)
+    report.warnings = voice_warnings(corpus, voices, docs)
     meta = {"model_id": model_id, "dim": dim, "fingerprint": "", "scarbot_schema": 1}
 
     if fresh_dir is not None:
@@ -194,13 +347,13 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
                   client.create_collection(target_name, metadata=meta, embedding_function=None,
                                            configuration={"hnsw": {"space": "cosine"}}))
     stored = _stored_hashes(collection)
-    todo, hashes = [], {}
+    todo, hashes_by_id = [], {}
     for c in corpus.chunks:
-        hashes[c.id] = _content_hash(c.embed_text, model_id)
+        hashes_by_id[c.id] = _content_hash(c.embed_text, model_id)
         if c.id not in stored:
             report.added += 1
             todo.append(c)
-        elif stored[c.id] != hashes[c.id]:
+        elif stored[c.id] != hashes_by_id[c.id]:
             report.updated += 1
             todo.append(c)
         else:
@@ -209,8 +362,9 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
     stale = [i for i in stored if i not in live]
     report.removed = len(stale)
 
-    chunks = [c.to_dict() for c in corpus.chunks]
-    units = [{**asdict(u), "embed": unit_embed_text(u)} for u in corpus.units]
+    # chunks and units hold only strings and numbers: a shallow copy is asdict() without its deep copy
+    chunks = [dict(vars(c)) for c in corpus.chunks]
+    units = [{**vars(u), "embed": unit_embed_text(u)} for u in corpus.units]
     records = records_of(corpus)
     old_snapshot = None if rebuild else _try_snapshot(settings, report)
     snapshot_current = (old_snapshot is not None and existing is not None and target_name == name
@@ -220,25 +374,31 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
                         and _same(old_snapshot.records, records))
     if old_snapshot is not None and not snapshot_current and old_snapshot.manifest.get("fingerprint") == fp:
         report.notes.append("the snapshot's content differed from the corpus (edited by hand?): rewritten")
+    manifest = {"model_id": model_id, "dim": dim, "fingerprint": fp, "collection": name,
+                "chunks": len(corpus.chunks), "units": len(corpus.units),
+                "sources": sorted({d.source for d in docs}), "source_sha256": hashes, "pipeline": key, "by_kind": report.by_kind, "records": report.records,
+                "warnings": report.warnings, "store": settings.chroma_url or "local"}
     if not todo and not stale and snapshot_current and (collection.metadata or {}).get("fingerprint") == fp:
+        _save_parsed(settings, docs, key, voices)
+        _refresh_manifest(settings, collection, meta, manifest)
         return report
 
     with _progress(progress) as bar:
-        task = bar.add_task("embedding chunks", total=len(todo))
+        task = bar.add_task("embedding chunks", total=len(todo), unit="chunks")
         vectors: dict[str, Any] = {}
         for i in range(0, len(todo), BATCH):
             batch = todo[i : i + BATCH]
             vecs = embedder.embed_documents([c.embed_text for c in batch])
-            collection.upsert(
-                ids=[c.id for c in batch],
-                embeddings=[v.tolist() for v in vecs],
-                documents=[c.text for c in batch],
-                metadatas=[{"section": c.section, "kind": c.kind, "source": c.source, "order": c.order,
-                            "hash": hashes[c.id]} for c in batch],
-            )
+            for write, rows in ((collection.add, [j for j, c in enumerate(batch) if c.id not in stored]),
+                                (collection.upsert, [j for j, c in enumerate(batch) if c.id in stored])):
+                if rows:  # add() skips upsert's look-up of existing ids
+                    write(ids=[batch[j].id for j in rows], embeddings=vecs[rows],
+                          documents=[batch[j].text for j in rows],
+                          metadatas=[{"section": batch[j].section, "kind": batch[j].kind, "source": batch[j].source,
+                                      "order": batch[j].order, "hash": hashes_by_id[batch[j].id]} for j in rows])
             vectors.update({c.id: v for c, v in zip(batch, vecs, strict=True)})
             bar.advance(task, len(batch))
-        chunk_vecs = _chunk_vectors(collection, corpus, vectors)
+        chunk_vecs = _chunk_vectors(collection, corpus, vectors, old_snapshot, model_id)
         unit_vecs = _unit_vectors(corpus, embedder, old_snapshot, bar)
 
     if fresh_dir is not None:
@@ -250,17 +410,32 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
         # --rebuild on a server (or first build): the new collection is complete; only now replace the old one.
         _drop(client, name)
         collection.modify(name=name)
-    manifest = {"model_id": model_id, "dim": dim, "fingerprint": fp, "collection": name,
-                "chunks": len(corpus.chunks), "units": len(corpus.units),
-                "sources": sorted({d.source for d in docs}), "store": settings.chroma_url or "local"}
     write_snapshot(settings, manifest, chunks, units, records, chunk_vecs, unit_vecs)
     report.wrote_snapshot = True
+    _save_parsed(settings, docs, key, voices)
     _warm_word_vectors(settings, embedder, corpus)
-    if collection is not None:
-        if stale and target_name == name:
-            collection.delete(ids=stale)
-        collection.modify(metadata={**meta, "fingerprint": fp})
+    written = json.loads((snapshot_dir(settings) / MANIFEST).read_text("utf-8"))
+    if collection is None:  # the rebuilt local store was swapped in: reopen it to record the snapshot
+        collection = get_collection(chroma_client(settings), name)
+    elif stale and target_name == name:
+        for i in range(0, len(stale), PAGE):
+            collection.delete(ids=stale[i : i + PAGE])
+    collection.modify(metadata={**meta, "fingerprint": fp, "snapshot": _snapshot_digest(written.get("files"))})
     return report
+
+
+def _refresh_manifest(settings: Settings, collection, meta: dict[str, Any], manifest: dict[str, Any]) -> None:
+    """Nothing to re-embed or rewrite, but the file hashes or code key moved (a file re-saved with the
+    same text, scarbot upgraded): record them, so the next ingest is the quick no-op again."""
+    path = snapshot_dir(settings) / MANIFEST
+    current = json.loads(path.read_text("utf-8"))
+    digest = _snapshot_digest(current.get("files"))
+    if {k: current.get(k) for k in manifest} == manifest and (collection.metadata or {}).get("snapshot") == digest:
+        return
+    tmp = path.with_name(f"{MANIFEST}.new-{os.getpid()}")
+    tmp.write_text(json.dumps({**current, **manifest}, indent=1), "utf-8")
+    tmp.replace(path)
+    collection.modify(metadata={**meta, "fingerprint": manifest["fingerprint"], "snapshot": digest})
 
 
 def _warm_word_vectors(settings: Settings, embedder, corpus: Corpus) -> None:
@@ -304,45 +479,37 @@ def _same(stored: Any, fresh: Any) -> bool:
     return stored == json.loads(json.dumps(fresh, ensure_ascii=False))
 
 
-class _IngestEmbedder:
-    """Model id and dimension come from the light encoder (fast); the vectors from sentence-transformers,
-    loaded only when something needs embedding, so an unchanged corpus never pays for torch."""
-
-    def __init__(self, name: str):
-        from scarbot.embeddings import get_embedder
-
-        self.name = name
-        self.probe = get_embedder(name, light=True)
-        self.model_id, self.dim = self.probe.model_id, self.probe.dim
-        self._full = None
-
-    def embed_documents(self, texts: list[str]):
-        from scarbot.embeddings import get_embedder
-
-        if self.probe.model_id.startswith("hash"):
-            return self.probe.embed_documents(texts)
-        if self._full is None:
-            self._full = get_embedder(self.name, light=False)
-        return self._full.embed_documents(texts)
-
-
 def _drop(client, name: str) -> None:
     with contextlib.suppress(Exception):  # absent is fine
         client.delete_collection(name)
 
 
 def _stored_hashes(collection) -> dict[str, str]:
-    got = collection.get(include=["metadatas"])
-    return {i: str((m or {}).get("hash", "")) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+    """Content hash of every stored chunk, read a page at a time."""
+    out: dict[str, str] = {}
+    offset, total = 0, collection.count()
+    while offset < total:
+        got = collection.get(include=["metadatas"], limit=PAGE, offset=offset)
+        if not got["ids"]:
+            break
+        out.update((i, str((m or {}).get("hash", ""))) for i, m in zip(got["ids"], got["metadatas"], strict=True))
+        offset += len(got["ids"])
+    return out
 
 
-def _chunk_vectors(collection, corpus: Corpus, fresh: dict[str, Any]):
-    """Vectors for every live chunk in corpus order: fresh ones, the rest read back from Chroma."""
+def _chunk_vectors(collection, corpus: Corpus, fresh: dict[str, Any], old, model_id: str):
+    """Vectors for every live chunk in corpus order: fresh ones, then the previous snapshot's for chunks
+    whose embedded text is unchanged, the rest read back from Chroma (a page at a time)."""
     import numpy as np
 
+    if old is not None and old.model_id == model_id:
+        same = {c.id: c.embed_text for c in corpus.chunks if c.id not in fresh}
+        reuse = {ch["id"]: v for ch, v in zip(old.chunks, old.chunk_vectors, strict=True)
+                 if same.get(ch["id"]) == ch.get("embed_text")}
+        fresh = {**reuse, **fresh}
     missing = [c.id for c in corpus.chunks if c.id not in fresh]
-    if missing:
-        got = collection.get(ids=missing, include=["embeddings"])
+    for i in range(0, len(missing), PAGE):
+        got = collection.get(ids=missing[i : i + PAGE], include=["embeddings"])
         fresh = {**fresh, **dict(zip(got["ids"], got["embeddings"], strict=True))}
     return np.asarray([fresh[c.id] for c in corpus.chunks], dtype=np.float32)
 
@@ -356,9 +523,9 @@ def _unit_vectors(corpus: Corpus, embedder, old, bar):
         # reuse a vector only when it was made from exactly the text we would embed now
         known = {u["embed"]: v for u, v in zip(old.units, old.unit_vectors, strict=True) if u.get("embed")}
     todo = sorted({unit_embed_text(u) for u in corpus.units} - set(known))
-    task = bar.add_task("embedding sentences", total=len(todo))
-    for i in range(0, len(todo), BATCH):
-        batch = todo[i : i + BATCH]
+    task = bar.add_task("embedding sentences", total=len(todo), unit="sentences")
+    for i in range(0, len(todo), UNIT_BATCH):
+        batch = todo[i : i + UNIT_BATCH]
         known.update(zip(batch, embedder.embed_documents(batch), strict=True))
         bar.advance(task, len(batch))
     if not corpus.units:
