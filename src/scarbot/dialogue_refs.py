@@ -140,6 +140,8 @@ def _is_reference(text: str, ref: Ref) -> bool:
     if ref.form != "pronoun":
         return True
     if ref.word == "it":
+        if prev in ("worth", "make", "makes", "made", "making") and at_end:  # "worth it", "make it": idioms
+            return False
         return not _EXPLETIVE_IT.match(rest) and not (prev == "is" and re.match(r"\s+(?:\w+\s+){0,2}to\b", rest))
     if ref.word == "they":
         return not _GENERIC_THEY.match(rest)

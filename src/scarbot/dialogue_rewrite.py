@@ -259,6 +259,8 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
     if not (found_elliptical(text) or _parallel(reader, body, q, last.text)):
         return None
     new = _new_entities(q, general=bool(_ABOUT.match(body) or _is_fragment(body)))
+    if _is_fragment(LEAD.sub("", body)) and {"procedure", "country"} <= set(new) and not _ABOUT.match(body):
+        return None  # "microneedling in Thailand?" names all a price needs: it stands alone
     asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_THAT.match(body) else set()
     if not new or own_subject(q) or asks_new:
         return None

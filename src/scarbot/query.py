@@ -52,6 +52,7 @@ _GREETING = re.compile(r"\s*[a-z']+(?:\s+[a-z']+)?\s*[,!]")  # an opening word o
 _IDENTIFY = re.compile(r"\b(?:what|which)\s+(?:type|kind|sort)s?\b|\bwhat\s+(?:are|is|'s)\s+(?:they|these|this|it|that|"
                        r"those|mine)\b|\bcalled\b|\bwhat do you call\b")
 _CLAUSE = re.compile(r"[,;:.!?]|\band\b|\bbut\b|\bplus\b")
+_KIND_OF_SCARS = re.compile(r"\b(?:kind|kinds|type|types|sort|sorts)\s+of\s+(?:acne\s+)?scars?\b")
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)")
 _AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|(?<![\w.])(\d[\d,]*)\s*(?:usd|dollars)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -183,6 +184,10 @@ class QueryParser:
         if not q.scar_types:
             q.inferred_scar_types = self._infer_scar_types(q)
         q.identify = bool(q.inferred_scar_types and _IDENTIFY.search(low))
+        if not q.attributes and q.countries and q.procedures:  # "india subcision?": a country's figure is a price
+            q.attributes.append("cost")
+        if "types" in q.attributes and _KIND_OF_SCARS.search(low):  # "what kind of scars is it for"
+            q.attributes = [a for a in q.attributes if a != "types"] + ["suitability"]
         q.operation = self._operation(q)
         return q
 

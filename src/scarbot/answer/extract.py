@@ -7,6 +7,7 @@ asked for ("Recovery", "Sessions") and the entity it is about (weights in ``weig
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -26,6 +27,7 @@ _REASON = re.compile(r"\b(because|since|due to|thanks to|as a result|so that|aim
 _ATTR_WORDS = {"sessions": "number of sessions", "procedure": "procedure steps", "status": "approval status",
                "mechanism": "mechanism"}
 _WHICH_PLACE = re.compile(r"\b(?:which|what)\b[^?]{0,40}\b(?:clinic|hospital|center|centre|one|place)\b")
+_FIGURE = re.compile(r"\d+(?:\.\d+)?\s?%|\$[\d,]+|\b\d{2,}(?:[.,]\d+)?\b")  # 96%, $454, 2024
 _HAS_FIGURE = re.compile(r"\d")
 NOT_COVERED = "The article does not cover that, so I can't answer it from the article."
 
@@ -200,6 +202,8 @@ class ExtractStrategy:
             s += W.NAMED_LABEL
         if q.why and _REASON.search(u.text.lower()):
             s += W.REASON
+        if self._quoted_figures(q) & set(_FIGURE.findall(u.text)):  # "the 96% thing": the sentence with 96%
+            s += W.FIGURE
         if self._defines(ui, subject):
             s += W.DEFINITION
         if keys:
@@ -212,6 +216,14 @@ class ExtractStrategy:
         if u.kind == "row" and (not q.asks_cost or set(q.tokens) & {"deposit", "consultation", "visa"}):
             s -= W.ROW
         return s
+
+    @staticmethod
+    @functools.lru_cache(maxsize=1024)
+    def _figures_of(text: str) -> frozenset[str]:
+        return frozenset(_FIGURE.findall(text))
+
+    def _quoted_figures(self, q: Query) -> frozenset[str]:
+        return self._figures_of(q.text)
 
     def _missing_attribute(self, q: Query, cand: list[int], scores: list[float], best: int) -> Draft | int | None:
         """A procedure's attribute the article never gives (laser session counts): say so, or find the

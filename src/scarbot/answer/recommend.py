@@ -8,6 +8,7 @@ import re
 from scarbot.answer.base import AnswerContext, CorpusView, Draft, Tie, body, cap, join_names
 from scarbot.query import Query
 
+_PRICE = re.compile(r"\b(?:how much|price|prices|cost|costs|fee|fees|cheap\w*|expensive|afford\w*)\b")
 _WHERE = re.compile(r"\b(clinic|clinics|hospital|where can i|where do i|where to|who offers|who does)\b")
 
 
@@ -18,7 +19,8 @@ class RecommendStrategy:
         self.corpus = corpus
 
     def applies(self, q: Query) -> bool:
-        return q.operation in ("recommend", "identify") and not q.asks_cost and not q.clinics and not q.procedures
+        asks_price = q.asks_cost and (q.budget is not None or _PRICE.search(q.text.lower()))  # not "a tight budget"
+        return q.operation in ("recommend", "identify") and not asks_price and not q.clinics and not q.procedures
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
         d = Draft(strategy=self.name)
