@@ -184,7 +184,7 @@ class QueryParser:
         if not q.scar_types:
             q.inferred_scar_types = self._infer_scar_types(q)
         q.identify = bool(q.inferred_scar_types and _IDENTIFY.search(low))
-        if not q.attributes and q.countries and q.procedures:  # "india subcision?": a country's figure is a price
+        if not q.attributes and not q.salient and q.countries and q.procedures:  # "india subcision?": a price
             q.attributes.append("cost")
         if "types" in q.attributes and _KIND_OF_SCARS.search(low):  # "what kind of scars is it for"
             q.attributes = [a for a in q.attributes if a != "types"] + ["suitability"]

@@ -129,6 +129,8 @@ class ComputeStrategy:
         if base is None:
             return None
         low, high, label, price = base
+        if unit is not None and price is not None and self.corpus.chunk(unit.chunk_id).source != price.source:
+            return None  # one article's deposit is not another article's
         lo, hi = low * pct / 100, high * pct / 100
         total = span(lo, hi)
         stated = (f"{pct:g}%", *(money(a) for a in q.amounts))  # figures the question gave
