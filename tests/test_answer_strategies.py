@@ -335,6 +335,12 @@ def test_a_fact_about_a_neighbouring_procedure_is_not_given_as_the_answer(second
     assert "pink" not in ans.text.split("[")[0] or ans.abstained, ans.text
 
 
+def test_which_scars_a_treatment_suits_lists_this_articles_ties(second):
+    ans = second.ask("What sort of scars are chemical peels used for?")
+    assert ans.strategy == "recommend", ans.text
+    assert "boxcar" in ans.text.lower() and "rolling" not in ans.text.lower()
+
+
 # ------------------------------------------------------------------ a citation shows what it supports
 def test_each_added_price_is_in_the_quote_it_cites(second):
     ans = second.ask("How much is one microneedling session plus one chemical peel?")

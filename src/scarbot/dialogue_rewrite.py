@@ -503,12 +503,16 @@ _QUALIFIER = re.compile(r"\s*\((?:general|in general)\)|\s+in general\b", re.I)
 _SWAPPABLE = {"procedure": ("filler_type",), "filler_type": ("procedure",)}  # one treatment for another
 
 
+def _spoken(name: str) -> str:
+    """The table's "in general" row, in words: "atrophic scar treatment in general"."""
+    return name.removesuffix(" (general)") + " in general" if name.endswith(" (general)") else name
+
+
 def _put(text: str, start: int, end: int, kind: str, name: str) -> str:
     before = text[:start]
     m = _QUALIFIER.match(text, end)
     end = m.end() if m else end  # "atrophic scar treatment (general)" is replaced whole
-    if name.endswith(" (general)"):  # the table's "in general" row, in words
-        name = name.removesuffix(" (general)") + " in general"
+    name = _spoken(name)
     if kind == "country":
         before = re.sub(r"\bthe\s+$", "", before, flags=re.I)
         return before + place(name) + text[end:]
@@ -525,7 +529,7 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
     if not q.asks_cost or not (q.compare or q.superlative) or len(q.countries) >= 2 or state.last is None \
             or q.ungiven or q.other_topics:  # "the cheapest flight": not a price of the article's
         return None
-    procs = [n for k in ("filler_type", "procedure") for n in entities(q).get(k, [])]
+    procs = [n for k in ("filler_type", "procedure") for n in entities(q, general=True).get(k, [])]
     if procs and any(r.word in ("it", "that", "this") for r in refs):
         return None  # "is it cheaper than microneedling there?" compares two treatments: written in as said
     group = _compared_group(q, refs, state)
@@ -541,7 +545,7 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
     if not procs or (entities(q) and not refs and len(q.countries) != 1):
         return None
     countries = _compared_countries(text, q, refs, state, bool(q.superlative and _SUPERLATIVE.search(text)))
-    subject, superlative = procs[0], bool(q.superlative and _SUPERLATIVE.search(text))
+    subject, superlative = _spoken(procs[0]), bool(q.superlative and _SUPERLATIVE.search(text))
     be = "are" if is_plural(procs[:1], "procedure") else "is"
     dear = q.superlative == "max"
     if len(countries) >= 3 or (superlative and len(countries) >= 2):
@@ -570,7 +574,7 @@ def _saving_question(reader: Reader, text: str, q: Query, state: DialogueState) 
     if not procs or len(countries) < 2:
         return None
     a, b = (place(c) for c in countries)
-    name = procs[0].removesuffix(" (general)") + (" in general" if procs[0].endswith(" (general)") else "")
+    name = _spoken(procs[0])
     return _finish(reader, f"How much would I save on {name} in {a} compared with {b}?", text)
 
 

@@ -20,10 +20,19 @@ class RecommendStrategy:
 
     def applies(self, q: Query) -> bool:
         asks_price = q.asks_cost and (q.budget is not None or _PRICE.search(q.text.lower()))  # not "a tight budget"
+        if self._scars_for(q):
+            return not asks_price
         return q.operation in ("recommend", "identify") and not asks_price and not q.clinics and not q.procedures
+
+    @staticmethod
+    def _scars_for(q: Query) -> bool:
+        """"What kind of scars is subcision for?": the other way round, the types one treatment suits."""
+        return len(q.procedures) == 1 and "suitability" in q.attributes and not q.all_scar_types and not q.clinics
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
         d = Draft(strategy=self.name)
+        if self._scars_for(q):
+            return self._types_for(q.procedures[0])
         if q.inferred_scar_types:
             self._matched(d, q.inferred_scar_types)
         if q.operation == "identify":  # "what type is this?": the type the description matches, nothing more
@@ -42,6 +51,17 @@ class RecommendStrategy:
             if _WHERE.search(q.text.lower()):
                 self._clinics(d, procs)
         return d if found else None
+
+    def _types_for(self, proc: str) -> Draft | None:
+        ties = sorted((t for t in self.corpus.ties if t.procedure == proc), key=lambda t: -t.strength)
+        scars = list(dict.fromkeys(t.scar_type for t in ties))
+        if not scars:
+            return None
+        d = Draft(strategy=self.name)
+        d.add(f"The article ties {proc} to {join_names(scars)}:")
+        for t in list({t.unit.text: t for t in ties}.values())[:3]:
+            d.add(f"- {body(t.unit.text)}", t.unit.chunk_id, t.unit.text)
+        return d
 
     def _ties(self, scar: str) -> list[Tie]:
         ties = [t for t in self.corpus.ties if t.scar_type == scar]
