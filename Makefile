@@ -36,6 +36,8 @@ gate: install
 	SCARBOT_DATA_DIR=$(CURDIR)/.scarbot $(BIN)/scarbot ingest --quiet
 	SCARBOT_DATA_DIR=$(CURDIR)/.scarbot $(BIN)/scarbot eval --gate evals/baseline.json
 	SCARBOT_DATA_DIR=$(CURDIR)/.scarbot $(BIN)/scarbot eval --split conversations --gate evals/baseline-conversations.json
+	SCARBOT_DATA_DIR=$(CURDIR)/.scarbot $(BIN)/scarbot eval --split dev2 --gate evals/baseline-dev2.json
+	SCARBOT_DATA_DIR=$(CURDIR)/.scarbot $(BIN)/scarbot eval --split dev2-conversations --gate evals/baseline-dev2-conversations.json
 
 test: install browser-deps lint unit gate
 
