@@ -590,3 +590,8 @@ def test_how_much_would_i_save_after_two_countries(assistant):
                       "so what would I save?")
     assert saved.strategy == "compose", saved.text
     assert "$1,436" in saved.text and "$1,347" in saved.text  # $1,890 − $454, $1,890 − $543
+
+
+def test_a_city_or_based_in_sets_the_home_country(assistant):
+    *_, home = _chat(assistant, "Hey, Manchester-based here. What does subcision cost in Korea?", "and at home?")
+    assert "UK" in home.standalone_question and "$1,890" in home.text

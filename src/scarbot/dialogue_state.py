@@ -57,7 +57,9 @@ ATTRIBUTE_KINDS: dict[str, tuple[str, ...]] = {
 _HOME = re.compile(
     r"\b(?:(?:i'?m|i am|we'?re|we are)\s+(?:an?\s+)?(?:from\s+|based in\s+|living in\s+)?"
     r"|(?:i|we)\s+(?:live|reside)\s+in\s+|(?:flying|coming|travel+ing) from\s+|(?:back )?home (?:is|in)\s+"
-    r"|my (?:home )?country is\s+)(?:the\s+)?(\w+(?:\s\w+)?)")
+    r"|my (?:home )?country is\s+|\b(?:based|living) in\s+|\b(?:hello|hi|hey|greetings) from\s+)"
+    r"(?:the\s+)?(\w+(?:\s\w+)?)"
+    r"|\b(\w+)[\s-]based\b")  # "london based", "Toronto-based"
 _OWN_SCARS = re.compile(r"\b(?:i have|i've got|i got|i've|my|mine are|i suffer from|i'm dealing with)\b")
 
 
@@ -164,7 +166,7 @@ class DialogueState:
         """What the user says about themselves: where they live, the scars they have, their budget."""
         low = raw.text.lower()
         for m in _HOME.finditer(low):
-            home = [c for c in raw.countries if _names(c, m.group(1))]
+            home = [c for c in raw.countries if _names(c, m.group(1) or m.group(2))]
             if home:
                 self.persona.home = home[0]
         if raw.scar_types and _OWN_SCARS.search(low):
