@@ -192,7 +192,7 @@ def test_a_file_read_beside_the_articles_also_counts_as_a_change(three_files, mo
     calls: list[int] = []
     real = ingest_mod.load_corpus
     monkeypatch.setattr(ingest_mod, "load_corpus", lambda *a, **k: calls.append(1) or real(*a, **k))
-    (s.corpus_dir / "alpha.lexicon.yaml").write_text("synonyms: {}\n", "utf-8")
+    (s.corpus_dir / "alpha.lexicon.yaml").write_text("aliases: {}\n", "utf-8")
     r = run(s)
     assert calls == [1] and not r.changed
     assert "alpha.lexicon.yaml" in load_snapshot(s).manifest["source_sha256"]
