@@ -166,7 +166,7 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
     records the turn)."""
     text = reader.named(without_pleasantries(normalize(text)))
     state.read_persona(reader.parse(text))
-    if state.persona.home and _HOME_ONLY.match(text):  # "and back home?": an ellipsis naming the home country
+    if state.persona.home and _HOME_ONLY.match(text):  # "what about at home, then?": an ellipsis naming the home country
         text = _HOME_REF.sub(f"in {place(state.persona.home)}", text)
     q = reader.parse(text)
     u = next((u for step in (_clarified, _corrected, _elliptical) if (u := step(reader, text, q, state))), None)
@@ -260,7 +260,7 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         return None
     new = _new_entities(q, general=bool(_ABOUT.match(body) or _is_fragment(body)))
     if _is_fragment(LEAD.sub("", body)) and {"procedure", "country"} <= set(new) and not _ABOUT.match(body):
-        return None  # "microneedling in Thailand?" names all a price needs: it stands alone
+        return None  # "peels in India?" names all a price needs: it stands alone
     asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_THAT.match(body) else set()
     if not new or own_subject(q) or asks_new:
         return None
@@ -294,8 +294,8 @@ def question_part(reader: Reader, text: str) -> str:
 
 
 def _parallel(reader: Reader, body: str, q: Query, previous: str) -> bool:
-    """A short question built like the previous one with another entity in it ("what share are rolling?"
-    after "what share of scars are boxcar?"): every other word it has, the previous question had too."""
+    """A short question built like the previous one with another entity in it ("and what percentage are
+    icepick?" after "what percentage of scars are boxcar?"): every other word it has, the previous question had too."""
     ws = words(body)
     if not 2 <= len(ws) <= 7 or ws[0] not in QSTART:
         return False
@@ -336,7 +336,7 @@ _FINITE = {"is", "are", "was", "were", "does", "do", "did", "can", "could", "wil
 
 def own_subject(q: Query) -> bool:
     """Whether the message brings a subject of its own besides entities (a visa, a deposit, VAT ...)."""
-    if q.other_topics or q.unknown_clinics or q.ungiven:  # "the cheapest flight to Seoul": a subject of its own
+    if q.other_topics or q.unknown_clinics or q.ungiven:  # "a hotel near the clinic": a subject of its own
         return True
     return bool(subject_words(q))
 
@@ -527,7 +527,7 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
         if saved is not None:
             return saved
     if not q.asks_cost or not (q.compare or q.superlative) or len(q.countries) >= 2 or state.last is None \
-            or q.ungiven or q.other_topics:  # "the cheapest flight": not a price of the article's
+            or q.ungiven or q.other_topics:  # "the cheapest hotel": not a price of the article's
         return None
     procs = [n for k in ("filler_type", "procedure") for n in entities(q, general=True).get(k, [])]
     if procs and any(r.word in ("it", "that", "this") for r in refs):
@@ -563,7 +563,7 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
 
 
 def _saving_question(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
-    """"so how much could I save?" after prices in two countries: the saving on that treatment between them."""
+    """"what's the difference, then?" after prices in two countries: the saving on that treatment between them."""
     procs = [n for k in ("filler_type", "procedure") for n in entities(q, general=True).get(k, [])]
     if not procs:
         ms = [m for m in candidates(state, ("filler_type", "procedure"), q) if m.by_user]

@@ -59,7 +59,7 @@ _HOME = re.compile(
     r"|(?:i|we)\s+(?:live|reside)\s+in\s+|(?:flying|coming|travel+ing) from\s+|(?:back )?home (?:is|in)\s+"
     r"|my (?:home )?country is\s+|\b(?:based|living) in\s+|\b(?:hello|hi|hey|greetings) from\s+)"
     r"(?:the\s+)?(\w+(?:\s\w+)?)"
-    r"|\b(\w+)[\s-]based\b")  # "london based", "Toronto-based"
+    r"|\b(\w+)[\s-]based\b")  # "Leeds-based", "Toronto-based"
 _OWN_SCARS = re.compile(r"\b(?:i have|i've got|i got|i've|my|mine are|i suffer from|i'm dealing with)\b")
 
 
@@ -133,7 +133,7 @@ class DialogueState:
         q = understood.query
         if not understood.clarify:
             found = entities(q)
-            if q.inferred_scar_types and "scar_type" not in found:  # "tiny deep pits": the type described
+            if q.inferred_scar_types and "scar_type" not in found:  # "small round dents": the type described
                 found["scar_type"] = list(q.inferred_scar_types)
             self._extend_runs(found)
             self.mentions += [Mention(kind, n, self.turn, True) for kind, n in in_order(q, found)]

@@ -402,10 +402,10 @@ class Analyzer:
                 r"does it hurt|collagen|volume|recovery|effect))", joined):
             f.attributes.append("cost")
         if "cost" not in f.attributes and f.countries and re.search(r"\b(?:range|figures?|gap)\b", joined):
-            f.attributes.append("cost")  # "what range does it give for lasers in Turkey?"
+            f.attributes.append("cost")  # "what's the range for peels in India?"
         if "sessions" not in f.attributes and re.search(
                 r"\bhow many\b(?:\s+[\w-]+){0,3}?\s+(?:sessions|treatments|rounds|visits)\b", joined):
-            f.attributes.append("sessions")  # "how many laser sessions"
+            f.attributes.append("sessions")  # "how many peel sessions"
         for kind, cues in lexicon.UNGIVEN_FACTS.items():
             if any(f" {_alias_key(c)} " in joined or f" {_alias_key(c)} " in raw_joined for c in cues):
                 f.ungiven.append(kind)
@@ -425,7 +425,7 @@ _IS_CONTRACTED = {"what", "it", "that", "there", "here", "he", "she", "let", "wh
 
 
 def _possessor(w: str) -> str:
-    """"sculptra's" → "sculptra" (a possessive names its owner); "what's", "it's" stay as they are."""
+    """"bellafill's" → "bellafill" (a possessive names its owner); "what's", "it's" stay as they are."""
     return w[:-2] if w.endswith("'s") and len(w) > 4 and w[:-2] not in _IS_CONTRACTED else w
 
 

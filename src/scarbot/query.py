@@ -87,7 +87,7 @@ class Query(Frame):
     why: bool = False
     yesno: bool = False
     recommend: bool = False
-    identify: bool = False  # "what type is this?" about scars the user describes
+    identify: bool = False  # "what are these called?" about scars the user describes
     course: bool = False  # a whole course of treatment: sessions × per-session price
     plus: bool = False  # several procedures added together
     saving: bool = False
@@ -99,7 +99,7 @@ class Query(Frame):
     percent: float | None = None  # a share the question states ("a 10% deposit")
     amounts: list[float] = field(default_factory=list)  # dollar amounts the question states ("quoted $2,000")
     absent: list[str] = field(default_factory=list)  # unbound words with no article word near them ("alcohol")
-    framing: list[str] = field(default_factory=list)  # unbound words among the commonest English ones ("together")
+    framing: list[str] = field(default_factory=list)  # unbound words among the commonest English ones ("often")
     asking: str = ""  # the sentences that ask, when the message also tells something ("I'm from Leeds. ...")
     numbers: list[float] = field(default_factory=list)  # figures the question states (premises to check)
     salient: list[str] = field(default_factory=list)  # content words that are not scaffolding or entity names
@@ -184,9 +184,9 @@ class QueryParser:
         if not q.scar_types:
             q.inferred_scar_types = self._infer_scar_types(q)
         q.identify = bool(q.inferred_scar_types and _IDENTIFY.search(low))
-        if not q.attributes and not q.salient and q.countries and q.procedures:  # "india subcision?": a price
+        if not q.attributes and not q.salient and q.countries and q.procedures:  # "peels india?": a price
             q.attributes.append("cost")
-        if "types" in q.attributes and _KIND_OF_SCARS.search(low):  # "what kind of scars is it for"
+        if "types" in q.attributes and _KIND_OF_SCARS.search(low):  # "which sorts of scars does it treat?"
             q.attributes = [a for a in q.attributes if a != "types"] + ["suitability"]
         q.operation = self._operation(q)
         return q
@@ -231,7 +231,7 @@ class QueryParser:
 
     @staticmethod
     def _count(lowered: str) -> int | None:
-        """The number of sessions the user plans: "4 microneedling sessions", "three treatments"."""
+        """The number of sessions the user plans: "5 peel sessions", "three treatments"."""
         m = _PLANNED.search(lowered) or _DO_N.search(lowered)
         if not m:
             return None
@@ -280,8 +280,8 @@ class QueryParser:
         return found
 
     def _ungiven(self, q: Query, focus: set[str] | None) -> list[str]:
-        """Kinds of fact the article rarely gives, asked for in the sentences that ask ("I'm on the phone
-        with a patient." is context), and not while the question asks a price the corpus has."""
+        """Kinds of fact the article rarely gives, asked for in the sentences that ask ("I'm at work
+        right now." is context), and not while the question asks a price the corpus has."""
         if focus is not None:
             asking = " ".join(x for x in _SENTENCE.split(q.text) if x.rstrip().endswith("?") or _ASKS.match(x.lower()))
             q_kinds = self.analyzer.frame(asking).ungiven
@@ -302,7 +302,7 @@ class QueryParser:
         return self.neighbours.absent(asked) if asked else []
 
     def _adverb(self, w: str) -> bool:
-        """A manner or degree adverb ("relatively", "exactly", "easily") qualifies the question; it names no
+        """A manner or degree adverb ("roughly", "exactly", "easily") qualifies the question; it names no
         fact the article could lack."""
         known = self.analyzer.speller.known
         return len(w) >= 6 and w.endswith("ly") and any(
@@ -339,7 +339,7 @@ class QueryParser:
 
     def _infer_scar_types(self, q: Query) -> list[str]:
         """A lay description ("deep narrow holes like big pores") → the scar type the corpus describes so;
-        a list of descriptions ("some narrow holes, some with sharp edges and some wavy patches") → each
+        a list of descriptions ("a few small round dents, some broad shallow waves") → each
         clause's type, by the words only that type's description uses."""
         by_clause: list[str] = []
         for clause in _CLAUSE.split(q.text.lower()):

@@ -21,8 +21,8 @@ _PERCENT_IN_TEXT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 
 
 def _share_of(text: str, word: str) -> float | None:
-    """The percentage a text gives as the size of ``word``: "a deposit (about 10%)", "a 10% deposit",
-    "a deposit of 10%" — not "87% said they would recommend"."""
+    """The percentage a text gives as the size of ``word``: "a down payment (about 20%)", "a 20% down
+    payment", "a down payment of 20%" — not "80% said they would return"."""
     w = re.escape(word.rstrip("s"))
     m = re.search(rf"\b{w}\w*\W{{1,3}}(?:(?:about|around|roughly|approximately|of|is|usually|typically)\s+)?"
                   rf"(\d+(?:\.\d+)?)\s*%", text, re.I) or re.search(rf"(\d+(?:\.\d+)?)\s*%\s+{w}", text, re.I)
@@ -98,7 +98,7 @@ class ComputeStrategy:
     # ------------------------------------------------------------------ a share of a price ("a 10% deposit")
     def _share(self, q: Query) -> tuple[float, Unit | None] | None:
         """The percentage a question asks about: one it states, or the one the article gives for the word it
-        asks about ("the usual deposit" → "A deposit (about 10%) is usually required")."""
+        asks about ("what is the down payment?" → "a down payment (about 20%) is due")."""
         if not (q.asks_cost or q.amounts) or not (q.amounts or [p for p in q.procedures if p in self.corpus.priced]):
             return None
         if q.percent is not None and (q.amounts or q.procedures):
@@ -224,7 +224,7 @@ class ComputeStrategy:
             return d
         cheap, dear = (a, b) if (a.low + a.high) <= (b.low + b.high) else (b, a)
         n = q.count or 1
-        if n > 1:  # "if I need 3 sessions": both totals, then the difference
+        if n > 1:  # "with 4 sessions": both totals, then the difference
             lo, hi = n * dear.low - n * cheap.high, n * dear.high - n * cheap.low
             totals = (span(n * dear.low, n * dear.high), span(n * cheap.low, n * cheap.high))
             saved = span(max(min(lo, hi), 0), max(lo, hi))

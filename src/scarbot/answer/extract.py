@@ -27,7 +27,7 @@ _REASON = re.compile(r"\b(because|since|due to|thanks to|as a result|so that|aim
 _ATTR_WORDS = {"sessions": "number of sessions", "procedure": "procedure steps", "status": "approval status",
                "mechanism": "mechanism"}
 _WHICH_PLACE = re.compile(r"\b(?:which|what)\b[^?]{0,40}\b(?:clinic|hospital|center|centre|one|place)\b")
-_FIGURE = re.compile(r"\d+(?:\.\d+)?\s?%|\$[\d,]+|\b\d{2,}(?:[.,]\d+)?\b")  # 96%, $454, 2024
+_FIGURE = re.compile(r"\d+(?:\.\d+)?\s?%|\$[\d,]+|\b\d{2,}(?:[.,]\d+)?\b")  # 60%, $1,200, 2019
 _HAS_FIGURE = re.compile(r"\d")
 NOT_COVERED = "The article does not cover that, so I can't answer it from the article."
 
@@ -110,8 +110,8 @@ class ExtractStrategy:
         return best_j
 
     def _about_a_neighbour(self, q: Query, chosen: list[int]) -> Draft | None:
-        """The sentences found are about another filler or procedure than the one asked ("how long does
-        Radiesse last?" → the HA fillers' duration): the asked fact is missing, not this neighbour's."""
+        """The sentences found are about another filler or procedure than the one asked ("is Bellafill
+        permanent?" → another filler's duration): the asked fact is missing, not this neighbour's."""
         c, idx = self.corpus, self.corpus.index
         for kind, asked in (("filler_types", q.filler_types), ("procedures", q.procedures)):
             if len(asked) != 1:
@@ -202,7 +202,7 @@ class ExtractStrategy:
             s += W.NAMED_LABEL
         if q.why and _REASON.search(u.text.lower()):
             s += W.REASON
-        if self._quoted_figures(q) & set(_FIGURE.findall(u.text)):  # "the 96% thing": the sentence with 96%
+        if self._quoted_figures(q) & set(_FIGURE.findall(u.text)):  # "where does the 60-70% come from?": the sentence with it
             s += W.FIGURE
         if self._defines(ui, subject):
             s += W.DEFINITION

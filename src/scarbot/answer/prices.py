@@ -125,7 +125,7 @@ class PriceStrategy:
         if rel and len(countries) == 1:
             which = "min" if rel.group(1) in ("cheaper", "less expensive", "more affordable") else "max"
             low = q.text.lower()
-            # "which countries is Korea cheaper than?": the countries asked for come after "than", Korea is the subject
+            # "which countries is India cheaper than?": the countries asked for come after "than", India is the subject
             if _WHICH_COUNTRIES.search(low[: rel.start()]) and not c.analyzer.frame(low[rel.end():]).countries:
                 which = "max" if which == "min" else "min"
             return self._relative(procs[0], countries[0], which)

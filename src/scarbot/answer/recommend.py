@@ -26,7 +26,7 @@ class RecommendStrategy:
 
     @staticmethod
     def _scars_for(q: Query) -> bool:
-        """"What kind of scars is subcision for?": the other way round, the types one treatment suits."""
+        """"Which scars does a peel suit?": the other way round, the types one treatment suits."""
         return len(q.procedures) == 1 and "suitability" in q.attributes and not q.all_scar_types and not q.clinics
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
@@ -35,7 +35,7 @@ class RecommendStrategy:
             return self._types_for(q.procedures[0])
         if q.inferred_scar_types:
             self._matched(d, q.inferred_scar_types)
-        if q.operation == "identify":  # "what type is this?": the type the description matches, nothing more
+        if q.operation == "identify":  # "what are these called?": the type the description matches, nothing more
             return d if d.parts else None
         found = False
         for scar in q.all_scar_types:

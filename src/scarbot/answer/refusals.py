@@ -62,7 +62,7 @@ class RefusalPolicy:
 
     def _unbound_subject(self, q: Query) -> Draft | None:
         """Every word that could say what the question is about is unknown to the article."""
-        unbound = [w for w in q.unbound if w not in q.framing]  # "the 96% thing I read about": "read" frames
+        unbound = [w for w in q.unbound if w not in q.framing]  # "the figure I saw online": "saw" frames
         if unbound and not (q.entities or q.countries or q.inferred_scar_types or q.anchors):
             return refusal(f"The article does not mention {join_names(unbound[:3])}, so I can't answer that "
                            "from it.")

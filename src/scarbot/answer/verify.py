@@ -52,7 +52,7 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]]) -> Draft:
 
 
 # What kind of answer a question wants, by how it asks: a reply of another kind does not answer it
-# ("how long does it take to heal?" answered with its risks).
+# ("how long does the swelling last?" answered with its risks).
 _ASKS_DURATION = re.compile(r"\bhow (?:long|many (?:days|weeks|months|years|hours|minutes))\b|\bhow soon\b")
 _ASKS_PRICE = re.compile(r"\bhow much (?:is|are|does|do|would|will|for|money)\b|\bwhat(?:'s|s| is| are)? the "
                          r"(?:fee|fees|price|cost|charge)s?\b")
@@ -66,7 +66,7 @@ _PER = re.compile(r"\bper\s+(?!(?:cent|person|se|your|the|my|our|their|its|this|
 
 
 def _per_unit_given(draft: Draft, unit: str) -> bool:
-    """Whether the prices quoted are per that unit ("per graft"), or name no unit at all."""
+    """Whether the prices quoted are per that unit ("per vial"), or name no unit at all."""
     said = " ".join(f"{p.text} {p.quote}" for p in draft.parts).lower()
     return unit.rstrip("s") in said or not _PER.search(said)
 

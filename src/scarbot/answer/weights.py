@@ -18,8 +18,8 @@ RUNNER_UP_GAP = 0.08  # runners-up within this of the best are quoted as support
 OTHER_ARTICLE_GAP = 0.10  # another article's best sentence within this of the best is quoted too, labelled
 DEFINITION_GAP = 0.25  # ... and, for "what is X?", other sentences defining X within this
 REASON = 0.10  # a "why" question: the sentence states a reason ("because", "due to", "aim to")
-REASON_GAP = 0.30
-FIGURE = 0.30  # the sentence holds a figure the question quotes ("what's the 96% thing?")  # ... and the best reason-giving sentence within this of the best sentence answers it
+REASON_GAP = 0.30  # ... and the best reason-giving sentence within this of the best sentence answers it
+FIGURE = 0.30  # the sentence holds a figure the question quotes ("where does the 60-70% come from?")
 
 # Refusal: decline when both the best score and the best similarity are below these
 ANSWER_SCORE = 0.44
@@ -32,7 +32,7 @@ UNBOUND_SIMILARITY = 0.55
 # missing only when the best sentence is less similar than this
 RARE_SIMILARITY = 0.45
 # ... and a topic with no article word near it ("alcohol"; neighbours.py) is missing unless the best
-# sentence is at least this similar (then its words are taken as a paraphrase: "airport pickup" ~ "transfers")
+# sentence is at least this similar (then its words are taken as a paraphrase: "a ride from the airport" ~ "airport transfers")
 ABSENT_SIMILARITY = 0.65
 
 # LLM mode: a cited sentence must share at least this share of its content words with its source
