@@ -172,11 +172,10 @@ class QueryParser:
         m = _PERCENT.search(lowered)
         q.percent = float(m.group(1)) if m else None
         q.amounts = [float((a or b).replace(",", "")) for a, b in _AMOUNT.findall(lowered)]
-        focus = self._focus(q.text)
-        if focus is not None:
-            q.asking = " ".join(x for x in _SENTENCE.split(q.text) if x.rstrip().endswith("?") or _ASKS.match(x.lower()))
+        q.asking = self._asking(q.text)
+        focus = {self.analyzer.speller.correct(w) for w in words(q.asking)} if q.asking else None
         q.salient, q.unbound, q.anchors = self._salience(q, focus)
-        q.ungiven = self._ungiven(q, focus)
+        q.ungiven = self._ungiven(q)
         q.absent = self._absent(q)
         if self.neighbours is not None and q.unbound:
             common = self.neighbours.common()
@@ -279,14 +278,10 @@ class QueryParser:
         self._typo_cache[w] = found
         return found
 
-    def _ungiven(self, q: Query, focus: set[str] | None) -> list[str]:
+    def _ungiven(self, q: Query) -> list[str]:
         """Kinds of fact the article rarely gives, asked for in the sentences that ask ("I'm at work
         right now." is context), and not while the question asks a price the corpus has."""
-        if focus is not None:
-            asking = " ".join(x for x in _SENTENCE.split(q.text) if x.rstrip().endswith("?") or _ASKS.match(x.lower()))
-            q_kinds = self.analyzer.frame(asking).ungiven
-        else:
-            q_kinds = q.ungiven
+        q_kinds = self.analyzer.frame(q.asking).ungiven if q.asking else q.ungiven
         priced = q.asks_cost and bool(q.procedures or q.countries)
         return [k for k in q_kinds if not (priced and k not in ("travel prices", "insurance"))]
 
@@ -308,14 +303,13 @@ class QueryParser:
         return len(w) >= 6 and w.endswith("ly") and any(
             b in known for b in (w[:-2], w[:-3] + "le", w[:-3] + "y", w[:-4] + "le"))
 
-    def _focus(self, text: str) -> set[str] | None:
-        """The words of the sentences that ask (not "I'm a nurse from Leeds." before the question);
-        None when every sentence asks or none does."""
+    @staticmethod
+    def _asking(text: str) -> str:
+        """The sentences that ask (not "I'm a nurse from Leeds." before the question); "" when every
+        sentence asks or none does."""
         sentences = [x for x in _SENTENCE.split(text) if x.strip()]
         asking = [x for x in sentences if x.rstrip().endswith("?") or _ASKS.match(x.lower())]
-        if not asking or len(asking) == len(sentences):
-            return None
-        return {self.analyzer.speller.correct(w) for x in asking for w in words(x)}
+        return " ".join(asking) if asking and len(asking) < len(sentences) else ""
 
     def _salience(self, q: Query, focus: set[str] | None) -> tuple[list[str], list[str], list[str]]:
         entity_words: set[str] = set()

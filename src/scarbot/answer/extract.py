@@ -144,8 +144,7 @@ class ExtractStrategy:
         return bool(subject) and self.corpus.body_stems[ui][: len(subject)] == subject
 
     def _entity_keys(self, q: Query) -> list[set[str]]:
-        keys = [{stem(w) for w in content_words(n.split("(")[0]) if w not in ("scars", "scar")} for n in q.entities]
-        return [k for k in keys if k]
+        return [k for k in map(self._entity_keys_of, q.entities) if k]
 
     def _candidates(self, q: Query, ctx: AnswerContext, subject: list[str]) -> list[int]:
         idx, c = self.corpus.index, self.corpus
@@ -202,7 +201,7 @@ class ExtractStrategy:
             s += W.NAMED_LABEL
         if q.why and _REASON.search(u.text.lower()):
             s += W.REASON
-        if self._quoted_figures(q) & set(_FIGURE.findall(u.text)):  # "where does the 60-70% come from?": the sentence with it
+        if self._quoted_figures(q.text) & set(_FIGURE.findall(u.text)):  # "where does the 60-70% come from?": the sentence with it
             s += W.FIGURE
         if self._defines(ui, subject):
             s += W.DEFINITION
@@ -219,11 +218,8 @@ class ExtractStrategy:
 
     @staticmethod
     @functools.lru_cache(maxsize=1024)
-    def _figures_of(text: str) -> frozenset[str]:
-        return frozenset(_FIGURE.findall(text))
-
-    def _quoted_figures(self, q: Query) -> frozenset[str]:
-        return self._figures_of(q.text)
+    def _quoted_figures(question: str) -> frozenset[str]:
+        return frozenset(_FIGURE.findall(question))
 
     def _missing_attribute(self, q: Query, cand: list[int], scores: list[float], best: int) -> Draft | int | None:
         """A procedure's attribute the article never gives (laser session counts): say so, or find the
