@@ -54,6 +54,7 @@ _EXPLETIVE_IT = re.compile(r"^\s+(?:takes?\s+to|took\s+to)\b|^(?:'s|\s+is|\s+was
 _GENERIC_THEY = re.compile(r"^\s+(?:list|lists|say|says|mention|state|quote|show|report|give|write|call)\b", re.I)
 _IDIOM = re.compile(r"\b(?:in the first place|first of all|at first|at last|for the (?:first|last) time|"
                     r"(?:the )?last time|first time|last (?:week|month|year|night))\b", re.I)
+_TRAILING = re.compile(r"^(?:\s+(?:then|now|too|please|again|anyway|though|thanks|exactly))+(?=\s*[?!.,]*\s*$)", re.I)
 _BE = {"is", "are", "was", "were", "'s", "be", "isn't", "aren't"}
 _AUX_AGREE = {"is": "are", "does": "do", "has": "have", "was": "were", "doesn't": "don't", "isn't": "aren't"}
 _PLURAL_WORDS = {"they", "them", "their", "those", "these", "both", "ones"}
@@ -130,7 +131,8 @@ def _is_reference(text: str, ref: Ref) -> bool:
     rest = text[ref.end:]
     nxt = re.match(r"\s*([\w']+)", rest)
     nxt_word = nxt.group(1).lower() if nxt else ""
-    at_end = not rest.strip(" ?!.,")  or rest.lstrip()[:1] in ("?", "!", ".", ",", ";")
+    rest_words = _TRAILING.sub("", rest)  # "for that then?": the filler at the end does not count
+    at_end = not rest_words.strip(" ?!.,") or rest_words.lstrip()[:1] in ("?", "!", ".", ",", ";")
     if ref.form == "ordinal":
         if any(a <= ref.start < b for a, b in (m.span() for m in _IDIOM.finditer(text))):
             return False  # "in the first place", "first of all", "last time"
@@ -141,6 +143,8 @@ def _is_reference(text: str, ref: Ref) -> bool:
         return True
     if ref.word == "it":
         if prev in ("worth", "make", "makes", "made", "making") and at_end:  # "worth it", "make it": idioms
+            return False
+        if nxt_word in ("wrong", "right", "backwards", "mixed"):  # "I got it wrong": nothing is pointed at
             return False
         return not _EXPLETIVE_IT.match(rest) and not (prev == "is" and re.match(r"\s+(?:\w+\s+){0,2}to\b", rest))
     if ref.word == "they":
@@ -291,6 +295,8 @@ def substitute(text: str, ref: Ref, res: Resolution) -> str:
         new = new[0].upper() + new[1:]
     if ref.word == "it" and text[end: end + 2] == "'s":  # "it's cheaper" → "subcision is cheaper"
         return agree(text[:start], False) + new + (" are" if is_plural(res.names, res.kind) else " is") + text[end + 2:]
+    if ref.word == "they" and text[end: end + 3].lower() == "'re":  # "they're" → "the clinics are"
+        return text[:start] + new + (" are" if is_plural(res.names, res.kind) else " is") + text[end + 3:]
     keep = ref.word == "there" or ref.form == "which"
     prefix = text[:start] if keep else agree(text[:start], is_plural(res.names, res.kind))
     return prefix + new + text[end:]

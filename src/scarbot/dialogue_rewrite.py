@@ -383,6 +383,9 @@ def _resolve_all(reader: Reader, text: str, refs: list[Ref], state: DialogueStat
     own, out = set(entities(reader.parse(head) if head != text else q)) | asked_for, []
     for ref in refs:
         res = _inline_list(reader, text, q, ref) or resolve(ref, state, q, own)
+        if res is not None and res.kind == "scar_type" and q.identify and not (
+                set(res.names) & set(q.all_scar_types)):
+            continue  # "they're wide with sharp edges": the message describes its own scars
         if res is not None:
             out.append((ref, res))
             own.add(res.kind)

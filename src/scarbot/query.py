@@ -58,6 +58,17 @@ _AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|(?<![\w.])(\d[\d,]*)\s*(?:usd|d
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(r"\s*(what|what's|whats|how|which|where|why|when|who|is|are|does|do|can|could|will|would|should)"
                    r"\b")
+
+
+def _asks_anything(text: str) -> bool:
+    """Whether any sentence of a message asks (a "?", a question word first, or a request to tell or help);
+    "they're wide with flat bottoms" only describes."""
+    return any(x.rstrip().endswith("?") or _ASKS.match(x.lower()) or _REQUEST.search(x.lower())
+               for x in _SENTENCE.split(text) if x.strip())
+
+
+_REQUEST = re.compile(r"\b(?:tell|explain|list|show|give|help|recommend|suggest|need|want|looking for|wondering|"
+                      r"any (?:idea|advice|tips))\b")
 _NUMBER_WORDS = {"one": 1, "single": 1, "once": 1, "two": 2, "twice": 2, "three": 3, "four": 4, "five": 5,
                  "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "twenty": 20}
 _NUMBER = re.compile(r"(?<![\w$])(\d+(?:\.\d+)?)(?!\s*%)(?![\d,])")
@@ -88,6 +99,7 @@ class Query(Frame):
     yesno: bool = False
     recommend: bool = False
     identify: bool = False  # "what are these called?" about scars the user describes
+    describes: bool = False  # nothing asked: a statement only ("mine are wide with flat bottoms")
     course: bool = False  # a whole course of treatment: sessions × per-session price
     plus: bool = False  # several procedures added together
     saving: bool = False
@@ -182,7 +194,8 @@ class QueryParser:
             q.framing = [w for w in q.unbound if w in common]
         if not q.scar_types:
             q.inferred_scar_types = self._infer_scar_types(q)
-        q.identify = bool(q.inferred_scar_types and _IDENTIFY.search(low))
+        q.describes = not _asks_anything(q.text)
+        q.identify = bool(q.inferred_scar_types and _IDENTIFY.search(low) or q.all_scar_types and q.describes)
         if not q.attributes and not q.salient and q.countries and q.procedures:  # "peels india?": a price
             q.attributes.append("cost")
         if "types" in q.attributes and _KIND_OF_SCARS.search(low):  # "which sorts of scars does it treat?"

@@ -22,6 +22,7 @@ _WHICH_CLINIC = re.compile(r"\b(which|what|list|name|recommend\w*|top|best|good)
 _LOOKS_FOR = re.compile(r"\b(which|what|any|list|name|recommend\w*|top|best|good|where)\b(?:\s+\w+){0,2}\s+"
                        r"(clinic|clinics|hospital|hospitals)\b|\b(clinic|clinics|hospital|hospitals)\b(?:\s+\w+){0,3}"
                        r"\s+(in|near|at|offers?|does|do|provides?)\b")
+_SELECTS = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:which|who)\b(?!\s+(?:is|are)\s+(?:closer|nearer|cheaper|better))")
 _GENERIC = {stem(w) for w in ("offer", "offers", "provide", "do", "does", "clinic", "hospital", "treatment",
                               "treatments", "scar", "scars", "service", "services", "have", "get", "there",
                               "located", "where", "tell", "about", "special", "technique", "techniques")}
@@ -40,6 +41,10 @@ class ClinicStrategy:
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
         named = [c for c in self.corpus.clinics if c.name in q.clinics]
+        if len(named) >= 2 and _SELECTS.search(q.text.lower()) and "location" not in q.attributes:
+            picked = self._by_detail(q, named)  # "which of A and B has ...?": the one whose own text says it
+            if picked is not None:
+                return picked
         if named:
             return self._named(q, named)
         return self._find(q)
@@ -62,10 +67,24 @@ class ClinicStrategy:
                 lead = f"No — the article does not place {c.name} in {wrong[0].title()}; " if wrong else ""
                 d.add(cap(f"{lead}{c.name} is located in {c.location}"), c.location_chunk_id, c.location_sentence)
             elif (found := self._detail(c, q)) is not None:
-                d.add(*found[1:])
+                full = q.yesno and len(named) == 1 and found[0] >= 0.999 * self.corpus.weight(self._asked(c, q))
+                d.add(f"Yes — {found[1]}" if full else found[1], *found[2:])
+            elif q.yesno and (elsewhere := self._elsewhere(c, q)) is not None:
+                return elsewhere
             elif "offerings" in q.attributes or q.procedures or not q.attributes:
                 self._offerings(d, q, c)
         return d if d.parts else None
+
+    def _elsewhere(self, clinic: ClinicRecord, q: Query) -> Draft | None:
+        """"Does clinic A do X?" when only clinic B's text says X: not A, as far as the article says; B does."""
+        others = [x for x in self.corpus.clinics if x.name != clinic.name]
+        found = self._by_detail(q, others) if others else None
+        if found is None:
+            return None
+        d = Draft(strategy=self.name)
+        d.add(f"Not according to the article: it does not say that of {clinic.name}, but it does of another clinic:")
+        d.parts += found.parts
+        return d
 
     def _offerings(self, d: Draft, q: Query, c: ClinicRecord) -> None:
         mentions = self.corpus.mentions(c, q.procedures) if q.procedures else []
@@ -126,9 +145,9 @@ class ClinicStrategy:
                 d.add(f"{x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
         return d
 
-    def _by_detail(self, q: Query) -> Draft | None:
+    def _by_detail(self, q: Query, pool: list[ClinicRecord] | None = None) -> Draft | None:
         """"Which clinic does hair transplant on scars?": clinics whose own text carries the asked words."""
-        pool = self._pool(q)
+        pool = pool or self._pool(q)
         scored = [(x, self._detail(x, q)) for x in pool]
         scored = [(x, s) for x, s in scored if s is not None]
         top = max((s[0] for _, s in scored), default=0.0)
@@ -151,14 +170,18 @@ class ClinicStrategy:
             d.add(f"- {x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
         return d
 
+    def _asked(self, clinic: ClinicRecord, q: Query) -> set[str]:
+        """The question's own words, less the clinic's name and words any clinic question has."""
+        own = {stem(w) for w in content_words(clinic.name)}
+        asked = {stem(w) for w in q.tokens if w not in self.corpus.background and w not in STOPWORDS and len(w) > 2}
+        return asked - own - _GENERIC
+
     def _detail(self, clinic: ClinicRecord, q: Query) -> tuple[float, str, str, str] | None:
         """The clinic's own sentence (or table cell) carrying the asked words, with its score."""
         if _specific(q):
             return None
         c = self.corpus
-        own = {stem(w) for w in content_words(clinic.name)}
-        asked = {stem(w) for w in q.tokens if w not in c.background and w not in STOPWORDS and len(w) > 2}
-        asked -= own | _GENERIC
+        asked = self._asked(clinic, q)
         if not asked:
             return None
         best, best_gain, matched = None, 0.0, set()

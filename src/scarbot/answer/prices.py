@@ -62,16 +62,16 @@ class PriceStrategy:
                            "specifically, so I can't say what that costs.")
         if not procs and q.budget is not None:
             return self._within_budget(q)
+        if q.other_countries and not q.countries:
+            what = f" for {procs[0]} in" if procs else " for"
+            return refusal(f"The article gives no prices{what} {q.other_countries[0].title()}; its cost table "
+                           f"covers only {join_names(c.countries)}.")
         if not procs:
             other = self._unpriced_subject(q)
             if other is not None:
                 return other
             if set(q.tokens) & NOT_TREATMENT or (not q.countries and not _TREATMENT_WORDS.search(" ".join(q.tokens))):
                 return None  # the price of a deposit or a consultation: the text answers, or says it can't
-        if q.other_countries and not q.countries:
-            what = f" for {procs[0]}" if procs else ""
-            return refusal(f"The article gives no prices{what} in {q.other_countries[0].title()}; its cost table "
-                           f"covers only {join_names(c.countries)}.")
         return self._priced(q, procs or [GENERAL])
 
     def _within_budget(self, q: Query) -> Draft | None:

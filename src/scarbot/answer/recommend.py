@@ -33,9 +33,11 @@ class RecommendStrategy:
         d = Draft(strategy=self.name)
         if self._scars_for(q):
             return self._types_for(q.procedures[0])
-        if q.inferred_scar_types:
-            self._matched(d, q.inferred_scar_types)
-        if q.operation == "identify":  # "what are these called?": the type the description matches, nothing more
+        if q.inferred_scar_types or q.operation == "identify":
+            self._matched(d, q.inferred_scar_types or q.all_scar_types)
+        if q.operation == "identify":  # "what are these called?": the type the description matches
+            if q.describes:  # a description with no question: what treats them too, in one line
+                self._named_treatments(d, q.inferred_scar_types or q.all_scar_types)
             return d if d.parts else None
         found = False
         for scar in q.all_scar_types:
@@ -62,6 +64,13 @@ class RecommendStrategy:
         for t in list({t.unit.text: t for t in ties}.values())[:3]:
             d.add(f"- {body(t.unit.text)}", t.unit.chunk_id, t.unit.text)
         return d
+
+    def _named_treatments(self, d: Draft, scars: list[str]) -> None:
+        for scar in scars:
+            ties = self._ties(scar)
+            if ties:
+                procs = list(dict.fromkeys(t.procedure for t in ties))
+                d.add(f"For {scar}, the article names {join_names(procs)}.", ties[0].unit.chunk_id, ties[0].unit.text)
 
     def _ties(self, scar: str) -> list[Tie]:
         ties = [t for t in self.corpus.ties if t.scar_type == scar]

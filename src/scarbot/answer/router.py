@@ -99,7 +99,7 @@ class Router:
             if draft is None:
                 steps.append(f"{strategy.name}: nothing")
                 continue
-            draft = verify(q, draft, self.corpus.rare_prefix)
+            draft = verify(q, draft, self.corpus.rare_prefix, self.corpus.background)
             draft.steps = [*steps, f"{strategy.name}: answered", *draft.steps]
             if strategies and strategies[0].corpus.scope:
                 others_note(self.corpus, strategies[0].corpus, q, draft)

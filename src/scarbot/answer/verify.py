@@ -15,16 +15,18 @@ import re
 from scarbot.answer import weights as W
 from scarbot.answer.base import Draft, Part, join_names
 from scarbot.chunking import split_sentences
-from scarbot.nlp import stem, words
+from scarbot.nlp import content_words, stem, words
 from scarbot.query import Query, related
 from scarbot.text import figures
 
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:[-–]|to)\s*(\d+(?:\.\d+)?)")
 
 
-def verify(q: Query, draft: Draft, rare: dict[str, set[str]]) -> Draft:
+def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[str] | frozenset[str] = frozenset()
+           ) -> Draft:
     """``rare``: stems the article uses in very few sentences, by their first three letters; only those (or words it never uses)
-    can make an asked fact missing ("refund" in an article that mentions only VAT refunds)."""
+    can make an asked fact missing ("refund" in an article that mentions only VAT refunds). ``background``: the
+    article's own subject words (its title, its country), which a yes/no question need not find again."""
     if draft.abstained:
         return draft
     if draft.strategy == "extract" and q.salient and draft.similarity < W.UNBOUND_SIMILARITY:
@@ -48,6 +50,42 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]]) -> Draft:
             return _untyped(draft, wanted)
     if q.numbers and (q.yesno or q.why):
         return _premise(q, draft)
+    if q.yesno and draft.strategy == "extract":
+        return _affirmed(q, draft, background)
+    return draft
+
+
+# A yes/no question is answered "Yes" only when one clause of the first quoted sentence says all that it
+# asks, with no negation or hedge in that clause ("semi-permanent" does not confirm "permanent").
+_CLAUSES = re.compile(r"[,;:—–]|\s-\s|\b(?:or|but|while|whereas|although|though|except|unless)\b"
+                      r"|\band\s+(?=(?:is|are|was|were|can|may|has|have|will|it|they)\b)")
+_ASIDE = re.compile(r"\s*\([^)]*\)")  # "A deposit (about 10%) is required": the aside is no clause of its own
+_DENIES = re.compile(r"\b(?:not|no|never|without)\b|n't\b", re.I)
+_NEGATION = re.compile(r"\b(?:not|no|never|without|cannot|can't|isn't|aren't|doesn't|don't|won't|neither|nor|none|"
+                       r"semi|non|less|rarely|unlikely|may|might|can|could|some|experimental|yet)\b|n't\b", re.I)
+_LIGHT = {"need", "get", "have", "has", "do", "does", "did", "make", "go", "take", "use", "really", "actually", "also",
+          "still", "there", "any", "anything", "someone", "people", "true", "possible", "able", "usually", "typically",
+          "normally", "generally", "ok", "okay", "fine", "right", "correct", "say", "says", "said", "article"}
+
+
+def _affirmed(q: Query, draft: Draft, background: set[str] | frozenset[str]) -> Draft:
+    first = next((p for p in draft.parts if p.chunk_id), None)
+    asking = q.asking or q.text
+    if first is None or _DENIES.search(asking) or q.absent or q.unbound:
+        return draft
+    needed = {stem(w) for w in content_words(asking) if w not in _LIGHT and w not in background and len(w) > 2}
+    if not needed:
+        return draft
+    label, _, body = first.text.partition(":") if ":" in first.text[:60] else ("", "", first.text)
+    given = {stem(w) for w in words(label)}
+    for sentence in split_sentences(_ASIDE.sub("", body)):
+        for clause in _CLAUSES.split(sentence):
+            if not clause or _NEGATION.search(clause):
+                continue
+            if needed <= given | {stem(w) for w in words(clause)}:
+                draft.parts.insert(0, Part("Yes."))
+                draft.steps.append("verify: confirmed")
+                return draft
     return draft
 
 
