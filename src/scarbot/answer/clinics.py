@@ -71,6 +71,8 @@ class ClinicStrategy:
                 d.add(f"Yes — {found[1]}" if full else found[1], *found[2:])
             elif q.yesno and (elsewhere := self._elsewhere(c, q)) is not None:
                 return elsewhere
+            elif q.yesno and not q.procedures and self._unsaid(c, q):  # "Does it have English-speaking staff?"
+                return self._not_said(c, q)
             elif "offerings" in q.attributes or q.procedures or not q.attributes:
                 self._offerings(d, q, c)
         return d if d.parts else None
@@ -84,6 +86,24 @@ class ClinicStrategy:
         d = Draft(strategy=self.name)
         d.add(f"Not according to the article: it does not say that of {clinic.name}, but it does of another clinic:")
         d.parts += found.parts
+        return d
+
+    def _unsaid(self, clinic: ClinicRecord, q: Query) -> bool:
+        """Whether a yes/no question asks something of the clinic that the article says of no clinic: a word
+        that none of the clinics' sentences contains and that nothing in the article binds ("parking")."""
+        asked = self._asked(clinic, q)
+        if not asked:
+            return False
+        said = set().union(*(self.corpus.unit_stems[i] for x in self.corpus.clinics
+                             for i in [*self.corpus.clinic_units.get(x.name, []),
+                                       *self.corpus.index.units_by_chunk.get(x.chunk_id, [])]))
+        return bool((asked - said) & {stem(w) for w in q.unbound})  # a word the article binds nowhere
+
+    def _not_said(self, clinic: ClinicRecord, q: Query) -> Draft:
+        key, value = _offer_field(clinic)
+        d = Draft(abstained=True, strategy=self.name)
+        d.add(f"The article does not say; what it does say of {clinic.name} is its {key.lower()}: {value}",
+              clinic.chunk_id, clinic.quote)
         return d
 
     def _offerings(self, d: Draft, q: Query, c: ClinicRecord) -> None:

@@ -46,8 +46,11 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
             return _other_unit(draft, unit.group(1))
     if draft.strategy == "extract":
         wanted = answer_type(q)
-        if wanted is not None and not _has_type(draft, wanted):
-            return _untyped(draft, wanted)
+        if wanted is not None and not _has_type(draft, wanted, _topic(q)):
+            return _untyped(draft, wanted, _topic(q))
+    other_year = _other_year(q, draft)
+    if other_year is not None:
+        return other_year
     if q.numbers and (q.yesno or q.why):
         return _premise(q, draft)
     if q.yesno and draft.strategy == "extract":
@@ -97,7 +100,10 @@ _ASKS_PRICE = re.compile(r"\bhow much (?:is|are|does|do|would|will|for|money)\b|
 _DURATION = re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|overnight|permanent\w*|temporary|"
                        r"immediate\w*|instant\w*|same day|lasting)\b", re.I)
 _MONEY = re.compile(r"\$\s?\d|\d\s?%|\bfree\b|\busd\b|\bno (?:cost|charge)\b", re.I)
-_TYPES = {"duration": (_DURATION, "how long that takes"), "price": (_MONEY, "a price for that")}
+_ASKS_PERCENT = re.compile(r"\bwhat (?:percentage|percent|proportion|share|%)\b|\bhow many (?:percent|%)")
+_SHARE = re.compile(r"\d\s?%|\bpercent")
+_TYPES = {"duration": (_DURATION, "how long that takes"), "price": (_MONEY, "a price for that"),
+          "percent": (_SHARE, "a percentage for that")}
 
 
 _PER = re.compile(r"\bper\s+(?!(?:cent|person|se|your|the|my|our|their|its|this|that|a|an|article|table)\b)([a-z]+)")
@@ -123,22 +129,57 @@ def answer_type(q: Query) -> str | None:
         return "duration"
     if _ASKS_PRICE.search(low):
         return "price"
+    if _ASKS_PERCENT.search(low):
+        return "percent"
     return None
 
 
-def _has_type(draft: Draft, wanted: str) -> bool:
+def _has_type(draft: Draft, wanted: str, topic: set[str]) -> bool:
+    """Whether the reply states an answer of that kind; a share must stand in a sentence about the asked
+    topic ("what percentage of the VAT ...?" is not answered by the deposit's 10%)."""
     pattern = _TYPES[wanted][0]
-    return any(pattern.search(p.text) or pattern.search(p.quote) for p in draft.parts)
+    if wanted != "percent" or not topic:
+        return any(pattern.search(p.text) or pattern.search(p.quote) for p in draft.parts)
+    return any(pattern.search(x) and topic & {stem(w) for w in words(x)}
+               for p in draft.parts for x in split_sentences(p.text))
 
 
-def _untyped(draft: Draft, wanted: str) -> Draft:
-    """The reply found is about the subject but does not say what was asked (no time, no price)."""
+def _topic(q: Query) -> set[str]:
+    return {stem(w) for w in q.salient if w not in q.framing}
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _other_year(q: Query, draft: Draft) -> Draft | None:
+    """A figure asked for one year that the article gives only for another ("in 2023" against its 2024 count)."""
+    asked = set(_YEAR.findall(q.text))
+    quoted = " ".join(f"{p.text} {p.quote}" for p in draft.parts)
+    given = set(_YEAR.findall(quoted))
+    if not asked or not given or asked & given or draft.abstained:
+        return None
+    out = Draft(abstained=True, strategy=draft.strategy, steps=[*draft.steps, "verify: another year"])
+    first = next((p for p in draft.parts if p.chunk_id), None)
+    out.add("The article does not give that for the year you ask about; it gives it only for another year "
+            "(quoted in the source below)", first.chunk_id if first else None, first.quote if first else "")
+    return out
+
+
+def _untyped(draft: Draft, wanted: str, topic: set[str] = frozenset()) -> Draft:
+    """The reply found is about the subject but does not say what was asked (no time, no price); what it
+    does say on the topic follows when that states no figure."""
     out = Draft(abstained=True, strategy=draft.strategy, steps=[*draft.steps, f"verify: no {wanted} in the reply"])
     said = "does not say " + _TYPES[wanted][1] if wanted == "duration" else "does not give " + _TYPES[wanted][1]
     out.add(f"The article {said}")
     first = draft.parts[0]
     if first.chunk_id is not None and not figures(first.text):
         out.add(f"What it does say is this: {first.text}", first.chunk_id, first.quote)
+        return out
+    on_topic = [(p, x) for p in draft.parts if p.chunk_id for x in split_sentences(p.text)
+                if topic & {stem(w) for w in words(x)} and not figures(x)]
+    if on_topic:
+        p, x = on_topic[0]
+        out.add(f"What it does say is this: {x}", p.chunk_id, p.quote)
     return out
 
 
