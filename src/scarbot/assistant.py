@@ -417,12 +417,16 @@ class Assistant:
         A part the article cannot answer keeps its sentence saying so: no part is dropped silently.
         """
         from scarbot.answer import Draft
-        from scarbot.dialogue import split_question
+        from scarbot.dialogue import Reader, contrasted, split_question
         from scarbot.text import figures
 
         parts = list(dict.fromkeys(split_question(s.question)))  # a question repeated is answered once
         if len(parts) == 1:
-            return self._answer(self._retrieve(self._condense(s)))
+            s = self._condense(s)
+            parts = [] if s.clarify else contrasted(Reader(self.index.analyzer, self.parser), s.standalone,
+                                                    self.parser.parse(s.standalone))
+            if not parts:  # one question, not a comparison of treatments on some attribute
+                return self._answer(self._retrieve(s))
         skipped = parts[MAX_PARTS:]
         parts = parts[:MAX_PARTS]
         history = list(s.history)

@@ -24,10 +24,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scarbot.dialogue_rewrite import SLOT, Reader, as_is, rewrite
+from scarbot.dialogue_rewrite import SLOT, Reader, as_is, rewrite  # noqa: F401 - Reader is part of this module's API
 from scarbot.dialogue_state import DialogueState, entities, open_kinds, subject_of, topic_of
 from scarbot.nlp import Analyzer, is_instruction, normalize
-from scarbot.query import QueryParser
+from scarbot.query import Query, QueryParser
 
 MAX_TURN_CHARS = 600
 MEMORY_TURNS = 40  # messages the dialogue state reads; the answer steps see Settings.history_turns
@@ -152,6 +152,10 @@ def split_question(question: str) -> list[str]:
     parts: list[str] = []
     lead = ""
     for sentence in (x.strip() for x in re.split(r"(?<=[?.!])\s+", question) if x.strip()):
+        listed = _listed(sentence)
+        if listed:  # "three things: visa processing time, deposit %, how early to book"
+            parts.extend(listed)
+            continue
         asks = sentence.endswith("?") or re.match(rf"{_QWORD}\b", sentence, re.I) or re.search(
             rf"[:;]\s+{_QWORD}\b", sentence, re.I)  # "two things: how much is X, and how long is Y"
         if not asks or len(sentence.split()) < 3:
@@ -172,15 +176,60 @@ def split_question(question: str) -> list[str]:
     return parts or [question]
 
 
+_META_INTRO = re.compile(r"^(?:[\w'-]+\s+){0,5}?(?:things?|questions?|qs|points?|items?|bits?)\b[^:]{0,20}:\s*(.+)$",
+                         re.I)
+_ITEM_SEP = re.compile(r"\s*[,;]\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+(?=(?:the\s+)?[\w%$]+(?:\s+[\w%$]+){0,3}\s*[?.!]?$)")
+
+
+def _listed(sentence: str) -> list[str]:
+    """"two quick things: X, Y and Z" → one question per listed item (each a terse question of its own)."""
+    m = _META_INTRO.match(sentence)
+    if not m:
+        return []
+    items = [x.strip(" ?.!") for x in _ITEM_SEP.split(m.group(1)) if x and x.strip(" ?.!")]
+    if not 2 <= len(items) <= 6 or any(len(x.split()) > 9 for x in items):
+        return []
+    return [x if x.endswith("?") else f"{x}?" for x in items]
+
+
+_COMPARATIVE = re.compile(r"\b(?:which|what|who)(?:\s+one)?\b|\b(?:or|vs\.?|versus|and|between|than)\b|"
+                          r"\b(?:fewer|less|more|longer|shorter|better|worse|faster|slower|quicker|safer|stronger|"
+                          r"bigger|smaller|greater|higher|lower|easier|harder|most|least)\b|[,/]")
+
+
+def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
+    """"Which needs fewer sessions, microneedling or subcision?" → one question per treatment compared, on
+    the attribute asked ("microneedling: needs sessions?"); the two answers side by side let the reader
+    compare. Prices are compared by the price strategy, not here."""
+    procs = [p for p in q.procedures if "general" not in p and not (q.filler_types and "filler" in p)]
+    names = [*(("procedure", p) for p in procs), *(("filler_type", f) for f in q.filler_types)]  # the kinds, not "fillers"
+    if not q.compare or q.asks_cost or q.countries or not 2 <= len(names) <= 3:
+        return []
+    text = question
+    for kind, name in names:
+        for a, b in reversed(reader.spans(text, kind, name)):
+            text = text[:a] + " " + text[b:]
+    rest = re.sub(r"\s+", " ", _COMPARATIVE.sub(" ", text)).strip(" ?.!:;")
+    if len(rest.split()) < 1:
+        return []
+    return [f"{name}: {rest}?" for _kind, name in names]
+
+
 def _asking_pieces(sentence: str) -> list[str]:
     """"X and how much is Y?" → two questions; a clause that does not ask ("as a student I can't
     afford much, which is cheapest?") stays in front of the question after it."""
     out: list[str] = []
     lead = ""
+    # "Fillers: how long does it take, and what's one session?": the subject before the colon goes with each part
+    m = re.match(r"^\s*((?:[\w'-]+\s+){0,3}[\w'-]+)\s*:\s+(?=\S)", sentence)
+    topic = m.group(1) if m and not re.search(r"\b(?:things?|questions?|qs|points?|quick|pls|please)\b", m.group(1),
+                                                re.I) else ""
     for p in (p.strip(" ,;") for p in _SPLIT.split(sentence) if p and p.strip(" ,;")):
         if len(p.split()) < 3 or not (p.endswith("?") or re.match(rf"{_QWORD}\b", p, re.I)):
             lead = f"{lead}, {p}" if lead else p
             continue
+        if topic and out and not lead:
+            p = f"{topic}: {p}"
         out.append(f"{lead}, {p}" if lead else p)
         lead = ""
     if lead:

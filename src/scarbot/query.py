@@ -33,6 +33,9 @@ _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|opti
 _COURSE = re.compile(r"\b(full|whole|entire|complete|total|overall|all (?:the |of the )?(?:sessions|treatments)|"
                      r"course|in total|altogether|all together|all in)\b")
 _PLUS = re.compile(r"\b(plus|together|combined|combine|combo|both|as well as|along with|and also)\b|\+")
+_HOW_MUCH_MORE = re.compile(r"\bhow much (?:cheaper|less|more expensive|lower|higher|pricier|dearer)\b")
+_WHICH_OR = re.compile(r"\b(?:which|what|who)\b.{0,80}\b(?:or|vs\.?|versus)\b")
+_UNIT_WORDS = {"session", "sessions", "single", "treatment", "round", "visit", "one", "typical", "usual"}
 _SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ)\b")
 _EXCEPT = re.compile(r"\b(?:besides|other than|apart from|except|excluding|aside from|outside(?: of)?)\s+"
                      r"(?:the\s+)?([a-z .]+?)(?=[,?.!]|\s+(?:have|has|give|list|offer|do|does|where|that)\b|$)")
@@ -175,7 +178,11 @@ class QueryParser:
         q.recommend = bool(_RECOMMEND.search(low)) and not q.why
         q.course = bool(_COURSE.search(low))
         q.plus = bool(_PLUS.search(lowered))
-        q.saving = bool(_SAVE.search(low))
+        q.saving = bool(_SAVE.search(low) or _HOW_MUCH_MORE.search(low))
+        if q.saving and len(q.countries) >= 2 and not q.asks_cost:  # "the most I could save by going to Korea"
+            q.attributes.append("cost")
+        if not q.compare and _WHICH_OR.search(low) and len([*q.procedures, *q.filler_types, *q.all_scar_types]) >= 2:
+            q.compare = True  # "which needs fewer sessions, microneedling or subcision?"
         q.excluded_countries = self._excluded(lowered)
         q.excluded_words = [w for m in _EXCEPT.finditer(lowered) for w in content_words(m.group(1))]
         q.budget = self._budget(lowered)
@@ -196,7 +203,7 @@ class QueryParser:
             q.inferred_scar_types = self._infer_scar_types(q)
         q.describes = not _asks_anything(q.text)
         q.identify = bool(q.inferred_scar_types and _IDENTIFY.search(low) or q.all_scar_types and q.describes)
-        if not q.attributes and not q.salient and q.countries and q.procedures:  # "peels india?": a price
+        if not q.attributes and set(q.salient) <= _UNIT_WORDS and q.countries and q.procedures:  # "peels india?": a price
             q.attributes.append("cost")
         if "types" in q.attributes and _KIND_OF_SCARS.search(low):  # "which sorts of scars does it treat?"
             q.attributes = [a for a in q.attributes if a != "types"] + ["suitability"]
