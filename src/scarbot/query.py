@@ -81,12 +81,19 @@ _SUFFIXES = ("ness", "ity", "ation", "ion", "ment", "ful", "ing", "ed", "er", "e
              "y", "ies", "ance", "ence", "able", "ible")
 
 
+_Y_ROOT_ENDINGS = {"y", "ied", "ies", "ying", "action", "actory", "ication", "ial", "iable", "ier", "iest"}
+
+
 @functools.lru_cache(maxsize=65536)
 def related(a: str, b: str) -> bool:
     """Two words are one word for binding: same light stem, or one is the other plus a derivational ending."""
     if a == b or stem(a) == stem(b):
         return True
     short, long_ = sorted((a, b), key=len)
+    for w, other in ((a, b), (b, a)):  # "satisfied"/"satisfaction", "identify"/"identification": the -y root
+        root = w[:-3] if w.endswith(("ied", "ies")) else w[:-1] if w.endswith("y") else ""
+        if len(root) >= 4 and other.startswith(root) and other[len(root):] in _Y_ROOT_ENDINGS:
+            return True
     if len(short) < 3 or not long_.startswith(short[: max(3, len(short) - 1)]):
         return False
     rest = long_[len(short):]
@@ -320,8 +327,10 @@ class QueryParser:
         """A manner or degree adverb ("roughly", "exactly", "easily") qualifies the question; it names no
         fact the article could lack."""
         known = self.analyzer.speller.known
+        if len(w) >= 7 and w.endswith(("ally", "ily", "ely", "fully", "ously", "ively", "ably", "ibly")):
+            return True  # "realistically", "honestly", "seriously": their form says adverb
         return len(w) >= 6 and w.endswith("ly") and any(
-            b in known for b in (w[:-2], w[:-3] + "le", w[:-3] + "y", w[:-4] + "le"))
+            b in known for b in (w[:-2], w[:-3] + "le", w[:-3] + "y", w[:-4] + "le", w[:-4]))
 
     @staticmethod
     def _asking(text: str) -> str:
