@@ -36,6 +36,13 @@ _PLUS = re.compile(r"\b(plus|together|combined|combine|combo|both|as well as|alo
 _HOW_MUCH_MORE = re.compile(r"\bhow much (?:cheaper|less|more expensive|lower|higher|pricier|dearer)\b")
 _WHICH_OR = re.compile(r"\b(?:which|what|who)\b.{0,80}\b(?:or|vs\.?|versus)\b")
 _UNIT_WORDS = {"session", "sessions", "single", "treatment", "round", "visit", "one", "typical", "usual"}
+_SESSION_END = re.compile(
+    r"\b(?:(?P<min>minimum|min|fewest|least|lowest|smallest)|maximum|max|most|greatest|highest|largest|longest)\s+"
+    r"(?:possible\s+)?(?:number\s+of\s+|no\.?\s+of\s+|amount\s+of\s+)?(?:\w+\s+)?(?:sessions|treatments|course)\b"
+    r"|\bworst[- ]case\b|(?P<best>\bbest[- ]case\b)")
+_PRICE_END = re.compile(
+    r"\b(?:at|on|with|for)\s+(?:the\s+)?(?:(?P<min>bottom|lowest|cheapest|lower|min(?:imum)?)|top|highest|upper|"
+    r"max(?:imum)?|most expensive|dearest)(?:\s+end)?(?:\s+(?:of\s+the\s+range|price|prices|rate|figure|cost))?\b")
 _SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ)\b")
 _EXCEPT = re.compile(r"\b(?:besides|other than|apart from|except|excluding|aside from|outside(?: of)?)\s+"
                      r"(?:the\s+)?([a-z .]+?)(?=[,?.!]|\s+(?:have|has|give|list|offer|do|does|where|that)\b|$)")
@@ -117,6 +124,8 @@ class Query(Frame):
     excluded_words: list[str] = field(default_factory=list)  # "apart from acne, what else ...": not the topic
     inferred_scar_types: list[str] = field(default_factory=list)  # from a lay description of the scars
     budget: float | None = None
+    session_end: str | None = None  # "the minimum number of sessions" → "min"; "worst case" → "max"
+    price_end: str | None = None  # "at the top price" → "max"; "at the cheapest rate" → "min"
     count: int | None = None  # sessions the user plans ("if I do 4 sessions"): multiplies a per-session price
     percent: float | None = None  # a share the question states ("a 10% deposit")
     amounts: list[float] = field(default_factory=list)  # dollar amounts the question states ("quoted $2,000")
@@ -184,6 +193,12 @@ class QueryParser:
         q.yesno = bool(_YESNO.match(lowered)) and not q.why
         q.recommend = bool(_RECOMMEND.search(low)) and not q.why
         q.course = bool(_COURSE.search(low))
+        m = _SESSION_END.search(low)
+        q.session_end = ("min" if m.group("min") or m.group("best") else "max") if m else None
+        m = _PRICE_END.search(low)
+        q.price_end = ("min" if m.group("min") else "max") if m else None
+        if q.session_end and (q.procedures or q.asks_cost) and not q.count:
+            q.course = True  # "the greatest number of sessions": a course total at that end
         q.plus = bool(_PLUS.search(lowered))
         q.saving = bool(_SAVE.search(low) or _HOW_MUCH_MORE.search(low))
         if q.saving and len(q.countries) >= 2 and not q.asks_cost:  # "the most I could save by going to Korea"

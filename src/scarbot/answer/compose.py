@@ -29,6 +29,14 @@ def _share_of(text: str, word: str) -> float | None:
     return float(m.group(1)) if m else None
 
 
+_END_WORDS = {"min": " (the bottom of the range)", "max": " (the top of the range)"}
+
+
+def _at_end(low: float, high: float, end: str | None) -> tuple[float, float]:
+    """A range narrowed to the end asked for ("the minimum number of sessions", "at the top price")."""
+    return (low, low) if end == "min" else (high, high) if end == "max" else (low, high)
+
+
 def money(x: float) -> str:
     return f"${x:,.0f}"
 
@@ -64,18 +72,18 @@ class ComputeStrategy:
             return self._each(procs[0], countries, q.count)
         country = countries[0] if countries else self.corpus.home_for(procs[0])[0]
         if q.count:
-            return self._planned(procs, country, q.count)
+            return self._planned(procs, country, q.count, q.price_end)
         if q.plus and len(procs) >= 2 and (1 in q.numbers or not q.course):  # "one X session plus one Y"
             return self._sum(procs, country)
         if q.course:
-            return self._course(procs, country)
+            return self._course(procs, country, q.session_end, q.price_end)
         return None
 
     # ------------------------------------------------------------------ a number of sessions the user plans
-    def _planned(self, procs: list[str], country: str, n: int) -> Draft | None:
+    def _planned(self, procs: list[str], country: str, n: int, price_end: str | None = None) -> Draft | None:
         d = Draft(strategy=self.name)
         for proc in procs:
-            self._times(d, proc, country, n)
+            self._times(d, proc, country, n, price_end)
         return d if d.parts else None
 
     def _each(self, proc: str, countries: list[str], n: int) -> Draft | None:
@@ -84,15 +92,16 @@ class ComputeStrategy:
             self._times(d, proc, country, n)
         return d if d.parts else None
 
-    def _times(self, d: Draft, proc: str, country: str, n: int) -> None:
+    def _times(self, d: Draft, proc: str, country: str, n: int, price_end: str | None = None) -> None:
         price = self._price(proc, country)
         if price is None:
             d.add(f"The article gives no price for {pretty(proc)} in {country}")
             return
-        low, high = n * price.low, n * price.high
+        plow, phigh = _at_end(price.low, price.high, price_end)
+        low, high = n * plow, n * phigh
         total = span(low, high)
         d.add(f"{n} sessions of {pretty(proc)} in {country} come to about {total} ({n} × "
-              f"{span(price.low, price.high)})", derived=(total, money(low), money(high), str(n)))
+              f"{span(plow, phigh)}{_END_WORDS.get(price_end, '').replace(' (', ', ').rstrip(')')})", derived=(total, money(low), money(high), str(n)))
         d.add(self._price_line(price), price.chunk_id, price.quote)
 
     # ------------------------------------------------------------------ a share of a price ("a 10% deposit")
@@ -162,7 +171,8 @@ class ComputeStrategy:
         rows.sort(key=lambda r: r.kind != "price list")  # the country's own price list first
         return rows[0] if rows else None
 
-    def _course(self, procs: list[str], country: str) -> Draft | None:
+    def _course(self, procs: list[str], country: str, session_end: str | None = None,
+                price_end: str | None = None) -> Draft | None:
         d = Draft(strategy=self.name)
         for proc in procs:
             price = self._price(proc, country)
@@ -182,12 +192,16 @@ class ComputeStrategy:
                       price.chunk_id, price.quote)
                 d.add(f"It does not say how many sessions {pretty(proc)} takes, so it gives no course total")
                 continue
-            low, high = sessions.low * price.low, sessions.high * price.high
+            nlow, nhigh = _at_end(sessions.low, sessions.high, session_end)
+            plow, phigh = _at_end(price.low, price.high, price_end)
+            low, high = nlow * plow, nhigh * phigh
             total = span(low, high)
-            count = str(sessions.low) if sessions.low == sessions.high else f"{sessions.low}–{sessions.high}"
-            d.add(f"A full course of {pretty(proc)} in {country} comes to about {total}: {count} "
-                  f"sessions × {span(price.low, price.high)} per session, from the two figures "
-                  "below", derived=(total, money(low), money(high)))
+            count = str(nlow) if nlow == nhigh else f"{nlow}–{nhigh}"
+            which = {"min": "At the fewest sessions the article gives, a", "max": "At the most sessions the "
+                     "article gives, a"}.get(session_end, "A")
+            d.add(f"{which} full course of {pretty(proc)} in {country} comes to about {total}: {count} "
+                  f"sessions × {span(plow, phigh)} per session{_END_WORDS.get(price_end, '')}, from the two "
+                  "figures below", derived=(total, money(low), money(high), *(str(x) for x in {nlow, nhigh})))
             d.add(f"{sessions.unit.section.split(' > ')[-1].split(' (')[0]}: {sessions.unit.text.split(': ', 1)[-1]}",
                   sessions.unit.chunk_id, sessions.unit.text)
             d.add(self._price_line(price), price.chunk_id, price.quote)
