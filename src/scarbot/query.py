@@ -43,6 +43,12 @@ _SESSION_END = re.compile(
 _PRICE_END = re.compile(
     r"\b(?:at|on|with|for)\s+(?:the\s+)?(?:(?P<min>bottom|lowest|cheapest|lower|min(?:imum)?)|top|highest|upper|"
     r"max(?:imum)?|most expensive|dearest)(?:\s+end)?(?:\s+(?:of\s+the\s+range|price|prices|rate|figure|cost))?\b")
+def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
+    """"min" or "max" when the message asks for one end of a range only (both ends asked: the whole range)."""
+    ends = {"min" if m.group("min") or (also_min and m.group(also_min)) else "max" for m in pattern.finditer(low)}
+    return ends.pop() if len(ends) == 1 else None
+
+
 _SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ)\b")
 _EXCEPT = re.compile(r"\b(?:besides|other than|apart from|except|excluding|aside from|outside(?: of)?)\s+"
                      r"(?:the\s+)?([a-z .]+?)(?=[,?.!]|\s+(?:have|has|give|list|offer|do|does|where|that)\b|$)")
@@ -193,10 +199,8 @@ class QueryParser:
         q.yesno = bool(_YESNO.match(lowered)) and not q.why
         q.recommend = bool(_RECOMMEND.search(low)) and not q.why
         q.course = bool(_COURSE.search(low))
-        m = _SESSION_END.search(low)
-        q.session_end = ("min" if m.group("min") or m.group("best") else "max") if m else None
-        m = _PRICE_END.search(low)
-        q.price_end = ("min" if m.group("min") else "max") if m else None
+        q.session_end = _one_end(_SESSION_END, low, "best")
+        q.price_end = _one_end(_PRICE_END, low)
         if q.session_end and (q.procedures or q.asks_cost) and not q.count:
             q.course = True  # "the greatest number of sessions": a course total at that end
         q.plus = bool(_PLUS.search(lowered))
