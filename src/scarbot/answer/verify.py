@@ -76,20 +76,31 @@ def _affirmed(q: Query, draft: Draft, background: set[str] | frozenset[str]) -> 
     asking = q.asking or q.text
     if first is None or _DENIES.search(asking) or q.absent or q.unbound:
         return draft
-    needed = {stem(w) for w in content_words(asking) if w not in _LIGHT and w not in background and len(w) > 2}
+    skip = [*_LIGHT, *background]
+    needed = [w for w in dict.fromkeys(content_words(asking)) if len(w) > 2 and not any(_kin(w, b) for b in skip)]
     if not needed:
         return draft
     label, _, body = first.text.partition(":") if ":" in first.text[:60] else ("", "", first.text)
-    given = {stem(w) for w in words(label)}
     for sentence in split_sentences(_ASIDE.sub("", body)):
-        for clause in _CLAUSES.split(sentence):
-            if not clause or _NEGATION.search(clause):
+        clauses = [c for c in _CLAUSES.split(sentence) if c and c.strip()]
+        subject = words(clauses[0]) if clauses else []  # "X undergo training and are known for ...": X is known
+        for clause in clauses:
+            if _NEGATION.search(clause):
                 continue
-            if needed <= given | {stem(w) for w in words(clause)}:
+            said = [*words(label), *words(clause), *(subject if _SHARES_SUBJECT.match(clause) else [])]
+            if all(any(_kin(w, x) for x in said) for w in needed):
                 draft.parts.insert(0, Part("Yes."))
                 draft.steps.append("verify: confirmed")
                 return draft
     return draft
+
+
+def _kin(a: str, b: str) -> bool:
+    """One word for a yes/no check: related as they stand or by their stems ("treated", "treatment")."""
+    return related(a, b) or related(stem(a), stem(b))
+
+
+_SHARES_SUBJECT = re.compile(r"\s*(?:is|are|was|were|can|may|has|have|will)\b", re.I)
 
 
 # What kind of answer a question wants, by how it asks: a reply of another kind does not answer it

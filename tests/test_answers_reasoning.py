@@ -1,0 +1,108 @@
+"""Answers that need more than one look-up: yes/no verdicts, a type named from a description, one of two
+clinics picked by its own text, parts listed in one message, treatments compared on an attribute, one end
+of a range, and the checks that decline a figure which does not answer what was asked.
+
+Phrasings are our own (none is an eval question); assertions are what a user reads.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _chat(assistant, *messages: str):
+    history, answers = [], []
+    for m in messages:
+        a = assistant.ask(m, history=history)
+        answers.append(a)
+        history += [{"role": "user", "content": m}, {"role": "assistant", "content": a.text}]
+    return answers
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u2013", "-").replace("\u2014", "-")
+
+
+@pytest.mark.parametrize("question", ["Is a medical visa needed to get treated in Korea?",
+                                      "Do Korean dermatologists use advanced technology?"])
+def test_a_yes_no_question_the_quote_confirms_starts_with_yes(assistant, question):
+    ans = assistant.ask(question)
+    assert ans.text.startswith("Yes"), ans.text
+    assert not ans.abstained
+
+
+@pytest.mark.parametrize("question", ["Are HA fillers permanent?", "Is stem cell therapy a proven treatment?",
+                                      "Is microneedling painful?"])
+def test_no_yes_when_the_quote_does_not_say_it(assistant, question):
+    assert not assistant.ask(question).text.startswith("Yes")
+
+
+def test_a_description_without_a_question_names_the_type(assistant):
+    ans = assistant.ask("mine are wide, with sharp edges and flat bottoms")
+    assert "boxcar" in ans.text.lower() and not ans.abstained
+
+
+def test_a_correction_of_the_description_moves_the_type(assistant):
+    answers = _chat(assistant, "my scars are deep and narrow, like tiny holes",
+                    "sorry, I got it wrong - they're wide with sharp edges and flat bottoms",
+                    "what helps with that type then")
+    assert "boxcar" in answers[1].text.lower()
+    assert "boxcar" in answers[2].text.lower() and "icepick scars, the article names" not in answers[2].text
+
+
+def test_which_of_two_clinics_is_picked_by_its_own_text(assistant):
+    answers = _chat(assistant, "which clinics offer microneedling?",
+                    "which one has plastic surgeons and dermatologists collaborating?")
+    assert answers[1].text.startswith("Kangdong"), answers[1].text
+
+
+def test_a_clinic_asked_about_another_clinics_service(assistant):
+    ans = assistant.ask("Does Kangdong do hair transplants on scars?")
+    assert "Geurim" in ans.text and ans.text.startswith("Not according to the article")
+
+
+def test_a_clinic_asked_about_something_no_clinic_text_says(assistant):
+    ans = assistant.ask("Does Geurim have parking for patients?")
+    assert ans.abstained and "does not say" in ans.text
+
+
+def test_a_share_must_be_of_the_asked_topic(assistant):
+    ans = assistant.ask("What share of the VAT comes back to me?")
+    assert ans.abstained and "10%" not in ans.text
+
+
+def test_a_figure_for_another_year_is_not_given_as_the_asked_year(assistant):
+    ans = assistant.ask("How many foreigners came to Korea for medical care in 2019?")
+    assert ans.abstained and "1.17" not in ans.text
+
+
+def test_a_list_after_a_colon_is_answered_item_by_item(assistant):
+    ans = _plain(assistant.ask("two quick things: deposit size, visa processing").text)
+    assert "10%" in ans and "12-14" in ans
+
+
+def test_treatments_compared_on_an_attribute_are_answered_side_by_side(assistant):
+    ans = _plain(assistant.ask("Between microneedling and subcision, which one needs fewer sessions?").text)
+    assert "4-6" in ans and "3-6" in ans
+
+
+def test_a_course_at_the_fewest_sessions(assistant):
+    ans = assistant.ask("If I only need the fewest subcision sessions, what's the Korean total?")
+    assert "$1,362" in ans.text and "$1,629" in ans.text and "$3,258" not in ans.text
+
+
+def test_a_course_over_the_whole_range_when_both_ends_are_asked(assistant):
+    ans = assistant.ask("subcision course total in Korea, from the fewest sessions to the most sessions?")
+    assert "$1,362" in ans.text and "$3,258" in ans.text
+
+
+def test_how_much_cheaper_is_the_difference(assistant):
+    ans = assistant.ask("By how much is laser resurfacing cheaper in Korea than in Singapore?")
+    assert "$1,180" in ans.text and "$720" in ans.text
+
+
+def test_prices_for_a_country_the_table_lacks(assistant):
+    ans = assistant.ask("Does the article have any prices for Japan?")
+    assert ans.abstained and "Japan" in ans.text and "price for list" not in ans.text
