@@ -144,8 +144,10 @@ class ClinicStrategy:
         c = self.corpus
         d = Draft(strategy=self.name)
         pool = self._pool(q)
-        by_place = [x for x in pool if set(words(x.location.split(",")[0])) & set(q.tokens)] or [
-            x for x in pool if set(words(x.location)) & set(q.tokens)] if len(pool) > 1 else []  # "in Seoul"
+        by_place = [x for x in pool if set(words(x.location.split(",")[0])) & set(q.tokens)]
+        if not by_place:  # "in Seoul": the city, when it tells the clinics apart
+            in_city = [x for x in pool if set(words(x.location)) & set(q.tokens)]
+            by_place = in_city if len(in_city) < len(pool) else []
         if by_place:
             for x in by_place:
                 d.add(f"{x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
