@@ -26,8 +26,8 @@ _YESNO = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(is|are|does|do|can|could|will
                     r"were)\b")
 _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|option|therap(?:y|ies))s?\s+(?:works?|helps?|"
                         r"is best|are best|would)|best (?:treatment|option|procedure)s?|what (?:works|helps|"
-                        r"would help|can help|could help|can i do|should i do|are my options)|which (?:treatment|"
-                        r"procedure|option|one|therapy)s?|treatments? (?:for|that|which|work)|options? for|"
+                        r"would help|can help|could help|can i do|should i do|are my options)|(?:which|what) (?:treatment|"
+                        r"procedure|option|one|therapy)s?|what (?:would|could|might|will) (?:fit|work|suit)|treatments? (?:for|that|which|work)|options? for|"
                         r"how (?:do|can|should) (?:i|you|we) (?:treat|fix|get rid|improve|fill)|"
                         r"(?:treat|treats|fix|fixes|improve|improves|heal|heals|get rid of|gets rid of)\b|suits?|suited|suitable|good for|best for|work best)\b")
 _COURSE = re.compile(r"\b(full|whole|entire|complete|total|overall|all (?:the |of the )?(?:sessions|treatments)|"

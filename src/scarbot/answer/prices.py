@@ -39,6 +39,10 @@ _CONDITION = {stem(w) for w in ("scar", "scars", "acne", "pitted", "depressed", 
                                 "option", "clinic", "hospital")}
 
 
+_WHICH_TREATMENT = re.compile(r"\b(?:which|what)\s+(?!(?:\w+\s+){0,3}?(?:country|countries|place|where)\b)(?:\w+\s+){0,3}?"
+                              r"(?:treatments?|procedures?|options?|therap(?:y|ies))\b")
+
+
 class PriceStrategy:
     name = "prices"
 
@@ -62,6 +66,10 @@ class PriceStrategy:
                            "specifically, so I can't say what that costs.")
         if not procs and q.budget is not None:
             return self._within_budget(q)
+        if set(procs) <= {GENERAL} and q.superlative and len(q.countries) <= 1 and _WHICH_TREATMENT.search(q.text.lower()):
+            ranked = self._across_procs(next(iter(q.countries), c.home), q.superlative)  # "which treatment costs most?"
+            if ranked is not None:
+                return ranked
         if q.other_countries and not q.countries:
             what = f" for {procs[0]} in" if procs else " for"
             return refusal(f"The article gives no prices{what} {q.other_countries[0].title()}; its cost table "
@@ -276,6 +284,25 @@ class PriceStrategy:
         if a is None or b is None:
             return None
         return self._pair(a, b, a.country, b.country, f"for {pretty(proc)}", which)
+
+    def _across_procs(self, country: str, which: str) -> Draft | None:
+        """Every priced treatment of one country, the cheapest (by the bottom of its range) or the dearest
+        (by the top) first."""
+        rows = [(p, r) for p in sorted(self.corpus.priced - {GENERAL})
+                for r in [next((r for r in self.corpus.records(p, country) if r.given), None)] if r is not None]
+        if len(rows) < 2:
+            return None
+        rows.sort(key=(lambda pr: -pr[1].high) if which == "max" else (lambda pr: pr[1].low))
+        word = "most expensive" if which == "max" else "cheapest"
+        by = "the top" if which == "max" else "the bottom"
+        p, r = rows[0]
+        d = Draft(strategy=self.name)
+        d.add(f"In {country}, {pretty(p)} is the {word} treatment the article prices (by {by} of its range): "
+              f"{r.cell.rstrip('.')}", r.chunk_id, r.quote)
+        d.add("The article's prices there:")
+        for p, r in rows:
+            d.add(f"- {cap(pretty(p))}: {r.cell.rstrip('.')}", r.chunk_id, r.quote)
+        return d
 
     def _versus_procs(self, procs: list[str], country: str, which: str) -> Draft | None:
         """Two procedures, one country: "Is microneedling cheaper than laser resurfacing in India?"."""
