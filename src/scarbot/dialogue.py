@@ -25,8 +25,9 @@ import re
 from dataclasses import dataclass
 
 from scarbot.dialogue_rewrite import SLOT, Reader, as_is, rewrite  # noqa: F401 - Reader is part of this module's API
+from scarbot.dialogue_refs import is_plural
 from scarbot.dialogue_state import DialogueState, entities, open_kinds, subject_of, topic_of
-from scarbot.nlp import Analyzer, is_instruction, normalize
+from scarbot.nlp import Analyzer, is_instruction, normalize, words
 from scarbot.query import Query, QueryParser
 
 MAX_TURN_CHARS = 600
@@ -137,7 +138,8 @@ def is_clarification(text: str) -> bool:
     return bool(re.match(r"^Which [\w ]+ do you mean: .+\?\.?$", text.strip()))
 
 
-_SPLIT = re.compile(rf",?\s+(?:and|but|also|plus)\s+(?={_QWORD}\b)|,\s+(?={_QWORD}\b)|:\s+(?={_QWORD}\b)",
+_REQUESTS = r"(?:name|list|tell me|give me|show me|explain|describe)"
+_SPLIT = re.compile(rf",?\s+(?:and|but|also|plus)\s+(?:(?:tell|show|let)\s+me\s+(?:know\s+)?)?(?={_QWORD}\b)|,\s+(?={_QWORD}\b)|:\s+(?={_QWORD}\b)",
                     re.I)
 
 
@@ -156,7 +158,7 @@ def split_question(question: str) -> list[str]:
         if listed:  # "three things: visa processing time, deposit %, how early to book"
             parts.extend(listed)
             continue
-        asks = sentence.endswith("?") or re.match(rf"{_QWORD}\b", sentence, re.I) or re.search(
+        asks = sentence.endswith("?") or re.match(rf"(?:{_QWORD}|{_REQUESTS})\b", sentence, re.I) or re.search(
             rf"[:;]\s+{_QWORD}\b", sentence, re.I)  # "two things: how much is X, and how long is Y"
         if not asks or len(sentence.split()) < 3:
             lead = f"{lead} {sentence}".strip()
@@ -203,6 +205,8 @@ def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
     compare. Prices are compared by the price strategy, not here."""
     procs = [p for p in q.procedures if "general" not in p and not (q.filler_types and "filler" in p)]
     names = [*(("procedure", p) for p in procs), *(("filler_type", f) for f in q.filler_types)]  # the kinds, not "fillers"
+    if not names:
+        names = [("scar_type", t) for t in q.scar_types]  # "icepick vs boxcar: the difference?"
     if not q.compare or q.asks_cost or q.countries or not 2 <= len(names) <= 3:
         return []
     text = question
@@ -210,9 +214,14 @@ def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
         for a, b in reversed(reader.spans(text, kind, name)):
             text = text[:a] + " " + text[b:]
     rest = re.sub(r"\s+", " ", _COMPARATIVE.sub(" ", text)).strip(" ?.!:;")
-    if len(rest.split()) < 1:
-        return []
+    if not set(words(rest)) - _BARE:  # "what's the actual difference?": what each one is
+        return [f"What are {name}?" if is_plural([name], kind) else f"What is {name}?" for kind, name in names]
     return [f"{name}: {rest}?" for _kind, name in names]
+
+
+_BARE = {"what", "what's", "whats", "is", "are", "the", "a", "an", "s", "difference", "differences", "actual",
+         "actually", "real", "main", "key", "exactly", "between", "them", "two", "these", "those", "tell", "me",
+         "explain", "please", "compare", "comparison", "how", "do", "does", "differ", "vs"}
 
 
 def _asking_pieces(sentence: str) -> list[str]:
@@ -225,7 +234,7 @@ def _asking_pieces(sentence: str) -> list[str]:
     topic = m.group(1) if m and not re.search(r"\b(?:things?|questions?|qs|points?|quick|pls|please)\b", m.group(1),
                                                 re.I) else ""
     for p in (p.strip(" ,;") for p in _SPLIT.split(sentence) if p and p.strip(" ,;")):
-        if len(p.split()) < 3 or not (p.endswith("?") or re.match(rf"{_QWORD}\b", p, re.I)):
+        if len(p.split()) < 3 or not (p.endswith("?") or re.match(rf"(?:{_QWORD}|{_REQUESTS})\b", p, re.I)):
             lead = f"{lead}, {p}" if lead else p
             continue
         if topic and out and not lead:

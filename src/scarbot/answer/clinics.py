@@ -18,7 +18,8 @@ from scarbot.chunking import ClinicRecord
 from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
 from scarbot.query import Query
 
-_WHICH_CLINIC = re.compile(r"\b(which|what|list|name|recommend\w*|top|best|good)\s+(?:\w+\s+)?(clinics?|hospitals?)\b")
+_WHICH_CLINIC = re.compile(r"\b(which|what|list|name|recommend\w*|top|best|good)\s+(?:(?!(?:do|does|did|are|is|can|will|would|should)\b)\w+\s+){0,2}?"
+                           r"(clinics?|hospitals?)\b")
 _LOOKS_FOR = re.compile(r"\b(which|what|any|list|name|recommend\w*|top|best|good|where)\b(?:\s+\w+){0,2}\s+"
                        r"(clinic|clinics|hospital|hospitals)\b|\b(clinic|clinics|hospital|hospitals)\b(?:\s+\w+){0,3}"
                        r"\s+(in|near|at|offers?|does|do|provides?)\b")
@@ -121,7 +122,7 @@ class ClinicStrategy:
                     key, value = next(((k, v) for k, v in c.fields.items()
                                        if any(re.search(rf"\b{re.escape(a)}\b", v.lower()) for a in keys)),
                                       next(iter(c.fields.items())))
-                    text = f"Yes — {c.name} lists it among its {key.lower()}: {value}"
+                    text = f"{'Yes — ' if q.yesno else ''}{c.name} lists it among its {key.lower()}: {value}"
                 d.add(text, cid, quote)
             return
         for key, value in c.fields.items():

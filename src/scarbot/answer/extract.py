@@ -19,7 +19,7 @@ from scarbot.chunking import Unit
 from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
 from scarbot.query import Query, related
 
-_DEFINITION = re.compile(r"\s*(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+)?(?:is|are|'s)?\s*"
+_DEFINITION = re.compile(r"\s*(?:(?:so|ok|okay|and|but|sorry|hi|hello)[,!]?\s+)?(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+)?(?:is|are|'s)?\s*"
                          r"(?:exactly\s+)?(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)\s*\??$")
 # words that state a reason: what a "why" question is answered by
 _REASON = re.compile(r"\b(because|since|due to|thanks to|as a result|so that|aim to|explains?|helps? (?:keep|explain)|"
@@ -141,7 +141,10 @@ class ExtractStrategy:
         return [stem(w) for w in content_words(m.group(1))] if m else []
 
     def _defines(self, ui: int, subject: list[str]) -> bool:
-        return bool(subject) and self.corpus.body_stems[ui][: len(subject)] == subject
+        """The sentence starts with the thing asked about ("Subcision is ..."), or is the list item
+        labelled with it ("Icepick Scars: Deep, narrow ...")."""
+        c = self.corpus
+        return bool(subject) and (c.body_stems[ui][: len(subject)] == subject or c.label_stems[ui] == set(subject))
 
     def _entity_keys(self, q: Query) -> list[set[str]]:
         return [k for k in map(self._entity_keys_of, q.entities) if k]
