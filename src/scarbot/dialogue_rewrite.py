@@ -273,7 +273,27 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         return None
     if replace_only and not _replaces(reader, asked, new):
         return None
+    if set(new) == {"country"}:
+        priced = _country_priced(reader, asked, new["country"], state)
+        if priced is not None:
+            return _finish(reader, priced, text)
     return _finish(reader, swap(reader, asked, new, set()), text)
+
+
+def _country_priced(reader: Reader, asked: str, countries: list[str], state: DialogueState) -> str | None:
+    """"and Thailand?" after "which country is cheapest for lasers?" asks the laser price there; after a
+    question no country changes ("how many sessions?"), it re-asks the last price question, the only facts
+    the article gives per country."""
+    p = reader.parse(asked)
+    procs = [n for k in ("filler_type", "procedure") for n in entities(p, general=True).get(k, [])]
+    if p.asks_cost and p.superlative and not p.countries and procs:
+        return f"How much {'are' if is_plural(procs[:1], 'procedure') else 'is'} {_spoken(procs[0])} in " \
+               f"{place(countries[0])}?"
+    if p.asks_cost or p.countries:
+        return None
+    earlier = next((u for u in reversed(state.asked) if u.query.asks_cost and not u.query.superlative
+                    and not u.clarify), None)
+    return swap(reader, question_part(reader, earlier.text), {"country": countries}, set()) if earlier else None
 
 
 def _replaces(reader: Reader, asked: str, new: dict[str, list[str]]) -> bool:
@@ -558,6 +578,8 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
         a, b = (place(c) for c in countries)
         joiner = "or" if _SELECTION.search(text) else "than"
         out = f"{be.capitalize()} {subject} {'more expensive' if dear else 'cheaper'} in {a} {joiner} in {b}?"
+        if q.count:  # "than 3 sessions in Singapore?": the sessions counted in both places
+            out = f"{out[:-1]}, for {q.count} sessions?"
     elif superlative or not countries:
         out = f"Where {be} {subject} {'most expensive' if dear else 'cheapest'}?"
     else:

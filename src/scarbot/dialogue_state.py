@@ -100,6 +100,7 @@ class DialogueState:
     persona: Persona = field(default_factory=Persona)
     last: Understood | None = None
     answered: Understood | None = None  # the last user turn the bot answered (not declined)
+    asked: list[Understood] = field(default_factory=list)  # every user turn as understood, in order
 
     # ------------------------------------------------------------------ reading
     def recent(self, kinds: tuple[str, ...], *, distant: bool = False) -> list[Mention]:
@@ -142,6 +143,8 @@ class DialogueState:
             if subject:  # "Do clinics offer ...?": who "they" are next
                 self.mentions.append(Mention("subject", subject, self.turn, True))
         self.last = understood
+        if not understood.clarify:
+            self.asked.append(understood)
         self.turn += 1
 
     def add_bot(self, answered: dict[str, list[str]], open_kinds: tuple[str, ...], refused: bool = False) -> None:

@@ -215,6 +215,8 @@ class QueryParser:
         q.budget = self._budget(lowered)
         q.numbers = self._numbers(lowered)
         q.count = self._count(lowered)
+        if q.count and q.procedures and q.countries and not q.asks_cost and (q.superlative or q.compare):
+            q.attributes.append("cost")  # "would that be cheaper than 3 sessions in Singapore?"
         m = _PERCENT.search(lowered)
         q.percent = float(m.group(1)) if m else None
         q.amounts = [float((a or b).replace(",", "")) for a, b in _AMOUNT.findall(lowered)]

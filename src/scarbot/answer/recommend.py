@@ -12,6 +12,9 @@ _PRICE = re.compile(r"\b(?:how much|price|prices|cost|costs|fee|fees|cheap\w*|ex
 _WHERE = re.compile(r"\b(clinic|clinics|hospital|where can i|where do i|where to|who offers|who does)\b")
 
 
+_CLINICS = re.compile(r"\b(?:which|what|any|list|name)\s+(?:\w+\s+){0,2}?(?:clinics?|hospitals?)\b")
+
+
 class RecommendStrategy:
     name = "recommend"
 
@@ -22,7 +25,9 @@ class RecommendStrategy:
         asks_price = q.asks_cost and (q.budget is not None or _PRICE.search(q.text.lower()))  # not "a tight budget"
         if self._scars_for(q):
             return not asks_price
-        return q.operation in ("recommend", "identify") and not asks_price and not q.clinics and not q.procedures
+        asks_clinics = bool(_CLINICS.search(q.text.lower()))  # "which clinics does the article recommend?"
+        return (q.operation in ("recommend", "identify") and not asks_price and not q.clinics and not q.procedures
+                and not asks_clinics)
 
     @staticmethod
     def _scars_for(q: Query) -> bool:

@@ -111,7 +111,8 @@ _ASKS_PRICE = re.compile(r"\bhow much (?:is|are|does|do|would|will|for|money)\b|
 _DURATION = re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|overnight|permanent\w*|temporary|"
                        r"immediate\w*|instant\w*|same day|lasting)\b", re.I)
 _MONEY = re.compile(r"\$\s?\d|\d\s?%|\bfree\b|\busd\b|\bno (?:cost|charge)\b", re.I)
-_ASKS_PERCENT = re.compile(r"\bwhat (?:percentage|percent|proportion|share|%)\b|\bhow many (?:percent|%)")
+_ASKS_PERCENT = re.compile(r"\bwhat (?:percentage|percent|proportion|share|%)\b|\bhow many (?:percent|%)"
+                           r"|\bwhat(?:'s| is)? the (?:\w+\s+){0,2}(?:rate|percentage)\b")
 _SHARE = re.compile(r"\d\s?%|\bpercent")
 _TYPES = {"duration": (_DURATION, "how long that takes"), "price": (_MONEY, "a price for that"),
           "percent": (_SHARE, "a percentage for that")}
