@@ -407,7 +407,7 @@ class Analyzer:
                 r"\bhow many\b(?:\s+[\w-]+){0,3}?\s+(?:sessions|treatments|rounds|visits)\b", joined):
             f.attributes.append("sessions")  # "how many peel sessions"
         for kind, cues in lexicon.UNGIVEN_FACTS.items():
-            if any(f" {_alias_key(c)} " in joined or f" {_alias_key(c)} " in raw_joined for c in cues):
+            if any(_names_fact(_alias_key(c), joined) or _names_fact(_alias_key(c), raw_joined) for c in cues):
                 f.ungiven.append(kind)
         if _CHEAP.search(lowered):
             f.superlative = "min"
@@ -418,6 +418,20 @@ class Analyzer:
         f.injection = bool(_INJECTION.search(text) or _SHOUT.search(text))
         f.reveal = bool(_REVEAL.search(lowered))
         return f
+
+
+_AS_VERB = re.compile(r"\b(?:i|we|you|to|should|shall|can|could|would|will|must|please|do|then)$")
+
+
+def _names_fact(cue: str, joined: str) -> bool:
+    """Whether the message names this fact ("a contact number"), not a verb of the same spelling ("which
+    clinic should I contact?")."""
+    at = joined.find(f" {cue} ")
+    while at >= 0:
+        if not _AS_VERB.search(joined[:at].rstrip()):
+            return True
+        at = joined.find(f" {cue} ", at + 1)
+    return False
 
 
 _IS_CONTRACTED = {"what", "it", "that", "there", "here", "he", "she", "let", "who", "where", "how", "when", "why",

@@ -21,7 +21,7 @@ from scarbot.answer.base import (
     pretty,
     refusal,
 )
-from scarbot.nlp import stem
+from scarbot.nlp import stem, words
 from scarbot.query import Query
 from scarbot.text import figures
 
@@ -43,6 +43,10 @@ _WHICH_TREATMENT = re.compile(r"\b(?:which|what)\s+(?!(?:\w+\s+){0,3}?(?:country
                               r"(?:treatments?|procedures?|options?|therap(?:y|ies))\b")
 
 
+_EXTRA = re.compile(r"\b(?:extra|additional|add-on|addon|adding|add|on top)\b")
+_EXTRA_WORDS = {"extra", "additional", "add", "adding", "addon", "top", "cost", "price", "much", "charge", "fee"}
+
+
 class PriceStrategy:
     name = "prices"
 
@@ -61,6 +65,9 @@ class PriceStrategy:
                            f"{join_names(sorted(c.priced - {GENERAL}))} and treatment in general.")
         if q.clinics:
             return None
+        addon = self._addon(q, procs)
+        if addon is not None:
+            return addon
         if q.filler_types and not q.compare:
             return refusal(f"The article gives prices for dermal fillers in general, not for {q.filler_types[0]} "
                            "specifically, so I can't say what that costs.")
@@ -81,6 +88,18 @@ class PriceStrategy:
             if set(q.tokens) & NOT_TREATMENT or (not q.countries and not _TREATMENT_WORDS.search(" ".join(q.tokens))):
                 return None  # the price of a deposit or a consultation: the text answers, or says it can't
         return self._priced(q, procs or [GENERAL])
+
+    def _addon(self, q: Query, procs: list[str]) -> Draft | None:
+        """"How much extra is adding PRP?": an add-on the article never prices on its own."""
+        if not procs or not _EXTRA.search(q.text.lower()):
+            return None
+        named = {w for p in procs for w in words(p)} | {w for c in q.countries for w in words(c.lower())}
+        extra = [w for w in q.salient if w not in _EXTRA_WORDS and w not in named and w not in self.corpus.background
+                 and w not in q.framing]
+        if not extra or any(w in r.procedure.lower() for r in self.corpus.prices for w in extra):
+            return None
+        return refusal(f"The article gives no separate price for adding {extra[0].upper() if len(extra[0]) <= 4 else extra[0]} "
+                       f"to {pretty(procs[0])}: it prices {pretty(procs[0])} as a whole.", strategy=self.name)
 
     def _within_budget(self, q: Query) -> Draft | None:
         """"I have about $500, which treatments could I afford?": every procedure whose price starts within it."""

@@ -41,6 +41,13 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
         if gap:
             return _partial(q, draft, gap)
     if draft.strategy in ("prices", "compose"):
+        money = _CURRENCY.search(q.text.lower())
+        said = " ".join(f"{p.text} {p.quote}" for p in draft.parts).lower()
+        if money and money.group(1) not in said and _SYMBOLS.get(money.group(1)[:3], "?") not in said:
+            out = Draft(abstained=True, strategy=draft.strategy, steps=[*draft.steps, "verify: another currency"])
+            given = "in US dollars" if "$" in said else "in other currencies"
+            return out.add(f"The article gives these prices {given}; it gives none in {money.group(1)}, and "
+                           "converting them would need an exchange rate it does not state")
         unit = _PER.search(q.text.lower())
         if unit and not _per_unit_given(draft, unit.group(1)):
             return _other_unit(draft, unit.group(1))
@@ -118,6 +125,10 @@ _TYPES = {"duration": (_DURATION, "how long that takes"), "price": (_MONEY, "a p
           "percent": (_SHARE, "a percentage for that")}
 
 
+_CURRENCY = re.compile(r"\b(?:in|into|to|as)\s+(?:(?:south\s+)?[a-z]+\s+)?(won|krw|yen|jpy|euros?|eur|pounds?|gbp|sterling|"
+                       r"baht|thb|lira|rupees?|inr|aud|cad|sgd|yuan|rmb|pesos?)\b")
+_SYMBOLS = {"eur": "€", "pou": "£", "gbp": "£", "ste": "£", "yen": "¥", "jpy": "¥", "won": "₩", "krw": "₩", "lir": "₺",
+            "rup": "₹", "inr": "₹", "bah": "฿", "thb": "฿", "yua": "¥", "rmb": "¥"}
 _PER = re.compile(r"\bper\s+(?!(?:cent|person|se|your|the|my|our|their|its|this|that|a|an|article|table)\b)([a-z]+)")
 
 
@@ -237,3 +248,42 @@ def _premise(q: Query, draft: Draft) -> Draft:
     draft.parts.insert(0, lead)
     draft.steps.append("verify: premise corrected")
     return draft
+
+
+# A "why" or yes/no question that gives one thing a superlative ("why are boxcar scars the most common?")
+# while the article gives that superlative to another thing of the same list: corrected from the article.
+_SUPERLATIVE = re.compile(r"\b(?:the\s+)?(?:(most|least)\s+([a-z]{4,})|([a-z]{3,}est))\b")
+_NOT_SUPERLATIVE = {"best", "interest", "suggest", "request", "latest", "honest", "forest", "rest", "test", "west",
+                    "guest", "nest", "chest", "digest", "modest", "invest", "protest", "arrest"}
+
+
+def superlative_premise(q: Query, draft: Draft, units: list, candidates: list[int]) -> Draft:
+    """``units``: the corpus's quotable units; ``candidates``: those of the retrieved chunks."""
+    if not (q.why or q.yesno) or draft.abstained or not q.entities:
+        return draft
+    phrases = [(m.group(1) + " " + m.group(2)) if m.group(1) else m.group(3)
+               for m in _SUPERLATIVE.finditer(q.text.lower()) if (m.group(3) or "") not in _NOT_SUPERLATIVE]
+    if not phrases:
+        return draft
+    mine = [{stem(w) for w in words(e.split("(")[0]) if w not in ("scar", "scars")} for e in q.entities]
+    for i in candidates:
+        u = units[i]
+        low = u.text.lower()
+        if not u.label or not any(re.search(rf"\b{re.escape(p)}\b", low) for p in phrases):
+            continue
+        label = {stem(w) for w in words(u.label)}
+        if any(k and k <= label for k in mine):
+            return draft  # the article says it of the thing asked about: the premise holds
+        if len(label & set().union(*mine)) == 0 and _same_list(u.label, q.entities):
+            out = Draft(strategy=draft.strategy, steps=[*draft.steps, "verify: superlative premise corrected"])
+            out.add(f"No — the article says that of {u.label.lower()}, not of {q.entities[0]}: {u.text}",
+                    u.chunk_id, u.text)
+            return out
+    return draft
+
+
+def _same_list(label: str, entities: list[str]) -> bool:
+    """Whether a unit's label is a thing of the same kind as the asked one: they end in the same word
+    ("Icepick Scars" and "boxcar scars", "HA Fillers" and "PLLA fillers")."""
+    last = words(label)[-1:] if words(label) else []
+    return bool(last) and any(words(e.split("(")[0])[-1:] == last for e in entities)
