@@ -163,12 +163,12 @@ def _has_type(draft: Draft, wanted: str, topic: set[str]) -> bool:
     pattern = _TYPES[wanted][0]
     if wanted != "percent" or not topic:
         return any(pattern.search(p.text) or pattern.search(p.quote) for p in draft.parts)
-    return any(pattern.search(x) and topic & {stem(w) for w in words(x)}
-               for p in draft.parts for x in split_sentences(p.text))
+    return any(pattern.search(x) and any(_kin(t, w) for t in topic for w in words(x))
+               for p in draft.parts for x in split_sentences(f"{p.text} {p.quote}"))
 
 
 def _topic(q: Query) -> set[str]:
-    return {stem(w) for w in q.salient if w not in q.framing}
+    return {w for w in q.salient if w not in q.framing}
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -199,7 +199,7 @@ def _untyped(draft: Draft, wanted: str, topic: set[str] = frozenset()) -> Draft:
         out.add(f"What it does say is this: {first.text}", first.chunk_id, first.quote)
         return out
     on_topic = [(p, x) for p in draft.parts if p.chunk_id for x in split_sentences(p.text)
-                if topic & {stem(w) for w in words(x)} and not figures(x)]
+                if any(_kin(t, w) for t in topic for w in words(x)) and not figures(x)]
     if on_topic:
         p, x = on_topic[0]
         out.add(f"What it does say is this: {x}", p.chunk_id, p.quote)
