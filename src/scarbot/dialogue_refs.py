@@ -55,6 +55,8 @@ _GENERIC_THEY = re.compile(r"^\s+(?:list|lists|say|says|mention|state|quote|show
 _IDIOM = re.compile(r"\b(?:in the first place|first of all|at first|at last|for the (?:first|last) time|"
                     r"(?:the )?last time|first time|last (?:week|month|year|night))\b", re.I)
 _TRAILING = re.compile(r"^(?:\s+(?:then|now|too|please|again|anyway|though|thanks|exactly))+(?=\s*[?!.,]*\s*$)", re.I)
+_LIST_JOINS = {"and", "or", "together", "plus", "combined", "both"}
+_BEFORE_EACH = {"is", "are", "of", "for", "about", "on", "does", "do", "cost", "costs", "with", "take", "takes"}
 _BE = {"is", "are", "was", "were", "'s", "be", "isn't", "aren't"}
 _AUX_AGREE = {"is": "are", "does": "do", "has": "have", "was": "were", "doesn't": "don't", "isn't": "aren't"}
 _PLURAL_WORDS = {"they", "them", "their", "those", "these", "both", "ones"}
@@ -138,7 +140,9 @@ def _is_reference(text: str, ref: Ref) -> bool:
             return False  # "in the first place", "first of all", "last time"
         has_the = text[ref.start: ref.end].lower().startswith("the")
         tail = bool(ref.head) or " of " in text[ref.start: ref.end].lower() or " among " in text[ref.start: ref.end]
-        return tail or (has_the and (at_end or nxt_word in _VERBS))
+        return tail or (has_the and (at_end or nxt_word in _VERBS or nxt_word in _LIST_JOINS))
+    if ref.form == "both" and ref.word == "each" and prev not in _BEFORE_EACH:
+        return False  # "one session each": a distributive, not "each of them"
     if ref.form != "pronoun":
         return True
     if ref.word == "it":

@@ -168,12 +168,30 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
     state.read_persona(reader.parse(text))
     if state.persona.home and _HOME_ONLY.match(text):  # "what about at home, then?": an ellipsis naming the home country
         text = _HOME_REF.sub(f"in {place(state.persona.home)}", text)
+    text = _topic_first(text)
     q = reader.parse(text)
     u = next((u for step in (_clarified, _corrected, _elliptical) if (u := step(reader, text, q, state))), None)
     u = u or _resolved(reader, text, q, state)
     if u.clarify:
         return u
     return _finish(reader, _persona(u.text, u.query, state), text)
+
+
+_TOPIC_FIRST = re.compile(r"^\s*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:what|how)\s+about\s+(?P<topic>[^,:;—–?]{2,60}?)\s*"
+                          r"(?:[,:;—–]|\s-\s)\s*(?P<rest>.+)$", re.I)
+_IT = re.compile(r"\b(it|its|they|them|their)\b", re.I)
+
+
+def _topic_first(text: str) -> str:
+    """"What about Radiesse — what's it made of?" → "what's Radiesse made of?": the topic set first is what
+    the pronoun after it means."""
+    m = _TOPIC_FIRST.match(text)
+    if not m or not _IT.search(m.group("rest")):
+        return text
+    topic = m.group("topic").strip()
+    rest = _IT.sub(lambda w: f"the {topic}'s" if w.group(1).lower() in ("its", "their") else topic,
+                   m.group("rest"), count=1)
+    return rest[0].upper() + rest[1:]
 
 
 def without_pleasantries(text: str) -> str:
@@ -408,7 +426,8 @@ def _resolve_all(reader: Reader, text: str, refs: list[Ref], state: DialogueStat
             continue  # "they're wide with sharp edges": the message describes its own scars
         if res is not None:
             out.append((ref, res))
-            own.add(res.kind)
+            if ref.form != "ordinal":  # "the first and the third": two of one list
+                own.add(res.kind)
     return out
 
 
