@@ -106,3 +106,43 @@ def test_how_much_cheaper_is_the_difference(assistant):
 def test_prices_for_a_country_the_table_lacks(assistant):
     ans = assistant.ask("Does the article have any prices for Japan?")
     assert ans.abstained and "Japan" in ans.text and "price for list" not in ans.text
+
+
+# ------------------------------------------------------------------ in a conversation
+def test_a_country_alone_after_a_question_no_country_changes_asks_the_price(assistant):
+    answers = _chat(assistant, "subcision price in KR", "how many sessions?", "and india?")
+    assert "$127" in answers[2].text and "$158" in answers[2].text
+
+
+def test_a_country_after_which_country_is_cheapest_asks_the_price_there(assistant):
+    answers = _chat(assistant, "which country in the table is cheapest for microneedling?", "and the usa?")
+    assert "$500" in answers[1].text and "India" not in answers[1].text
+
+
+def test_a_session_count_carries_into_a_comparison_with_another_country(assistant):
+    answers = _chat(assistant, "If I had 2 microneedling sessions in Korea, what would that total?",
+                    "would that be cheaper than 2 sessions in the USA?")
+    assert "$1,000" in answers[1].text  # 2 × $500 in the USA
+
+
+def test_a_topic_set_before_a_dash_is_what_it_means(assistant):
+    answers = _chat(assistant, "Tell me about Juvederm and Restylane.", "What about Sculptra — how long does it last?")
+    assert "two years" in answers[1].text and "6 months" not in answers[1].text
+
+
+def test_two_ordinals_pick_two_of_the_list(assistant):
+    answers = _chat(assistant, "Three treatments I'm weighing, in order: microneedling, chemical peels, subcision. "
+                               "What does microneedling involve?",
+                    "What do the first and the third cost in Korea together, one session each?")
+    text = _plain(answers[1].text)
+    assert "$679" in text and "$1,143" in text  # $225–$600 + $454–$543
+
+
+def test_a_superlative_given_to_another_type_is_corrected(assistant):
+    ans = assistant.ask("Why are rolling scars the most common kind?")
+    assert ans.text.startswith("No") and "icepick" in ans.text.lower()
+
+
+def test_prices_in_another_currency_are_declined(assistant):
+    ans = assistant.ask("what does laser resurfacing cost in korea in yen?")
+    assert ans.abstained and "$" not in ans.text
