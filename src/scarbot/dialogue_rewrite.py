@@ -405,7 +405,7 @@ def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
         if again is not None:
             return again
     if out == text and not refs:
-        out = _fill_open_slot(reader, text, q, state)
+        out = _share_of_last_price(text, q, state) or _fill_open_slot(reader, text, q, state)
     if out != text:
         out = _carry_country(reader, out, state)
     return _finish(reader, out, text)
@@ -421,9 +421,8 @@ def _resolve_all(reader: Reader, text: str, refs: list[Ref], state: DialogueStat
     own, out = set(entities(reader.parse(head) if head != text else q)) | asked_for, []
     for ref in refs:
         res = _inline_list(reader, text, q, ref) or resolve(ref, state, q, own)
-        if res is not None and res.kind == "scar_type" and q.identify and not (
-                set(res.names) & set(q.all_scar_types)):
-            continue  # "they're wide with sharp edges": the message describes its own scars
+        if res is not None and q.identify and ref.form == "pronoun" and not (set(res.names) & set(q.all_scar_types)):
+            continue  # "they're wide with sharp edges": the message describes the user's own scars
         if res is not None:
             out.append((ref, res))
             if ref.form != "ordinal":  # "the first and the third": two of one list
@@ -642,6 +641,26 @@ def _compared_countries(text: str, q: Query, refs: list[Ref], state: DialogueSta
     if len(countries) == 1 and asked and not superlative:
         return [asked[0], home] if home else [countries[0], asked[0]]
     return countries
+
+
+_MONEY_SHARE = re.compile(r"\b(?:deposit|down ?payment|upfront|up front|advance|discount|off|tax|vat|tip|fee|of (?:that|it|"
+                          r"this|the (?:price|cost|total|max|maximum|top|bottom|low|high)))\b", re.I)
+
+
+def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | None:
+    """"10% deposit on the max?" after a price: the share of that price (its treatment and country named)."""
+    if q.percent is None or q.amounts or entities(q).get("procedure") or entities(q).get("filler_type") \
+            or not _MONEY_SHARE.search(text):
+        return None
+    earlier = next((u for u in reversed(state.asked) if u.query.asks_cost and not u.clarify), None)
+    if earlier is None:
+        return None
+    p = earlier.query
+    procs = [n for n in [*p.filler_types, *p.procedures] if "general" not in n] or list(p.procedures)
+    if not procs:
+        return None
+    where = f" in {place(p.countries[0])}" if p.countries and not q.countries else ""
+    return f"{text.rstrip('?.! ')} of the price of {_spoken(procs[0])}{where}?"
 
 
 def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:

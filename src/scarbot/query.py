@@ -70,7 +70,7 @@ _IDENTIFY = re.compile(r"\b(?:what|which)\s+(?:type|kind|sort)s?\b|\bwhat\s+(?:a
                        r"those|mine)\b|\bcalled\b|\bwhat do you call\b")
 _CLAUSE = re.compile(r"[,;:.!?]|\band\b|\bbut\b|\bplus\b")
 _KIND_OF_SCARS = re.compile(r"\b(?:kind|kinds|type|types|sort|sorts)\s+of\s+(?:acne\s+)?scars?\b")
-_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)")
+_PERCENT = re.compile(r"(?<![\d.][-–])(?<![\d.]\s[-–]\s)(?<!\d%[-–])(\b\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)")
 _AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|(?<![\w.])(\d[\d,]*)\s*(?:usd|dollars)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(r"\s*(what|what's|whats|how|which|where|why|when|who|is|are|does|do|can|could|will|would|should)"
