@@ -279,6 +279,8 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
     new = _new_entities(q, general=bool(_ABOUT.match(body) or _is_fragment(body)))
     if _is_fragment(LEAD.sub("", body)) and {"procedure", "country"} <= set(new) and not _ABOUT.match(body):
         return None  # "peels in India?" names all a price needs: it stands alone
+    if "procedure" in new and len(new.get("country", [])) >= 2:
+        return None  # "laser specifically, Turkey vs the UK?": a comparison of its own
     asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_THAT.match(body) else set()
     if not new or own_subject(q) or asks_new:
         return None
@@ -649,8 +651,9 @@ _MONEY_SHARE = re.compile(r"\b(?:deposit|down ?payment|upfront|up front|advance|
 
 def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | None:
     """"10% deposit on the max?" after a price: the share of that price (its treatment and country named)."""
-    if q.percent is None or q.amounts or entities(q).get("procedure") or entities(q).get("filler_type") \
-            or not _MONEY_SHARE.search(text):
+    deposit = re.search(r"\b(?:deposit|down ?payment)\b", text, re.I) and re.search(r"\bhow much\b", text, re.I)
+    if (q.percent is None and not deposit) or q.amounts or entities(q).get("procedure") \
+            or entities(q).get("filler_type") or not _MONEY_SHARE.search(text):
         return None
     earlier = next((u for u in reversed(state.asked) if u.query.asks_cost and not u.clarify), None)
     if earlier is None:

@@ -52,6 +52,8 @@ class ClinicStrategy:
 
     # ------------------------------------------------------------------ a named clinic
     def _named(self, q: Query, named: list[ClinicRecord]) -> Draft | None:
+        if q.asks_cost and any(p in self.corpus.priced for p in q.procedures) and not _charges(q, named[0]):
+            return None  # "the stem cell therapy that clinic offers, what does it cost?": the treatment's price
         if q.asks_cost:
             return refusal(f"The article gives no prices for {named[0].name} or any other single clinic; it only "
                            "gives typical price ranges per procedure.", strategy=self.name)
@@ -222,6 +224,15 @@ class ClinicStrategy:
                              key=lambda kv: c.weight(asked & {stem(w) for w in content_words(kv[1])}))
             return best_gain, f"{clinic.name}'s {key.lower()}: {value}", best.chunk_id, best.text
         return best_gain, best.text, best.chunk_id, best.text
+
+
+def _charges(q: Query, clinic: ClinicRecord) -> bool:
+    """Whether the clinic itself is asked what it charges ("what does Louis Clinic charge", "at Louis Clinic",
+    "Louis Clinic's price"), not named beside a treatment whose price is asked."""
+    first = re.escape(words(clinic.name)[0])
+    low = q.text.lower()
+    return bool(re.search(rf"\b(?:at|from|by|with)\s+(?:the\s+)?{first}\b|\b{first}\b[\w\s'’]{{0,30}}?\b(?:charges?|costs?|"
+                          rf"prices?|fees?|asks?|bills?|rates?)\b(?!\s+(?:in|there))", low))
 
 
 def _specific(q: Query) -> list[str]:

@@ -30,7 +30,8 @@ def _share_of(text: str, word: str) -> float | None:
 
 
 _END_WORDS = {"min": " (the bottom of the range)", "max": " (the top of the range)"}
-_END_INLINE = {"min": ", the bottom of the range", "max": ", the top of the range"}
+_END_AT = {"min": " at the bottom of the range", "max": " at the top of the range"}
+_END_INLINE = {"min": "the bottom of the range: ", "max": "the top of the range: "}
 
 
 def _at_end(low: float, high: float, end: str | None) -> tuple[float, float]:
@@ -102,7 +103,7 @@ class ComputeStrategy:
         low, high = n * plow, n * phigh
         total = span(low, high)
         d.add(f"{n} sessions of {pretty(proc)} in {country} come to about {total} ({n} × "
-              f"{span(plow, phigh)}{_END_INLINE.get(price_end, '')})", derived=(total, money(low), money(high), str(n)))
+              f"{span(plow, phigh)}{_END_AT.get(price_end, '')})", derived=(total, money(low), money(high), str(n)))
         d.add(self._price_line(price), price.chunk_id, price.quote)
 
     # ------------------------------------------------------------------ a share of a price ("a 10% deposit")
@@ -166,7 +167,7 @@ class ComputeStrategy:
             figs = [float(x.replace(",", "")) for x in re.findall(r"\$([\d,]+)", whole.group(2))]
             return figs[0], figs[-1], f"a full treatment of {pretty(proc)} in {country} ({whole.group(2)})", price
         low, high = _at_end(price.low, price.high, q.price_end)  # "10% of the top price"
-        return low, high, f"{pretty(proc)} in {country} ({span(low, high)}{_END_INLINE.get(q.price_end, '')})", price
+        return low, high, f"{pretty(proc)} in {country} ({_END_INLINE.get(q.price_end, '')}{span(low, high)})", price
 
     def _price(self, proc: str, country: str) -> PriceFact | None:
         rows = [r for r in self.corpus.records(proc, country) if r.given]

@@ -63,7 +63,7 @@ class PriceStrategy:
         if unpriced and not procs:
             return refusal(f"The article gives no price for {unpriced[0]}: its prices cover "
                            f"{join_names(sorted(c.priced - {GENERAL}))} and treatment in general.")
-        if q.clinics:
+        if q.clinics and not procs:
             return None
         addon = self._addon(q, procs)
         if addon is not None:
