@@ -81,6 +81,7 @@ GENERAL_PROCEDURE: str = _DATA["general_procedure"]
 PROCEDURES: dict[str, list[str]] = _DATA["procedures"]
 CHAT_SHORTHAND: dict[str, str] = _DATA["chat_shorthand"]
 COUNTRIES: dict[str, list[str]] = _DATA["countries"]
+COUNTRY_CODES: dict[str, str] = _DATA.get("country_codes", {})
 OTHER_COUNTRIES: list[str] = _DATA["other_countries"]
 SCAR_TYPES: dict[str, list[str]] = _DATA["scar_types"]
 FILLER_TYPES: dict[str, list[str]] = _DATA["filler_types"]

@@ -366,8 +366,13 @@ class Analyzer:
                     if article is not None and article not in f.articles:
                         f.articles.append(article)
                 start = joined.find(f" {key} ", end)
-        if re.search(r"\bUS\b|\bU\.S\.?\b", question) and not any(c == "USA" for _, c in f.countries):  # type: ignore[misc]
+        if re.search(r"\bU\.S\.?(?!\w)", question) and not any(c == "USA" for _, c in f.countries):  # type: ignore[misc]
             f.countries.append((joined.find(" us ") if " us " in joined else 0, "USA"))  # type: ignore[arg-type]
+        for code in re.findall(r"(?<![\w'])([A-Z]{2})(?![\w'])", question):  # "peel px IN?": a country code in capitals
+            country = lexicon.COUNTRY_CODES.get(code)
+            if country in self.countries and not any(c == country for _, c in f.countries):  # type: ignore[misc]
+                at = joined.find(f" {code.lower()} ")
+                f.countries.append((at if at >= 0 else len(joined), country))  # type: ignore[arg-type]
         for attr in ("procedures", "countries", "clinics", "scar_types", "filler_types"):
             pairs = getattr(f, attr)
             seen: list[str] = []
