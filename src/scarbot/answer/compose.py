@@ -39,6 +39,30 @@ def _at_end(low: float, high: float, end: str | None) -> tuple[float, float]:
     return (low, low) if end == "min" else (high, high) if end == "max" else (low, high)
 
 
+_LEFT = re.compile(r"\b(?:left|left over|leftover|remain|remaining|spare|to spare)\b")
+
+
+def _leftover(d: Draft, budget: float) -> None:
+    """"How much of my $2,000 is left?": the budget less the total just computed (its two ends)."""
+    part = next((p for p in d.parts if len(p.derived) >= 3), None)
+    if part is None:
+        return
+    low, high = (float(x.strip("$").replace(",", "")) for x in part.derived[1:3])
+    b = money(budget)
+    if budget >= high:
+        rest = span(budget - high, budget - low)
+        d.add(f"That leaves about {rest} of your {b} budget", derived=(rest, money(budget - high),
+                                                                        money(budget - low), b))
+    elif budget >= low:
+        d.add(f"At the low end that leaves about {money(budget - low)} of your {b} budget; at the high end "
+              f"({money(high)}) it is {money(high - budget)} over", derived=(money(budget - low), money(high),
+                                                                              money(high - budget), b))
+    else:
+        over = span(low - budget, high - budget)
+        d.add(f"That is more than your {b} budget, by about {over}", derived=(over, money(low - budget),
+                                                                              money(high - budget), b))
+
+
 def money(x: float) -> str:
     return f"${x:,.0f}"
 
@@ -60,6 +84,13 @@ class ComputeStrategy:
         return q.operation == "compute" and bool([p for p in q.procedures if p in self.corpus.priced])
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
+        d = self._compose(q)
+        budget = q.budget or (q.amounts[0] if len(q.amounts) == 1 else None)  # "I have $2,000 ... what's left?"
+        if d is not None and budget and _LEFT.search(q.text.lower()):
+            _leftover(d, budget)
+        return d
+
+    def _compose(self, q: Query) -> Draft | None:
         share = self._share(q)
         if share is not None:
             return self._percent(q, *share)
