@@ -39,6 +39,9 @@ def _at_end(low: float, high: float, end: str | None) -> tuple[float, float]:
     return (low, low) if end == "min" else (high, high) if end == "max" else (low, high)
 
 
+_VERSUS = re.compile(r"\b(?:vs\.?|versus|cheaper|compare|compared|which|difference|save|saving)\b")
+_ALTOGETHER = re.compile(r"\b(?:total|altogether|all together|combined|in all|overall|together|sum)\b")
+_PAID_SHARE = re.compile(r"\b(?:deposit|down ?payment|upfront|up front|in advance|advance payment)\b")
 _LEFT = re.compile(r"\b(?:left|left over|leftover|remain|remaining|spare|to spare)\b")
 
 
@@ -102,7 +105,9 @@ class ComputeStrategy:
             return None
         countries = [c for c in q.countries if c not in q.excluded_countries]
         if q.count and len(countries) >= 2:
-            return self._each(procs[0], countries, q.count)
+            low = q.text.lower()
+            both = bool(_ALTOGETHER.search(low)) and not q.saving and not _VERSUS.search(low)
+            return self._each(procs[0], countries, q.count, both)
         country = countries[0] if countries else self.corpus.home_for(procs[0])[0]
         if q.count:
             return self._planned(procs, country, q.count, q.price_end)
@@ -119,10 +124,16 @@ class ComputeStrategy:
             self._times(d, proc, country, n, price_end)
         return d if d.parts else None
 
-    def _each(self, proc: str, countries: list[str], n: int) -> Draft | None:
+    def _each(self, proc: str, countries: list[str], n: int, both: bool = False) -> Draft | None:
+        """N sessions in each of the countries; ``both``: done in all of them, so their sum too."""
         d = Draft(strategy=self.name)
         for country in countries[:3]:
             self._times(d, proc, country, n)
+        totals = [p.derived for p in d.parts if len(p.derived) >= 3]
+        if both and len(totals) >= 2:
+            low = sum(float(t[1].strip("$").replace(",", "")) for t in totals)
+            high = sum(float(t[2].strip("$").replace(",", "")) for t in totals)
+            d.add(f"Together that comes to about {span(low, high)}", derived=(span(low, high), money(low), money(high)))
         return d if d.parts else None
 
     def _times(self, d: Draft, proc: str, country: str, n: int, price_end: str | None = None) -> None:
@@ -141,7 +152,9 @@ class ComputeStrategy:
     def _share(self, q: Query) -> tuple[float, Unit | None] | None:
         """The percentage a question asks about: one it states, or the one the article gives for the word it
         asks about ("what is the down payment?" → "a down payment (about 20%) is due")."""
-        if not (q.asks_cost or q.amounts) or not (q.amounts or [p for p in q.procedures if p in self.corpus.priced]):
+        paid = q.percent is not None and _PAID_SHARE.search(q.text.lower())  # "what's the 10% deposit on ...?"
+        if not (q.asks_cost or q.amounts or paid) or not (q.amounts or [p for p in q.procedures
+                                                                         if p in self.corpus.priced]):
             return None
         if q.percent is not None and (q.amounts or q.procedures):
             return q.percent, None
