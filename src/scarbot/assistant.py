@@ -249,7 +249,11 @@ class Assistant:
     def _retrieve(self, s: Turn) -> Turn:
         t = time.perf_counter()
         s.query = self.parser.parse(s.standalone)
-        s.hits, s.qvec = self.retriever.search(s.standalone, s.query, max(s.k, 6))
+        searched = s.standalone
+        if s.query.excluded_entities:  # "apart from fillers, which ...?": search without the thing set aside
+            from scarbot.query import without_exclusions
+            searched = without_exclusions(s.standalone) or s.standalone
+        s.hits, s.qvec = self.retriever.search(searched, s.query, max(s.k, 6))
         if s.query.asking:  # a long message: the question on its own finds what the story around it hides
             asked, s.fvec = self.retriever.search(s.query.asking, self.parser.parse(s.query.asking), max(s.k, 6))
             seen = {h.index for h in s.hits}

@@ -312,18 +312,36 @@ class Analyzer:
                 for j, kw in enumerate(key):
                     if len(kw) >= 4:
                         self._phrase_by_letter.setdefault(kw[0], []).append((key, j))
+        tokens = self._split_names(tokens)
         out = list(tokens)
         for i, w in enumerate(tokens):
-            if len(w) < 4 or w in self._phrase_words or w in STOPWORDS or not w.isalpha():
+            if len(w) < 3 or w in self._phrase_words or w in STOPWORDS or not w.isalpha():
                 continue
             for key, j in self._phrase_by_letter.get(w[0], ()):
                 start = i - j
-                if start < 0 or start + len(key) > len(tokens) or abs(len(key[j]) - len(w)) > 1:
+                if start < 0 or start + len(key) > len(tokens):
                     continue
-                if all(tokens[start + k] == key[k] for k in range(len(key)) if k != j) \
-                        and edit_distance(w, key[j]) == 1:
+                close = len(w) >= 4 and abs(len(key[j]) - len(w)) <= 1 and edit_distance(w, key[j]) == 1
+                cut = len(key[j]) >= len(w) + 2 and key[j].startswith(w)  # "punch exc" → "punch excision"
+                if (close or cut) and all(tokens[start + k] == key[k] for k in range(len(key)) if k != j):
                     out[i] = key[j]
                     break
+        return out
+
+    def _split_names(self, tokens: list[str]) -> list[str]:
+        """A one-word name written in two pieces ("sub-cision", "micro needling") is that word."""
+        if not hasattr(self, "_one_word_names"):
+            self._one_word_names = {key for key, _k, _c in self._aliases if " " not in key and len(key) >= 6}
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            if i + 1 < len(tokens) and tokens[i] + tokens[i + 1] in self._one_word_names \
+                    and tokens[i] not in self._one_word_names:
+                out.append(tokens[i] + tokens[i + 1])
+                i += 2
+                continue
+            out.append(tokens[i])
+            i += 1
         return out
 
     def _add(self, kind: str, canonical: str, aliases: list[str]) -> None:

@@ -51,6 +51,11 @@ def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
 
 
 _SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ)\b")
+def without_exclusions(text: str) -> str:
+    """The message without its "apart from X" phrase (what is set aside is no search term)."""
+    return re.sub(r"\s+", " ", _EXCEPT.sub(" ", text.lower())).strip(" ,")
+
+
 _EXCEPT = re.compile(r"\b(?:besides|other than|apart from|except|excluding|aside from|outside(?: of)?)\s+"
                      r"(?:the\s+)?([a-z .]+?)(?=[,?.!]|\s+(?:have|has|give|list|offer|do|does|where|that)\b|$)")
 _LIST = re.compile(r"^\s*(?:which|what)\s+(?:\w+\s+){0,2}(?:countries|clinics|treatments|procedures|types|brands|"
@@ -129,6 +134,7 @@ class Query(Frame):
     saving: bool = False
     excluded_countries: list[str] = field(default_factory=list)
     excluded_words: list[str] = field(default_factory=list)  # "apart from acne, what else ...": not the topic
+    excluded_entities: list[str] = field(default_factory=list)  # "apart from fillers, ...": not the answer either
     inferred_scar_types: list[str] = field(default_factory=list)  # from a lay description of the scars
     budget: float | None = None
     session_end: str | None = None  # "the minimum number of sessions" → "min"; "worst case" → "max"
@@ -212,6 +218,14 @@ class QueryParser:
             q.compare = True  # "which needs fewer sessions, microneedling or subcision?"
         q.excluded_countries = self._excluded(lowered)
         q.excluded_words = [w for m in _EXCEPT.finditer(lowered) for w in content_words(m.group(1))]
+        if q.excluded_words:  # "apart from fillers, which ...?": fillers are not what is asked about
+            joined = f" {' '.join(q.tokens)} "
+            out = {name for start, end, kind, name in q.spans
+                   if kind in ("procedure", "filler_type", "scar_type") and set(joined[start:end].split()) <= set(q.excluded_words)}
+            q.excluded_entities = sorted(out)
+            q.procedures = [p for p in q.procedures if p not in out]
+            q.filler_types = [f for f in q.filler_types if f not in out]
+            q.scar_types = [t for t in q.scar_types if t not in out]
         q.budget = self._budget(lowered)
         q.numbers = self._numbers(lowered)
         q.count = self._count(lowered)

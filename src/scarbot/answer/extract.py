@@ -21,6 +21,8 @@ from scarbot.query import Query, related
 
 _DEFINITION = re.compile(r"\s*(?:(?:so|ok|okay|and|but|sorry|hi|hello)[,!]?\s+)?(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+)?(?:is|are|'s)?\s*"
                          r"(?:exactly\s+)?(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)\s*\??$")
+_WHICH_TREATMENTS = re.compile(r"(?:^\W*|[,;:]\s*)(?:(?:so|and|ok|also)\W+)?(?:which|what)\s+(?:\w+\s+){0,2}?(?:treatments|procedures|"
+                               r"options|therapies|treatment|procedure|option|therapy)\b(?!\s+(?:is|are)\s+best)")
 # words that state a reason: what a "why" question is answered by
 _REASON = re.compile(r"\b(because|since|due to|thanks to|as a result|so that|aim to|explains?|helps? (?:keep|explain)|"
                      r"leads? to|results? in|caused by|driven by|influenced by|the reason)\b")
@@ -67,6 +69,8 @@ class ExtractStrategy:
         if missing is not None:
             best, best_j = missing, cand.index(missing)
         chosen = self._support(q, cand, scores, order, best_j, subject)
+        if _WHICH_TREATMENTS.search(q.text.lower()) and not q.procedures and not q.filler_types:
+            chosen = self._each_treatment(q, cand, scores, order, chosen)
         neighbour = self._about_a_neighbour(q, chosen)
         if neighbour is not None:
             return neighbour
@@ -75,6 +79,37 @@ class ExtractStrategy:
         draft.similarity = float(sims[best_j])
         draft.steps.append(f"extract: score {scores[best_j]:.2f}, similarity {float(sims[best_j]):.2f}")
         return draft
+
+    def _each_treatment(self, q: Query, cand: list[int], scores: list[float], order: list[int],
+                        chosen: list[int]) -> list[int]:
+        """"Which treatments have minimal downtime?": every treatment's own sentence that says all the
+        question's words, not only the best one (at most four)."""
+        c = self.corpus
+        asked = {stem(w) for w in q.salient if w not in c.background and w not in q.excluded_words}
+        if not asked:
+            return chosen
+        out, seen = list(chosen), {self._treatment_of(i) for i in chosen}
+        for j in order:
+            i = cand[j]
+            proc = self._treatment_of(i)
+            if proc and proc not in seen and asked <= c.unit_stems[i] and scores[j] >= scores[order[0]] - 0.35:
+                out.append(i)
+                seen.add(proc)
+            if len(out) >= 4:
+                break
+        return out
+
+    def _treatment_of(self, ui: int) -> str:
+        """The procedure a unit is about: the one its label or headings name ("" when none)."""
+        c = self.corpus
+        u = c.units[ui]
+        if u.section in c.proc_sections:
+            return c.proc_sections[u.section]
+        for name in {*c.proc_sections.values(), *c.priced}:
+            key = self._entity_keys_of(name)
+            if key and key <= c.label_stems[ui]:
+                return name
+        return ""
 
     def _other_article(self, q: Query, draft: Draft, cand: list[int], scores: list[float], order: list[int],
                        best_j: int) -> None:
@@ -164,7 +199,9 @@ class ExtractStrategy:
         asked = {stem(w) for w in q.tokens}
         labels = self._wanted_labels(q)
         # a bare "Types:" (its sub-items follow) answers only a question about that list
+        excluded = [k for k in map(self._entity_keys_of, q.excluded_entities) if k]
         return [i for i in cand if not NAVIGATION.search(c.units[i].text) and i not in c.voice
+                and not any(k <= idx.unit_heads[i] or k <= c.label_stems[i] for k in excluded)
                 and (c.source is None or c.chunk(c.units[i].chunk_id).source == c.source)
                 and (body(c.units[i].text) or c.units[i].label in labels
                      or (c.label_stems[i] and c.label_stems[i] <= asked))]
