@@ -213,12 +213,16 @@ def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
     for kind, name in names:
         for a, b in reversed(reader.spans(text, kind, name)):
             text = text[:a] + " " + text[b:]
-    rest = re.sub(r"\s+", " ", _COMPARATIVE.sub(" ", text)).strip(" ?.!:;")
+    rest = re.sub(r"\s+", " ", _COMPARATIVE.sub(" ", text)).strip(" ?.!:;—–-")
+    rest = re.sub(r"^(?:(?:of|the|a|an|one|ones)\s+)+", "", rest, flags=re.I)  # what the names stood in
+    if kind_asked := _SCARS_FOR.search(rest):  # "which scar type is each one for?": the types each one suits
+        return [f"Which scars is {name} for?" for _kind, name in names] if kind_asked else []
     if not set(words(rest)) - _BARE:  # "what's the actual difference?": what each one is
         return [f"What are {name}?" if is_plural([name], kind) else f"What is {name}?" for kind, name in names]
     return [f"{name}: {rest}?" for _kind, name in names]
 
 
+_SCARS_FOR = re.compile(r"\b(?:scar\s+types?|types?\s+of\s+scars?|kinds?\s+of\s+scars?|which\s+scars?)\b", re.I)
 _BARE = {"what", "what's", "whats", "is", "are", "the", "a", "an", "s", "difference", "differences", "actual",
          "actually", "real", "main", "key", "exactly", "between", "them", "two", "these", "those", "tell", "me",
          "explain", "please", "compare", "comparison", "how", "do", "does", "differ", "vs"}

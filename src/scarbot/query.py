@@ -35,7 +35,7 @@ _COURSE = re.compile(r"\b(full|whole|entire|complete|total|overall|all (?:the |o
 _PLUS = re.compile(r"\b(plus|together|combined|combine|combo|both|as well as|along with|and also)\b|\+")
 _HOW_MUCH_MORE = re.compile(r"\bhow much\b(?:\s+[\w/()-]+){0,5}?\s+(?:cheaper|less|more expensive|lower|higher|pricier|"
                             r"dearer)\b|\bhow much more\b(?=.*\bthan\b)|\b(?:gap|gaps)\b")
-_WHICH_OR = re.compile(r"\b(?:which|what|who)\b.{0,80}\b(?:or|vs\.?|versus)\b")
+_WHICH_OR = re.compile(r"\b(?:which|what|who)\b.{0,80}\b(?:or|vs\.?|versus)\b|\b(?:or|vs\.?|versus)\b.{0,60}\bwhich\b")
 _UNIT_WORDS = {"session", "sessions", "single", "treatment", "round", "visit", "one", "typical", "usual"}
 _SESSION_END = re.compile(
     r"\b(?:(?P<min>minimum|min|fewest|least|lowest|smallest)|maximum|max|most|greatest|highest|largest|longest)\s+"
