@@ -14,6 +14,7 @@ import numpy as np
 
 from scarbot import lexicon
 from scarbot.answer import weights as W
+from scarbot.answer.verify import answer_type, type_pattern
 from scarbot.answer.base import NAVIGATION, AnswerContext, CorpusView, Draft, body, cap, refusal
 from scarbot.chunking import Unit
 from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
@@ -245,6 +246,9 @@ class ExtractStrategy:
             s += W.FIGURE
         if self._defines(ui, subject):
             s += W.DEFINITION
+        wanted = answer_type(q)
+        if wanted in ("percent", "duration") and type_pattern(wanted).search(u.text):  # "icepick %?": the sentence with a share
+            s += W.ANSWER_TYPE
         if keys:
             if any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui] for k in keys):
                 s += W.ENTITY

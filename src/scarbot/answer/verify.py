@@ -118,7 +118,7 @@ _ASKS_PRICE = re.compile(r"\bhow much (?:is|are|does|do|would|will|for|money)\b|
 _DURATION = re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|overnight|permanent\w*|temporary|"
                        r"immediate\w*|instant\w*|same day|lasting)\b", re.I)
 _MONEY = re.compile(r"\$\s?\d|\d\s?%|\bfree\b|\busd\b|\bno (?:cost|charge)\b", re.I)
-_ASKS_PERCENT = re.compile(r"\bwhat (?:percentage|percent|proportion|share|%)\b|\bhow many (?:percent|%)"
+_ASKS_PERCENT = re.compile(r"\bwhat (?:percentage|percent|proportion|share|%)\b|\bhow many (?:percent|%)|%\s*\??\s*$"
                            r"|\bwhat(?:'s| is)? the (?:\w+\s+){0,2}(?:rate|percentage)\b")
 _SHARE = re.compile(r"\d\s?%|\bpercent")
 _TYPES = {"duration": (_DURATION, "how long that takes"), "price": (_MONEY, "a price for that"),
@@ -157,6 +157,10 @@ def answer_type(q: Query) -> str | None:
     return None
 
 
+def type_pattern(wanted: str) -> re.Pattern:
+    return _TYPES[wanted][0]
+
+
 def _has_type(draft: Draft, wanted: str, topic: set[str]) -> bool:
     """Whether the reply states an answer of that kind; a share must stand in a sentence about the asked
     topic ("what percentage of the VAT ...?" is not answered by the deposit's 10%)."""
@@ -171,19 +175,21 @@ def _topic(q: Query) -> set[str]:
     return {w for w in q.salient if w not in q.framing}
 
 
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b|\b(?:grade|level|stage|class|phase|tier)\s+\d+\b", re.I)
 
 
 def _other_year(q: Query, draft: Draft) -> Draft | None:
-    """A figure asked for one year that the article gives only for another ("in 2023" against its 2024 count)."""
-    asked = set(_YEAR.findall(q.text))
+    """A figure asked for one year that the article gives only for another ("in 2023" against its 2024 count),
+    or one grade of a scale it describes only others of ("grade 1" against its grades 3 and 4)."""
+    asked = {x.lower() for x in _YEAR.findall(q.text)}
     quoted = " ".join(f"{p.text} {p.quote}" for p in draft.parts)
-    given = set(_YEAR.findall(quoted))
+    given = {x.lower() for x in _YEAR.findall(quoted)}
     if not asked or not given or asked & given or draft.abstained:
         return None
     out = Draft(abstained=True, strategy=draft.strategy, steps=[*draft.steps, "verify: another year"])
     first = next((p for p in draft.parts if p.chunk_id), None)
-    out.add("The article does not give that for the year you ask about; it gives it only for another year "
+    what = "year" if any(x[:2] in ("19", "20") for x in asked) else "grade"
+    out.add(f"The article does not give that for the {what} you ask about; it gives it only for another {what} "
             "(quoted in the source below)", first.chunk_id if first else None, first.quote if first else "")
     return out
 

@@ -20,6 +20,7 @@ DEFINITION_GAP = 0.25  # ... and, for "what is X?", other sentences defining X w
 REASON = 0.10  # a "why" question: the sentence states a reason ("because", "due to", "aim to")
 REASON_GAP = 0.30  # ... and the best reason-giving sentence within this of the best sentence answers it
 FIGURE = 0.30  # the sentence holds a figure the question quotes ("where does the 60-70% come from?")
+ANSWER_TYPE = 0.15  # the sentence holds the kind of answer asked: a share for "what %", a time for "how long"
 
 # Refusal: decline when both the best score and the best similarity are below these
 ANSWER_SCORE = 0.44
