@@ -78,7 +78,7 @@ _AFFORD = re.compile(r"\bafford\b", re.I)
 _HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i live|my home country)\b"
                        r"|(?<=\s)here(?=\s*(?:[?.!,]|$))", re.I)
 _HOME_ONLY = re.compile(r"^\s*(?:and|or|what about|how about|same)?\s*(?:(?:at|back)\s+home|in my (?:home )?country|"
-                        r"where i live)\s*(?:then|too)?\s*[?.!]*\s*$", re.I)
+                        r"where i live)\s*(?:for me|then|too|for comparison)?\s*[?.!]*\s*$", re.I)
 _MY_SCARS = re.compile(r"\bmy (?:acne )?scars\b", re.I)
 _FOR_ME = re.compile(r"\b(?:for me|for my (?:skin|case)|in my case)\b", re.I)
 _TELL_MORE = re.compile(r"^(?:tell me|say|explain)?\s*(?:a (?:bit|little) )?more\b(?!\s+(?:about|on)\b)", re.I)
@@ -395,6 +395,9 @@ def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
     compared = _cost_comparison(reader, text, q, refs, state)
     if compared is not None:
         return compared
+    shared = _share_of_last_price(text, q, state)  # "what deposit on that?": a share of the last price
+    if shared is not None:
+        return _finish(reader, shared, text)
     text, refs, found = _dislocated(reader, text, q, refs, state)
     out = text
     for ref, res in reversed(found or _resolve_all(reader, text, refs, state, q)):
@@ -407,7 +410,7 @@ def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
         if again is not None:
             return again
     if out == text and not refs:
-        out = _share_of_last_price(text, q, state) or _fill_open_slot(reader, text, q, state)
+        out = _fill_open_slot(reader, text, q, state)
     if out != text:
         out = _carry_country(reader, out, state)
     return _finish(reader, out, text)
@@ -645,13 +648,16 @@ def _compared_countries(text: str, q: Query, refs: list[Ref], state: DialogueSta
     return countries
 
 
-_MONEY_SHARE = re.compile(r"\b(?:deposit|down ?payment|upfront|up front|advance|discount|off|tax|vat|tip|fee|of (?:that|it|"
+_ON_THAT = re.compile(r"\b(on|of)\s+(?:that|it|this)\b", re.I)
+_MONEY_SHARE = re.compile(r"\b(?:deposit|on that|on it|down ?payment|upfront|up front|advance|discount|off|tax|vat|tip|fee|of (?:that|it|"
                           r"this|the (?:price|cost|total|max|maximum|top|bottom|low|high)))\b", re.I)
 
 
 def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | None:
     """"10% deposit on the max?" after a price: the share of that price (its treatment and country named)."""
-    deposit = re.search(r"\b(?:deposit|down ?payment)\b", text, re.I) and re.search(r"\bhow much\b", text, re.I)
+    deposit = re.search(r"\b(?:deposit|down ?payment)\b", text, re.I) and re.search(r"\b(?:how much|what)\b", text, re.I) \
+        and re.search(r"\b(?:on|of) (?:that|it|this)\b|\bprice\b|\bup ?front\b", text, re.I) \
+        and not re.search(r"\b(?:polic\w*|refund\w*|rules?)\b", text, re.I)
     if (q.percent is None and not deposit) or q.amounts or entities(q).get("procedure") \
             or entities(q).get("filler_type") or not _MONEY_SHARE.search(text):
         return None
@@ -663,7 +669,11 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
     if not procs:
         return None
     where = f" in {place(p.countries[0])}" if p.countries and not q.countries else ""
-    return f"{text.rstrip('?.! ')} of the price of {_spoken(procs[0])}{where}?"
+    whole = "a full treatment of " if p.course else ""
+    price = f"the price of {whole}{_spoken(procs[0])}{where}"
+    if _ON_THAT.search(text):  # "what deposit on that?": "that" is the price just given
+        return _ON_THAT.sub(lambda m: f"{m.group(1)} {price}", text, count=1)
+    return f"{text.rstrip('?.! ')} of {price}?"
 
 
 def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:
@@ -671,8 +681,9 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     needs = q.attributes or q.course or _TELL_MORE.match(text)
     countries = len(q.countries) + len(q.other_countries)
     general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes  # "what does treatment cost?"
-    if any(k in entities(q, general=True) for k in MAIN_KINDS) or own_subject(q) or not needs or countries >= 2 \
-            or general:
+    priced = q.asks_cost or q.count or q.course  # "3 sessions in Korea, what's left?": a treatment is still needed
+    named = [k for k in (MAIN_KINDS if not priced else ("procedure", "filler_type")) if k in entities(q, general=True)]
+    if named or own_subject(q) or not needs or countries >= 2 or general:
         return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
     ms = candidates(state, (*MAIN_KINDS, "topic"), q)
     if not ms:

@@ -55,7 +55,7 @@ ATTRIBUTE_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 _HOME = re.compile(
-    r"\b(?:(?:i'?m|i am|we'?re|we are)\s+(?:an?\s+)?(?:from\s+|based in\s+|living in\s+)?"
+    r"\b(?:(?:i'?m|i am|we'?re|we are)\s+(?:an?\s+)?(?:from\s+|based in\s+|living in\s+|in\s+|staying in\s+)?"
     r"|(?:i|we)\s+(?:live|reside)\s+in\s+|(?:flying|coming|travel+ing) from\s+|(?:back )?home (?:is|in)\s+"
     r"|my (?:home )?country is\s+|\b(?:based|living) in\s+|\b(?:hello|hi|hey|greetings) from\s+)"
     r"(?:the\s+)?(\w+(?:\s\w+)?)"

@@ -128,6 +128,7 @@ class Query(Frame):
     yesno: bool = False
     recommend: bool = False
     identify: bool = False  # "what are these called?" about scars the user describes
+    asking_cost: bool = True  # the asking sentences ask a price (a budget in the story around them does not)
     describes: bool = False  # nothing asked: a statement only ("mine are wide with flat bottoms")
     course: bool = False  # a whole course of treatment: sessions × per-session price
     plus: bool = False  # several procedures added together
@@ -235,6 +236,9 @@ class QueryParser:
         q.percent = float(m.group(1)) if m else None
         q.amounts = [float((a or b).replace(",", "")) for a, b in _AMOUNT.findall(lowered)]
         q.asking = self._asking(q.text)
+        if q.asking:  # a story around the question: does the question itself ask a price?
+            asked = self.analyzer.frame(q.asking).attributes  # none of its own ("what does the table say?"): the story's
+            q.asking_cost = "cost" in asked or not asked
         focus = {self.analyzer.speller.correct(w) for w in words(q.asking)} if q.asking else None
         q.salient, q.unbound, q.anchors = self._salience(q, focus)
         q.ungiven = self._ungiven(q)
