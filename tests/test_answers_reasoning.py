@@ -146,3 +146,34 @@ def test_a_superlative_given_to_another_type_is_corrected(assistant):
 def test_prices_in_another_currency_are_declined(assistant):
     ans = assistant.ask("what does laser resurfacing cost in korea in yen?")
     assert ans.abstained and "$" not in ans.text
+
+
+def test_the_other_end_of_a_range_in_a_fragment(assistant):
+    answers = _chat(assistant, "What's microneedling in Korea?", "what's 10% of the top of that?", "and of the bottom?")
+    assert "about $60" in answers[1].text and "about $22" in answers[2].text
+
+
+def test_a_count_in_a_fragment_multiplies_the_last_price(assistant):
+    answers = _chat(assistant, "laser resurfacing price per session in india?", "and for 3 sessions?")
+    assert "$180" in answers[1].text and "$810" in answers[1].text
+
+
+def test_general_in_a_fragment_asks_the_in_general_row(assistant):
+    answers = _chat(assistant, "turkey laser price?", "general?")
+    assert "$540" in answers[1].text and "$1,620" in answers[1].text
+
+
+def test_a_deposit_on_that_is_a_share_of_the_last_price(assistant):
+    answers = _chat(assistant, "What does a full course of fillers cost in Korea?", "and the deposit on that?")
+    assert "$100" in answers[1].text and "$200" in answers[1].text
+
+
+def test_what_is_left_of_a_budget_stated_earlier(assistant):
+    answers = _chat(assistant, "I'm from Leeds and my budget is $2,000. What does subcision cost in Korea?",
+                    "If I did 2 sessions there at the top price, how much of my budget is left?")
+    assert "$1,086" in answers[1].text and "$914" in answers[1].text
+
+
+def test_a_treatment_set_aside_is_not_recommended(assistant):
+    ans = assistant.ask("other than microneedling, what works for rolling scars?")
+    assert "subcision" in ans.text.lower() and "- Microneedling" not in ans.text

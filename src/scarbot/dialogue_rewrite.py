@@ -170,7 +170,8 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
         text = _HOME_REF.sub(f"in {place(state.persona.home)}", text)
     text = _topic_first(text)
     q = reader.parse(text)
-    u = next((u for step in (_clarified, _corrected, _elliptical) if (u := step(reader, text, q, state))), None)
+    u = next((u for step in (_clarified, _corrected, _elliptical, _modified) if (u := step(reader, text, q, state))),
+             None)
     u = u or _resolved(reader, text, q, state)
     if u.clarify:
         return u
@@ -300,6 +301,41 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
     return _finish(reader, swap(reader, asked, new, set()), text)
 
 
+_LOW_END = r"(?:bottom|low|lower|lowest|cheapest|min|minimum|least expensive)"
+_HIGH_END = r"(?:top|high|higher|highest|max|maximum|most expensive|priciest|dearest)"
+_GENERAL_ONLY = {"general", "overall", "treatment", "treatments", "scar", "in", "then", "and", "what", "about", "the",
+                 "for", "price", "cost"}
+
+
+def _modified(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
+    """A fragment that changes how the last question is asked, not what about: "and of the bottom?" (the other
+    end of the range), "and for 5 sessions?" (a count), "general?" (the table's in-general row)."""
+    last = state.last
+    body = LEAD.sub("", text).strip()
+    if last is None or last.clarify or entities(q) or len(words(body)) > 6 or not words(body):
+        return None
+    asked = question_part(reader, last.text)
+    low_now, high_now = re.search(rf"\b{_LOW_END}\b", body, re.I), re.search(rf"\b{_HIGH_END}\b", body, re.I)
+    if bool(low_now) != bool(high_now):
+        mine, other = (_LOW_END, _HIGH_END) if low_now else (_HIGH_END, _LOW_END)
+        word = (low_now or high_now).group(0)
+        if re.search(rf"\b{other}\b", asked, re.I) and not re.search(rf"\b{mine}\b", asked, re.I):
+            return _finish(reader, re.sub(rf"\b{other}\b", word, asked, count=1, flags=re.I), text)
+    if q.count and _FOR_COUNT.search(body):
+        if re.search(r"\bper session\b", asked, re.I):
+            return _finish(reader, re.sub(r"\bper session\b", f"for {q.count} sessions", asked, count=1, flags=re.I), text)
+        return _finish(reader, f"{asked.rstrip('?.! ')} for {q.count} sessions?", text)
+    if set(words(body)) <= _GENERAL_ONLY and {"general", "overall"} & set(words(body)):
+        p = reader.parse(asked)
+        if entities(p).get("procedure") and p.asks_cost:
+            return _finish(reader, swap(reader, asked, {"procedure": [lexicon.GENERAL_PROCEDURE]}, set()), text)
+    return None
+
+
+_FOR_COUNT = re.compile(r"^(?:and\s+|what about\s+|how about\s+)?(?:for\s+|with\s+|if i (?:do|did|get|had)\s+)?\d+\s+"
+                        r"(?:sessions?|treatments?|rounds?)\b", re.I)
+
+
 def _country_priced(reader: Reader, asked: str, countries: list[str], state: DialogueState) -> str | None:
     """"and Thailand?" after "which country is cheapest for lasers?" asks the laser price there; after a
     question no country changes ("how many sessions?"), it re-asks the last price question, the only facts
@@ -411,6 +447,10 @@ def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
             return again
     if out == text and not refs:
         out = _fill_open_slot(reader, text, q, state)
+    elif out != text:  # "2 sessions there at the top price": the country filled in, the treatment still needed
+        p = reader.parse(out)
+        if (p.count or p.course) and not (entities(p).get("procedure") or entities(p).get("filler_type")):
+            out = _fill_open_slot(reader, out, p, state)
     if out != text:
         out = _carry_country(reader, out, state)
     return _finish(reader, out, text)
@@ -655,7 +695,7 @@ _MONEY_SHARE = re.compile(r"\b(?:deposit|on that|on it|down ?payment|upfront|up 
 
 def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | None:
     """"10% deposit on the max?" after a price: the share of that price (its treatment and country named)."""
-    deposit = re.search(r"\b(?:deposit|down ?payment)\b", text, re.I) and re.search(r"\b(?:how much|what)\b", text, re.I) \
+    deposit = re.search(r"\b(?:deposit|down ?payment)\b", text, re.I) \
         and re.search(r"\b(?:on|of) (?:that|it|this)\b|\bprice\b|\bup ?front\b", text, re.I) \
         and not re.search(r"\b(?:polic\w*|refund\w*|rules?)\b", text, re.I)
     if (q.percent is None and not deposit) or q.amounts or entities(q).get("procedure") \

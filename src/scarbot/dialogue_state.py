@@ -134,6 +134,9 @@ class DialogueState:
         q = understood.query
         if not understood.clarify:
             found = entities(q)
+            home = self.persona.home
+            if home and len(found.get("country", [])) >= 2 and home in found["country"] and _HOME.search(raw.text.lower()):
+                found["country"] = [c for c in found["country"] if c != home]  # where they live is not what they ask about
             if q.inferred_scar_types and "scar_type" not in found:  # "small round dents": the type described
                 found["scar_type"] = list(q.inferred_scar_types)
             self._extend_runs(found)
@@ -169,7 +172,7 @@ class DialogueState:
         """What the user says about themselves: where they live, the scars they have, their budget."""
         low = raw.text.lower()
         for m in _HOME.finditer(low):
-            home = [c for c in raw.countries if _names(c, m.group(1) or m.group(2))]
+            home = [c for c in [*raw.countries, *raw.home_countries] if _names(c, m.group(1) or m.group(2))]
             if home:
                 self.persona.home = home[0]
         if raw.scar_types and _OWN_SCARS.search(low):

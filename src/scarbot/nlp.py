@@ -168,7 +168,7 @@ _CHEAP = re.compile(r"\b(cheapest|least expensive|lowest|most affordable|best pr
                     r"less expensive|lower price|more affordable|(?:charges?|costs?|pay) the least)\b")
 _DEAR = re.compile(r"\b(most expensive|priciest|highest|costliest|more expensive|pricier|dearest|"
                    r"(?:charges?|costs?|pay) the most)\b")
-_COMPARE = re.compile(r"\b(compare|comparison|versus|vs\.?|cheaper|more expensive|less expensive|difference|"
+COMPARE_WORDS = re.compile(r"\b(compare|comparison|versus|vs\.?|cheaper|more expensive|less expensive|difference|"
                       r"than|between|across|each country|all countries|every country|other countries|"
                       r"worldwide|around the world|countries)\b")
 _LEADING_QWORDS = re.compile(r"^(?:(?:Does|Do|Is|Are|Can|Could|Will|Would|What|Where|Which|How|Tell|About|The|Did|"
@@ -436,7 +436,7 @@ class Analyzer:
             f.superlative = "min"
         elif _DEAR.search(lowered):
             f.superlative = "max"
-        f.compare = bool(_COMPARE.search(lowered)) or len(f.countries) > 1
+        f.compare = bool(COMPARE_WORDS.search(lowered)) or len(f.countries) > 1
         f.advice = bool(_ADVICE.search(lowered))
         f.injection = bool(_INJECTION.search(text) or _SHOUT.search(text))
         f.reveal = bool(_REVEAL.search(lowered))

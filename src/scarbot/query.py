@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from scarbot import lexicon
-from scarbot.nlp import STOPWORDS, Analyzer, Frame, content_words, edit_distance, stem, words
+from scarbot.nlp import COMPARE_WORDS, STOPWORDS, Analyzer, Frame, content_words, edit_distance, stem, words
 
 _WHY = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(why|how come|what (?:causes|affects|influences|determines|drives|"
                   r"factors|makes))\b")
@@ -42,7 +42,7 @@ _SESSION_END = re.compile(
     r"(?:possible\s+)?(?:number\s+of\s+|no\.?\s+of\s+|amount\s+of\s+)?(?:\w+\s+)?(?:sessions|treatments|course)\b"
     r"|\bworst[- ]case\b|(?P<best>\bbest[- ]case\b)")
 _PRICE_END = re.compile(
-    r"\b(?:at|on|with|for)\s+(?:the\s+)?(?:(?P<min>bottom|lowest|cheapest|lower|min(?:imum)?)|top|highest|upper|"
+    r"\b(?:at|on|with|for|of)\s+(?:the\s+)?(?:(?P<min>bottom|lowest|cheapest|lower|min(?:imum)?)|top|highest|upper|"
     r"max(?:imum)?|most expensive|dearest)(?:\s+end)?(?:\s+(?:of\s+the\s+range|price|prices|rate|figure|cost))?\b")
 def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
     """"min" or "max" when the message asks for one end of a range only (both ends asked: the whole range)."""
@@ -50,6 +50,9 @@ def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
     return ends.pop() if len(ends) == 1 else None
 
 
+_HOME_ASKED = re.compile(r"\b(?:home|here|my country|where i live|vs\.?|versus|compared?|than|instead|both)\b")
+_LIVES_IN = re.compile(r"\b(?:i'?m|i am|we'?re|we are|i|we)\s+(?:(?:from|in|based in|living in|live in|staying in)\s+"
+                       r"|(?:an?\s+)?)(?:the\s+)?$|\b(?:i|we) live in (?:the )?$")
 _SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ)\b")
 def without_exclusions(text: str) -> str:
     """The message without its "apart from X" phrase (what is set aside is no search term)."""
@@ -135,6 +138,7 @@ class Query(Frame):
     saving: bool = False
     excluded_countries: list[str] = field(default_factory=list)
     excluded_words: list[str] = field(default_factory=list)  # "apart from acne, what else ...": not the topic
+    home_countries: list[str] = field(default_factory=list)  # named only as where the user lives ("I'm from Leeds")
     excluded_entities: list[str] = field(default_factory=list)  # "apart from fillers, ...": not the answer either
     inferred_scar_types: list[str] = field(default_factory=list)  # from a lay description of the scars
     budget: float | None = None
@@ -217,6 +221,7 @@ class QueryParser:
             q.attributes.append("cost")
         if not q.compare and _WHICH_OR.search(low) and len([*q.procedures, *q.filler_types, *q.all_scar_types]) >= 2:
             q.compare = True  # "which needs fewer sessions, microneedling or subcision?"
+        self._drop_home(q)
         q.excluded_countries = self._excluded(lowered)
         q.excluded_words = [w for m in _EXCEPT.finditer(lowered) for w in content_words(m.group(1))]
         if q.excluded_words:  # "apart from fillers, which ...?": fillers are not what is asked about
@@ -362,6 +367,21 @@ class QueryParser:
         own |= set(words(_GREETING.match(low).group(0))) if _GREETING.match(low) else set()  # "Merhaba, ..."
         asked = [w for w in q.unbound if w not in own][:MAX_ABSENT_CHECKED]
         return self.neighbours.absent(asked) if asked else []
+
+    @staticmethod
+    def _drop_home(q: Query) -> None:
+        """"I'm from Leeds. What does subcision cost in Korea?": where the user lives is context, not a country
+        asked about, when the message names another."""
+        if len(q.countries) < 2 or _HOME_ASKED.search(q.text.lower()):
+            return  # "at home vs Korea", "instead of at home": home is asked about too
+        joined = f" {' '.join(q.tokens)} "
+        spans = [(name, bool(_LIVES_IN.search(joined[max(0, start - 30): start + 1])))
+                 for start, _end, kind, name in q.spans if kind == "country"]
+        homes = {name for name, _ in spans if all(home for n, home in spans if n == name)}  # never named otherwise
+        if homes and len(set(q.countries) - homes) >= 1:
+            q.countries = [c for c in q.countries if c not in homes]
+            q.home_countries = sorted(homes)
+            q.compare = q.compare and (len(q.countries) > 1 or bool(COMPARE_WORDS.search(q.text.lower())))
 
     def _adverb(self, w: str) -> bool:
         """A manner or degree adverb ("roughly", "exactly", "easily") qualifies the question; it names no

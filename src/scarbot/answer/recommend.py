@@ -74,7 +74,7 @@ class RecommendStrategy:
         for scar in scars:
             ties = self._ties(scar)
             if ties:
-                procs = [p for p in dict.fromkeys(t.procedure for t in ties) if p not in q.excluded_entities]
+                procs = list(dict.fromkeys(t.procedure for t in ties))
                 d.add(f"For {scar}, the article names {join_names(procs)}.", ties[0].unit.chunk_id, ties[0].unit.text)
 
     def _ties(self, scar: str) -> list[Tie]:
