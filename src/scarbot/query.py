@@ -50,7 +50,8 @@ def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
     return ends.pop() if len(ends) == 1 else None
 
 
-_HOME_ASKED = re.compile(r"\b(?:home|here|my country|where i live|vs\.?|versus|compared?|than|instead|both)\b")
+_HOME_ASKED = re.compile(r"\b(?:home|here|my country|where i live|vs\.?|versus|compared?|than|instead|both|save|saving|"
+                         r"savings|cheaper|pricier|difference|gap|worth)\b")
 _LIVES_IN = re.compile(r"\b(?:i'?m|i am|we'?re|we are|i|we)\s+(?:(?:from|in|based in|living in|live in|staying in)\s+"
                        r"|(?:an?\s+)?)(?:the\s+)?$|\b(?:i|we) live in (?:the )?$")
 _SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ)\b")
