@@ -79,7 +79,7 @@ _HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i
                        r"|(?<=\s)here(?=\s*(?:[?.!,]|$))", re.I)
 _HOME_ONLY = re.compile(r"^\s*(?:and|or|what about|how about|same)?\s*(?:(?:at|back)\s+home|in my (?:home )?country|"
                         r"where i live)\s*(?:for me|then|too|for comparison)?\s*[?.!]*\s*$", re.I)
-_MY_SCARS = re.compile(r"\bmy (?:acne )?scars\b", re.I)
+_MY_SCARS = re.compile(r"\bmy (?:acne )?(?:scars|scar types?|types? of scars?|kinds? of scars?)\b", re.I)
 _FOR_ME = re.compile(r"\b(?:for me|for my (?:skin|case)|in my case)\b", re.I)
 _TELL_MORE = re.compile(r"^(?:tell me|say|explain)?\s*(?:a (?:bit|little) )?more\b(?!\s+(?:about|on)\b)", re.I)
 _INFINITIVE_END = re.compile(r"\bto\s+(?:get|book|obtain|apply for|arrange|claim|pay)\s*[?.!]*$", re.I)

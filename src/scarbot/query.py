@@ -52,6 +52,8 @@ def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
 
 _HOME_ASKED = re.compile(r"\b(?:home|here|my country|where i live|vs\.?|versus|compared?|than|instead|both|save|saving|"
                          r"savings|cheaper|pricier|difference|gap|worth)\b")
+_LEFT_OVER = re.compile(r"\b(?:left|left over|leftover|remain|remaining|spare)\b")
+_ONE_SESSION = re.compile(r"\b(?:one|a single|1|a)\s+(?:\w+\s+){0,2}?(?:session|treatment)\b")
 _LIVES_IN = re.compile(r"\b(?:i'?m|i am|we'?re|we are|i|we)\s+(?:(?:from|in|based in|living in|live in|staying in)\s+"
                        r"|(?:an?\s+)?)(?:the\s+)?$|\b(?:i|we) live in (?:the )?$")
 _SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ)\b")
@@ -214,6 +216,8 @@ class QueryParser:
         q.course = bool(_COURSE.search(low))
         q.session_end = _one_end(_SESSION_END, low, "best")
         q.price_end = _one_end(_PRICE_END, low)
+        if q.price_end and q.superlative and len(q.countries) <= 1:
+            q.superlative = None  # "at the cheapest Korean price": one end of a range, not the cheapest country
         if q.session_end and (q.procedures or q.asks_cost) and not q.count:
             q.course = True  # "the greatest number of sessions": a course total at that end
         q.plus = bool(_PLUS.search(lowered))
@@ -241,6 +245,9 @@ class QueryParser:
         m = _PERCENT.search(lowered)
         q.percent = float(m.group(1)) if m else None
         q.amounts = [float((a or b).replace(",", "")) for a, b in _AMOUNT.findall(lowered)]
+        if q.count is None and q.procedures and (q.budget or q.amounts) and _LEFT_OVER.search(lowered) \
+                and _ONE_SESSION.search(lowered):
+            q.count = 1  # "one laser session ... how much of my budget is left?": a total of one session
         q.asking = self._asking(q.text)
         if q.asking:  # a story around the question: does the question itself ask a price?
             asked = self.analyzer.frame(q.asking).attributes  # none of its own ("what does the table say?"): the story's

@@ -144,7 +144,8 @@ class ComputeStrategy:
         plow, phigh = _at_end(price.low, price.high, price_end)
         low, high = n * plow, n * phigh
         total = span(low, high)
-        d.add(f"{n} sessions of {pretty(proc)} in {country} come to about {total} ({n} × "
+        d.add(f"{n} {'session' if n == 1 else 'sessions'} of {pretty(proc)} in {country} "
+              f"{'comes' if n == 1 else 'come'} to about {total} ({n} × "
               f"{span(plow, phigh)}{_END_AT.get(price_end, '')})", derived=(total, money(low), money(high), str(n)))
         d.add(self._price_line(price), price.chunk_id, price.quote)
 
