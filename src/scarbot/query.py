@@ -213,14 +213,20 @@ class QueryParser:
         q.why = bool(_WHY.match(lowered) or _WHY_ANYWHERE.search(lowered))
         q.yesno = bool(_YESNO.match(lowered)) and not q.why
         q.recommend = bool(_RECOMMEND.search(low)) and not q.why
-        q.course = bool(_COURSE.search(low))
-        q.session_end = _one_end(_SESSION_END, low, "best")
-        q.price_end = _one_end(_PRICE_END, low)
+        q.asking = self._asking(q.text)
+        asked = self.analyzer.frame(q.asking) if q.asking else None
+        # a question that names its treatment and what it asks is read alone for how to compute: "a local clinic
+        # offered me a course of peels ... what does a peel cost in India?" asks no course total
+        ops, ops_lowered = (" ".join(asked.tokens), q.asking.lower()) if asked is not None and asked.attributes and (
+            asked.procedures or asked.filler_types) else (low, lowered)
+        q.course = bool(_COURSE.search(ops))
+        q.session_end = _one_end(_SESSION_END, ops, "best")
+        q.price_end = _one_end(_PRICE_END, ops)
         if q.price_end and q.superlative and len(q.countries) <= 1:
             q.superlative = None  # "at the cheapest Korean price": one end of a range, not the cheapest country
         if q.session_end and (q.procedures or q.asks_cost) and not q.count:
             q.course = True  # "the greatest number of sessions": a course total at that end
-        q.plus = bool(_PLUS.search(lowered))
+        q.plus = bool(_PLUS.search(ops_lowered))
         q.saving = bool(_SAVE.search(low) or _HOW_MUCH_MORE.search(low))
         if q.saving and len(q.countries) >= 2 and not q.asks_cost:  # "the most I could save by going to Korea"
             q.attributes.append("cost")
@@ -248,10 +254,9 @@ class QueryParser:
         if q.count is None and q.procedures and (q.budget or q.amounts) and _LEFT_OVER.search(lowered) \
                 and _ONE_SESSION.search(lowered):
             q.count = 1  # "one laser session ... how much of my budget is left?": a total of one session
-        q.asking = self._asking(q.text)
-        if q.asking:  # a story around the question: does the question itself ask a price?
-            asked = self.analyzer.frame(q.asking).attributes  # none of its own ("what does the table say?"): the story's
-            q.asking_cost = "cost" in asked or not asked
+        if asked is not None:  # a story around the question: does the question itself ask a price?
+            # none of its own ("what does the table say?"): the story's
+            q.asking_cost = "cost" in asked.attributes or not asked.attributes
         focus = {self.analyzer.speller.correct(w) for w in words(q.asking)} if q.asking else None
         q.salient, q.unbound, q.anchors = self._salience(q, focus)
         q.ungiven = self._ungiven(q)
