@@ -177,3 +177,30 @@ def test_what_is_left_of_a_budget_stated_earlier(assistant):
 def test_a_treatment_set_aside_is_not_recommended(assistant):
     ans = assistant.ask("other than microneedling, what works for rolling scars?")
     assert "subcision" in ans.text.lower() and "- Microneedling" not in ans.text
+
+
+def test_a_figure_claimed_of_the_wrong_type_is_corrected(assistant):
+    ans = assistant.ask("Rolling scars are 60-70% of atrophic scars, right?")
+    assert ans.text.startswith("No") and "15-25%" in _plain(ans.text)
+
+
+def test_a_figure_the_quote_confirms_starts_with_yes(assistant):
+    ans = assistant.ask("subcision usually takes 3-6 treatments, correct?")
+    assert ans.text.startswith("Yes")
+
+
+def test_a_time_asked_in_one_unit_is_not_answered_in_another(assistant):
+    ans = assistant.ask("how many hours does subcision take?")
+    assert ans.abstained or "hour" in ans.text.lower()
+
+
+def test_which_clinic_is_cheapest_is_declined(assistant):
+    ans = assistant.ask("which clinic charges least for subcision?")
+    assert ans.abstained and "$" not in ans.text
+
+
+def test_a_course_in_the_story_is_not_the_question(assistant):
+    ans = assistant.ask("My cousin did a full course of peels last year and loved it. Anyway, what does one chemical "
+                        "peel cost in Turkey?")
+    assert "course" not in ans.text.lower() or "full course of chemical peels" not in ans.text.lower()
+    assert not ans.abstained or "Turkey" in ans.text

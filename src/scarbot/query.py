@@ -54,6 +54,8 @@ _HOME_ASKED = re.compile(r"\b(?:home|here|my country|where i live|vs\.?|versus|c
                          r"savings|cheaper|pricier|difference|gap|worth)\b")
 _LEFT_OVER = re.compile(r"\b(?:left|left over|leftover|remain|remaining|spare)\b")
 _ONE_SESSION = re.compile(r"\b(?:one|a single|1|a)\s+(?:\w+\s+){0,2}?(?:session|treatment)\b")
+_TAG_QUESTION = re.compile(r"(?:,|\s)\s*(?:right|correct|true|yes|no|isn'?t (?:it|that)|aren'?t they|is that (?:right|"
+                           r"correct|true)|am i right|yeah)\s*\?\s*$")
 _LIVES_IN = re.compile(r"\b(?:i'?m|i am|we'?re|we are|i|we)\s+(?:(?:from|in|based in|living in|live in|staying in)\s+"
                        r"|(?:an?\s+)?)(?:the\s+)?$|\b(?:i|we) live in (?:the )?$")
 _SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ)\b")
@@ -211,7 +213,7 @@ class QueryParser:
         low = " ".join(q.tokens)
         lowered = q.text.lower()
         q.why = bool(_WHY.match(lowered) or _WHY_ANYWHERE.search(lowered))
-        q.yesno = bool(_YESNO.match(lowered)) and not q.why
+        q.yesno = bool(_YESNO.match(lowered) or _TAG_QUESTION.search(lowered)) and not q.why
         q.recommend = bool(_RECOMMEND.search(low)) and not q.why
         q.asking = self._asking(q.text)
         asked = self.analyzer.frame(q.asking) if q.asking else None

@@ -146,6 +146,9 @@ class ClinicStrategy:
     def _find(self, q: Query) -> Draft | None:
         c = self.corpus
         d = Draft(strategy=self.name)
+        if q.asks_cost and (q.superlative or _WHICH_CLINIC.search(q.text.lower())):  # "which clinic is cheapest?"
+            return refusal("The article gives no prices for single clinics, so it does not say which clinic is "
+                           "cheaper; it gives typical price ranges per treatment and country.", strategy=self.name)
         pool = self._pool(q)
         by_place = [x for x in pool if set(words(x.location.split(",")[0])) & set(q.tokens)]
         if not by_place:  # "in Seoul": the city, when it tells the clinics apart

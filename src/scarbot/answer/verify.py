@@ -55,6 +55,10 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
         wanted = answer_type(q)
         if wanted is not None and not _has_type(draft, wanted, _topic(q)):
             return _untyped(draft, wanted, _topic(q))
+        unit = _IN_UNIT.search(q.text.lower())  # "how long ... in minutes": a time in other units does not answer
+        said = " ".join(f"{p.text} {p.quote}" for p in draft.parts).lower()
+        if wanted == "duration" and unit and not re.search(rf"\b{unit.group(1)[:-1]}s?\b", said):
+            return _untyped(draft, wanted, _topic(q))
     other_year = _other_year(q, draft)
     if other_year is not None:
         return other_year
@@ -118,6 +122,7 @@ _ASKS_PRICE = re.compile(r"\bhow much (?:is|are|does|do|would|will|for|money)\b|
 _DURATION = re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|overnight|permanent\w*|temporary|"
                        r"immediate\w*|instant\w*|same day|lasting)\b", re.I)
 _MONEY = re.compile(r"\$\s?\d|\d\s?%|\bfree\b|\busd\b|\bno (?:cost|charge)\b", re.I)
+_IN_UNIT = re.compile(r"\b(?:in|how many) (minutes|hours|days|weeks|months|years)\b")
 _ASKS_PERCENT = re.compile(r"\bwhat (?:percentage|percent|proportion|share|%)\b|\bhow many (?:percent|%)|%\s*\??\s*$"
                            r"|\bwhat(?:'s| is)? the (?:\w+\s+){0,2}(?:rate|percentage)\b")
 _SHARE = re.compile(r"\d\s?%|\bpercent")
@@ -248,6 +253,10 @@ def _premise(q: Query, draft: Draft) -> Draft:
     ranges = [(float(a), float(b)) for a, b in _RANGE.findall(quoted.replace("–", "-"))]
     if not ranges:
         return draft
+    if all(any(lo <= n <= hi for lo, hi in ranges) for n in q.numbers) and q.yesno:
+        draft.parts.insert(0, Part("Yes."))  # "does it need 4-6 sessions?" and the quote says 4-6
+        draft.steps.append("verify: confirmed")
+        return draft
     if any(lo <= n <= hi for n in q.numbers for lo, hi in ranges):
         return draft
     lead = Part("No — that is not what the article says")
@@ -293,3 +302,20 @@ def _same_list(label: str, entities: list[str]) -> bool:
     ("Icepick Scars" and "boxcar scars", "HA Fillers" and "PLLA fillers")."""
     last = words(label)[-1:] if words(label) else []
     return bool(last) and any(words(e.split("(")[0])[-1:] == last for e in entities)
+
+
+def numeric_premise(q: Query, draft: Draft, units: list, candidates: list[int]) -> Draft:
+    """"Icepick scars are 20-30% of scars, right?": a figure claimed of one item that the article gives to
+    another item of the same list, while it gives the asked item other figures, is corrected from the asked
+    item's own sentence."""
+    if not q.yesno or not q.numbers or draft.abstained or len(q.entities) != 1:
+        return draft
+    key = {stem(w) for w in words(q.entities[0].split("(")[0]) if w not in ("scar", "scars")}
+    own = [i for i in candidates if units[i].label and key and key <= {stem(w) for w in words(units[i].label)}]
+    for i in own:
+        ranges = [(float(a), float(b)) for a, b in _RANGE.findall(units[i].text.replace("–", "-"))]
+        if ranges and not any(lo <= n <= hi for n in q.numbers for lo, hi in ranges):
+            out = Draft(strategy=draft.strategy, steps=[*draft.steps, "verify: figure premise corrected"])
+            out.add(f"No — the article says this of {q.entities[0]}: {units[i].text}", units[i].chunk_id, units[i].text)
+            return out
+    return draft
