@@ -100,11 +100,10 @@ class Router:
                 steps.append(f"{strategy.name}: nothing")
                 continue
             draft = verify(q, draft, self.corpus.rare_prefix, self.corpus.background)
-            if q.why or q.yesno:
-                units = [i for h in hits for i in strategies[0].corpus.index.units_by_chunk.get(
-                    strategies[0].corpus.chunks[h.index].id, [])]
-                draft = superlative_premise(q, draft, strategies[0].corpus.units, units)
-                draft = numeric_premise(q, draft, strategies[0].corpus.units, units)
+            units = [i for h in hits for i in strategies[0].corpus.index.units_by_chunk.get(
+                strategies[0].corpus.chunks[h.index].id, [])]
+            draft = superlative_premise(q, draft, strategies[0].corpus.units, units)
+            draft = numeric_premise(q, draft, strategies[0].corpus.units, units)
             draft.steps = [*steps, f"{strategy.name}: answered", *draft.steps]
             if strategies and strategies[0].corpus.scope:
                 others_note(self.corpus, strategies[0].corpus, q, draft)

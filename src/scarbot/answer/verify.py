@@ -272,9 +272,20 @@ _NOT_SUPERLATIVE = {"best", "interest", "suggest", "request", "latest", "honest"
                     "guest", "nest", "chest", "digest", "modest", "invest", "protest", "arrest"}
 
 
+_OPPOSITE = {"rarest": "most common", "least common": "most common", "most common": "least common",
+             "most effective": "least effective", "least effective": "most effective"}
+
+
 def superlative_premise(q: Query, draft: Draft, units: list, candidates: list[int]) -> Draft:
     """``units``: the corpus's quotable units; ``candidates``: those of the retrieved chunks."""
-    if not (q.why or q.yesno) or draft.abstained or not q.entities:
+    if draft.abstained or not q.entities:
+        return draft
+    opposite = _opposite_said(q, units, candidates)  # "since icepick scars are the rarest ...": it says the most common
+    if opposite is not None:
+        out = Draft(strategy=draft.strategy, steps=[*draft.steps, "verify: superlative premise corrected"])
+        return out.add(f"No — the article says otherwise about {q.entities[0]}: {opposite.text}", opposite.chunk_id,
+                       opposite.text)
+    if not (q.why or q.yesno):
         return draft
     phrases = [(m.group(1) + " " + m.group(2)) if m.group(1) else m.group(3)
                for m in _SUPERLATIVE.finditer(q.text.lower()) if (m.group(3) or "") not in _NOT_SUPERLATIVE]
@@ -295,6 +306,21 @@ def superlative_premise(q: Query, draft: Draft, units: list, candidates: list[in
                     u.chunk_id, u.text)
             return out
     return draft
+
+
+def _opposite_said(q: Query, units: list, candidates: list[int]):
+    """The asked item's own sentence when it states the opposite of the superlative the question gives it."""
+    low = q.text.lower()
+    said = [(p, o) for p, o in _OPPOSITE.items() if re.search(rf"\b{p}\b", low)]
+    if not said or len(q.entities) != 1:
+        return None
+    key = {stem(w) for w in words(q.entities[0].split("(")[0]) if w not in ("scar", "scars")}
+    for i in candidates:
+        u = units[i]
+        if u.label and key and key <= {stem(w) for w in words(u.label)} and any(
+                re.search(rf"\b{o}\b", u.text.lower()) and not re.search(rf"\b{p}\b", u.text.lower()) for p, o in said):
+            return u
+    return None
 
 
 def _same_list(label: str, entities: list[str]) -> bool:
