@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scarbot.dialogue_rewrite import SLOT, Reader, as_is, rewrite  # noqa: F401 - Reader is part of this module's API
 from scarbot.dialogue_refs import is_plural
+from scarbot.dialogue_rewrite import SLOT, Reader, as_is, rewrite  # noqa: F401 - Reader is part of this module's API
 from scarbot.dialogue_state import DialogueState, entities, open_kinds, subject_of, topic_of
 from scarbot.nlp import Analyzer, is_instruction, normalize, words
 from scarbot.query import Query, QueryParser

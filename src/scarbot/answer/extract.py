@@ -14,8 +14,8 @@ import numpy as np
 
 from scarbot import lexicon
 from scarbot.answer import weights as W
-from scarbot.answer.verify import answer_type, type_pattern
 from scarbot.answer.base import NAVIGATION, AnswerContext, CorpusView, Draft, body, cap, refusal
+from scarbot.answer.verify import answer_type, type_pattern
 from scarbot.chunking import Unit
 from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
 from scarbot.query import Query, related
