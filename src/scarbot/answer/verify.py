@@ -53,7 +53,7 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
             return _other_unit(draft, unit.group(1))
     if draft.strategy == "extract":
         wanted = answer_type(q)
-        if wanted is not None and not _has_type(draft, wanted, _topic(q)):
+        if wanted is not None and not _has_type(draft, wanted, _topic(q), bool(_ASKS_INTERVAL.search(q.text.lower()))):
             return _untyped(draft, wanted, _topic(q))
         unit = _IN_UNIT.search(q.text.lower())  # "how long ... in minutes": a time in other units does not answer
         said = " ".join(f"{p.text} {p.quote}" for p in draft.parts).lower()
@@ -122,6 +122,9 @@ _ASKS_PRICE = re.compile(r"\bhow much (?:is|are|does|do|would|will|for|money)\b|
 _DURATION = re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|overnight|permanent\w*|temporary|"
                        r"immediate\w*|instant\w*|same day|lasting)\b", re.I)
 _MONEY = re.compile(r"\$\s?\d|\d\s?%|\bfree\b|\busd\b|\bno (?:cost|charge)\b", re.I)
+_ASKS_INTERVAL = re.compile(r"\b(?:between|apart|how often|gap|wait|interval|spacing|spaced)\b")
+_INTERVAL = re.compile(r"\b(?:spaced\s+)?(?:about\s+)?(?:an?|one|\d+(?:\s*[-–]\s*\d+)?)\s+(?:days?|weeks?|months?|years?)\s+apart\b"
+                       r"|\bevery\s+(?:\d+\s*[-–]?\s*\d*\s+)?(?:days?|weeks?|months?|years?)\b", re.I)
 _IN_UNIT = re.compile(r"\b(?:in|how many) (minutes|hours|days|weeks|months|years)\b")
 _ASKS_PERCENT = re.compile(r"\bwhat (?:percentage|percent|proportion|share|%)\b|\bhow many (?:percent|%)|%\s*\??\s*$"
                            r"|\bwhat(?:'s| is)? the (?:\w+\s+){0,2}(?:rate|percentage)\b")
@@ -166,10 +169,12 @@ def type_pattern(wanted: str) -> re.Pattern:
     return _TYPES[wanted][0]
 
 
-def _has_type(draft: Draft, wanted: str, topic: set[str]) -> bool:
+def _has_type(draft: Draft, wanted: str, topic: set[str], interval: bool = False) -> bool:
     """Whether the reply states an answer of that kind; a share must stand in a sentence about the asked
     topic ("what percentage of the VAT ...?" is not answered by the deposit's 10%)."""
     pattern = _TYPES[wanted][0]
+    if wanted == "duration" and not interval:  # "spaced a month apart" says how often, not how long
+        return any(pattern.search(_INTERVAL.sub(" ", x)) for p in draft.parts for x in (p.text, p.quote))
     if wanted != "percent" or not topic:
         return any(pattern.search(p.text) or pattern.search(p.quote) for p in draft.parts)
     return any(pattern.search(x) and any(_kin(t, w) for t in topic for w in words(x))
