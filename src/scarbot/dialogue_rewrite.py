@@ -282,6 +282,8 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         return None  # "peels in India?" names all a price needs: it stands alone
     if "procedure" in new and len(new.get("country", [])) >= 2:
         return None  # "laser specifically, Turkey vs the UK?": a comparison of its own
+    if {"procedure", "country"} <= set(new) and (q.count or q.price_end):
+        return None  # "4 sessions at the top Korean subcision price?": all a total needs
     asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_THAT.match(body) else set()
     if not new or own_subject(q) or asks_new:
         return None
@@ -663,7 +665,9 @@ def _saving_question(reader: Reader, text: str, q: Query, state: DialogueState) 
         return None
     a, b = (place(c) for c in countries)
     name = _spoken(procs[0])
-    return _finish(reader, f"How much would I save on {name} in {a} compared with {b}?", text)
+    counted = next((u.query.count for u in reversed(state.asked[-3:]) if u.query.count), None)
+    sessions = f" for {counted} sessions" if counted and not q.count else ""  # the totals just computed
+    return _finish(reader, f"How much would I save on {name} in {a} compared with {b}{sessions}?", text)
 
 
 def _compared_group(q: Query, refs: list[Ref], state: DialogueState) -> list[str]:
@@ -701,16 +705,22 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
     if (q.percent is None and not deposit) or q.amounts or entities(q).get("procedure") \
             or entities(q).get("filler_type") or not _MONEY_SHARE.search(text):
         return None
-    earlier = next((u for u in reversed(state.asked) if u.query.asks_cost and not u.clarify), None)
+    priced = [u for u in reversed(state.asked) if u.query.asks_cost and not u.clarify]
+    # "the Korean total": the last price asked there, a total of sessions first
+    there = [u for u in priced if q.countries and u.query.countries == q.countries[:1]] or [
+        u for u in priced if q.countries and q.countries[0] in u.query.countries] or priced
+    earlier = next((u for u in there if u.query.count), None) if q.countries else None
+    earlier = earlier or next(iter(there), None)
     if earlier is None:
         return None
     p = earlier.query
     procs = [n for n in [*p.filler_types, *p.procedures] if "general" not in n] or list(p.procedures)
     if not procs:
         return None
-    where = f" in {place(p.countries[0])}" if p.countries and not q.countries else ""
-    whole = "a full treatment of " if p.course else ""
-    price = f"the price of {whole}{_spoken(procs[0])}{where}"
+    where = f" in {place((q.countries or p.countries)[0])}" if q.countries or p.countries else ""
+    whole = f"{p.count} sessions of " if p.count else "a full treatment of " if p.course else ""
+    end = {"min": " at the bottom of the range", "max": " at the top of the range"}.get(p.price_end or "", "")
+    price = f"the price of {whole}{_spoken(procs[0])}{where}{end if not q.price_end else ''}"
     if _ON_THAT.search(text):  # "what deposit on that?": "that" is the price just given
         return _ON_THAT.sub(lambda m: f"{m.group(1)} {price}", text, count=1)
     return f"{text.rstrip('?.! ')} of {price}?"

@@ -52,6 +52,7 @@ def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
 
 _HOME_ASKED = re.compile(r"\b(?:home|here|my country|where i live|vs\.?|versus|compared?|than|instead|both|save|saving|"
                          r"savings|cheaper|pricier|difference|gap|worth)\b")
+_PRICE_WORDS = re.compile(r"\b(?:range|price|prices|total|totals|cost|costs|come to|would be)\b")
 _LEFT_OVER = re.compile(r"\b(?:left|left over|leftover|remain|remaining|spare)\b")
 _ONE_SESSION = re.compile(r"\b(?:one|a single|1|a)\s+(?:\w+\s+){0,2}?(?:session|treatment)\b")
 _TAG_QUESTION = re.compile(r"(?:,|\s)\s*(?:right|correct|true|yes|no|isn'?t (?:it|that)|aren'?t they|is that (?:right|"
@@ -250,6 +251,8 @@ class QueryParser:
         q.count = self._count(lowered)
         if q.count and q.procedures and q.countries and not q.asks_cost and (q.superlative or q.compare):
             q.attributes.append("cost")  # "would that be cheaper than 3 sessions in Singapore?"
+        if q.count and not q.asks_cost and (q.price_end or _PRICE_WORDS.search(lowered)):
+            q.attributes.append("cost")  # "three sessions at the top of that range?"
         m = _PERCENT.search(lowered)
         q.percent = float(m.group(1)) if m else None
         q.amounts = [float((a or b).replace(",", "")) for a, b in _AMOUNT.findall(lowered)]

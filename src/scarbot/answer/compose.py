@@ -12,6 +12,7 @@ from scarbot.answer.base import GENERAL, AnswerContext, CorpusView, Draft, Price
 from scarbot.chunking import Unit
 from scarbot.nlp import stem
 from scarbot.query import Query
+from scarbot.text import figures
 
 _COURSE_IN_CELL = re.compile(r"\b(full treatment|full course|course|total|package)\b[^$]{0,20}"
                              r"(\$[\d,]+(?:\s*[-–]\s*\$[\d,]+)?)", re.I)
@@ -159,7 +160,7 @@ class ComputeStrategy:
             return None
         if q.percent is not None and (q.amounts or q.procedures):
             return q.percent, None
-        if q.count:  # a number of sessions is a total, not a share
+        if q.count and q.percent is None:  # a number of sessions is a total, not a share
             return None
         for w in q.salient:
             for ui in self._percent_units().get(stem(w), ()):
@@ -189,7 +190,7 @@ class ComputeStrategy:
             return None  # one article's deposit is not another article's
         lo, hi = low * pct / 100, high * pct / 100
         total = span(lo, hi)
-        stated = (f"{pct:g}%", *(money(a) for a in q.amounts))  # figures the question gave
+        stated = (f"{pct:g}%", *(money(a) for a in q.amounts), *figures(label))  # figures given or just computed
         d.add(f"{pct:g}% of {label} is about {total}", derived=(total, money(lo), money(hi), *stated))
         if unit is not None:
             d.add(unit.text, unit.chunk_id, unit.text)
@@ -212,6 +213,10 @@ class ComputeStrategy:
             figs = [float(x.replace(",", "")) for x in re.findall(r"\$([\d,]+)", whole.group(2))]
             return figs[0], figs[-1], f"a full treatment of {pretty(proc)} in {country} ({whole.group(2)})", price
         low, high = _at_end(price.low, price.high, q.price_end)  # "10% of the top price"
+        if q.count:  # "10% of 4 sessions of that": the total of the sessions
+            n = q.count
+            return n * low, n * high, (f"{n} sessions of {pretty(proc)} in {country} ({n} × "
+                                       f"{_END_INLINE.get(q.price_end, '')}{span(low, high)})"), price
         return low, high, f"{pretty(proc)} in {country} ({_END_INLINE.get(q.price_end, '')}{span(low, high)})", price
 
     def _price(self, proc: str, country: str) -> PriceFact | None:
