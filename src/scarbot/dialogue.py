@@ -138,6 +138,8 @@ def is_clarification(text: str) -> bool:
     return bool(re.match(r"^Which [\w ]+ do you mean: .+\?\.?$", text.strip()))
 
 
+_TAG_ONLY = re.compile(r"^(?!\s*(?:what|how|which|where|who|when|why|is|are|does|do|can)\b).+,\s*(?:right|correct|"
+                       r"yes|no|isn'?t it|is that right)\s*\?$", re.I)
 _REQUESTS = r"(?:name|list|tell me|give me|show me|explain|describe)"
 _SPLIT = re.compile(rf",?\s+(?:and|but|also|plus)\s+(?:(?:tell|show|let)\s+me\s+(?:know\s+)?)?(?={_QWORD}\b)|,\s+(?={_QWORD}\b)|:\s+(?={_QWORD}\b)",
                     re.I)
@@ -154,6 +156,9 @@ def split_question(question: str) -> list[str]:
     parts: list[str] = []
     lead = ""
     for sentence in (x.strip() for x in re.split(r"(?<=[?.!])\s+", question) if x.strip()):
+        if _TAG_ONLY.search(sentence):  # "The article names three clinics, right? List them.": context for the next
+            lead = f"{lead} {sentence}".strip()
+            continue
         listed = _listed(sentence)
         if listed:  # "three things: visa processing time, deposit %, how early to book"
             parts.extend(listed)

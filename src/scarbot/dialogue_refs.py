@@ -25,14 +25,15 @@ from scarbot.dialogue_state import (
 from scarbot.query import Query
 
 _HEADS = "|".join(sorted(HEAD_KINDS, key=len, reverse=True))
-ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "latter": -1}
+ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "latter": -1,
+            "middle": None}  # the middle one: the one in the middle of an odd-length list
 _REF = re.compile(
     r"(?P<which>\bwhich\s+(?:ones?|of\s+(?:them|those|these))\b|^\s*which(?=\s+(?:is|are|was|would|has|have|lasts|"
     r"costs|works|offers|needs|requires|helps|hurts|suits|takes|gives|does)\b))"
     rf"|(?P<long>\bthe\s+(?:(?P<lfirst>first)\s+)?(?P<lhead>{_HEADS})\s+(?:that\s+)?(?P<who>i|we|you)\s+(?:asked|enquired|"
     r"inquired|talked|spoke|mentioned|listed|named|suggested|recommended)(?:\s+about)?(?:\s+(?P<when>at\s+the\s+"
     r"(?:start|beginning)|in\s+the\s+beginning|first|at\s+first|initially|originally|earlier|before|previously))?)"
-    rf"|(?P<ordinal>\b(?:the\s+)?(?P<n>first|second|third|fourth|fifth|last|former|latter)"
+    rf"|(?P<ordinal>\b(?:the\s+)?(?P<n>first|second|third|fourth|fifth|last|former|latter|middle)"
     rf"(?:\s+(?P<ohead>ones?|{_HEADS}))?(?:\s+(?:of|among)\s+(?:those|them|these|the\s+\w+))?)"
     rf"|(?P<other>\bthe\s+other(?:\s+(?P<xhead>one|{_HEADS}))?)"
     r"|(?P<both>\bboth(?:\s+of\s+(?:them|those|these))?|\ball\s+(?:of\s+)?(?:them|those|these)|\beach\s+of\s+"
@@ -226,6 +227,10 @@ def _ordinal(ref: Ref, state: DialogueState, kinds: tuple[str, ...]) -> Resoluti
     kinds = tuple(k for k in kinds if k != "topic") or ENTITY_KINDS
     group = state.last_group(kinds if ref.head not in ("", "one", "ones") else (*kinds, "country"))
     i = ORDINALS[ref.word]
+    if i is None:  # "the middle one"
+        if len(group) % 2 == 0:
+            return None
+        i = len(group) // 2
     if group and -len(group) <= i < len(group):
         kind = next(m.kind for m in state.mentions if m.name == group[i])
         return Resolution([group[i]], kind)

@@ -234,8 +234,9 @@ def _choose(reader: Reader, text: str, q: Query, names: list[str]) -> str | None
     if len(set(named)) == 1:
         return named[0]
     m = re.search(rf"\b({'|'.join(ORDINALS)})\b", text, re.I)
-    if m and -len(names) <= ORDINALS[m.group(1).lower()] < len(names):
-        return names[ORDINALS[m.group(1).lower()]]
+    i = _position(m.group(1).lower(), len(names)) if m else None
+    if i is not None and -len(names) <= i < len(names):
+        return names[i]
     return reader.describes(text, names)
 
 
@@ -510,9 +511,15 @@ def _inline_list(reader: Reader, text: str, q: Query, ref: Ref) -> Resolution | 
             continue
         if ref.form != "ordinal":
             return Resolution(listed, kind)
-        i = ORDINALS[ref.word]
-        return Resolution([listed[i]], kind) if -len(listed) <= i < len(listed) else None
+        i = _position(ref.word, len(listed))
+        return Resolution([listed[i]], kind) if i is not None and -len(listed) <= i < len(listed) else None
     return None
+
+
+def _position(word: str, size: int) -> int | None:
+    """An ordinal's index in a list of ``size`` ("middle": the centre of an odd-length list)."""
+    i = ORDINALS[word]
+    return (size // 2 if size % 2 else None) if i is None else i
 
 
 def _named_before(reader: Reader, text: str, ref: Ref, q: Query) -> bool:

@@ -279,7 +279,7 @@ _VERBISH = {"offer", "offers", "provide", "provides", "need", "needs", "require"
 _ASKS_FOR_NAMES = re.compile(r"^(?:\w+[,\s]+){0,2}?(?:which|who|what)\s+(?!is\b|are\b|was\b|were\b|'s\b|does\b|do\b|"
                              r"did\b|about\b|kind\b|type\b)\w+", re.I)
 
-OPEN_HEAD = re.compile(r"\b(?:which|what|where|who|name|list)\b(?:\s+[\w']+){0,3}?\s+(clinics?|hospitals?|treatments?|"
+OPEN_HEAD = re.compile(r"\b(?:which|what|where|who|names?|lists?)\b(?:\s+[\w']+){0,3}?\s+(clinics?|hospitals?|treatments?|"
                         r"procedures?|options?|therap(?:y|ies)|types?|kinds?|countries|country|fillers?|brands?|"
                         r"places?)\b", re.I)
 

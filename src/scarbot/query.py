@@ -37,16 +37,21 @@ _HOW_MUCH_MORE = re.compile(r"\bhow much\b(?:\s+[\w/()-]+){0,5}?\s+(?:cheaper|le
                             r"dearer)\b|\bhow much more\b(?=.*\bthan\b)|\b(?:gap|gaps)\b")
 _WHICH_OR = re.compile(r"\b(?:which|what|who)\b.{0,80}\b(?:or|vs\.?|versus)\b|\b(?:or|vs\.?|versus)\b.{0,60}\bwhich\b")
 _UNIT_WORDS = {"session", "sessions", "single", "treatment", "round", "visit", "one", "typical", "usual"}
+_COUNTRY_WORDS = "|".join(sorted({re.escape(a) for c, names in lexicon.COUNTRIES.items() for a in [c.lower(), *names]
+                                   if " " not in a}, key=len, reverse=True))
 _SESSION_END = re.compile(
     r"\b(?:(?P<min>minimum|min|fewest|least|lowest|smallest)|maximum|max|most|greatest|highest|largest|longest)\s+"
     r"(?:possible\s+)?(?:number\s+of\s+|no\.?\s+of\s+|amount\s+of\s+)?(?:\w+\s+)?(?:sessions|treatments|course)\b"
     r"|\bworst[- ]case\b|(?P<best>\bbest[- ]case\b)")
 _PRICE_END = re.compile(
     r"\b(?:at|on|with|for|of)\s+(?:the\s+)?(?:(?P<min>bottom|lowest|cheapest|lower|min(?:imum)?)|top|highest|upper|"
-    r"max(?:imum)?|most expensive|dearest)(?:\s+end)?(?:\s+(?:of\s+the\s+range|price|prices|rate|figure|cost))?\b")
+    r"max(?:imum)?|most expensive|dearest)(?:\s+end)?(?:\s+(?:of\s+the\s+range|price|prices|rate|figure|cost))?\b"
+    r"|\bthe\s+(?:(?P<min2>cheapest|lowest|bottom)|most expensive|highest|top)\s+(?:[\w-]+\s+){0,2}?"
+    rf"(?:{_COUNTRY_WORDS})\s+(?:[\w-]+\s+){{0,2}}?(?:price|rate|figure)\b")  # "the cheapest Korean price"
 def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
     """"min" or "max" when the message asks for one end of a range only (both ends asked: the whole range)."""
-    ends = {"min" if m.group("min") or (also_min and m.group(also_min)) else "max" for m in pattern.finditer(low)}
+    ends = {"min" if m.group("min") or (also_min and m.group(also_min)) or ("min2" in pattern.groupindex and m.group("min2"))
+            else "max" for m in pattern.finditer(low)}
     return ends.pop() if len(ends) == 1 else None
 
 

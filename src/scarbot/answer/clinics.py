@@ -18,7 +18,7 @@ from scarbot.chunking import ClinicRecord
 from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
 from scarbot.query import Query
 
-_WHICH_CLINIC = re.compile(r"\b(which|what|list|name|recommend\w*|top|best|good)\s+(?:(?!(?:do|does|did|are|is|can|will|would|should)\b)\w+\s+){0,2}?"
+_WHICH_CLINIC = re.compile(r"\b(which|what|list|names?|recommend\w*|top|best|good)\s+(?:(?!(?:do|does|did|are|is|can|will|would|should)\b)\w+\s+){0,2}?"
                            r"(clinics?|hospitals?)\b")
 _LOOKS_FOR = re.compile(r"\b(which|what|any|list|name|recommend\w*|top|best|good|where)\b(?:\s+\w+){0,3}\s+"
                        r"(clinic|clinics|hospital|hospitals)\b|\b(clinic|clinics|hospital|hospitals)\b(?:\s+\w+){0,3}"
