@@ -79,7 +79,7 @@ _HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i
                        r"|(?<=\s)here(?=\s*(?:[?.!,]|$))", re.I)
 _HOME_ONLY = re.compile(r"^\s*(?:and|or|what about|how about|same)?\s*(?:(?:at|back)\s+home|in my (?:home )?country|"
                         r"where i live)\s*(?:for me|then|too|for comparison)?\s*[?.!]*\s*$", re.I)
-_MY_SCARS = re.compile(r"\bmy (?:acne )?(?:scars|scar types?|types? of scars?|kinds? of scars?)\b", re.I)
+_MY_SCARS = re.compile(r"\bmy (?:acne )?(?:scars|scar types?|types? of scars?|kinds? of scars?|type|kind)\b", re.I)
 _FOR_ME = re.compile(r"\b(?:for me|for my (?:skin|case)|in my case)\b", re.I)
 _TELL_MORE = re.compile(r"^(?:tell me|say|explain)?\s*(?:a (?:bit|little) )?more\b(?!\s+(?:about|on)\b)", re.I)
 _INFINITIVE_END = re.compile(r"\bto\s+(?:get|book|obtain|apply for|arrange|claim|pay)\s*[?.!]*$", re.I)
@@ -707,7 +707,7 @@ _MONEY_SHARE = re.compile(r"\b(?:deposit|on that|on it|down ?payment|upfront|up 
 def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | None:
     """"10% deposit on the max?" after a price: the share of that price (its treatment and country named)."""
     deposit = re.search(r"\b(?:deposit|down ?payment)\b", text, re.I) \
-        and re.search(r"\b(?:on|of) (?:that|it|this)\b|\bprice\b|\bup ?front\b", text, re.I) \
+        and re.search(r"\b(?:on|of) (?:that|it|this|the)\b|\bprice\b|\bup ?front\b", text, re.I) \
         and not re.search(r"\b(?:polic\w*|refund\w*|rules?)\b", text, re.I)
     if (q.percent is None and not deposit) or q.amounts or entities(q).get("procedure") \
             or entities(q).get("filler_type") or not _MONEY_SHARE.search(text):

@@ -57,9 +57,14 @@ def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
 
 _HOME_ASKED = re.compile(r"\b(?:home|here|my country|where i live|vs\.?|versus|compared?|than|instead|both|save|saving|"
                          r"savings|cheaper|pricier|difference|gap|worth)\b")
+_COUNT_RANGE = re.compile(r"\b(\d+)\s*(?:-|–|to)\s*(\d+)\s+(?:\w+\s+)?(?:sessions|treatments|rounds)\b")
 _PRICE_WORDS = re.compile(r"\b(?:range|price|prices|total|totals|cost|costs|come to|would be)\b")
 _LEFT_OVER = re.compile(r"\b(?:left|left over|leftover|remain|remaining|spare)\b")
 _ONE_SESSION = re.compile(r"\b(?:one|a single|1|a)\s+(?:\w+\s+){0,2}?(?:session|treatment)\b")
+# "subcision needs just one session?": a statement asked as a question (a verb in it, no question word first)
+_DECLARATIVE_Q = re.compile(r"^\s*(?:(?:and|so|but|oh|ok|okay)[,\s]+)?(?!.*\b(?:what|what's|whats|how|which|where|who|when|why)\b)"
+                            r"(?=.*\b(?:is|are|needs?|"
+                            r"takes?|costs?|lasts?|has|have|works?|requires?|gives?|offers?|does|do)\b)[^?]{8,}\?\s*$")
 _TAG_QUESTION = re.compile(r"(?:,|\s)\s*(?:right|correct|true|yes|no|isn'?t (?:it|that)|aren'?t they|is that (?:right|"
                            r"correct|true)|am i right|yeah)\s*\?\s*$")
 _LIVES_IN = re.compile(r"\b(?:i'?m|i am|we'?re|we are|i|we)\s+(?:(?:from|in|based in|living in|live in|staying in)\s+"
@@ -155,6 +160,7 @@ class Query(Frame):
     budget: float | None = None
     session_end: str | None = None  # "the minimum number of sessions" → "min"; "worst case" → "max"
     price_end: str | None = None  # "at the top price" → "max"; "at the cheapest rate" → "min"
+    count_low: int | None = None  # "4 to 6 sessions": the fewest (``count`` holds the most)
     count: int | None = None  # sessions the user plans ("if I do 4 sessions"): multiplies a per-session price
     percent: float | None = None  # a share the question states ("a 10% deposit")
     amounts: list[float] = field(default_factory=list)  # dollar amounts the question states ("quoted $2,000")
@@ -219,7 +225,8 @@ class QueryParser:
         low = " ".join(q.tokens)
         lowered = q.text.lower()
         q.why = bool(_WHY.match(lowered) or _WHY_ANYWHERE.search(lowered))
-        q.yesno = bool(_YESNO.match(lowered) or _TAG_QUESTION.search(lowered)) and not q.why
+        q.yesno = bool(_YESNO.match(lowered) or _TAG_QUESTION.search(lowered) or _DECLARATIVE_Q.match(lowered)) \
+            and not q.why
         q.recommend = bool(_RECOMMEND.search(low)) and not q.why
         q.asking = self._asking(q.text)
         asked = self.analyzer.frame(q.asking) if q.asking else None
@@ -254,6 +261,10 @@ class QueryParser:
         q.budget = self._budget(lowered)
         q.numbers = self._numbers(lowered)
         q.count = self._count(lowered)
+        m = _COUNT_RANGE.search(lowered)  # "for 4 to 6 sessions": both ends of the count
+        q.count_low = int(m.group(1)) if m and 1 <= int(m.group(1)) < int(m.group(2)) <= 30 else None
+        if q.count_low is not None:
+            q.count = int(m.group(2))
         if q.count and q.procedures and q.countries and not q.asks_cost and (q.superlative or q.compare):
             q.attributes.append("cost")  # "would that be cheaper than 3 sessions in Singapore?"
         if q.count and not q.asks_cost and (q.price_end or _PRICE_WORDS.search(lowered)):

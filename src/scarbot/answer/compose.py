@@ -111,7 +111,7 @@ class ComputeStrategy:
             return self._each(procs[0], countries, q.count, both)
         country = countries[0] if countries else self.corpus.home_for(procs[0])[0]
         if q.count:
-            return self._planned(procs, country, q.count, q.price_end)
+            return self._planned(procs, country, q.count, q.price_end, q.count_low)
         if q.plus and len(procs) >= 2 and (1 in q.numbers or not q.course):  # "one X session plus one Y"
             return self._sum(procs, country)
         if q.course:
@@ -119,10 +119,11 @@ class ComputeStrategy:
         return None
 
     # ------------------------------------------------------------------ a number of sessions the user plans
-    def _planned(self, procs: list[str], country: str, n: int, price_end: str | None = None) -> Draft | None:
+    def _planned(self, procs: list[str], country: str, n: int, price_end: str | None = None,
+                 fewest: int | None = None) -> Draft | None:
         d = Draft(strategy=self.name)
         for proc in procs:
-            self._times(d, proc, country, n, price_end)
+            self._times(d, proc, country, n, price_end, fewest)
         return d if d.parts else None
 
     def _each(self, proc: str, countries: list[str], n: int, both: bool = False) -> Draft | None:
@@ -137,17 +138,20 @@ class ComputeStrategy:
             d.add(f"Together that comes to about {span(low, high)}", derived=(span(low, high), money(low), money(high)))
         return d if d.parts else None
 
-    def _times(self, d: Draft, proc: str, country: str, n: int, price_end: str | None = None) -> None:
+    def _times(self, d: Draft, proc: str, country: str, n: int, price_end: str | None = None,
+               fewest: int | None = None) -> None:
         price = self._price(proc, country)
         if price is None:
             d.add(f"The article gives no price for {pretty(proc)} in {country}")
             return
         plow, phigh = _at_end(price.low, price.high, price_end)
-        low, high = n * plow, n * phigh
+        low, high = (fewest or n) * plow, n * phigh
         total = span(low, high)
-        d.add(f"{n} {'session' if n == 1 else 'sessions'} of {pretty(proc)} in {country} "
-              f"{'comes' if n == 1 else 'come'} to about {total} ({n} × "
-              f"{span(plow, phigh)}{_END_AT.get(price_end, '')})", derived=(total, money(low), money(high), str(n)))
+        count = f"{fewest}–{n}" if fewest else str(n)
+        d.add(f"{count} {'session' if count == '1' else 'sessions'} of {pretty(proc)} in {country} "
+              f"{'comes' if count == '1' else 'come'} to about {total} ({count} × "
+              f"{span(plow, phigh)}{_END_AT.get(price_end, '')})",
+              derived=(total, money(low), money(high), str(n), *([str(fewest)] if fewest else [])))
         d.add(self._price_line(price), price.chunk_id, price.quote)
 
     # ------------------------------------------------------------------ a share of a price ("a 10% deposit")

@@ -62,6 +62,8 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
     other_year = _other_year(q, draft)
     if other_year is not None:
         return other_year
+    if q.percent is not None and q.yesno and draft.strategy == "extract":
+        return _share_premise(q, draft)
     if q.numbers and (q.yesno or q.why):
         return _premise(q, draft)
     if q.yesno and draft.strategy == "extract":
@@ -251,6 +253,20 @@ def _partial(q: Query, draft: Draft, gap: list[str]) -> Draft:
     elif first.chunk_id is not None:
         out.add("The closest passage is quoted in the source below", first.chunk_id, first.quote)
     return out
+
+
+def _share_premise(q: Query, draft: Draft) -> Draft:
+    """"The deposit is 50% up front?": the shares the quote states, against the one claimed."""
+    quoted = " ".join(p.quote for p in draft.parts if p.chunk_id)
+    shares = [float(x) for x in re.findall(r"(\d+(?:\.\d+)?)\s?%", quoted)]
+    if not shares:
+        return draft
+    if q.percent in shares:
+        draft.parts.insert(0, Part("Yes."))
+    else:
+        draft.parts.insert(0, Part("No — that is not what the article says"))
+    draft.steps.append("verify: share checked")
+    return draft
 
 
 def _premise(q: Query, draft: Draft) -> Draft:
