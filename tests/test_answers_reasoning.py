@@ -204,3 +204,24 @@ def test_a_course_in_the_story_is_not_the_question(assistant):
                         "peel cost in Turkey?")
     assert "course" not in ans.text.lower() or "full course of chemical peels" not in ans.text.lower()
     assert not ans.abstained or "Turkey" in ans.text
+
+
+def test_a_supposition_is_no_instruction_and_its_treatment_carries(assistant):
+    answers = _chat(assistant, "Say I went for subcision. What does that cost in Korea?", "And in the UK?")
+    assert "$454" in answers[0].text and "$1,890" in answers[1].text
+
+
+def test_the_type_identified_is_what_them_means_next(assistant):
+    answers = _chat(assistant, "mine are wide with sharp edges and flat bottoms, which type is that?",
+                    "what can improve them?")
+    assert answers[1].text.startswith("For boxcar scars") and "For icepick scars" not in answers[1].text
+
+
+def test_a_count_range_gives_both_totals(assistant):
+    ans = assistant.ask("4 to 6 microneedling sessions in Korea at the top price, total?")
+    assert "$2,400" in ans.text and "$3,600" in ans.text
+
+
+def test_a_claimed_share_is_checked(assistant):
+    ans = assistant.ask("is the deposit 50% of the price?")
+    assert ans.text.startswith("No") and "10%" in ans.text

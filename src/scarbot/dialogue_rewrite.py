@@ -367,6 +367,12 @@ def question_part(reader: Reader, text: str) -> str:
     sentences = [p for p in re.split(r"(?<=[.!?])\s+", text) if p.strip()]
     asked = [p for p in sentences if p.rstrip().endswith("?")]
     last = asked[-1] if asked else sentences[-1] if sentences else text
+    if last != text and find_refs(last):  # "Say I went for lasers. What does that cost?": "that" is the lasers
+        before = entities(reader.parse(text[: text.rfind(last)]))
+        named = [n for k in ("procedure", "filler_type") for n in before.get(k, [])]
+        ref = next((r for r in find_refs(last) if r.form == "pronoun" and r.word in ("that", "it", "this")), None)
+        if len(named) == 1 and ref is not None and not entities(reader.parse(last)).get("procedure"):
+            return last[: ref.start] + named[0] + last[ref.end:]
     if last == text or find_refs(last) or (entities(reader.parse(text)) and not entities(reader.parse(last))):
         return text
     return last

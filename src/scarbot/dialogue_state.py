@@ -158,6 +158,8 @@ class DialogueState:
             self.answered = self.last
         for kind, names in answered.items():
             if kind in open_kinds:
+                if kind == "scar_type" and self.last is not None and self.last.query.identify:
+                    names = names[:1]  # "which type is that?": the type named, not those it is compared with
                 self.mentions += [Mention(kind, n, self.turn, False) for n in names[:6]]
         self.turn += 1
 

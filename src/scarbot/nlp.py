@@ -153,7 +153,8 @@ _INJECTION = re.compile(
     r"|you are now|act as|\bpretend\b|jailbreak|developer mode|new instructions|from now on"
     r"|respond only with|do anything now|\bdan\b"
     r"|\bignore (?:the|this|that) (?:article|text|source|sources|context|document)"
-    r"|^\s*(?:now\s+|then\s+|and\s+)?(?:say|print|write|repeat|output|respond|reply|answer)\b(?! to\b)"
+    r"|^\s*(?:now\s+|then\s+|and\s+)?(?:say(?!\s+(?:i|we|my|he|she|they|it|someone)\b)|print|write|repeat|output|"
+    r"respond|reply|answer)\b(?! to\b)"  # "say I went for lasers": a supposition, no instruction
     r"|\b(?:say|claim|tell (?:me|everyone)|answer) that (?:every|all|each)\b",
     re.I,
 )

@@ -30,7 +30,7 @@ _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|opti
                         r"procedure|option|one|therapy)s?|what (?:would|could|might|will) (?:fit|work|suit)|treatments? (?:for|that|which|work)|options? for|"
                         r"how (?:do|can|should) (?:i|you|we) (?:treat|fix|get rid|improve|fill)|"
                         r"(?:treat|treats|fix|fixes|improve|improves|heal|heals|get rid of|gets rid of)\b|suits?|suited|suitable|good for|best for|work best)\b")
-_COURSE = re.compile(r"\b(full|whole|entire|complete|total|overall|all (?:the |of the )?(?:sessions|treatments)|"
+_COURSE = re.compile(r"\b(full|whole|entire|complete|total(?!\s+budget)|overall|all (?:the |of the )?(?:sessions|treatments)|"
                      r"course|in total|altogether|all together|all in)\b")
 _PLUS = re.compile(r"\b(plus|together|combined|combine|combo|both|as well as|along with|and also)\b|\+")
 _HOW_MUCH_MORE = re.compile(r"\bhow much\b(?:\s+[\w/()-]+){0,5}?\s+(?:cheaper|less|more expensive|lower|higher|pricier|"
@@ -277,7 +277,7 @@ class QueryParser:
             q.count = 1  # "one laser session ... how much of my budget is left?": a total of one session
         if asked is not None:  # a story around the question: does the question itself ask a price?
             # none of its own ("what does the table say?"): the story's
-            q.asking_cost = "cost" in asked.attributes or not asked.attributes
+            q.asking_cost = "cost" in asked.attributes or not (asked.attributes or _RECOMMEND.search(" ".join(asked.tokens)))
         focus = {self.analyzer.speller.correct(w) for w in words(q.asking)} if q.asking else None
         q.salient, q.unbound, q.anchors = self._salience(q, focus)
         q.ungiven = self._ungiven(q)
