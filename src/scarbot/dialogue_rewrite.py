@@ -283,8 +283,8 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         return None  # "peels in India?" names all a price needs: it stands alone
     if "procedure" in new and len(new.get("country", [])) >= 2:
         return None  # "laser specifically, Turkey vs the UK?": a comparison of its own
-    if {"procedure", "country"} <= set(new) and (q.count or q.price_end):
-        return None  # "4 sessions at the top Korean subcision price?": all a total needs
+    if q.count or q.price_end:
+        return None  # "4 sessions at the top Korean price?": a total of its own (the treatment is filled in if missing)
     asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_THAT.match(body) else set()
     if not new or own_subject(q) or asks_new:
         return None
@@ -315,9 +315,12 @@ def _modified(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
     end of the range), "and for 5 sessions?" (a count), "general?" (the table's in-general row)."""
     last = state.last
     body = LEAD.sub("", text).strip()
-    if last is None or last.clarify or entities(q) or len(words(body)) > 6 or not words(body):
+    if last is None or last.clarify or len(words(body)) > 6 or not words(body):
         return None
     asked = question_part(reader, last.text)
+    same = entities(reader.parse(asked))  # "at the most expensive Korean price?" after a Korean total: nothing new
+    if any(n not in same.get(k, []) for k, ns in entities(q).items() for n in ns):
+        return None
     low_now, high_now = re.search(rf"\b{_LOW_END}\b", body, re.I), re.search(rf"\b{_HIGH_END}\b", body, re.I)
     if bool(low_now) != bool(high_now):
         mine, other = (_LOW_END, _HIGH_END) if low_now else (_HIGH_END, _LOW_END)

@@ -22,7 +22,7 @@ class RecommendStrategy:
         self.corpus = corpus
 
     def applies(self, q: Query) -> bool:
-        asks_price = q.asks_cost and (q.budget is not None or _PRICE.search(q.text.lower()))  # not "a tight budget"
+        asks_price = q.asks_cost and q.asking_cost and (q.budget is not None or _PRICE.search(q.text.lower()))  # not "a tight budget"
         if self._scars_for(q):
             return not asks_price
         asks_clinics = bool(_CLINICS.search(q.text.lower()))  # "which clinics does the article recommend?"
