@@ -225,3 +225,18 @@ def test_a_count_range_gives_both_totals(assistant):
 def test_a_claimed_share_is_checked(assistant):
     ans = assistant.ask("is the deposit 50% of the price?")
     assert ans.text.startswith("No") and "10%" in ans.text
+
+
+def test_slices_and_counts_over_a_list_the_user_set_up(assistant):
+    answers = _chat(assistant, "I'm weighing three: laser resurfacing, chemical peels and subcision. How many sessions "
+                               "does the last one need?",
+                    "Korean prices for the first two, please.", "And what does India charge for all three?")
+    first_two = _plain(answers[1].text)
+    assert "$300" in first_two and "$150" in first_two and "$454" not in first_two
+    all_three = _plain(answers[2].text)
+    assert "$60" in all_three and "$36" in all_three and "$127" in all_three
+
+
+def test_what_about_x_then_a_question(assistant):
+    answers = _chat(assistant, "How long is recovery after chemical peels?", "What about lasers, how long is the redness?")
+    assert "10 days" in answers[1].text

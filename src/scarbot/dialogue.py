@@ -243,7 +243,8 @@ def _asking_pieces(sentence: str) -> list[str]:
     topic = m.group(1) if m and not re.search(r"\b(?:things?|questions?|qs|points?|quick|pls|please)\b", m.group(1),
                                                 re.I) else ""
     for p in (p.strip(" ,;") for p in _SPLIT.split(sentence) if p and p.strip(" ,;")):
-        if len(p.split()) < 3 or not (p.endswith("?") or re.match(rf"(?:{_QWORD}|{_REQUESTS})\b", p, re.I)):
+        about = re.match(r"^(?:and\s+)?(?:what|how)\s+about\b", p, re.I) and not p.endswith("?")
+        if len(p.split()) < 3 or about or not (p.endswith("?") or re.match(rf"(?:{_QWORD}|{_REQUESTS})\b", p, re.I)):
             lead = f"{lead}, {p}" if lead else p
             continue
         if topic and out and not lead:

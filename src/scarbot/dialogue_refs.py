@@ -33,11 +33,12 @@ _REF = re.compile(
     rf"|(?P<long>\bthe\s+(?:(?P<lfirst>first)\s+)?(?P<lhead>{_HEADS})\s+(?:that\s+)?(?P<who>i|we|you)\s+(?:asked|enquired|"
     r"inquired|talked|spoke|mentioned|listed|named|suggested|recommended)(?:\s+about)?(?:\s+(?P<when>at\s+the\s+"
     r"(?:start|beginning)|in\s+the\s+beginning|first|at\s+first|initially|originally|earlier|before|previously))?)"
+    r"|(?P<slice>\bthe\s+(?P<send>first|last)\s+(?P<sk>two|three|2|3)\b(?:\s+(?:ones|options|treatments|clinics))?)"
     rf"|(?P<ordinal>\b(?:the\s+)?(?P<n>first|second|third|fourth|fifth|last|former|latter|middle)"
     rf"(?:\s+(?P<ohead>ones?|{_HEADS}))?(?:\s+(?:of|among)\s+(?:those|them|these|the\s+\w+))?)"
     rf"|(?P<other>\bthe\s+other(?:\s+(?P<xhead>one|{_HEADS}))?)"
     r"|(?P<both>\bboth(?:\s+of\s+(?:them|those|these))?|\ball\s+(?:of\s+)?(?:them|those|these)|\beach\s+of\s+"
-    r"(?:them|those|these)|\beach(?=\s*(?:[?.!,]|$)))"
+    r"(?:them|those|these|the\s+(?:two|three|four))|\ball\s+(?:two|three|four)(?:\s+of\s+(?:them|those))?|\beach(?=\s*(?:[?.!,]|$)))"
     rf"|(?P<demonstrative>\b(?:that|this|those|these|the\s+same)\s+(?P<dhead>ones?|{_HEADS})\b)"
     r"|(?P<definite>\bthe\s+(?P<thead>clinic|hospital|treatment|procedure|therapy)\b)"
     r"|(?P<pronoun>\b(?:it|its|they|them|their|that|this|those|these|there)\b)"
@@ -103,7 +104,7 @@ def find_refs(text: str) -> list[Ref]:
     return out
 
 
-_FORMS = ("which", "long", "ordinal", "other", "both", "demonstrative", "definite", "pronoun", "one")
+_FORMS = ("which", "long", "slice", "ordinal", "other", "both", "demonstrative", "definite", "pronoun", "one")
 
 
 def _make(m: re.Match) -> Ref | None:
@@ -115,6 +116,9 @@ def _make(m: re.Match) -> Ref | None:
         return Ref(m.start(), m.end(), form, "the", m.group("lhead").lower(), early, m.group("who").lower() == "you")
     if form == "ordinal":
         return Ref(m.start(), m.end(), form, m.group("n").lower(), (m.group("ohead") or "").lower())
+    if form == "slice":  # "the first two": word holds the end and the size ("first 2")
+        k = {"two": 2, "three": 3}.get(m.group("sk").lower(), None) or int(m.group("sk"))
+        return Ref(m.start(), m.end(), form, f"{m.group('send').lower()} {k}", "ones")
     if form == "other":
         return Ref(m.start(), m.end(), form, "other", (m.group("xhead") or "").lower())
     if form == "demonstrative":
@@ -125,7 +129,10 @@ def _make(m: re.Match) -> Ref | None:
         return Ref(m.end() - 3, m.end(), form, "one")
     if form == "definite":
         return Ref(m.start(), m.end(), form, "the", m.group("thead").lower())
-    return Ref(m.start(), m.end(), form, text.split()[0] if form == "both" else text)
+    if form == "both":  # "each of the three", "all three": how many
+        size = next((str(v) for w, v in (("two", 2), ("three", 3), ("four", 4)) if re.search(rf"\b{w}\b", text)), "")
+        return Ref(m.start(), m.end(), form, text.split()[0], size)
+    return Ref(m.start(), m.end(), form, text)
 
 
 def _is_reference(text: str, ref: Ref) -> bool:
@@ -196,9 +203,21 @@ def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resoluti
     if ref.form == "ordinal":
         preferred = tuple(k for k in preferred_kinds(q) if k in kinds)
         return (_ordinal(ref, state, preferred) if preferred else None) or _ordinal(ref, state, kinds)
+    if ref.form == "slice":
+        end, k = ref.word.split()
+        group = _group_of(state, tuple(x for x in kinds if x != "topic") or ENTITY_KINDS, lambda n: n > int(k))
+        if not group:
+            return None
+        names = group[: int(k)] if end == "first" else group[-int(k):]
+        kind = next(m.kind for m in state.mentions if m.name == names[0])
+        return Resolution(names, kind)
     if ref.form == "other":
         return _other(state, kinds)
     ms = candidates(state, tuple(k for k in kinds if k != "topic") if ref.form == "which" else kinds, q)
+    if ref.form == "both" and ref.head.isdigit():  # "each of the three": the list of three
+        group = _group_of(state, tuple(k for k in kinds if k != "topic"), lambda n: n == int(ref.head))
+        if group:
+            return Resolution(group, next(m.kind for m in state.mentions if m.name == group[0]))
     if ref.form == "both":  # two or more of one kind
         ms = [m for m in ms if len(state.last_group((m.kind,))) >= 2]
     elif ref.plural:  # "they" points at something plural: a list, "clinics", "chemical peels"
@@ -221,6 +240,15 @@ def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resoluti
     if m.by_user or m.turn in state.plural_turns:
         return Resolution(names, m.kind, ambiguous=True)
     return Resolution(names[:1], m.kind)  # the bot's answer to "which one ...?": its first name is the answer
+
+
+def _group_of(state: DialogueState, kinds: tuple[str, ...], fits) -> list[str]:
+    """The most recent list of names of these kinds (one message's, or a run) whose size ``fits``."""
+    for m in state.recent(kinds):
+        for names in (state.group(m), state.runs.get(m.kind, [])):
+            if fits(len(names)) and m.name in names:
+                return names
+    return []
 
 
 def _ordinal(ref: Ref, state: DialogueState, kinds: tuple[str, ...]) -> Resolution | None:

@@ -187,9 +187,12 @@ def _topic_first(text: str) -> str:
     """"What about Radiesse — what's it made of?" → "what's Radiesse made of?": the topic set first is what
     the pronoun after it means."""
     m = _TOPIC_FIRST.match(text)
-    if not m or not _IT.search(m.group("rest")):
+    if not m:
         return text
     topic = m.group("topic").strip()
+    if not _IT.search(m.group("rest")):  # "what about the last one, how long is recovery?": recovery for it
+        rest = m.group("rest").rstrip(" ?.!")
+        return f"{rest[0].upper()}{rest[1:]} for {topic}?" if len(words(rest)) >= 2 else text
     rest = _IT.sub(lambda w: f"the {topic}'s" if w.group(1).lower() in ("its", "their") else topic,
                    m.group("rest"), count=1)
     return rest[0].upper() + rest[1:]
