@@ -117,7 +117,7 @@ def _make(m: re.Match) -> Ref | None:
     if form == "ordinal":
         return Ref(m.start(), m.end(), form, m.group("n").lower(), (m.group("ohead") or "").lower())
     if form == "slice":  # "the first two": word holds the end and the size ("first 2")
-        k = {"two": 2, "three": 3}.get(m.group("sk").lower(), None) or int(m.group("sk"))
+        k = {"two": 2, "three": 3}.get(m.group("sk").lower()) or int(m.group("sk"))
         return Ref(m.start(), m.end(), form, f"{m.group('send').lower()} {k}", "ones")
     if form == "other":
         return Ref(m.start(), m.end(), form, "other", (m.group("xhead") or "").lower())
