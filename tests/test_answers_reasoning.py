@@ -240,3 +240,8 @@ def test_slices_and_counts_over_a_list_the_user_set_up(assistant):
 def test_what_about_x_then_a_question(assistant):
     answers = _chat(assistant, "How long is recovery after chemical peels?", "What about lasers, how long is the redness?")
     assert "10 days" in answers[1].text
+
+
+def test_travel_facts_of_the_article_country_are_not_given_for_another(assistant):
+    ans = assistant.ask("How long does a medical visa for India take to process?")
+    assert ans.abstained and "12-14" not in _plain(ans.text)

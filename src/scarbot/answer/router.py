@@ -99,7 +99,7 @@ class Router:
             if draft is None:
                 steps.append(f"{strategy.name}: nothing")
                 continue
-            draft = verify(q, draft, self.corpus.rare_prefix, self.corpus.background)
+            draft = verify(q, draft, self.corpus.rare_prefix, self.corpus.background, tuple(self.corpus.homes))
             units = [i for h in hits for i in strategies[0].corpus.index.units_by_chunk.get(
                 strategies[0].corpus.chunks[h.index].id, [])]
             draft = superlative_premise(q, draft, strategies[0].corpus.units, units)

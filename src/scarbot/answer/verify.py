@@ -22,8 +22,8 @@ from scarbot.text import figures
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:[-–]|to)\s*(\d+(?:\.\d+)?)")
 
 
-def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[str] | frozenset[str] = frozenset()
-           ) -> Draft:
+def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[str] | frozenset[str] = frozenset(),
+           homes: tuple[str, ...] = ()) -> Draft:
     """``rare``: stems the article uses in very few sentences, by their first three letters; only those (or words it never uses)
     can make an asked fact missing ("refund" in an article that mentions only VAT refunds). ``background``: the
     article's own subject words (its title, its country), which a yes/no question need not find again."""
@@ -62,6 +62,9 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
     other_year = _other_year(q, draft)
     if other_year is not None:
         return other_year
+    elsewhere = _other_country(q, draft, homes)
+    if elsewhere is not None:
+        return elsewhere
     if q.percent is not None and q.yesno and draft.strategy == "extract":
         return _share_premise(q, draft)
     if q.numbers and (q.yesno or q.why):
@@ -121,10 +124,10 @@ _SHARES_SUBJECT = re.compile(r"\s*(?:is|are|was|were|can|may|has|have|will)\b", 
 _ASKS_DURATION = re.compile(r"\bhow (?:long|many (?:days|weeks|months|years|hours|minutes))\b|\bhow soon\b")
 _ASKS_PRICE = re.compile(r"\bhow much (?:is|are|does|do|would|will|for|money)\b|\bwhat(?:'s|s| is| are)? the "
                          r"(?:fee|fees|price|cost|charge)s?\b")
-_DURATION = re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|overnight|permanent\w*|temporary|"
+_DURATION = re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|overnight|permanent\w*|"
                        r"immediate\w*|instant\w*|same day|lasting)\b", re.I)
 _MONEY = re.compile(r"\$\s?\d|\d\s?%|\bfree\b|\busd\b|\bno (?:cost|charge)\b", re.I)
-_ASKS_INTERVAL = re.compile(r"\b(?:between|apart|how often|gap|wait|interval|spacing|spaced)\b")
+_ASKS_INTERVAL = re.compile(r"\b(?:between|apart|how often|gap|interval|spacing|spaced)\b")
 _INTERVAL = re.compile(r"\b(?:spaced\s+)?(?:about\s+)?(?:an?|one|\d+(?:\s*[-–]\s*\d+)?)\s+(?:days?|weeks?|months?|years?)\s+apart\b"
                        r"|\bevery\s+(?:\d+\s*[-–]?\s*\d*\s+)?(?:days?|weeks?|months?|years?)\b", re.I)
 _IN_UNIT = re.compile(r"\b(?:in|how many) (minutes|hours|days|weeks|months|years)\b")
@@ -185,6 +188,24 @@ def _has_type(draft: Draft, wanted: str, topic: set[str], interval: bool = False
 
 def _topic(q: Query) -> set[str]:
     return {w for w in q.salient if w not in q.framing}
+
+
+def _other_country(q: Query, draft: Draft, homes: tuple[str, ...]) -> Draft | None:
+    """"The visa processing time for Thailand?": the article's travel facts are about its own country; a quote
+    that does not name the asked country does not answer for it."""
+    if draft.strategy != "extract" or draft.abstained or q.asks_cost or not homes or not q.countries:
+        return None
+    asked = [c for c in q.countries if c not in homes]
+    if not asked or len(asked) != len(q.countries):
+        return None
+    said = " ".join(f"{p.text} {p.quote}" for p in draft.parts).lower()
+    if any(w in said for c in asked for w in words(c.lower())):
+        return None
+    out = Draft(abstained=True, strategy=draft.strategy, steps=[*draft.steps, "verify: another country"])
+    first = next((p for p in draft.parts if p.chunk_id), None)
+    out.add(f"The article does not say this for {asked[0]}; what it says is about {join_names(list(homes))} "
+            "(quoted in the source below)", first.chunk_id if first else None, first.quote if first else "")
+    return out
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b|\b(?:grade|level|stage|class|phase|tier)\s+\d+\b", re.I)
