@@ -245,3 +245,19 @@ def test_what_about_x_then_a_question(assistant):
 def test_travel_facts_of_the_article_country_are_not_given_for_another(assistant):
     ans = assistant.ask("How long does a medical visa for India take to process?")
     assert ans.abstained and "12-14" not in _plain(ans.text)
+
+
+@pytest.mark.parametrize(("claim", "lead"), [("Subcision in India is $127?", "Yes"),
+                                             ("Laser resurfacing in Turkey tops out at $2,000?", "No")])
+def test_a_claimed_price_is_checked(assistant, claim, lead):
+    assert assistant.ask(claim).text.startswith(lead)
+
+
+def test_a_claim_of_its_own_is_not_the_last_question_again(assistant):
+    answers = _chat(assistant, "Boxcar scars are about 50% of atrophic scars?", "And icepick scars are around 65%?")
+    assert answers[1].text.startswith("Yes") and "60-70%" in _plain(answers[1].text)
+
+
+def test_a_terse_price_of_something_the_article_does_not_price(assistant):
+    ans = assistant.ask("airport transfer price?")
+    assert ans.abstained and "$" not in ans.text

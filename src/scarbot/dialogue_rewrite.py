@@ -281,6 +281,8 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
     body = LEAD.sub("", text) if not _ELLIPSIS.match(text) else text
     if not (found_elliptical(text) or _parallel(reader, body, q, last.text)):
         return None
+    if not _is_fragment(LEAD.sub("", body)) and (q.percent is not None or q.amounts or q.numbers):
+        return None  # "and rolling scars are around 40%?": a claim of its own, not the last question again
     new = _new_entities(q, general=bool(_ABOUT.match(body) or _is_fragment(body)))
     if _is_fragment(LEAD.sub("", body)) and {"procedure", "country"} <= set(new) and not _ABOUT.match(body):
         return None  # "peels in India?" names all a price needs: it stands alone
@@ -422,7 +424,8 @@ def _is_fragment(body: str) -> bool:
 
 
 _FINITE = {"is", "are", "was", "were", "does", "do", "did", "can", "could", "will", "would", "should", "has", "have",
-           "had", "isn't", "aren't", "doesn't", "don't"}
+           "had", "isn't", "aren't", "doesn't", "don't", "needs", "takes", "costs", "lasts", "works", "requires",
+           "gives", "offers", "helps", "suits", "causes", "leaves", "means"}
 
 
 def own_subject(q: Query) -> bool:
@@ -686,7 +689,9 @@ def _saving_question(reader: Reader, text: str, q: Query, state: DialogueState) 
     name = _spoken(procs[0])
     counted = next((u.query.count for u in reversed(state.asked[-3:]) if u.query.count), None)
     sessions = f" for {counted} sessions" if counted and not q.count else ""  # the totals just computed
-    return _finish(reader, f"How much would I save on {name} in {a} compared with {b}{sessions}?", text)
+    money = re.search(r"\bin (?:[a-z]+ )?(?:pounds|euros?|yen|won|baht|lira|rupees?|pesos?|yuan)\b", text, re.I)
+    currency = f", {money.group(0)}" if money else ""  # "... in pounds?": asked in another currency, kept
+    return _finish(reader, f"How much would I save on {name} in {a} compared with {b}{sessions}{currency}?", text)
 
 
 def _compared_group(q: Query, refs: list[Ref], state: DialogueState) -> list[str]:

@@ -40,6 +40,9 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
         gap = _uncovered(q, draft, {}, q.absent)
         if gap:
             return _partial(q, draft, gap)
+    if draft.strategy == "prices" and (q.yesno or q.text.rstrip().endswith("?") and _CLAIM.search(q.text.lower())) \
+            and q.amounts:
+        return _price_claim(q, draft)
     if draft.strategy in ("prices", "compose"):
         money = _CURRENCY.search(q.text.lower())
         said = " ".join(f"{p.text} {p.quote}" for p in draft.parts).lower()
@@ -123,7 +126,7 @@ _SHARES_SUBJECT = re.compile(r"\s*(?:is|are|was|were|can|may|has|have|will)\b", 
 # ("how long does the swelling last?" answered with its risks).
 _ASKS_DURATION = re.compile(r"\bhow (?:long|many (?:days|weeks|months|years|hours|minutes))\b|\bhow soon\b")
 _ASKS_PRICE = re.compile(r"\bhow much (?:is|are|does|do|would|will|for|money)\b|\bwhat(?:'s|s| is| are)? the "
-                         r"(?:fee|fees|price|cost|charge)s?\b")
+                         r"(?:fee|fees|price|cost|charge)s?\b|^[\w\s'-]{3,40}\b(?:price|cost|fee)s?\s*\??\s*$")
 _DURATION = re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|overnight|permanent\w*|"
                        r"immediate\w*|instant\w*|same day|lasting)\b", re.I)
 _MONEY = re.compile(r"\$\s?\d|\d\s?%|\bfree\b|\busd\b|\bno (?:cost|charge)\b", re.I)
@@ -276,13 +279,32 @@ def _partial(q: Query, draft: Draft, gap: list[str]) -> Draft:
     return out
 
 
+def _price_claim(q: Query, draft: Draft) -> Draft:
+    """"Microneedling in the US is $1,500?": the claimed figure against the ends of the prices quoted."""
+    quoted = " ".join(p.quote for p in draft.parts if p.chunk_id)
+    ends = {float(x.replace(",", "")) for x in re.findall(r"\$\s?(\d[\d,]*)", quoted)}
+    if not ends:
+        return draft
+    top = _TOP_CLAIM.search(q.text.lower())
+    claimed = q.amounts[0]
+    ok = claimed == max(ends) if top else claimed in ends
+    draft.parts.insert(0, Part("Yes." if ok else "No — that is not what the article says"))
+    draft.steps.append("verify: price claim checked")
+    return draft
+
+
+_CLAIM = re.compile(r"\b(?:is|are|costs?|tops? out|starts?|runs?)\b")
+_TOP_CLAIM = re.compile(r"\b(?:top out|tops out|max(?:imum)?|at most|up to|highest|no more than)\b")
+
+
 def _share_premise(q: Query, draft: Draft) -> Draft:
     """"The deposit is 50% up front?": the shares the quote states, against the one claimed."""
-    quoted = " ".join(p.quote for p in draft.parts if p.chunk_id)
+    quoted = " ".join(p.quote for p in draft.parts if p.chunk_id).replace("–", "-")
     shares = [float(x) for x in re.findall(r"(\d+(?:\.\d+)?)\s?%", quoted)]
+    spans = [(float(a), float(b)) for a, b in re.findall(r"(\d+(?:\.\d+)?)%?\s*-\s*(\d+(?:\.\d+)?)\s?%", quoted)]
     if not shares:
         return draft
-    if q.percent in shares:
+    if q.percent in shares or any(lo <= q.percent <= hi for lo, hi in spans):
         draft.parts.insert(0, Part("Yes."))
     else:
         draft.parts.insert(0, Part("No — that is not what the article says"))
