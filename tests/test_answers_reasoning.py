@@ -261,3 +261,16 @@ def test_a_claim_of_its_own_is_not_the_last_question_again(assistant):
 def test_a_terse_price_of_something_the_article_does_not_price(assistant):
     ans = assistant.ask("airport transfer price?")
     assert ans.abstained and "$" not in ans.text
+
+
+def test_a_budget_stated_as_money_to_spend_and_the_other_end_later(assistant):
+    answers = _chat(assistant, "I have $1,000 to spend. What does laser resurfacing cost in Korea?",
+                    "If I did one session at the cheapest Korean price, how much of my budget would be left?",
+                    "And at the most expensive Korean laser price?")
+    assert "$700" in answers[1].text
+    assert "$1,500" in answers[2].text and "$500" in answers[2].text  # $500 over
+
+
+def test_a_relayed_question_is_a_question(assistant):
+    ans = assistant.ask("customer asks if clinics pick them up from the airport")
+    assert "airport transfers" in ans.text and "icepick" not in ans.text.lower()

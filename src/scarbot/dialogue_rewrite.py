@@ -320,7 +320,7 @@ def _modified(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
     end of the range), "and for 5 sessions?" (a count), "general?" (the table's in-general row)."""
     last = state.last
     body = LEAD.sub("", text).strip()
-    if last is None or last.clarify or len(words(body)) > 6 or not words(body):
+    if last is None or last.clarify or len(words(body)) > 8 or not words(body):
         return None
     asked = question_part(reader, last.text)
     same = entities(reader.parse(asked))  # "at the most expensive Korean price?" after a Korean total: nothing new

@@ -80,8 +80,8 @@ _EXCEPT = re.compile(r"\b(?:besides|other than|apart from|except|excluding|aside
 _LIST = re.compile(r"^\s*(?:which|what)\s+(?:\w+\s+){0,2}(?:countries|clinics|treatments|procedures|types|brands|"
                    r"options|scars)\b|\b(?:list|name|all the|every)\b")
 _LOCATE = re.compile(r"\bwhere\b|\blocat\w*|\baddress\b|\bwhich (?:city|area|district|neighbou?rhood)\b")
-_BUDGET = re.compile(r"(?:budget|afford|spend|only have|have about|have around|under|below|less than|max(?:imum)?)"
-                     r"\D{0,20}\$?\s?(\d[\d,]*)")
+_BUDGET = re.compile(r"(?:budget|afford|spend|only have|have about|have around|under|below|less than|max(?:imum)?|"
+                     r"\bi have|\bi've got)\D{0,20}\$?\s?(\d[\d,]*)|\$\s?(\d[\d,]*)\s+(?:usd\s+)?(?:to spend|in total|total)")
 _PLANNED = re.compile(r"(?<![\w$.,])(\d+|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:[a-z-]+\s+){0,3}?"
                       r"(?:sessions?|treatments?|rounds?|visits?)\b")
 _DO_N = re.compile(r"\b(?:do|did|have|had|get|got|book|booked|need|needed|take|took)\s+(\d+|two|three|four|five|six|"
@@ -109,7 +109,7 @@ def _asks_anything(text: str) -> bool:
 
 
 _REQUEST = re.compile(r"\b(?:tell|explain|list|show|give|help|recommend|suggest|need|want|looking for|wondering|"
-                      r"any (?:idea|advice|tips))\b")
+                      r"any (?:idea|advice|tips)|asks?|asking|asked|would like to know|whether)\b")
 _NUMBER_WORDS = {"one": 1, "single": 1, "once": 1, "two": 2, "twice": 2, "three": 3, "four": 4, "five": 5,
                  "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "twenty": 20}
 _NUMBER = re.compile(r"(?<![\w$])(\d+(?:\.\d+)?)(?!\s*%)(?![\d,])")
@@ -331,7 +331,7 @@ class QueryParser:
         m = _BUDGET.search(lowered)
         if not m:
             return None
-        value = float(m.group(1).replace(",", ""))
+        value = float((m.group(1) or m.group(2)).replace(",", ""))
         return value if value >= 50 else None
 
     @staticmethod
