@@ -274,3 +274,16 @@ def test_a_budget_stated_as_money_to_spend_and_the_other_end_later(assistant):
 def test_a_relayed_question_is_a_question(assistant):
     ans = assistant.ask("customer asks if clinics pick them up from the airport")
     assert "airport transfers" in ans.text and "icepick" not in ans.text.lower()
+
+
+def test_only_the_sentences_about_what_was_asked_are_shown(assistant):
+    ans = assistant.ask("Are VAT refunds available?")
+    assert "VAT refunds" in ans.text and "2-4 weeks" not in _plain(ans.text)
+    assert "2-4 weeks" in _plain(ans.citations[0].quote)  # the citation keeps the whole item
+
+
+def test_at_home_then_another_country_replaces_home(assistant):
+    answers = _chat(assistant, "I'm in Sydney. How much is laser resurfacing in Korea?",
+                    "What would I pay at home?", "And in Thailand?")
+    assert "$470" in answers[1].text and "$300" not in answers[1].text.split("[1]")[0]
+    assert "$151" in answers[2].text and "$470" not in answers[2].text

@@ -306,6 +306,8 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         priced = _country_priced(reader, asked, new["country"], state)
         if priced is not None:
             return _finish(reader, priced, text)
+        if _HOME_REF.search(asked) and state.persona.home:  # "what would I pay at home?" then "and in Thailand?"
+            asked = _HOME_REF.sub(f"in {place(state.persona.home)}", asked)
     return _finish(reader, swap(reader, asked, new, set()), text)
 
 
@@ -779,7 +781,8 @@ def _carry_country(reader: Reader, out: str, state: DialogueState) -> str:
     """A price question the rewrite completed keeps the country the user was asking about."""
     q = reader.parse(out)
     treatment = entities(q).get("procedure") or entities(q).get("filler_type")
-    if not treatment or not q.asks_cost or q.countries or q.other_countries or q.compare or q.superlative:
+    if not treatment or not q.asks_cost or q.countries or q.other_countries or q.compare or q.superlative \
+            or (_HOME_REF.search(out) and state.persona.home):  # "at home" is a country already
         return out
     asked = [m.name for m in state.recent(("country",)) if m.by_user]
     return f"{out.rstrip('?.! ')} in {place(asked[0])}?" if asked else out

@@ -16,7 +16,7 @@ from scarbot import lexicon
 from scarbot.answer import weights as W
 from scarbot.answer.base import NAVIGATION, AnswerContext, CorpusView, Draft, body, cap, refusal
 from scarbot.answer.verify import answer_type, type_pattern
-from scarbot.chunking import Unit
+from scarbot.chunking import Unit, split_sentences
 from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
 from scarbot.query import Query, related
 
@@ -322,8 +322,21 @@ class ExtractStrategy:
             return d
         for ui in chosen:
             u = c.units[ui]
-            d.add(self._whose(q, u) + self._sentence(u), u.chunk_id, u.text)
+            d.add(self._whose(q, u) + self._asked_part(q, self._sentence(u)), u.chunk_id, u.text)
         return d
+
+    def _asked_part(self, q: Query, text: str) -> str:
+        """An item of several sentences ("Scheduling and Payment: a deposit ... VAT refunds ...") shows only the
+        sentences about what was asked, when some are and some are not; the citation keeps the whole item."""
+        label, sep, rest = text.partition(": ") if ": " in text[:60] else ("", "", text)
+        sentences = split_sentences(rest)
+        asked = [w for w in q.salient if w not in self.corpus.background]
+        if len(sentences) < 2 or not asked or q.asking or q.why or q.numbers or q.percent is not None:
+            return text
+        keep = [x for x in sentences if any(related(a, w) or stem(a) == stem(w) for a in asked for w in words(x))]
+        if not keep or len(keep) == len(sentences):
+            return text
+        return f"{label}{sep}{' '.join(keep)}"
 
     def _whose(self, q: Query, u: Unit) -> str:
         """"Which hospital ...?" answered by a sentence of one clinic's own section: lead with that clinic."""
