@@ -248,7 +248,10 @@ class Assistant:
 
     def _retrieve(self, s: Turn) -> Turn:
         t = time.perf_counter()
-        s.query = self.parser.parse(s.standalone)
+        from scarbot.nlp import normalize
+
+        if s.query is None or s.query.text != normalize(s.standalone):  # parsed once when ``_parts`` already did
+            s.query = self.parser.parse(s.standalone)
         searched = s.standalone
         if s.query.excluded_entities:  # "apart from fillers, which ...?": search without the thing set aside
             from scarbot.query import without_exclusions
@@ -427,8 +430,8 @@ class Assistant:
         parts = list(dict.fromkeys(split_question(s.question)))  # a question repeated is answered once
         if len(parts) == 1:
             s = self._condense(s)
-            parts = [] if s.clarify else contrasted(Reader(self.index.analyzer, self.parser), s.standalone,
-                                                    self.parser.parse(s.standalone))
+            s.query = None if s.clarify else self.parser.parse(s.standalone)
+            parts = [] if s.clarify else contrasted(Reader(self.index.analyzer, self.parser), s.standalone, s.query)
             if not parts:  # one question, not a comparison of treatments on some attribute
                 return self._answer(self._retrieve(s))
         skipped = parts[MAX_PARTS:]
