@@ -219,7 +219,8 @@ class OnnxUnavailable(ScarbotError):
 
 
 ONNX_OPSET = 17
-_EXPORT_VERSION = 1  # bump when the exported graph changes: old cache entries are then ignored
+_EXPORT_VERSION = 2  # bump when the exported files change: old cache entries are then ignored (2: weights beside)
+WEIGHTS = "model.onnx.data"  # the initializers, beside the graph: onnxruntime maps them instead of copying
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -279,13 +280,21 @@ def export_onnx(folder: str | Path, out_dir: str | Path, model_id: str) -> Path:
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED  # portable across CPUs
     opts.optimized_model_filepath = str(out_dir / "model.onnx")
+    opts.add_session_config_entry("session.optimized_model_external_initializers_file_name", WEIGHTS)
+    opts.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes", "1024")
     ort.InferenceSession(str(raw), opts, providers=["CPUExecutionProvider"])
     raw.unlink()
+    if not (out_dir / WEIGHTS).is_file():
+        raise RuntimeError(f"onnxruntime wrote no {WEIGHTS} beside the optimised graph")
     meta = {"model_id": model_id, "source": str(folder.resolve()), "inputs": names, "opset": ONNX_OPSET,
             "export_version": _EXPORT_VERSION, "torch": torch.__version__, "onnxruntime": ort.__version__,
             "created": time.time()}
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return out_dir / "model.onnx"
+
+
+def _complete(folder: Path) -> bool:
+    return (folder / "model.onnx").is_file() and (folder / WEIGHTS).is_file()
 
 
 def _ensure_export(folder: Path, model_id: str, cache_root: Path) -> tuple[Path, dict[str, Any]]:
@@ -296,7 +305,7 @@ def _ensure_export(folder: Path, model_id: str, cache_root: Path) -> tuple[Path,
 
     final = cache_root / _export_key(folder)
     meta = _read_json(final / "meta.json")
-    if isinstance(meta, dict) and (final / "model.onnx").is_file():
+    if isinstance(meta, dict) and _complete(final):
         return final / "model.onnx", meta
     try:
         cache_root.mkdir(parents=True, exist_ok=True)
@@ -312,13 +321,13 @@ def _ensure_export(folder: Path, model_id: str, cache_root: Path) -> tuple[Path,
         except ImportError:  # pragma: no cover - Windows
             pass
         meta = _read_json(final / "meta.json")
-        if isinstance(meta, dict) and (final / "model.onnx").is_file():
+        if isinstance(meta, dict) and _complete(final):
             return final / "model.onnx", meta
         tmp = Path(tempfile.mkdtemp(prefix=f"{final.name}.tmp-", dir=cache_root))
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "scarbot.embeddings", "export", str(folder), str(tmp), model_id],
                               capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
-        if proc.returncode != 0 or not (tmp / "model.onnx").is_file():
+        if proc.returncode != 0 or not _complete(tmp):
             with contextlib.suppress(OSError):
                 import shutil
 
