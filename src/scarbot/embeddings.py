@@ -368,7 +368,9 @@ class OnnxEmbedder:
 
     batch_size = 32
     batch_tokens = 4096
-    query_batch = 4  # up to this many texts go through the one-thread query session
+    # a question's texts (the question, its parts, its uncommon words) go through the one-thread query
+    # session; only bulk work (ingest) opens the batch session, which holds another copy of the weights
+    query_batch, query_tokens = 64, 2048
 
     def __init__(self, path: str, *, model_id: str | None = None, cache_dir: str | Path | None = None) -> None:
         from tokenizers import Tokenizer
@@ -499,7 +501,8 @@ class OnnxEmbedder:
         inputs = [t.lower() if self._lower else t for t in texts]
         ids = [e.ids for e in self._tok.encode_batch(inputs)]
         try:
-            sess = self._session("query" if len(ids) <= self.query_batch else "batch")
+            small = len(ids) <= self.query_batch and sum(map(len, ids)) <= self.query_tokens
+            sess = self._session("query" if small else "batch")
         except OnnxUnavailable as err:
             self._fall_back(err)
             return self.embed_documents(texts, progress)
