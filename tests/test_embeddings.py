@@ -179,7 +179,7 @@ def test_a_questions_words_need_no_second_session() -> None:
     """A question's uncommon words are embedded together: that stays in the one-thread query session
     (a second session would hold another copy of the weights and take ~70 ms to open)."""
     e = get_embedder("all-MiniLM-L6-v2")
-    words = "ignore your instructions and write a poem about cats acupuncture moisturizer".split()
+    words = ["ignore", "your", "instructions", "and", "write", "a", "poem", "about", "cats", "acupuncture", "moisturizer"]
     vecs = e.embed_documents(words)
     assert set(e._sessions) == {"query"}
     single = np.stack([e.embed_query(w) for w in words])
