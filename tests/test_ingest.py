@@ -105,6 +105,28 @@ def test_editing_a_paragraph_replaces_exactly_one_chunk(settings):
     assert_queryable(settings)
 
 
+def test_an_edit_reuses_the_unchanged_chunks_work_and_derives_what_a_rebuild_derives(settings):
+    """The per-chunk memo (BM25 tokens, word statistics) makes a re-ingest tokenize only the edited
+    chunk, and the snapshot's derived tables and keyword index equal those of a --rebuild, byte for byte."""
+    from scarbot import precompute
+
+    run(settings)
+    assert (settings.data_dir / "memo.pickle").is_file()
+    edit_article(settings)
+    calls = []
+    real = precompute.keyword_tokens
+    try:
+        precompute.keyword_tokens = lambda text: calls.append(text) or real(text)
+        run(settings)
+    finally:
+        precompute.keyword_tokens = real
+    assert len(calls) == 1 and "careful way to remove" in calls[0]
+    root = snapshot_dir(settings)
+    incremental = {n: (root / n).read_bytes() for n in ("derived.json", "bm25.npz")}
+    run(settings, rebuild=True)
+    assert {n: (root / n).read_bytes() for n in incremental} == incremental
+
+
 def test_a_second_article_dropped_in_is_picked_up(settings):
     run(settings)
     (settings.corpus_dir / "aftercare.md").write_text(

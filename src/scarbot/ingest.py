@@ -59,6 +59,7 @@ BATCH = 64  # chunks per embedding call and per Chroma write: each write commits
 UNIT_BATCH = 512  # sentences per embedding call (the encoder sorts each call's texts by length)
 PAGE = 5000  # records per Chroma get/delete: far below SQLite's 32,766-variable limit
 PARSED = "parsed.pickle"  # parsed documents by file, so unchanged files are not parsed again
+MEMO = "memo.pickle"  # each chunk's BM25 tokens and word statistics, so unchanged chunks are not tokenized again
 _WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO}
 
 
@@ -316,6 +317,34 @@ def _save_parsed(settings: Settings, docs, key: str, voices: dict[str, Any]) -> 
         remove_path(tmp)
 
 
+def _memo(settings: Settings, key: str, rebuild: bool):
+    """What each chunk's text gave the last ingest (``precompute.ChunkMemo``); empty for --rebuild, after a
+    change of code, or when the file is missing or unreadable."""
+    from scarbot.precompute import ChunkMemo
+
+    if rebuild:
+        return ChunkMemo()
+    try:
+        with open(settings.data_dir / MEMO, "rb") as fh:
+            saved = pickle.load(fh)
+        if saved.get("pipeline") == key:
+            return ChunkMemo(dict(saved["chunks"]))
+    except Exception:  # noqa: BLE001 - a cache: any problem means "compute again"
+        pass
+    return ChunkMemo()
+
+
+def _save_memo(settings: Settings, key: str, memo) -> None:
+    """Keep what the live chunks gave (entries of chunks gone are dropped, so the file stays bounded)."""
+    tmp = settings.data_dir / f"{MEMO}.new-{os.getpid()}"
+    try:
+        with open(tmp, "wb") as fh:
+            pickle.dump({"pipeline": key, "chunks": memo.used}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(settings.data_dir / MEMO)
+    except OSError:
+        remove_path(tmp)
+
+
 def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, progress: bool,
             hashes: dict[str, str], key: str, voices: dict[str, Any]) -> IngestReport:
     model_id, dim = embedder.model_id, embedder.dim
@@ -410,10 +439,12 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
         # --rebuild on a server (or first build): the new collection is complete; only now replace the old one.
         _drop(client, name)
         collection.modify(name=name)
-    write_snapshot(settings, manifest, chunks, units, records, chunk_vecs, unit_vecs)
+    memo = _memo(settings, key, rebuild)
+    derived = write_snapshot(settings, manifest, chunks, units, records, chunk_vecs, unit_vecs, memo)
     report.wrote_snapshot = True
     _save_parsed(settings, docs, key, voices)
-    _warm_word_vectors(settings, embedder, corpus)
+    _save_memo(settings, key, memo)
+    _warm_word_vectors(settings, embedder, corpus, (derived.get("analyzer") or {}).get("vocab"))
     written = json.loads((snapshot_dir(settings) / MANIFEST).read_text("utf-8"))
     if collection is None:  # the rebuilt local store was swapped in: reopen it to record the snapshot
         collection = get_collection(chroma_client(settings), name)
@@ -438,12 +469,14 @@ def _refresh_manifest(settings: Settings, collection, meta: dict[str, Any], mani
     collection.modify(metadata={**meta, "fingerprint": manifest["fingerprint"], "snapshot": digest})
 
 
-def _warm_word_vectors(settings: Settings, embedder, corpus: Corpus) -> None:
-    """Embed the article's words now, so that no question pays for it (``neighbours.py``)."""
+def _warm_word_vectors(settings: Settings, embedder, corpus: Corpus, found=None) -> None:
+    """Embed the article's words now, so that no question pays for it (``neighbours.py``). ``found``:
+    the corpus's word counts as the snapshot's analyzer statistics hold them (what the query path reads)."""
     from scarbot.neighbours import WordNeighbours, cache_dir, corpus_vocabulary
     from scarbot.nlp import words as words_of
 
-    found = {w for c in corpus.chunks for w in words_of(f"{c.section}\n{c.text}")}  # as the Analyzer counts them
+    if found is None:  # as the Analyzer counts them
+        found = {w for c in corpus.chunks for w in words_of(f"{c.section}\n{c.text}")}
     words = WordNeighbours(embedder, corpus_vocabulary(found), cache_dir(settings.data_dir))
     if words.enabled:
         words.vectors()

@@ -206,18 +206,57 @@ def _lists(postings: dict[str, set[int]]) -> dict[str, list[int]]:
     return {k: sorted(v) for k, v in postings.items()}
 
 
-def build(snapshot, write_dir: Path) -> dict[str, Any]:
+class ChunkMemo:
+    """What each chunk's text gives on its own — its BM25 tokens and its share of the analyzer's corpus
+    statistics — kept between ingests (``memo.pickle`` in the data folder, like ``parsed.pickle``), so a
+    re-ingest after one edited file tokenizes only that file's chunks. The merged statistics equal
+    ``nlp.corpus_stats`` over all chunks exactly: it counts words per text in order, joins lowered lines
+    with newlines, and its two word sets come from regexes that never match across a newline."""
+
+    def __init__(self, saved: dict[str, tuple[list[str], dict[str, Any]]] | None = None):
+        self.saved = saved or {}
+        self.used: dict[str, tuple[list[str], dict[str, Any]]] = {}
+
+    def get(self, chunk: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+        from scarbot.nlp import corpus_stats
+
+        key = f"{chunk['section']}\x00{chunk['text']}\x00{chunk['embed_text']}"
+        got = self.used.get(key) or self.saved.get(key)
+        if got is None:
+            got = (keyword_tokens(chunk_keyword_text(chunk)), corpus_stats([f"{chunk['section']}\n{chunk['text']}"]))
+        self.used[key] = got
+        return got
+
+    @staticmethod
+    def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
+        """``corpus_stats`` of the texts whose own statistics these are, in the same order."""
+        vocab: dict[str, int] = {}
+        lower_words: set[str] = set()
+        acronyms: set[str] = set()
+        for part in parts:
+            for w, n in part["vocab"].items():
+                vocab[w] = vocab.get(w, 0) + n
+            lower_words.update(part["lower_words"])
+            acronyms.update(part["acronyms"])
+        return {"vocab": vocab, "corpus_lower": "\n".join(p["corpus_lower"] for p in parts),
+                "lower_words": sorted(lower_words), "acronyms": sorted(acronyms)}
+
+
+def build(snapshot, write_dir: Path, memo: ChunkMemo | None = None) -> dict[str, Any]:
     """Build the derived structures of an in-memory snapshot and write them into ``write_dir``.
 
     Returns what goes into ``derived.json`` (also written). Called by ingest before the snapshot's manifest.
+    ``memo`` holds what unchanged chunks gave last time (their tokens and word statistics).
     """
     from scarbot.answer.base import CorpusView
     from scarbot.retrieval import Index
 
-    docs_tokens = [keyword_tokens(chunk_keyword_text(c)) for c in snapshot.chunks]
-    keyword = KeywordIndex.build(docs_tokens)
+    memo = memo if memo is not None else ChunkMemo()
+    per_chunk = [memo.get(c) for c in snapshot.chunks]
+    keyword = KeywordIndex.build([tokens for tokens, _ in per_chunk])
     terms = keyword.save(write_dir / BM25_FILE)
-    index = Index(snapshot, None, keyword=keyword, derived={})
+    stats = ChunkMemo.merge([st for _, st in per_chunk]) if per_chunk else None
+    index = Index(snapshot, None, keyword=keyword, derived={"analyzer": stats} if stats else {})
     # headings, labels and clauses repeat across articles ("Recovery:", "Cost:"): each distinct text is
     # parsed once (this index is thrown away after the build; nothing here mutates a Frame)
     index.analyzer.frame = functools.lru_cache(maxsize=None)(index.analyzer.frame)

@@ -238,8 +238,9 @@ def verify_files(root: Path, manifest: dict[str, Any]) -> None:
 
 
 def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list, records: dict,
-                   chunk_vectors, unit_vectors) -> None:
-    """Write a complete new snapshot beside the live one, then swap it in with renames."""
+                   chunk_vectors, unit_vectors, memo: precompute.ChunkMemo | None = None) -> dict[str, Any]:
+    """Write a complete new snapshot beside the live one, then swap it in with renames; returns the
+    derived tables (``precompute.build``; ``memo``: what unchanged chunks gave last time)."""
     import numpy as np
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -252,7 +253,7 @@ def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list
     np.savez(tmp / "vectors.npz", chunks=np.asarray(chunk_vectors, np.float32),
              units=np.asarray(unit_vectors, np.float32))
     # what the query path would otherwise rebuild in every process: built once, here
-    precompute.build(Snapshot(tmp, manifest, chunks, units, records, None, None), tmp)
+    derived = precompute.build(Snapshot(tmp, manifest, chunks, units, records, None, None), tmp, memo)
     for f in tmp.iterdir():
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())
@@ -271,6 +272,7 @@ def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list
     tmp.rename(live)
     remove_path(old)
     fsync_dir(settings.data_dir)
+    return derived
 
 
 def _recover(settings: Settings) -> None:
