@@ -195,3 +195,12 @@ def test_onnx_encoder_ranks_like_a_sentence_encoder(onnx_embedder: OnnxEmbedder)
     assert q.shape == (384,)
     assert q @ docs[0] > q @ docs[1] + 0.2
     assert onnx_embedder.embed_documents([]).shape == (0, 384)
+
+
+def test_vocabulary_is_the_tokenizers_whole_words() -> None:
+    """Read from vocab.txt (faster), it is exactly the whole words of the tokenizer's own vocabulary."""
+    e = get_embedder("all-MiniLM-L6-v2")
+    assert isinstance(e, OnnxEmbedder)
+    words = e.vocabulary()
+    assert words == {w for w in e._tok.get_vocab() if w.isalpha() and not w.startswith("##")}
+    assert {"night", "laser", "scar"} <= words and len(words) > 20_000
