@@ -127,6 +127,25 @@ def test_an_edit_reuses_the_unchanged_chunks_work_and_derives_what_a_rebuild_der
     assert {n: (root / n).read_bytes() for n in incremental} == incremental
 
 
+def test_an_edit_reads_the_stored_hashes_from_the_snapshot_the_store_records(settings, monkeypatch):
+    """Chroma is read back page by page only when its collection does not record the live snapshot."""
+    from chromadb.api.models.Collection import Collection
+
+    run(settings)
+    edit_article(settings)
+    reads = []
+    real_get = Collection.get
+    monkeypatch.setattr(Collection, "get", lambda self, *a, **k: reads.append(k.get("include")) or real_get(self, *a, **k))
+    r = run(settings)
+    assert (r.added, r.removed) == (1, 1) and ["metadatas"] not in reads
+    col = get_collection(chroma_client(settings), settings.collection)
+    col.modify(metadata={**col.metadata, "snapshot": "another"})  # the store no longer vouches for the snapshot
+    edit_article(settings, EDIT_TO, EDIT_FROM)
+    r = run(settings)
+    assert (r.added, r.removed) == (1, 1) and ["metadatas"] in reads
+    assert_queryable(settings)
+
+
 def test_a_second_article_dropped_in_is_picked_up(settings):
     run(settings)
     (settings.corpus_dir / "aftercare.md").write_text(

@@ -375,7 +375,8 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
     collection = (existing if existing is not None and target_name == name else
                   client.create_collection(target_name, metadata=meta, embedding_function=None,
                                            configuration={"hnsw": {"space": "cosine"}}))
-    stored = _stored_hashes(collection)
+    old_snapshot = None if rebuild else _try_snapshot(settings, report)
+    stored = _stored_hashes(collection, old_snapshot if collection is existing else None, model_id)
     todo, hashes_by_id = [], {}
     for c in corpus.chunks:
         hashes_by_id[c.id] = _content_hash(c.embed_text, model_id)
@@ -395,7 +396,6 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
     chunks = [dict(vars(c)) for c in corpus.chunks]
     units = [{**vars(u), "embed": unit_embed_text(u)} for u in corpus.units]
     records = records_of(corpus)
-    old_snapshot = None if rebuild else _try_snapshot(settings, report)
     snapshot_current = (old_snapshot is not None and existing is not None and target_name == name
                         and old_snapshot.manifest.get("fingerprint") == fp
                         and old_snapshot.manifest.get("model_id") == model_id
@@ -517,8 +517,16 @@ def _drop(client, name: str) -> None:
         client.delete_collection(name)
 
 
-def _stored_hashes(collection) -> dict[str, str]:
-    """Content hash of every stored chunk, read a page at a time."""
+def _stored_hashes(collection, snapshot=None, model_id: str = "") -> dict[str, str]:
+    """Content hash of every stored chunk: from the live snapshot when the collection records that it
+    holds exactly that snapshot's chunks (ingest marks it so only after upserting them and deleting the
+    stale ones), else read from Chroma a page at a time (seconds at 1,000 articles)."""
+    if snapshot is not None and snapshot.model_id == model_id:
+        meta = collection.metadata or {}
+        files = snapshot.manifest.get("files")
+        if files and meta.get("snapshot") == _snapshot_digest(files) and meta.get("model_id") == model_id \
+                and collection.count() == len(snapshot.chunks):
+            return {c["id"]: _content_hash(c["embed_text"], model_id) for c in snapshot.chunks}
     out: dict[str, str] = {}
     offset, total = 0, collection.count()
     while offset < total:
