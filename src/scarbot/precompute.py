@@ -128,6 +128,16 @@ class KeywordIndex:
         return index
 
 
+def read_json(path: Path) -> Any:
+    """A snapshot JSON file, parsed by orjson when it is installed (3-4x faster than ``json`` on the
+    tens of MB a large corpus writes; the same values), else by ``json``. Both raise ValueError on bad input."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - a dependency
+        return json.loads(path.read_text("utf-8"))
+    return orjson.loads(path.read_bytes())
+
+
 def load_npz(path: Path) -> dict[str, Any]:
     """The arrays of an uncompressed ``.npz`` memory-mapped in place (pages are read when touched):
     loading costs milliseconds and the process holds only the parts a question reads."""
@@ -269,7 +279,7 @@ def build(snapshot, write_dir: Path, memo: ChunkMemo | None = None) -> dict[str,
 
 def load(root: Path, n_chunks: int) -> tuple[KeywordIndex, dict[str, Any]]:
     """The stored keyword index and corpus tables of a snapshot folder (its checksums already verified)."""
-    derived = json.loads((root / DERIVED).read_text("utf-8"))
+    derived = read_json(root / DERIVED)
     if not isinstance(derived, dict) or derived.get("version") != DERIVED_VERSION \
             or derived.get("n_chunks") != n_chunks:
         raise ValueError(f"{DERIVED} was written for another corpus or scarbot version")
