@@ -138,6 +138,18 @@ def read_json(path: Path) -> Any:
     return orjson.loads(path.read_bytes())
 
 
+def write_json(path: Path, value: Any, *, indent: bool = False) -> None:
+    """Write a snapshot JSON file (UTF-8, not ASCII-escaped) with orjson when it is installed (several
+    times faster than ``json`` on large corpora), else with ``json``; ``read_json`` reads either."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - a dependency
+        path.write_text(json.dumps(value, ensure_ascii=False, indent=1 if indent else None,
+                                   separators=None if indent else (",", ":")), "utf-8")
+        return
+    path.write_bytes(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | (orjson.OPT_INDENT_2 if indent else 0)))
+
+
 def load_npz(path: Path) -> dict[str, Any]:
     """The arrays of an uncompressed ``.npz`` memory-mapped in place (pages are read when touched):
     loading costs milliseconds and the process holds only the parts a question reads."""
@@ -273,7 +285,7 @@ def build(snapshot, write_dir: Path, memo: ChunkMemo | None = None) -> dict[str,
     tables = corpus_tables(CorpusView(index))
     derived = {"version": DERIVED_VERSION, "bm25_terms": terms, "n_chunks": len(snapshot.chunks), **tables,
                "analyzer": index.analyzer.stats}
-    (write_dir / DERIVED).write_text(json.dumps(derived, ensure_ascii=False, separators=(",", ":")), "utf-8")
+    write_json(write_dir / DERIVED, derived)
     return derived
 
 

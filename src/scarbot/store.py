@@ -253,9 +253,9 @@ def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list
     tmp = settings.data_dir / f"{SNAPSHOT}.new-{os.getpid()}"
     remove_path(tmp)
     tmp.mkdir()
-    (tmp / "chunks.json").write_text(json.dumps(chunks, ensure_ascii=False), "utf-8")
-    (tmp / "units.json").write_text(json.dumps(units, ensure_ascii=False), "utf-8")
-    (tmp / "records.json").write_text(json.dumps(records, ensure_ascii=False, indent=1), "utf-8")
+    precompute.write_json(tmp / "chunks.json", chunks)
+    precompute.write_json(tmp / "units.json", units)
+    precompute.write_json(tmp / "records.json", records, indent=True)
     np.savez(tmp / "vectors.npz", chunks=np.asarray(chunk_vectors, np.float32),
              units=np.asarray(unit_vectors, np.float32))
     # what the query path would otherwise rebuild in every process: built once, here
