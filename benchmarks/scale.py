@@ -42,7 +42,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-from bench import PLAIN, PY, SCARBOT, _env, percentile, run_child  # noqa: E402
+from bench import PLAIN, PY, SCARBOT, _env, compile_sources, percentile, run_child  # noqa: E402
 
 RESULTS = HERE / "scale-results.json"
 REPORT = HERE / "SCALE.md"
@@ -551,6 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.render:
         write_report(rows)
         return 0
+    compile_sources()
     tmp_ctx = tempfile.TemporaryDirectory(prefix="scarbot-scale-") if args.keep is None else None
     tmp = Path(tmp_ctx.name) if tmp_ctx else args.keep
     tmp.mkdir(parents=True, exist_ok=True)
