@@ -3,6 +3,7 @@ model mismatches and corrupt snapshots that name the fix, and a SIGKILL that los
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -334,7 +335,11 @@ def _big_article(n: int) -> str:
 
 
 def _chroma_size(settings) -> int:
-    return sum(f.stat().st_size for f in settings.chroma_dir.glob("chroma.sqlite3*"))
+    total = 0
+    for f in settings.chroma_dir.glob("chroma.sqlite3*"):
+        with contextlib.suppress(FileNotFoundError):  # SQLite's journal comes and goes while the ingest writes
+            total += f.stat().st_size
+    return total
 
 
 def _forget_chroma_clients() -> None:

@@ -276,7 +276,7 @@ def _up_to_date(settings: Settings, embedder, hashes: dict[str, str], key: str) 
                 and manifest.get("source_sha256") == hashes and manifest.get("pipeline") == key
                 and manifest.get("model_id") == embedder.model_id and int(manifest.get("dim", -1)) == embedder.dim):
             return None
-        verify_files(root, manifest)
+        verify_files(root, manifest, trust_stat=False)
         collection = get_collection(chroma_client(settings), settings.collection)
         meta = (collection.metadata or {}) if collection is not None else {}
         if (collection is None or meta.get("fingerprint") != manifest.get("fingerprint")
@@ -590,7 +590,7 @@ def _try_snapshot(settings: Settings, report: IngestReport | None = None):
             report.notes.append(f"the index in {root} had no manifest: rewritten")
         return None
     try:
-        return load_snapshot(settings)
+        return load_snapshot(settings, trust_stat=False)
     except ScarbotError as err:
         if report is not None:
             report.notes.append(f"{err}".replace("; run 'scarbot ingest --rebuild'", "") + ": rewritten")

@@ -177,8 +177,9 @@ def snapshot_dir(settings: Settings) -> Path:
     return settings.data_dir / SNAPSHOT
 
 
-def load_snapshot(settings: Settings) -> Snapshot:
-    """Load the live snapshot; missing, corrupt or edited gives an error that names the fix."""
+def load_snapshot(settings: Settings, *, trust_stat: bool = True) -> Snapshot:
+    """Load the live snapshot; missing, corrupt or edited gives an error that names the fix.
+    ``trust_stat=False`` (ingest) hashes every file, whatever its size and time (``verify_files``)."""
     import numpy as np
 
     check_data_dir(settings, write=False)
@@ -196,7 +197,7 @@ def load_snapshot(settings: Settings) -> Snapshot:
                                      "to rewrite it")
         if manifest.get("schema") != SCHEMA_VERSION:
             raise ValueError(f"schema {manifest.get('schema')!r} != {SCHEMA_VERSION}")
-        verify_files(root, manifest)
+        verify_files(root, manifest, trust_stat=trust_stat)
         chunks = precompute.read_json(root / "chunks.json")
         units = precompute.read_json(root / "units.json")
         records = precompute.read_json(root / "records.json")
@@ -224,12 +225,14 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def verify_files(root: Path, manifest: dict[str, Any]) -> None:
+def verify_files(root: Path, manifest: dict[str, Any], *, trust_stat: bool = True) -> None:
     """Every snapshot file has the size and SHA-256 the manifest recorded when it was written.
 
-    A file whose size and modification time (ns) are still the ones recorded is the file that was
-    hashed: like git's index, only a file whose stat changed is read and hashed again (hashing 400 MB
-    of snapshot cost a cold process at 1,000 articles 0.7 s). Any write to a file moves its time."""
+    For the query path (``trust_stat``), a file whose size and modification time (ns) are still the
+    ones recorded is the file that was hashed: like git's index, only a file whose stat changed is read
+    and hashed again (hashing 400 MB of snapshot cost a cold process at 1,000 articles 0.7 s); any
+    write to a file moves its time. Ingest hashes every file, so that a manifest edited by hand (its
+    checksums no longer those of the files) is found and rewritten."""
     files = manifest.get("files")
     if not isinstance(files, dict) or set(files) != set(SNAPSHOT_FILES):
         raise ValueError("the manifest has no checksums for the snapshot files")
@@ -238,7 +241,7 @@ def verify_files(root: Path, manifest: dict[str, Any]) -> None:
         if not path.is_file():
             raise ValueError(f"{name} is missing")
         st = path.stat()
-        if st.st_size != want.get("bytes") or (st.st_mtime_ns != want.get("mtime_ns")
+        if st.st_size != want.get("bytes") or ((not trust_stat or st.st_mtime_ns != want.get("mtime_ns"))
                                                and file_digest(path) != want.get("sha256")):
             raise ValueError(f"{name} does not match its checksum (edited, or only partly written)")
 
