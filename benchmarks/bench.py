@@ -238,6 +238,61 @@ def bench_langchain(tmp: Path, runs: int, n_questions: int) -> dict[str, Any]:
     return res
 
 
+def compile_sources() -> None:
+    """Byte-compile scarbot's sources and the benchmark scripts, as installing a wheel does (pip compiles
+    every module), so that a cold process of either system reads bytecode rather than compiling source:
+    an editable checkout under PYTHONDONTWRITEBYTECODE=1 would otherwise pay ~0.2 s per process that an
+    installed program never pays. The plain script's libraries are compiled by pip already."""
+    import compileall
+
+    for folder in (REPO / "src", HERE):
+        compileall.compile_dir(str(folder), quiet=1)
+
+
+def paired(tmp: Path, pairs: int) -> dict[str, Any]:
+    """Cold asks of both systems alternated (scarbot, plain, scarbot, plain, ...; the order flips every
+    pair), so that a change in the machine's load hits both alike: per-pair wall ratio and peak RSS."""
+    env_s = _env(SCARBOT_DATA_DIR=str(tmp / "scarbot-data"))
+    persist = str(tmp / "plain-chroma")
+    for cmd, env in (([SCARBOT, "ingest", "--quiet"], env_s), ([PY, PLAIN, "build", "--persist", persist], _env())):
+        _, _, rc, out, err = run_child(cmd, env)
+        if rc != 0:
+            return {"error": f"{cmd[1]} failed (exit {rc}): {(err or out).strip()[-400:]}"}
+    a_cmd, b_cmd = [SCARBOT, "ask", COLD_QUESTION, "--json"], [PY, PLAIN, "ask", COLD_QUESTION, "--persist", persist,
+                                                               "--json"]
+    for cmd, env in ((a_cmd, env_s), (b_cmd, _env())):  # one untimed run each: the page cache, not the code
+        run_child(cmd, env)
+    rows = []
+    for i in range(pairs):
+        got: dict[str, tuple[float, float]] = {}
+        for name in (("scarbot", "plain") if i % 2 == 0 else ("plain", "scarbot")):
+            cmd, env = (a_cmd, env_s) if name == "scarbot" else (b_cmd, _env())
+            wall, peak, rc, out, err = run_child(cmd, env)
+            if rc != 0:
+                return {"error": f"{name} ask failed (exit {rc}): {(err or out).strip()[-400:]}"}
+            got[name] = (wall, peak)
+        rows.append({"scarbot_s": got["scarbot"][0], "plain_s": got["plain"][0], "scarbot_mib": got["scarbot"][1],
+                     "plain_mib": got["plain"][1], "ratio": got["plain"][0] / got["scarbot"][0],
+                     "load": os.getloadavg()[0]})
+    return {"pairs": rows, "ratio_median": statistics.median(r["ratio"] for r in rows),
+            "scarbot_s_median": statistics.median(r["scarbot_s"] for r in rows),
+            "plain_s_median": statistics.median(r["plain_s"] for r in rows),
+            "scarbot_mib_max": max(r["scarbot_mib"] for r in rows), "plain_mib_max": max(r["plain_mib"] for r in rows)}
+
+
+def render_paired(res: dict[str, Any]) -> str:
+    if "error" in res:
+        return f"paired cold asks: {res['error']}"
+    lines = ["pair  scarbot (s)  plain (s)  ratio  scarbot MiB  plain MiB  load"]
+    for i, r in enumerate(res["pairs"], 1):
+        lines.append(f"{i:>4}  {r['scarbot_s']:>11.2f}  {r['plain_s']:>9.2f}  {r['ratio']:>5.1f}  {r['scarbot_mib']:>11.0f}"
+                     f"  {r['plain_mib']:>9.0f}  {r['load']:.2f}")
+    lines.append(f"median: scarbot {res['scarbot_s_median']:.2f} s, plain {res['plain_s_median']:.2f} s, ratio "
+                 f"{res['ratio_median']:.1f}x (per pair); peak RSS {res['scarbot_mib_max']:.0f} vs "
+                 f"{res['plain_mib_max']:.0f} MiB")
+    return "\n".join(lines)
+
+
 def _fmt(res: dict[str, Any] | None, *keys: str, scale: float = 1.0, digits: int = 2) -> str:
     if res is None:
         return "skipped"
@@ -306,12 +361,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-langchain", action="store_true")
     ap.add_argument("--skip-encoder", action="store_true")
     ap.add_argument("--json-out", type=Path, help="also write the raw figures here")
+    ap.add_argument("--paired", type=int, metavar="N",
+                    help="only N pairs of cold asks, the two systems alternated; prints each pair's ratio")
     ap.add_argument("--_warm", choices=["scarbot", "langchain"], help=argparse.SUPPRESS)
     ap.add_argument("--_encoder", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--persist", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     questions = load_questions(args.questions)
+    if not (args._warm or args._encoder):
+        compile_sources()
     if args._warm:
         print(json.dumps(warm_child(args._warm, questions, args.persist)))
         return 0
@@ -322,6 +381,15 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "load_before": " ".join(f"{x:.2f}" for x in os.getloadavg())}
     }
+    if args.paired:
+        with tempfile.TemporaryDirectory(prefix="scarbot-bench-") as tmp:
+            results["paired"] = paired(Path(tmp), args.paired)
+        results["machine"]["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(render_paired(results["paired"]))
+        print(f"load average {results['machine']['load_before']} before / {results['machine']['load_after']} after")
+        if args.json_out:
+            args.json_out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        return 0
     with tempfile.TemporaryDirectory(prefix="scarbot-bench-") as tmp:
         if not args.skip_encoder:
             print("measuring the encoders ...", file=sys.stderr)

@@ -42,7 +42,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-from bench import PLAIN, PY, SCARBOT, _env, percentile, run_child  # noqa: E402
+from bench import PLAIN, PY, SCARBOT, _env, compile_sources, percentile, run_child  # noqa: E402
 
 RESULTS = HERE / "scale-results.json"
 REPORT = HERE / "SCALE.md"
@@ -263,7 +263,8 @@ def warm_child(kind: str, n_questions: int, persist: str, embedder: str) -> dict
             "p95_ms": round(percentile(times, 95), 2), "max_ms": round(max(times), 2)}
 
 
-def bench_scarbot(tmp: Path, corpus: Path, n: int, embedder: str, runs: int, n_q: int) -> dict[str, Any]:
+def bench_scarbot(tmp: Path, corpus: Path, n: int, embedder: str, runs: int, n_q: int, *,
+                  server: bool = False, rebuild: bool = False) -> dict[str, Any]:
     data = tmp / f"scarbot-data-{n}"
     env = _env(SCARBOT_CORPUS_DIR=str(corpus), SCARBOT_DATA_DIR=str(data))
     if embedder == "hash":
@@ -286,10 +287,73 @@ def bench_scarbot(tmp: Path, corpus: Path, n: int, embedder: str, runs: int, n_q
     res["cold"] = _cold([SCARBOT, "ask", PRICE_QUESTION, "--json"], env, runs)
     print(f"  scarbot warm, {n_q} questions ...", file=sys.stderr, flush=True)
     res["warm"] = _warm("scarbot", env, n_q, "", embedder)
+    if server:
+        print(f"  scarbot cold ask x{runs} against a chroma server ...", file=sys.stderr, flush=True)
+        res["server"] = _server_cold(data, env, runs)
+    if rebuild:
+        print("  scarbot ingest --rebuild ...", file=sys.stderr, flush=True)
+        res["rebuild"] = {k: v for k, v in _timed([SCARBOT, "ingest", "--rebuild", "--quiet"], env).items()
+                          if k != "stdout"}
     return res
 
 
-def bench_plain(tmp: Path, corpus: Path, n: int, embedder: str, runs: int, n_q: int) -> dict[str, Any]:
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_cold(data: Path, env: dict[str, str], runs: int) -> dict[str, Any]:
+    """Cold asks in server mode: a ``chroma run`` on 127.0.0.1 serves the Chroma folder that ingest
+    wrote, and the asking process reads vectors from it (SCARBOT_CHROMA_URL), never from Chroma's files.
+    The server is started and stopped here."""
+    import subprocess
+    import urllib.request
+
+    exe = str(Path(PY).with_name("chroma"))
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(data / "chroma-server.log", "wb") as log:
+        proc = subprocess.Popen([exe, "run", "--host", "127.0.0.1", "--port", str(port), "--path",
+                                 str(data / "chroma")], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    return {"error": "chroma run did not start: "
+                            + (data / "chroma-server.log").read_text(errors="replace")[-300:]}
+                time.sleep(0.2)
+            res = _cold([SCARBOT, "ask", PRICE_QUESTION, "--json"], {**env, "SCARBOT_CHROMA_URL": url}, runs)
+            res["server_rss_mib"] = _rss_of(proc.pid)
+            return res
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _rss_of(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def bench_plain(tmp: Path, corpus: Path, n: int, embedder: str, runs: int, n_q: int, **_: bool) -> dict[str, Any]:
     persist = str(tmp / f"plain-{n}")
     env = _env()
     flags = ["--embedder", embedder]
@@ -359,7 +423,22 @@ def render(rows: list[dict[str, Any]]) -> str:
         )
     meta = sorted({f"{r.get('runs', '?')} cold run(s) and {r.get('questions', '?')} warm questions ({r['embedder']}, "
                    f"{r['articles']:,} articles)" for r in rows})
-    return "\n".join(lines) + "\n\nRuns: " + "; ".join(meta) + ".\n"
+    extra = []
+    for r in rows:
+        srv, reb = r.get("server") or {}, r.get("rebuild") or {}
+        if srv or reb:
+            parts = []
+            if srv:
+                parts.append("server mode (`chroma run` on 127.0.0.1): " + (
+                    f"error: {' '.join(srv['error'].split())[:160]}" if "error" in srv else
+                    f"cold ask {_f(srv.get('wall_s'), 2)} s, asking process {_f(srv.get('rss_mib'), 0)} MiB, "
+                    f"server {_f(srv.get('server_rss_mib'), 0)} MiB, price answer {_f(srv.get('answer_chars'))} "
+                    f"chars from {_f(srv.get('cited_sources'))} source(s)"))
+            if reb:
+                parts.append("`ingest --rebuild` " + (f"error: {' '.join(reb['error'].split())[:160]}" if "error" in reb
+                                                      else f"{_f(reb.get('wall_s'))} s, {_f(reb.get('rss_mib'), 0)} MiB"))
+            extra.append(f"* {r['system']}, {r['embedder']}, {r['articles']:,} articles: " + "; ".join(parts) + ".")
+    return "\n".join(lines) + "\n\nRuns: " + "; ".join(meta) + ".\n" + ("\n" + "\n".join(extra) + "\n" if extra else "")
 
 
 SERIES = [  # (label, system, path in the row, colour, dash)
@@ -448,6 +527,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--skip-langchain", action="store_true")
     ap.add_argument("--skip-scarbot", action="store_true")
+    ap.add_argument("--server", action="store_true",
+                    help="also cold-ask scarbot in server mode (a chroma run on 127.0.0.1, started and stopped here)")
+    ap.add_argument("--rebuild", action="store_true", help="also time scarbot ingest --rebuild at the end")
     ap.add_argument("--keep", type=Path, help="build in this folder and keep it (default: a temp folder)")
     ap.add_argument("--render", action="store_true", help="only rewrite SCALE.md and the plot from stored results")
     ap.add_argument("--results", type=Path, default=RESULTS, help=f"where rows are kept (default {RESULTS.name})")
@@ -469,6 +551,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.render:
         write_report(rows)
         return 0
+    compile_sources()
     tmp_ctx = tempfile.TemporaryDirectory(prefix="scarbot-scale-") if args.keep is None else None
     tmp = Path(tmp_ctx.name) if tmp_ctx else args.keep
     tmp.mkdir(parents=True, exist_ok=True)
@@ -483,7 +566,8 @@ def main(argv: list[str] | None = None) -> int:
                 make_corpus(corpus, n, args.seed)
                 print(f"{system}, {n} articles, embedder {args.embedder}:", file=sys.stderr, flush=True)
                 load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-                res = fn(tmp, corpus, n, args.embedder, args.runs, args.questions)
+                res = fn(tmp, corpus, n, args.embedder, args.runs, args.questions, server=args.server,
+                         rebuild=args.rebuild)
                 row = {"system": system, "articles": n, "embedder": args.embedder, "runs": args.runs,
                        "questions": args.questions, "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                        "load": load, **res}

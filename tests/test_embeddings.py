@@ -155,7 +155,10 @@ def test_onnx_encoder_matches_sentence_transformers(onnx_embedder: OnnxEmbedder)
     assert (onnx_embedder.model_id, onnx_embedder.dim) == (ref.model_id, ref.dim) == (CANONICAL_DEFAULT, 384)
 
     expected = ref.embed_documents(VARIED_TEXTS)
-    batched = onnx_embedder.embed_documents(VARIED_TEXTS)  # padded batches (the batch session)
+    bulk = get_embedder("all-MiniLM-L6-v2")
+    bulk.query_batch = 0  # as in ingest: padded batches through the batch session
+    batched = bulk.embed_documents(VARIED_TEXTS)
+    assert set(bulk._sessions) == {"batch"}
     single = np.stack([onnx_embedder.embed_query(t) for t in VARIED_TEXTS])  # no padding
     assert batched.shape == expected.shape == (len(VARIED_TEXTS), 384)
     assert batched.dtype == np.float32 and single.dtype == np.float32
@@ -172,6 +175,18 @@ def test_onnx_encoder_matches_sentence_transformers(onnx_embedder: OnnxEmbedder)
 
 
 @pytest.mark.slow
+def test_a_questions_words_need_no_second_session() -> None:
+    """A question's uncommon words are embedded together: that stays in the one-thread query session
+    (a second session would hold another copy of the weights and take ~70 ms to open)."""
+    e = get_embedder("all-MiniLM-L6-v2")
+    words = ["ignore", "your", "instructions", "and", "write", "a", "poem", "about", "cats", "acupuncture", "moisturizer"]
+    vecs = e.embed_documents(words)
+    assert set(e._sessions) == {"query"}
+    single = np.stack([e.embed_query(w) for w in words])
+    assert _cos(vecs, single).min() >= 0.9999
+
+
+@pytest.mark.slow
 def test_onnx_encoder_ranks_like_a_sentence_encoder(onnx_embedder: OnnxEmbedder) -> None:
     q = onnx_embedder.embed_query("How much does microneedling cost in India?")
     docs = onnx_embedder.embed_documents(
@@ -180,3 +195,12 @@ def test_onnx_encoder_ranks_like_a_sentence_encoder(onnx_embedder: OnnxEmbedder)
     assert q.shape == (384,)
     assert q @ docs[0] > q @ docs[1] + 0.2
     assert onnx_embedder.embed_documents([]).shape == (0, 384)
+
+
+def test_vocabulary_is_the_tokenizers_whole_words() -> None:
+    """Read from vocab.txt (faster), it is exactly the whole words of the tokenizer's own vocabulary."""
+    e = get_embedder("all-MiniLM-L6-v2")
+    assert isinstance(e, OnnxEmbedder)
+    words = e.vocabulary()
+    assert words == {w for w in e._tok.get_vocab() if w.isalpha() and not w.startswith("##")}
+    assert {"night", "laser", "scar"} <= words and len(words) > 20_000

@@ -395,3 +395,20 @@ def test_a_snapshot_from_an_older_version_says_run_ingest_and_ingest_rewrites_it
     r = run(settings)
     assert r.wrote_snapshot and not r.changed
     _assert_healthy(settings)
+
+
+def test_an_unchanged_snapshot_is_not_hashed_again_on_load(settings, monkeypatch):
+    """Files whose size and modification time are the recorded ones are not read to be hashed (seconds
+    at 1,000 articles); a file written since is hashed and, differing, refused."""
+    import scarbot.store as store
+
+    run(settings)
+    hashed = []
+    real = store.file_digest
+    monkeypatch.setattr(store, "file_digest", lambda p: hashed.append(p.name) or real(p))
+    store.load_snapshot(settings)
+    assert hashed == []
+    _flip_byte(snapshot_dir(settings) / "records.json")
+    with pytest.raises(IndexMismatchError, match="records.json does not match its checksum"):
+        store.load_snapshot(settings)
+    assert hashed == ["records.json"]

@@ -219,7 +219,8 @@ class OnnxUnavailable(ScarbotError):
 
 
 ONNX_OPSET = 17
-_EXPORT_VERSION = 1  # bump when the exported graph changes: old cache entries are then ignored
+_EXPORT_VERSION = 2  # bump when the exported files change: old cache entries are then ignored (2: weights beside)
+WEIGHTS = "model.onnx.data"  # the initializers, beside the graph: onnxruntime maps them instead of copying
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -279,13 +280,21 @@ def export_onnx(folder: str | Path, out_dir: str | Path, model_id: str) -> Path:
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED  # portable across CPUs
     opts.optimized_model_filepath = str(out_dir / "model.onnx")
+    opts.add_session_config_entry("session.optimized_model_external_initializers_file_name", WEIGHTS)
+    opts.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes", "1024")
     ort.InferenceSession(str(raw), opts, providers=["CPUExecutionProvider"])
     raw.unlink()
+    if not (out_dir / WEIGHTS).is_file():
+        raise RuntimeError(f"onnxruntime wrote no {WEIGHTS} beside the optimised graph")
     meta = {"model_id": model_id, "source": str(folder.resolve()), "inputs": names, "opset": ONNX_OPSET,
             "export_version": _EXPORT_VERSION, "torch": torch.__version__, "onnxruntime": ort.__version__,
             "created": time.time()}
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return out_dir / "model.onnx"
+
+
+def _complete(folder: Path) -> bool:
+    return (folder / "model.onnx").is_file() and (folder / WEIGHTS).is_file()
 
 
 def _ensure_export(folder: Path, model_id: str, cache_root: Path) -> tuple[Path, dict[str, Any]]:
@@ -296,7 +305,7 @@ def _ensure_export(folder: Path, model_id: str, cache_root: Path) -> tuple[Path,
 
     final = cache_root / _export_key(folder)
     meta = _read_json(final / "meta.json")
-    if isinstance(meta, dict) and (final / "model.onnx").is_file():
+    if isinstance(meta, dict) and _complete(final):
         return final / "model.onnx", meta
     try:
         cache_root.mkdir(parents=True, exist_ok=True)
@@ -312,13 +321,13 @@ def _ensure_export(folder: Path, model_id: str, cache_root: Path) -> tuple[Path,
         except ImportError:  # pragma: no cover - Windows
             pass
         meta = _read_json(final / "meta.json")
-        if isinstance(meta, dict) and (final / "model.onnx").is_file():
+        if isinstance(meta, dict) and _complete(final):
             return final / "model.onnx", meta
         tmp = Path(tempfile.mkdtemp(prefix=f"{final.name}.tmp-", dir=cache_root))
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "scarbot.embeddings", "export", str(folder), str(tmp), model_id],
                               capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
-        if proc.returncode != 0 or not (tmp / "model.onnx").is_file():
+        if proc.returncode != 0 or not _complete(tmp):
             with contextlib.suppress(OSError):
                 import shutil
 
@@ -359,7 +368,9 @@ class OnnxEmbedder:
 
     batch_size = 32
     batch_tokens = 4096
-    query_batch = 4  # up to this many texts go through the one-thread query session
+    # a question's texts (the question, its parts, its uncommon words) go through the one-thread query
+    # session; only bulk work (ingest) opens the batch session, which holds another copy of the weights
+    query_batch, query_tokens = 64, 2048
 
     def __init__(self, path: str, *, model_id: str | None = None, cache_dir: str | Path | None = None) -> None:
         from tokenizers import Tokenizer
@@ -490,7 +501,8 @@ class OnnxEmbedder:
         inputs = [t.lower() if self._lower else t for t in texts]
         ids = [e.ids for e in self._tok.encode_batch(inputs)]
         try:
-            sess = self._session("query" if len(ids) <= self.query_batch else "batch")
+            small = len(ids) <= self.query_batch and sum(map(len, ids)) <= self.query_tokens
+            sess = self._session("query" if small else "batch")
         except OnnxUnavailable as err:
             self._fall_back(err)
             return self.embed_documents(texts, progress)
@@ -515,7 +527,13 @@ class OnnxEmbedder:
 
     def vocabulary(self) -> set[str]:
         """Whole words the model's WordPiece vocabulary knows (real words the typo fixer must leave alone)."""
-        return {w for w in self._tok.get_vocab() if w.isalpha() and not w.startswith("##")}
+        try:  # WordPiece's own word list, read in half the time of building the tokenizer's 30k-entry dict
+            words = (self.folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
+        except OSError:
+            words = []
+        if len(words) != self._tok.get_vocab_size():  # not this tokenizer's list (or none): ask the tokenizer
+            words = list(self._tok.get_vocab())
+        return {w for w in words if w.isalpha() and not w.startswith("##")}
 
 # --------------------------------------------------------------------------- factory
 

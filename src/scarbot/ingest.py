@@ -59,6 +59,7 @@ BATCH = 64  # chunks per embedding call and per Chroma write: each write commits
 UNIT_BATCH = 512  # sentences per embedding call (the encoder sorts each call's texts by length)
 PAGE = 5000  # records per Chroma get/delete: far below SQLite's 32,766-variable limit
 PARSED = "parsed.pickle"  # parsed documents by file, so unchanged files are not parsed again
+MEMO = "memo.pickle"  # each chunk's BM25 tokens and word statistics, so unchanged chunks are not tokenized again
 _WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EIO}
 
 
@@ -275,7 +276,7 @@ def _up_to_date(settings: Settings, embedder, hashes: dict[str, str], key: str) 
                 and manifest.get("source_sha256") == hashes and manifest.get("pipeline") == key
                 and manifest.get("model_id") == embedder.model_id and int(manifest.get("dim", -1)) == embedder.dim):
             return None
-        verify_files(root, manifest)
+        verify_files(root, manifest, trust_stat=False)
         collection = get_collection(chroma_client(settings), settings.collection)
         meta = (collection.metadata or {}) if collection is not None else {}
         if (collection is None or meta.get("fingerprint") != manifest.get("fingerprint")
@@ -316,6 +317,34 @@ def _save_parsed(settings: Settings, docs, key: str, voices: dict[str, Any]) -> 
         remove_path(tmp)
 
 
+def _memo(settings: Settings, key: str, rebuild: bool):
+    """What each chunk's text gave the last ingest (``precompute.ChunkMemo``); empty for --rebuild, after a
+    change of code, or when the file is missing or unreadable."""
+    from scarbot.precompute import ChunkMemo
+
+    if rebuild:
+        return ChunkMemo()
+    try:
+        with open(settings.data_dir / MEMO, "rb") as fh:
+            saved = pickle.load(fh)
+        if saved.get("pipeline") == key:
+            return ChunkMemo(dict(saved["chunks"]))
+    except Exception:  # noqa: BLE001 - a cache: any problem means "compute again"
+        pass
+    return ChunkMemo()
+
+
+def _save_memo(settings: Settings, key: str, memo) -> None:
+    """Keep what the live chunks gave (entries of chunks gone are dropped, so the file stays bounded)."""
+    tmp = settings.data_dir / f"{MEMO}.new-{os.getpid()}"
+    try:
+        with open(tmp, "wb") as fh:
+            pickle.dump({"pipeline": key, "chunks": memo.used}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(settings.data_dir / MEMO)
+    except OSError:
+        remove_path(tmp)
+
+
 def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, progress: bool,
             hashes: dict[str, str], key: str, voices: dict[str, Any]) -> IngestReport:
     model_id, dim = embedder.model_id, embedder.dim
@@ -346,7 +375,8 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
     collection = (existing if existing is not None and target_name == name else
                   client.create_collection(target_name, metadata=meta, embedding_function=None,
                                            configuration={"hnsw": {"space": "cosine"}}))
-    stored = _stored_hashes(collection)
+    old_snapshot = None if rebuild else _try_snapshot(settings, report)
+    stored = _stored_hashes(collection, old_snapshot if collection is existing else None, model_id)
     todo, hashes_by_id = [], {}
     for c in corpus.chunks:
         hashes_by_id[c.id] = _content_hash(c.embed_text, model_id)
@@ -366,7 +396,6 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
     chunks = [dict(vars(c)) for c in corpus.chunks]
     units = [{**vars(u), "embed": unit_embed_text(u)} for u in corpus.units]
     records = records_of(corpus)
-    old_snapshot = None if rebuild else _try_snapshot(settings, report)
     snapshot_current = (old_snapshot is not None and existing is not None and target_name == name
                         and old_snapshot.manifest.get("fingerprint") == fp
                         and old_snapshot.manifest.get("model_id") == model_id
@@ -410,10 +439,12 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
         # --rebuild on a server (or first build): the new collection is complete; only now replace the old one.
         _drop(client, name)
         collection.modify(name=name)
-    write_snapshot(settings, manifest, chunks, units, records, chunk_vecs, unit_vecs)
+    memo = _memo(settings, key, rebuild)
+    derived = write_snapshot(settings, manifest, chunks, units, records, chunk_vecs, unit_vecs, memo)
     report.wrote_snapshot = True
     _save_parsed(settings, docs, key, voices)
-    _warm_word_vectors(settings, embedder, corpus)
+    _save_memo(settings, key, memo)
+    _warm_word_vectors(settings, embedder, corpus, (derived.get("analyzer") or {}).get("vocab"))
     written = json.loads((snapshot_dir(settings) / MANIFEST).read_text("utf-8"))
     if collection is None:  # the rebuilt local store was swapped in: reopen it to record the snapshot
         collection = get_collection(chroma_client(settings), name)
@@ -438,12 +469,14 @@ def _refresh_manifest(settings: Settings, collection, meta: dict[str, Any], mani
     collection.modify(metadata={**meta, "fingerprint": manifest["fingerprint"], "snapshot": digest})
 
 
-def _warm_word_vectors(settings: Settings, embedder, corpus: Corpus) -> None:
-    """Embed the article's words now, so that no question pays for it (``neighbours.py``)."""
+def _warm_word_vectors(settings: Settings, embedder, corpus: Corpus, found=None) -> None:
+    """Embed the article's words now, so that no question pays for it (``neighbours.py``). ``found``:
+    the corpus's word counts as the snapshot's analyzer statistics hold them (what the query path reads)."""
     from scarbot.neighbours import WordNeighbours, cache_dir, corpus_vocabulary
     from scarbot.nlp import words as words_of
 
-    found = {w for c in corpus.chunks for w in words_of(f"{c.section}\n{c.text}")}  # as the Analyzer counts them
+    if found is None:  # as the Analyzer counts them
+        found = {w for c in corpus.chunks for w in words_of(f"{c.section}\n{c.text}")}
     words = WordNeighbours(embedder, corpus_vocabulary(found), cache_dir(settings.data_dir))
     if words.enabled:
         words.vectors()
@@ -484,8 +517,16 @@ def _drop(client, name: str) -> None:
         client.delete_collection(name)
 
 
-def _stored_hashes(collection) -> dict[str, str]:
-    """Content hash of every stored chunk, read a page at a time."""
+def _stored_hashes(collection, snapshot=None, model_id: str = "") -> dict[str, str]:
+    """Content hash of every stored chunk: from the live snapshot when the collection records that it
+    holds exactly that snapshot's chunks (ingest marks it so only after upserting them and deleting the
+    stale ones), else read from Chroma a page at a time (seconds at 1,000 articles)."""
+    if snapshot is not None and snapshot.model_id == model_id:
+        meta = collection.metadata or {}
+        files = snapshot.manifest.get("files")
+        if files and meta.get("snapshot") == _snapshot_digest(files) and meta.get("model_id") == model_id \
+                and collection.count() == len(snapshot.chunks):
+            return {c["id"]: _content_hash(c["embed_text"], model_id) for c in snapshot.chunks}
     out: dict[str, str] = {}
     offset, total = 0, collection.count()
     while offset < total:
@@ -549,7 +590,7 @@ def _try_snapshot(settings: Settings, report: IngestReport | None = None):
             report.notes.append(f"the index in {root} had no manifest: rewritten")
         return None
     try:
-        return load_snapshot(settings)
+        return load_snapshot(settings, trust_stat=False)
     except ScarbotError as err:
         if report is not None:
             report.notes.append(f"{err}".replace("; run 'scarbot ingest --rebuild'", "") + ": rewritten")

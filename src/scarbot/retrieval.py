@@ -39,9 +39,12 @@ class Index:
         self.snap = snap
         # the structures ingest precomputed (precompute.py); an in-memory snapshot builds them here
         self.derived = derived if derived is not None else (snap.derived or {})
-        unit_fields = {f.name for f in fields(Unit)}
         self.chunks: list[Chunk] = [Chunk(**c) for c in snap.chunks]
-        self.units: list[Unit] = [Unit(**{k: v for k, v in u.items() if k in unit_fields}) for u in snap.units]
+        self.units: list[Unit] = _units(snap.units)
+        # the snapshot's rows become views of these records (each one's own field dict, not a copy): the
+        # parsed JSON rows are freed instead of being held twice (~70 MiB at 1,000 articles)
+        snap.chunks = [vars(c) for c in self.chunks]
+        snap.units = [vars(u) for u in self.units]
         self.records = snap.records
         self.clinics: list[ClinicRecord] = [ClinicRecord(**c) for c in snap.records.get("clinics", [])]
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
@@ -59,7 +62,9 @@ class Index:
         self.analyzer = Analyzer([f"{c.section}\n{c.text}" for c in self.chunks], clinics,
                                  self.records.get("countries", []), dictionary, procedures,
                                  stats=self.derived.get("analyzer"), overrides=self.records.get("lexicon"),
-                                 source_texts=lowered)
+                                 # each article's text matters only to an article's own lexicon file (its
+                                 # out-of-scope topics); without one, normalising 1,000 articles is 3 s for nothing
+                                 source_texts=lowered if self.records.get("lexicon") else None)
         # stems of each chunk's own heading (and a table row's first cell): entity matches, as posting lists
         self.head_postings: dict[str, list[int]] = {}
         self.priced_rows: list[int] = []
@@ -89,6 +94,17 @@ class Index:
     def context(self, hit: Hit) -> Context:
         c = self.chunks[hit.index]
         return Context(c.id, c.section, c.text, round(float(hit.score), 6), c.source, c.kind)
+
+
+def _units(rows: list[dict[str, Any]]) -> list[Unit]:
+    """Unit records from the snapshot's dicts (which also hold the text a unit was embedded with):
+    positional, twice as fast as filtering each dict's keys at 140k units."""
+    names = [f.name for f in fields(Unit)]
+    try:
+        return [Unit(*[u[k] for k in names]) for u in rows]
+    except KeyError:  # a field with a default that an older snapshot does not hold
+        keep = set(names)
+        return [Unit(**{k: v for k, v in u.items() if k in keep}) for u in rows]
 
 
 def top_k(scores, k: int):

@@ -177,8 +177,9 @@ def snapshot_dir(settings: Settings) -> Path:
     return settings.data_dir / SNAPSHOT
 
 
-def load_snapshot(settings: Settings) -> Snapshot:
-    """Load the live snapshot; missing, corrupt or edited gives an error that names the fix."""
+def load_snapshot(settings: Settings, *, trust_stat: bool = True) -> Snapshot:
+    """Load the live snapshot; missing, corrupt or edited gives an error that names the fix.
+    ``trust_stat=False`` (ingest) hashes every file, whatever its size and time (``verify_files``)."""
     import numpy as np
 
     check_data_dir(settings, write=False)
@@ -196,10 +197,10 @@ def load_snapshot(settings: Settings) -> Snapshot:
                                      "to rewrite it")
         if manifest.get("schema") != SCHEMA_VERSION:
             raise ValueError(f"schema {manifest.get('schema')!r} != {SCHEMA_VERSION}")
-        verify_files(root, manifest)
-        chunks = json.loads((root / "chunks.json").read_text("utf-8"))
-        units = json.loads((root / "units.json").read_text("utf-8"))
-        records = json.loads((root / "records.json").read_text("utf-8"))
+        verify_files(root, manifest, trust_stat=trust_stat)
+        chunks = precompute.read_json(root / "chunks.json")
+        units = precompute.read_json(root / "units.json")
+        records = precompute.read_json(root / "records.json")
         vectors = precompute.load_npz(root / "vectors.npz")
         cv, uv = vectors["chunks"], vectors["units"]
         if cv.dtype != np.float32 or uv.dtype != np.float32:
@@ -224,8 +225,14 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def verify_files(root: Path, manifest: dict[str, Any]) -> None:
-    """Every snapshot file has the size and SHA-256 the manifest recorded when it was written."""
+def verify_files(root: Path, manifest: dict[str, Any], *, trust_stat: bool = True) -> None:
+    """Every snapshot file has the size and SHA-256 the manifest recorded when it was written.
+
+    For the query path (``trust_stat``), a file whose size and modification time (ns) are still the
+    ones recorded is the file that was hashed: like git's index, only a file whose stat changed is read
+    and hashed again (hashing 400 MB of snapshot cost a cold process at 1,000 articles 0.7 s); any
+    write to a file moves its time. Ingest hashes every file, so that a manifest edited by hand (its
+    checksums no longer those of the files) is found and rewritten."""
     files = manifest.get("files")
     if not isinstance(files, dict) or set(files) != set(SNAPSHOT_FILES):
         raise ValueError("the manifest has no checksums for the snapshot files")
@@ -233,31 +240,34 @@ def verify_files(root: Path, manifest: dict[str, Any]) -> None:
         path, want = root / name, files[name]
         if not path.is_file():
             raise ValueError(f"{name} is missing")
-        if path.stat().st_size != want.get("bytes") or file_digest(path) != want.get("sha256"):
+        st = path.stat()
+        if st.st_size != want.get("bytes") or ((not trust_stat or st.st_mtime_ns != want.get("mtime_ns"))
+                                               and file_digest(path) != want.get("sha256")):
             raise ValueError(f"{name} does not match its checksum (edited, or only partly written)")
 
 
 def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list, records: dict,
-                   chunk_vectors, unit_vectors) -> None:
-    """Write a complete new snapshot beside the live one, then swap it in with renames."""
+                   chunk_vectors, unit_vectors, memo: precompute.ChunkMemo | None = None) -> dict[str, Any]:
+    """Write a complete new snapshot beside the live one, then swap it in with renames; returns the
+    derived tables (``precompute.build``; ``memo``: what unchanged chunks gave last time)."""
     import numpy as np
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     tmp = settings.data_dir / f"{SNAPSHOT}.new-{os.getpid()}"
     remove_path(tmp)
     tmp.mkdir()
-    (tmp / "chunks.json").write_text(json.dumps(chunks, ensure_ascii=False), "utf-8")
-    (tmp / "units.json").write_text(json.dumps(units, ensure_ascii=False), "utf-8")
-    (tmp / "records.json").write_text(json.dumps(records, ensure_ascii=False, indent=1), "utf-8")
+    precompute.write_json(tmp / "chunks.json", chunks)
+    precompute.write_json(tmp / "units.json", units)
+    precompute.write_json(tmp / "records.json", records, indent=True)
     np.savez(tmp / "vectors.npz", chunks=np.asarray(chunk_vectors, np.float32),
              units=np.asarray(unit_vectors, np.float32))
     # what the query path would otherwise rebuild in every process: built once, here
-    precompute.build(Snapshot(tmp, manifest, chunks, units, records, None, None), tmp)
+    derived = precompute.build(Snapshot(tmp, manifest, chunks, units, records, None, None), tmp, memo)
     for f in tmp.iterdir():
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())
-    files = {name: {"sha256": file_digest(tmp / name), "bytes": (tmp / name).stat().st_size}
-             for name in SNAPSHOT_FILES}
+    files = {name: {"sha256": file_digest(tmp / name), "bytes": (tmp / name).stat().st_size,
+                    "mtime_ns": (tmp / name).stat().st_mtime_ns} for name in SNAPSHOT_FILES}
     # The manifest goes last: a folder without one is never taken for a snapshot.
     with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
         fh.write(json.dumps({**manifest, "schema": SCHEMA_VERSION, "written": time.time(), "files": files},
@@ -271,6 +281,7 @@ def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list
     tmp.rename(live)
     remove_path(old)
     fsync_dir(settings.data_dir)
+    return derived
 
 
 def _recover(settings: Settings) -> None:
