@@ -287,3 +287,16 @@ def test_at_home_then_another_country_replaces_home(assistant):
                     "What would I pay at home?", "And in Thailand?")
     assert "$470" in answers[1].text and "$300" not in answers[1].text.split("[1]")[0]
     assert "$151" in answers[2].text and "$470" not in answers[2].text
+
+
+def test_a_should_i_question_gets_no_yes_and_one_disclaimer_at_the_end(assistant):
+    ans = assistant.ask("Is stem cell therapy proven, and what does it cost in Korea? Should I get it for my skin?")
+    assert "Yes." not in ans.text
+    assert ans.text.count("not medical advice") <= 1
+    assert not ans.text.rstrip().endswith("]") or "not medical advice" not in ans.text
+
+
+def test_savings_in_a_story_are_no_second_country(assistant):
+    ans = assistant.ask("I'm 41 and I have some savings. What price range does the article give for stem cell "
+                        "therapy in Korea?")
+    assert "$3,000" in ans.text and "$12,000" in ans.text

@@ -424,6 +424,7 @@ class Assistant:
         A part the article cannot answer keeps its sentence saying so: no part is dropped silently.
         """
         from scarbot.answer import Draft
+        from scarbot.answer.router import ADVICE
         from scarbot.dialogue import Reader, contrasted, split_question
         from scarbot.text import figures
 
@@ -455,12 +456,14 @@ class Assistant:
                 merged.add(f'On "{x.question.rstrip("?")}?": {said or "the article does not answer that."}')
                 continue
             for p in x.draft.parts:
-                if all(p.text != m.text for m in merged.parts):
+                if p.text != ADVICE and all(p.text != m.text for m in merged.parts):
                     merged.parts.append(p)
             merged.prices.extend(x.draft.prices)
         if skipped:
             merged.add(f"I answered the first {MAX_PARTS} questions of your message; please ask the other "
                        f"{len(skipped)} separately")
+        if any(p.text == ADVICE for x in subs for p in x.draft.parts):
+            merged.add(ADVICE)  # the pointer to a dermatologist once, at the end
         seen, hits = set(), []
         for rank in range(max(len(x.hits) for x in subs)):
             for x in subs:

@@ -193,6 +193,8 @@ class ClinicStrategy:
             return None
         d = Draft(strategy=self.name)
         pool = self._pool(q)
+        if not pool:  # the articles retrieved name no clinic
+            return None
         d.add(f"The article lists {len(pool)} clinics: {join_names([x.name for x in pool])}",
               pool[0].chunk_id, pool[0].quote)
         for x in pool:

@@ -284,6 +284,8 @@ class ComputeStrategy:
 
     def _saving(self, proc: str, q: Query) -> Draft | None:
         countries = list(dict.fromkeys([*q.countries, *self.corpus.home_for(proc)]))[:2]
+        if len(countries) < 2:  # "I have some savings": no second country to save against
+            return None
         a, b = (self._price(proc, c) for c in countries)
         d = Draft(strategy=self.name)
         if a is None or b is None:

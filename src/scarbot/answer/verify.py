@@ -93,8 +93,8 @@ _LIGHT = {"need", "get", "have", "has", "do", "does", "did", "make", "go", "take
 def _affirmed(q: Query, draft: Draft, background: set[str] | frozenset[str]) -> Draft:
     first = next((p for p in draft.parts if p.chunk_id), None)
     asking = q.asking or q.text
-    if first is None or _DENIES.search(asking) or q.absent or q.unbound:
-        return draft
+    if first is None or _DENIES.search(asking) or q.absent or q.unbound or _ASKS_ADVICE.match(asking):
+        return draft  # "should I get it?" asks for a decision the article cannot make
     skip = [*_LIGHT, *background]
     needed = [w for w in dict.fromkeys(content_words(asking)) if len(w) > 2 and not any(_kin(w, b) for b in skip)]
     if not needed:
@@ -119,6 +119,7 @@ def _kin(a: str, b: str) -> bool:
     return related(a, b) or related(stem(a), stem(b))
 
 
+_ASKS_ADVICE = re.compile(r"^\s*(?:so\s+|and\s+)?(?:should|shall|would|could|must)\s+(?:i|we|my|you)\b", re.I)
 _SHARES_SUBJECT = re.compile(r"\s*(?:is|are|was|were|can|may|has|have|will)\b", re.I)
 
 
