@@ -156,7 +156,7 @@ def split_question(question: str) -> list[str]:
     parts: list[str] = []
     lead = ""
     for sentence in (x.strip() for x in re.split(r"(?<=[?.!])\s+", question) if x.strip()):
-        if _TAG_ONLY.search(sentence):  # "The article names three clinics, right? List them.": context for the next
+        if _TAG_ONLY.search(sentence):  # "It covers three treatments, right? Name them.": context for the next
             lead = f"{lead} {sentence}".strip()
             continue
         listed = _listed(sentence)
@@ -205,7 +205,7 @@ _COMPARATIVE = re.compile(r"\b(?:which|what|who)(?:\s+one)?\b|\b(?:or|vs\.?|vers
 
 
 def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
-    """"Which needs fewer sessions, microneedling or subcision?" → one question per treatment compared, on
+    """"Which one heals faster, peels or lasers?" → one question per treatment compared, on
     the attribute asked ("microneedling: needs sessions?"); the two answers side by side let the reader
     compare. Prices are compared by the price strategy, not here."""
     procs = [p for p in q.procedures if "general" not in p and not (q.filler_types and "filler" in p)]

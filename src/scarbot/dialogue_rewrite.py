@@ -184,13 +184,13 @@ _IT = re.compile(r"\b(it|its|they|them|their)\b", re.I)
 
 
 def _topic_first(text: str) -> str:
-    """"What about Radiesse — what's it made of?" → "what's Radiesse made of?": the topic set first is what
+    """"What about Bellafill — how long does it last?" → "what's Radiesse made of?": the topic set first is what
     the pronoun after it means."""
     m = _TOPIC_FIRST.match(text)
     if not m:
         return text
     topic = m.group("topic").strip()
-    if not _IT.search(m.group("rest")):  # "what about the last one, how long is recovery?": recovery for it
+    if not _IT.search(m.group("rest")):  # "what about the second one, is it painful?": recovery for it
         rest = m.group("rest").rstrip(" ?.!")
         return f"{rest[0].upper()}{rest[1:]} for {topic}?" if len(words(rest)) >= 2 else text
     rest = _IT.sub(lambda w: f"the {topic}'s" if w.group(1).lower() in ("its", "their") else topic,
@@ -282,7 +282,7 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
     if not (found_elliptical(text) or _parallel(reader, body, q, last.text)):
         return None
     if not _is_fragment(LEAD.sub("", body)) and (q.percent is not None or q.amounts or q.numbers):
-        return None  # "and rolling scars are around 40%?": a claim of its own, not the last question again
+        return None  # "and boxcar ones are about half?": a claim of its own, not the last question again
     new = _new_entities(q, general=bool(_ABOUT.match(body) or _is_fragment(body)))
     if _is_fragment(LEAD.sub("", body)) and {"procedure", "country"} <= set(new) and not _ABOUT.match(body):
         return None  # "peels in India?" names all a price needs: it stands alone
@@ -306,7 +306,7 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         priced = _country_priced(reader, asked, new["country"], state)
         if priced is not None:
             return _finish(reader, priced, text)
-        if _HOME_REF.search(asked) and state.persona.home:  # "what would I pay at home?" then "and in Thailand?"
+        if _HOME_REF.search(asked) and state.persona.home:  # "the price back home?" then "and over in India?"
             asked = _HOME_REF.sub(f"in {place(state.persona.home)}", asked)
     return _finish(reader, swap(reader, asked, new, set()), text)
 
@@ -318,14 +318,14 @@ _GENERAL_ONLY = {"general", "overall", "treatment", "treatments", "scar", "in", 
 
 
 def _modified(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
-    """A fragment that changes how the last question is asked, not what about: "and of the bottom?" (the other
-    end of the range), "and for 5 sessions?" (a count), "general?" (the table's in-general row)."""
+    """A fragment that changes how the last question is asked, not what about: "and the low end?" (the other
+    end of the range), "with 7 sessions?" (a count), "overall?" (the table's in-general row)."""
     last = state.last
     body = LEAD.sub("", text).strip()
     if last is None or last.clarify or len(words(body)) > 8 or not words(body):
         return None
     asked = question_part(reader, last.text)
-    same = entities(reader.parse(asked))  # "at the most expensive Korean price?" after a Korean total: nothing new
+    same = entities(reader.parse(asked))  # "at the dearest Turkish rate?" after a Turkish total: nothing new
     if any(n not in same.get(k, []) for k, ns in entities(q).items() for n in ns):
         return None
     low_now, high_now = re.search(rf"\b{_LOW_END}\b", body, re.I), re.search(rf"\b{_HIGH_END}\b", body, re.I)
@@ -350,8 +350,8 @@ _FOR_COUNT = re.compile(r"^(?:and\s+|what about\s+|how about\s+)?(?:for\s+|with\
 
 
 def _country_priced(reader: Reader, asked: str, countries: list[str], state: DialogueState) -> str | None:
-    """"and Thailand?" after "which country is cheapest for lasers?" asks the laser price there; after a
-    question no country changes ("how many sessions?"), it re-asks the last price question, the only facts
+    """"and Canada?" after "where are peels cheapest?" asks the peel price there; after a
+    question no country changes ("is it painful?"), it re-asks the last price question, the only facts
     the article gives per country."""
     p = reader.parse(asked)
     procs = [n for k in ("filler_type", "procedure") for n in entities(p, general=True).get(k, [])]
@@ -724,7 +724,7 @@ _MONEY_SHARE = re.compile(r"\b(?:deposit|on that|on it|down ?payment|upfront|up 
 
 
 def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | None:
-    """"10% deposit on the max?" after a price: the share of that price (its treatment and country named)."""
+    """"a 10% deposit on the top figure?" after a price: the share of that price (its treatment and country named)."""
     deposit = re.search(r"\b(?:deposit|down ?payment)\b", text, re.I) \
         and re.search(r"\b(?:on|of) (?:that|it|this|the)\b|\bprice\b|\bup ?front\b", text, re.I) \
         and not re.search(r"\b(?:polic\w*|refund\w*|rules?)\b", text, re.I)

@@ -61,7 +61,7 @@ _COUNT_RANGE = re.compile(r"\b(\d+)\s*(?:-|–|to)\s*(\d+)\s+(?:\w+\s+)?(?:sessi
 _PRICE_WORDS = re.compile(r"\b(?:range|price|prices|total|totals|cost|costs|come to|would be)\b")
 _LEFT_OVER = re.compile(r"\b(?:left|left over|leftover|remain|remaining|spare)\b")
 _ONE_SESSION = re.compile(r"\b(?:one|a single|1|a)\s+(?:\w+\s+){0,2}?(?:session|treatment)\b")
-# "subcision needs just one session?": a statement asked as a question (a verb in it, no question word first)
+# "peels are done in a single visit?": a statement asked as a question (a verb in it, no question word first)
 _DECLARATIVE_Q = re.compile(r"^\s*(?:(?:and|so|but|oh|ok|okay)[,\s]+)?(?!.*\b(?:what|what's|whats|how|which|where|who|when|why)\b)"
                             r"(?=.*\b(?:is|are|needs?|"
                             r"takes?|costs?|lasts?|has|have|works?|requires?|gives?|offers?|does|do)\b)[^?]{8,}\?\s*$")
@@ -246,7 +246,7 @@ class QueryParser:
         if q.saving and len(q.countries) >= 2 and not q.asks_cost:  # "the most I could save by going to Korea"
             q.attributes.append("cost")
         if not q.compare and _WHICH_OR.search(low) and len([*q.procedures, *q.filler_types, *q.all_scar_types]) >= 2:
-            q.compare = True  # "which needs fewer sessions, microneedling or subcision?"
+            q.compare = True  # "which heals faster, peels or lasers?"
         self._drop_home(q)
         q.excluded_countries = self._excluded(lowered)
         q.excluded_words = [w for m in _EXCEPT.finditer(lowered) for w in content_words(m.group(1))]
@@ -266,9 +266,9 @@ class QueryParser:
         if q.count_low is not None:
             q.count = int(m.group(2))
         if q.count and q.procedures and q.countries and not q.asks_cost and (q.superlative or q.compare):
-            q.attributes.append("cost")  # "would that be cheaper than 3 sessions in Singapore?"
+            q.attributes.append("cost")  # "is that less than 4 sessions in Turkey?"
         if q.count and not q.asks_cost and (q.price_end or _PRICE_WORDS.search(lowered)):
-            q.attributes.append("cost")  # "three sessions at the top of that range?"
+            q.attributes.append("cost")  # "two sessions at the high end of it?"
         m = _PERCENT.search(lowered)
         q.percent = float(m.group(1)) if m else None
         q.amounts = [float((a or b).replace(",", "")) for a, b in _AMOUNT.findall(lowered)]

@@ -25,7 +25,7 @@ class RecommendStrategy:
         asks_price = q.asks_cost and q.asking_cost and (q.budget is not None or _PRICE.search(q.text.lower()))  # not "a tight budget"
         if self._scars_for(q):
             return not asks_price
-        asks_clinics = bool(_CLINICS.search(q.text.lower()))  # "which clinics does the article recommend?"
+        asks_clinics = bool(_CLINICS.search(q.text.lower()))  # "which clinics would you point me to?"
         return (q.operation in ("recommend", "identify") and not asks_price and not q.clinics and not q.procedures
                 and not asks_clinics)
 

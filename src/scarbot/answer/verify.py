@@ -281,7 +281,7 @@ def _partial(q: Query, draft: Draft, gap: list[str]) -> Draft:
 
 
 def _price_claim(q: Query, draft: Draft) -> Draft:
-    """"Microneedling in the US is $1,500?": the claimed figure against the ends of the prices quoted."""
+    """"Peels in India are $200?": the claimed figure against the ends of the prices quoted."""
     quoted = " ".join(p.quote for p in draft.parts if p.chunk_id)
     ends = {float(x.replace(",", "")) for x in re.findall(r"\$\s?(\d[\d,]*)", quoted)}
     if not ends:
@@ -299,7 +299,7 @@ _TOP_CLAIM = re.compile(r"\b(?:top out|tops out|max(?:imum)?|at most|up to|highe
 
 
 def _share_premise(q: Query, draft: Draft) -> Draft:
-    """"The deposit is 50% up front?": the shares the quote states, against the one claimed."""
+    """"the deposit is a quarter of the price?": the shares the quote states, against the one claimed."""
     quoted = " ".join(p.quote for p in draft.parts if p.chunk_id).replace("–", "-")
     shares = [float(x) for x in re.findall(r"(\d+(?:\.\d+)?)\s?%", quoted)]
     spans = [(float(a), float(b)) for a, b in re.findall(r"(\d+(?:\.\d+)?)%?\s*-\s*(\d+(?:\.\d+)?)\s?%", quoted)]
