@@ -53,7 +53,7 @@ def test_a_correction_of_the_description_moves_the_type(assistant):
 
 
 def test_which_of_two_clinics_is_picked_by_its_own_text(assistant):
-    answers = _chat(assistant, "which clinics offer microneedling?",
+    answers = _chat(assistant, "which of the clinics do microneedling?",
                     "which one has plastic surgeons and dermatologists collaborating?")
     assert answers[1].text.startswith("Kangdong"), answers[1].text
 
@@ -149,7 +149,7 @@ def test_prices_in_another_currency_are_declined(assistant):
 
 
 def test_the_other_end_of_a_range_in_a_fragment(assistant):
-    answers = _chat(assistant, "What's microneedling in Korea?", "what's 10% of the top of that?", "and of the bottom?")
+    answers = _chat(assistant, "What's microneedling in Korea?", "what's 10% of the top end of that?", "and the bottom end?")
     assert "about $60" in answers[1].text and "about $22" in answers[2].text
 
 
@@ -164,7 +164,7 @@ def test_general_in_a_fragment_asks_the_in_general_row(assistant):
 
 
 def test_a_deposit_on_that_is_a_share_of_the_last_price(assistant):
-    answers = _chat(assistant, "What does a full course of fillers cost in Korea?", "and the deposit on that?")
+    answers = _chat(assistant, "Full filler treatment price in Korea?", "and the deposit on that?")
     assert "$100" in answers[1].text and "$200" in answers[1].text
 
 
@@ -259,25 +259,25 @@ def test_a_claim_of_its_own_is_not_the_last_question_again(assistant):
 
 
 def test_a_terse_price_of_something_the_article_does_not_price(assistant):
-    ans = assistant.ask("airport transfer price?")
+    ans = assistant.ask("airport pickup fee?")
     assert ans.abstained and "$" not in ans.text
 
 
 def test_a_budget_stated_as_money_to_spend_and_the_other_end_later(assistant):
     answers = _chat(assistant, "I have $1,000 to spend. What does laser resurfacing cost in Korea?",
                     "If I did one session at the cheapest Korean price, how much of my budget would be left?",
-                    "And at the most expensive Korean laser price?")
+                    "And at the priciest Korean laser rate?")
     assert "$700" in answers[1].text
     assert "$1,500" in answers[2].text and "$500" in answers[2].text  # $500 over
 
 
 def test_a_relayed_question_is_a_question(assistant):
-    ans = assistant.ask("customer asks if clinics pick them up from the airport")
+    ans = assistant.ask("a caller asks whether the clinics collect patients at the airport")
     assert "airport transfers" in ans.text and "icepick" not in ans.text.lower()
 
 
 def test_only_the_sentences_about_what_was_asked_are_shown(assistant):
-    ans = assistant.ask("Are VAT refunds available?")
+    ans = assistant.ask("Is VAT refundable there?")
     assert "VAT refunds" in ans.text and "2-4 weeks" not in _plain(ans.text)
     assert "2-4 weeks" in _plain(ans.citations[0].quote)  # the citation keeps the whole item
 
