@@ -725,7 +725,7 @@ _MONEY_SHARE = re.compile(r"\b(?:deposit|on that|on it|down ?payment|upfront|up 
 
 def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | None:
     """"a 10% deposit on the top figure?" after a price: the share of that price (its treatment and country named)."""
-    deposit = re.search(r"\b(?:deposit|down ?payment)\b", text, re.I) \
+    deposit = q.paid_share \
         and re.search(r"\b(?:on|of) (?:that|it|this|the)\b|\bprice\b|\bup ?front\b", text, re.I) \
         and not re.search(r"\b(?:polic\w*|refund\w*|rules?)\b", text, re.I)
     if (q.percent is None and not deposit) or q.amounts or entities(q).get("procedure") \

@@ -59,7 +59,8 @@ _HOME_ASKED = re.compile(r"\b(?:home|here|my country|where i live|vs\.?|versus|c
                          r"savings|cheaper|pricier|difference|gap|worth)\b")
 _COUNT_RANGE = re.compile(r"\b(\d+)\s*(?:-|–|to)\s*(\d+)\s+(?:\w+\s+)?(?:sessions|treatments|rounds)\b")
 _PRICE_WORDS = re.compile(r"\b(?:range|price|prices|total|totals|cost|costs|come to|would be)\b")
-_LEFT_OVER = re.compile(r"\b(?:left|left over|leftover|remain|remaining|spare)\b")
+_LEFT_OVER = re.compile(r"\b(?:left|left over|leftover|remain|remaining|spare|to spare)\b")
+_PAID_SHARE = re.compile(r"\b(?:deposit|down ?payment|upfront|up front|in advance|advance payment)\b")
 _ONE_SESSION = re.compile(r"\b(?:one|a single|1|a)\s+(?:\w+\s+){0,2}?(?:session|treatment)\b")
 # "peels are done in a single visit?": a statement asked as a question (a verb in it, no question word first)
 _DECLARATIVE_Q = re.compile(r"^\s*(?:(?:and|so|but|oh|ok|okay)[,\s]+)?(?!.*\b(?:what|what's|whats|how|which|where|who|when|why)\b)"
@@ -147,6 +148,8 @@ class Query(Frame):
     yesno: bool = False
     recommend: bool = False
     identify: bool = False  # "what are these called?" about scars the user describes
+    leftover: bool = False  # "how much of my budget is left?"
+    paid_share: bool = False  # a part paid first: a deposit, a down payment, "upfront"
     asking_cost: bool = True  # the asking sentences ask a price (a budget in the story around them does not)
     describes: bool = False  # nothing asked: a statement only ("mine are wide with flat bottoms")
     course: bool = False  # a whole course of treatment: sessions × per-session price
@@ -272,7 +275,9 @@ class QueryParser:
         m = _PERCENT.search(lowered)
         q.percent = float(m.group(1)) if m else None
         q.amounts = [float((a or b).replace(",", "")) for a, b in _AMOUNT.findall(lowered)]
-        if q.count is None and q.procedures and (q.budget or q.amounts) and _LEFT_OVER.search(lowered) \
+        q.leftover = bool(_LEFT_OVER.search(lowered))
+        q.paid_share = bool(_PAID_SHARE.search(lowered))
+        if q.count is None and q.procedures and (q.budget or q.amounts) and q.leftover \
                 and _ONE_SESSION.search(lowered):
             q.count = 1  # "one laser session ... how much of my budget is left?": a total of one session
         if asked is not None:  # a story around the question: does the question itself ask a price?

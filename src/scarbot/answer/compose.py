@@ -42,8 +42,6 @@ def _at_end(low: float, high: float, end: str | None) -> tuple[float, float]:
 
 _VERSUS = re.compile(r"\b(?:vs\.?|versus|cheaper|compare|compared|which|difference|save|saving)\b")
 _ALTOGETHER = re.compile(r"\b(?:total|altogether|all together|combined|in all|overall|together|sum)\b")
-_PAID_SHARE = re.compile(r"\b(?:deposit|down ?payment|upfront|up front|in advance|advance payment)\b")
-_LEFT = re.compile(r"\b(?:left|left over|leftover|remain|remaining|spare|to spare)\b")
 
 
 def _leftover(d: Draft, budget: float) -> None:
@@ -90,7 +88,7 @@ class ComputeStrategy:
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
         d = self._compose(q)
         budget = q.budget or (q.amounts[0] if len(q.amounts) == 1 else None)  # "I have $2,000 ... what's left?"
-        if d is not None and budget and _LEFT.search(q.text.lower()):
+        if d is not None and budget and q.leftover:
             _leftover(d, budget)
         return d
 
@@ -158,7 +156,7 @@ class ComputeStrategy:
     def _share(self, q: Query) -> tuple[float, Unit | None] | None:
         """The percentage a question asks about: one it states, or the one the article gives for the word it
         asks about ("what is the down payment?" → "a down payment (about 20%) is due")."""
-        paid = q.percent is not None and _PAID_SHARE.search(q.text.lower())  # "what's the 10% deposit on ...?"
+        paid = q.percent is not None and q.paid_share  # "what's the 10% deposit on ...?"
         if not (q.asks_cost or q.amounts or paid) or not (q.amounts or [p for p in q.procedures
                                                                          if p in self.corpus.priced]):
             return None

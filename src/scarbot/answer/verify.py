@@ -62,9 +62,9 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
         said = " ".join(f"{p.text} {p.quote}" for p in draft.parts).lower()
         if wanted == "duration" and unit and not re.search(rf"\b{unit.group(1)[:-1]}s?\b", said):
             return _untyped(draft, wanted, _topic(q))
-    other_year = _other_year(q, draft)
-    if other_year is not None:
-        return other_year
+    other = _other_year_or_grade(q, draft)
+    if other is not None:
+        return other
     elsewhere = _other_country(q, draft, homes)
     if elsewhere is not None:
         return elsewhere
@@ -212,15 +212,15 @@ def _other_country(q: Query, draft: Draft, homes: tuple[str, ...]) -> Draft | No
     return out
 
 
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b|\b(?:grade|level|stage|class|phase|tier)\s+\d+\b", re.I)
+_YEAR_OR_GRADE = re.compile(r"\b(?:19|20)\d\d\b|\b(?:grade|level|stage|class|phase|tier)\s+\d+\b", re.I)
 
 
-def _other_year(q: Query, draft: Draft) -> Draft | None:
+def _other_year_or_grade(q: Query, draft: Draft) -> Draft | None:
     """A figure asked for one year that the article gives only for another ("in 2023" against its 2024 count),
     or one grade of a scale it describes only others of ("grade 1" against its grades 3 and 4)."""
-    asked = {x.lower() for x in _YEAR.findall(q.text)}
+    asked = {x.lower() for x in _YEAR_OR_GRADE.findall(q.text)}
     quoted = " ".join(f"{p.text} {p.quote}" for p in draft.parts)
-    given = {x.lower() for x in _YEAR.findall(quoted)}
+    given = {x.lower() for x in _YEAR_OR_GRADE.findall(quoted)}
     if not asked or not given or asked & given or draft.abstained:
         return None
     out = Draft(abstained=True, strategy=draft.strategy, steps=[*draft.steps, "verify: another year"])
