@@ -595,3 +595,25 @@ def test_how_much_would_i_save_after_two_countries(assistant):
 def test_a_city_or_based_in_sets_the_home_country(assistant):
     *_, home = _chat(assistant, "Hey, Manchester-based here. What does subcision cost in Korea?", "and at home?")
     assert "UK" in home.standalone_question and "$1,890" in home.text
+
+
+# ------------------------------------------------------------------ "which of the two", one end of a range, a new country
+def test_which_of_the_two_countries_compares_them_at_the_end_asked(assistant):
+    *_, which = _chat(assistant, "What do peels cost in India?", "and in Korea?",
+                      "which of the two is cheaper at the top end?")
+    assert "India" in which.standalone_question and "Korea" in which.standalone_question
+    assert which.text.startswith("At the top of the range, India is cheaper"), which.text
+    assert "$85" in which.text and "$3,000" in which.text and "$2,915" in which.text  # 3,000 − 85
+
+
+def test_a_single_country_after_a_comparison_asks_its_own_price(assistant):
+    *_, single = _chat(assistant, "Is laser resurfacing cheaper in Thailand or in Singapore?", "and Turkey?")
+    assert "Singapore" not in single.standalone_question and "Thailand" not in single.standalone_question
+    assert "$500 - $1,000" in single.text  # Turkey's laser cell
+
+
+def test_sessions_in_two_countries_at_one_end_give_one_difference(assistant):
+    *_, diff = _chat(assistant, "How much is microneedling in the USA?",
+                     "3 sessions in Korea vs 3 in India, both at the lowest price: what's the gap?")
+    assert "microneedling" in diff.standalone_question.lower()
+    assert "$675" in diff.text and "$360" in diff.text and "$315" in diff.text, diff.text  # 3×225, 3×120

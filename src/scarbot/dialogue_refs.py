@@ -38,7 +38,9 @@ _REF = re.compile(
     rf"(?:\s+(?P<ohead>ones?|{_HEADS}))?(?:\s+(?:of|among)\s+(?:those|them|these|the\s+\w+))?)"
     rf"|(?P<other>\bthe\s+other(?:\s+(?P<xhead>one|{_HEADS}))?)"
     r"|(?P<both>\bboth(?:\s+of\s+(?:them|those|these))?|\ball\s+(?:of\s+)?(?:them|those|these)|\beach\s+of\s+"
-    r"(?:them|those|these|the\s+(?:two|three|four))|\ball\s+(?:two|three|four)(?:\s+of\s+(?:them|those))?|\beach(?=\s*(?:[?.!,]|$)))"
+    r"(?:them|those|these|the\s+(?:two|three|four))|\ball\s+(?:two|three|four)(?:\s+of\s+(?:them|those))?|\beach(?=\s*(?:[?.!,]|$))"
+    r"|\b(?:of|between|among|for|in|from)\s+(?:the|those|these)\s+(?:two|three|four)(?:\s+(?:ones|options|places|countries))?"
+    r"(?=\s*(?:[?.!,;]|$|is\b|are\b|was\b|would\b|has\b|have\b|offers?\b|costs?\b|at\b|for\b|if\b|when\b)))"
     rf"|(?P<demonstrative>\b(?:that|this|those|these|the\s+same)\s+(?P<dhead>ones?|{_HEADS})\b)"
     r"|(?P<definite>\bthe\s+(?P<thead>clinic|hospital|treatment|procedure|therapy)\b)"
     r"|(?P<pronoun>\b(?:it|its|they|them|their|that|this|those|these|there)\b)"
@@ -61,6 +63,7 @@ _LIST_JOINS = {"and", "or", "together", "plus", "combined", "both"}
 _BEFORE_EACH = {"is", "are", "of", "for", "about", "on", "does", "do", "cost", "costs", "with", "take", "takes"}
 _BE = {"is", "are", "was", "were", "'s", "be", "isn't", "aren't"}
 _AUX_AGREE = {"is": "are", "does": "do", "has": "have", "was": "were", "doesn't": "don't", "isn't": "aren't"}
+_SIZED_PREPS = {"of", "between", "among", "for", "in", "from"}
 _PLURAL_WORDS = {"they", "them", "their", "those", "these", "both", "ones"}
 
 
@@ -151,6 +154,8 @@ def _is_reference(text: str, ref: Ref) -> bool:
         return tail or (has_the and (at_end or nxt_word in _VERBS or nxt_word in _LIST_JOINS))
     if ref.form == "both" and ref.word == "each" and prev not in _BEFORE_EACH:
         return False  # "one session each": a distributive, not "each of them"
+    if ref.form == "both" and ref.word == "both" and nxt_word in ("at", "on", "with", "times"):
+        return False  # "2 sessions in each country, both at the top price": how, not what
     if ref.form != "pronoun":
         return True
     if ref.word == "it":
@@ -214,8 +219,9 @@ def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resoluti
     if ref.form == "other":
         return _other(state, kinds)
     ms = candidates(state, tuple(k for k in kinds if k != "topic") if ref.form == "which" else kinds, q)
-    if ref.form == "both" and ref.head.isdigit():  # "each of the three": the list of three
-        group = _group_of(state, tuple(k for k in kinds if k != "topic"), lambda n: n == int(ref.head))
+    if ref.form == "both" and ref.head.isdigit():  # "each of the three", "which of the two": the list of that size
+        group = _group_of(state, tuple(dict.fromkeys(k for k in (*kinds, "country") if k != "topic")),
+                          lambda n: n == int(ref.head))
         if group:
             return Resolution(group, next(m.kind for m in state.mentions if m.name == group[0]))
     if ref.form == "both":  # two or more of one kind
@@ -302,6 +308,8 @@ def is_plural(names: list[str], kind: str) -> bool:
 
 def phrase(ref: Ref, res: Resolution) -> str:
     """The words that replace a reference."""
+    if ref.form == "both" and ref.word in _SIZED_PREPS:  # "which of the two" → "which of Turkey and Singapore"
+        return f"{ref.word} {join_names([place(n) for n in res.names] if res.kind == 'country' else res.names)}"
     if res.kind == "topic":
         topic = res.names[0]
         return topic if ref.form == "one" else re.sub(r"^(?:a|an)\s+", "the ", topic)

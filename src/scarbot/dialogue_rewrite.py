@@ -302,7 +302,8 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         return None
     if replace_only and not _replaces(reader, asked, new):
         return None
-    if set(new) == {"country"}:
+    had = entities(reader.parse(asked), general=True)
+    if {k for k, ns in new.items() if any(n not in had.get(k, []) for n in ns)} == {"country"}:
         priced = _country_priced(reader, asked, new["country"], state)
         if priced is not None:
             return _finish(reader, priced, text)
@@ -355,7 +356,10 @@ def _country_priced(reader: Reader, asked: str, countries: list[str], state: Dia
     the article gives per country."""
     p = reader.parse(asked)
     procs = [n for k in ("filler_type", "procedure") for n in entities(p, general=True).get(k, [])]
-    if p.asks_cost and p.superlative and not p.countries and procs:
+    compared = len(p.countries) >= 2 and (p.compare or p.superlative) and len(countries) == 1
+    if compared and not procs:  # "which of the two is cheaper?" with no treatment named: the general row
+        procs = [lexicon.GENERAL_PROCEDURE]
+    if p.asks_cost and (p.superlative and not p.countries or compared) and procs:  # one country: its own price
         return f"How much {'are' if is_plural(procs[:1], 'procedure') else 'is'} {_spoken(procs[0])} in " \
                f"{place(countries[0])}?"
     if p.asks_cost or p.countries:
@@ -673,6 +677,8 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
         out = f"Where {be} {subject} {'most expensive' if dear else 'cheapest'}?"
     else:
         return None
+    if q.price_end:  # "... at the top end?": the end of the ranges compared is kept
+        out = f"{out[:-1]} at the {'low' if q.price_end == 'min' else 'top'} end?"
     return _finish(reader, out, text)
 
 
@@ -754,12 +760,12 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
 
 def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:
     """"How many rounds will that take me?": the question names nothing and needs a treatment, so add it."""
-    needs = q.attributes or q.course or _TELL_MORE.match(text)
+    needs = q.attributes or q.course or q.count or _TELL_MORE.match(text)
     countries = len(q.countries) + len(q.other_countries)
     general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes  # "what does treatment cost?"
     priced = q.asks_cost or q.count or q.course  # "3 sessions in Korea, what's left?": a treatment is still needed
     named = [k for k in (MAIN_KINDS if not priced else ("procedure", "filler_type")) if k in entities(q, general=True)]
-    if named or own_subject(q) or not needs or countries >= 2 or general:
+    if named or own_subject(q) or not needs or (countries >= 2 and not q.count) or general:
         return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
     ms = candidates(state, (*MAIN_KINDS, "topic"), q)
     if not ms:

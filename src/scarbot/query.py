@@ -44,8 +44,8 @@ _SESSION_END = re.compile(
     r"(?:possible\s+)?(?:number\s+of\s+|no\.?\s+of\s+|amount\s+of\s+)?(?:\w+\s+)?(?:sessions|treatments|course)\b"
     r"|\bworst[- ]case\b|(?P<best>\bbest[- ]case\b)")
 _PRICE_END = re.compile(
-    r"\b(?:at|on|with|for|of)\s+(?:the\s+)?(?:(?P<min>bottom|lowest|cheapest|lower|min(?:imum)?)|top|highest|upper|"
-    r"max(?:imum)?|most expensive|dearest)(?:\s+end)?(?:\s+(?:of\s+the\s+range|price|prices|rate|figure|cost))?\b"
+    r"\b(?:at|on|with|for|of)\s+(?:the\s+)?(?:(?P<min>bottom|lowest|cheapest|lower|low(?=\s+end)|min(?:imum)?)|top|highest|"
+    r"upper|high(?=\s+end)|max(?:imum)?|most expensive|dearest)(?:\s+end)?(?:\s+(?:of\s+the\s+range|price|prices|rate|figure|cost))?\b"
     r"|\bthe\s+(?:(?P<min2>cheapest|lowest|bottom)|most expensive|highest|top)\s+(?:[\w-]+\s+){0,2}?"
     rf"(?:{_COUNTRY_WORDS})\s+(?:[\w-]+\s+){{0,2}}?(?:price|rate|figure)\b")  # "the cheapest Korean price"
 def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:

@@ -293,8 +293,19 @@ class ComputeStrategy:
                 if x is not None:
                     d.add(self._price_line(x), x.chunk_id, x.quote)
             return d
-        cheap, dear = (a, b) if (a.low + a.high) <= (b.low + b.high) else (b, a)
+        end = q.price_end
+        key = (lambda x: x.low) if end == "min" else (lambda x: x.high) if end == "max" else (lambda x: x.low + x.high)
+        cheap, dear = (a, b) if key(a) <= key(b) else (b, a)
         n = q.count or 1
+        if n > 1 and end:  # "4 sessions in each, at the cheapest price": one end, one difference
+            x, y = (n * dear.low, n * cheap.low) if end == "min" else (n * dear.high, n * cheap.high)
+            at = "bottom" if end == "min" else "top"
+            d.add(f"At the {at} of each range, {n} sessions of {pretty(proc)} come to about {money(x)} in "
+                  f"{dear.country} and {money(y)} in {cheap.country}: a difference of about {money(x - y)}",
+                  derived=(money(x), money(y), money(x - y), str(n)))
+            for p in (cheap, dear):
+                d.add(self._price_line(p), p.chunk_id, p.quote)
+            return d
         if n > 1:  # "with 4 sessions": both totals, then the difference
             lo, hi = n * dear.low - n * cheap.high, n * dear.high - n * cheap.low
             totals = (span(n * dear.low, n * dear.high), span(n * cheap.low, n * cheap.high))

@@ -150,7 +150,7 @@ class PriceStrategy:
         countries = [x for x in q.countries if x not in q.excluded_countries]
         rel = _RELATIVE.search(q.text.lower())
         if q.superlative and len(procs) >= 2 and len(countries) <= 1:
-            return self._versus_procs(procs, countries[0] if countries else c.home, q.superlative)
+            return self._versus_procs(procs, countries[0] if countries else c.home, q.superlative, q.price_end)
         if rel and len(countries) == 1:
             which = "min" if rel.group(1) in ("cheaper", "less expensive", "more affordable") else "max"
             low = q.text.lower()
@@ -162,10 +162,10 @@ class PriceStrategy:
             d = Draft(strategy=self.name)
             among = countries if len(countries) > 2 else None
             for proc in procs:
-                self._extreme(d, proc, q.superlative, among, q.excluded_countries)
+                self._extreme(d, proc, q.superlative, among, q.excluded_countries, q.price_end)
             return d if d.parts else None
         if len(countries) == 2 and q.superlative:
-            return self._versus(procs[0], countries, q.superlative)
+            return self._versus(procs[0], countries, q.superlative, q.price_end)
         if q.excluded_countries or (q.operation == "list" and not countries):
             return self._listing(procs, q.excluded_countries)
         if not countries:
@@ -281,16 +281,21 @@ class PriceStrategy:
         return [u for u in units if not u.label and u.kind == "sentence"
                 and re.search(r"\$[\d,]+.{0,12}\$[\d,]+", u.text)][:1]
 
-    def _extreme(self, d: Draft, proc: str, which: str, among: list[str] | None, excluded: list[str]) -> None:
+    def _extreme(self, d: Draft, proc: str, which: str, among: list[str] | None, excluded: list[str],
+                 end: str | None = None) -> None:
         c = self.corpus
         rows = [r for r in c.records(proc, kind="comparison table") if r.given and r.country not in excluded
                 and (among is None or r.country in among)]
         if not rows:
             return
-        key = (lambda r: (r.low, r.high)) if which == "min" else (lambda r: (-r.high, -r.low))
+        by_top = end == "max" if end else which == "max"  # "cheapest at the top end": ranked by the top of each range
+        sign = 1 if which == "min" else -1
+        key = (lambda r: (sign * r.high, sign * r.low)) if by_top else (lambda r: (sign * r.low, sign * r.high))
         best = min(rows, key=key)
         word = "lowest" if which == "min" else "highest"
-        ties = [r.country for r in rows if r is not best and (r.low, r.high) == (best.low, best.high)]
+        if end:
+            word += f" {'top' if by_top else 'bottom'}-of-range"
+        ties = [r.country for r in rows if r is not best and key(r) == key(best)]
         table = "the article's cost comparison table" if len(c.sources) < 2 else f"the cost comparison table of {best.source}"
         d.add(f"For {pretty(proc)}, the {word} price in {table} is in "
               f"{join_names([best.country, *ties])}: {best.cell}", best.chunk_id, best.quote)
@@ -299,12 +304,12 @@ class PriceStrategy:
             d.add(f"{c.home} is listed at {home.cell}", home.chunk_id, home.quote)
         d.prices.extend(c.chart_rows(c.records(proc, kind="comparison table")))
 
-    def _versus(self, proc: str, countries: list[str], which: str) -> Draft | None:
+    def _versus(self, proc: str, countries: list[str], which: str, end: str | None = None) -> Draft | None:
         """One procedure, two countries: "Is laser cheaper in Thailand or Turkey?"."""
         a, b = (next(iter(self.corpus.records(proc, x, "comparison table")), None) for x in countries)
         if a is None or b is None:
             return None
-        return self._pair(a, b, a.country, b.country, f"for {pretty(proc)}", which)
+        return self._pair(a, b, a.country, b.country, f"for {pretty(proc)}", which, end)
 
     def _across_procs(self, country: str, which: str) -> Draft | None:
         """Every priced treatment of one country, the cheapest (by the bottom of its range) or the dearest
@@ -325,15 +330,17 @@ class PriceStrategy:
             d.add(f"- {cap(pretty(p))}: {r.cell.rstrip('.')}", r.chunk_id, r.quote)
         return d
 
-    def _versus_procs(self, procs: list[str], country: str, which: str) -> Draft | None:
+    def _versus_procs(self, procs: list[str], country: str, which: str, end: str | None = None) -> Draft | None:
         """Two procedures, one country: "Is microneedling cheaper than laser resurfacing in India?"."""
         a, b = (next(iter(self.corpus.records(p, country, "comparison table")), None) for p in procs[:2])
         if a is None or b is None:
             return None
-        return self._pair(a, b, pretty(procs[0]), pretty(procs[1]), f"in {country}", which)
+        return self._pair(a, b, pretty(procs[0]), pretty(procs[1]), f"in {country}", which, end)
 
-    def _pair(self, a: PriceFact, b: PriceFact, name_a: str, name_b: str, where: str, which: str) -> Draft:
-        """Compare two cells by their parsed ranges; "-" means the article cannot say."""
+    def _pair(self, a: PriceFact, b: PriceFact, name_a: str, name_b: str, where: str, which: str,
+              end: str | None = None) -> Draft:
+        """Compare two cells by their parsed ranges, or by one end when asked ("at the low end"); "-" means the
+        article cannot say."""
         if not a.given or not b.given:
             gone, name = (a, name_a) if not a.given else (b, name_b)
             return refusal(f"The article's cost table gives no figure for {name} ({gone.country}: "
@@ -341,7 +348,18 @@ class PriceStrategy:
                            gone.quote, strategy=self.name)
         d = Draft(strategy=self.name)
         d.prices.extend(self.corpus.chart_rows([a, b]))
-        order = _order(a, b)
+        order = _order(a, b, end)
+        if end and order is not None:
+            at = "bottom" if end == "min" else "top"
+            (first, n1), (second, n2) = ((a, name_a), (b, name_b)) if (order < 0) == (which == "min") else \
+                ((b, name_b), (a, name_a))
+            verb = "cheaper" if which == "min" else "more expensive"
+            v1, v2 = (first.low, second.low) if end == "min" else (first.high, second.high)
+            d.add(f"At the {at} of the range, {n1} is {verb} {where}: ${v1:,.0f} against ${v2:,.0f} in {n2} "
+                  f"(a difference of ${abs(v2 - v1):,.0f})", first.chunk_id, first.quote,
+                  derived=(f"${abs(v2 - v1):,.0f}", f"${v1:,.0f}", f"${v2:,.0f}"))
+            d.add(f"{cap(n1)} is listed at {first.cell}; {n2} at {second.cell}", second.chunk_id, second.quote)
+            return d
         if order is None:
             d.add(f"The ranges overlap {where}: {name_a} is listed at {a.cell}", a.chunk_id, a.quote)
             d.add(f"{cap(name_b)} is listed at {b.cell}", b.chunk_id, b.quote)
@@ -378,8 +396,12 @@ class PriceStrategy:
         return d
 
 
-def _order(a: PriceFact, b: PriceFact) -> int | None:
-    """-1 when ``a`` is the cheaper range, 1 when ``b`` is, None when they overlap without an order."""
+def _order(a: PriceFact, b: PriceFact, end: str | None = None) -> int | None:
+    """-1 when ``a`` is the cheaper range, 1 when ``b`` is, None when they overlap without an order; with
+    ``end`` ("min"/"max"), by that end of each range only."""
+    if end:
+        x, y = (a.low, b.low) if end == "min" else (a.high, b.high)
+        return None if x == y else -1 if x < y else 1
     if (a.low, a.high) == (b.low, b.high):
         return None
     if a.high < b.low or (a.low <= b.low and a.high <= b.high):
