@@ -617,3 +617,26 @@ def test_sessions_in_two_countries_at_one_end_give_one_difference(assistant):
                      "3 sessions in Korea vs 3 in India, both at the lowest price: what's the gap?")
     assert "microneedling" in diff.standalone_question.lower()
     assert "$675" in diff.text and "$360" in diff.text and "$315" in diff.text, diff.text  # 3×225, 3×120
+
+
+# ------------------------------------------------------------------ several questions in one message
+@pytest.mark.parametrize("message, parts", [
+    ("Peels — what do they cost in India, and how deep can they go?",
+     ["Peels — what do they cost in India", "Peels: how deep can they go?"]),
+    ("Before fillers how long is the numbing, and what do they cost in the UK",
+     ["Before fillers how long is the numbing", "what do they cost in the UK"]),
+    ("subcision prices korea + uk pls, and which scars is it for",
+     ["subcision prices korea + uk pls", "which scars is it for"]),
+    ("I have boxcar scars and what I'd like is something quick, which option fits?",
+     ["I have boxcar scars, what I'd like is something quick", "which option fits?"]),
+    ("on a budget as a student, which is the cheapest?", ["on a budget as a student, which is the cheapest?"]),
+])
+def test_parts_of_a_message(message, parts):
+    from scarbot.dialogue import split_question
+
+    assert split_question(message) == parts
+
+
+def test_a_request_joined_by_and_is_answered_too(assistant):
+    ans = assistant.ask("dermal filler prices uk + india pls, and how long does the injecting take")
+    assert "$400" in ans.text and "$240" in ans.text and "15-30 minutes" in ans.text, ans.text

@@ -164,7 +164,7 @@ def split_question(question: str) -> list[str]:
             parts.extend(listed)
             continue
         asks = sentence.endswith("?") or re.match(rf"(?:{_QWORD}|{_REQUESTS})\b", sentence, re.I) or re.search(
-            rf"[:;]\s+{_QWORD}\b", sentence, re.I)  # "two things: how much is X, and how long is Y"
+            rf"[:;]\s+{_QWORD}\b", sentence, re.I) or len(_asking_pieces(sentence)) >= 2  # "two things: how much is X, and how long is Y"
         if not asks or len(sentence.split()) < 3:
             lead = f"{lead} {sentence}".strip()
             continue
@@ -233,18 +233,42 @@ _BARE = {"what", "what's", "whats", "is", "are", "the", "a", "an", "s", "differe
          "explain", "please", "compare", "comparison", "how", "do", "does", "differ", "vs"}
 
 
+_WH_AFTER_INTRO = re.compile(r"^(?P<intro>[^?]{0,40}?)(?:^|\s|[—–:-]\s*)(?:what|what's|whats|how|which|where|when|why|who)\b",
+                             re.I)
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|my|me|we|we're|our|us|you|they)\b", re.I)
+_COORDINATED = re.compile(r"^,?\s+(?:and|also|plus)\b", re.I)
+
+
+def _asks(piece: str) -> bool:
+    """A piece of a sentence that asks: "...?", a question word or request first, or a short intro of
+    no one's words before the question word ("After peels how long ...", "Subcision — what's ...")."""
+    if piece.endswith("?") or re.match(rf"(?:{_QWORD}|{_REQUESTS})\b", piece, re.I):
+        return True
+    m = _WH_AFTER_INTRO.match(piece)
+    return bool(m) and not _FIRST_PERSON.search(m.group("intro"))
+
+
 def _asking_pieces(sentence: str) -> list[str]:
     """"X and how much is Y?" → two questions; a clause that does not ask ("as a student I can't
-    afford much, which is cheapest?") stays in front of the question after it."""
+    afford much, which is cheapest?") stays in front of the question after it. A request joined to the
+    next question by "and" ("laser prices in Thailand pls, and which one is for redness") is a part of its
+    own, unless it speaks of the user ("I have boxcar scars and which ...")."""
     out: list[str] = []
     lead = ""
     # "Fillers: how long does it take, and what's one session?": the subject before the colon goes with each part
-    m = re.match(r"^\s*((?:[\w'-]+\s+){0,3}[\w'-]+)\s*:\s+(?=\S)", sentence)
+    m = re.match(r"^\s*((?:[\w'-]+\s+){0,3}[\w'-]+)\s*(?::|\s[—–-])\s+(?=\S)", sentence)
     topic = m.group(1) if m and not re.search(r"\b(?:things?|questions?|qs|points?|quick|pls|please)\b", m.group(1),
                                                 re.I) else ""
-    for p in (p.strip(" ,;") for p in _SPLIT.split(sentence) if p and p.strip(" ,;")):
+    bounds = [0, *(x for m in _SPLIT.finditer(sentence) for x in (m.start(), m.end())), len(sentence)]
+    spans = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+    for i, (a, b) in enumerate(spans):
+        p = sentence[a:b].strip(" ,;")
+        if not p:
+            continue
+        joined = i + 1 < len(spans) and bool(_COORDINATED.match(sentence[b: spans[i + 1][0]]))
         about = re.match(r"^(?:and\s+)?(?:what|how)\s+about\b", p, re.I) and not p.endswith("?")
-        if len(p.split()) < 3 or about or not (p.endswith("?") or re.match(rf"(?:{_QWORD}|{_REQUESTS})\b", p, re.I)):
+        own = joined and len(p.split()) >= 3 and not _FIRST_PERSON.search(p) and not about
+        if len(p.split()) < 3 or about or not (_asks(p) or own):
             lead = f"{lead}, {p}" if lead else p
             continue
         if topic and out and not lead:
