@@ -300,3 +300,30 @@ def test_savings_in_a_story_are_no_second_country(assistant):
     ans = assistant.ask("I'm 41 and I have some savings. What price range does the article give for stem cell "
                         "therapy in Korea?")
     assert "$3,000" in ans.text and "$12,000" in ans.text
+
+
+# ------------------------------------------------------------------ a budget divided by a price; ranges that cross
+def test_how_many_sessions_a_budget_pays_for(assistant):
+    ans = assistant.ask("I've saved $1,000 — how many microneedling sessions could that buy me in India?")
+    assert ans.strategy == "compose", ans.text
+    # $120–$300 a session: 8 at the bottom ($960), 3 at the top ($900)
+    assert "8 sessions" in ans.text and "$960" in ans.text and "3 sessions" in ans.text and "$900" in ans.text
+
+
+def test_how_many_sessions_at_one_end_only(assistant):
+    ans = assistant.ask("How many laser sessions in Korea can $1,000 cover at the cheapest rate?")
+    assert "3 sessions" in ans.text and "$900" in ans.text and "$100" in ans.text, ans.text
+    assert "at the top" not in ans.text
+
+
+def test_a_saving_between_ranges_that_cross_names_each_end(assistant):
+    ans = assistant.ask("How much would I save on laser resurfacing in Turkey compared with Korea?")
+    # Korea $300–$1,500, Turkey $500–$1,000: Korea is $200 cheaper at the bottom, Turkey $500 at the top
+    assert "$200 less in South Korea" in ans.text and "$500 less in Turkey" in ans.text, ans.text
+
+
+def test_a_thousands_figure_followed_by_a_comma_is_one_figure():
+    from scarbot.text import figures_supported
+
+    assert figures_supported("With $2,000, that is it", "a budget of $2,000")
+    assert not figures_supported("With $2,000, that is it", "a budget of $2")

@@ -699,7 +699,8 @@ def _saving_question(reader: Reader, text: str, q: Query, state: DialogueState) 
     sessions = f" for {counted} sessions" if counted and not q.count else ""  # the totals just computed
     money = re.search(r"\bin (?:[a-z]+ )?(?:pounds|euros?|yen|won|baht|lira|rupees?|pesos?|yuan)\b", text, re.I)
     currency = f", {money.group(0)}" if money else ""  # "... in pounds?": asked in another currency, kept
-    return _finish(reader, f"How much would I save on {name} in {a} compared with {b}{sessions}{currency}?", text)
+    end = {"min": " at the low end", "max": " at the top end"}.get(q.price_end or "", "")
+    return _finish(reader, f"How much would I save on {name} in {a} compared with {b}{sessions}{end}{currency}?", text)
 
 
 def _compared_group(q: Query, refs: list[Ref], state: DialogueState) -> list[str]:

@@ -81,6 +81,9 @@ _EXCEPT = re.compile(r"\b(?:besides|other than|apart from|except|excluding|aside
 _LIST = re.compile(r"^\s*(?:which|what)\s+(?:\w+\s+){0,2}(?:countries|clinics|treatments|procedures|types|brands|"
                    r"options|scars)\b|\b(?:list|name|all the|every)\b")
 _LOCATE = re.compile(r"\bwhere\b|\blocat\w*|\baddress\b|\bwhich (?:city|area|district|neighbou?rhood)\b")
+_HOW_MANY_FOR = re.compile(r"\bhow many\b(?:\s+[\w-]+){0,3}?\s+(?:sessions?|treatments?|rounds?|visits?|times|of (?:them|those))\b"
+                           r".{0,60}?\b(?:afford|pay for|buy|get|cover|fit|budget|with\s+\$|for\s+\$)"
+                           r"|\bhow many\b.{0,40}?\b(?:afford|budget)\b")
 _BUDGET = re.compile(r"(?:budget|afford|spend|only have|have about|have around|under|below|less than|max(?:imum)?|"
                      r"\bi have|\bi've got)\D{0,20}\$?\s?(\d[\d,]*)|\$\s?(\d[\d,]*)\s+(?:usd\s+)?(?:to spend|in total|total)")
 _PLANNED = re.compile(r"(?<![\w$.,])(\d+|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:[a-z-]+\s+){0,3}?"
@@ -149,6 +152,7 @@ class Query(Frame):
     recommend: bool = False
     identify: bool = False  # "what are these called?" about scars the user describes
     leftover: bool = False  # "how much of my budget is left?"
+    affordable: bool = False  # "how many sessions could I pay for with $1,500?": a budget divided by a price
     paid_share: bool = False  # a part paid first: a deposit, a down payment, "upfront"
     asking_cost: bool = True  # the asking sentences ask a price (a budget in the story around them does not)
     describes: bool = False  # nothing asked: a statement only ("mine are wide with flat bottoms")
@@ -276,6 +280,10 @@ class QueryParser:
         q.percent = float(m.group(1)) if m else None
         q.amounts = [float((a or b).replace(",", "")) for a, b in _AMOUNT.findall(lowered)]
         q.leftover = bool(_LEFT_OVER.search(lowered))
+        q.affordable = bool(_HOW_MANY_FOR.search(lowered)) and bool(q.budget or q.amounts)
+        if q.affordable:
+            q.count = None  # "how many sessions": the number asked, not planned
+            q.attributes = [a for a in q.attributes if a != "sessions"] + (["cost"] if not q.asks_cost else [])
         q.paid_share = bool(_PAID_SHARE.search(lowered))
         if q.count is None and q.procedures and (q.budget or q.amounts) and q.leftover \
                 and _ONE_SESSION.search(lowered):
@@ -303,6 +311,8 @@ class QueryParser:
 
     # ------------------------------------------------------------------ pieces
     def _operation(self, q: Query) -> str:
+        if q.affordable and q.procedures:
+            return "compute"
         if (q.asks_cost or q.course) and (q.course or q.saving or (q.plus and len(q.procedures) >= 2)
                                           or (q.count and q.procedures)):
             return "compute"

@@ -18,7 +18,7 @@ __all__ = ["FIGURE", "Figure", "figures", "figures_supported", "parse_figures"]
 _CURRENCY_CODES = {"USD": "$", "KRW": "₩", "EUR": "€", "GBP": "£"}
 _CODE = "|".join(_CURRENCY_CODES)
 # A number: thousands groups ("1,500" but not the "1" of "1, 2") or plain digits, optional decimals.
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?![\d,])(?:\.\d+)?|\d+(?:\.\d+)?"
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?!\d|,\d)(?:\.\d+)?|\d+(?:\.\d+)?"
 
 FIGURE = re.compile(
     rf"""

@@ -103,6 +103,10 @@ class ComputeStrategy:
         if not procs:
             return None
         countries = [c for c in q.countries if c not in q.excluded_countries]
+        if q.affordable:
+            budget = q.budget or q.amounts[0]
+            return self._affordable(procs[0], countries[0] if countries else self.corpus.home_for(procs[0])[0],
+                                    budget, q.price_end)
         if q.count and len(countries) >= 2:
             low = q.text.lower()
             both = bool(_ALTOGETHER.search(low)) and not q.saving and not _VERSUS.search(low)
@@ -151,6 +155,33 @@ class ComputeStrategy:
               f"{span(plow, phigh)}{_END_AT.get(price_end, '')})",
               derived=(total, money(low), money(high), str(n), *([str(fewest)] if fewest else [])))
         d.add(self._price_line(price), price.chunk_id, price.quote)
+
+    def _affordable(self, proc: str, country: str, budget: float, end: str | None) -> Draft | None:
+        """"How many sessions can $1,500 pay for?": the budget over the per-session price, at each end asked."""
+        price = self._price(proc, country)
+        d = Draft(strategy=self.name)
+        if price is None:
+            d.add(f"The article gives no price for {pretty(proc)} in {country}, so it cannot say how many sessions "
+                  "your budget covers")
+            return d
+        b = money(budget)
+        ends = [("the top", price.high)] if end == "max" else [("the bottom", price.low)] if end == "min" else \
+            [("the bottom", price.low), ("the top", price.high)] if price.low != price.high else [("", price.low)]
+        said = []
+        for where, each in ends:
+            n = int(budget // each) if each else 0
+            rest = budget - n * each
+            at = f" at {where} of the range" if where else ""
+            said.append(f"{n} {'session' if n == 1 else 'sessions'}{at} ({n} × {money(each)} = {money(n * each)}, "
+                        f"leaving {money(rest)})")
+        text = f"With {b} you could pay for {' or '.join(said)} of {pretty(proc)} in {country}"
+        figs = tuple(x for where, each in ends for x in (money(each), money(int(budget // each) * each),
+                                                        money(budget - int(budget // each) * each),
+                                                        str(int(budget // each)))) + (b,)
+        d.add(text, derived=figs)
+        d.add(self._price_line(price), price.chunk_id, price.quote)
+        d.steps.append(f"compose: {b} over the per-session price")
+        return d
 
     # ------------------------------------------------------------------ a share of a price ("a 10% deposit")
     def _share(self, q: Query) -> tuple[float, Unit | None] | None:
@@ -297,11 +328,14 @@ class ComputeStrategy:
         key = (lambda x: x.low) if end == "min" else (lambda x: x.high) if end == "max" else (lambda x: x.low + x.high)
         cheap, dear = (a, b) if key(a) <= key(b) else (b, a)
         n = q.count or 1
-        if n > 1 and end:  # "4 sessions in each, at the cheapest price": one end, one difference
+        if end:  # "4 sessions in each, at the cheapest price": one end, one difference
             x, y = (n * dear.low, n * cheap.low) if end == "min" else (n * dear.high, n * cheap.high)
             at = "bottom" if end == "min" else "top"
-            d.add(f"At the {at} of each range, {n} sessions of {pretty(proc)} come to about {money(x)} in "
-                  f"{dear.country} and {money(y)} in {cheap.country}: a difference of about {money(x - y)}",
+            what = f"{n} sessions of {pretty(proc)} come" if n > 1 else f"{pretty(proc)} costs"
+            d.add(f"At the {at} of each range, {what} to about {money(x)} in "
+                  f"{dear.country} and {money(y)} in {cheap.country}: a difference of about {money(x - y)}"
+                  if n > 1 else f"At the {at} of each range, {what} {money(y)} in {cheap.country} against "
+                  f"{money(x)} in {dear.country}: {money(x - y)} less in {cheap.country}",
                   derived=(money(x), money(y), money(x - y), str(n)))
             for p in (cheap, dear):
                 d.add(self._price_line(p), p.chunk_id, p.quote)
@@ -319,9 +353,13 @@ class ComputeStrategy:
             return d
         lo, hi = dear.low - cheap.low, dear.high - cheap.high
         figures = (money(abs(lo)), money(abs(hi)))
-        d.add(f"{pretty(proc).capitalize()} costs less in {cheap.country}: about {figures[0]} less at the low end of "
-              f"the range and {figures[1]} {'less' if hi >= 0 else 'more'} at the high end than in {dear.country}",
-              derived=figures)
+        if (lo >= 0) == (hi >= 0):
+            d.add(f"{pretty(proc).capitalize()} costs less in {cheap.country}: about {figures[0]} less at the low end "
+                  f"of the range and {figures[1]} less at the high end than in {dear.country}", derived=figures)
+        else:  # the ranges cross: each end has its own cheaper country
+            low_c, high_c = (cheap, dear) if lo > 0 else (dear, cheap)
+            d.add(f"It depends on the end of the range: at the low end {pretty(proc)} costs about {figures[0]} less in "
+                  f"{low_c.country}; at the high end about {figures[1]} less in {high_c.country}", derived=figures)
         for x in (cheap, dear):
             d.add(self._price_line(x), x.chunk_id, x.quote)
         return d
