@@ -327,3 +327,26 @@ def test_a_thousands_figure_followed_by_a_comma_is_one_figure():
 
     assert figures_supported("With $2,000, that is it", "a budget of $2,000")
     assert not figures_supported("With $2,000, that is it", "a budget of $2")
+
+
+# ------------------------------------------------------------------ set-aside words, a checked claim before a question, origins
+def test_what_else_besides_x_skips_sentences_about_x(assistant):
+    ans = assistant.ask("Leaving acne aside, what else can cause scars like these?")
+    assert "chickenpox" in ans.text and "90%" not in ans.text, ans.text
+
+
+def test_a_tagged_claim_before_a_question_is_checked_and_the_question_answered(assistant):
+    ans = assistant.ask("Subcision is done in a single session, right? What does it cost in India?")
+    assert ans.text.startswith("No"), ans.text
+    assert "3-6" in ans.text and "$127" in ans.text
+
+
+def test_where_the_user_writes_from_is_not_the_subject(assistant):
+    ans = assistant.ask("Writing from Nairobi: how many weeks ahead should appointments be booked?")
+    assert not ans.abstained and "2-4 weeks" in ans.text, ans.text
+
+
+def test_afterwards_points_at_the_treatment_talked_about(assistant):
+    *_, after = _chat(assistant, "How is punch excision done?", "is there any scarring afterwards?")
+    assert "punch excision" in after.standalone_question.lower()
+    assert "stitch" in after.text.lower(), after.text

@@ -140,6 +140,8 @@ def is_clarification(text: str) -> bool:
 
 _TAG_ONLY = re.compile(r"^(?!\s*(?:what|how|which|where|who|when|why|is|are|does|do|can)\b).+,\s*(?:right|correct|"
                        r"yes|no|isn'?t it|is that right)\s*\?$", re.I)
+_LEADS_WITH_PRONOUN = re.compile(r"^\s*(?:so\s+|and\s+|but\s+)?(?:it|it's|they|they're|that|that's|this|these|those|"
+                                 r"he|she|there)\b", re.I)
 _REQUESTS = r"(?:name|list|tell me|give me|show me|explain|describe)"
 _SPLIT = re.compile(rf",?\s+(?:and|but|also|plus)\s+(?:(?:tell|show|let)\s+me\s+(?:know\s+)?)?(?={_QWORD}\b)|,\s+(?={_QWORD}\b)|:\s+(?={_QWORD}\b)",
                     re.I)
@@ -155,9 +157,17 @@ def split_question(question: str) -> list[str]:
     """
     parts: list[str] = []
     lead = ""
-    for sentence in (x.strip() for x in re.split(r"(?<=[?.!])\s+", question) if x.strip()):
-        if _TAG_ONLY.search(sentence):  # "It covers three treatments, right? Name them.": context for the next
-            lead = f"{lead} {sentence}".strip()
+    sentences = [x.strip() for x in re.split(r"(?<=[?.!])\s+", question) if x.strip()]
+    context = ""
+    for i, sentence in enumerate(sentences):
+        after = sentences[i + 1] if i + 1 < len(sentences) else ""
+        if _TAG_ONLY.search(sentence) and (_LEADS_WITH_PRONOUN.match(sentence) or not after
+                                           or re.match(rf"(?:please\s+)?{_REQUESTS}\b", after, re.I)):
+            lead = f"{lead} {sentence}".strip()  # "It covers three treatments, right? Name them.": context for the next
+            continue
+        if _TAG_ONLY.search(sentence):  # "Peels are the cheapest, right? What do they cost?": a claim checked on its
+            parts.append(f"{lead} {sentence}".strip())  # own, and context for the question after it
+            lead, context = "", parts[-1]
             continue
         listed = _listed(sentence)
         if listed:  # "three things: visa processing time, deposit %, how early to book"
@@ -169,6 +179,8 @@ def split_question(question: str) -> list[str]:
             lead = f"{lead} {sentence}".strip()
             continue
         pieces = _asking_pieces(sentence)
+        if context:
+            pieces[0], context = f"{context} {pieces[0]}", ""
         if lead:
             pieces[0] = f"{lead} {pieces[0]}" if not parts else pieces[0]
             if parts:

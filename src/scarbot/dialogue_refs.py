@@ -3,7 +3,7 @@ and write the names in their place with the grammar kept.
 
 Forms: pronouns ("it", "they", "them", "its", "there"), demonstratives ("that one", "those
 clinics"), ordinals over a list ("the second one", "the first of those", "the latter"), "the
-other one", "both", a definite head noun ("the clinic", "the treatment") and long-range ones
+other one", "both", a definite head noun ("the clinic", "the treatment"), "afterwards" and long-range ones
 ("the clinic I asked about at the start"). A singular reference to a list of two or more that
 the user set up, or that answered a question asking for several ("Which clinics ...?"), is
 ambiguous: the caller asks which one is meant instead of guessing.
@@ -43,6 +43,7 @@ _REF = re.compile(
     r"(?=\s*(?:[?.!,;]|$|is\b|are\b|was\b|would\b|has\b|have\b|offers?\b|costs?\b|at\b|for\b|if\b|when\b)))"
     rf"|(?P<demonstrative>\b(?:that|this|those|these|the\s+same)\s+(?P<dhead>ones?|{_HEADS})\b)"
     r"|(?P<definite>\bthe\s+(?P<thead>clinic|hospital|treatment|procedure|therapy)\b)"
+    r"|(?P<after>\bafter(?:wards?|\s+(?:the\s+)?(?:procedure|treatment|session)s?)(?=\s*(?:[?.!,;]|$)))"
     r"|(?P<pronoun>\b(?:it|its|they|them|their|that|this|those|these|there)\b)"
     r"|(?P<one>\b(?:get|need|have|book|buy|try|want)\s+one\b)",
     re.I)
@@ -107,7 +108,7 @@ def find_refs(text: str) -> list[Ref]:
     return out
 
 
-_FORMS = ("which", "long", "slice", "ordinal", "other", "both", "demonstrative", "definite", "pronoun", "one")
+_FORMS = ("which", "long", "slice", "ordinal", "other", "both", "demonstrative", "definite", "after", "pronoun", "one")
 
 
 def _make(m: re.Match) -> Ref | None:
@@ -130,6 +131,8 @@ def _make(m: re.Match) -> Ref | None:
         return Ref(m.start(), m.end(), form, "which")
     if form == "one":  # "get one": only the word "one" is replaced
         return Ref(m.end() - 3, m.end(), form, "one")
+    if form == "after":  # "how long is the redness afterwards?": after the treatment talked about
+        return Ref(m.start(), m.end(), form, "after", "treatment")
     if form == "definite":
         return Ref(m.start(), m.end(), form, "the", m.group("thead").lower())
     if form == "both":  # "each of the three", "all three": how many
@@ -310,6 +313,8 @@ def phrase(ref: Ref, res: Resolution) -> str:
     """The words that replace a reference."""
     if ref.form == "both" and ref.word in _SIZED_PREPS:  # "which of the two" → "which of Turkey and Singapore"
         return f"{ref.word} {join_names([place(n) for n in res.names] if res.kind == 'country' else res.names)}"
+    if ref.form == "after":
+        return f"after {join_names(res.names)}"
     if res.kind == "topic":
         topic = res.names[0]
         return topic if ref.form == "one" else re.sub(r"^(?:a|an)\s+", "the ", topic)

@@ -70,6 +70,8 @@ _TAG_QUESTION = re.compile(r"(?:,|\s)\s*(?:right|correct|true|yes|no|isn'?t (?:i
                            r"correct|true)|am i right|yeah)\s*\?\s*$")
 _LIVES_IN = re.compile(r"\b(?:i'?m|i am|we'?re|we are|i|we)\s+(?:(?:from|in|based in|living in|live in|staying in)\s+"
                        r"|(?:an?\s+)?)(?:the\s+)?$|\b(?:i|we) live in (?:the )?$")
+_ORIGIN = re.compile(r"\b(?:from|based in|living in|(?:i|we) live in|(?:i'?m|i am|we'?re|we are) in|here in|"
+                     r"writing in|calling in)\s+((?:[A-Z][a-z]+)(?:\s[A-Z][a-z]+)?)\b")
 _SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ)\b")
 def without_exclusions(text: str) -> str:
     """The message without its "apart from X" phrase (what is set aside is no search term)."""
@@ -77,7 +79,11 @@ def without_exclusions(text: str) -> str:
 
 
 _EXCEPT = re.compile(r"\b(?:besides|other than|apart from|except|excluding|aside from|outside(?: of)?)\s+"
-                     r"(?:the\s+)?([a-z .]+?)(?=[,?.!]|\s+(?:have|has|give|list|offer|do|does|where|that)\b|$)")
+                     r"(?:the\s+)?([a-z .]+?)(?=[,?.!]|\s+(?:have|has|give|list|offer|do|does|where|that|is|are|was|"
+                     r"were|can|could|would|will|should|might|may|causes?|leads?|helps?|works?|treats?|costs?|makes?|"
+                     r"gives?|suits?|needs?)\b|$)")
+_ASIDE = re.compile(r"\b(?:leaving|putting|setting|leave|put|set)\s+(?:the\s+)?((?:[a-z-]+\s+){0,2}?[a-z-]+)\s+aside\b"
+                    r"|\bnot\s+counting\s+(?:the\s+)?((?:[a-z-]+\s+){0,2}?[a-z-]+)(?=[,?.!]|$)")
 _LIST = re.compile(r"^\s*(?:which|what)\s+(?:\w+\s+){0,2}(?:countries|clinics|treatments|procedures|types|brands|"
                    r"options|scars)\b|\b(?:list|name|all the|every)\b")
 _LOCATE = re.compile(r"\bwhere\b|\blocat\w*|\baddress\b|\bwhich (?:city|area|district|neighbou?rhood)\b")
@@ -256,7 +262,8 @@ class QueryParser:
             q.compare = True  # "which heals faster, peels or lasers?"
         self._drop_home(q)
         q.excluded_countries = self._excluded(lowered)
-        q.excluded_words = [w for m in _EXCEPT.finditer(lowered) for w in content_words(m.group(1))]
+        q.excluded_words = [w for rx in (_EXCEPT, _ASIDE) for m in rx.finditer(lowered)
+                            for w in content_words(next(g for g in m.groups() if g))]
         if q.excluded_words:  # "apart from fillers, which ...?": fillers are not what is asked about
             joined = f" {' '.join(q.tokens)} "
             out = {name for start, end, kind, name in q.spans
@@ -293,6 +300,10 @@ class QueryParser:
             q.asking_cost = "cost" in asked.attributes or not (asked.attributes or _RECOMMEND.search(" ".join(asked.tokens)))
         focus = {self.analyzer.speller.correct(w) for w in words(q.asking)} if q.asking else None
         q.salient, q.unbound, q.anchors = self._salience(q, focus)
+        origin = {w.lower() for m in _ORIGIN.finditer(q.text) for w in m.group(1).split()} & set(q.unbound)
+        if origin:  # "Booking from Jakarta", "I'm in Lagos": where the user is, not what they ask about
+            q.salient = [w for w in q.salient if w not in origin]
+            q.unbound = [w for w in q.unbound if w not in origin]
         q.ungiven = self._ungiven(q)
         q.absent = self._absent(q)
         if self.neighbours is not None and q.unbound:

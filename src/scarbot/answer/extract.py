@@ -254,6 +254,8 @@ class ExtractStrategy:
                 s += W.ENTITY
             elif q.procedures and u.section in c.proc_sections:
                 s -= W.OTHER_ENTITY
+        if q.excluded_words and {stem(w) for w in q.excluded_words} & c.unit_stems[ui]:
+            s -= W.EXCLUDED
         rank = next((r for r, h in enumerate(ctx.hits) if c.chunks[h.index].id == u.chunk_id), 6)
         s += W.CHUNK_RANK / (1 + rank)
         if u.kind == "row" and (not q.asks_cost or set(q.tokens) & {"deposit", "consultation", "visa"}):

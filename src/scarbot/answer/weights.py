@@ -13,6 +13,7 @@ DEFINITION = 0.25  # the sentence's subject is the thing a "what is X?" question
 ENTITY = 0.15  # the sentence (or its heading) names an asked entity
 OTHER_ENTITY = 0.25  # penalty: a sentence from another procedure's own section
 CHUNK_RANK = 0.04  # tie-break by the rank of the retrieved chunk
+EXCLUDED = 0.25  # penalty: the sentence names what the question sets aside ("besides acne, what causes ...?")
 ROW = 0.15  # penalty: a table row for a question that is not about prices
 RUNNER_UP_GAP = 0.08  # runners-up within this of the best are quoted as support
 OTHER_ARTICLE_GAP = 0.10  # another article's best sentence within this of the best is quoted too, labelled
