@@ -350,3 +350,36 @@ def test_afterwards_points_at_the_treatment_talked_about(assistant):
     *_, after = _chat(assistant, "How is punch excision done?", "is there any scarring afterwards?")
     assert "punch excision" in after.standalone_question.lower()
     assert "stitch" in after.text.lower(), after.text
+
+
+# ------------------------------------------------------------------ budgets in a story, shares of a budget, amounts the article lacks
+def test_a_budget_in_the_story_and_how_many_sessions_after_it(assistant):
+    ans = assistant.ask("Client has 1200 USD for peels in India. How many sessions at the top price?")
+    assert "14 sessions" in ans.text and "$1,190" in ans.text, ans.text  # 14 × $85
+
+
+def test_how_many_sessions_needed_is_not_a_budget_question(assistant):
+    ans = assistant.ask("I have $3,000 set aside. How many microneedling sessions are usually needed?")
+    assert "4-6" in ans.text and ans.strategy != "compose", ans.text
+
+
+def test_a_which_treatments_question_after_a_budget_story_recommends(assistant):
+    ans = assistant.ask("My total budget is $1,500 for scar work in Korea and my scars are rolling. "
+                        "Which procedures are linked to my scar type?")
+    assert ans.strategy == "recommend" and "subcision" in ans.text.lower(), ans.text
+
+
+def test_a_deposit_on_the_whole_budget(assistant):
+    *_, dep = _chat(assistant, "I can spend $3,000 in total on treatment in Korea.",
+                    "What would the usual deposit be on my entire budget?")
+    assert "$300" in dep.text, dep.text
+
+
+def test_an_amount_the_article_does_not_give_for_the_asked_topic(assistant):
+    ans = assistant.ask("How much money do I get back from the VAT refund?")
+    assert ans.abstained and "10%" not in ans.text, ans.text
+
+
+def test_a_count_of_treatments_at_a_countrys_lowest_price(assistant):
+    ans = assistant.ask("what would 2 fillers at Korea's lowest price come to?")
+    assert "$220" in ans.text and "$1,200" not in ans.text.split(".")[0], ans.text

@@ -73,7 +73,7 @@ _PLEASANTRY = re.compile(
     r"(?:(?:now|next|also|one more (?:thing|question)|another (?:thing|question))\b[\s,:.-]*)?", re.I)
 _DESCRIPTION = re.compile(r"\bthe\s+(?:clinic|hospital|one|place|center|centre)\s+(?P<what>(?:in|at|near|from|"
                           r"with|that|which)\s+[^?.!,;]{3,40}?)(?=\s*(?:[?.!,;]|$))", re.I)
-_BUDGET_REF = re.compile(r"\b(?:my|our|the)\s+budget\b", re.I)
+_BUDGET_REF = re.compile(r"\b(?:my|our|the)\s+(?:whole\s+|entire\s+|total\s+|full\s+)?budget\b", re.I)
 _AFFORD = re.compile(r"\bafford\b", re.I)
 _HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i live|my home country)\b"
                        r"|(?<=\s)here(?=\s*(?:[?.!,]|$))", re.I)
@@ -735,7 +735,7 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
     deposit = q.paid_share \
         and re.search(r"\b(?:on|of) (?:that|it|this|the)\b|\bprice\b|\bup ?front\b", text, re.I) \
         and not re.search(r"\b(?:polic\w*|refund\w*|rules?)\b", text, re.I)
-    if (q.percent is None and not deposit) or q.amounts or entities(q).get("procedure") \
+    if (q.percent is None and not deposit) or q.amounts or entities(q).get("procedure") or _BUDGET_REF.search(text) \
             or entities(q).get("filler_type") or not _MONEY_SHARE.search(text):
         return None
     priced = [u for u in reversed(state.asked) if u.query.asks_cost and not u.clarify]

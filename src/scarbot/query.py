@@ -46,12 +46,14 @@ _SESSION_END = re.compile(
 _PRICE_END = re.compile(
     r"\b(?:at|on|with|for|of)\s+(?:the\s+)?(?:(?P<min>bottom|lowest|cheapest|lower|low(?=\s+end)|min(?:imum)?)|top|highest|"
     r"upper|high(?=\s+end)|max(?:imum)?|most expensive|dearest)(?:\s+end)?(?:\s+(?:of\s+the\s+range|price|prices|rate|figure|cost))?\b"
+    rf"|\b(?:{_COUNTRY_WORDS})(?:'s)?\s+(?:(?P<min3>cheapest|lowest|bottom)|most expensive|highest|top)\s+(?:price|rate|figure|end)\b"
     r"|\bthe\s+(?:(?P<min2>cheapest|lowest|bottom)|most expensive|highest|top)\s+(?:[\w-]+\s+){0,2}?"
     rf"(?:{_COUNTRY_WORDS})\s+(?:[\w-]+\s+){{0,2}}?(?:price|rate|figure)\b")  # "the cheapest Korean price"
 def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
     """"min" or "max" when the message asks for one end of a range only (both ends asked: the whole range)."""
-    ends = {"min" if m.group("min") or (also_min and m.group(also_min)) or ("min2" in pattern.groupindex and m.group("min2"))
-            else "max" for m in pattern.finditer(low)}
+    ends = {"min" if m.group("min") or (also_min and m.group(also_min))
+            or any(g in pattern.groupindex and m.group(g) for g in ("min2", "min3")) else "max"
+            for m in pattern.finditer(low)}
     return ends.pop() if len(ends) == 1 else None
 
 
@@ -90,8 +92,13 @@ _LOCATE = re.compile(r"\bwhere\b|\blocat\w*|\baddress\b|\bwhich (?:city|area|dis
 _HOW_MANY_FOR = re.compile(r"\bhow many\b(?:\s+[\w-]+){0,3}?\s+(?:sessions?|treatments?|rounds?|visits?|times|of (?:them|those))\b"
                            r".{0,60}?\b(?:afford|pay for|buy|get|cover|fit|budget|with\s+\$|for\s+\$)"
                            r"|\bhow many\b.{0,40}?\b(?:afford|budget)\b")
+_HOW_MANY_SESSIONS = re.compile(r"\bhow many\b(?:\s+[\w-]+){0,3}?\s+(?:sessions?|treatments?|rounds?|visits?)\b")
+_NEEDED = re.compile(r"\b(?:need|needed|needs|require|required|requires|recommend\w*|usually|typically|normally|take|"
+                     r"takes|best results|do people|does it)\b")
 _BUDGET = re.compile(r"(?:budget|afford|spend|only have|have about|have around|under|below|less than|max(?:imum)?|"
-                     r"\bi have|\bi've got)\D{0,20}\$?\s?(\d[\d,]*)|\$\s?(\d[\d,]*)\s+(?:usd\s+)?(?:to spend|in total|total)")
+                     r"\bi have|\bi've got)\D{0,20}\$?\s?(\d[\d,]*)|\$\s?(\d[\d,]*)\s+(?:usd\s+)?(?:to spend|in total|total)"
+                     r"|\b(?:has|have|got)\s+(?:about\s+|around\s+|only\s+|roughly\s+)?(?:\$\s?(\d[\d,]*)|(\d[\d,]*)\s*"
+                     r"(?:usd|us dollars|dollars)\b)")
 _PLANNED = re.compile(r"(?<![\w$.,])(\d+|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:[a-z-]+\s+){0,3}?"
                       r"(?:sessions?|treatments?|rounds?|visits?)\b")
 _DO_N = re.compile(r"\b(?:do|did|have|had|get|got|book|booked|need|needed|take|took)\s+(\d+|two|three|four|five|six|"
@@ -274,7 +281,7 @@ class QueryParser:
             q.scar_types = [t for t in q.scar_types if t not in out]
         q.budget = self._budget(lowered)
         q.numbers = self._numbers(lowered)
-        q.count = self._count(lowered)
+        q.count = self._count(lowered) or self._counted_entity(q)
         m = _COUNT_RANGE.search(lowered)  # "for 4 to 6 sessions": both ends of the count
         q.count_low = int(m.group(1)) if m and 1 <= int(m.group(1)) < int(m.group(2)) <= 30 else None
         if q.count_low is not None:
@@ -287,7 +294,9 @@ class QueryParser:
         q.percent = float(m.group(1)) if m else None
         q.amounts = [float((a or b).replace(",", "")) for a, b in _AMOUNT.findall(lowered)]
         q.leftover = bool(_LEFT_OVER.search(lowered))
-        q.affordable = bool(_HOW_MANY_FOR.search(lowered)) and bool(q.budget or q.amounts)
+        many = _HOW_MANY_SESSIONS.search(lowered)
+        q.affordable = bool(q.budget or q.amounts) and bool(_HOW_MANY_FOR.search(lowered) or (
+            q.budget and many and not _NEEDED.search(lowered[many.start():])))  # "budget $1,500. how many sessions?"
         if q.affordable:
             q.count = None  # "how many sessions": the number asked, not planned
             q.attributes = [a for a in q.attributes if a != "sessions"] + (["cost"] if not q.asks_cost else [])
@@ -324,7 +333,7 @@ class QueryParser:
     def _operation(self, q: Query) -> str:
         if q.affordable and q.procedures:
             return "compute"
-        if (q.asks_cost or q.course) and (q.course or q.saving or (q.plus and len(q.procedures) >= 2)
+        if (q.asks_cost or q.course) and q.asking_cost and (q.course or q.saving or (q.plus and len(q.procedures) >= 2)
                                           or (q.count and q.procedures)):
             return "compute"
         if q.superlative:
@@ -357,7 +366,7 @@ class QueryParser:
         m = _BUDGET.search(lowered)
         if not m:
             return None
-        value = float((m.group(1) or m.group(2)).replace(",", ""))
+        value = float(next(g for g in m.groups() if g).replace(",", ""))
         return value if value >= 50 else None
 
     @staticmethod
@@ -369,6 +378,21 @@ class QueryParser:
         n = m.group(1)
         value = int(n) if n.isdigit() else _NUMBER_WORDS.get(n)
         return value if value and 1 < value <= 30 else None
+
+    @staticmethod
+    def _counted_entity(q: Query) -> int | None:
+        """"2 fillers", "three peels": a number right before a treatment's name counts its sessions."""
+        joined = f" {' '.join(q.tokens)} "
+        for start, _end, kind, _name in q.spans:
+            if kind not in ("procedure", "filler_type"):
+                continue
+            m = re.search(r"(?:^|\s)(\d+|" + "|".join(_NUMBER_WORDS) + r")\s+$", joined[:start + 1])
+            if m:
+                n = m.group(1)
+                value = int(n) if n.isdigit() else _NUMBER_WORDS.get(n)
+                if value and 1 < value <= 30:
+                    return value
+        return None
 
     @staticmethod
     def _numbers(lowered: str) -> list[float]:

@@ -40,6 +40,7 @@ def _at_end(low: float, high: float, end: str | None) -> tuple[float, float]:
     return (low, low) if end == "min" else (high, high) if end == "max" else (low, high)
 
 
+_OF_BUDGET = re.compile(r"\b(?:of|on)\s+(?:my|our|the|a|your)\s+(?:whole\s+|entire\s+|total\s+|full\s+)?budget\b")
 _VERSUS = re.compile(r"\b(?:vs\.?|versus|cheaper|compare|compared|which|difference|save|saving)\b")
 _ALTOGETHER = re.compile(r"\b(?:total|altogether|all together|combined|in all|overall|together|sum)\b")
 
@@ -234,6 +235,8 @@ class ComputeStrategy:
     def _base_amount(self, q: Query) -> tuple[float, float, str, PriceFact | None] | None:
         if q.amounts:
             return q.amounts[0], q.amounts[0], money(q.amounts[0]), None
+        if q.budget and _OF_BUDGET.search(q.text.lower()):  # "the deposit on my whole budget": a share of the budget
+            return q.budget, q.budget, f"your {money(q.budget)} budget", None
         proc = next((p for p in q.procedures if p in self.corpus.priced), None)
         if proc is None:
             return None
@@ -317,12 +320,10 @@ class ComputeStrategy:
             return None
         a, b = (self._price(proc, c) for c in countries)
         d = Draft(strategy=self.name)
-        if a is None or b is None:
+        if a is None or b is None:  # one side missing: the saving cannot be said (the other price is a lookup away)
             gone = countries[0] if a is None else countries[1]
+            d.abstained = True
             d.add(f"The article gives no figure for {pretty(proc)} in {gone}, so it cannot say what you would save")
-            for x in (a, b):
-                if x is not None:
-                    d.add(self._price_line(x), x.chunk_id, x.quote)
             return d
         end = q.price_end
         key = (lambda x: x.low) if end == "min" else (lambda x: x.high) if end == "max" else (lambda x: x.low + x.high)

@@ -54,7 +54,7 @@ class PriceStrategy:
         self.corpus = corpus
 
     def applies(self, q: Query) -> bool:
-        if q.asking and not q.asking_cost and not (q.course or q.count or q.superlative):
+        if q.asking and not q.asking_cost and not (q.count or q.superlative):
             return False  # "my budget is $3,000 ... which procedure suits them?" asks no price
         return not q.why and (q.asks_cost or bool(q.superlative and (q.procedures or q.countries)))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from scarbot.answer.base import AnswerContext, CorpusView, Draft, Tie, body, cap, join_names
+from scarbot.answer.base import GENERAL, AnswerContext, CorpusView, Draft, Tie, body, cap, join_names
 from scarbot.query import Query
 
 _PRICE = re.compile(r"\b(?:how much|price|prices|cost|costs|fee|fees|cheap\w*|expensive|afford\w*)\b")
@@ -26,7 +26,8 @@ class RecommendStrategy:
         if self._scars_for(q):
             return not asks_price
         asks_clinics = bool(_CLINICS.search(q.text.lower()))  # "which clinics would you point me to?"
-        return (q.operation in ("recommend", "identify") and not asks_price and not q.clinics and not q.procedures
+        named = [p for p in q.procedures if p != GENERAL]  # "scar treatment" in general names no treatment
+        return (q.operation in ("recommend", "identify") and not asks_price and not q.clinics and not named
                 and not asks_clinics)
 
     @staticmethod

@@ -179,12 +179,12 @@ def type_pattern(wanted: str) -> re.Pattern:
 
 
 def _has_type(draft: Draft, wanted: str, topic: set[str], interval: bool = False) -> bool:
-    """Whether the reply states an answer of that kind; a share must stand in a sentence about the asked
-    topic ("what percentage of the VAT ...?" is not answered by the deposit's 10%)."""
+    """Whether the reply states an answer of that kind; a share or an amount must stand in a sentence about
+    the asked topic ("what percentage of the VAT ...?" is not answered by the deposit's 10%)."""
     pattern = _TYPES[wanted][0]
     if wanted == "duration" and not interval:  # "spaced a month apart" says how often, not how long
         return any(pattern.search(_INTERVAL.sub(" ", x)) for p in draft.parts for x in (p.text, p.quote))
-    if wanted != "percent" or not topic:
+    if wanted not in ("percent", "price") or not topic:
         return any(pattern.search(p.text) or pattern.search(p.quote) for p in draft.parts)
     return any(pattern.search(x) and any(_kin(t, w) for t in topic for w in words(x))
                for p in draft.parts for x in split_sentences(f"{p.text} {p.quote}"))
