@@ -383,3 +383,24 @@ def test_an_amount_the_article_does_not_give_for_the_asked_topic(assistant):
 def test_a_count_of_treatments_at_a_countrys_lowest_price(assistant):
     ans = assistant.ask("what would 2 fillers at Korea's lowest price come to?")
     assert "$220" in ans.text and "$1,200" not in ans.text.split(".")[0], ans.text
+
+
+# ------------------------------------------------------------------ superlatives, amounts in words, the same thing, cents
+def test_which_of_a_list_is_the_most_something_quotes_the_superlative(assistant):
+    *_, most = _chat(assistant, "Name the kinds of atrophic scars.", "and which of those is the most common one?")
+    assert "icepick" in most.text.lower() and "60-70%" in most.text, most.text
+
+
+def test_an_amount_in_dollars_written_out_and_its_share_in_cents(assistant):
+    ans = assistant.ask("what deposit would they take on a 225 dollar session?")
+    assert "$22.5" in ans.text, ans.text
+
+
+def test_the_same_thing_elsewhere(assistant):
+    *_, same = _chat(assistant, "How much is laser resurfacing in Thailand?", "and the Turkish price for the same thing?")
+    assert "laser" in same.standalone_question.lower() and "$500 - $1,000" in same.text, same.text
+
+
+def test_a_count_in_a_country_after_a_sessions_answer_is_priced(assistant):
+    *_, priced = _chat(assistant, "How many sessions of microneedling are recommended?", "ok, so for 5 sessions in India?")
+    assert "$600" in priced.text and "$1,500" in priced.text, priced.text  # 5 × $120–$300

@@ -143,8 +143,9 @@ _TAG_ONLY = re.compile(r"^(?!\s*(?:what|how|which|where|who|when|why|is|are|does
 _LEADS_WITH_PRONOUN = re.compile(r"^\s*(?:so\s+|and\s+|but\s+)?(?:it|it's|they|they're|that|that's|this|these|those|"
                                  r"he|she|there)\b", re.I)
 _REQUESTS = r"(?:name|list|tell me|give me|show me|explain|describe)"
-_SPLIT = re.compile(rf",?\s+(?:and|but|also|plus)\s+(?:(?:tell|show|let)\s+me\s+(?:know\s+)?)?(?={_QWORD}\b)|,\s+(?={_QWORD}\b)|:\s+(?={_QWORD}\b)",
-                    re.I)
+_PREP_Q = rf"(?:(?:in|for|at|on|from|with|to|by|of)\s+(?:which|what|whom)\b|{_QWORD}\b)"  # "..., and in which city ...?"
+_SPLIT = re.compile(rf",?\s+(?:and|but|also|plus)\s+(?:(?:tell|show|let)\s+me\s+(?:know\s+)?)?(?={_PREP_Q})|,\s+(?={_PREP_Q})|"
+                    rf":\s+(?={_QWORD}\b)", re.I)
 
 
 def split_question(question: str) -> list[str]:

@@ -696,7 +696,8 @@ def _saving_question(reader: Reader, text: str, q: Query, state: DialogueState) 
     a, b = (place(c) for c in countries)
     name = _spoken(procs[0])
     counted = next((u.query.count for u in reversed(state.asked[-3:]) if u.query.count), None)
-    sessions = f" for {counted} sessions" if counted and not q.count else ""  # the totals just computed
+    n = q.count or counted  # the sessions asked now, or those of the totals just computed
+    sessions = f" for {n} sessions" if n else ""
     money = re.search(r"\bin (?:[a-z]+ )?(?:pounds|euros?|yen|won|baht|lira|rupees?|pesos?|yuan)\b", text, re.I)
     currency = f", {money.group(0)}" if money else ""  # "... in pounds?": asked in another currency, kept
     end = {"min": " at the low end", "max": " at the top end"}.get(q.price_end or "", "")

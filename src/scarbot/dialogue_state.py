@@ -44,6 +44,7 @@ HEAD_KINDS: dict[str, tuple[str, ...]] = {
     "filler": ("filler_type",), "fillers": ("filler_type",), "brand": ("filler_type",), "brands": ("filler_type",),
     "type": ("scar_type", "filler_type"), "types": ("scar_type", "filler_type"), "kind": ("scar_type", "filler_type"),
     "kinds": ("scar_type", "filler_type"), "scar": ("scar_type",), "scars": ("scar_type",),
+    "thing": ("procedure", "filler_type"), "things": ("procedure", "filler_type"),
     "country": ("country",), "countries": ("country",), "destination": ("country",), "destinations": ("country",),
 }
 # what an asked attribute is usually about when the message names nothing

@@ -112,7 +112,7 @@ _IDENTIFY = re.compile(r"\b(?:what|which)\s+(?:type|kind|sort)s?\b|\bwhat\s+(?:a
 _CLAUSE = re.compile(r"[,;:.!?]|\band\b|\bbut\b|\bplus\b")
 _KIND_OF_SCARS = re.compile(r"\b(?:kind|kinds|type|types|sort|sorts)\s+of\s+(?:acne\s+)?scars?\b")
 _PERCENT = re.compile(r"(?<![\d.][-–])(?<![\d.]\s[-–]\s)(?<!\d%[-–])(\b\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)")
-_AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|(?<![\w.])(\d[\d,]*)\s*(?:usd|dollars)\b")
+_AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|(?<![\w.])(\d[\d,]*)\s*(?:usd|dollars?|bucks)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _ASKS = re.compile(r"\s*(what|what's|whats|how|which|where|why|when|who|is|are|does|do|can|could|will|would|should)"
                    r"\b")
@@ -288,6 +288,8 @@ class QueryParser:
             q.count = int(m.group(2))
         if q.count and q.procedures and q.countries and not q.asks_cost and (q.superlative or q.compare):
             q.attributes.append("cost")  # "is that less than 4 sessions in Turkey?"
+        if q.count and q.countries and not q.yesno and set(q.attributes) <= {"sessions"}:
+            q.attributes.append("cost")  # "so for three sessions in Korea?": a count in a country is priced
         if q.count and not q.asks_cost and (q.price_end or _PRICE_WORDS.search(lowered)):
             q.attributes.append("cost")  # "two sessions at the high end of it?"
         m = _PERCENT.search(lowered)

@@ -67,7 +67,10 @@ def _leftover(d: Draft, budget: float) -> None:
 
 
 def money(x: float) -> str:
-    return f"${x:,.0f}"
+    """"$1,362"; cents only where a share leaves them ("10% of $543" → "$54.3")."""
+    if abs(x - round(x)) < 0.005:
+        return f"${x:,.0f}"
+    return f"${x:,.2f}".rstrip("0").rstrip(".")
 
 
 def span(low: float, high: float) -> str:

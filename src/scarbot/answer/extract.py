@@ -254,6 +254,11 @@ class ExtractStrategy:
                 s += W.ENTITY
             elif q.procedures and u.section in c.proc_sections:
                 s -= W.OTHER_ENTITY
+        if len(u.text.split()) <= 8 and _LEANS.search(u.text):
+            s -= W.DANGLING
+        said = _superlatives(q.text)
+        if said and said & _superlatives(u.text):
+            s += W.SUPERLATIVE
         if q.excluded_words and {stem(w) for w in q.excluded_words} & c.unit_stems[ui]:
             s -= W.EXCLUDED
         rank = next((r for r, h in enumerate(ctx.hits) if c.chunks[h.index].id == u.chunk_id), 6)
@@ -357,3 +362,20 @@ class ExtractStrategy:
             return u.text  # prose, or an item whose label is its subject ("Icepick Scars: ...")
         text = body(u.text)
         return text if topic.lower() in normalize(text).lower() else f"{topic}: {cap(text)}"
+
+
+_LEANS = re.compile(r"\b(?:these|those|they|them|this|it)\b", re.I)
+_SUPER = re.compile(r"\b(?:most|least)\s+([a-z-]{3,})|\b([a-z]{3,}est)\b", re.I)
+_NOT_SUPERLATIVE = {"interest", "request", "suggest", "forest", "honest", "modest", "digest", "invest", "protest", "manifest",
+                    "rest", "test", "contest", "harvest", "arrest", "latest", "guest", "quest", "west", "nest", "chest"}
+
+
+def _superlatives(text: str) -> set[str]:
+    """The superlatives a text states: "the most common" → {"most common"}, "the deepest" → {"deepest"}."""
+    out = set()
+    for m in _SUPER.finditer(text.lower()):
+        if m.group(1):
+            out.add(f"{m.group(0).split()[0]} {m.group(1)}")
+        elif m.group(2) not in _NOT_SUPERLATIVE:
+            out.add(m.group(2))
+    return out

@@ -21,6 +21,8 @@ DEFINITION_GAP = 0.25  # ... and, for "what is X?", other sentences defining X w
 REASON = 0.10  # a "why" question: the sentence states a reason ("because", "due to", "aim to")
 REASON_GAP = 0.30  # ... and the best reason-giving sentence within this of the best sentence answers it
 FIGURE = 0.30  # the sentence holds a figure the question quotes ("where does the 60-70% come from?")
+SUPERLATIVE = 0.25  # the sentence states the superlative asked ("which type is the most common?" ↔ "the most common")
+DANGLING = 0.20  # penalty: a short sentence that leans on a "these"/"they" it does not name ("Many have a mix of these")
 ANSWER_TYPE = 0.15  # the sentence holds the kind of answer asked: a share for "what %", a time for "how long"
 
 # Refusal: decline when both the best score and the best similarity are below these
