@@ -404,3 +404,34 @@ def test_the_same_thing_elsewhere(assistant):
 def test_a_count_in_a_country_after_a_sessions_answer_is_priced(assistant):
     *_, priced = _chat(assistant, "How many sessions of microneedling are recommended?", "ok, so for 5 sessions in India?")
     assert "$600" in priced.text and "$1,500" in priced.text, priced.text  # 5 × $120–$300
+
+
+# ------------------------------------------------------------------ the question inside a story; asked facts a reply lacks
+def test_a_time_for_another_treatment_does_not_answer_the_one_asked(assistant):
+    ans = assistant.ask("I've read how long Juvederm and Sculptra last, but what about Radiesse, how long does it last?")
+    assert ans.abstained and "Calcium Hydroxylapatite" in ans.text and "2 years" not in ans.text, ans.text
+
+
+def test_the_clinic_asked_for_by_the_question_not_the_story(assistant):
+    ans = assistant.ask("My scalp has a scar with no hair on it — which clinic does hair transplants on scars?")
+    assert "Geurim" in ans.text and "Louis" not in ans.text, ans.text
+
+
+def test_is_it_free_asks_a_price_the_article_may_not_give(assistant):
+    ans = assistant.ask("Is the multilingual staff at clinics free, or paid separately?")
+    assert ans.abstained and "multilingual" in ans.text, ans.text
+
+
+def test_a_light_verb_does_not_stop_a_yes(assistant):
+    ans = assistant.ask("Can subcision cause bruising?")
+    assert ans.text.startswith("Yes"), ans.text
+
+
+def test_how_many_sessions_in_a_course_is_not_a_price(assistant):
+    ans = assistant.ask("How many laser sessions does a complete course involve?")
+    assert ans.abstained and "$" not in ans.text, ans.text
+
+
+def test_how_much_better_prefers_the_sentence_with_the_share(assistant):
+    ans = assistant.ask("After laser resurfacing, roughly how much better do scars look for most people?")
+    assert "30-70%" in ans.text, ans.text

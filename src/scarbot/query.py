@@ -114,6 +114,9 @@ _KIND_OF_SCARS = re.compile(r"\b(?:kind|kinds|type|types|sort|sorts)\s+of\s+(?:a
 _PERCENT = re.compile(r"(?<![\d.][-–])(?<![\d.]\s[-–]\s)(?<!\d%[-–])(\b\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)")
 _AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|(?<![\w.])(\d[\d,]*)\s*(?:usd|dollars?|bucks)\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# where a story gives way to the question: a sentence end, a dash or semicolon, ", but how ..."
+_STORY_BREAK = re.compile(r"(?<=[.!?])\s+|\s+[—–]\s+|\s+-\s+|;\s+|,\s+(?:but|so)\s+(?=(?:what|how|which|where|who|when|"
+                          r"why|is|are|does|do|can|could|will|would|should)\b)")
 _ASKS = re.compile(r"\s*(what|what's|whats|how|which|where|why|when|who|is|are|does|do|can|could|will|would|should)"
                    r"\b")
 
@@ -173,6 +176,7 @@ class Query(Frame):
     plus: bool = False  # several procedures added together
     saving: bool = False
     excluded_countries: list[str] = field(default_factory=list)
+    asked_entities: list[str] = field(default_factory=list)  # those the asking sentence names (a story may name more)
     excluded_words: list[str] = field(default_factory=list)  # "apart from acne, what else ...": not the topic
     home_countries: list[str] = field(default_factory=list)  # named only as where the user lives ("I'm from Leeds")
     excluded_entities: list[str] = field(default_factory=list)  # "apart from fillers, ...": not the answer either
@@ -250,6 +254,8 @@ class QueryParser:
         q.recommend = bool(_RECOMMEND.search(low)) and not q.why
         q.asking = self._asking(q.text)
         asked = self.analyzer.frame(q.asking) if q.asking else None
+        named = [*asked.procedures, *asked.clinics, *asked.scar_types, *asked.filler_types] if asked is not None else []
+        q.asked_entities = named or list(q.entities)
         # a question that names its treatment and what it asks is read alone for how to compute: "a local clinic
         # offered me a course of peels ... what does a peel cost in India?" asks no course total
         ops, ops_lowered = (" ".join(asked.tokens), q.asking.lower()) if asked is not None and asked.attributes and (
@@ -335,7 +341,8 @@ class QueryParser:
     def _operation(self, q: Query) -> str:
         if q.affordable and q.procedures:
             return "compute"
-        if (q.asks_cost or q.course) and q.asking_cost and (q.course or q.saving or (q.plus and len(q.procedures) >= 2)
+        counts_only = "sessions" in q.attributes and not q.asks_cost and "how many" in q.text.lower()  # "... a course include?"
+        if (q.asks_cost or q.course) and q.asking_cost and not counts_only and (q.course or q.saving or (q.plus and len(q.procedures) >= 2)
                                           or (q.count and q.procedures)):
             return "compute"
         if q.superlative:
@@ -482,7 +489,7 @@ class QueryParser:
     def _asking(text: str) -> str:
         """The sentences that ask (not "I'm a nurse from Leeds." before the question); "" when every
         sentence asks or none does."""
-        sentences = [x for x in _SENTENCE.split(text) if x.strip()]
+        sentences = [x for x in _STORY_BREAK.split(text) if x and x.strip()]
         asking = [x for x in sentences if x.rstrip().endswith("?") or _ASKS.match(x.lower())]
         return " ".join(asking) if asking and len(asking) < len(sentences) else ""
 

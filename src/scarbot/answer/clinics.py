@@ -69,7 +69,7 @@ class ClinicStrategy:
             elif wants_loc or wrong:
                 lead = f"No — the article does not place {c.name} in {wrong[0].title()}; " if wrong else ""
                 d.add(cap(f"{lead}{c.name} is located in {c.location}"), c.location_chunk_id, c.location_sentence)
-            elif (found := self._detail(c, q)) is not None:
+            elif (found := self._detail(c, q) or (self._detail(c, q, story=True) if q.asking else None)) is not None:
                 full = q.yesno and len(named) == 1 and found[0] >= 0.999 * self.corpus.weight(self._asked(c, q))
                 d.add(f"Yes — {found[1]}" if full else found[1], *found[2:])
             elif q.yesno and (elsewhere := self._elsewhere(c, q)) is not None:
@@ -177,8 +177,9 @@ class ClinicStrategy:
     def _by_detail(self, q: Query, pool: list[ClinicRecord] | None = None) -> Draft | None:
         """"Which clinic does hair transplant on scars?": clinics whose own text carries the asked words."""
         pool = pool or self._pool(q)
-        scored = [(x, self._detail(x, q)) for x in pool]
-        scored = [(x, s) for x, s in scored if s is not None]
+        scored = [(x, s) for x in pool if (s := self._detail(x, q)) is not None]
+        if not scored and q.asking:  # the question's own words match no clinic: the story's may
+            scored = [(x, s) for x in pool if (s := self._detail(x, q, story=True)) is not None]
         top = max((s[0] for _, s in scored), default=0.0)
         scored = [(x, s) for x, s in scored if s[0] >= 0.8 * top]
         if not scored or len(scored) == len(pool):
@@ -201,18 +202,24 @@ class ClinicStrategy:
             d.add(f"- {x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
         return d
 
-    def _asked(self, clinic: ClinicRecord, q: Query) -> set[str]:
-        """The question's own words, less the clinic's name and words any clinic question has."""
+    def _asked(self, clinic: ClinicRecord, q: Query, story: bool = False) -> set[str]:
+        """The question's own words (with ``story``, the whole message's), less the clinic's name and words
+        any clinic question has."""
         own = {stem(w) for w in content_words(clinic.name)}
-        asked = {stem(w) for w in q.tokens if w not in self.corpus.background and w not in STOPWORDS and len(w) > 2}
+        said = words(q.asking) if q.asking and not story else q.tokens
+        asked = {stem(w) for w in said if w not in self.corpus.background and w not in STOPWORDS and len(w) > 2}
         return asked - own - _GENERIC
 
-    def _detail(self, clinic: ClinicRecord, q: Query) -> tuple[float, str, str, str] | None:
-        """The clinic's own sentence (or table cell) carrying the asked words, with its score."""
+    def _detail(self, clinic: ClinicRecord, q: Query, story: bool = False) -> tuple[float, str, str, str] | None:
+        """The clinic's own sentence (or table cell) carrying the asked words, with its score: the question's
+        words ("... bald patch on my scalp — which clinic does hair transplants?"), or with ``story`` the whole
+        message's ("A patient asked about thread lifts. Which clinic does those?")."""
         if _specific(q):
             return None
+        return self._detail_of(clinic, q, self._asked(clinic, q, story))
+
+    def _detail_of(self, clinic: ClinicRecord, q: Query, asked: set[str]) -> tuple[float, str, str, str] | None:
         c = self.corpus
-        asked = self._asked(clinic, q)
         if not asked:
             return None
         best, best_gain, matched = None, 0.0, set()

@@ -183,7 +183,11 @@ class ExtractStrategy:
         return bool(subject) and (c.body_stems[ui][: len(subject)] == subject or c.label_stems[ui] == set(subject))
 
     def _entity_keys(self, q: Query) -> list[set[str]]:
-        return [k for k in map(self._entity_keys_of, q.entities) if k]
+        keys = [k for k in map(self._entity_keys_of, q.entities) if k]
+        if q.asking and len(keys) > 1:  # "I know X and Y last long, but how long does Z last?": the asked one
+            asked = {stem(w) for w in words(q.asking)}
+            return [k for k in keys if k <= asked] or keys
+        return keys
 
     def _candidates(self, q: Query, ctx: AnswerContext, subject: list[str]) -> list[int]:
         idx, c = self.corpus.index, self.corpus
@@ -246,8 +250,10 @@ class ExtractStrategy:
             s += W.FIGURE
         if self._defines(ui, subject):
             s += W.DEFINITION
-        wanted = answer_type(q)
+        wanted = answer_type(q) or _soft_type(q.text.lower())
         if wanted in ("percent", "duration") and type_pattern(wanted).search(u.text):  # "icepick %?": the sentence with a share
+            s += W.ANSWER_TYPE
+        elif wanted == "count" and _COUNT.search(u.text):  # "how many people ...?": the sentence with the number
             s += W.ANSWER_TYPE
         if keys:
             if any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui] for k in keys):
@@ -362,6 +368,21 @@ class ExtractStrategy:
             return u.text  # prose, or an item whose label is its subject ("Icepick Scars: ...")
         text = body(u.text)
         return text if topic.lower() in normalize(text).lower() else f"{topic}: {cap(text)}"
+
+
+# kinds of answer a question leans to without demanding them (only the sentence choice weighs them, not the check)
+_SOFT_PERCENT = re.compile(r"\bhow much (?:better|improvement|improve\w*|smoother|difference)\b|\bwhat (?:fraction|portion|"
+                           r"proportion)\b|\bhow (?:common|likely|often)\b|\bwhat are the (?:odds|chances)\b")
+_SOFT_COUNT = re.compile(r"\bin numbers\b|\bhow many (?:people|patients|foreigners|visitors|tourists|clinics)\b|\bhow big\b")
+_COUNT = re.compile(r"\b\d[\d,.]*\s*(?:million|thousand|billion|k)\b|\b\d{1,3}(?:,\d{3})+\b")
+
+
+def _soft_type(low: str) -> str | None:
+    if _SOFT_PERCENT.search(low):
+        return "percent"
+    if _SOFT_COUNT.search(low):
+        return "count"
+    return None
 
 
 _LEANS = re.compile(r"\b(?:these|those|they|them|this|it)\b", re.I)

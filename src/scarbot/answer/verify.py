@@ -56,8 +56,9 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
             return _other_unit(draft, unit.group(1))
     if draft.strategy == "extract":
         wanted = answer_type(q)
-        if wanted is not None and not _has_type(draft, wanted, _topic(q), bool(_ASKS_INTERVAL.search(q.text.lower()))):
-            return _untyped(draft, wanted, _topic(q))
+        if wanted is not None and not _has_type(draft, wanted, _topic(q), bool(_ASKS_INTERVAL.search(q.text.lower())),
+                                                _named(q)):
+            return _untyped(draft, wanted, _topic(q), _subject_name(q))
         unit = _IN_UNIT.search(q.text.lower())  # "how long ... in minutes": a time in other units does not answer
         said = " ".join(f"{p.text} {p.quote}" for p in draft.parts).lower()
         if wanted == "duration" and unit and not re.search(rf"\b{unit.group(1)[:-1]}s?\b", said):
@@ -87,13 +88,15 @@ _NEGATION = re.compile(r"\b(?:not|no|never|without|cannot|can't|isn't|aren't|doe
                        r"semi|non|less|rarely|unlikely|may|might|can|could|some|experimental|yet)\b|n't\b", re.I)
 _LIGHT = {"need", "get", "have", "has", "do", "does", "did", "make", "go", "take", "use", "really", "actually", "also",
           "still", "there", "any", "anything", "someone", "people", "true", "possible", "able", "usually", "typically",
-          "normally", "generally", "ok", "okay", "fine", "right", "correct", "say", "says", "said", "article"}
+          "normally", "generally", "ok", "okay", "fine", "right", "correct", "say", "says", "said", "article",
+          "leave", "leaves", "cause", "causes", "give", "gives", "lead", "leads", "result", "end", "come", "comes"}
 
 
 def _affirmed(q: Query, draft: Draft, background: set[str] | frozenset[str]) -> Draft:
     first = next((p for p in draft.parts if p.chunk_id), None)
     asking = q.asking or q.text
-    if first is None or _DENIES.search(asking) or q.absent or q.unbound or _ASKS_ADVICE.match(asking):
+    unbound = [w for w in q.unbound if w not in _LIGHT]  # "can it leave marks?": "leave" asks nothing of its own
+    if first is None or _DENIES.search(asking) or q.absent or unbound or _ASKS_ADVICE.match(asking):
         return draft  # "should I get it?" asks for a decision the article cannot make
     skip = [*_LIGHT, *background]
     needed = [w for w in dict.fromkeys(content_words(asking)) if len(w) > 2 and not any(_kin(w, b) for b in skip)]
@@ -127,7 +130,9 @@ _SHARES_SUBJECT = re.compile(r"\s*(?:is|are|was|were|can|may|has|have|will)\b", 
 # ("how long does the swelling last?" answered with its risks).
 _ASKS_DURATION = re.compile(r"\bhow (?:long|many (?:days|weeks|months|years|hours|minutes))\b|\bhow soon\b")
 _ASKS_PRICE = re.compile(r"\bhow much (?:is|are|does|do|would|will|for|money)\b|\bwhat(?:'s|s| is| are)? the "
-                         r"(?:fee|fees|price|cost|charge)s?\b|^[\w\s'-]{3,40}\b(?:price|cost|fee)s?\s*\??\s*$")
+                         r"(?:fee|fees|price|cost|charge)s?\b|^[\w\s'-]{3,40}\b(?:price|cost|fee)s?\s*\??\s*$"
+                         r"|\b(?:free of charge|for free|cost extra|charged? extra|extra (?:charge|cost|fee)|paid separately|"
+                         r"(?:is|are) (?:it|they|these|those|the \w+) free)\b")
 _DURATION = re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|overnight|permanent\w*|"
                        r"immediate\w*|instant\w*|same day|lasting)\b", re.I)
 _MONEY = re.compile(r"\$\s?\d|\d\s?%|\bfree\b|\busd\b|\bno (?:cost|charge)\b", re.I)
@@ -178,10 +183,32 @@ def type_pattern(wanted: str) -> re.Pattern:
     return _TYPES[wanted][0]
 
 
-def _has_type(draft: Draft, wanted: str, topic: set[str], interval: bool = False) -> bool:
+_KIND_WORDS = {"fillers", "filler", "scars", "scar", "therapy", "treatment", "treatments", "general", "atrophic"}
+
+
+def _named(q: Query) -> list[set[str]]:
+    """The words that name each treatment asked about ("Radiesse" → its calcium hydroxylapatite row), the
+    asking sentence's own when a story around it names others."""
+    out = []
+    kinds = [n for n in q.filler_types if n in q.asked_entities]  # a filler type asked: not fillers in general
+    for name in kinds or q.procedures:
+        key = {w for w in words(name.split("(")[0]) if w not in _KIND_WORDS and len(w) > 2}
+        if key and name in q.asked_entities:
+            out.append(key)
+    return out
+
+
+def _has_type(draft: Draft, wanted: str, topic: set[str], interval: bool = False,
+              named: list[set[str]] | None = None) -> bool:
     """Whether the reply states an answer of that kind; a share or an amount must stand in a sentence about
-    the asked topic ("what percentage of the VAT ...?" is not answered by the deposit's 10%)."""
+    the asked topic ("what percentage of the VAT ...?" is not answered by the deposit's 10%), and a time
+    about the treatment asked ("how long does Radiesse last?" is not answered by another filler's years)."""
     pattern = _TYPES[wanted][0]
+    if wanted == "duration" and named:
+        texts = [f"{p.text} {p.quote}" for p in draft.parts]
+        about = [x for x in texts if any(_kin(k, w) for key in named for k in key for w in words(x))]
+        if not any(pattern.search(x if interval else _INTERVAL.sub(" ", x)) for x in about):
+            return False
     if wanted == "duration" and not interval:  # "spaced a month apart" says how often, not how long
         return any(pattern.search(_INTERVAL.sub(" ", x)) for p in draft.parts for x in (p.text, p.quote))
     if wanted not in ("percent", "price") or not topic:
@@ -231,12 +258,18 @@ def _other_year_or_grade(q: Query, draft: Draft) -> Draft | None:
     return out
 
 
-def _untyped(draft: Draft, wanted: str, topic: set[str] = frozenset()) -> Draft:
+def _subject_name(q: Query) -> str:
+    """The most specific treatment the asking sentence names ("Radiesse" → its filler type), or ""."""
+    named = [n for n in [*q.filler_types, *q.procedures] if n in q.asked_entities and "general" not in n]
+    return named[0] if named else ""
+
+
+def _untyped(draft: Draft, wanted: str, topic: set[str] = frozenset(), about: str = "") -> Draft:
     """The reply found is about the subject but does not say what was asked (no time, no price); what it
     does say on the topic follows when that states no figure."""
     out = Draft(abstained=True, strategy=draft.strategy, steps=[*draft.steps, f"verify: no {wanted} in the reply"])
     said = "does not say " + _TYPES[wanted][1] if wanted == "duration" else "does not give " + _TYPES[wanted][1]
-    out.add(f"The article {said}")
+    out.add(f"The article {said}{f' for {about}' if about else ''}")
     first = draft.parts[0]
     if first.chunk_id is not None and not figures(first.text):
         out.add(f"What it does say is this: {first.text}", first.chunk_id, first.quote)
