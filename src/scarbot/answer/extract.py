@@ -251,9 +251,8 @@ class ExtractStrategy:
         if self._defines(ui, subject):
             s += W.DEFINITION
         wanted = answer_type(q) or _soft_type(q.text.lower())
-        if wanted in ("percent", "duration") and type_pattern(wanted).search(u.text):  # "icepick %?": the sentence with a share
-            s += W.ANSWER_TYPE
-        elif wanted == "count" and _COUNT.search(u.text):  # "how many people ...?": the sentence with the number
+        typed = wanted in ("percent", "duration") and type_pattern(wanted).search(u.text)  # "icepick %?": with a share
+        if typed or (wanted == "count" and _COUNT.search(u.text)):  # "how many people ...?": the sentence with the number
             s += W.ANSWER_TYPE
         if keys:
             if any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui] for k in keys):
