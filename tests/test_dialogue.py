@@ -640,3 +640,19 @@ def test_parts_of_a_message(message, parts):
 def test_a_request_joined_by_and_is_answered_too(assistant):
     ans = assistant.ask("dermal filler prices uk + india pls, and how long does the injecting take")
     assert "$400" in ans.text and "$240" in ans.text and "15-30 minutes" in ans.text, ans.text
+
+
+# ------------------------------------------------------------------ idioms that look like references; clinics by district
+def test_last_thing_is_not_the_last_one(assistant):
+    *_, visa = _chat(assistant, "Which treatments help boxcar scars?", "Last question, how long is visa processing?")
+    assert "12-14 days" in visa.text and "subcision" not in visa.standalone_question.lower(), visa.standalone_question
+
+
+def test_how_long_it_takes_to_do_something_else_is_not_a_procedure_time(assistant):
+    ans = assistant.ask("How long does it take to get a medical visa approved?")
+    assert "12-14 days" in ans.text, ans.text
+
+
+def test_the_district_one(assistant):
+    *_, geurim = _chat(assistant, "Where is Louis Clinic?", "and the Gangnam one, what does it specialise in?")
+    assert "Geurim" in geurim.standalone_question and "Geurim" in geurim.text, geurim.standalone_question

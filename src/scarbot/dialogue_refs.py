@@ -43,7 +43,7 @@ _REF = re.compile(
     r"(?=\s*(?:[?.!,;]|$|is\b|are\b|was\b|would\b|has\b|have\b|offers?\b|costs?\b|at\b|for\b|if\b|when\b)))"
     rf"|(?P<demonstrative>\b(?:that|this|those|these|the\s+same)\s+(?P<dhead>ones?|{_HEADS})\b)"
     r"|(?P<definite>\bthe\s+(?P<thead>clinic|hospital|treatment|procedure|therapy)\b)"
-    r"|(?P<after>\bafter(?:wards?|\s+(?:the\s+)?(?:procedure|treatment|session)s?)(?=\s*(?:[?.!,;]|$)))"
+    r"|(?P<after>\bafter(?:wards?|\s+the\s+(?:procedure|treatment|session)s?)(?=\s*(?:[?.!,;]|$)))"
     r"|(?P<pronoun>\b(?:it|its|they|them|their|that|this|those|these|there)\b)"
     r"|(?P<one>\b(?:get|need|have|book|buy|try|want)\s+one\b)",
     re.I)
@@ -58,6 +58,7 @@ _EXPLETIVE_IT = re.compile(r"^\s+(?:takes?\s+to|took\s+to)\b|^(?:'s|\s+is|\s+was
                            re.I)
 _GENERIC_THEY = re.compile(r"^\s+(?:list|lists|say|says|mention|state|quote|show|report|give|write|call)\b", re.I)
 _IDIOM = re.compile(r"\b(?:in the first place|first of all|at first|at last|for the (?:first|last) time|"
+                    r"(?:one\s+|a\s+)?(?:first|last|final|second)\s+(?:thing|things|question|questions|q|point|query)\b|"
                     r"(?:the )?last time|first time|last (?:week|month|year|night))\b", re.I)
 _TRAILING = re.compile(r"^(?:\s+(?:then|now|too|please|again|anyway|though|thanks|exactly))+(?=\s*[?!.,]*\s*$)", re.I)
 _LIST_JOINS = {"and", "or", "together", "plus", "combined", "both"}

@@ -72,7 +72,8 @@ _PLEASANTRY = re.compile(
     r"understood|alright|sure|good|hi|hello|hey|good (?:morning|afternoon|evening))\b[\s,.!]*)*"
     r"(?:(?:now|next|also|one more (?:thing|question)|another (?:thing|question))\b[\s,:.-]*)?", re.I)
 _DESCRIPTION = re.compile(r"\bthe\s+(?:clinic|hospital|one|place|center|centre)\s+(?P<what>(?:in|at|near|from|"
-                          r"with|that|which)\s+[^?.!,;]{3,40}?)(?=\s*(?:[?.!,;]|$))", re.I)
+                          r"with|that|which)\s+[^?.!,;]{3,40}?)(?=\s*(?:[?.!,;]|\s[-–—]\s|$))"
+                          r"|\bthe\s+(?P<what2>[A-Za-z]{4,20})\s+(?:clinic|hospital|one|place)\b", re.I)
 _BUDGET_REF = re.compile(r"\b(?:my|our|the)\s+(?:whole\s+|entire\s+|total\s+|full\s+)?budget\b", re.I)
 _AFFORD = re.compile(r"\bafford\b", re.I)
 _HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i live|my home country)\b"
@@ -138,8 +139,11 @@ class Reader:
 
     def named(self, text: str) -> str:
         """"the hospital in Cheonho" → the clinic the corpus says that of (a description, not a reference)."""
-        for m in _DESCRIPTION.finditer(text):
-            name = self.describes(m.group("what"), list(self.analyzer.clinics))
+        for m in _DESCRIPTION.finditer(text):  # "the one in Pangyo", "the Gangnam one"
+            what = m.group("what") or m.group("what2")
+            if m.group("what2") and (what.lower() in STOPWORDS or what.lower() in DIALOGUE_WORDS):
+                continue  # "the other one", "the first clinic": references, not descriptions
+            name = self.describes(what, list(self.analyzer.clinics))
             if name:
                 return text[: m.start()] + name + text[m.end():]
         return text

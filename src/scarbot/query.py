@@ -74,6 +74,7 @@ _LIVES_IN = re.compile(r"\b(?:i'?m|i am|we'?re|we are|i|we)\s+(?:(?:from|in|base
                        r"|(?:an?\s+)?)(?:the\s+)?$|\b(?:i|we) live in (?:the )?$")
 _ORIGIN = re.compile(r"\b(?:from|based in|living in|(?:i|we) live in|(?:i'?m|i am|we'?re|we are) in|here in|"
                      r"writing in|calling in)\s+((?:[A-Z][a-z]+)(?:\s[A-Z][a-z]+)?)\b")
+_TAKES_TO = re.compile(r"\btakes?\s+(?:\w+\s+)?to\s+(?!get\s+(?:it|them)\s+done)\w+\s+(?:a|an|the|my|your|our)?\s*\w+")
 _SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ)\b")
 def without_exclusions(text: str) -> str:
     """The message without its "apart from X" phrase (what is set aside is no search term)."""
@@ -332,6 +333,8 @@ class QueryParser:
         q.identify = bool(q.inferred_scar_types and _IDENTIFY.search(low) or q.all_scar_types and q.describes)
         if not q.attributes and set(q.salient) <= _UNIT_WORDS and q.countries and q.procedures:  # "peels india?": a price
             q.attributes.append("cost")
+        if "procedure" in q.attributes and not (q.procedures or q.filler_types) and _TAKES_TO.search(low):
+            q.attributes.remove("procedure")  # "how long does it take to process a visa?": not how a treatment is done
         if "types" in q.attributes and _KIND_OF_SCARS.search(low):  # "which sorts of scars does it treat?"
             q.attributes = [a for a in q.attributes if a != "types"] + ["suitability"]
         q.operation = self._operation(q)
