@@ -435,3 +435,15 @@ def test_how_many_sessions_in_a_course_is_not_a_price(assistant):
 def test_how_much_better_prefers_the_sentence_with_the_share(assistant):
     ans = assistant.ask("After laser resurfacing, roughly how much better do scars look for most people?")
     assert "30-70%" in ans.text, ans.text
+
+
+# ------------------------------------------------------------------ a choice among named treatments for one scar type
+def test_which_of_two_treatments_suits_a_scar_type(assistant):
+    ans = assistant.ask("Out of punch excision and subcision, which one is meant for rolling scars?")
+    assert ans.strategy == "recommend" and ans.text.lower().startswith("subcision"), ans.text
+    assert "does not tie punch excision" in ans.text
+
+
+def test_both_named_treatments_suit_the_type(assistant):
+    ans = assistant.ask("Which of microneedling and subcision helps boxcar scars?")
+    assert ans.text.startswith("Both"), ans.text

@@ -12,6 +12,7 @@ _PRICE = re.compile(r"\b(?:how much|price|prices|cost|costs|fee|fees|cheap\w*|ex
 _WHERE = re.compile(r"\b(clinic|clinics|hospital|where can i|where do i|where to|who offers|who does)\b")
 
 
+_WHICH = re.compile(r"\bwhich\b|\bwhat\b.{0,40}\b(?:or|vs\.?|versus)\b|\b(?:either|both)\b")
 _CLINICS = re.compile(r"\b(?:which|what|any|list|name)\s+(?:\w+\s+){0,2}?(?:clinics?|hospitals?)\b")
 
 
@@ -25,6 +26,8 @@ class RecommendStrategy:
         asks_price = q.asks_cost and q.asking_cost and (q.budget is not None or _PRICE.search(q.text.lower()))  # not "a tight budget"
         if self._scars_for(q):
             return not asks_price
+        if self._which_of(q):
+            return not asks_price
         asks_clinics = bool(_CLINICS.search(q.text.lower()))  # "which clinics would you point me to?"
         named = [p for p in q.procedures if p != GENERAL]  # "scar treatment" in general names no treatment
         return (q.operation in ("recommend", "identify") and not asks_price and not q.clinics and not named
@@ -35,10 +38,35 @@ class RecommendStrategy:
         """"Which scars does a peel suit?": the other way round, the types one treatment suits."""
         return len(q.procedures) == 1 and "suitability" in q.attributes and not q.all_scar_types and not q.clinics
 
+    @staticmethod
+    def _which_of(q: Query) -> bool:
+        """"Which of subcision and peels works for rolling scars?": a choice among named treatments."""
+        named = [p for p in q.procedures if p != GENERAL]
+        return len(named) >= 2 and len(q.all_scar_types) == 1 and not q.clinics and bool(_WHICH.search(q.text.lower()))
+
+    def _chosen(self, q: Query) -> Draft | None:
+        scar = q.all_scar_types[0]
+        named = [p for p in q.procedures if p != GENERAL]
+        ties = {t.procedure: t for t in reversed(self._ties(scar))}  # the strongest tie of each procedure
+        fit = [p for p in named if p in ties]
+        d = Draft(strategy=self.name)
+        if not fit:
+            d.add(f"The article ties neither {join_names(named)} to {scar}")
+            return d
+        others = [p for p in named if p not in fit]
+        lead = f"{'Both' if len(fit) == 2 and not others else cap(join_names(fit))}" if len(fit) > 1 else cap(fit[0])
+        d.add(f"{lead}: the article ties {join_names(fit)} to {scar}"
+              + (f"; it does not tie {join_names(others)} to them" if others else ""))
+        for p in fit:
+            d.add(f"- {cap(p)}: {body(ties[p].unit.text)}", ties[p].unit.chunk_id, ties[p].unit.text)
+        return d
+
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
         d = Draft(strategy=self.name)
         if self._scars_for(q):
             return self._types_for(q.procedures[0])
+        if self._which_of(q):
+            return self._chosen(q)
         if q.inferred_scar_types or q.operation == "identify":
             self._matched(d, q.inferred_scar_types or q.all_scar_types)
         if q.operation == "identify":  # "what are these called?": the type the description matches
