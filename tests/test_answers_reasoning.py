@@ -447,3 +447,19 @@ def test_which_of_two_treatments_suits_a_scar_type(assistant):
 def test_both_named_treatments_suit_the_type(assistant):
     ans = assistant.ask("Which of microneedling and subcision helps boxcar scars?")
     assert ans.text.startswith("Both"), ans.text
+
+
+# ------------------------------------------------------------------ add-ons, where the user lives, causes
+def test_an_add_on_with_no_treatment_named_finds_the_one_its_section_names(assistant):
+    ans = assistant.ask("What does PRP cost on top in Korea?")
+    assert ans.abstained and "microneedling" in ans.text and "$" not in ans.text, ans.text
+
+
+def test_where_the_user_lives_does_not_make_a_general_question_country_specific(assistant):
+    ans = assistant.ask("Hello from Toronto! How long do the results of HA fillers last?")
+    assert not ans.abstained and "6 months to 2 years" in ans.text, ans.text
+
+
+def test_what_causes_is_answered_by_a_cause_not_a_purpose(assistant):
+    ans = assistant.ask("What causes these scars?")
+    assert "aim to" not in ans.text.split("[1]")[0] and "cause" in ans.text.split("[1]")[0].lower(), ans.text

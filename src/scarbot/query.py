@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from scarbot import lexicon
 from scarbot.nlp import COMPARE_WORDS, STOPWORDS, Analyzer, Frame, content_words, edit_distance, stem, words
 
-_WHY = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(why|how come|what (?:causes|affects|influences|determines|drives|"
-                  r"factors|makes))\b")
+_WHY = re.compile(r"^\s*(?:so\s+|but\s+|and\s+|first,?\s+)?(why|how come|what (?:\w+ly\s+)?(?:causes|affects|influences|"
+                  r"determines|drives|factors|makes))\b")
 _WHY_ANYWHERE = re.compile(r"\b(?:why|how come|what(?:'s| is) the reason|for what reason)\b")
 _YESNO = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(is|are|does|do|can|could|will|would|should|has|have|did|was|"
                     r"were)\b")
@@ -71,7 +71,9 @@ _DECLARATIVE_Q = re.compile(r"^\s*(?:(?:and|so|but|oh|ok|okay)[,\s]+)?(?!.*\b(?:
 _TAG_QUESTION = re.compile(r"(?:,|\s)\s*(?:right|correct|true|yes|no|isn'?t (?:it|that)|aren'?t they|is that (?:right|"
                            r"correct|true)|am i right|yeah)\s*\?\s*$")
 _LIVES_IN = re.compile(r"\b(?:i'?m|i am|we'?re|we are|i|we)\s+(?:(?:from|in|based in|living in|live in|staying in)\s+"
-                       r"|(?:an?\s+)?)(?:the\s+)?$|\b(?:i|we) live in (?:the )?$")
+                       r"|(?:an?\s+)?)(?:the\s+)?$|\b(?:i|we) live in (?:the )?$"
+                       r"|\b(?:hello|hi|hey|greetings|writing|calling|booking|flying|coming|travel+ing)\s+from\s+(?:the\s+)?$"
+                       r"|^\s*from\s+(?:the\s+)?$")
 _ORIGIN = re.compile(r"\b(?:from|based in|living in|(?:i|we) live in|(?:i'?m|i am|we'?re|we are) in|here in|"
                      r"writing in|calling in)\s+((?:[A-Z][a-z]+)(?:\s[A-Z][a-z]+)?)\b")
 _TAKES_TO = re.compile(r"\btakes?\s+(?:\w+\s+)?to\s+(?!get\s+(?:it|them)\s+done)\w+\s+(?:a|an|the|my|your|our)?\s*\w+")
@@ -254,6 +256,7 @@ class QueryParser:
             and not q.why
         q.recommend = bool(_RECOMMEND.search(low)) and not q.why
         q.asking = self._asking(q.text)
+        q.why = q.why or bool(_WHY.match(q.asking.lower()))  # "I'm from Leeds. What causes them?"
         asked = self.analyzer.frame(q.asking) if q.asking else None
         named = [*asked.procedures, *asked.clinics, *asked.scar_types, *asked.filler_types] if asked is not None else []
         q.asked_entities = named or list(q.entities)
@@ -468,12 +471,13 @@ class QueryParser:
     def _drop_home(q: Query) -> None:
         """"I'm from Leeds. What does subcision cost in Korea?": where the user lives is context, not a country
         asked about, when the message names another."""
-        if len(q.countries) < 2 or _HOME_ASKED.search(q.text.lower()):
-            return  # "at home vs Korea", "instead of at home": home is asked about too
         joined = f" {' '.join(q.tokens)} "
         spans = [(name, bool(_LIVES_IN.search(joined[max(0, start - 30): start + 1])))
                  for start, _end, kind, name in q.spans if kind == "country"]
         homes = {name for name, _ in spans if all(home for n, home in spans if n == name)}  # never named otherwise
+        if len(q.countries) < 2 or _HOME_ASKED.search(q.text.lower()):
+            q.home_countries = sorted(homes)  # "I'm from Leeds. What causes scars?": where they live, still named
+            return  # "at home vs Korea", "instead of at home": home is asked about too
         if homes and len(set(q.countries) - homes) >= 1:
             q.countries = [c for c in q.countries if c not in homes]
             q.home_countries = sorted(homes)

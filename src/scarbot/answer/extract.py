@@ -26,7 +26,10 @@ _WHICH_TREATMENTS = re.compile(r"(?:^\W*|[,;:]\s*)(?:(?:so|and|ok|also)\W+)?(?:w
                                r"options|therapies|treatment|procedure|option|therapy)\b(?!\s+(?:is|are)\s+best)")
 # words that state a reason: what a "why" question is answered by
 _REASON = re.compile(r"\b(because|since|due to|thanks to|as a result|so that|aim to|explains?|helps? (?:keep|explain)|"
-                     r"leads? to|results? in|caused by|driven by|influenced by|the reason)\b")
+                     r"leads? to|results? in|caused by|driven by|influenced by|the reason|(?:forms?|happens?|occurs?|develops?) when)\b")
+_CAUSE = re.compile(r"\b(because|due to|caused by|leads? to|results? in|as a result|the reason|(?:forms?|happens?|occurs?|"
+                    r"develops?) when|most common cause|other causes)\b")
+_ASKS_CAUSE = re.compile(r"\bwhat (?:\w+ly\s+)?causes?\b|\bwhat leads to\b|\bhow do (?:they|these|atrophic scars|scars) (?:form|develop)\b")
 _ATTR_WORDS = {"sessions": "number of sessions", "procedure": "procedure steps", "status": "approval status",
                "mechanism": "mechanism"}
 _WHICH_PLACE = re.compile(r"\b(?:which|what)\b[^?]{0,40}\b(?:clinic|hospital|center|centre|one|place)\b")
@@ -134,14 +137,15 @@ class ExtractStrategy:
         question's premise best: the best reason-giving sentence about the asked words wins when it is close
         enough (the restatement can still follow as support)."""
         c = self.corpus
-        if not q.why or _REASON.search(c.units[cand[best_j]].text.lower()):
+        reason = _CAUSE if _ASKS_CAUSE.search(q.text.lower()) else _REASON  # "what causes X?": a cause, not a purpose
+        if not q.why or reason.search(c.units[cand[best_j]].text.lower()):
             return best_j
         topic = {stem(w) for w in content_words(q.text) if len(w) > 2} - {stem(w) for w in c.background} - {"why"}
         for j in order:
             if scores[j] < scores[best_j] - W.REASON_GAP:
                 break
             ui = cand[j]
-            if _REASON.search(c.units[ui].text.lower()) and topic & c.unit_stems[ui]:
+            if reason.search(c.units[ui].text.lower()) and topic & c.unit_stems[ui]:
                 return j
         return best_j
 
@@ -244,7 +248,8 @@ class ExtractStrategy:
             s += W.ASKED_LABEL
         elif self._label_named(q, ui) and not any(label <= k or k <= label for k in keys):
             s += W.NAMED_LABEL
-        if q.why and _REASON.search(u.text.lower()):
+        reason = _CAUSE if _ASKS_CAUSE.search(q.text.lower()) else _REASON  # "what causes X?" wants a cause, not a purpose
+        if q.why and reason.search(u.text.lower()):
             s += W.REASON
         if self._quoted_figures(q.text) & set(_FIGURE.findall(u.text)):  # "where does the 60-70% come from?": the sentence with it
             s += W.FIGURE

@@ -92,14 +92,22 @@ class PriceStrategy:
         return self._priced(q, procs or [GENERAL])
 
     def _addon(self, q: Query, procs: list[str]) -> Draft | None:
-        """"How much extra is adding PRP?": an add-on the article never prices on its own."""
-        if not procs or not _EXTRA.search(q.text.lower()):
+        """"How much extra is adding PRP?": an add-on the article never prices on its own (added to the
+        treatment named, or to the one whose own section mentions the add-on)."""
+        if not _EXTRA.search(q.text.lower()):
             return None
         named = {w for p in procs for w in words(p)} | {w for c in q.countries for w in words(c.lower())}
         extra = [w for w in q.salient if w not in _EXTRA_WORDS and w not in named and w not in self.corpus.background
                  and w not in q.framing]
         if not extra or any(w in r.procedure.lower() for r in self.corpus.prices for w in extra):
             return None
+        if not procs:
+            c = self.corpus
+            hosts = [p for p, units in c.proc_units.items() if p in c.priced
+                     and any(re.search(rf"\b{re.escape(extra[0])}\b", c.units[i].text.lower()) for i in units)]
+            if len(hosts) != 1:
+                return None
+            procs = hosts
         return refusal(f"The article gives no separate price for adding {extra[0].upper() if len(extra[0]) <= 4 else extra[0]} "
                        f"to {pretty(procs[0])}: it prices {pretty(procs[0])} as a whole.", strategy=self.name)
 

@@ -226,7 +226,7 @@ def _other_country(q: Query, draft: Draft, homes: tuple[str, ...]) -> Draft | No
     that does not name the asked country does not answer for it."""
     if draft.strategy != "extract" or draft.abstained or q.asks_cost or not homes or not q.countries:
         return None
-    asked = [c for c in q.countries if c not in homes]
+    asked = [c for c in q.countries if c not in homes and c not in q.home_countries]  # not where the user lives
     if not asked or len(asked) != len(q.countries):
         return None
     said = " ".join(f"{p.text} {p.quote}" for p in draft.parts).lower()
