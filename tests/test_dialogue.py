@@ -656,3 +656,20 @@ def test_how_long_it_takes_to_do_something_else_is_not_a_procedure_time(assistan
 def test_the_district_one(assistant):
     *_, geurim = _chat(assistant, "Where is Louis Clinic?", "and the Gangnam one, what does it specialise in?")
     assert "Geurim" in geurim.standalone_question and "Geurim" in geurim.text, geurim.standalone_question
+
+
+# ------------------------------------------------------------------ descriptions with negations; "the best treatment" for the type said
+def test_a_negated_feature_does_not_describe_the_scars(assistant):
+    ans = assistant.ask("Mine are broad and rolling like waves, with no sharp edges at all. What are they called?")
+    assert "rolling" in ans.text.lower() and "boxcar" not in ans.text.lower(), ans.text
+
+
+def test_the_best_treatment_after_a_described_type(assistant):
+    *_, best = _chat(assistant, "They look like small deep holes, like big pores. Which type is that?",
+                     "and what's the best treatment?")
+    assert "icepick" in best.standalone_question.lower() and "punch excision" in best.text.lower(), best.text
+
+
+def test_the_best_treatment_after_a_price_question_does_not_name_the_treatment_as_a_scar(assistant):
+    *_, best = _chat(assistant, "How much is subcision in India?", "what's the best treatment?")
+    assert "for subcision" not in best.standalone_question.lower(), best.standalone_question

@@ -766,14 +766,15 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
 
 def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:
     """"How many rounds will that take me?": the question names nothing and needs a treatment, so add it."""
-    needs = q.attributes or q.course or q.count or _TELL_MORE.match(text)
+    needs = q.attributes or q.course or q.count or q.recommend or _TELL_MORE.match(text)
     countries = len(q.countries) + len(q.other_countries)
-    general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes  # "what does treatment cost?"
+    general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes and not q.recommend  # "treatment cost?"
     priced = q.asks_cost or q.count or q.course  # "3 sessions in Korea, what's left?": a treatment is still needed
     named = [k for k in (MAIN_KINDS if not priced else ("procedure", "filler_type")) if k in entities(q, general=True)]
     if named or own_subject(q) or not needs or (countries >= 2 and not q.count) or general:
         return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
-    ms = candidates(state, (*MAIN_KINDS, "topic"), q)
+    wanted = ("scar_type",) if q.recommend and not q.attributes else (*MAIN_KINDS, "topic")  # "the best treatment": for what
+    ms = [m for m in candidates(state, wanted, q) if m.kind in wanted]
     if not ms:
         return text
     m = ms[0]

@@ -77,6 +77,8 @@ _LIVES_IN = re.compile(r"\b(?:i'?m|i am|we'?re|we are|i|we)\s+(?:(?:from|in|base
 _ORIGIN = re.compile(r"\b(?:from|based in|living in|(?:i|we) live in|(?:i'?m|i am|we'?re|we are) in|here in|"
                      r"writing in|calling in)\s+((?:[A-Z][a-z]+)(?:\s[A-Z][a-z]+)?)\b")
 _TAKES_TO = re.compile(r"\btakes?\s+(?:\w+\s+)?to\s+(?!get\s+(?:it|them)\s+done)\w+\s+(?:a|an|the|my|your|our)?\s*\w+")
+_NEGATED = re.compile(r"\b(?:no|not|without|never|nor|isn't|aren't|don't have|doesn't have|none of the)\s+"
+                      r"(?:(?:very|really|any|so|too|the)\s+)?[a-z-]+(?:\s+(?:edges?|walls?|sides?|bottoms?|bases?|borders?))?")
 _SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ)\b")
 def without_exclusions(text: str) -> str:
     """The message without its "apart from X" phrase (what is set aside is no search term)."""
@@ -525,7 +527,8 @@ class QueryParser:
         a list of descriptions ("a few small round dents, some broad shallow waves") → each
         clause's type, by the words only that type's description uses."""
         by_clause: list[str] = []
-        for clause in _CLAUSE.split(q.text.lower()):
+        text = _NEGATED.sub(" ", q.text.lower())  # "no sharp edges": not a feature of the scars described
+        for clause in _CLAUSE.split(text):
             st = {stem(w) for w in content_words(clause)} - self.background
             counts = sorted(((len(st & own), name) for name, own in self.distinctive.items()), reverse=True)
             if counts and counts[0][0] >= 1 and (len(counts) == 1 or counts[1][0] < counts[0][0]):
@@ -535,7 +538,7 @@ class QueryParser:
         return by_clause if len(by_clause) > len(whole) else whole
 
     def _infer_whole(self, q: Query) -> list[str]:
-        asked = {stem(w) for w in content_words(q.text)} - self.background
+        asked = {stem(w) for w in content_words(_NEGATED.sub(" ", q.text.lower()))} - self.background
         scored = []
         for name, profile in self.scar_profiles.items():
             overlap = asked & profile
