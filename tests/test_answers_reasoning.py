@@ -463,3 +463,20 @@ def test_where_the_user_lives_does_not_make_a_general_question_country_specific(
 def test_what_causes_is_answered_by_a_cause_not_a_purpose(assistant):
     ans = assistant.ask("What causes these scars?")
     assert "aim to" not in ans.text.split("[1]")[0] and "cause" in ans.text.split("[1]")[0].lower(), ans.text
+
+
+# ------------------------------------------------------------------ absolute claims the article hedges
+def test_an_absolute_claim_before_a_price_question_is_corrected_and_the_price_given(assistant):
+    ans = assistant.ask("Since stem cell treatment is an established standard now, what does it cost in Korea?")
+    assert ans.text.startswith("Not quite"), ans.text
+    assert "$3,000" in ans.text and "$12,000" in ans.text
+
+
+def test_a_guarantee_of_full_removal_is_corrected(assistant):
+    ans = assistant.ask("Will microneedling completely erase my scars?")
+    assert ans.text.startswith("Not quite") and "rare" in ans.text, ans.text
+
+
+def test_a_word_like_completely_about_something_else_changes_nothing(assistant):
+    ans = assistant.ask("Are consultations completely free of charge?")
+    assert not ans.text.startswith("Not quite") and "Free" in ans.text, ans.text

@@ -30,7 +30,9 @@ _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|opti
                         r"procedure|option|one|therapy)s?|what (?:would|could|might|will) (?:fit|work|suit)|treatments? (?:for|that|which|work)|options? for|"
                         r"how (?:do|can|should) (?:i|you|we) (?:treat|fix|get rid|improve|fill)|"
                         r"(?:treat|treats|fix|fixes|improve|improves|heal|heals|get rid of|gets rid of)\b|suits?|suited|suitable|good for|best for|work best)\b")
-_COURSE = re.compile(r"\b(full|whole|entire|complete|total(?!\s+budget)|overall|all (?:the |of the )?(?:sessions|treatments)|"
+_COURSE = re.compile(r"\b((?:full|whole|entire|complete)(?=\s+(?:[\w-]+\s+){0,2}?(?:course|courses|treatment|treatments|"
+                     r"program|programme|package|set|plan|series|cycle|thing|lot|procedure|process)\b)|"
+                     r"total(?!\s+budget)|overall|all (?:the |of the )?(?:sessions|treatments)|"
                      r"course|in total|altogether|all together|all in)\b")
 _PLUS = re.compile(r"\b(plus|together|combined|combine|combo|both|as well as|along with|and also)\b|\+")
 _HOW_MUCH_MORE = re.compile(r"\bhow much\b(?:\s+[\w/()-]+){0,5}?\s+(?:cheaper|less|more expensive|lower|higher|pricier|"

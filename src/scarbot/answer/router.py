@@ -17,7 +17,7 @@ from scarbot.answer.extract import ExtractStrategy
 from scarbot.answer.prices import PriceStrategy
 from scarbot.answer.recommend import RecommendStrategy
 from scarbot.answer.refusals import OtherCountryRefusal, RefusalPolicy
-from scarbot.answer.verify import numeric_premise, superlative_premise, verify
+from scarbot.answer.verify import absolute_premise, numeric_premise, superlative_premise, verify
 from scarbot.query import Query
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,9 @@ class Router:
                 strategies[0].corpus.chunks[h.index].id, [])]
             draft = superlative_premise(q, draft, strategies[0].corpus.units, units)
             draft = numeric_premise(q, draft, strategies[0].corpus.units, units)
+            view = strategies[0].corpus  # the claim may be about a treatment the retrieved price rows only name
+            named = [i for p in q.procedures for i in view.proc_units.get(p, [])]
+            draft = absolute_premise(q, draft, view.units, list(dict.fromkeys([*units, *named])))
             draft.steps = [*steps, f"{strategy.name}: answered", *draft.steps]
             if strategies and strategies[0].corpus.scope:
                 others_note(self.corpus, strategies[0].corpus, q, draft)

@@ -443,3 +443,49 @@ def numeric_premise(q: Query, draft: Draft, units: list, candidates: list[int]) 
             out.add(f"No — the article says this of {q.entities[0]}: {units[i].text}", units[i].chunk_id, units[i].text)
             return out
     return draft
+
+
+# An absolute claim ("guarantees complete removal", "the proven standard", "painless") that a sentence about
+# the same thing contradicts with the word's counterpart ("complete removal is rare", "still experimental",
+# "pain ... common"): corrected first, whatever else the message asks.
+_COUNTER = {
+    **{w: {"rare", "rarely", "unlikely"} for w in ("guarantee", "guaranteed", "guarantees", "complete", "completely",
+                                                 "totally", "always", "definitely", "certainly", "cure", "cured",
+                                                 "cures", "entirely", "fully")},
+    **{w: {"experimental", "emerging", "research", "early", "evolving"} for w in ("proven", "established", "standard",
+                                                                                 "gold", "mainstream")},
+    **{w: {"pain", "painful", "discomfort", "bruising"} for w in ("painless",)},
+    **{w: {"risks", "risk", "side", "complications"} for w in ("risk-free", "riskless", "no risk", "no risks")},
+}
+_ABSOLUTE = re.compile(r"\b(?:" + "|".join(sorted((re.escape(w) for w in _COUNTER), key=len, reverse=True)) + r")\b")
+_CLAUSE_END = re.compile(r"[,;.?!]|\b(?:so|and|but|which|because|since)\b")
+
+
+def absolute_premise(q: Query, draft: Draft, units: list, candidates: list[int]) -> Draft:
+    """Correct an absolute claim of the message that a sentence about its subject contradicts; the answer
+    follows. ``candidates``: the units of the retrieved chunks and of the treatments named."""
+    low = q.text.lower()
+    m = _ABSOLUTE.search(low)
+    if m is None or draft.abstained or _DENIES.search(low) or any(p.text.startswith("No") for p in draft.parts[:1]):
+        return draft
+    start = max((x.end() for x in _CLAUSE_END.finditer(low[: m.start()])), default=0)
+    end = next((x.start() for x in _CLAUSE_END.finditer(low, m.end())), len(low))
+    counters = _COUNTER[m.group(0)]
+    subject = {w for w in content_words(low[start:end]) if w not in _LIGHT and w not in _COUNTER and len(w) > 3}
+    if not subject:
+        return draft
+    found = []
+    for i in candidates:
+        heading = words(units[i].section.split(" > ")[-1]) if getattr(units[i], "section", "") else []
+        for sentence in split_sentences(units[i].text):
+            said = words(sentence.lower())
+            if counters & set(said) and any(_kin(w, x) for w in subject for x in [*said, *heading]):
+                found.append((i, sentence))
+    if not found:
+        return draft
+    quoted = {p.quote for p in draft.parts}
+    i, sentence = next(((i, x) for i, x in found if units[i].text in quoted), found[0])  # the reply's own, if any
+    out = Draft(strategy=draft.strategy, prices=draft.prices, steps=[*draft.steps, "verify: absolute claim corrected"])
+    out.add(f"Not quite — the article does not say that; it says: {sentence}", units[i].chunk_id, units[i].text)
+    out.parts.extend(p for p in draft.parts if sentence not in p.text and p.text != "Yes.")
+    return out
