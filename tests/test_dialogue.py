@@ -673,3 +673,17 @@ def test_the_best_treatment_after_a_described_type(assistant):
 def test_the_best_treatment_after_a_price_question_does_not_name_the_treatment_as_a_scar(assistant):
     *_, best = _chat(assistant, "How much is subcision in India?", "what's the best treatment?")
     assert "for subcision" not in best.standalone_question.lower(), best.standalone_question
+
+
+# ------------------------------------------------------------------ one treatment for several types; a budget re-asked elsewhere
+def test_one_treatment_for_both_described_types(assistant):
+    *_, both = _chat(assistant, "I've got broad wavy dents and also some sharp-edged flat-bottomed ones. What are they?",
+                     "Is there a single treatment that works on both?")
+    assert both.strategy == "recommend" and "alike" in both.text, both.text
+    assert "subcision" in both.text.lower() and "microneedling" in both.text.lower()
+
+
+def test_a_budget_question_re_asked_for_another_country(assistant):
+    *_, uk = _chat(assistant, "I have $3,000. How many microneedling sessions is that at the top Korean price?",
+                   "and at the cheapest Indian price?")
+    assert "25 sessions" in uk.text and "$3,000" in uk.text, uk.text  # 25 × $120

@@ -65,6 +65,8 @@ _LIST_JOINS = {"and", "or", "together", "plus", "combined", "both"}
 _BEFORE_EACH = {"is", "are", "of", "for", "about", "on", "does", "do", "cost", "costs", "with", "take", "takes"}
 _BE = {"is", "are", "was", "were", "'s", "be", "isn't", "aren't"}
 _AUX_AGREE = {"is": "are", "does": "do", "has": "have", "was": "were", "doesn't": "don't", "isn't": "aren't"}
+_RELATIVE_HEADS = {"one", "ones", "something", "anything", "thing", "things", "someone", "anyone", "people", "patients",
+                   "doctor", "doctors", "surgeon", "surgeons", "scar", "skin"}
 _SIZED_PREPS = {"of", "between", "among", "for", "in", "from"}
 _PLURAL_WORDS = {"they", "them", "their", "those", "these", "both", "ones"}
 
@@ -172,6 +174,8 @@ def _is_reference(text: str, ref: Ref) -> bool:
         return not _GENERIC_THEY.match(rest)
     if ref.word == "there":
         return prev not in _BE and nxt_word not in _BE and prev not in ("from", "over", "out")
+    if ref.word == "that" and (prev in HEAD_KINDS or prev in _RELATIVE_HEADS):
+        return False  # "a procedure that helps both": a relative clause, not a pointer
     if ref.word in ("that", "this", "those", "these"):
         return at_end or nxt_word in _VERBS or (prev in _PREPS and (at_end or nxt_word in _VERBS or
                                                                       not nxt_word.isalpha()))

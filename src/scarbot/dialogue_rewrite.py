@@ -288,11 +288,12 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
     if not _is_fragment(LEAD.sub("", body)) and (q.percent is not None or q.amounts or q.numbers):
         return None  # "and boxcar ones are about half?": a claim of its own, not the last question again
     new = _new_entities(q, general=bool(_ABOUT.match(body) or _is_fragment(body)))
-    if _is_fragment(LEAD.sub("", body)) and {"procedure", "country"} <= set(new) and not _ABOUT.match(body):
-        return None  # "peels in India?" names all a price needs: it stands alone
+    if _is_fragment(LEAD.sub("", body)) and {"procedure", "country"} <= set(new) and not _ABOUT.match(body) \
+            and not last.query.affordable:
+        return None  # "peels in India?" names all a price needs: it stands alone (not after "how many can I afford?")
     if "procedure" in new and len(new.get("country", [])) >= 2:
         return None  # "laser specifically, Turkey vs the UK?": a comparison of its own
-    if q.count or q.price_end:
+    if (q.count or q.price_end) and not last.query.affordable:
         return None  # "4 sessions at the top Korean price?": a total of its own (the treatment is filled in if missing)
     asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_THAT.match(body) else set()
     if not new or own_subject(q) or asks_new:
@@ -313,7 +314,11 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
             return _finish(reader, priced, text)
         if _HOME_REF.search(asked) and state.persona.home:  # "the price back home?" then "and over in India?"
             asked = _HOME_REF.sub(f"in {place(state.persona.home)}", asked)
-    return _finish(reader, swap(reader, asked, new, set()), text)
+    out = swap(reader, asked, new, set())
+    if q.price_end and reader.parse(out).price_end not in (None, q.price_end):  # "and at the cheapest Indian price?"
+        out = re.sub(rf"\b{_HIGH_END}\b", "lowest", out, count=1, flags=re.I) if q.price_end == "min" else \
+            re.sub(rf"\b{_LOW_END}\b", "top", out, count=1, flags=re.I)
+    return _finish(reader, out, text)
 
 
 _LOW_END = r"(?:bottom|low|lower|lowest|cheapest|min|minimum|least expensive)"
@@ -635,6 +640,8 @@ def _put(text: str, start: int, end: int, kind: str, name: str) -> str:
     name = _spoken(name)
     if kind == "country":
         before = re.sub(r"\bthe\s+$", "", before, flags=re.I)
+        if re.match(r"\s+(?:price|prices|rate|rates|figure|figures|cost|costs|range|clinics?|total)\b", text[end:], re.I):
+            return before + name + text[end:]  # "the bottom Korean price" → "the bottom UK price"
         return before + place(name) + text[end:]
     before = re.sub(r"\bthe\s+$", "", before, flags=re.I) if kind in ("procedure", "filler_type") else before
     return agree(before, is_plural([name], kind)) + name + text[end:]

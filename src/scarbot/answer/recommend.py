@@ -13,6 +13,9 @@ _WHERE = re.compile(r"\b(clinic|clinics|hospital|where can i|where do i|where to
 
 
 _WHICH = re.compile(r"\bwhich\b|\bwhat\b.{0,40}\b(?:or|vs\.?|versus)\b|\b(?:either|both)\b")
+_FOR_ALL = re.compile(r"\b(?:both|all (?:of )?(?:them|those|these|three|two)|each of|at once|same (?:treatment|procedure)|"
+                      r"one (?:treatment|procedure|option|thing)|single (?:treatment|procedure|option)|in common)\b")
+_TREATMENT = re.compile(r"\b(?:treatments?|procedures?|options?|therap(?:y|ies)|methods?|something|anything|fix)\b")
 _CLINICS = re.compile(r"\b(?:which|what|any|list|name)\s+(?:\w+\s+){0,2}?(?:clinics?|hospitals?)\b")
 
 
@@ -28,6 +31,9 @@ class RecommendStrategy:
             return not asks_price
         if self._which_of(q):
             return not asks_price
+        if len(q.all_scar_types) >= 2 and _FOR_ALL.search(q.text.lower()) and _TREATMENT.search(q.text.lower()) \
+                and not [p for p in q.procedures if p != GENERAL]:
+            return not asks_price  # "is there one procedure that helps with both kinds?"
         asks_clinics = bool(_CLINICS.search(q.text.lower()))  # "which clinics would you point me to?"
         named = [p for p in q.procedures if p != GENERAL]  # "scar treatment" in general names no treatment
         return (q.operation in ("recommend", "identify") and not asks_price and not q.clinics and not named
@@ -73,6 +79,18 @@ class RecommendStrategy:
             if q.describes:  # a description with no question: what treats them too, in one line
                 self._named_treatments(d, q.inferred_scar_types or q.all_scar_types)
             return d if d.parts else None
+        if len(q.all_scar_types) >= 2 and _FOR_ALL.search(q.text.lower()):  # "one treatment for both kinds?"
+            ties = {scar: {t.procedure: t for t in reversed(self._ties(scar))} for scar in q.all_scar_types}
+            common = [p for p in ties[q.all_scar_types[0]] if all(p in ties[s] for s in q.all_scar_types[1:])]
+            kinds = join_names(q.all_scar_types)
+            if common:
+                d.add(f"Yes: the article ties {join_names(common)} to {kinds} alike")
+                for p in common:  # the sentence naming most of the types, for each treatment
+                    t = max((ties[scar][p] for scar in q.all_scar_types),
+                            key=lambda t: sum(scar.split()[0] in t.unit.text.lower() for scar in q.all_scar_types))
+                    d.add(f"- {cap(p)}: {body(t.unit.text)}", t.unit.chunk_id, t.unit.text)
+                return d
+            d.add(f"The article ties no single treatment to {kinds} alike; by type:")
         found = False
         for scar in q.all_scar_types:
             ties = self._ties(scar)
