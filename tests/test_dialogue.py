@@ -687,3 +687,16 @@ def test_a_budget_question_re_asked_for_another_country(assistant):
     *_, uk = _chat(assistant, "I have $3,000. How many microneedling sessions is that at the top Korean price?",
                    "and at the cheapest Indian price?")
     assert "25 sessions" in uk.text and "$3,000" in uk.text, uk.text  # 25 × $120
+
+
+# ------------------------------------------------------------------ one attribute asked of several treatments
+def test_an_attribute_of_two_treatments_is_answered_for_each(assistant):
+    ans = assistant.ask("What are the recovery times of chemical peels and laser resurfacing?")
+    assert "days to weeks" in ans.text and "10 days" in ans.text, ans.text
+    assert "chemical peels" in ans.standalone_question and "?" in ans.standalone_question
+
+
+def test_both_of_them_after_a_list_asks_each(assistant):
+    *_, both = _chat(assistant, "Which treatments suit rolling scars?", "how many sessions do both of them need?")
+    assert "3-6" in both.text and "4-6" in both.text, both.text
+    assert ": How many" not in both.standalone_question  # grammatical questions, one per treatment

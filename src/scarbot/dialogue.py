@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scarbot.dialogue_refs import is_plural
+from scarbot.dialogue_refs import agree, is_plural
 from scarbot.dialogue_rewrite import SLOT, Reader, as_is, rewrite  # noqa: F401 - Reader is part of this module's API
 from scarbot.dialogue_state import DialogueState, entities, open_kinds, subject_of, topic_of
 from scarbot.nlp import Analyzer, is_instruction, normalize, words
@@ -225,13 +225,26 @@ def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
     names = [*(("procedure", p) for p in procs), *(("filler_type", f) for f in q.filler_types)]  # the kinds, not "fillers"
     if not names:
         names = [("scar_type", t) for t in q.scar_types]  # "icepick vs boxcar: the difference?"
-    if not q.compare or q.asks_cost or q.countries or not 2 <= len(names) <= 3:
+    each = bool(q.attributes) and bool(_EACH.search(q.asking or question)) and not q.recommend  # "how long do X and Y last?"
+    if each and not q.compare:  # the names the question asks about, not those of the story around it
+        names = [(k, n) for k, n in names if n in q.asked_entities]
+    if not (q.compare or each) or q.asks_cost or q.countries or not 2 <= len(names) <= 3:
         return []
+    if each and not q.compare:  # "how many sessions do X and Y need?" → "how many sessions does X need?", each
+        spans = sorted(x for kind, name in names for x in reader.spans(question, kind, name))
+        if spans and question[spans[-1][1]:].strip(" ?.!"):  # the names stand where the subject goes
+            a, b = spans[0][0], spans[-1][1]
+            before, after = (_POINTERS.sub(" ", x) for x in (question[:a], question[b:]))
+            before = re.sub(r"\s+", " ", before).lstrip()
+            return [re.sub(r"\s+", " ", f"{agree(before, is_plural([name], kind))}{name}{after}").strip()
+                    for kind, name in names]
     text = question
     for kind, name in names:
         for a, b in reversed(reader.spans(text, kind, name)):
             text = text[:a] + " " + text[b:]
+    text = _POINTERS.sub(" ", text)  # "both of them": the names each part is about stand in for them
     rest = re.sub(r"\s+", " ", _COMPARATIVE.sub(" ", text)).strip(" ?.!:;—–-")
+    rest = re.sub(r"\s+(?:for|of|with|about|to)$", "", rest, flags=re.I)
     rest = re.sub(r"^(?:(?:of|the|a|an|one|ones)\s+)+", "", rest, flags=re.I)  # what the names stood in
     if kind_asked := _SCARS_FOR.search(rest):  # "which scar type is each one for?": the types each one suits
         return [f"Which scars is {name} for?" for _kind, name in names] if kind_asked else []
@@ -240,6 +253,8 @@ def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
     return [f"{name}: {rest}?" for _kind, name in names]
 
 
+_POINTERS = re.compile(r"\b(?:(?:both|each|all)\s+of\s+(?:them|those|these)|both|each|them|those|these)\b", re.I)
+_EACH = re.compile(r"\b(?:and|both|each|all three|all two)\b", re.I)
 _SCARS_FOR = re.compile(r"\b(?:scar\s+types?|types?\s+of\s+scars?|kinds?\s+of\s+scars?|which\s+scars?)\b", re.I)
 _BARE = {"what", "what's", "whats", "is", "are", "the", "a", "an", "s", "difference", "differences", "actual",
          "actually", "real", "main", "key", "exactly", "between", "them", "two", "these", "those", "tell", "me",
