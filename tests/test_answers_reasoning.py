@@ -480,3 +480,19 @@ def test_a_guarantee_of_full_removal_is_corrected(assistant):
 def test_a_word_like_completely_about_something_else_changes_nothing(assistant):
     ans = assistant.ask("Are consultations completely free of charge?")
     assert not ans.text.startswith("Not quite") and "Free" in ans.text, ans.text
+
+
+# ------------------------------------------------------------------ ranges that start below another's
+def test_countries_whose_range_starts_below_anothers(assistant):
+    ans = assistant.ask("For peels, which countries have prices starting under Korea's?")
+    assert "India" in ans.text and not ans.text.startswith("Yes"), ans.text
+
+
+def test_a_which_question_with_an_amount_is_not_a_claim(assistant):
+    ans = assistant.ask("Which countries' laser prices begin below $300?")
+    assert not ans.text.startswith(("Yes", "No")), ans.text
+
+
+def test_a_research_focus_is_not_a_correction_of_a_standard(assistant):
+    ans = assistant.ask("Do the recommended clinics work to high standards?")
+    assert not ans.text.startswith("Not quite"), ans.text

@@ -26,7 +26,8 @@ from scarbot.query import Query
 from scarbot.text import figures
 
 _WHICH_COUNTRIES = re.compile(r"\b(?:which|what)\s+(?:other\s+)?(?:countries|country|places|destinations)\b")
-_RELATIVE = re.compile(r"\b(cheaper|less expensive|more affordable|more expensive|pricier|costlier)\s+than\b")
+_RELATIVE = re.compile(r"\b(cheaper|less expensive|more affordable|more expensive|pricier|costlier)\s+than\b"
+                       r"|\b(?:start|starts|starting|begin|begins|beginning)\s+(below|under|lower than|above|over|higher than)\b")
 # where a cost question names the thing priced: "how much is X", "the price of X", "X cost(s)"
 _PRICE_OF = re.compile(r"\bhow much (?:is|are|does|do|for|would|will)\s+(?:an?|the|one|some)?\s*([a-z -]{2,40}?)"
                        r"(?:\s+(?:cost|costs|be|run|set)\b|\s+in\b|\?|$)|\b(?:price|cost|fee|charge)s?\s+(?:of|for)\s+"
@@ -160,12 +161,15 @@ class PriceStrategy:
         if q.superlative and len(procs) >= 2 and len(countries) <= 1:
             return self._versus_procs(procs, countries[0] if countries else c.home, q.superlative, q.price_end)
         if rel and len(countries) == 1:
-            which = "min" if rel.group(1) in ("cheaper", "less expensive", "more affordable") else "max"
+            word = rel.group(1) or rel.group(2)
+            which = "min" if word in ("cheaper", "less expensive", "more affordable", "below", "under", "lower than") \
+                else "max"
+            start = "min" if rel.group(2) else None  # "prices that start below Korea's": the bottoms compared
             low = q.text.lower()
             # "which countries is India cheaper than?": the countries asked for come after "than", India is the subject
             if _WHICH_COUNTRIES.search(low[: rel.start()]) and not c.analyzer.frame(low[rel.end():]).countries:
                 which = "max" if which == "min" else "min"
-            return self._relative(procs[0], countries[0], which)
+            return self._relative(procs[0], countries[0], which, start)
         if q.superlative and not (len(countries) == 2 and q.compare):
             d = Draft(strategy=self.name)
             among = countries if len(countries) > 2 else None
@@ -380,15 +384,19 @@ class PriceStrategy:
         d.add(f"{cap(n2)} is listed at {second.cell}", second.chunk_id, second.quote)
         return d
 
-    def _relative(self, proc: str, ref: str, which: str) -> Draft | None:
-        """Countries cheaper (or dearer) than ``ref`` for one procedure: both ends of the range compared."""
+    def _relative(self, proc: str, ref: str, which: str, end: str | None = None) -> Draft | None:
+        """Countries cheaper (or dearer) than ``ref`` for one procedure: both ends of the range compared, or
+        only the bottoms with ``end`` ("start below")."""
         c = self.corpus
         base = next((r for r in c.records(proc, ref, "comparison table") if r.given), None)
         if base is None:
             return None
         rows = [r for r in c.records(proc, kind="comparison table") if r.given and r.country != ref]
         lo, hi = base.low, base.high
-        if which == "min":
+        if end:  # one end of each range only
+            found = [r for r in rows if (r.low < lo if which == "min" else r.low > lo)]
+            word = f"{'lower' if which == 'min' else 'higher'} starting"
+        elif which == "min":
             found, word = [r for r in rows if r.low < lo and r.high < hi], "lower"
         else:
             found, word = [r for r in rows if r.low > lo and r.high > hi], "higher"

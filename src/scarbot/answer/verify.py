@@ -40,8 +40,8 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
         gap = _uncovered(q, draft, {}, q.absent)
         if gap:
             return _partial(q, draft, gap)
-    if draft.strategy == "prices" and (q.yesno or q.text.rstrip().endswith("?") and _CLAIM.search(q.text.lower())) \
-            and q.amounts:
+    if draft.strategy == "prices" and (q.yesno or q.text.rstrip().endswith("?") and _CLAIM.search(q.text.lower())
+                                       and not _WH_FIRST.match(q.text.lower())) and q.amounts:
         return _price_claim(q, draft)
     if draft.strategy in ("prices", "compose"):
         money = _CURRENCY.search(q.text.lower())
@@ -327,6 +327,7 @@ def _price_claim(q: Query, draft: Draft) -> Draft:
     return draft
 
 
+_WH_FIRST = re.compile(r"\s*(?:which|what|where|who|how many)\b")  # "which countries start below $300?" asks, claims nothing
 _CLAIM = re.compile(r"\b(?:is|are|costs?|tops? out|starts?|runs?)\b")
 _TOP_CLAIM = re.compile(r"\b(?:top out|tops out|max(?:imum)?|at most|up to|highest|no more than)\b")
 
@@ -452,8 +453,7 @@ _COUNTER = {
     **{w: {"rare", "rarely", "unlikely"} for w in ("guarantee", "guaranteed", "guarantees", "complete", "completely",
                                                  "totally", "always", "definitely", "certainly", "cure", "cured",
                                                  "cures", "entirely", "fully")},
-    **{w: {"experimental", "emerging", "research", "early", "evolving"} for w in ("proven", "established", "standard",
-                                                                                 "gold", "mainstream")},
+    **{w: {"experimental", "emerging", "unproven"} for w in ("proven", "established", "standard", "gold", "mainstream")},
     **{w: {"pain", "painful", "discomfort", "bruising"} for w in ("painless",)},
     **{w: {"risks", "risk", "side", "complications"} for w in ("risk-free", "riskless", "no risk", "no risks")},
 }
@@ -474,6 +474,9 @@ def absolute_premise(q: Query, draft: Draft, units: list, candidates: list[int])
     subject = {w for w in content_words(low[start:end]) if w not in _LIGHT and w not in _COUNTER and len(w) > 3}
     if not subject:
         return draft
+    named = [{w for w in words(e.split("(")[0]) if len(w) > 3} for e in q.asked_entities if "general" not in e]
+    if named:  # a claim about a treatment is contradicted only by a sentence about that treatment
+        subject = {w for key in named for w in key if w in subject} or subject
     found = []
     for i in candidates:
         heading = words(units[i].section.split(" > ")[-1]) if getattr(units[i], "section", "") else []
