@@ -496,3 +496,14 @@ def test_a_which_question_with_an_amount_is_not_a_claim(assistant):
 def test_a_research_focus_is_not_a_correction_of_a_standard(assistant):
     ans = assistant.ask("Do the recommended clinics work to high standards?")
     assert not ans.text.startswith("Not quite"), ans.text
+
+
+# ------------------------------------------------------------------ a cell's own average
+def test_sessions_at_the_average_price_use_the_cells_average(assistant):
+    ans = assistant.ask("What would 2 filler sessions cost in Korea at the average price?")
+    assert "$540" in ans.text and "$660" in ans.text, ans.text  # 2 × $270–$330
+
+
+def test_an_average_the_article_does_not_give_is_said_so(assistant):
+    ans = assistant.ask("3 subcision sessions in India at the average price?")
+    assert "no average price" in ans.text and "$381" in ans.text, ans.text  # 3 × $127

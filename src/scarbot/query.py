@@ -81,6 +81,8 @@ _ORIGIN = re.compile(r"\b(?:from|based in|living in|(?:i|we) live in|(?:i'?m|i a
 _TAKES_TO = re.compile(r"\btakes?\s+(?:\w+\s+)?to\s+(?!get\s+(?:it|them)\s+done)\w+\s+(?:a|an|the|my|your|our)?\s*\w+")
 _NEGATED = re.compile(r"\b(?:no|not|without|never|nor|isn't|aren't|don't have|doesn't have|none of the)\s+"
                       r"(?:(?:very|really|any|so|too|the)\s+)?[a-z-]+(?:\s+(?:edges?|walls?|sides?|bottoms?|bases?|borders?))?")
+_AVERAGE = re.compile(r"\b(?:average|avg|mean)\b(?:\s+[\w-]+){0,2}?\s+(?:price|cost|rate|figure|fee)s?\b"
+                      r"|\b(?:at|on|by)\s+(?:the\s+)?(?:average|avg)\b")
 _SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ)\b")
 def without_exclusions(text: str) -> str:
     """The message without its "apart from X" phrase (what is set aside is no search term)."""
@@ -191,6 +193,7 @@ class Query(Frame):
     budget: float | None = None
     session_end: str | None = None  # "the minimum number of sessions" → "min"; "worst case" → "max"
     price_end: str | None = None  # "at the top price" → "max"; "at the cheapest rate" → "min"
+    at_average: bool = False  # "at the average price": a cell's own "avg." figures
     count_low: int | None = None  # "4 to 6 sessions": the fewest (``count`` holds the most)
     count: int | None = None  # sessions the user plans ("if I do 4 sessions"): multiplies a per-session price
     percent: float | None = None  # a share the question states ("a 10% deposit")
@@ -271,6 +274,7 @@ class QueryParser:
         q.course = bool(_COURSE.search(ops))
         q.session_end = _one_end(_SESSION_END, ops, "best")
         q.price_end = _one_end(_PRICE_END, ops)
+        q.at_average = not q.price_end and bool(_AVERAGE.search(ops))
         if q.price_end and q.superlative and len(q.countries) <= 1:
             q.superlative = None  # "at the cheapest Korean price": one end of a range, not the cheapest country
         if q.session_end and (q.procedures or q.asks_cost) and not q.count:

@@ -31,7 +31,7 @@ def _share_of(text: str, word: str) -> float | None:
 
 
 _END_WORDS = {"min": " (the bottom of the range)", "max": " (the top of the range)"}
-_END_AT = {"min": " at the bottom of the range", "max": " at the top of the range"}
+_END_AT = {"min": " at the bottom of the range", "max": " at the top of the range", "avg": " at the average price"}
 _END_INLINE = {"min": "the bottom of the range: ", "max": "the top of the range: "}
 
 
@@ -64,6 +64,18 @@ def _leftover(d: Draft, budget: float) -> None:
         over = span(low - budget, high - budget)
         d.add(f"That is more than your {b} budget, by about {over}", derived=(over, money(low - budget),
                                                                               money(high - budget), b))
+
+
+_AVERAGE_IN_CELL = re.compile(r"\bavg\.?\s*\$?\s?([\d,]+)\s*(?:-|–|to)\s*\$?\s?([\d,]+)|\bavg\.?\s*\$?\s?([\d,]+)", re.I)
+
+
+def average_of(cell: str) -> tuple[float, float] | None:
+    """The average a cell states ("$110 - $600 (avg. $270-$330)" → (270, 330)), or None."""
+    m = _AVERAGE_IN_CELL.search(cell)
+    if not m:
+        return None
+    a, b = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(3))
+    return float(a.replace(",", "")), float(b.replace(",", ""))
 
 
 def money(x: float) -> str:
@@ -117,7 +129,7 @@ class ComputeStrategy:
             return self._each(procs[0], countries, q.count, both)
         country = countries[0] if countries else self.corpus.home_for(procs[0])[0]
         if q.count:
-            return self._planned(procs, country, q.count, q.price_end, q.count_low)
+            return self._planned(procs, country, q.count, q.price_end or ("avg" if q.at_average else None), q.count_low)
         if q.plus and len(procs) >= 2 and (1 in q.numbers or not q.course):  # "one X session plus one Y"
             return self._sum(procs, country)
         if q.course:
@@ -150,7 +162,13 @@ class ComputeStrategy:
         if price is None:
             d.add(f"The article gives no price for {pretty(proc)} in {country}")
             return
-        plow, phigh = _at_end(price.low, price.high, price_end)
+        if price_end == "avg":  # "at the average price": a cell's own "avg." figures, when the article gives one
+            price, average = next(((r, a) for r in self.corpus.records(proc, country) if r.given
+                                   and (a := average_of(r.cell))), (price, None))
+            if average is None:
+                d.add(f"The article gives no average price for {pretty(proc)} in {country}, only its range")
+                price_end = None
+        plow, phigh = average if price_end == "avg" else _at_end(price.low, price.high, price_end)
         low, high = (fewest or n) * plow, n * phigh
         total = span(low, high)
         count = f"{fewest}–{n}" if fewest else str(n)
