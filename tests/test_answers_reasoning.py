@@ -375,6 +375,12 @@ def test_a_deposit_on_the_whole_budget(assistant):
     assert "$300" in dep.text, dep.text
 
 
+def test_that_after_a_share_set_up_in_the_message_is_not_an_earlier_treatment(assistant):
+    *_, dep = _chat(assistant, "I have $1,500 for treatment.", "How much is microneedling in India?",
+                    "If they take the usual deposit on my whole budget, what is that?")
+    assert "microneedling" not in dep.standalone_question.lower() and "$150" in dep.text, dep.standalone_question
+
+
 def test_an_amount_the_article_does_not_give_for_the_asked_topic(assistant):
     ans = assistant.ask("How much money do I get back from the VAT refund?")
     assert ans.abstained and "10%" not in ans.text, ans.text

@@ -456,11 +456,19 @@ def subject_words(q: Query) -> list[str]:
     return [w for w in q.salient if w not in DIALOGUE_WORDS and stem(w) not in _CUE_STEMS and w not in places]
 
 
+def _points_back_in_message(text: str, ref: Ref, q: Query) -> bool:
+    """"The usual deposit on my whole budget, how much is that?": "that" is the amount the message just
+    set up (a share, a budget, a sum), not an entity of earlier turns."""
+    return ref.form == "pronoun" and ref.word in ("that", "it", "this") and "," in text[: ref.start] \
+        and bool(q.paid_share or q.budget or q.amounts or q.percent is not None) and not entities(q)
+
+
 def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood:
     """References replaced, open slots filled, the persona's context used; unchanged when self-contained."""
     standalone = own_subject(q) or any(k in entities(q) for k in MAIN_KINDS) or len(q.countries) >= 2
     refs = [r for r in find_refs(text) if not _named_before(reader, text, r, q)
-            and not (standalone and r.form == "which" and text[r.start: r.end].strip().lower() == "which")]
+            and not (standalone and r.form == "which" and text[r.start: r.end].strip().lower() == "which")
+            and not _points_back_in_message(text, r, q)]
     compared = _cost_comparison(reader, text, q, refs, state)
     if compared is not None:
         return compared
