@@ -56,7 +56,9 @@ _PREPS = {"for", "about", "of", "with", "on", "after", "before", "than", "like",
           "choose", "pick", "is", "does", "do", "was", "are", "from", "to", "into", "through", "and", "or", "use"}
 _EXPLETIVE_IT = re.compile(r"^\s+(?:takes?\s+to|took\s+to)\b|^(?:'s|\s+is|\s+was)\s+(?:\w+\s+){0,2}(?:to|that)\b",
                            re.I)
-_GENERIC_THEY = re.compile(r"^\s+(?:list|lists|say|says|mention|state|quote|show|report|give|write|call)\b", re.I)
+_GENERIC_THEY = re.compile(r"^\s+(?:list|lists|say|says|mention|state|quote|show|report|give|write|call)\b"
+                           r"|^\s+(?:take|charge|ask\s+for|require|want|need)\s+(?:\w+\s+){0,2}?(?:deposit|fee|payment|"
+                           r"money|cash|cards?|upfront|up front)\b", re.I)  # "if they take the usual deposit": the clinics, generic
 _IDIOM = re.compile(r"\b(?:in the first place|first of all|at first|at last|for the (?:first|last) time|"
                     r"(?:one\s+|a\s+)?(?:first|last|final|second)\s+(?:thing|things|question|questions|q|point|query)\b|"
                     r"(?:the )?last time|first time|last (?:week|month|year|night))\b", re.I)
