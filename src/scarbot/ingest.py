@@ -318,8 +318,8 @@ def _save_parsed(settings: Settings, docs, key: str, voices: dict[str, Any]) -> 
 
 
 def _memo(settings: Settings, key: str, rebuild: bool):
-    """What each chunk's text gave the last ingest (``precompute.ChunkMemo``); empty for --rebuild, after a
-    change of code, or when the file is missing or unreadable."""
+    """What each chunk's and unit's text gave the last ingest (``precompute.ChunkMemo``); empty for --rebuild,
+    after a change of code, or when the file is missing or unreadable."""
     from scarbot.precompute import ChunkMemo
 
     if rebuild:
@@ -328,7 +328,7 @@ def _memo(settings: Settings, key: str, rebuild: bool):
         with open(settings.data_dir / MEMO, "rb") as fh:
             saved = pickle.load(fh)
         if saved.get("pipeline") == key:
-            return ChunkMemo(dict(saved["chunks"]))
+            return ChunkMemo.from_state(saved)
     except Exception:  # noqa: BLE001 - a cache: any problem means "compute again"
         pass
     return ChunkMemo()
@@ -339,7 +339,7 @@ def _save_memo(settings: Settings, key: str, memo) -> None:
     tmp = settings.data_dir / f"{MEMO}.new-{os.getpid()}"
     try:
         with open(tmp, "wb") as fh:
-            pickle.dump({"pipeline": key, "chunks": memo.used}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump({"pipeline": key, **memo.state()}, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(settings.data_dir / MEMO)
     except OSError:
         remove_path(tmp)

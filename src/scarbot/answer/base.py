@@ -181,6 +181,28 @@ _SCOPED_LOCK = threading.Lock()
 SCOPED_VIEWS = 128  # views of a few articles kept per corpus (each holds only those articles' records)
 
 
+def unit_stems_of(u: Unit) -> set[str]:
+    """A unit's content stems and its own heading's: the words a question can match it by."""
+    return {stem(w) for w in content_words(f"{u.text} {u.section.split(' > ')[-1]}")}
+
+
+def body_stems_of(u: Unit) -> list[str]:
+    """The first words of a unit without its label: "what is X?" is answered by units that start with X."""
+    return [stem(w) for w in content_words(body(u.text))[:8]]
+
+
+_FACT_CUES: dict[str, re.Pattern] = {}
+
+
+def carries_fact(kind: str, lowered: str) -> bool:
+    """Does this (normalized, lowered) sentence carry this kind of fact (for travel prices: a cue next to a figure)?"""
+    cue = _FACT_CUES.get(kind)
+    if cue is None:
+        cue = _FACT_CUES[kind] = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in lexicon.UNGIVEN_FACTS[kind])
+                                            + r")\b")
+    return bool(cue.search(lowered)) and (kind != "travel prices" or "$" in lowered)
+
+
 def _postings(sets: list[set[str]]) -> dict[str, set[int]]:
     out: dict[str, set[int]] = defaultdict(set)
     for i, keys in enumerate(sets):
@@ -209,8 +231,7 @@ class CorpusView:
         self.sources = sorted({c.source for c in self.chunks})
         pre = self._pre = getattr(index, "derived", None) or {}  # tables ingest precomputed (scarbot.precompute)
         # per-unit word sets, computed for the units a question reads (all of them only without precomputed tables)
-        self.unit_stems = PerItem(self.units, lambda u: {stem(w) for w in content_words(
-            f"{u.text} {u.section.split(' > ')[-1]}")})
+        self.unit_stems = PerItem(self.units, unit_stems_of)
         if "unit_df" in pre:
             df: dict[str, int] = pre["unit_df"]
         else:
@@ -230,7 +251,7 @@ class CorpusView:
         self.voice = set(pre["voice"]) if "voice" in pre else \
             {i for i, u in enumerate(self.units) if addressed_to_reader(u.text)}
         # the first words of each unit without its label: "what is X?" is answered by units that start with X
-        self.body_stems = PerItem(self.units, lambda u: [stem(w) for w in content_words(body(u.text))[:8]])
+        self.body_stems = PerItem(self.units, body_stems_of)
         self.lowered = PerItem(self.units, lambda u: normalize(u.text).lower())
         self._has: dict[str, bool] = dict(pre.get("has", {}))  # corpus_has, per kind of fact (the corpus does not change)
         self.places = sorted({w for c in self.clinics for w in words(c.location)})
@@ -507,8 +528,7 @@ class CorpusView:
         """Does any sentence carry this kind of fact (for travel prices: a cue next to a figure)?"""
         for k in kinds:
             if k not in self._has:
-                cue = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in lexicon.UNGIVEN_FACTS[k]) + r")\b")
-                self._has[k] = any(cue.search(t) and (k != "travel prices" or "$" in t) for t in self.lowered)
+                self._has[k] = any(carries_fact(k, t) for t in self.lowered)
             if self._has[k]:
                 return True
         return False
