@@ -391,7 +391,9 @@ class CorpusView:
                                            for i, u in enumerate(self.units)])
             self.priced_prose = _postings([self.unit_stems[i] if u.kind == "sentence" and not u.label and "$" in u.text
                                            else set() for i, u in enumerate(self.units)])
-        self.price_name_stems = _postings([{stem(w) for w in content_words(p.procedure)} for p in self.prices])
+        name_stems: dict[str, set[str]] = {}  # a name repeats across articles and rows: its stems are found once
+        self.price_name_stems = _postings([name_stems.get(p.procedure) or name_stems.setdefault(
+            p.procedure, {stem(w) for w in content_words(p.procedure)}) for p in self.prices])
         self.rare_prefix: dict[str, set[str]] = defaultdict(set)
         for w in self.rare:
             self.rare_prefix[w[:3]].add(w)
