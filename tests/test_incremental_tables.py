@@ -115,3 +115,77 @@ def test_a_memo_from_another_code_version_or_a_torn_file_is_ignored(settings):
     assert stored_tables(settings) == fresh_tables(settings)
     saved = pickle.loads((settings.data_dir / MEMO).read_bytes())
     assert saved["units"] and saved["frames"][1] and saved["chunks"]
+
+
+# --------------------------------------------------------------------------- tables built beside the Chroma writes
+
+
+def _leftovers(settings) -> list[str]:
+    return sorted(p.name for p in settings.data_dir.iterdir() if ".new-" in p.name)
+
+
+def test_tables_built_ahead_in_a_child_are_the_ones_built_here(settings, monkeypatch):
+    import os
+
+    import scarbot.ingest as ingest_mod
+    from scarbot.store import snapshot_dir
+
+    if not hasattr(os, "fork"):
+        return
+    monkeypatch.setattr(ingest_mod.TablesAhead, "MIN_CHUNKS", 0)
+    started = Counting(ingest_mod.TablesAhead.start.__func__)
+    monkeypatch.setattr(ingest_mod.TablesAhead, "start", classmethod(started))
+    run(settings)
+    path = settings.corpus_dir / ARTICLE
+    path.write_text(path.read_text("utf-8").replace("Subcision", "Subcision, a careful way to lift scars,", 1), "utf-8")
+    run(settings)
+    assert started.calls == 2 and _leftovers(settings) == []
+    root = snapshot_dir(settings)
+    ahead = {n: (root / n).read_bytes() for n in (precompute.DERIVED, precompute.BM25_FILE)}
+    monkeypatch.setattr(ingest_mod.TablesAhead, "MIN_CHUNKS", 10**9)
+    run(settings, rebuild=True)  # built here, from no memo
+    assert {n: (root / n).read_bytes() for n in ahead} == ahead
+    assert stored_tables(settings) == fresh_tables(settings)
+
+
+def test_a_child_that_fails_leaves_the_tables_to_the_parent(settings, monkeypatch):
+    import os
+
+    import scarbot.ingest as ingest_mod
+
+    if not hasattr(os, "fork"):
+        return
+    parent, real = os.getpid(), precompute.build
+
+    def build_only_here(*a, **k):
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return real(*a, **k)
+
+    monkeypatch.setattr(ingest_mod.TablesAhead, "MIN_CHUNKS", 0)
+    monkeypatch.setattr(precompute, "build", build_only_here)
+    report = run(settings)
+    assert report.wrote_snapshot and _leftovers(settings) == []
+    monkeypatch.undo()
+    assert stored_tables(settings) == fresh_tables(settings)
+
+
+def test_a_chroma_failure_after_the_fork_stops_the_child_and_leaves_nothing_behind(settings, monkeypatch):
+    import os
+
+    import pytest
+
+    import scarbot.ingest as ingest_mod
+    from scarbot.errors import BackendError
+
+    if not hasattr(os, "fork"):
+        return
+    monkeypatch.setattr(ingest_mod.TablesAhead, "MIN_CHUNKS", 0)
+
+    def down(*_a, **_k):
+        raise BackendError("the store is down")
+
+    monkeypatch.setattr(ingest_mod, "chroma_client", down)
+    with pytest.raises(BackendError):
+        run(settings)
+    assert _leftovers(settings) == [] and not (settings.data_dir / "index").exists()

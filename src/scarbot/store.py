@@ -247,9 +247,11 @@ def verify_files(root: Path, manifest: dict[str, Any], *, trust_stat: bool = Tru
 
 
 def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list, records: dict,
-                   chunk_vectors, unit_vectors, memo: precompute.ChunkMemo | None = None) -> dict[str, Any]:
+                   chunk_vectors, unit_vectors, memo: precompute.ChunkMemo | None = None,
+                   prebuilt: Path | None = None) -> dict[str, Any]:
     """Write a complete new snapshot beside the live one, then swap it in with renames; returns the
-    derived tables (``precompute.build``; ``memo``: what unchanged chunks gave last time)."""
+    derived tables (``precompute.build``; ``memo``: what unchanged chunks gave last time; ``prebuilt``: a
+    folder where they were already built from exactly these chunks, units and records)."""
     import numpy as np
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -261,8 +263,13 @@ def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list
     precompute.write_json(tmp / "records.json", records, indent=True)
     np.savez(tmp / "vectors.npz", chunks=np.asarray(chunk_vectors, np.float32),
              units=np.asarray(unit_vectors, np.float32))
-    # what the query path would otherwise rebuild in every process: built once, here
-    derived = precompute.build(Snapshot(tmp, manifest, chunks, units, records, None, None), tmp, memo)
+    # what the query path would otherwise rebuild in every process: built once, here (or beside the Chroma writes)
+    if prebuilt is not None:
+        for name in (precompute.DERIVED, precompute.BM25_FILE):
+            os.replace(prebuilt / name, tmp / name)
+        derived = precompute.read_json(tmp / precompute.DERIVED)
+    else:
+        derived = precompute.build(Snapshot(tmp, manifest, chunks, units, records, None, None), tmp, memo)
     for f in tmp.iterdir():
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())
