@@ -26,7 +26,8 @@ from typing import Any
 
 DERIVED = "derived.json"
 BM25_FILE = "bm25.npz"
-DERIVED_VERSION = 3  # bump when what CorpusView derives at load changes shape
+UNITS_FILE = "units.npz"
+DERIVED_VERSION = 4  # bump when what CorpusView derives at load changes shape
 K1, B, EPSILON = 1.5, 0.75, 0.25
 
 
@@ -199,6 +200,98 @@ class PerItem(Sequence):
         return value
 
 
+# --------------------------------------------------------------------------- the units as columns
+
+_UNIT_FIELDS = ("section", "text", "label", "kind")  # strings; chunk (its index), order and depth are numbers
+
+
+def write_unit_columns(path: Path, units: list[dict[str, Any]], chunk_index: dict[str, int]) -> None:
+    """The quotable units as columns (``units.npz``, memory-mapped at load): each string field as one UTF-8
+    blob with offsets (sections, labels and kinds as a table of their distinct values and a code per unit),
+    the chunk as its index. A question decodes the few units it reads; no process parses them all."""
+    import numpy as np
+
+    arrays: dict[str, Any] = {}
+    for name in _UNIT_FIELDS:
+        values = [u[name] for u in units]
+        if name == "text":
+            _blob(arrays, name, values)
+        else:
+            table: dict[str, int] = {}
+            arrays[f"{name}_code"] = np.fromiter((table.setdefault(v, len(table)) for v in values), np.int32,
+                                                 count=len(values))
+            _blob(arrays, name, list(table))
+    arrays["chunk"] = np.fromiter((chunk_index[u["chunk_id"]] for u in units), np.int32, count=len(units))
+    arrays["order"] = np.fromiter((u["order"] for u in units), np.int64, count=len(units))
+    arrays["depth"] = np.fromiter((u.get("depth", 0) for u in units), np.int32, count=len(units))
+    np.savez(path, **arrays)
+
+
+def _blob(arrays: dict[str, Any], name: str, values: list[str]) -> None:
+    import numpy as np
+
+    encoded = [v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(b) for b in encoded])
+    arrays[f"{name}_off"] = offsets
+    arrays[f"{name}_blob"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+
+
+class LazyUnits(Sequence):
+    """The units of a snapshot read from ``units.npz`` when first asked for (then kept): a sequence of
+    ``Unit`` records like the list ingest wrote, whose building costs nothing until a question reads one."""
+
+    def __init__(self, arrays: dict[str, Any], chunk_ids: list[str]):
+        self._a, self._chunk_ids = arrays, chunk_ids
+        self._n = len(arrays["chunk"])
+        self._cache: list = [None] * self._n
+        self._tables: dict[str, dict[int, str]] = {name: {} for name in _UNIT_FIELDS}
+        for name in _UNIT_FIELDS:
+            off = arrays[f"{name}_off"]
+            if len(off) < 1 or int(off[-1]) != len(arrays[f"{name}_blob"]) or \
+                    (name == "text" and len(off) != self._n + 1) or \
+                    (name != "text" and len(arrays[f"{name}_code"]) != self._n):
+                raise ValueError(f"{UNITS_FILE} does not hold its {name} column whole")
+        if len(arrays["order"]) != self._n or len(arrays["depth"]) != self._n:
+            raise ValueError(f"{UNITS_FILE} does not hold its number columns whole")
+        if self._n and not 0 <= int(arrays["chunk"].min()) <= int(arrays["chunk"].max()) < len(chunk_ids):
+            raise ValueError(f"{UNITS_FILE} names chunks the snapshot does not hold")
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _string(self, name: str, i: int) -> str:
+        off = self._a[f"{name}_off"]
+        return bytes(self._a[f"{name}_blob"][int(off[i]):int(off[i + 1])]).decode("utf-8")
+
+    def _coded(self, name: str, i: int) -> str:
+        code = int(self._a[f"{name}_code"][i])
+        table = self._tables[name]
+        value = table.get(code)
+        if value is None:
+            value = table[code] = self._string(name, code)
+        return value
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError("unit index out of range")
+        unit = self._cache[i]
+        if unit is None:
+            from scarbot.chunking import Unit
+
+            unit = object.__new__(Unit)
+            object.__setattr__(unit, "__dict__", {
+                "chunk_id": self._chunk_ids[int(self._a["chunk"][i])], "section": self._coded("section", i),
+                "text": self._string("text", i), "label": self._coded("label", i), "kind": self._coded("kind", i),
+                "order": int(self._a["order"][i]), "depth": int(self._a["depth"][i])})
+            self._cache[i] = unit
+        return unit
+
+
 # --------------------------------------------------------------------------- the corpus tables
 
 
@@ -220,6 +313,12 @@ def corpus_tables(view) -> dict[str, Any]:
         "label_prefix": _lists(view.label_prefix),
         "priced_prose": _lists(view.priced_prose),
         "has": {kind: view.corpus_has([kind]) for kind in lexicon.UNGIVEN_FACTS},
+        # the unit look-ups built from every unit: stored, so that the query path never reads every unit
+        "labelled": view.labelled,
+        "section_units": dict(view.section_units),
+        "units_by_source": dict(view.units_by_source),
+        "units_by_chunk": view.index.units_by_chunk,
+        "head_index": _lists(view.head_index),
     }
 
 

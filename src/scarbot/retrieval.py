@@ -40,11 +40,14 @@ class Index:
         # the structures ingest precomputed (precompute.py); an in-memory snapshot builds them here
         self.derived = derived if derived is not None else (snap.derived or {})
         self.chunks: list[Chunk] = _records(Chunk, snap.chunks)
-        self.units: list[Unit] = _records(Unit, snap.units)
         # the snapshot's rows become views of these records (each one's own field dict, not a copy): the
         # parsed JSON rows are freed instead of being held twice (~70 MiB at 1,000 articles)
         snap.chunks = [vars(c) for c in self.chunks]
-        snap.units = [vars(u) for u in self.units]
+        if isinstance(snap.units, precompute.LazyUnits):  # the query path: a unit is read when a question needs it
+            self.units = snap.units
+        else:
+            self.units = _records(Unit, snap.units)
+            snap.units = [vars(u) for u in self.units]
         self.records = snap.records
         self.clinics: list[ClinicRecord] = [ClinicRecord(**c) for c in snap.records.get("clinics", [])]
         self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
@@ -81,12 +84,14 @@ class Index:
                     self.priced_rows.append(i)
             for w in head:
                 self.head_postings.setdefault(w, []).append(i)
-        self.unit_heads = [heads.get(last) or heads.setdefault(last, {stem(w) for w in content_words(last)})
-                           for last in (u.section.split(" > ")[-1] for u in self.units)]
+        # the stems of each unit's own heading, found when a question reads the unit (one set per heading)
+        self.unit_heads = PerItem(self.units, lambda u: heads.get(u.section.split(" > ")[-1]) or heads.setdefault(
+            u.section.split(" > ")[-1], {stem(w) for w in content_words(u.section.split(" > ")[-1])}))
         self.unit_text_stems = PerItem(self.units, lambda u: {stem(w) for w in content_words(u.text)})
-        self.units_by_chunk: dict[str, list[int]] = {}
-        for i, u in enumerate(self.units):
-            self.units_by_chunk.setdefault(u.chunk_id, []).append(i)
+        self.units_by_chunk: dict[str, list[int]] = self.derived.get("units_by_chunk") or {}
+        if "units_by_chunk" not in self.derived:
+            for i, u in enumerate(self.units):
+                self.units_by_chunk.setdefault(u.chunk_id, []).append(i)
 
     @staticmethod
     def keyword_tokens(text: str) -> list[str]:

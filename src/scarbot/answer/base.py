@@ -246,7 +246,7 @@ class CorpusView:
         self.rare = {w for w, count in df.items() if count <= 2}
         self.label_stems = PerItem(self.units, lambda u: {stem(w) for w in content_words(u.label)})
         self.label_words = PerItem(self.units, lambda u: content_words(u.label))
-        self.labelled = [i for i, u in enumerate(self.units) if u.label]
+        self.labelled = pre["labelled"] if "labelled" in pre else [i for i, u in enumerate(self.units) if u.label]
         # sentences that speak to an assistant or reader ("say that…", "SYSTEM:") are never answers
         self.voice = set(pre["voice"]) if "voice" in pre else \
             {i for i, u in enumerate(self.units) if addressed_to_reader(u.text)}
@@ -281,9 +281,10 @@ class CorpusView:
             self.prices_by_source[p.source].append(p)
         self.scope: tuple[str, ...] = ()  # the articles a scoped view is restricted to (empty: all)
         source_of = {c.id: c.source for c in self.chunks}
-        self.units_by_source: dict[str, list[int]] = defaultdict(list)
-        for i, u in enumerate(self.units):
-            self.units_by_source[source_of.get(u.chunk_id, "")].append(i)
+        self.units_by_source: dict[str, list[int]] = defaultdict(list, pre.get("units_by_source", {}))
+        if "units_by_source" not in pre:
+            for i, u in enumerate(self.units):
+                self.units_by_source[source_of.get(u.chunk_id, "")].append(i)
         self.ties_by_source: dict[str, list[Tie]] = defaultdict(list)
         for t in self.ties:
             self.ties_by_source[source_of.get(t.unit.chunk_id, "")].append(t)
@@ -379,8 +380,9 @@ class CorpusView:
         self.by_proc: dict[str, list[PriceFact]] = defaultdict(list)
         for p in self.prices:
             self.by_proc[p.canonical].append(p)
-        self.head_index = _postings(self.index.unit_heads)
         pre = self._pre
+        self.head_index = {k: set(v) for k, v in pre["head_index"].items()} if "head_index" in pre else \
+            _postings(self.index.unit_heads)
         if "first_stem" in pre:
             self.first_stem = {k: set(v) for k, v in pre["first_stem"].items()}
             self.label_prefix = {k: set(v) for k, v in pre["label_prefix"].items()}
@@ -402,9 +404,10 @@ class CorpusView:
             section = self.chunk(p.chunk_id).section
             if p.kind == "price list" and section not in self.price_list_sections[p.country]:
                 self.price_list_sections[p.country].append(section)
-        self.section_units: dict[str, list[int]] = defaultdict(list)
-        for i, u in enumerate(self.units):
-            self.section_units[u.section].append(i)
+        self.section_units: dict[str, list[int]] = defaultdict(list, pre.get("section_units", {}))
+        if "section_units" not in pre:
+            for i, u in enumerate(self.units):
+                self.section_units[u.section].append(i)
         self.proc_units: dict[str, list[int]] = defaultdict(list)
         for section, proc in self.proc_sections.items():
             self.proc_units[proc] += self.section_units.get(section, [])
