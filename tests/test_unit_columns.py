@@ -34,6 +34,12 @@ def test_units_from_columns_are_the_records_of_units_json_and_give_the_same_tabl
     assert precompute.corpus_tables(a) == precompute.corpus_tables(b)
     assert a.section_units == b.section_units and a.units_by_source == b.units_by_source
     assert a.head_index == b.head_index and a.labelled == b.labelled and a.ties == b.ties
+    from dataclasses import fields
+
+    from scarbot.answer.base import PriceFact
+
+    made = [PriceFact(*[getattr(p, f.name) for f in fields(PriceFact)]) for p in a.prices]
+    assert made == a.prices and [hash(p) for p in made] == [hash(p) for p in a.prices] and a.prices[0].given
 
 
 def test_a_question_decodes_only_the_units_it_reads(settings):

@@ -318,6 +318,8 @@ def corpus_tables(view) -> dict[str, Any]:
         "section_units": dict(view.section_units),
         "units_by_source": dict(view.units_by_source),
         "units_by_chunk": view.index.units_by_chunk,
+        "head_postings": view.index.head_postings,
+        "priced_rows": view.index.priced_rows,
         "head_index": _lists(view.head_index),
     }
 

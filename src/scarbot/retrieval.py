@@ -70,10 +70,10 @@ class Index:
                                  # out-of-scope topics); without one, normalising 1,000 articles is 3 s for nothing
                                  source_texts=lowered if self.records.get("lexicon") else None)
         # stems of each chunk's own heading (and a table row's first cell): entity matches, as posting lists
-        self.head_postings: dict[str, list[int]] = {}
-        self.priced_rows: list[int] = []
+        self.head_postings: dict[str, list[int]] = self.derived.get("head_postings") or {}
+        self.priced_rows: list[int] = self.derived.get("priced_rows") or []
         heads: dict[str, set[str]] = {}
-        for i, c in enumerate(self.chunks):
+        for i, c in enumerate(() if "head_postings" in self.derived else self.chunks):  # stored by ingest
             last = c.section.split(" > ")[-1]
             if last not in heads:
                 heads[last] = {stem(w) for w in content_words(last)}
