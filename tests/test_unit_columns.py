@@ -28,6 +28,10 @@ def test_units_from_columns_are_the_records_of_units_json_and_give_the_same_tabl
     eager_index, lazy_index = Index(eager), Index(lazy)
     assert list(lazy_index.units) == eager_index.units and len(lazy_index.units) == len(eager_index.units) > 100
     assert lazy_index.units[-1] == eager_index.units[-1] and lazy_index.units[3:6] == eager_index.units[3:6]
+    fresh = load_snapshot(settings, lazy_units=True).units
+    one = fresh[5]
+    everything = list(fresh)  # one pass over the columns; a unit already read stays the same record
+    assert everything[5] is one and everything == eager_index.units
     assert lazy_index.units_by_chunk == eager_index.units_by_chunk
     assert [lazy_index.unit_heads[i] for i in range(50)] == [eager_index.unit_heads[i] for i in range(50)]
     a, b = CorpusView(lazy_index), CorpusView(Index(load_snapshot(settings), derived={}))  # b: derived from units
