@@ -128,7 +128,7 @@ class Assistant:
             from scarbot.retrieval import HybridRetriever, Index
             from scarbot.store import load_snapshot
 
-            snap = load_snapshot(self.settings)
+            snap = load_snapshot(self.settings, lazy_units=True)
             embedder = self._embedder or get_embedder(self.settings.embedding_model, light=True)
             if embedder.model_id != snap.model_id or embedder.dim != int(snap.manifest["dim"]):
                 raise IndexMismatchError(

@@ -16,7 +16,6 @@ BM25Okapi's floor, which would have moved the fused ranking of the eval question
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import zipfile
@@ -27,7 +26,8 @@ from typing import Any
 
 DERIVED = "derived.json"
 BM25_FILE = "bm25.npz"
-DERIVED_VERSION = 3  # bump when what CorpusView derives at load changes shape
+UNITS_FILE = "units.npz"
+DERIVED_VERSION = 4  # bump when what CorpusView derives at load changes shape
 K1, B, EPSILON = 1.5, 0.75, 0.25
 
 
@@ -200,6 +200,126 @@ class PerItem(Sequence):
         return value
 
 
+# --------------------------------------------------------------------------- the units as columns
+
+_UNIT_FIELDS = ("section", "text", "label", "kind")  # strings; chunk (its index), order and depth are numbers
+
+
+def write_unit_columns(path: Path, units: list[dict[str, Any]], chunk_index: dict[str, int]) -> None:
+    """The quotable units as columns (``units.npz``, memory-mapped at load): each string field as one UTF-8
+    blob with offsets (sections, labels and kinds as a table of their distinct values and a code per unit),
+    the chunk as its index. A question decodes the few units it reads; no process parses them all."""
+    import numpy as np
+
+    arrays: dict[str, Any] = {}
+    for name in _UNIT_FIELDS:
+        values = [u[name] for u in units]
+        if name == "text":
+            _blob(arrays, name, values)
+        else:
+            table: dict[str, int] = {}
+            arrays[f"{name}_code"] = np.fromiter((table.setdefault(v, len(table)) for v in values), np.int32,
+                                                 count=len(values))
+            _blob(arrays, name, list(table))
+    arrays["chunk"] = np.fromiter((chunk_index[u["chunk_id"]] for u in units), np.int32, count=len(units))
+    arrays["order"] = np.fromiter((u["order"] for u in units), np.int64, count=len(units))
+    arrays["depth"] = np.fromiter((u.get("depth", 0) for u in units), np.int32, count=len(units))
+    np.savez(path, **arrays)
+
+
+def _blob(arrays: dict[str, Any], name: str, values: list[str]) -> None:
+    import numpy as np
+
+    encoded = [v.encode("utf-8") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(b) for b in encoded])
+    arrays[f"{name}_off"] = offsets
+    arrays[f"{name}_blob"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+
+
+class LazyUnits(Sequence):
+    """The units of a snapshot read from ``units.npz`` when first asked for (then kept): a sequence of
+    ``Unit`` records like the list ingest wrote, whose building costs nothing until a question reads one."""
+
+    def __init__(self, arrays: dict[str, Any], chunk_ids: list[str]):
+        self._a, self._chunk_ids = arrays, chunk_ids
+        self._n = len(arrays["chunk"])
+        self._cache: list = [None] * self._n
+        self._tables: dict[str, dict[int, str]] = {name: {} for name in _UNIT_FIELDS}
+        for name in _UNIT_FIELDS:
+            off = arrays[f"{name}_off"]
+            if len(off) < 1 or int(off[-1]) != len(arrays[f"{name}_blob"]) or \
+                    (name == "text" and len(off) != self._n + 1) or \
+                    (name != "text" and len(arrays[f"{name}_code"]) != self._n):
+                raise ValueError(f"{UNITS_FILE} does not hold its {name} column whole")
+        if len(arrays["order"]) != self._n or len(arrays["depth"]) != self._n:
+            raise ValueError(f"{UNITS_FILE} does not hold its number columns whole")
+        if self._n and not 0 <= int(arrays["chunk"].min()) <= int(arrays["chunk"].max()) < len(chunk_ids):
+            raise ValueError(f"{UNITS_FILE} names chunks the snapshot does not hold")
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _string(self, name: str, i: int) -> str:
+        off = self._a[f"{name}_off"]
+        return bytes(self._a[f"{name}_blob"][int(off[i]):int(off[i + 1])]).decode("utf-8")
+
+    def _coded(self, name: str, i: int) -> str:
+        return self._coded_value(name, int(self._a[f"{name}_code"][i]))
+
+    def __iter__(self):
+        """Every unit (a strategy that scans the corpus once, then keeps an index): read in one pass over
+        the columns, ten times faster than one unit at a time."""
+        if any(u is None for u in self._cache):
+            self._read_all()
+        return iter(list(self._cache))
+
+    def _read_all(self) -> None:
+        from scarbot.chunking import Unit
+
+        a = self._a
+        blob, off = bytes(a["text_blob"]), a["text_off"].tolist()
+        tables = {name: [self._coded_value(name, c) for c in range(len(a[f"{name}_off"]) - 1)]
+                  for name in _UNIT_FIELDS if name != "text"}
+        codes = {name: a[f"{name}_code"].tolist() for name in tables}
+        chunk, order, depth = a["chunk"].tolist(), a["order"].tolist(), a["depth"].tolist()
+        ids, new, set_dict, cache = self._chunk_ids, object.__new__, object.__setattr__, self._cache
+        for i in range(self._n):
+            if cache[i] is None:
+                unit = new(Unit)
+                set_dict(unit, "__dict__", {
+                    "chunk_id": ids[chunk[i]], "section": tables["section"][codes["section"][i]],
+                    "text": blob[off[i]:off[i + 1]].decode("utf-8"), "label": tables["label"][codes["label"][i]],
+                    "kind": tables["kind"][codes["kind"][i]], "order": order[i], "depth": depth[i]})
+                cache[i] = unit
+
+    def _coded_value(self, name: str, code: int) -> str:
+        table = self._tables[name]
+        value = table.get(code)
+        if value is None:
+            value = table[code] = self._string(name, code)
+        return value
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError("unit index out of range")
+        unit = self._cache[i]
+        if unit is None:
+            from scarbot.chunking import Unit
+
+            unit = object.__new__(Unit)
+            object.__setattr__(unit, "__dict__", {
+                "chunk_id": self._chunk_ids[int(self._a["chunk"][i])], "section": self._coded("section", i),
+                "text": self._string("text", i), "label": self._coded("label", i), "kind": self._coded("kind", i),
+                "order": int(self._a["order"][i]), "depth": int(self._a["depth"][i])})
+            self._cache[i] = unit
+        return unit
+
+
 # --------------------------------------------------------------------------- the corpus tables
 
 
@@ -221,6 +341,14 @@ def corpus_tables(view) -> dict[str, Any]:
         "label_prefix": _lists(view.label_prefix),
         "priced_prose": _lists(view.priced_prose),
         "has": {kind: view.corpus_has([kind]) for kind in lexicon.UNGIVEN_FACTS},
+        # the unit look-ups built from every unit: stored, so that the query path never reads every unit
+        "labelled": view.labelled,
+        "section_units": dict(view.section_units),
+        "units_by_source": dict(view.units_by_source),
+        "units_by_chunk": view.index.units_by_chunk,
+        "head_postings": view.index.head_postings,
+        "priced_rows": view.index.priced_rows,
+        "head_index": _lists(view.head_index),
     }
 
 
@@ -233,11 +361,22 @@ class ChunkMemo:
     statistics — kept between ingests (``memo.pickle`` in the data folder, like ``parsed.pickle``), so a
     re-ingest after one edited file tokenizes only that file's chunks. The merged statistics equal
     ``nlp.corpus_stats`` over all chunks exactly: it counts words per text in order, joins lowered lines
-    with newlines, and its two word sets come from regexes that never match across a newline."""
+    with newlines, and its two word sets come from regexes that never match across a newline.
 
-    def __init__(self, saved: dict[str, tuple[list[str], dict[str, Any]]] | None = None):
+    The same memo keeps what each quotable unit gives on its own (``unit``: the word sets and flags the
+    corpus tables are made of) and the analyzer's frames of headings, labels, clauses and price names
+    (``frames``: valid while the analyzer's entity binding is the same, see ``memo_frames``), so the corpus
+    tables of a re-ingest cost a dictionary look-up per unchanged unit. The whole memo belongs to one
+    version of the code (ingest drops it when ``pipeline_key`` changes)."""
+
+    def __init__(self, saved: dict[str, tuple[list[str], dict[str, Any]]] | None = None,
+                 units: dict[str, tuple] | None = None, frames: tuple[str, dict[str, Any]] | None = None):
         self.saved = saved or {}
         self.used: dict[str, tuple[list[str], dict[str, Any]]] = {}
+        self.saved_units = units or {}
+        self.used_units: dict[str, tuple] = {}
+        self.saved_frames: tuple[str, dict[str, Any]] = frames or ("", {})  # (binding digest, text → Frame)
+        self.used_frames: tuple[str, dict[str, Any]] = ("", {})
 
     def get(self, chunk: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
         from scarbot.nlp import corpus_stats
@@ -248,6 +387,25 @@ class ChunkMemo:
             got = (keyword_tokens(chunk_keyword_text(chunk)), corpus_stats([f"{chunk['section']}\n{chunk['text']}"]))
         self.used[key] = got
         return got
+
+    def unit(self, u) -> tuple:
+        """(addresses the reader, stems, first body stem, label prefixes, kinds of fact carried) of a unit."""
+        key = f"{u.section}\x00{u.text}\x00{u.label}\x00{u.kind}"
+        got = self.used_units.get(key) or self.saved_units.get(key)
+        if got is None:
+            got = unit_facts(u)
+        self.used_units[key] = got
+        return got
+
+    def state(self) -> dict[str, Any]:
+        """What ``memo.pickle`` keeps: the entries the live corpus used (entries of text gone are dropped)."""
+        return {"chunks": self.used, "units": self.used_units, "frames": self.used_frames}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> ChunkMemo:
+        frames = state.get("frames")
+        return cls(dict(state["chunks"]), dict(state.get("units") or {}),
+                   (str(frames[0]), dict(frames[1])) if frames else None)
 
     @staticmethod
     def merge(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -262,6 +420,92 @@ class ChunkMemo:
             acronyms.update(part["acronyms"])
         return {"vocab": vocab, "corpus_lower": "\n".join(p["corpus_lower"] for p in parts),
                 "lower_words": sorted(lower_words), "acronyms": sorted(acronyms)}
+
+
+def unit_facts(u) -> tuple:
+    """What a unit gives the corpus tables on its own (``CorpusView``'s per-unit functions, computed once)."""
+    from scarbot import lexicon
+    from scarbot.answer.base import body_stems_of, carries_fact, unit_stems_of
+    from scarbot.nlp import addressed_to_reader, content_words, normalize
+
+    lowered = normalize(u.text).lower()
+    first = body_stems_of(u)[:1]
+    # word sets as sorted tuples: the tables come out in the same order in every process (a rebuild's bytes)
+    return (addressed_to_reader(u.text), tuple(sorted(unit_stems_of(u))), first[0] if first else None,
+            tuple(sorted({w[:4] for w in content_words(u.label)})) if u.label else (),
+            tuple(k for k in lexicon.UNGIVEN_FACTS if carries_fact(k, lowered)))
+
+
+def unit_tables(units: list, memo: ChunkMemo) -> dict[str, Any]:
+    """The corpus tables made of each unit's own facts (``corpus_tables``' ``voice``, ``unit_df``,
+    ``first_stem``, ``label_prefix``, ``priced_prose`` and ``has``), from the memo where a unit is unchanged."""
+    from scarbot import lexicon
+
+    voice: list[int] = []
+    df: dict[str, int] = {}
+    first_stem: dict[str, list[int]] = {}
+    label_prefix: dict[str, list[int]] = {}
+    priced_prose: dict[str, list[int]] = {}
+    kinds: set[str] = set()
+    for i, u in enumerate(units):
+        addressed, stems, first, prefixes, facts = memo.unit(u)
+        if addressed:
+            voice.append(i)
+        for w in stems:
+            df[w] = df.get(w, 0) + 1
+        if first is not None:
+            first_stem.setdefault(first, []).append(i)
+        for w in prefixes:
+            label_prefix.setdefault(w, []).append(i)
+        if u.kind == "sentence" and not u.label and "$" in u.text:
+            for w in stems:
+                priced_prose.setdefault(w, []).append(i)
+        kinds.update(facts)
+    return {"voice": voice, "unit_df": df, "first_stem": first_stem, "label_prefix": label_prefix,
+            "priced_prose": priced_prose, "has": {k: k in kinds for k in lexicon.UNGIVEN_FACTS}}
+
+
+def memo_frames(analyzer, memo: ChunkMemo) -> None:
+    """Give ``analyzer.frame`` the frames the last ingest computed, where they cannot have changed.
+
+    The corpus tables read a frame's entities (procedures, scar types), which depend on the text and on
+    the analyzer's binding to the corpus: its alias table, article aliases, countries and clinics (one
+    digest here; any change drops every saved frame) and its speller. A corpus text's words are all in
+    the corpus vocabulary, so the speller leaves them as they are whatever the counts; a text with a word
+    the speller might change is framed again. Each distinct text is framed once per build (headings,
+    labels and clauses repeat across articles: "Recovery:", "Cost:"); nothing at build mutates a Frame."""
+    import hashlib
+    import pickle
+
+    from scarbot import lexicon
+    from scarbot.nlp import MAX_WORD, STOPWORDS, _possessor, normalize, words
+
+    # as sets: the alias table's order among equally long keys follows set iteration, which varies by process
+    digest = hashlib.sha256(pickle.dumps((sorted(set(analyzer._aliases)), sorted(analyzer._article_aliases.items()),
+                                          sorted(analyzer.countries), sorted(analyzer.clinics)),
+                                         protocol=4)).hexdigest()
+    saved = memo.saved_frames[1] if memo.saved_frames[0] == digest else {}
+    used: dict[str, Any] = {}
+    memo.used_frames = (digest, used)
+    vocab, shorthand, framed = analyzer.speller.vocab, lexicon.CHAT_SHORTHAND, analyzer.frame
+
+    def as_is(text: str) -> bool:
+        for w in words(normalize(text)):
+            w = shorthand.get(_possessor(w), _possessor(w))
+            if not (w in vocab or w in STOPWORDS or not 5 <= len(w) <= MAX_WORD or not w.isalpha()):
+                return False
+        return True
+
+    def frame(text: str):
+        f = used.get(text)
+        if f is None:
+            f = saved.get(text)
+            if f is None or not as_is(text):
+                f = framed(text)
+            used[text] = f
+        return f
+
+    analyzer.frame = frame
 
 
 def build(snapshot, write_dir: Path, memo: ChunkMemo | None = None) -> dict[str, Any]:
@@ -279,9 +523,10 @@ def build(snapshot, write_dir: Path, memo: ChunkMemo | None = None) -> dict[str,
     terms = keyword.save(write_dir / BM25_FILE)
     stats = ChunkMemo.merge([st for _, st in per_chunk]) if per_chunk else None
     index = Index(snapshot, None, keyword=keyword, derived={"analyzer": stats} if stats else {})
-    # headings, labels and clauses repeat across articles ("Recovery:", "Cost:"): each distinct text is
-    # parsed once (this index is thrown away after the build; nothing here mutates a Frame)
-    index.analyzer.frame = functools.lru_cache(maxsize=None)(index.analyzer.frame)
+    # the tables made of each unit's own facts, from the memo; CorpusView derives the rest (the ones that
+    # frame headings, labels, clauses and price names) with the frames the memo still vouches for
+    index.derived = {**index.derived, **unit_tables(index.units, memo)}
+    memo_frames(index.analyzer, memo)  # this index is thrown away after the build
     tables = corpus_tables(CorpusView(index))
     derived = {"version": DERIVED_VERSION, "bm25_terms": terms, "n_chunks": len(snapshot.chunks), **tables,
                "analyzer": index.analyzer.stats}

@@ -44,10 +44,11 @@ try:  # POSIX advisory locks; elsewhere ingests are not serialised
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = 3  # 2: the manifest lists every file's checksum; 3: precomputed query structures
+SCHEMA_VERSION = 4  # 2: the manifest lists every file's checksum; 3: precomputed query structures; 4: unit columns
 SNAPSHOT = "index"
 MANIFEST = "manifest.json"
-SNAPSHOT_FILES = ("chunks.json", "units.json", "records.json", "vectors.npz", "derived.json", "bm25.npz")
+SNAPSHOT_FILES = ("chunks.json", "units.json", "records.json", "vectors.npz", "derived.json", "bm25.npz",
+                  "units.npz")
 LOCK = "ingest.lock"
 _TEMP = re.compile(r"(?:(?:index|chroma)\.(?:new|old)|\.write-test)-(\d+)")
 
@@ -161,7 +162,7 @@ class Snapshot:
     path: Path
     manifest: dict[str, Any]
     chunks: list[dict[str, Any]]
-    units: list[dict[str, Any]]
+    units: Any  # list of dicts (units.json), or precompute.LazyUnits (the query path: records read when asked for)
     records: dict[str, Any]
     chunk_vectors: Any  # numpy (n_chunks, dim), memory-mapped: pages are read when a question touches them
     unit_vectors: Any  # numpy (n_units, dim), memory-mapped
@@ -177,9 +178,11 @@ def snapshot_dir(settings: Settings) -> Path:
     return settings.data_dir / SNAPSHOT
 
 
-def load_snapshot(settings: Settings, *, trust_stat: bool = True) -> Snapshot:
+def load_snapshot(settings: Settings, *, trust_stat: bool = True, lazy_units: bool = False) -> Snapshot:
     """Load the live snapshot; missing, corrupt or edited gives an error that names the fix.
-    ``trust_stat=False`` (ingest) hashes every file, whatever its size and time (``verify_files``)."""
+    ``trust_stat=False`` (ingest) hashes every file, whatever its size and time (``verify_files``);
+    ``lazy_units`` (the query path) leaves ``units.json`` unread: the units come from their memory-mapped
+    columns (``units.npz``), one at a time as questions read them."""
     import numpy as np
 
     check_data_dir(settings, write=False)
@@ -199,13 +202,17 @@ def load_snapshot(settings: Settings, *, trust_stat: bool = True) -> Snapshot:
             raise ValueError(f"schema {manifest.get('schema')!r} != {SCHEMA_VERSION}")
         verify_files(root, manifest, trust_stat=trust_stat)
         chunks = precompute.read_json(root / "chunks.json")
-        units = precompute.read_json(root / "units.json")
+        if lazy_units:
+            units = precompute.LazyUnits(precompute.load_npz(root / precompute.UNITS_FILE), [c["id"] for c in chunks])
+        else:
+            units = precompute.read_json(root / "units.json")
+        n_units = len(units)
         records = precompute.read_json(root / "records.json")
         vectors = precompute.load_npz(root / "vectors.npz")
         cv, uv = vectors["chunks"], vectors["units"]
         if cv.dtype != np.float32 or uv.dtype != np.float32:
             cv, uv = cv.astype(np.float32), uv.astype(np.float32)
-        if cv.shape[0] != len(chunks) or uv.shape[0] != len(units) or cv.shape[1] != int(manifest["dim"]):
+        if cv.shape[0] != len(chunks) or uv.shape[0] != n_units or cv.shape[1] != int(manifest["dim"]):
             raise ValueError("vector counts do not match the chunk list")
         keyword, derived = precompute.load(root, len(chunks))
     # A truncated vectors.npz raises BadZipFile or EOFError; a manifest that is valid JSON but not
@@ -247,9 +254,11 @@ def verify_files(root: Path, manifest: dict[str, Any], *, trust_stat: bool = Tru
 
 
 def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list, records: dict,
-                   chunk_vectors, unit_vectors, memo: precompute.ChunkMemo | None = None) -> dict[str, Any]:
+                   chunk_vectors, unit_vectors, memo: precompute.ChunkMemo | None = None,
+                   prebuilt: Path | None = None) -> dict[str, Any]:
     """Write a complete new snapshot beside the live one, then swap it in with renames; returns the
-    derived tables (``precompute.build``; ``memo``: what unchanged chunks gave last time)."""
+    derived tables (``precompute.build``; ``memo``: what unchanged chunks gave last time; ``prebuilt``: a
+    folder where they were already built from exactly these chunks, units and records)."""
     import numpy as np
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -261,8 +270,14 @@ def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list
     precompute.write_json(tmp / "records.json", records, indent=True)
     np.savez(tmp / "vectors.npz", chunks=np.asarray(chunk_vectors, np.float32),
              units=np.asarray(unit_vectors, np.float32))
-    # what the query path would otherwise rebuild in every process: built once, here
-    derived = precompute.build(Snapshot(tmp, manifest, chunks, units, records, None, None), tmp, memo)
+    precompute.write_unit_columns(tmp / precompute.UNITS_FILE, units, {c["id"]: i for i, c in enumerate(chunks)})
+    # what the query path would otherwise rebuild in every process: built once, here (or beside the Chroma writes)
+    if prebuilt is not None:
+        for name in (precompute.DERIVED, precompute.BM25_FILE):
+            os.replace(prebuilt / name, tmp / name)
+        derived = precompute.read_json(tmp / precompute.DERIVED)
+    else:
+        derived = precompute.build(Snapshot(tmp, manifest, chunks, units, records, None, None), tmp, memo)
     for f in tmp.iterdir():
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())

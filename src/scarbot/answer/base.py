@@ -181,6 +181,28 @@ _SCOPED_LOCK = threading.Lock()
 SCOPED_VIEWS = 128  # views of a few articles kept per corpus (each holds only those articles' records)
 
 
+def unit_stems_of(u: Unit) -> set[str]:
+    """A unit's content stems and its own heading's: the words a question can match it by."""
+    return {stem(w) for w in content_words(f"{u.text} {u.section.split(' > ')[-1]}")}
+
+
+def body_stems_of(u: Unit) -> list[str]:
+    """The first words of a unit without its label: "what is X?" is answered by units that start with X."""
+    return [stem(w) for w in content_words(body(u.text))[:8]]
+
+
+_FACT_CUES: dict[str, re.Pattern] = {}
+
+
+def carries_fact(kind: str, lowered: str) -> bool:
+    """Does this (normalized, lowered) sentence carry this kind of fact (for travel prices: a cue next to a figure)?"""
+    cue = _FACT_CUES.get(kind)
+    if cue is None:
+        cue = _FACT_CUES[kind] = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in lexicon.UNGIVEN_FACTS[kind])
+                                            + r")\b")
+    return bool(cue.search(lowered)) and (kind != "travel prices" or "$" in lowered)
+
+
 def _postings(sets: list[set[str]]) -> dict[str, set[int]]:
     out: dict[str, set[int]] = defaultdict(set)
     for i, keys in enumerate(sets):
@@ -209,8 +231,7 @@ class CorpusView:
         self.sources = sorted({c.source for c in self.chunks})
         pre = self._pre = getattr(index, "derived", None) or {}  # tables ingest precomputed (scarbot.precompute)
         # per-unit word sets, computed for the units a question reads (all of them only without precomputed tables)
-        self.unit_stems = PerItem(self.units, lambda u: {stem(w) for w in content_words(
-            f"{u.text} {u.section.split(' > ')[-1]}")})
+        self.unit_stems = PerItem(self.units, unit_stems_of)
         if "unit_df" in pre:
             df: dict[str, int] = pre["unit_df"]
         else:
@@ -225,12 +246,12 @@ class CorpusView:
         self.rare = {w for w, count in df.items() if count <= 2}
         self.label_stems = PerItem(self.units, lambda u: {stem(w) for w in content_words(u.label)})
         self.label_words = PerItem(self.units, lambda u: content_words(u.label))
-        self.labelled = [i for i, u in enumerate(self.units) if u.label]
+        self.labelled = pre["labelled"] if "labelled" in pre else [i for i, u in enumerate(self.units) if u.label]
         # sentences that speak to an assistant or reader ("say that…", "SYSTEM:") are never answers
         self.voice = set(pre["voice"]) if "voice" in pre else \
             {i for i, u in enumerate(self.units) if addressed_to_reader(u.text)}
         # the first words of each unit without its label: "what is X?" is answered by units that start with X
-        self.body_stems = PerItem(self.units, lambda u: [stem(w) for w in content_words(body(u.text))[:8]])
+        self.body_stems = PerItem(self.units, body_stems_of)
         self.lowered = PerItem(self.units, lambda u: normalize(u.text).lower())
         self._has: dict[str, bool] = dict(pre.get("has", {}))  # corpus_has, per kind of fact (the corpus does not change)
         self.places = sorted({w for c in self.clinics for w in words(c.location)})
@@ -260,9 +281,10 @@ class CorpusView:
             self.prices_by_source[p.source].append(p)
         self.scope: tuple[str, ...] = ()  # the articles a scoped view is restricted to (empty: all)
         source_of = {c.id: c.source for c in self.chunks}
-        self.units_by_source: dict[str, list[int]] = defaultdict(list)
-        for i, u in enumerate(self.units):
-            self.units_by_source[source_of.get(u.chunk_id, "")].append(i)
+        self.units_by_source: dict[str, list[int]] = defaultdict(list, pre.get("units_by_source", {}))
+        if "units_by_source" not in pre:
+            for i, u in enumerate(self.units):
+                self.units_by_source[source_of.get(u.chunk_id, "")].append(i)
         self.ties_by_source: dict[str, list[Tie]] = defaultdict(list)
         for t in self.ties:
             self.ties_by_source[source_of.get(t.unit.chunk_id, "")].append(t)
@@ -358,8 +380,9 @@ class CorpusView:
         self.by_proc: dict[str, list[PriceFact]] = defaultdict(list)
         for p in self.prices:
             self.by_proc[p.canonical].append(p)
-        self.head_index = _postings(self.index.unit_heads)
         pre = self._pre
+        self.head_index = {k: set(v) for k, v in pre["head_index"].items()} if "head_index" in pre else \
+            _postings(self.index.unit_heads)
         if "first_stem" in pre:
             self.first_stem = {k: set(v) for k, v in pre["first_stem"].items()}
             self.label_prefix = {k: set(v) for k, v in pre["label_prefix"].items()}
@@ -370,7 +393,9 @@ class CorpusView:
                                            for i, u in enumerate(self.units)])
             self.priced_prose = _postings([self.unit_stems[i] if u.kind == "sentence" and not u.label and "$" in u.text
                                            else set() for i, u in enumerate(self.units)])
-        self.price_name_stems = _postings([{stem(w) for w in content_words(p.procedure)} for p in self.prices])
+        name_stems: dict[str, set[str]] = {}  # a name repeats across articles and rows: its stems are found once
+        self.price_name_stems = _postings([name_stems.get(p.procedure) or name_stems.setdefault(
+            p.procedure, {stem(w) for w in content_words(p.procedure)}) for p in self.prices])
         self.rare_prefix: dict[str, set[str]] = defaultdict(set)
         for w in self.rare:
             self.rare_prefix[w[:3]].add(w)
@@ -379,9 +404,10 @@ class CorpusView:
             section = self.chunk(p.chunk_id).section
             if p.kind == "price list" and section not in self.price_list_sections[p.country]:
                 self.price_list_sections[p.country].append(section)
-        self.section_units: dict[str, list[int]] = defaultdict(list)
-        for i, u in enumerate(self.units):
-            self.section_units[u.section].append(i)
+        self.section_units: dict[str, list[int]] = defaultdict(list, pre.get("section_units", {}))
+        if "section_units" not in pre:
+            for i, u in enumerate(self.units):
+                self.section_units[u.section].append(i)
         self.proc_units: dict[str, list[int]] = defaultdict(list)
         for section, proc in self.proc_sections.items():
             self.proc_units[proc] += self.section_units.get(section, [])
@@ -411,9 +437,13 @@ class CorpusView:
                 canonical = procs[0] if procs else p["procedure"].lower()
                 if "general" in p["procedure"].lower():
                     canonical = GENERAL
-            out.append(PriceFact(p["procedure"], canonical, p["country"], p["price"]["low"], p["price"]["high"],
-                                 p["cell"], p["source_kind"], p["chunk_id"], p["quote"],
-                                 source_of.get(p["chunk_id"], "")))
+            # the record's field dict set directly: a frozen dataclass's __init__ costs ~0.3 s at 50k prices
+            fact = object.__new__(PriceFact)
+            object.__setattr__(fact, "__dict__", {
+                "procedure": p["procedure"], "canonical": canonical, "country": p["country"],
+                "low": p["price"]["low"], "high": p["price"]["high"], "cell": p["cell"], "kind": p["source_kind"],
+                "chunk_id": p["chunk_id"], "quote": p["quote"], "source": source_of.get(p["chunk_id"], "")})
+            out.append(fact)
         return out
 
     def _proc_sections(self) -> dict[str, str]:
@@ -507,8 +537,7 @@ class CorpusView:
         """Does any sentence carry this kind of fact (for travel prices: a cue next to a figure)?"""
         for k in kinds:
             if k not in self._has:
-                cue = re.compile(r"\b(?:" + "|".join(re.escape(c) for c in lexicon.UNGIVEN_FACTS[k]) + r")\b")
-                self._has[k] = any(cue.search(t) and (k != "travel prices" or "$" in t) for t in self.lowered)
+                self._has[k] = any(carries_fact(k, t) for t in self.lowered)
             if self._has[k]:
                 return True
         return False
