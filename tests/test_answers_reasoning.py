@@ -376,7 +376,7 @@ def test_a_deposit_on_the_whole_budget(assistant):
 
 
 def test_that_after_a_share_set_up_in_the_message_is_not_an_earlier_treatment(assistant):
-    *_, dep = _chat(assistant, "I have $1,500 for treatment.", "How much is microneedling in India?",
+    *_, dep = _chat(assistant, "I have $1,500 for treatment.", "Microneedling price in India?",
                     "If they take the usual deposit on my whole budget, what is that?")
     assert "microneedling" not in dep.standalone_question.lower() and "$150" in dep.text, dep.standalone_question
 
@@ -467,7 +467,7 @@ def test_where_the_user_lives_does_not_make_a_general_question_country_specific(
 
 
 def test_what_causes_is_answered_by_a_cause_not_a_purpose(assistant):
-    ans = assistant.ask("What causes these scars?")
+    ans = assistant.ask("What brings these scars about in the first place?")
     assert "aim to" not in ans.text.split("[1]")[0] and "cause" in ans.text.split("[1]")[0].lower(), ans.text
 
 

@@ -599,7 +599,7 @@ def test_a_city_or_based_in_sets_the_home_country(assistant):
 
 # ------------------------------------------------------------------ "which of the two", one end of a range, a new country
 def test_which_of_the_two_countries_compares_them_at_the_end_asked(assistant):
-    *_, which = _chat(assistant, "What do peels cost in India?", "and in Korea?",
+    *_, which = _chat(assistant, "What do peels cost in India?", "same for South Korea?",
                       "which of the two is cheaper at the top end?")
     assert "India" in which.standalone_question and "Korea" in which.standalone_question
     assert which.text.startswith("At the top of the range, India is cheaper"), which.text
@@ -613,7 +613,7 @@ def test_a_single_country_after_a_comparison_asks_its_own_price(assistant):
 
 
 def test_sessions_in_two_countries_at_one_end_give_one_difference(assistant):
-    *_, diff = _chat(assistant, "How much is microneedling in the USA?",
+    *_, diff = _chat(assistant, "Microneedling price in America?",
                      "3 sessions in Korea vs 3 in India, both at the lowest price: what's the gap?")
     assert "microneedling" in diff.standalone_question.lower()
     assert "$675" in diff.text and "$360" in diff.text and "$315" in diff.text, diff.text  # 3×225, 3×120
@@ -625,8 +625,8 @@ def test_sessions_in_two_countries_at_one_end_give_one_difference(assistant):
      ["Peels — what do they cost in India", "Peels: how deep can they go?"]),
     ("Before fillers how long is the numbing, and what do they cost in the UK",
      ["Before fillers how long is the numbing", "what do they cost in the UK"]),
-    ("subcision prices korea + uk pls, and which scars is it for",
-     ["subcision prices korea + uk pls", "which scars is it for"]),
+    ("subcision prices korea + uk pls, and which scar types suit it",
+     ["subcision prices korea + uk pls", "which scar types suit it"]),
     ("I have boxcar scars and what I'd like is something quick, which option fits?",
      ["I have boxcar scars, what I'd like is something quick", "which option fits?"]),
     ("on a budget as a student, which is the cheapest?", ["on a budget as a student, which is the cheapest?"]),
@@ -654,7 +654,7 @@ def test_how_long_it_takes_to_do_something_else_is_not_a_procedure_time(assistan
 
 
 def test_the_district_one(assistant):
-    *_, geurim = _chat(assistant, "Where is Louis Clinic?", "and the Gangnam one, what does it specialise in?")
+    *_, geurim = _chat(assistant, "Where can I find Louis Clinic?", "and the Gangnam one, what does it specialise in?")
     assert "Geurim" in geurim.standalone_question and "Geurim" in geurim.text, geurim.standalone_question
 
 
@@ -671,7 +671,7 @@ def test_the_best_treatment_after_a_described_type(assistant):
 
 
 def test_the_best_treatment_after_a_price_question_does_not_name_the_treatment_as_a_scar(assistant):
-    *_, best = _chat(assistant, "How much is subcision in India?", "what's the best treatment?")
+    *_, best = _chat(assistant, "Subcision price in India please", "so which treatment is best?")
     assert "for subcision" not in best.standalone_question.lower(), best.standalone_question
 
 
@@ -697,6 +697,6 @@ def test_an_attribute_of_two_treatments_is_answered_for_each(assistant):
 
 
 def test_both_of_them_after_a_list_asks_each(assistant):
-    *_, both = _chat(assistant, "Which treatments suit rolling scars?", "how many sessions do both of them need?")
+    *_, both = _chat(assistant, "Which treatments suit rolling scars?", "how many sessions would both of those need?")
     assert "3-6" in both.text and "4-6" in both.text, both.text
     assert ": How many" not in both.standalone_question  # grammatical questions, one per treatment

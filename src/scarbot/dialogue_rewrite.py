@@ -366,7 +366,7 @@ def _country_priced(reader: Reader, asked: str, countries: list[str], state: Dia
     p = reader.parse(asked)
     procs = [n for k in ("filler_type", "procedure") for n in entities(p, general=True).get(k, [])]
     compared = len(p.countries) >= 2 and (p.compare or p.superlative) and len(countries) == 1
-    if compared and not procs:  # "which of the two is cheaper?" with no treatment named: the general row
+    if compared and not procs:  # a choice between the two with no treatment named: the general row
         procs = [lexicon.GENERAL_PROCEDURE]
     if p.asks_cost and (p.superlative and not p.countries or compared) and procs:  # one country: its own price
         return f"How much {'are' if is_plural(procs[:1], 'procedure') else 'is'} {_spoken(procs[0])} in " \
@@ -457,7 +457,7 @@ def subject_words(q: Query) -> list[str]:
 
 
 def _points_back_in_message(text: str, ref: Ref, q: Query) -> bool:
-    """"The usual deposit on my whole budget, how much is that?": "that" is the amount the message just
+    """"A 10% deposit on my total budget — what does that come to?": "that" is the amount the message just
     set up (a share, a budget, a sum), not an entity of earlier turns."""
     return ref.form == "pronoun" and ref.word in ("that", "it", "this") and "," in text[: ref.start] \
         and bool(q.paid_share or q.budget or q.amounts or q.percent is not None) and not entities(q)

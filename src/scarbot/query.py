@@ -307,7 +307,7 @@ class QueryParser:
         if q.count and q.procedures and q.countries and not q.asks_cost and (q.superlative or q.compare):
             q.attributes.append("cost")  # "is that less than 4 sessions in Turkey?"
         if q.count and q.countries and not q.yesno and set(q.attributes) <= {"sessions"}:
-            q.attributes.append("cost")  # "so for three sessions in Korea?": a count in a country is priced
+            q.attributes.append("cost")  # "then 5 of them in Thailand?": a count in a country is priced
         if q.count and not q.asks_cost and (q.price_end or _PRICE_WORDS.search(lowered)):
             q.attributes.append("cost")  # "two sessions at the high end of it?"
         m = _PERCENT.search(lowered)
@@ -318,7 +318,7 @@ class QueryParser:
         q.affordable = bool(q.budget or q.amounts) and bool(_HOW_MANY_FOR.search(lowered) or (
             q.budget and many and not _NEEDED.search(lowered[many.start():])))  # "budget $1,500. how many sessions?"
         if q.affordable:
-            q.count = None  # "how many sessions": the number asked, not planned
+            q.count = None  # a number of sessions asked for, not planned
             q.attributes = [a for a in q.attributes if a != "sessions"] + (["cost"] if not q.asks_cost else [])
         q.paid_share = bool(_PAID_SHARE.search(lowered))
         if q.count is None and q.procedures and (q.budget or q.amounts) and q.leftover \

@@ -202,7 +202,7 @@ def _has_type(draft: Draft, wanted: str, topic: set[str], interval: bool = False
               named: list[set[str]] | None = None) -> bool:
     """Whether the reply states an answer of that kind; a share or an amount must stand in a sentence about
     the asked topic ("what percentage of the VAT ...?" is not answered by the deposit's 10%), and a time
-    about the treatment asked ("how long does Radiesse last?" is not answered by another filler's years)."""
+    about the treatment asked (the lifespan of one filler type is not answered by another type's years)."""
     pattern = _TYPES[wanted][0]
     if wanted == "duration" and named:
         texts = [f"{p.text} {p.quote}" for p in draft.parts]
