@@ -475,7 +475,7 @@ def absolute_premise(q: Query, draft: Draft, units: list, candidates: list[int])
     if not subject:
         return draft
     named = [{w for w in words(e.split("(")[0]) if len(w) > 3} for e in q.asked_entities if "general" not in e]
-    if named:  # a claim about a treatment is contradicted only by a sentence about that treatment
+    if named and "experimental" in counters:  # a treatment's standing is contradicted only by a sentence about it
         subject = {w for key in named for w in key if w in subject} or subject
     found = []
     for i in candidates:
