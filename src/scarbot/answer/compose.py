@@ -189,18 +189,14 @@ class ComputeStrategy:
         b = money(budget)
         ends = [("the top", price.high)] if end == "max" else [("the bottom", price.low)] if end == "min" else \
             [("the bottom", price.low), ("the top", price.high)] if price.low != price.high else [("", price.low)]
-        said = []
+        said, figs = [], [b]
         for where, each in ends:
             n = int(budget // each) if each else 0
-            rest = budget - n * each
             at = f" at {where} of the range" if where else ""
-            said.append(f"{n} {'session' if n == 1 else 'sessions'}{at} ({n} × {money(each)} = {money(n * each)}, "
-                        f"leaving {money(rest)})")
-        text = f"With {b} you could pay for {' or '.join(said)} of {pretty(proc)} in {country}"
-        figs = tuple(x for where, each in ends for x in (money(each), money(int(budget // each) * each),
-                                                        money(budget - int(budget // each) * each),
-                                                        str(int(budget // each)))) + (b,)
-        d.add(text, derived=figs)
+            paid, rest = money(n * each), money(budget - n * each)
+            said.append(f"{n} {'session' if n == 1 else 'sessions'}{at} ({n} × {money(each)} = {paid}, leaving {rest})")
+            figs += [money(each), paid, rest, str(n)]
+        d.add(f"With {b} you could pay for {' or '.join(said)} of {pretty(proc)} in {country}", derived=tuple(figs))
         d.add(self._price_line(price), price.chunk_id, price.quote)
         d.steps.append(f"compose: {b} over the per-session price")
         return d

@@ -15,7 +15,7 @@ import numpy as np
 from scarbot import lexicon
 from scarbot.answer import weights as W
 from scarbot.answer.base import NAVIGATION, AnswerContext, CorpusView, Draft, body, cap, refusal
-from scarbot.answer.verify import answer_type, type_pattern
+from scarbot.answer.verify import answer_type, superlatives, type_pattern
 from scarbot.chunking import Unit, split_sentences
 from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
 from scarbot.query import Query, related
@@ -266,8 +266,8 @@ class ExtractStrategy:
                 s -= W.OTHER_ENTITY
         if len(u.text.split()) <= 8 and _LEANS.search(u.text):
             s -= W.DANGLING
-        said = _superlatives(q.text)
-        if said and said & _superlatives(u.text):
+        said = set(superlatives(q.text))
+        if said and said & set(superlatives(u.text)):
             s += W.SUPERLATIVE
         if q.excluded_words and {stem(w) for w in q.excluded_words} & c.unit_stems[ui]:
             s -= W.EXCLUDED
@@ -390,17 +390,3 @@ def _soft_type(low: str) -> str | None:
 
 
 _LEANS = re.compile(r"\b(?:these|those|they|them|this|it)\b", re.I)
-_SUPER = re.compile(r"\b(?:most|least)\s+([a-z-]{3,})|\b([a-z]{3,}est)\b", re.I)
-_NOT_SUPERLATIVE = {"interest", "request", "suggest", "forest", "honest", "modest", "digest", "invest", "protest", "manifest",
-                    "rest", "test", "contest", "harvest", "arrest", "latest", "guest", "quest", "west", "nest", "chest"}
-
-
-def _superlatives(text: str) -> set[str]:
-    """The superlatives a text states: "the most common" → {"most common"}, "the deepest" → {"deepest"}."""
-    out = set()
-    for m in _SUPER.finditer(text.lower()):
-        if m.group(1):
-            out.add(f"{m.group(0).split()[0]} {m.group(1)}")
-        elif m.group(2) not in _NOT_SUPERLATIVE:
-            out.add(m.group(2))
-    return out

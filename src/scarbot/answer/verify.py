@@ -368,7 +368,14 @@ def _premise(q: Query, draft: Draft) -> Draft:
 # while the article gives that superlative to another thing of the same list: corrected from the article.
 _SUPERLATIVE = re.compile(r"\b(?:the\s+)?(?:(most|least)\s+([a-z]{4,})|([a-z]{3,}est))\b")
 _NOT_SUPERLATIVE = {"best", "interest", "suggest", "request", "latest", "honest", "forest", "rest", "test", "west",
-                    "guest", "nest", "chest", "digest", "modest", "invest", "protest", "arrest"}
+                    "guest", "nest", "chest", "digest", "modest", "invest", "protest", "arrest", "manifest", "contest",
+                    "harvest", "quest"}
+
+
+def superlatives(text: str) -> list[str]:
+    """The superlatives a text states, in order: "the most common" → "most common", "the deepest" → "deepest"."""
+    return [f"{m.group(1)} {m.group(2)}" if m.group(1) else m.group(3)
+            for m in _SUPERLATIVE.finditer(text.lower()) if (m.group(3) or "") not in _NOT_SUPERLATIVE]
 
 
 _OPPOSITE = {"rarest": "most common", "least common": "most common", "most common": "least common",
@@ -386,8 +393,7 @@ def superlative_premise(q: Query, draft: Draft, units: list, candidates: list[in
                        opposite.text)
     if not (q.why or q.yesno):
         return draft
-    phrases = [(m.group(1) + " " + m.group(2)) if m.group(1) else m.group(3)
-               for m in _SUPERLATIVE.finditer(q.text.lower()) if (m.group(3) or "") not in _NOT_SUPERLATIVE]
+    phrases = superlatives(q.text)
     if not phrases:
         return draft
     mine = [{stem(w) for w in words(e.split("(")[0]) if w not in ("scar", "scars")} for e in q.entities]
