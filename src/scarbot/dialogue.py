@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from scarbot.dialogue_refs import agree, is_plural
 from scarbot.dialogue_rewrite import SLOT, Reader, as_is, rewrite  # noqa: F401 - Reader is part of this module's API
 from scarbot.dialogue_state import DialogueState, entities, open_kinds, subject_of, topic_of
-from scarbot.nlp import Analyzer, is_instruction, normalize, words
+from scarbot.nlp import STOPWORDS, Analyzer, is_instruction, normalize, words
 from scarbot.query import Query, QueryParser
 
 MAX_TURN_CHARS = 600
@@ -144,7 +144,7 @@ _LEADS_WITH_PRONOUN = re.compile(r"^\s*(?:so\s+|and\s+|but\s+)?(?:it|it's|they|t
                                  r"he|she|there)\b", re.I)
 _REQUESTS = r"(?:name|list|tell me|give me|show me|explain|describe)"
 _PREP_Q = rf"(?:(?:in|for|at|on|from|with|to|by|of)\s+(?:which|what|whom)\b|{_QWORD}\b)"  # "..., and in which city ...?"
-_SPLIT = re.compile(rf",?\s+(?:and|but|also|plus)\s+(?:(?:tell|show|let)\s+me\s+(?:know\s+)?)?(?={_PREP_Q})|,\s+(?={_PREP_Q})|"
+_SPLIT = re.compile(rf"\s*[+&]\s*(?={_PREP_Q})|,?\s+(?:and|but|also|plus)\s+(?:(?:tell|show|let)\s+me\s+(?:know\s+)?)?(?={_PREP_Q})|,\s+(?={_PREP_Q})|"
                     rf":\s+(?={_QWORD}\b)", re.I)
 
 
@@ -193,7 +193,27 @@ def split_question(question: str) -> list[str]:
             parts[-1] = f"{parts[-1]} {lead}"
         else:
             parts.append(lead)
-    return parts or [question]
+    return _modifiers_joined(parts) or [question]
+
+
+# words of a part that only shapes how the part before it is answered ("give me the range", "both ends pls")
+_SHAPING = frozenset({"give", "tell", "show", "list", "range", "ranges", "figure", "figures", "number", "numbers",
+                      "breakdown", "details", "detail", "exact", "roughly", "approx", "approximately", "pls", "please",
+                      "both", "ends", "end", "low", "high", "lowest", "highest", "min", "max", "total", "totals",
+                      "usd", "dollars", "ballpark", "estimate", "quick", "short", "answer", "thanks", "thx"})
+
+
+def _modifiers_joined(parts: list[str]) -> list[str]:
+    """A part that asks nothing of its own ("give me the range", "low and high end pls") shapes the one
+    before it: it is joined to that part rather than answered (and declined) alone."""
+    out: list[str] = []
+    for p in parts:
+        content = [w for w in words(p) if w not in STOPWORDS]
+        if out and len(p.split()) <= 6 and content and all(w in _SHAPING for w in content):
+            out[-1] = f"{out[-1].rstrip(' ?.!')}, {p}"
+            continue
+        out.append(p)
+    return out
 
 
 _META_INTRO = re.compile(r"^(?:[\w'-]+\s+){0,5}?(?:things?|questions?|qs|points?|items?|bits?)\b[^:]{0,20}:\s*(.+)$",
@@ -264,7 +284,7 @@ _BARE = {"what", "what's", "whats", "is", "are", "the", "a", "an", "s", "differe
 _WH_AFTER_INTRO = re.compile(r"^(?P<intro>[^?]{0,40}?)(?:^|\s|[—–:-]\s*)(?:what|what's|whats|how|which|where|when|why|who)\b",
                              re.I)
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|my|me|we|we're|our|us|you|they)\b", re.I)
-_COORDINATED = re.compile(r"^,?\s+(?:and|also|plus)\b", re.I)
+_COORDINATED = re.compile(r"^,?\s*(?:(?:and|also|plus)\b|[+&])", re.I)
 
 
 def _asks(piece: str) -> bool:

@@ -126,6 +126,8 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 # where a story gives way to the question: a sentence end, a dash or semicolon, ", but how ..."
 _STORY_BREAK = re.compile(r"(?<=[.!?])\s+|\s+[—–]\s+|\s+-\s+|;\s+|,\s+(?:but|so)\s+(?=(?:what|how|which|where|who|when|"
                           r"why|is|are|does|do|can|could|will|would|should)\b)")
+_TOPIC_LEAD = re.compile(r"\s*([^.!?;:,—–]+?)\s+[—–-]\s+")
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my|we|our|us|mine)\b")
 _ASKS = re.compile(r"\s*(what|what's|whats|how|which|where|why|when|who|is|are|does|do|can|could|will|would|should)"
                    r"\b")
 
@@ -194,6 +196,7 @@ class Query(Frame):
     session_end: str | None = None  # "the minimum number of sessions" → "min"; "worst case" → "max"
     price_end: str | None = None  # "at the top price" → "max"; "at the cheapest rate" → "min"
     at_average: bool = False  # "at the average price": a cell's own "avg." figures
+    entity_counts: dict[str, int] = field(default_factory=dict)  # "6 X sessions plus one Y": each one's own number
     count_low: int | None = None  # "4 to 6 sessions": the fewest (``count`` holds the most)
     count: int | None = None  # sessions the user plans ("if I do 4 sessions"): multiplies a per-session price
     percent: float | None = None  # a share the question states ("a 10% deposit")
@@ -266,6 +269,12 @@ class QueryParser:
         q.why = q.why or bool(_WHY.match(q.asking.lower()))  # "I'm from Leeds. What causes them?"
         asked = self.analyzer.frame(q.asking) if q.asking else None
         named = [*asked.procedures, *asked.clinics, *asked.scar_types, *asked.filler_types] if asked is not None else []
+        topic = _TOPIC_LEAD.match(q.text)  # "dermabrasion — how many sessions?": the lead is what is asked about
+        if asked is not None and not named and topic and not q.asking.startswith(topic.group(1)) \
+                and len(words(topic.group(1))) <= 5 and not _FIRST_PERSON.search(topic.group(1).lower()):
+            q.asking = f"{topic.group(1)} — {q.asking}"
+            asked = self.analyzer.frame(q.asking)
+            named = [*asked.procedures, *asked.clinics, *asked.scar_types, *asked.filler_types]
         q.asked_entities = named or list(q.entities)
         # a question that names its treatment and what it asks is read alone for how to compute: "a local clinic
         # offered me a course of peels ... what does a peel cost in India?" asks no course total
@@ -300,6 +309,7 @@ class QueryParser:
         q.budget = self._budget(lowered)
         q.numbers = self._numbers(lowered)
         q.count = self._count(lowered) or self._counted_entity(q)
+        q.entity_counts = self._entity_counts(q)
         m = _COUNT_RANGE.search(lowered)  # "for 4 to 6 sessions": both ends of the count
         q.count_low = int(m.group(1)) if m and 1 <= int(m.group(1)) < int(m.group(2)) <= 30 else None
         if q.count_low is not None:
@@ -401,6 +411,25 @@ class QueryParser:
         n = m.group(1)
         value = int(n) if n.isdigit() else _NUMBER_WORDS.get(n)
         return value if value and 1 < value <= 30 else None
+
+    @staticmethod
+    def _entity_counts(q: Query) -> dict[str, int]:
+        """Each treatment's own number: "6 microneedling sessions plus one peel" → 6 and 1; a number right
+        before the name, or "N sessions of" it."""
+        joined = f" {' '.join(q.tokens)} "
+        numbers = r"\d+|" + "|".join(_NUMBER_WORDS) + "|a|an"
+        out: dict[str, int] = {}
+        for start, _end, kind, name in q.spans:
+            if kind != "procedure" or name in out:
+                continue
+            m = re.search(rf"(?:^|\s)({numbers})\s+(?:(?:sessions?|treatments?|rounds?)\s+of\s+(?:the\s+)?)?$",
+                          joined[:start + 1])
+            if m:
+                n = m.group(1)
+                value = int(n) if n.isdigit() else 1 if n in ("a", "an") else _NUMBER_WORDS.get(n)
+                if value and 1 <= value <= 30:
+                    out[name] = value
+        return out
 
     @staticmethod
     def _counted_entity(q: Query) -> int | None:
@@ -506,7 +535,9 @@ class QueryParser:
         sentence asks or none does."""
         sentences = [x for x in _STORY_BREAK.split(text) if x and x.strip()]
         asking = [x for x in sentences if x.rstrip().endswith("?") or _ASKS.match(x.lower())]
-        return " ".join(asking) if asking and len(asking) < len(sentences) else ""
+        if not asking or len(asking) == len(sentences):
+            return ""
+        return " ".join(asking)
 
     def _salience(self, q: Query, focus: set[str] | None) -> tuple[list[str], list[str], list[str]]:
         entity_words: set[str] = set()

@@ -84,6 +84,13 @@ def procedure_keys(procs: list[str]) -> list[str]:
     return [a for p in procs for a in [p, *lexicon.PROCEDURES.get(p, [])] if len(a) > 3]
 
 
+def money(x: float) -> str:
+    """"$1,362"; cents only where a share leaves them ("10% of $543" → "$54.3")."""
+    if abs(x - round(x)) < 0.005:
+        return f"${x:,.0f}"
+    return f"${x:,.2f}".rstrip("0").rstrip(".")
+
+
 def pretty(proc: str) -> str:
     return "atrophic scar treatment in general" if proc == GENERAL else proc
 

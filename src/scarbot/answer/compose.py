@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import re
 
-from scarbot.answer.base import GENERAL, AnswerContext, CorpusView, Draft, PriceFact, join_names, pretty
+from scarbot.answer.base import (
+    GENERAL,
+    AnswerContext,
+    CorpusView,
+    Draft,
+    PriceFact,
+    cap,
+    join_names,
+    money,
+    pretty,
+)
 from scarbot.chunking import Unit
 from scarbot.nlp import stem
 from scarbot.query import Query
@@ -78,13 +88,6 @@ def average_of(cell: str) -> tuple[float, float] | None:
     return float(a.replace(",", "")), float(b.replace(",", ""))
 
 
-def money(x: float) -> str:
-    """"$1,362"; cents only where a share leaves them ("10% of $543" → "$54.3")."""
-    if abs(x - round(x)) < 0.005:
-        return f"${x:,.0f}"
-    return f"${x:,.2f}".rstrip("0").rstrip(".")
-
-
 def span(low: float, high: float) -> str:
     return money(low) if low == high else f"{money(low)}–{money(high)}"
 
@@ -128,6 +131,9 @@ class ComputeStrategy:
             both = bool(_ALTOGETHER.search(low)) and not q.saving and not _VERSUS.search(low)
             return self._each(procs[0], countries, q.count, both)
         country = countries[0] if countries else self.corpus.home_for(procs[0])[0]
+        counts = [q.entity_counts.get(p, 1) for p in procs]
+        if len(procs) >= 2 and len(set(counts)) > 1 and (q.plus or len(q.entity_counts) >= 2):  # "6 X plus one Y"
+            return self._mixed(procs, counts, country, q.price_end)
         if q.count:
             return self._planned(procs, country, q.count, q.price_end or ("avg" if q.at_average else None), q.count_low)
         if q.plus and len(procs) >= 2 and (1 in q.numbers or not q.course):  # "one X session plus one Y"
@@ -206,7 +212,7 @@ class ComputeStrategy:
         """The percentage a question asks about: one it states, or the one the article gives for the word it
         asks about ("what is the down payment?" → "a down payment (about 20%) is due")."""
         paid = q.percent is not None and q.paid_share  # "what's the 10% deposit on ...?"
-        if not (q.asks_cost or q.amounts or paid) or not (q.amounts or [p for p in q.procedures
+        if not (q.asks_cost or q.amounts or paid or q.paid_share) or not (q.amounts or [p for p in q.procedures
                                                                          if p in self.corpus.priced]):
             return None
         if q.percent is not None and (q.amounts or q.procedures):
@@ -312,6 +318,27 @@ class ComputeStrategy:
                   sessions.unit.chunk_id, sessions.unit.text)
             d.add(self._price_line(price), price.chunk_id, price.quote)
         return d if d.parts else None
+
+    def _mixed(self, procs: list[str], counts: list[int], country: str, end: str | None) -> Draft | None:
+        """Several treatments, each with its own number of sessions, added up."""
+        prices = [(p, n, self._price(p, country)) for p, n in zip(procs, counts, strict=True)]
+        missing = [p for p, _n, x in prices if x is None]
+        d = Draft(strategy=self.name)
+        if missing:
+            d.add(f"The article gives no price for {join_names([pretty(p) for p in missing])} in {country}, so it "
+                  "cannot add them up")
+            return d
+        ends = [(n, *_at_end(x.low, x.high, end)) for _p, n, x in prices]
+        low, high = sum(n * a for n, a, _b in ends), sum(n * b for n, _a, b in ends)
+        total = span(low, high)
+        terms = " + ".join(f"{n} × {span(a, b)}" for n, a, b in ends)
+        names = " plus ".join(f"{n} {'session' if n == 1 else 'sessions'} of {pretty(p)}" for p, n, _x in prices)
+        d.add(f"{cap(names)} in {country} come to about {total} in total ({terms}{_END_AT.get(end, '')})",
+              derived=(total, money(low), money(high), *(str(n) for n in counts),
+                       *(money(v) for _n, a, b in ends for v in (a, b))))
+        for _p, _n, x in prices:
+            d.add(self._price_line(x), x.chunk_id, x.quote)
+        return d
 
     def _sum(self, procs: list[str], country: str) -> Draft | None:
         prices = [(p, self._price(p, country)) for p in procs]

@@ -46,6 +46,7 @@ class ExtractStrategy:
         self.corpus = corpus
         self.unit_threshold = unit_threshold
         self.score_threshold = score_threshold
+        self._rare_units: dict[str, list[int]] | None = None
 
     def applies(self, q: Query) -> bool:
         return True
@@ -63,7 +64,8 @@ class ExtractStrategy:
         order = [int(j) for j in np.argsort(-np.asarray(scores), kind="stable")]
         best_j = order[0]
         top_dense = max((h.dense for h in ctx.hits), default=0.0)
-        if scores[best_j] < self.score_threshold and max(float(sims[best_j]), top_dense) < self.unit_threshold:
+        if scores[best_j] < self.score_threshold and max(float(sims[best_j]), top_dense) < self.unit_threshold \
+                and not self._clear_winner(scores, order):
             return refusal(NOT_COVERED)
         best_j = self._reason_first(q, cand, scores, order, best_j)
         best = cand[best_j]
@@ -83,6 +85,14 @@ class ExtractStrategy:
         draft.similarity = float(sims[best_j])
         draft.steps.append(f"extract: score {scores[best_j]:.2f}, similarity {float(sims[best_j]):.2f}")
         return draft
+
+    def _clear_winner(self, scores: list[float], order: list[int]) -> bool:
+        """A long list item that says several things ("a deposit ..., and appointments should be booked 2-4
+        weeks ahead") is a weak match for a short question as a whole, yet far ahead of every other sentence:
+        close enough to the threshold and clear of the runner-up, it answers."""
+        best = scores[order[0]]
+        second = scores[order[1]] if len(order) > 1 else 0.0
+        return best >= self.score_threshold - W.CLEAR_SHORTFALL and best - second >= W.CLEAR_MARGIN
 
     def _each_treatment(self, q: Query, cand: list[int], scores: list[float], order: list[int],
                         chosen: list[int]) -> list[int]:
@@ -168,7 +178,41 @@ class ExtractStrategy:
                     else d.add("That passage is quoted in the source below", u.chunk_id, u.text)
                 d.steps.append(f"extract: about {said[0]}, not {asked[0]}")
                 return d
-        return None
+        return self._about_another_treatment(q, chosen)
+
+    def _about_another_treatment(self, q: Query, chosen: list[int]) -> Draft | None:
+        """"How many sessions of dermabrasion?", the article naming dermabrasion only in passing: the
+        sentences found are from another treatment's section, and a rare word the question asks about
+        appears nowhere in that section. The asked fact is missing, not that treatment's."""
+        if q.entities or not chosen:
+            return None
+        c = self.corpus
+        proc = self._treatment_of(chosen[0])
+        if not proc:
+            return None
+        own = set().union(*(c.unit_stems[i] for i in c.proc_units.get(proc, chosen)))
+        focus = {stem(w) for w in words(q.asking)} if q.asking else None
+        missing = [w for w in q.salient if stem(w) in c.rare and stem(w) not in own and stem(w) not in c.background
+                   and (focus is None or stem(w) in focus) and self._listed_with_treatments(stem(w))]
+        if not missing:
+            return None
+        u = c.units[chosen[0]]
+        d = refusal(f"The article does not say that about {missing[0]}; the passage closest to it is about {proc}",
+                    strategy=self.name)
+        d.add("That passage is quoted in the source below", u.chunk_id, u.text)
+        d.steps.append(f"extract: about {proc}, not {missing[0]}")
+        return d
+
+    def _listed_with_treatments(self, st: str) -> bool:
+        """The article names the word beside two treatments or more ("peels, laser therapy, and dermabrasion"):
+        it is a treatment too, one the article only names."""
+        c = self.corpus
+        if self._rare_units is None:  # the few sentences of each rare word, found once
+            self._rare_units = {}
+            for i in range(len(c.units)):
+                for w in c.unit_stems[i] & c.rare:
+                    self._rare_units.setdefault(w, []).append(i)
+        return any(len(c.analyzer.frame(c.units[i].text).procedures) >= 2 for i in self._rare_units.get(st, ()))
 
     @staticmethod
     def _entity_keys_of(name: str) -> set[str]:

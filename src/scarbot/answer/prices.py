@@ -18,6 +18,7 @@ from scarbot.answer.base import (
     PriceFact,
     cap,
     join_names,
+    money,
     pretty,
     refusal,
 )
@@ -31,7 +32,9 @@ _RELATIVE = re.compile(r"\b(cheaper|less expensive|more affordable|more expensiv
 # where a cost question names the thing priced: "how much is X", "the price of X", "X cost(s)"
 _PRICE_OF = re.compile(r"\bhow much (?:is|are|does|do|for|would|will)\s+(?:an?|the|one|some)?\s*([a-z -]{2,40}?)"
                        r"(?:\s+(?:cost|costs|be|run|set)\b|\s+in\b|\?|$)|\b(?:price|cost|fee|charge)s?\s+(?:of|for)\s+"
-                       r"(?:an?|the|one)?\s*([a-z -]{2,40}?)(?:\s+in\b|\?|$)|\b([a-z-]+(?:\s[a-z-]+)?)\s+(?:price|cost)s?\b")
+                       r"(?:an?|the|one)?\s*([a-z -]{2,40}?)(?:\s+in\b|\?|$)|\b([a-z-]+(?:\s[a-z-]+)?)\s+(?:price|cost)s?\b"
+                       r"|\bwhat (?:does|do|would|will)\s+(?:an?|the|one)?\s*([a-z -]{2,40}?)\s+(?:cost|run|set)\b"
+                       r"|^\s*([a-z -]{2,30}?)\s*(?::|\s[—–-])\s+(?:what|how much)\b")
 _TREATMENT_WORDS = re.compile(r"\b(treatment|treatments|procedure|procedures|scar|scars|it|session|sessions|"
                               r"them|therapy)\b")
 # words that name the general condition rather than a priced thing ("my pitted acne scars")
@@ -44,6 +47,7 @@ _WHICH_TREATMENT = re.compile(r"\b(?:which|what)\s+(?!(?:\w+\s+){0,3}?(?:country
                               r"(?:treatments?|procedures?|options?|therap(?:y|ies))\b")
 
 
+_WHERE = re.compile(r"\b(?:country|countries|where|destination|destinations)\b")
 _EXTRA = re.compile(r"\b(?:extra|additional|add-on|addon|adding|add|on top)\b")
 _EXTRA_WORDS = {"extra", "additional", "add", "adding", "addon", "top", "cost", "price", "much", "charge", "fee"}
 
@@ -76,7 +80,10 @@ class PriceStrategy:
                            "specifically, so I can't say what that costs.")
         if not procs and q.budget is not None:
             return self._within_budget(q)
-        if set(procs) <= {GENERAL} and q.superlative and len(q.countries) <= 1 and _WHICH_TREATMENT.search(q.text.lower()):
+        one_country = len([x for x in q.countries if x not in q.excluded_countries]) == 1 and not q.compare \
+            and not _WHERE.search(q.text.lower())  # "the dearest option in Korea": there is no other country to rank
+        if set(procs) <= {GENERAL} and q.superlative and len(q.countries) <= 1 and (
+                _WHICH_TREATMENT.search(q.text.lower()) or (one_country and not procs)):
             ranked = self._across_procs(next(iter(q.countries), c.home), q.superlative)  # "which treatment costs most?"
             if ranked is not None:
                 return ranked
@@ -170,6 +177,11 @@ class PriceStrategy:
             if _WHICH_COUNTRIES.search(low[: rel.start()]) and not c.analyzer.frame(low[rel.end():]).countries:
                 which = "max" if which == "min" else "min"
             return self._relative(procs[0], countries[0], which, start)
+        if q.superlative and len(countries) == 1 and not q.compare and not q.yesno \
+                and not _WHERE.search(q.text.lower()):
+            end = self._end_of(procs, countries[0], q.price_end or q.superlative)  # "cheapest laser in Thailand?"
+            if end is not None:
+                return end
         if q.superlative and not (len(countries) == 2 and q.compare):
             d = Draft(strategy=self.name)
             among = countries if len(countries) > 2 else None
@@ -292,6 +304,20 @@ class PriceStrategy:
         units = [c.units[i] for sec in c.price_list_sections.get(country, []) for i in c.section_units.get(sec, [])]
         return [u for u in units if not u.label and u.kind == "sentence"
                 and re.search(r"\$[\d,]+.{0,12}\$[\d,]+", u.text)][:1]
+
+    def _end_of(self, procs: list[str], country: str, which: str) -> Draft | None:
+        """One country's figure at the asked end: "the lowest price for laser in Thailand" is the bottom of
+        Thailand's range, not the country with the lowest price."""
+        d = Draft(strategy=self.name)
+        for proc in procs:
+            r = next((r for r in self.corpus.records(proc, country) if r.given), None)
+            if r is None:
+                return None
+            figure = r.low if which == "min" else r.high
+            d.add(f"The {'lowest' if which == 'min' else 'highest'} price the article gives for {pretty(proc)} in "
+                  f"{country} is {money(figure)}: its range there is {r.cell.rstrip('.')}", r.chunk_id, r.quote,
+                  derived=(money(figure),))
+        return d if d.parts else None
 
     def _extreme(self, d: Draft, proc: str, which: str, among: list[str] | None, excluded: list[str],
                  end: str | None = None) -> None:

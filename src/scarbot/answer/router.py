@@ -15,6 +15,7 @@ from scarbot.answer.clinics import ClinicStrategy
 from scarbot.answer.compose import ComputeStrategy
 from scarbot.answer.extract import ExtractStrategy
 from scarbot.answer.prices import PriceStrategy
+from scarbot.answer.properties import PropertyStrategy
 from scarbot.answer.recommend import RecommendStrategy
 from scarbot.answer.refusals import OtherCountryRefusal, RefusalPolicy
 from scarbot.answer.verify import absolute_premise, numeric_premise, superlative_premise, verify
@@ -63,7 +64,8 @@ class Router:
 
     @staticmethod
     def _strategies(corpus: CorpusView) -> list[Strategy]:
-        return [RefusalPolicy(corpus), ComputeStrategy(corpus), RecommendStrategy(corpus), ClinicStrategy(corpus),
+        return [RefusalPolicy(corpus), ComputeStrategy(corpus), RecommendStrategy(corpus), PropertyStrategy(corpus),
+                ClinicStrategy(corpus),
                 PriceStrategy(corpus), OtherCountryRefusal(corpus), ExtractStrategy(corpus)]
 
     def answer(self, q: Query, hits: list, qvec, fvec=None) -> Draft:

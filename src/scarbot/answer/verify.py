@@ -461,6 +461,7 @@ _COUNTER = {
                                                  "cures", "entirely", "fully")},
     **{w: {"experimental", "emerging", "unproven"} for w in ("proven", "established", "standard", "gold", "mainstream")},
     **{w: {"pain", "painful", "discomfort", "bruising"} for w in ("painless",)},
+    **{w: {"temporary"} for w in ("permanent", "permanently", "forever", "for life", "lifelong", "once and for all")},
     **{w: {"risks", "risk", "side", "complications"} for w in ("risk-free", "riskless", "no risk", "no risks")},
 }
 _ABSOLUTE = re.compile(r"\b(?:" + "|".join(sorted((re.escape(w) for w in _COUNTER), key=len, reverse=True)) + r")\b")

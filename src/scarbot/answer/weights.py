@@ -25,9 +25,18 @@ SUPERLATIVE = 0.25  # the sentence states the superlative asked ("which type is 
 DANGLING = 0.20  # penalty: a short sentence that leans on a "these"/"they" it does not name ("Many have a mix of these")
 ANSWER_TYPE = 0.15  # the sentence holds the kind of answer asked: a share for "what %", a time for "how long"
 
+# Treatments chosen by a property ("which treatment is safest?"): those whose best sentence is this much
+# less similar to the question than the best one's are left out (not when a degree was checked)
+PROPERTY_GAP = 0.10
+
 # Refusal: decline when both the best score and the best similarity are below these
 ANSWER_SCORE = 0.44
 UNIT_SIMILARITY = 0.50
+
+# ... but a best sentence at most CLEAR_SHORTFALL below the score threshold and CLEAR_MARGIN ahead of the
+# runner-up answers (a list item saying several things is a weak match for a short question as a whole)
+CLEAR_SHORTFALL = 0.10
+CLEAR_MARGIN = 0.20
 
 # Coverage: a question word the article never uses ("refund", "alcohol"), with the best sentence
 # less similar than this, means the asked fact is missing: the reply says so and abstains

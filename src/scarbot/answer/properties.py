@@ -1,0 +1,183 @@
+"""Treatments chosen by a property: "which treatment has the least downtime?", "I want results straight
+away, what should I get?", "is there anything that uses my own cells?".
+
+The question names no treatment and no scar type; it names a property. Every treatment whose own
+sentences (its section, or a list item labelled with its name) say the asked words is a candidate,
+with its best sentence. A degree asked ("least", "no", "don't want") must be matched by the
+sentence ("minimal downtime", "low-risk"), not contradicted ("requires downtime"). Nothing here
+names a treatment or a property: the words come from the question, the treatments from the article.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scarbot import lexicon
+from scarbot.answer import weights as W
+from scarbot.answer.base import GENERAL, AnswerContext, CorpusView, Draft, body, cap, join_names
+from scarbot.nlp import STOPWORDS, content_words, stem, words
+from scarbot.query import Query, related
+
+# the message asks to pick a treatment: "which one …", "what should I get", "is there anything that …"
+_CHOOSE = re.compile(
+    r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:treatments?|procedures?|options?|therap(?:y|ies)|methods?|techniques?|"
+    r"ones?)\b(?!\s+(?:is|are)\s+(?:called|named))"
+    r"|\bwhich\s+(?:is|are|has|have|gives?|lasts?|needs?|uses?|works?|helps?|of)\b"
+    r"|\bwhat\s+(?:should|could|can|would|do)\s+(?:i|we|you)\s+(?:get|do|try|choose|pick|go for|book|recommend|suggest)\b"
+    r"|\b(?:is there|are there|do you have|do they have|anything|something)\s+(?:\w+\s+)?(?:that|which|with|for)\b"
+    r"|\bwhat(?:'s| is| are)\s+(?:good|best)\b")
+# the question asks for little of the property ("least downtime", "I don't want any downtime")
+_LOW_ASKED = re.compile(r"\b(?:least|less|lowest|fewest|fewer|minimal|minimum|little|no|without|zero|avoid|"
+                        r"not much|low)\b|\b(?:don'?t|do not|does not|can'?t|cannot|won'?t|doesn'?t)\s+(?:\w+\s+)?(?:want|have|"
+                        r"afford|take|need|like|require|involve|cause|leave)\b")
+# … and the sentence says little of it ("minimal downtime", "low-risk", "few side effects", "non-surgical")
+_LOW_SAID = {"minimal", "minimally", "low", "few", "little", "less", "no", "non", "mild", "minor", "without"}
+# … or much of it ("requires downtime", "more recovery time", "higher risks")
+_HIGH_SAID = {"more", "require", "requires", "required", "high", "higher", "strong", "significant", "some", "up"}
+# words that frame the choice, not the property
+_FRAME = {"treatment", "treatments", "procedure", "procedures", "option", "options", "therapy", "therapies", "method",
+          "methods", "technique", "techniques", "one", "ones", "thing", "things", "anything", "something", "get",
+          "want", "need", "needs", "should", "would", "could", "best", "good", "better", "recommend", "suggest",
+          "choose", "pick", "try", "like", "prefer", "looking", "work", "works", "help", "helps", "offer",
+          "least", "less", "lowest", "fewest", "fewer", "minimal", "minimum", "most", "more", "highest",
+          "any", "really", "much", "take", "kind", "type", "go", "book", "way", "ways", "give", "gives", "have",
+          "has", "don", "dont", "doesn", "can", "cannot", "available", "there", "possible", "them", "those"}
+_DIGIT = re.compile(r"\d")
+# a choice among places or people, not treatments; or a property asked in the negative ("not surgical")
+_NOT_A_TREATMENT = re.compile(r"\b(?:clinics?|hospitals?|doctors?|surgeons?|countr(?:y|ies)|city|cities|places?)\b")
+_NEGATED = re.compile(r"\b(?:isn'?t|aren'?t|is not|are not|not (?:\w+ )?(?:class\w*|consider\w*|count\w*|call\w*|"
+                      r"seen|regard\w*|a|an))\b")
+MAX_TREATMENTS = 4
+
+
+def chooses(text: str) -> bool:
+    return bool(_CHOOSE.search(text.lower()))
+
+
+class PropertyStrategy:
+    name = "property"
+
+    def __init__(self, corpus: CorpusView):
+        self.corpus = corpus
+        self._treatment_units: dict[str, list[int]] | None = None
+        self._by_prefix: dict[str, list[str]] | None = None
+
+    def applies(self, q: Query) -> bool:
+        named = [p for p in q.procedures if p != GENERAL]
+        text = q.asking or q.text
+        return (chooses(text) and not named and not _NOT_A_TREATMENT.search(text.lower())
+                and not _NEGATED.search(text.lower()) and not q.all_scar_types and not q.clinics and not q.countries
+                and not q.asks_cost and not _DIGIT.search(text) and q.count is None and not q.why
+                and not q.identify and not q.filler_types)
+
+    def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
+        text = q.asking or q.text
+        terms = self._terms(q, text) or (self._terms(q, q.text) if q.asking else [])
+        if not terms or q.absent:
+            return None
+        c = self.corpus
+        low = self._little(q.text.lower(), terms)
+        weight = {g: max(c.idf.get(stem(t), c.idf_default) for t in g) for g in terms}
+        total = sum(weight.values())
+        scored: list[tuple[float, int, str]] = []  # (share of the asked words said, unit, treatment)
+        for proc, units in self.treatment_units().items():
+            for i in units:
+                said = self._said(i, terms, low)
+                if said:
+                    scored.append((sum(weight[t] for t in said) / total, i, proc))
+        if not scored:
+            return None
+        top = max(s for s, _, _ in scored)
+        if top < 0.5:  # the article's sentences say too little of what was asked
+            return None
+        best: dict[str, tuple[float, int]] = {}
+        for s, i, proc in scored:
+            if s < top:
+                continue
+            sim = float(c.index.snap.unit_vectors[i] @ ctx.qvec)
+            if proc not in best or sim > best[proc][0]:
+                best[proc] = (sim, i)
+        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
+        first = ranked[0][1][0]
+        # a degree the sentences were checked for ("minimal downtime") is evidence enough; otherwise the
+        # sentences nearest the whole question ("good for redness" is not "redness is common")
+        gap = 1.0 if low else W.PROPERTY_GAP
+        chosen = [(p, i) for p, (sim, i) in ranked if sim >= first - gap][:MAX_TREATMENTS]
+        d = Draft(strategy=self.name)
+        d.add(f"{cap(join_names([p for p, _ in chosen]))}, going by what the article says of each:")
+        for proc, i in chosen:
+            u = c.units[i]
+            d.add(f"- {cap(proc)}: {body(u.text) or u.text}", u.chunk_id, u.text)
+        d.similarity = first
+        d.steps.append(f"property: {', '.join('/'.join(g) for g in terms)}{' (little of it)' if low else ''}")
+        return d
+
+    @staticmethod
+    def _little(lowered: str, terms: list[tuple[str, ...]]) -> bool:
+        """Little of the property is asked: a word of little a few words before one of its words
+        ("the least downtime", "I don't want any downtime"; not "no luck with X, which lasts longest?")."""
+        for m in _LOW_ASKED.finditer(lowered):
+            near = words(lowered[m.end():])[:4]
+            if any(related(t, w) for g in terms for t in g for w in near):
+                return True
+        return False
+
+    def _terms(self, q: Query, text: str) -> list[tuple[str, ...]]:
+        """The asked property's words, as groups of alternatives: the asking sentence's content words the
+        article uses, less the words that frame a choice and the corpus's background words. Words that
+        are cues of one asked attribute ("time off", "downtime") are one group: either says it."""
+        c = self.corpus
+        lowered = " ".join(words(text))
+        kept = [w for w in dict.fromkeys(content_words(text))
+                if w.isalpha() and w not in _FRAME and w not in STOPWORDS and w not in c.background and len(w) >= 3
+                and w not in q.excluded_words and self._known(w)]
+        groups: list[tuple[str, ...]] = []
+        for a in q.attributes:
+            cues = [cue for cue in lexicon.ATTRIBUTES[a]["cues"] if re.search(rf"\b{re.escape(cue)}\b", lowered)]
+            group = tuple(w for w in kept if any(w in cue.split() for cue in cues))
+            if group:
+                groups.append(group)
+        grouped = {w for g in groups for w in g}
+        return groups + [(w,) for w in kept if w not in grouped]
+
+    def _known(self, w: str) -> bool:
+        """The article uses the word or one derived from the same root ("risky" ~ "risk")."""
+        vocab = self.corpus.analyzer.corpus_words
+        if w in vocab or stem(w) in self.corpus.idf:
+            return True
+        if self._by_prefix is None:
+            self._by_prefix = {}
+            for v in vocab:
+                self._by_prefix.setdefault(v[:3], []).append(v)
+        return any(related(w, v) for v in self._by_prefix.get(w[:3], ()))
+
+    def _said(self, i: int, terms: list[tuple[str, ...]], low: bool) -> list[tuple[str, ...]]:
+        """The groups of asked words the sentence says, in the degree asked: with ``low``, a matched word
+        must follow a word of little ("minimal downtime") and never one of much ("requires downtime")."""
+        toks = words(self.corpus.lowered[i])
+        return [g for g in terms if any(self._says(toks, t, low) for t in g)]
+
+    @staticmethod
+    def _says(toks: list[str], t: str, low: bool) -> bool:
+        at = [k for k, w in enumerate(toks) if related(t, w)]
+        if not low:
+            return bool(at)
+        before = [set(toks[max(0, k - 2):k]) for k in at]
+        return any(b & _LOW_SAID and not b & _HIGH_SAID for b in before)
+
+    def treatment_units(self) -> dict[str, list[int]]:
+        """Each treatment's own sentences: its section's, and list items elsewhere labelled with its name."""
+        if self._treatment_units is None:
+            c = self.corpus
+            out: dict[str, list[int]] = {p: list(units) for p, units in c.proc_units.items() if p != GENERAL}
+            keys = {p: {stem(w) for w in content_words(p.split("(")[0]) if w not in ("scar", "scars")}
+                    for p in {*c.proc_sections.values(), *c.priced} if p != GENERAL}
+            for i in c.labelled:
+                if c.units[i].section in c.proc_sections:
+                    continue
+                for p, k in keys.items():
+                    if k and k <= c.label_stems[i]:
+                        out.setdefault(p, []).append(i)
+            self._treatment_units = {p: list(dict.fromkeys(v)) for p, v in out.items() if v}
+        return self._treatment_units
+
