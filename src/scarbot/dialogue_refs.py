@@ -165,7 +165,8 @@ def _is_reference(text: str, ref: Ref) -> bool:
         return tail or (has_the and (at_end or nxt_word in _VERBS or nxt_word in _LIST_JOINS))
     if ref.form == "both" and ref.word == "each" and prev not in _BEFORE_EACH:
         return False  # "one session each": a distributive, not "each of them"
-    if ref.form == "both" and ref.word == "both" and nxt_word in ("at", "on", "with", "times"):
+    if ref.form == "both" and ref.word == "both" and nxt_word in ("at", "on", "with", "times") \
+            and prev not in ("of", "for", "do", "get", "book", "try", "price", "cost"):  # "4 sessions of both at ...": what
         return False  # "2 sessions in each country, both at the top price": how, not what
     if ref.form != "pronoun":
         return True

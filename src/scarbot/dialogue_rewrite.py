@@ -174,8 +174,8 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
         text = _HOME_REF.sub(f"in {place(state.persona.home)}", text)
     text = _topic_first(text)
     q = reader.parse(text)
-    u = next((u for step in (_clarified, _corrected, _elliptical, _modified) if (u := step(reader, text, q, state))),
-             None)
+    u = next((u for step in (_clarified, _corrected, _left_of_total, _elliptical, _modified)
+              if (u := step(reader, text, q, state))), None)
     u = u or _resolved(reader, text, q, state)
     if u.clarify:
         return u
@@ -319,6 +319,22 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         out = re.sub(rf"\b{_HIGH_END}\b", "lowest", out, count=1, flags=re.I) if q.price_end == "min" else \
             re.sub(rf"\b{_LOW_END}\b", "top", out, count=1, flags=re.I)
     return _finish(reader, out, text)
+
+
+def _left_of_total(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
+    """"What's left of my 10k?" after a total was worked out: that total's question again, with the budget
+    (the bot's figure is never taken as a fact: the total is computed again from the article)."""
+    if not q.leftover or entities(q).get("procedure") or entities(q).get("filler_type"):
+        return None
+    budget = q.budget or (q.amounts[0] if len(q.amounts) == 1 else None) or state.persona.budget
+    last = state.answered
+    if budget is None or last is None or last.clarify:
+        return None
+    lq = last.query
+    if not (lq.operation == "compute" and (lq.count or lq.course or lq.plus)):
+        return None
+    asked = question_part(reader, last.text).rstrip("?.! ")
+    return _finish(reader, f"{asked}, and what's left of a budget of ${budget:,.0f}?", text)
 
 
 _LOW_END = r"(?:bottom|low|lower|lowest|cheapest|min|minimum|least expensive)"

@@ -286,6 +286,8 @@ OPEN_HEAD = re.compile(r"\b(?:which|what|where|who|names?|lists?)\b(?:\s+[\w']+)
                         r"procedures?|options?|therap(?:y|ies)|types?|kinds?|countries|country|fillers?|brands?|"
                         r"places?)\b", re.I)
 
+_TERSE_HEAD = re.compile(r"^\s*(?:the\s+|a\s+|any\s+|good\s+|best\s+)?(clinics?|hospitals?|treatments?|procedures?|"
+                         r"options?|therap(?:y|ies))\s+(?:in|for|near|around|at|that|with)\b", re.I)
 _SELECTS = re.compile(r"(?:^|[.!?]\s+)(?:which\b|what(?:'s| is) (?:better|best|cheaper|safer))", re.I)
 
 
@@ -294,6 +296,9 @@ def open_kinds(u: Understood) -> tuple[str, ...]:
     q = u.query
     kinds: set[str] = set()
     for m in OPEN_HEAD.finditer(q.text):
+        kinds.update(HEAD_KINDS.get(m.group(1).lower(), ()))
+    m = _TERSE_HEAD.match(q.text)  # "clinic in Cheonho?", "treatment for rolling scars?": keywords that ask for a name
+    if m:
         kinds.update(HEAD_KINDS.get(m.group(1).lower(), ()))
     if q.recommend or q.operation == "recommend":
         kinds |= {"procedure", "filler_type"}

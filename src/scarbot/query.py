@@ -50,11 +50,15 @@ _PRICE_END = re.compile(
     r"upper|high(?=\s+end)|max(?:imum)?|most expensive|dearest)(?:\s+end)?(?:\s+(?:of\s+the\s+range|price|prices|rate|figure|cost))?\b"
     rf"|\b(?:{_COUNTRY_WORDS})(?:'s)?\s+(?:(?P<min3>cheapest|lowest|bottom)|most expensive|highest|top)\s+(?:price|rate|figure|end)\b"
     r"|\bthe\s+(?:(?P<min2>cheapest|lowest|bottom)|most expensive|highest|top)\s+(?:[\w-]+\s+){0,2}?"
-    rf"(?:{_COUNTRY_WORDS})\s+(?:[\w-]+\s+){{0,2}}?(?:price|rate|figure)\b")  # "the cheapest Korean price"
+    rf"(?:{_COUNTRY_WORDS})\s+(?:[\w-]+\s+){{0,2}}?(?:price|rate|figure)\b"  # "the cheapest Korean price"
+    r"|\b(?:those|these)\s+(?:(?P<min4>min(?:imum)?|lowest|bottom)|max(?:imum)?|highest|top)\s+(?:prices?|rates?|figures?)\b"
+    r"|\b(?:(?P<min5>min(?:imum)?|lowest|bottom)|max(?:imum)?|highest|top)\s+(?:price\s+)?per\s+session\b"
+    r"|^\s*(?:what'?s\s+)?(?:the\s+)?(?:(?P<min6>min(?:imum)?|bottom)|max(?:imum)?|top)\s+(?:price|rate|figure)\b")
+# ("at those max prices", "the max per session", "top price for subcision?")
 def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
     """"min" or "max" when the message asks for one end of a range only (both ends asked: the whole range)."""
     ends = {"min" if m.group("min") or (also_min and m.group(also_min))
-            or any(g in pattern.groupindex and m.group(g) for g in ("min2", "min3")) else "max"
+            or any(g in pattern.groupindex and m.group(g) for g in ("min2", "min3", "min4", "min5", "min6")) else "max"
             for m in pattern.finditer(low)}
     return ends.pop() if len(ends) == 1 else None
 
@@ -75,15 +79,26 @@ _TAG_QUESTION = re.compile(r"(?:,|\s)\s*(?:right|correct|true|yes|no|isn'?t (?:i
 _LIVES_IN = re.compile(r"\b(?:i'?m|i am|we'?re|we are|i|we)\s+(?:(?:from|in|based in|living in|live in|staying in)\s+"
                        r"|(?:an?\s+)?)(?:the\s+)?$|\b(?:i|we) live in (?:the )?$"
                        r"|\b(?:hello|hi|hey|greetings|writing|calling|booking|flying|coming|travel+ing)\s+from\s+(?:the\s+)?$"
-                       r"|^\s*from\s+(?:the\s+)?$")
+                       r"|^\s*from\s+(?:the\s+)?$"
+                       r"|\b(?:i'?m|i am|we'?re|we are)\s+(?:[\w']+\s+){1,3}?from\s+(?:the\s+)?$"  # "I'm 29, from Leeds"
+                       r"|\b(?:i|we)\s+(?:work|study|teach)(?:\s+[a-z]+){0,3}?\s+in\s+(?:the\s+)?$")  # "I work in finance in X"
 _ORIGIN = re.compile(r"\b(?:from|based in|living in|(?:i|we) live in|(?:i'?m|i am|we'?re|we are) in|here in|"
-                     r"writing in|calling in)\s+((?:[A-Z][a-z]+)(?:\s[A-Z][a-z]+)?)\b")
+                     r"writing in|calling in|(?:i|we) (?:work|study|teach)(?:\s+[a-z]+){0,3}? in)\s+"
+                     r"((?:[A-Z][a-z]+)(?:\s[A-Z][a-z]+)?)\b")
 _TAKES_TO = re.compile(r"\btakes?\s+(?:\w+\s+)?to\s+(?!get\s+(?:it|them)\s+done)\w+\s+(?:a|an|the|my|your|our)?\s*\w+")
 _NEGATED = re.compile(r"\b(?:no|not|without|never|nor|isn't|aren't|don't have|doesn't have|none of the)\s+"
                       r"(?:(?:very|really|any|so|too|the)\s+)?[a-z-]+(?:\s+(?:edges?|walls?|sides?|bottoms?|bases?|borders?))?")
 _AVERAGE = re.compile(r"\b(?:average|avg|mean)\b(?:\s+[\w-]+){0,2}?\s+(?:price|cost|rate|figure|fee)s?\b"
                       r"|\b(?:at|on|by)\s+(?:the\s+)?(?:average|avg)\b")
 _SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ)\b")
+_THOUSANDS = re.compile(r"(\$\s?)?\b(\d+(?:\.\d+)?)\s?k\b(?!\s*(?:m|km)\b)")
+
+
+def _thousands(lowered: str) -> str:
+    """"$10k", "5k budget" → "$10,000", "$5,000 budget": money written in thousands."""
+    return _THOUSANDS.sub(lambda m: f"${float(m.group(2)) * 1000:,.0f}", lowered)
+
+
 def without_exclusions(text: str) -> str:
     """The message without its "apart from X" phrase (what is set aside is no search term)."""
     return re.sub(r"\s+", " ", _EXCEPT.sub(" ", text.lower())).strip(" ,")
@@ -94,7 +109,10 @@ _EXCEPT = re.compile(r"\b(?:besides|other than|apart from|except|excluding|aside
                      r"were|can|could|would|will|should|might|may|causes?|leads?|helps?|works?|treats?|costs?|makes?|"
                      r"gives?|suits?|needs?)\b|$)")
 _ASIDE = re.compile(r"\b(?:leaving|putting|setting|leave|put|set)\s+(?:the\s+)?((?:[a-z-]+\s+){0,2}?[a-z-]+)\s+aside\b"
-                    r"|\bnot\s+counting\s+(?:the\s+)?((?:[a-z-]+\s+){0,2}?[a-z-]+)(?=[,?.!]|$)")
+                    r"|\bnot\s+counting\s+(?:the\s+)?((?:[a-z-]+\s+){0,2}?[a-z-]+)(?=[,?.!]|$)"
+                    # "ok forget laser. ...", "never mind the peels,": dropped from what is asked
+                    r"|\b(?:forget|forget about|never ?mind|scrap|skip|drop)\s+(?:the\s+)?((?:[a-z-]+\s+){0,2}?[a-z-]+)"
+                    r"(?=\s*[,.;!—–-]|\s+(?:then|now|for now)\b)")
 _LIST = re.compile(r"^\s*(?:which|what)\s+(?:\w+\s+){0,2}(?:countries|clinics|treatments|procedures|types|brands|"
                    r"options|scars)\b|\b(?:list|name|all the|every)\b")
 _LOCATE = re.compile(r"\bwhere\b|\blocat\w*|\baddress\b|\bwhich (?:city|area|district|neighbou?rhood)\b")
@@ -260,7 +278,7 @@ class QueryParser:
         q = Query(**vars(f))
         self._typo_checks = 0
         low = " ".join(q.tokens)
-        lowered = q.text.lower()
+        lowered = _thousands(q.text.lower())  # "$10k" → "$10,000"
         q.why = bool(_WHY.match(lowered) or _WHY_ANYWHERE.search(lowered))
         q.yesno = bool(_YESNO.match(lowered) or _TAG_QUESTION.search(lowered) or _DECLARATIVE_Q.match(lowered)) \
             and not q.why
@@ -348,8 +366,8 @@ class QueryParser:
         if self.neighbours is not None and q.unbound:
             common = self.neighbours.common()
             q.framing = [w for w in q.unbound if w in common]
-        if not q.scar_types:
-            q.inferred_scar_types = self._infer_scar_types(q)
+        # "deep narrow pits and some wavy rolling areas": a type described beside one named is meant too
+        q.inferred_scar_types = [t for t in self._infer_scar_types(q) if t not in q.scar_types]
         q.describes = not _asks_anything(q.text)
         q.identify = bool(q.inferred_scar_types and _IDENTIFY.search(low) or q.all_scar_types and q.describes)
         if not q.attributes and set(q.salient) <= _UNIT_WORDS and q.countries and q.procedures:  # "peels india?": a price

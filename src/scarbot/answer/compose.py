@@ -131,9 +131,11 @@ class ComputeStrategy:
             both = bool(_ALTOGETHER.search(low)) and not q.saving and not _VERSUS.search(low)
             return self._each(procs[0], countries, q.count, both)
         country = countries[0] if countries else self.corpus.home_for(procs[0])[0]
-        counts = [q.entity_counts.get(p, 1) for p in procs]
-        if len(procs) >= 2 and len(set(counts)) > 1 and (q.plus or len(q.entity_counts) >= 2):  # "6 X plus one Y"
-            return self._mixed(procs, counts, country, q.price_end)
+        counts = [q.entity_counts.get(p) or q.count or 1 for p in procs]
+        summed = q.plus or bool(_ALTOGETHER.search(q.text.lower()))
+        if len(procs) >= 2 and ((len(set(counts)) > 1 and (summed or len(q.entity_counts) >= 2))
+                                or (q.count and summed and not _VERSUS.search(q.text.lower()))):
+            return self._mixed(procs, counts, country, q.price_end)  # "6 X plus one Y", "4 sessions of both, total?"
         if q.count:
             return self._planned(procs, country, q.count, q.price_end or ("avg" if q.at_average else None), q.count_low)
         if q.plus and len(procs) >= 2 and (1 in q.numbers or not q.course):  # "one X session plus one Y"
@@ -270,7 +272,9 @@ class ComputeStrategy:
         whole = _COURSE_IN_CELL.search(price.cell)
         if whole and q.course:
             figs = [float(x.replace(",", "")) for x in re.findall(r"\$([\d,]+)", whole.group(2))]
-            return figs[0], figs[-1], f"a full treatment of {pretty(proc)} in {country} ({whole.group(2)})", price
+            low, high = _at_end(figs[0], figs[-1], q.price_end)  # "a full treatment at the top price"
+            return low, high, (f"a full treatment of {pretty(proc)} in {country} ({_END_INLINE.get(q.price_end, '')}"
+                               f"{whole.group(2)})"), price
         low, high = _at_end(price.low, price.high, q.price_end)  # "10% of the top price"
         if q.count:  # "10% of 4 sessions of that": the total of the sessions
             n = q.count

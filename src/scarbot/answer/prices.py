@@ -177,9 +177,10 @@ class PriceStrategy:
             if _WHICH_COUNTRIES.search(low[: rel.start()]) and not c.analyzer.frame(low[rel.end():]).countries:
                 which = "max" if which == "min" else "min"
             return self._relative(procs[0], countries[0], which, start)
-        if q.superlative and len(countries) == 1 and not q.compare and not q.yesno \
-                and not _WHERE.search(q.text.lower()):
-            end = self._end_of(procs, countries[0], q.price_end or q.superlative)  # "cheapest laser in Thailand?"
+        one = countries[0] if len(countries) == 1 else \
+            c.home_for(procs[0])[0] if not countries and q.price_end and not q.superlative else None
+        if (q.superlative or q.price_end) and one and not q.compare and not q.yesno and not _WHERE.search(q.text.lower()):
+            end = self._end_of(procs, one, q.price_end or q.superlative)  # "cheapest laser in Thailand?"
             if end is not None:
                 return end
         if q.superlative and not (len(countries) == 2 and q.compare):

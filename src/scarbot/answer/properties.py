@@ -66,7 +66,8 @@ class PropertyStrategy:
         named = [p for p in q.procedures if p != GENERAL]
         text = q.asking or q.text
         return (chooses(text) and not named and not _NOT_A_TREATMENT.search(text.lower())
-                and not _NEGATED.search(text.lower()) and not q.all_scar_types and not q.clinics and not q.countries
+                and not _NEGATED.search(text.lower()) and not q.all_scar_types and not q.clinics
+                and set(q.countries) <= set(q.home_countries)
                 and not q.asks_cost and not _DIGIT.search(text) and q.count is None and not q.why
                 and not q.identify and not q.filler_types)
 

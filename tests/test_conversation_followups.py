@@ -1,0 +1,65 @@
+"""Follow-ups that lean on earlier turns: a clinic named by the bot's answer to terse keywords, "both" over two
+treatments asked one after the other, what is left of a budget after a total, patients as "they", where
+the user lives kept apart from where they travel, a dismissed treatment.
+
+Phrasings are our own (none is an eval question); assertions are what a user reads.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _chat(assistant, *messages: str):
+    history, answers = [], []
+    for m in messages:
+        a = assistant.ask(m, history=history)
+        answers.append(a)
+        history += [{"role": "user", "content": m}, {"role": "assistant", "content": a.text}]
+    return answers
+
+
+def test_a_clinic_named_in_reply_to_keywords_is_what_it_means_next(assistant):
+    first, second = _chat(assistant, "hospital in Cheonho?", "and what is it famous for")
+    assert "Kangdong Sacred Heart Hospital" in first.text
+    assert "multidisciplinary" in second.text.lower(), second.text
+
+
+def test_both_after_two_price_questions_adds_the_two_treatments_up(assistant):
+    *_, total = _chat(assistant, "top per-session price for subcision in Korea?", "and for peels?",
+                      "3 sessions of both at those top prices, what's the total?")
+    assert "$10,629" in total.text, total.text  # 3 × $543 + 3 × $3,000
+
+
+def test_what_is_left_of_a_budget_in_thousands_after_a_total(assistant):
+    *_, left = _chat(assistant, "I have $6k saved. 2 laser sessions and 2 microneedling sessions in Korea at the "
+                                "top price, total?", "how much of my 6k is left then?")
+    assert "$1,800" in left.text, left.text  # $6,000 − (2 × $1,500 + 2 × $600)
+
+
+def test_patients_as_they_do_not_inherit_the_last_treatment(assistant):
+    *_, deposit = _chat(assistant, "recovery after subcision?", "new patient: what deposit do they have to pay?")
+    assert "10%" in deposit.text
+    assert "$454" not in deposit.text and "subcision" not in deposit.text.lower(), deposit.text
+
+
+def test_where_the_user_lives_is_not_where_they_are_going(assistant):
+    *_, price = _chat(assistant, "Hello, I'm 41, from Leeds, and I'm saving for treatment in Korea. "
+                                 "What treats rolling scars?", "what does subcision cost per session out there?")
+    assert "$454" in price.text, price.text
+    assert "1,890" not in price.text  # the UK figure: where they live, not where they go
+
+
+def test_a_type_described_beside_a_named_one_is_answered_too(assistant):
+    ans = assistant.ask("I've got rolling scars on my jaw and also tiny deep narrow holes on my nose. "
+                        "What works for each kind?")
+    assert "rolling scars" in ans.text and "icepick scars" in ans.text, ans.text
+    assert "punch excision" in ans.text.lower()
+
+
+def test_a_dismissed_treatment_is_not_the_one_computed(assistant):
+    ans = assistant.ask("never mind lasers. what's the deposit on a full filler treatment at the lowest price?")
+    assert "$100" in ans.text, ans.text  # 10% of $1,000
+    assert "laser" not in ans.text.lower()
