@@ -110,3 +110,16 @@ def test_a_claim_of_permanence_is_corrected_where_the_article_calls_it_temporary
     ans = assistant.ask("so fillers are a permanent fix, yes?")
     assert ans.text.startswith("Not quite"), ans.text
     assert "temporary" in ans.text
+
+
+def test_a_session_count_taken_for_granted_is_corrected_before_anything_else(assistant):
+    ans = assistant.ask("As subcision only needs a single session, could I fit it into a weekend in Seoul?")
+    assert ans.text.startswith("No"), ans.text
+    assert "3-6" in ans.text.replace("–", "-")
+    assert not ans.abstained
+
+
+def test_a_story_before_the_request_is_not_the_property_asked(assistant):
+    ans = assistant.ask("Graduation is in 10 days!! I want something with results immediately, what are my options")
+    assert ans.strategy == "property", ans.steps
+    assert ans.text.lower().startswith("dermal fillers"), ans.text

@@ -55,6 +55,10 @@ _PRICE_END = re.compile(
     r"|\b(?:(?P<min5>min(?:imum)?|lowest|bottom)|max(?:imum)?|highest|top)\s+(?:price\s+)?per\s+session\b"
     r"|^\s*(?:what'?s\s+)?(?:the\s+)?(?:(?P<min6>min(?:imum)?|bottom)|max(?:imum)?|top)\s+(?:price|rate|figure)\b")
 # ("at those max prices", "the max per session", "top price for subcision?")
+_BOTH_ENDS = re.compile(r"\b(?:low|lower|bottom|lowest|min|minimum|cheapest)\b(?:\s+end)?\s+(?:and|&|to|or)\s+(?:the\s+)?"
+                        r"(?:high|higher|top|highest|max|maximum|priciest)\b|\bboth ends\b")  # the whole range
+
+
 def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
     """"min" or "max" when the message asks for one end of a range only (both ends asked: the whole range)."""
     ends = {"min" if m.group("min") or (also_min and m.group(also_min))
@@ -300,7 +304,7 @@ class QueryParser:
             asked.procedures or asked.filler_types) else (low, lowered)
         q.course = bool(_COURSE.search(ops))
         q.session_end = _one_end(_SESSION_END, ops, "best")
-        q.price_end = _one_end(_PRICE_END, ops)
+        q.price_end = None if _BOTH_ENDS.search(ops) else _one_end(_PRICE_END, ops)
         q.at_average = not q.price_end and bool(_AVERAGE.search(ops))
         if q.price_end and q.superlative and len(q.countries) <= 1:
             q.superlative = None  # "at the cheapest Korean price": one end of a range, not the cheapest country

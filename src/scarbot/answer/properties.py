@@ -25,7 +25,9 @@ _CHOOSE = re.compile(
     r"|\bwhich\s+(?:is|are|has|have|gives?|lasts?|needs?|uses?|works?|helps?|of)\b"
     r"|\bwhat\s+(?:should|could|can|would|do)\s+(?:i|we|you)\s+(?:get|do|try|choose|pick|go for|book|recommend|suggest)\b"
     r"|\b(?:is there|are there|do you have|do they have|anything|something)\s+(?:\w+\s+)?(?:that|which|with|for)\b"
-    r"|\bwhat(?:'s| is| are)\s+(?:good|best)\b")
+    r"|\bwhat(?:'s| is| are)\s+(?:good|best)\b"
+    r"|\bwhat\s+(?:\w+\s+)?(?:to\s+)?(?:works?|helps?)\s+(?:for|with|on|best)\b"  # "what tends to work for deep ones?"
+    r"|\b(?:what'?s|whats|what is|what are)\s+(?:my|the)\s+options?\b")
 # the question asks for little of the property ("least downtime", "I don't want any downtime")
 _LOW_ASKED = re.compile(r"\b(?:least|less|lowest|fewest|fewer|minimal|minimum|little|no|without|zero|avoid|"
                         r"not much|low)\b|\b(?:don'?t|do not|does not|can'?t|cannot|won'?t|doesn'?t)\s+(?:\w+\s+)?(?:want|have|"
@@ -41,7 +43,11 @@ _FRAME = {"treatment", "treatments", "procedure", "procedures", "option", "optio
           "choose", "pick", "try", "like", "prefer", "looking", "work", "works", "help", "helps", "offer",
           "least", "less", "lowest", "fewest", "fewer", "minimal", "minimum", "most", "more", "highest",
           "any", "really", "much", "take", "kind", "type", "go", "book", "way", "ways", "give", "gives", "have",
-          "has", "don", "dont", "doesn", "can", "cannot", "available", "there", "possible", "them", "those"}
+          "has", "don", "dont", "doesn", "can", "cannot", "available", "there", "possible", "them", "those",
+          # how soon is left to the encoder ("right away" ~ "immediate"): as words they match any sentence
+          "show", "shows", "right", "away", "now", "soon", "asap", "straight", "quick", "quickly", "fast", "fastest"}
+_NOUN_SLOT = {"a", "an", "the", "my", "your", "their", "our", "his", "her", "for", "by", "with", "of", "in", "on", "about",
+              "any", "some", "no", "from", "under", "through", "via"}
 _DIGIT = re.compile(r"\d")
 # a choice among places or people, not treatments; or a property asked in the negative ("not surgical")
 _NOT_A_TREATMENT = re.compile(r"\b(?:clinics?|hospitals?|doctors?|surgeons?|countr(?:y|ies)|city|cities|places?)\b")
@@ -54,6 +60,16 @@ def chooses(text: str) -> bool:
     return bool(_CHOOSE.search(text.lower()))
 
 
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+
+
+def choosing_sentence(q: Query) -> str:
+    """The sentence that asks for a treatment ("Wedding in 2 weeks!!! I need something that shows results right
+    away"): its words are the property; the story around it is not."""
+    text = q.asking or q.text
+    return next((x for x in _SENTENCES.split(text) if chooses(x)), text)
+
+
 class PropertyStrategy:
     name = "property"
 
@@ -64,7 +80,7 @@ class PropertyStrategy:
 
     def applies(self, q: Query) -> bool:
         named = [p for p in q.procedures if p != GENERAL]
-        text = q.asking or q.text
+        text = choosing_sentence(q)
         return (chooses(text) and not named and not _NOT_A_TREATMENT.search(text.lower())
                 and not _NEGATED.search(text.lower()) and not q.all_scar_types and not q.clinics
                 and set(q.countries) <= set(q.home_countries)
@@ -72,9 +88,9 @@ class PropertyStrategy:
                 and not q.identify and not q.filler_types)
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
-        text = q.asking or q.text
-        terms = self._terms(q, text) or (self._terms(q, q.text) if q.asking else [])
-        if not terms or q.absent:
+        text = choosing_sentence(q)
+        terms = self._terms(q, text) or (self._terms(q, q.text) if text != q.text else [])
+        if not terms or self._absent_topic(q, text):
             return None
         c = self.corpus
         low = self._little(q.text.lower(), terms)
@@ -112,6 +128,14 @@ class PropertyStrategy:
         d.similarity = first
         d.steps.append(f"property: {', '.join('/'.join(g) for g in terms)}{' (little of it)' if low else ''}")
         return d
+
+    @staticmethod
+    def _absent_topic(q: Query, text: str) -> bool:
+        """A word the article has nothing near, where a topic goes ("covered by medicare", "for my wedding"):
+        the property asked is one the article never speaks of. In a verb's place ("what tends to work") it
+        only frames the question."""
+        toks = words(text)
+        return any(w in q.absent and k > 0 and toks[k - 1] in _NOUN_SLOT for k, w in enumerate(toks))
 
     @staticmethod
     def _little(lowered: str, terms: list[tuple[str, ...]]) -> bool:

@@ -18,7 +18,13 @@ from scarbot.answer.prices import PriceStrategy
 from scarbot.answer.properties import PropertyStrategy
 from scarbot.answer.recommend import RecommendStrategy
 from scarbot.answer.refusals import OtherCountryRefusal, RefusalPolicy
-from scarbot.answer.verify import absolute_premise, numeric_premise, superlative_premise, verify
+from scarbot.answer.verify import (
+    absolute_premise,
+    numeric_premise,
+    session_premise,
+    superlative_premise,
+    verify,
+)
 from scarbot.query import Query
 
 log = logging.getLogger(__name__)
@@ -109,6 +115,7 @@ class Router:
             view = strategies[0].corpus  # the claim may be about a treatment the retrieved price rows only name
             named = [i for p in q.procedures for i in view.proc_units.get(p, [])]
             draft = absolute_premise(q, draft, view.units, list(dict.fromkeys([*units, *named])))
+            draft = session_premise(q, draft, view.sessions)
             draft.steps = [*steps, f"{strategy.name}: answered", *draft.steps]
             if strategies and strategies[0].corpus.scope:
                 others_note(self.corpus, strategies[0].corpus, q, draft)

@@ -80,6 +80,7 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
 
 # A yes/no question is answered "Yes" only when one clause of the first quoted sentence says all that it
 # asks, with no negation or hedge in that clause ("semi-permanent" does not confirm "permanent").
+_GIVEN = re.compile(r"^\s*(?:since|as|because|given that|seeing as)\b|\b(?:so|then)\b.*\?")  # a premise, then a question
 _CLAUSES = re.compile(r"[,;:—–]|\s-\s|\b(?:or|but|while|whereas|although|though|except|unless)\b"
                       r"|\band\s+(?=(?:is|are|was|were|can|may|has|have|will|it|they)\b)")
 _ASIDE = re.compile(r"\s*\([^)]*\)")  # "A deposit (about 10%) is required": the aside is no clause of its own
@@ -450,6 +451,35 @@ def numeric_premise(q: Query, draft: Draft, units: list, candidates: list[int]) 
             out.add(f"No — the article says this of {q.entities[0]}: {units[i].text}", units[i].chunk_id, units[i].text)
             return out
     return draft
+
+
+# "Since microneedling only takes one session, ...": a number of sessions claimed of a treatment
+_CLAIMED_SESSIONS = re.compile(r"\b(?:only|just|a single|single|one|1|two|2|three|3|four|4|five|5|six|6|seven|7|eight|8|"
+                               r"nine|9|ten|10)\s+(?:\w+\s+)?(?:sessions?|treatments?|rounds?|visits?|appointments?)\b")
+_COUNT_WORDS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10}
+
+
+def session_premise(q: Query, draft: Draft, sessions: dict) -> Draft:
+    """A number of sessions the message takes for granted ("since X only takes one session, can I ...?") that
+    the article contradicts for that treatment is corrected first, whatever else was asked or declined."""
+    procs = [p for p in q.asked_entities or q.procedures if p in sessions]
+    m = _CLAIMED_SESSIONS.search(q.text.lower())
+    if len(procs) != 1 or m is None or q.count_low is not None or not (q.yesno or q.why or _GIVEN.search(q.text.lower())):
+        return draft
+    said = [w for w in words(m.group(0)) if w.isdigit() or w in _COUNT_WORDS]
+    if not said:
+        said = ["1"]  # "only a session", "just the session"
+    n = int(said[0]) if said[0].isdigit() else _COUNT_WORDS[said[0]]
+    fact = sessions[procs[0]]
+    if fact.low <= n <= fact.high or any(p.text.startswith(("No", "Not quite")) for p in draft.parts[:1]):
+        return draft
+    out = Draft(strategy=draft.strategy, steps=[*draft.steps, "verify: session count corrected"])
+    out.add(f"No — the article says {procs[0]} takes {fact.text}, not {n}: {fact.unit.text}", fact.unit.chunk_id,
+            fact.unit.text, derived=(str(n),))  # the claimed number is the user's, stated back
+    if draft.abstained:  # what else was asked and is missing, said after the correction
+        out.parts += [p for p in draft.parts if not p.chunk_id]
+    return out
 
 
 # An absolute claim ("guarantees complete removal", "the proven standard", "painless") that a sentence about
