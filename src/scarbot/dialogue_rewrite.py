@@ -326,6 +326,8 @@ def _left_of_total(reader: Reader, text: str, q: Query, state: DialogueState) ->
     (the bot's figure is never taken as a fact: the total is computed again from the article)."""
     if not q.leftover or entities(q).get("procedure") or entities(q).get("filler_type"):
         return None
+    if q.course or q.count or q.price_end or q.superlative:  # "left at the cheapest full treatment?": a total of its own
+        return None
     budget = q.budget or (q.amounts[0] if len(q.amounts) == 1 else None) or state.persona.budget
     last = state.answered
     if budget is None or last is None or last.clarify:

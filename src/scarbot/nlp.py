@@ -109,6 +109,12 @@ class Speller:
 
 
 
+# "how much does microneedling hurt?": "how much" with a verb of degree asks no price
+_HOW_MUCH_VERB = re.compile(r"\bhow much (?:does|do|will|would|did|can|could) (?:[\w-]+ ){0,3}?(?:hurt|hurts|help|helps|"
+                            r"improve|improves|matter|change|swell|bruise|bleed|sting|work|last|fade|heal|redden|peel)\b")
+_PRICE_WORD = re.compile(r"\b(?:cost|costs|price|prices|pay|charge|charges|fee|fees|usd|dollars?)\b|\$")
+
+
 @functools.lru_cache(maxsize=4096)
 def _alias_key(alias: str) -> str:
     return " ".join(words(alias))
@@ -421,9 +427,11 @@ class Analyzer:
                 if (cue == "$" and "$" in text) or (key and (f" {key} " in joined or f" {key} " in raw_joined)):
                     f.attributes.append(attr)
                     break
+        if "cost" in f.attributes and _HOW_MUCH_VERB.search(joined) and not _PRICE_WORD.search(joined):
+            f.attributes.remove("cost")  # "how much does it hurt?": a degree, not a price
         if "cost" not in f.attributes and re.search(
                 r"\bhow much\b(?!\s+(?:improvement|time|downtime|pain|longer|better|faster|of|difference|"
-                r"does it hurt|collagen|volume|recovery|effect))", joined):
+                r"does it hurt|collagen|volume|recovery|effect))", joined) and not _HOW_MUCH_VERB.search(joined):
             f.attributes.append("cost")
         if "cost" not in f.attributes and f.countries and re.search(r"\b(?:range|figures?|gap)\b", joined):
             f.attributes.append("cost")  # "what's the range for peels in India?"

@@ -59,6 +59,9 @@ _BOTH_ENDS = re.compile(r"\b(?:low|lower|bottom|lowest|min|minimum|cheapest)\b(?
                         r"(?:high|higher|top|highest|max|maximum|priciest)\b|\bboth ends\b")  # the whole range
 
 
+_NOT_A_PRICE_Q = re.compile(r"^\s*(?:how (?:long|many|often|soon|far)|when|where|who|why)\b")  # "how long is the visa valid?"
+
+
 def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
     """"min" or "max" when the message asks for one end of a range only (both ends asked: the whole range)."""
     ends = {"min" if m.group("min") or (also_min and m.group(also_min))
@@ -358,7 +361,8 @@ class QueryParser:
             q.count = 1  # "one laser session ... how much of my budget is left?": a total of one session
         if asked is not None:  # a story around the question: does the question itself ask a price?
             # none of its own ("what does the table say?"): the story's
-            q.asking_cost = "cost" in asked.attributes or not (asked.attributes or _RECOMMEND.search(" ".join(asked.tokens)))
+            q.asking_cost = "cost" in asked.attributes or not (asked.attributes or _RECOMMEND.search(" ".join(asked.tokens))
+                                                                or _NOT_A_PRICE_Q.match(q.asking.lower()))
         focus = {self.analyzer.speller.correct(w) for w in words(q.asking)} if q.asking else None
         q.salient, q.unbound, q.anchors = self._salience(q, focus)
         origin = {w.lower() for m in _ORIGIN.finditer(q.text) for w in m.group(1).split()} & set(q.unbound)

@@ -80,7 +80,7 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
 
 # A yes/no question is answered "Yes" only when one clause of the first quoted sentence says all that it
 # asks, with no negation or hedge in that clause ("semi-permanent" does not confirm "permanent").
-_GIVEN = re.compile(r"^\s*(?:since|as|because|given that|seeing as)\b|\b(?:so|then)\b.*\?")  # a premise, then a question
+_GIVEN = re.compile(r"^\s*(?:since|as|because|given that|seeing as)\b")  # a premise, then a question
 _CLAUSES = re.compile(r"[,;:—–]|\s-\s|\b(?:or|but|while|whereas|although|though|except|unless)\b"
                       r"|\band\s+(?=(?:is|are|was|were|can|may|has|have|will|it|they)\b)")
 _ASIDE = re.compile(r"\s*\([^)]*\)")  # "A deposit (about 10%) is required": the aside is no clause of its own
@@ -173,8 +173,8 @@ def answer_type(q: Query) -> str | None:
     low = q.text.lower()
     if _ASKS_DURATION.search(low):
         return "duration"
-    if _ASKS_PRICE.search(low):
-        return "price"
+    if _ASKS_PRICE.search(low) and ("cost" in q.attributes or not low.startswith("how much")):
+        return "price"  # not "how much does it hurt?" (the parse found no price asked)
     if _ASKS_PERCENT.search(low):
         return "percent"
     return None
@@ -454,8 +454,12 @@ def numeric_premise(q: Query, draft: Draft, units: list, candidates: list[int]) 
 
 
 # "Since microneedling only takes one session, ...": a number of sessions claimed of a treatment
-_CLAIMED_SESSIONS = re.compile(r"\b(?:only|just|a single|single|one|1|two|2|three|3|four|4|five|5|six|6|seven|7|eight|8|"
-                               r"nine|9|ten|10)\s+(?:\w+\s+)?(?:sessions?|treatments?|rounds?|visits?|appointments?)\b")
+_N = r"(?:a single|single|one|1|two|2|three|3|four|4|five|5|six|6|seven|7|eight|8|nine|9|ten|10|a)"
+# a claim, not a plan: "only takes one session", "needs just 2 sessions", "one session is enough"
+_CLAIMED_SESSIONS = re.compile(
+    rf"\b(?:takes?|needs?|requires?|is|are)\s+(?:only\s+|just\s+)?{_N}\s+(?:\w+\s+)?(?:sessions?|treatments?|rounds?)\b"
+    rf"|\b(?:only|just)\s+(?:takes?|needs?|requires?)\s+{_N}\s+(?:\w+\s+)?(?:sessions?|treatments?|rounds?)\b"
+    rf"|\b{_N}\s+(?:\w+\s+)?(?:sessions?|treatments?|rounds?)\s+(?:is|are)\s+(?:enough|all (?:it takes|you need))\b")
 _COUNT_WORDS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                 "nine": 9, "ten": 10}
 
@@ -467,9 +471,7 @@ def session_premise(q: Query, draft: Draft, sessions: dict) -> Draft:
     m = _CLAIMED_SESSIONS.search(q.text.lower())
     if len(procs) != 1 or m is None or q.count_low is not None or not (q.yesno or q.why or _GIVEN.search(q.text.lower())):
         return draft
-    said = [w for w in words(m.group(0)) if w.isdigit() or w in _COUNT_WORDS]
-    if not said:
-        said = ["1"]  # "only a session", "just the session"
+    said = [w for w in words(m.group(0)) if w.isdigit() or w in _COUNT_WORDS] or ["1"]  # "needs just a session"
     n = int(said[0]) if said[0].isdigit() else _COUNT_WORDS[said[0]]
     fact = sessions[procs[0]]
     if fact.low <= n <= fact.high or any(p.text.startswith(("No", "Not quite")) for p in draft.parts[:1]):
