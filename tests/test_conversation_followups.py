@@ -63,3 +63,22 @@ def test_a_dismissed_treatment_is_not_the_one_computed(assistant):
     ans = assistant.ask("never mind lasers. what's the deposit on a full filler treatment at the lowest price?")
     assert "$100" in ans.text, ans.text  # 10% of $1,000
     assert "laser" not in ans.text.lower()
+
+
+def test_a_comparison_follow_up_keeps_the_two_countries_compared_before(assistant):
+    *_, claim, gap = _chat(assistant, "laser resurfacing: turkey vs korea prices?", "so Turkey is cheaper at the bottom?",
+                           "and what's the gap at the top end?")
+    assert "Turkey" in claim.text and "South Korea" in claim.text, claim.text
+    assert "$500" in gap.text, gap.text  # $1,500 in Korea against $1,000 in Turkey
+
+
+def test_what_a_countrys_clinics_charge_is_that_countrys_price(assistant):
+    ans = assistant.ask("what do Indian clinics charge for subcision?")
+    assert "$127" in ans.text, ans.text
+    assert ans.strategy == "prices"
+
+
+def test_the_cheapest_price_in_a_country_with_no_figure_says_so(assistant):
+    ans = assistant.ask("cheapest chemical peel in Turkey?")
+    assert ans.abstained
+    assert "Turkey" in ans.text and "$36" not in ans.text, ans.text

@@ -174,7 +174,7 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
         text = _HOME_REF.sub(f"in {place(state.persona.home)}", text)
     text = _topic_first(text)
     q = reader.parse(text)
-    u = next((u for step in (_clarified, _corrected, _left_of_total, _elliptical, _modified)
+    u = next((u for step in (_clarified, _corrected, _left_of_total, _against_last_pair, _elliptical, _modified)
               if (u := step(reader, text, q, state))), None)
     u = u or _resolved(reader, text, q, state)
     if u.clarify:
@@ -337,6 +337,33 @@ def _left_of_total(reader: Reader, text: str, q: Query, state: DialogueState) ->
         return None
     asked = question_part(reader, last.text).rstrip("?.! ")
     return _finish(reader, f"{asked}, and what's left of a budget of ${budget:,.0f}?", text)
+
+
+_COMPARES = re.compile(r"\b(?:cheaper|dearer|pricier|more expensive|less expensive|more affordable|difference|differ|"
+                       r"gap|save|saving|savings)\b", re.I)
+
+
+def _against_last_pair(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
+    """"So Thailand is cheaper at both ends?", "what's the difference at the top end?" after two countries were
+    compared: the same two countries and treatment, compared again as now asked."""
+    if not _COMPARES.search(text) or len(q.countries) > 1 or q.other_countries or re.search(r"\bthan\b", text, re.I):
+        return None
+    last = state.answered
+    if last is None or last.clarify:
+        return None
+    before = reader.parse(question_part(reader, last.text))
+    pair = [c for c in before.countries if c not in before.excluded_countries]
+    if len(pair) != 2 or (q.countries and q.countries[0] not in pair):
+        return None
+    procs = [p for p in q.procedures if p in before.procedures] or list(before.procedures)
+    if (q.procedures and not set(q.procedures) <= set(before.procedures)) or len(procs) != 1:
+        return None
+    body = text.rstrip(" ?.!")
+    what = "" if q.procedures else f" for {_spoken(procs[0])}"
+    if q.countries:
+        other = next(c for c in pair if c != q.countries[0])
+        return _finish(reader, f"{body} than {place(other)}{what}?", text)
+    return _finish(reader, f"{body} between {place(pair[0])} and {place(pair[1])}{what}?", text)
 
 
 _LOW_END = r"(?:bottom|low|lower|lowest|cheapest|min|minimum|least expensive)"

@@ -47,7 +47,9 @@ _SESSION_END = re.compile(
     r"|\bworst[- ]case\b|(?P<best>\bbest[- ]case\b)")
 _PRICE_END = re.compile(
     r"\b(?:at|on|with|for|of)\s+(?:the\s+)?(?:(?P<min>bottom|lowest|cheapest|lower|low(?=\s+end)|min(?:imum)?)|top|highest|"
-    r"upper|high(?=\s+end)|max(?:imum)?|most expensive|dearest)(?:\s+end)?(?:\s+(?:of\s+the\s+range|price|prices|rate|figure|cost))?\b"
+    r"upper|high(?=\s+end)|max(?:imum)?|most expensive|dearest)(?:\s+end)?"
+    r"(?!\s+(?:possible\s+)?(?:number|no\.?|amount|sessions?|treatments?|course)\b)"  # "for the maximum number of sessions"
+    r"(?:\s+(?:of\s+the\s+range|price|prices|rate|figure|cost))?\b"
     rf"|\b(?:{_COUNTRY_WORDS})(?:'s)?\s+(?:(?P<min3>cheapest|lowest|bottom)|most expensive|highest|top)\s+(?:price|rate|figure|end)\b"
     r"|\bthe\s+(?:(?P<min2>cheapest|lowest|bottom)|most expensive|highest|top)\s+(?:[\w-]+\s+){0,2}?"
     rf"(?:{_COUNTRY_WORDS})\s+(?:[\w-]+\s+){{0,2}}?(?:price|rate|figure)\b"  # "the cheapest Korean price"

@@ -23,6 +23,8 @@ _WHICH_CLINIC = re.compile(r"\b(which|what|list|names?|recommend\w*|top|best|goo
 _LOOKS_FOR = re.compile(r"\b(which|what|any|list|name|recommend\w*|top|best|good|where)\b(?:\s+\w+){0,3}\s+"
                        r"(clinic|clinics|hospital|hospitals)\b|\b(clinic|clinics|hospital|hospitals)\b(?:\s+\w+){0,3}"
                        r"\s+(in|near|at|offers?|does|do|provides?)\b")
+_PICKS = re.compile(r"\b(?:which|any|list|name|recommend\w*|top|best|good|where)\b(?:\s+\w+){0,3}\s+(?:clinic|clinics|"
+                    r"hospital|hospitals)\b")
 _SELECTS = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:which|who)\b(?!\s+(?:is|are)\s+(?:closer|nearer|cheaper|better))")
 _GENERIC = {stem(w) for w in ("offer", "offers", "provide", "do", "does", "clinic", "hospital", "treatment",
                               "treatments", "scar", "scars", "service", "services", "have", "get", "there",
@@ -38,6 +40,9 @@ class ClinicStrategy:
     def applies(self, q: Query) -> bool:
         """A named clinic, or a question that looks for one ("which clinic ...", "a clinic in <district>")."""
         looks_for = bool(_LOOKS_FOR.search(" ".join(q.tokens)))
+        if not q.clinics and q.asks_cost and q.countries and not _PICKS.search(" ".join(q.tokens)):
+            # "what do Thai clinics charge for fillers?": that country's price, not a clinic to pick
+            return False
         return bool(q.clinics) or ((looks_for or "provider" in q.attributes) and not q.why)
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:

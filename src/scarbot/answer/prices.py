@@ -183,6 +183,8 @@ class PriceStrategy:
             end = self._end_of(procs, one, q.price_end or q.superlative)  # "cheapest laser in Thailand?"
             if end is not None:
                 return end
+            if countries:  # a "-" cell: that country's missing figure is the answer, not another country's
+                return self._lookup(q, procs, countries)
         if q.superlative and not (len(countries) == 2 and q.compare):
             d = Draft(strategy=self.name)
             among = countries if len(countries) > 2 else None
