@@ -23,7 +23,10 @@ _CHOOSE = re.compile(
     r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:treatments?|procedures?|options?|therap(?:y|ies)|methods?|techniques?|"
     r"ones?)\b(?!\s+(?:is|are)\s+(?:called|named))"
     r"|\bwhich\s+(?:is|are|has|have|gives?|lasts?|needs?|uses?|works?|helps?|of)\b"
-    r"|\bwhat\s+(?:should|could|can|would|do)\s+(?:i|we|you)\s+(?:get|do|try|choose|pick|go for|book|recommend|suggest)\b"
+    r"|\bwhat\s+(?:should|could|can|would|do)\s+(?:i|we|you)\s+(?:get|do|try|choose|pick|go for|go with|book|"
+    r"recommend|suggest|ask for|consider|look into|have)\b"
+    r"|\bwhat\s+(?:fits|suits|would fit|would suit|fits best|suits me)\b"
+    r"|\bwhat\s+does\s+(?:the\s+)?(?:article|it|the text)\s+(?:point to|suggest|recommend|propose)\b"
     r"|\b(?:is there|are there|do you have|do they have|anything|something)\s+(?:\w+\s+)?(?:that|which|with|for)\b"
     r"|\bwhat(?:'s| is| are)\s+(?:good|best)\b"
     r"|\bwhat\s+(?:\w+\s+)?(?:to\s+)?(?:works?|helps?)\s+(?:for|with|on|best)\b"  # "what tends to work for deep ones?"
@@ -45,7 +48,10 @@ _FRAME = {"treatment", "treatments", "procedure", "procedures", "option", "optio
           "any", "really", "much", "take", "kind", "type", "go", "book", "way", "ways", "give", "gives", "have",
           "has", "don", "dont", "doesn", "can", "cannot", "available", "there", "possible", "them", "those",
           # how soon is left to the encoder ("right away" ~ "immediate"): as words they match any sentence
-          "show", "shows", "right", "away", "now", "soon", "asap", "straight", "quick", "quickly", "fast", "fastest"}
+          "show", "shows", "right", "away", "now", "soon", "asap", "straight", "quick", "quickly", "fast", "fastest",
+          "point", "article", "ask", "fits", "fit", "suits", "suit", "rather", "mind", "basically", "look", "looks",
+          # the condition itself, not a property of a treatment
+          "acne", "skin", "face", "scar", "scars", "pitted", "marks"}
 _NOUN_SLOT = {"a", "an", "the", "my", "your", "their", "our", "his", "her", "for", "by", "with", "of", "in", "on", "about",
               "any", "some", "no", "from", "under", "through", "via"}
 _DIGIT = re.compile(r"\d")
@@ -93,41 +99,52 @@ class PropertyStrategy:
         if not terms or self._absent_topic(q, text):
             return None
         c = self.corpus
-        low = self._little(q.text.lower(), terms)
+        lows = self._little(q.text.lower(), terms)
+        low = bool(lows)
         weight = {g: max(c.idf.get(stem(t), c.idf_default) for t in g) for g in terms}
         total = sum(weight.values())
-        scored: list[tuple[float, int, str]] = []  # (share of the asked words said, unit, treatment)
+        # a treatment has the property when its sentences, together, say the asked words
+        found: dict[str, list[tuple[int, list[tuple[str, ...]]]]] = {}
         for proc, units in self.treatment_units().items():
-            for i in units:
-                said = self._said(i, terms, low)
-                if said:
-                    scored.append((sum(weight[t] for t in said) / total, i, proc))
-        if not scored:
+            said = [(i, g) for i in units if (g := self._said(i, terms, lows))]
+            if said:
+                found[proc] = said
+        if not found:
             return None
-        top = max(s for s, _, _ in scored)
+        share = {p: sum(weight[g] for g in {g for _i, gs in said for g in gs}) / total for p, said in found.items()}
+        top = max(share.values())
         if top < 0.5:  # the article's sentences say too little of what was asked
             return None
-        best: dict[str, tuple[float, int]] = {}
-        for s, i, proc in scored:
-            if s < top:
+        best: dict[str, tuple[float, list[int]]] = {}
+        for proc, said in found.items():
+            if share[proc] < top:
                 continue
-            sim = float(c.index.snap.unit_vectors[i] @ ctx.qvec)
-            if proc not in best or sim > best[proc][0]:
-                best[proc] = (sim, i)
+            sims = {i: float(c.index.snap.unit_vectors[i] @ ctx.qvec) for i, _g in said}
+            best[proc] = (max(sims.values()), self._quotes(said, sims))
         ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
         first = ranked[0][1][0]
         # a degree the sentences were checked for ("minimal downtime") is evidence enough; otherwise the
         # sentences nearest the whole question ("good for redness" is not "redness is common")
         gap = 1.0 if low else W.PROPERTY_GAP
-        chosen = [(p, i) for p, (sim, i) in ranked if sim >= first - gap][:MAX_TREATMENTS]
+        chosen = [(p, units) for p, (sim, units) in ranked if sim >= first - gap][:MAX_TREATMENTS]
         d = Draft(strategy=self.name)
         d.add(f"{cap(join_names([p for p, _ in chosen]))}, going by what the article says of each:")
-        for proc, i in chosen:
-            u = c.units[i]
-            d.add(f"- {cap(proc)}: {body(u.text) or u.text}", u.chunk_id, u.text)
+        for proc, units in chosen:
+            for n, i in enumerate(units):
+                u = c.units[i]
+                d.add(f"{'- ' + cap(proc) + ': ' if n == 0 else ''}{body(u.text) or u.text}", u.chunk_id, u.text)
         d.similarity = first
-        d.steps.append(f"property: {', '.join('/'.join(g) for g in terms)}{' (little of it)' if low else ''}")
+        d.steps.append(f"property: {', '.join(('little ' if g in lows else '') + '/'.join(g) for g in terms)}")
         return d
+
+    @staticmethod
+    def _quotes(said: list[tuple[int, list[tuple[str, ...]]]], sims: dict[int, float]) -> list[int]:
+        """The fewest sentences (two at most) that say the asked words: the one saying most, nearest the
+        question first, then one saying what it left out."""
+        ranked = sorted(said, key=lambda ig: (-len(ig[1]), -sims[ig[0]]))
+        first, got = ranked[0]
+        rest = next((i for i, gs in ranked[1:] if set(gs) - set(got)), None)
+        return [first] if rest is None else [first, rest]
 
     @staticmethod
     def _absent_topic(q: Query, text: str) -> bool:
@@ -138,27 +155,31 @@ class PropertyStrategy:
         return any(w in q.absent and k > 0 and toks[k - 1] in _NOUN_SLOT for k, w in enumerate(toks))
 
     @staticmethod
-    def _little(lowered: str, terms: list[tuple[str, ...]]) -> bool:
-        """Little of the property is asked: a word of little a few words before one of its words
+    def _little(lowered: str, terms: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
+        """The groups of which little is asked: a word of little a few words before one of their words
         ("the least downtime", "I don't want any downtime"; not "no luck with X, which lasts longest?")."""
+        out = set()
         for m in _LOW_ASKED.finditer(lowered):
             near = words(lowered[m.end():])[:4]
-            if any(related(t, w) for g in terms for t in g for w in near):
-                return True
-        return False
+            out |= {g for g in terms if any(related(t, w) for t in g for w in near)}
+        return out
 
     def _terms(self, q: Query, text: str) -> list[tuple[str, ...]]:
         """The asked property's words, as groups of alternatives: the asking sentence's content words the
         article uses, less the words that frame a choice and the corpus's background words. Words that
         are cues of one asked attribute ("time off", "downtime") are one group: either says it."""
         c = self.corpus
-        lowered = " ".join(words(text))
+        toks = words(text)
+        lowered = " ".join(toks)
+        counted = {toks[k + 1] for k in range(len(toks) - 1) if toks[k].isdigit()}  # "in 10 days": a story's time
         kept = [w for w in dict.fromkeys(content_words(text))
                 if w.isalpha() and w not in _FRAME and w not in STOPWORDS and w not in c.background and len(w) >= 3
-                and w not in q.excluded_words and self._known(w)]
+                and w not in q.excluded_words and w not in counted and self._known(w)]
         groups: list[tuple[str, ...]] = []
         for a in q.attributes:
             cues = [cue for cue in lexicon.ATTRIBUTES[a]["cues"] if re.search(rf"\b{re.escape(cue)}\b", lowered)]
+            if not any(" " in cue for cue in cues):  # "time off" beside "downtime": one wish in two phrasings
+                continue
             group = tuple(w for w in kept if any(w in cue.split() for cue in cues))
             if group:
                 groups.append(group)
@@ -176,11 +197,11 @@ class PropertyStrategy:
                 self._by_prefix.setdefault(v[:3], []).append(v)
         return any(related(w, v) for v in self._by_prefix.get(w[:3], ()))
 
-    def _said(self, i: int, terms: list[tuple[str, ...]], low: bool) -> list[tuple[str, ...]]:
-        """The groups of asked words the sentence says, in the degree asked: with ``low``, a matched word
-        must follow a word of little ("minimal downtime") and never one of much ("requires downtime")."""
+    def _said(self, i: int, terms: list[tuple[str, ...]], lows: set[tuple[str, ...]]) -> list[tuple[str, ...]]:
+        """The groups of asked words the sentence says, in the degree asked: of a group in ``lows``, a matched
+        word must follow a word of little ("minimal downtime") and never one of much ("requires downtime")."""
         toks = words(self.corpus.lowered[i])
-        return [g for g in terms if any(self._says(toks, t, low) for t in g)]
+        return [g for g in terms if any(self._says(toks, t, g in lows) for t in g)]
 
     @staticmethod
     def _says(toks: list[str], t: str, low: bool) -> bool:
