@@ -123,3 +123,16 @@ def test_a_story_before_the_request_is_not_the_property_asked(assistant):
     ans = assistant.ask("Graduation is in 10 days!! I want something with results immediately, what are my options")
     assert ans.strategy == "property", ans.steps
     assert ans.text.lower().startswith("dermal fillers"), ans.text
+
+
+@pytest.mark.parametrize("question", ["how long does a Korean medical visa stay valid?",
+                                      "after subcision, how many days until I can go swimming?"])
+def test_a_time_asked_about_one_thing_is_not_answered_with_another_things_time(assistant, question):
+    ans = assistant.ask(question)
+    assert ans.abstained, ans.text
+    assert "12-14" not in ans.text.split("[")[0]
+
+
+def test_a_time_asked_about_what_the_sentence_says_is_answered(assistant):
+    ans = assistant.ask("for how long must I keep out of the sun after microneedling?")
+    assert "2 days" in ans.text and not ans.abstained, ans.text

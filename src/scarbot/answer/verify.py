@@ -29,6 +29,12 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
     article's own subject words (its title, its country), which a yes/no question need not find again."""
     if draft.abstained:
         return draft
+    if draft.strategy == "extract" and answer_type(q) == "duration" and q.salient:
+        # a time is a fact about one thing: "how long is the visa valid?" is not answered by how long it takes to
+        # process, however close the sentence. Every word the question asks about must be in the sentence.
+        gap = _uncovered(q, draft, {}, [w for w in q.salient if w not in q.framing])
+        if gap:
+            return _partial(q, draft, gap)
     if draft.strategy == "extract" and q.salient and draft.similarity < W.UNBOUND_SIMILARITY:
         # a word the article uses elsewhere counts only when the best match is weak indeed
         gap = _uncovered(q, draft, rare if draft.similarity < W.RARE_SIMILARITY else {})
