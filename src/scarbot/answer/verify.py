@@ -31,8 +31,9 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
         return draft
     if draft.strategy == "extract" and answer_type(q) == "duration" and q.salient:
         # a time is a fact about one thing: "how long is the visa valid?" is not answered by how long it takes to
-        # process, however close the sentence. Every word the question asks about must be in the sentence.
-        gap = _uncovered(q, draft, {}, [w for w in q.salient if w not in q.framing])
+        # process, however close the sentence. A word with nothing near it in the article must be in the sentence.
+        phrasal = {m.group(1) for m in _PHRASAL.finditer(q.text.lower())}  # "hang around", "clear up": how long it lasts
+        gap = _uncovered(q, draft, {}, [w for w in q.absent if w in q.salient and w not in q.framing and w not in phrasal])
         if gap:
             return _partial(q, draft, gap)
     if draft.strategy == "extract" and q.salient and draft.similarity < W.UNBOUND_SIMILARITY:
@@ -86,6 +87,7 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
 
 # A yes/no question is answered "Yes" only when one clause of the first quoted sentence says all that it
 # asks, with no negation or hedge in that clause ("semi-permanent" does not confirm "permanent").
+_PHRASAL = re.compile(r"\b([a-z]+)\s+(?:around|about|away|on|up|off|out|over)\b")
 _GIVEN = re.compile(r"^\s*(?:since|as|because|given that|seeing as)\b")  # a premise, then a question
 _CLAUSES = re.compile(r"[,;:—–]|\s-\s|\b(?:or|but|while|whereas|although|though|except|unless)\b"
                       r"|\band\s+(?=(?:is|are|was|were|can|may|has|have|will|it|they)\b)")
