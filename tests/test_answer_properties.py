@@ -136,3 +136,9 @@ def test_a_time_asked_about_one_thing_is_not_answered_with_another_things_time(a
 def test_a_time_asked_about_what_the_sentence_says_is_answered(assistant):
     ans = assistant.ask("for how long must I keep out of the sun after microneedling?")
     assert "2 days" in ans.text and not ans.abstained, ans.text
+
+
+def test_an_average_asked_is_the_average_the_table_states(assistant):
+    ans = assistant.ask("typical average cost of a filler session in South Korea?")
+    assert ans.text.startswith("The average"), ans.text
+    assert "$270–$330" in ans.text

@@ -91,6 +91,22 @@ def money(x: float) -> str:
     return f"${x:,.2f}".rstrip("0").rstrip(".")
 
 
+def span(low: float, high: float) -> str:
+    return money(low) if low == high else f"{money(low)}–{money(high)}"
+
+
+_AVERAGE_IN_CELL = re.compile(r"\bavg\.?\s*\$?\s?([\d,]+)\s*(?:-|–|to)\s*\$?\s?([\d,]+)|\bavg\.?\s*\$?\s?([\d,]+)", re.I)
+
+
+def average_of(cell: str) -> tuple[float, float] | None:
+    """The average a cell states ("$110 - $600 (avg. $270-$330)" → (270, 330)), or None."""
+    m = _AVERAGE_IN_CELL.search(cell)
+    if not m:
+        return None
+    a, b = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(3))
+    return float(a.replace(",", "")), float(b.replace(",", ""))
+
+
 def pretty(proc: str) -> str:
     return "atrophic scar treatment in general" if proc == GENERAL else proc
 

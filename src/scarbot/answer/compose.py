@@ -14,10 +14,12 @@ from scarbot.answer.base import (
     CorpusView,
     Draft,
     PriceFact,
+    average_of,
     cap,
     join_names,
     money,
     pretty,
+    span,
 )
 from scarbot.chunking import Unit
 from scarbot.nlp import stem
@@ -76,20 +78,8 @@ def _leftover(d: Draft, budget: float) -> None:
                                                                               money(high - budget), b))
 
 
-_AVERAGE_IN_CELL = re.compile(r"\bavg\.?\s*\$?\s?([\d,]+)\s*(?:-|–|to)\s*\$?\s?([\d,]+)|\bavg\.?\s*\$?\s?([\d,]+)", re.I)
 
 
-def average_of(cell: str) -> tuple[float, float] | None:
-    """The average a cell states ("$110 - $600 (avg. $270-$330)" → (270, 330)), or None."""
-    m = _AVERAGE_IN_CELL.search(cell)
-    if not m:
-        return None
-    a, b = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(3))
-    return float(a.replace(",", "")), float(b.replace(",", ""))
-
-
-def span(low: float, high: float) -> str:
-    return money(low) if low == high else f"{money(low)}–{money(high)}"
 
 
 class ComputeStrategy:

@@ -16,11 +16,13 @@ from scarbot.answer.base import (
     Draft,
     Part,
     PriceFact,
+    average_of,
     cap,
     join_names,
     money,
     pretty,
     refusal,
+    span,
 )
 from scarbot.nlp import stem, words
 from scarbot.query import Query
@@ -47,6 +49,7 @@ _WHICH_TREATMENT = re.compile(r"\b(?:which|what)\s+(?!(?:\w+\s+){0,3}?(?:country
                               r"(?:treatments?|procedures?|options?|therap(?:y|ies))\b")
 
 
+_AVG_NOTE = re.compile(r"\s*\(avg[^)]*\)")
 _WHERE = re.compile(r"\b(?:country|countries|where|destination|destinations)\b")
 _EXTRA = re.compile(r"\b(?:extra|additional|add-on|addon|adding|add|on top)\b")
 _EXTRA_WORDS = {"extra", "additional", "add", "adding", "addon", "top", "cost", "price", "much", "charge", "fee"}
@@ -177,6 +180,10 @@ class PriceStrategy:
             if _WHICH_COUNTRIES.search(low[: rel.start()]) and not c.analyzer.frame(low[rel.end():]).countries:
                 which = "max" if which == "min" else "min"
             return self._relative(procs[0], countries[0], which, start)
+        if q.at_average and not q.compare:
+            average = self._average(procs, countries[0] if len(countries) == 1 else c.home_for(procs[0])[0])
+            if average is not None:
+                return average
         one = countries[0] if len(countries) == 1 else \
             c.home_for(procs[0])[0] if not countries and q.price_end and not q.superlative else None
         if (q.superlative or q.price_end) and one and not q.compare and not q.yesno and not _WHERE.search(q.text.lower()):
@@ -307,6 +314,19 @@ class PriceStrategy:
         units = [c.units[i] for sec in c.price_list_sections.get(country, []) for i in c.section_units.get(sec, [])]
         return [u for u in units if not u.label and u.kind == "sentence"
                 and re.search(r"\$[\d,]+.{0,12}\$[\d,]+", u.text)][:1]
+
+    def _average(self, procs: list[str], country: str) -> Draft | None:
+        """"The average filler price in Korea": the average a cell states, when it states one."""
+        d = Draft(strategy=self.name)
+        for proc in procs:
+            r = next((r for r in self.corpus.records(proc, country) if r.given and average_of(r.cell)), None)
+            if r is None:
+                d.add(f"The article gives no average price for {pretty(proc)} in {country}, only its range")
+                continue
+            whole = _AVG_NOTE.sub("", r.cell).rstrip(".")
+            d.add(f"The average the article gives for {pretty(proc)} in {country} is {span(*average_of(r.cell))} "
+                  f"per session, within a range of {whole}", r.chunk_id, r.quote)
+        return d if any(p.chunk_id for p in d.parts) else None
 
     def _end_of(self, procs: list[str], country: str, which: str) -> Draft | None:
         """One country's figure at the asked end: "the lowest price for laser in Thailand" is the bottom of
