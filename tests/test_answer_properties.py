@@ -142,3 +142,16 @@ def test_an_average_asked_is_the_average_the_table_states(assistant):
     ans = assistant.ask("typical average cost of a filler session in South Korea?")
     assert ans.text.startswith("The average"), ans.text
     assert "$270–$330" in ans.text
+
+
+def test_whether_a_named_treatment_suits_a_scar_type_is_what_the_article_ties(assistant):
+    yes = assistant.ask("would subcision help my boxcar scars?")
+    assert yes.text.startswith("Yes"), yes.text
+    other = assistant.ask("are chemical peels good for icepick scars?")
+    assert not other.text.startswith("Yes"), other.text
+    assert "punch excision" in other.text.lower()
+
+
+def test_a_choice_between_two_named_treatments_for_a_scar_type_names_the_one_tied(assistant):
+    ans = assistant.ask("for rolling scars, which is better: subcision or punch excision?")
+    assert ans.text.lower().startswith("subcision"), ans.text

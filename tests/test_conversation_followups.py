@@ -82,3 +82,16 @@ def test_the_cheapest_price_in_a_country_with_no_figure_says_so(assistant):
     ans = assistant.ask("cheapest chemical peel in Turkey?")
     assert ans.abstained
     assert "Turkey" in ans.text and "$36" not in ans.text, ans.text
+
+
+def test_a_thing_named_before_a_dash_is_what_it_means_after_it(assistant):
+    *_, named, offers = _chat(assistant, "microneedling price in korea?", "that hospital in Cheonho - what's it called?",
+                              "does it offer laser therapy?")
+    assert "Kangdong Sacred Heart Hospital" in named.text, named.text
+    assert "Kangdong Sacred Heart Hospital" in offers.text and "laser" in offers.text.lower(), offers.text
+
+
+def test_a_wish_stated_without_a_question_gets_the_treatments_that_have_it(assistant):
+    ans = assistant.ask("I'd like something that gives permanent results.")
+    assert ans.strategy == "property", ans.steps
+    assert ans.text.lower().startswith("laser resurfacing"), ans.text

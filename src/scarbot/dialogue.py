@@ -250,6 +250,9 @@ def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
         names = [(k, n) for k, n in names if n in q.asked_entities]
     if not (q.compare or each) or q.asks_cost or q.countries or not 2 <= len(names) <= 3:
         return []
+    if len(q.all_scar_types) == 1 and all(kind == "procedure" for kind, _n in names) \
+            and re.search(r"\b(?:which|what|better|best)\b", question, re.I):
+        return []  # "which works better for rolling scars, X or Y?": a choice by scar type, which the article ties
     if each and not q.compare:  # "how many sessions do X and Y need?" → "how many sessions does X need?", each
         spans = sorted(x for kind, name in names for x in reader.spans(question, kind, name))
         if spans and question[spans[-1][1]:].strip(" ?.!"):  # the names stand where the subject goes

@@ -182,8 +182,9 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
     return _finish(reader, _persona(u.text, u.query, state), text)
 
 
-_TOPIC_FIRST = re.compile(r"^\s*(?:and\s+|so\s+|ok(?:ay)?,?\s+)?(?:what|how)\s+about\s+(?P<topic>[^,:;—–?]{2,60}?)\s*"
-                          r"(?:[,:;—–]|\s-\s)\s*(?P<rest>.+)$", re.I)
+_TOPIC_FIRST = re.compile(r"^\s*(?:and\s+|so\s+|ok(?:ay)?[,.]?\s+)?(?:(?:what|how)\s+about\s+(?P<topic>[^,:;—–?]{2,60}?)"
+                          r"|(?P<np>(?:the|that|this)\s+[^,:;—–?]{2,60}?))\s*"
+                          r"(?:[,:;—–]|\s-\s)\s*(?P<rest>.+)$", re.I)  # "the clinic in Pangyo — what's it called?"
 _IT = re.compile(r"\b(it|its|they|them|their)\b", re.I)
 
 
@@ -191,9 +192,11 @@ def _topic_first(text: str) -> str:
     """"What about Bellafill — how long does it last?" → "what's Radiesse made of?": the topic set first is what
     the pronoun after it means."""
     m = _TOPIC_FIRST.match(text)
-    if not m:
+    if not m or (m.group("np") and not _IT.search(m.group("rest"))):
         return text
-    topic = m.group("topic").strip()
+    topic = (m.group("topic") or m.group("np")).strip()
+    if m.group("np"):
+        topic = topic[0].lower() + topic[1:]  # "The clinic in Pangyo — what's it called?": mid-sentence now
     if not _IT.search(m.group("rest")):  # "what about the second one, is it painful?": recovery for it
         rest = m.group("rest").rstrip(" ?.!")
         return f"{rest[0].upper()}{rest[1:]} for {topic}?" if len(words(rest)) >= 2 else text

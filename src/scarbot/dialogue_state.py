@@ -286,6 +286,8 @@ OPEN_HEAD = re.compile(r"\b(?:which|what|where|who|names?|lists?)\b(?:\s+[\w']+)
                         r"procedures?|options?|therap(?:y|ies)|types?|kinds?|countries|country|fillers?|brands?|"
                         r"places?)\b", re.I)
 
+_NAME_ASKED = re.compile(r"\bwhat(?:'s| is| are)\s+(?P<np>.+?)\s+(?:called|named)\b"
+                         r"|\b(?:what(?:'s| is) the )?names? of\s+(?P<np2>[^?.!]+)", re.I)
 _TERSE_HEAD = re.compile(r"^\s*(?:the\s+|a\s+|any\s+|good\s+|best\s+)?(clinics?|hospitals?|treatments?|procedures?|"
                          r"options?|therap(?:y|ies))\s+(?:in|for|near|around|at|that|with)\b", re.I)
 _SELECTS = re.compile(r"(?:^|[.!?]\s+)(?:which\b|what(?:'s| is) (?:better|best|cheaper|safer))", re.I)
@@ -300,6 +302,10 @@ def open_kinds(u: Understood) -> tuple[str, ...]:
     m = _TERSE_HEAD.match(q.text)  # "clinic in Cheonho?", "treatment for rolling scars?": keywords that ask for a name
     if m:
         kinds.update(HEAD_KINDS.get(m.group(1).lower(), ()))
+    m = _NAME_ASKED.search(q.text)  # "what's the clinic in Pangyo called?": the name of that kind
+    if m:
+        kinds.update(k for w in re.findall(r"[a-z]+", (m.group("np") or m.group("np2") or "").lower())
+                     for k in HEAD_KINDS.get(w, ()))
     if q.recommend or q.operation == "recommend":
         kinds |= {"procedure", "filler_type"}
     if "provider" in q.attributes:

@@ -30,7 +30,9 @@ _CHOOSE = re.compile(
     r"|\b(?:is there|are there|do you have|do they have|anything|something)\s+(?:\w+\s+)?(?:that|which|with|for)\b"
     r"|\bwhat(?:'s| is| are)\s+(?:good|best)\b"
     r"|\bwhat\s+(?:\w+\s+)?(?:to\s+)?(?:works?|helps?)\s+(?:for|with|on|best)\b"  # "what tends to work for deep ones?"
-    r"|\b(?:what'?s|whats|what is|what are)\s+(?:my|the)\s+options?\b")
+    r"|\b(?:what'?s|whats|what is|what are)\s+(?:my|the)\s+options?\b"
+    r"|^\s*(?:\w+[,.]?\s+)?(?:i|we)\s+(?:want|need|would like|'d like|prefer|am looking for|'m looking for)\s+"
+    r"(?:something|anything|a treatment|an option|one)\b")  # "I want something permanent."
 # the question asks for little of the property ("least downtime", "I don't want any downtime")
 _LOW_ASKED = re.compile(r"\b(?:least|less|lowest|fewest|fewer|minimal|minimum|little|no|without|zero|avoid|"
                         r"not much|low)\b|\b(?:don'?t|do not|does not|can'?t|cannot|won'?t|doesn'?t)\s+(?:\w+\s+)?(?:want|have|"
@@ -52,6 +54,7 @@ _FRAME = {"treatment", "treatments", "procedure", "procedures", "option", "optio
           "point", "article", "ask", "fits", "fit", "suits", "suit", "rather", "mind", "basically", "look", "looks",
           # the condition itself, not a property of a treatment
           "acne", "skin", "face", "scar", "scars", "pitted", "marks"}
+_HEDGES = {"semi", "non", "not", "no", "less", "without", "never", "partly", "partially"}
 _NOUN_SLOT = {"a", "an", "the", "my", "your", "their", "our", "his", "her", "for", "by", "with", "of", "in", "on", "about",
               "any", "some", "no", "from", "under", "through", "via"}
 _DIGIT = re.compile(r"\d")
@@ -120,7 +123,8 @@ class PropertyStrategy:
             if share[proc] < top:
                 continue
             sims = {i: float(c.index.snap.unit_vectors[i] @ ctx.qvec) for i, _g in said}
-            best[proc] = (max(sims.values()), self._quotes(said, sims))
+            whole = max(len(g) for _i, g in said) == len(terms)  # one sentence says it all
+            best[proc] = (max(sims.values()) + (W.PROPERTY_ONE_SENTENCE if whole else 0.0), self._quotes(said, sims))
         ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
         first = ranked[0][1][0]
         # a degree the sentences were checked for ("minimal downtime") is evidence enough; otherwise the
@@ -206,8 +210,8 @@ class PropertyStrategy:
     @staticmethod
     def _says(toks: list[str], t: str, low: bool) -> bool:
         at = [k for k, w in enumerate(toks) if related(t, w)]
-        if not low:
-            return bool(at)
+        if not low:  # "semi-permanent" is not "permanent", "non-surgical" not "surgical"
+            return any(k == 0 or toks[k - 1] not in _HEDGES for k in at)
         before = [set(toks[max(0, k - 2):k]) for k in at]
         return any(b & _LOW_SAID and not b & _HIGH_SAID for b in before)
 

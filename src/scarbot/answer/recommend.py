@@ -16,6 +16,8 @@ _WHICH = re.compile(r"\bwhich\b|\bwhat\b.{0,40}\b(?:or|vs\.?|versus)\b|\b(?:eith
 _FOR_ALL = re.compile(r"\b(?:both|all (?:of )?(?:them|those|these|three|two)|each of|at once|same (?:treatment|procedure)|"
                       r"one (?:treatment|procedure|option|thing)|single (?:treatment|procedure|option)|in common)\b")
 _TREATMENT = re.compile(r"\b(?:treatments?|procedures?|options?|therap(?:y|ies)|methods?|something|anything|fix)\b")
+_SUITS = re.compile(r"\b(?:help|helps|work|works|fix|fixes|treat|treats|good for|suit|suits|suitable|effective|"
+                    r"do anything for|get rid of)\b")
 _CLINICS = re.compile(r"\b(?:which|what|any|list|name)\s+(?:\w+\s+){0,2}?(?:clinics?|hospitals?)\b")
 
 
@@ -46,9 +48,13 @@ class RecommendStrategy:
 
     @staticmethod
     def _which_of(q: Query) -> bool:
-        """"Which of subcision and peels works for rolling scars?": a choice among named treatments."""
+        """"Which of subcision and peels works for rolling scars?": a choice among named treatments; "is
+        subcision good for icepick scars?": whether the article ties the one named to that type."""
         named = [p for p in q.procedures if p != GENERAL]
-        return len(named) >= 2 and len(q.all_scar_types) == 1 and not q.clinics and bool(_WHICH.search(q.text.lower()))
+        one = len(named) == 1 and q.yesno and ("suitability" in q.attributes or q.recommend
+                                               or bool(_SUITS.search(q.text.lower())))
+        return (len(named) >= 2 and bool(_WHICH.search(q.text.lower())) or one) and len(q.all_scar_types) == 1 \
+            and not q.clinics
 
     def _chosen(self, q: Query) -> Draft | None:
         scar = q.all_scar_types[0]
@@ -57,7 +63,18 @@ class RecommendStrategy:
         fit = [p for p in named if p in ties]
         d = Draft(strategy=self.name)
         if not fit:
-            d.add(f"The article ties neither {join_names(named)} to {scar}")
+            d.add(f"The article does not say that {named[0]} suits {scar}" if len(named) == 1
+                  else f"The article ties neither {join_names(named)} to {scar}")
+            tied = list(dict.fromkeys(p for p in ties if p not in named))
+            if tied:  # what it does name for them, each with its sentence
+                d.add(f"For {scar}, it names {join_names(tied)}:")
+                for p in tied:
+                    d.add(f"- {cap(p)}: {body(ties[p].unit.text)}", ties[p].unit.chunk_id, ties[p].unit.text)
+            return d
+        if len(named) == 1:
+            d.add(f"Yes: the article ties {named[0]} to {scar}")
+            d.add(f"- {cap(named[0])}: {body(ties[named[0]].unit.text)}", ties[named[0]].unit.chunk_id,
+                  ties[named[0]].unit.text)
             return d
         others = [p for p in named if p not in fit]
         lead = f"{'Both' if len(fit) == 2 and not others else cap(join_names(fit))}" if len(fit) > 1 else cap(fit[0])

@@ -495,13 +495,14 @@ def session_premise(q: Query, draft: Draft, sessions: dict) -> Draft:
 # An absolute claim ("guarantees complete removal", "the proven standard", "painless") that a sentence about
 # the same thing contradicts with the word's counterpart ("complete removal is rare", "still experimental",
 # "pain ... common"): corrected first, whatever else the message asks.
+_PERMANENCE = ("permanent", "permanently", "forever", "for life", "lifelong", "once and for all")  # claims only when asserted
 _COUNTER = {
     **{w: {"rare", "rarely", "unlikely"} for w in ("guarantee", "guaranteed", "guarantees", "complete", "completely",
                                                  "totally", "always", "definitely", "certainly", "cure", "cured",
                                                  "cures", "entirely", "fully")},
     **{w: {"experimental", "emerging", "unproven"} for w in ("proven", "established", "standard", "gold", "mainstream")},
     **{w: {"pain", "painful", "discomfort", "bruising"} for w in ("painless",)},
-    **{w: {"temporary"} for w in ("permanent", "permanently", "forever", "for life", "lifelong", "once and for all")},
+    **{w: {"temporary"} for w in _PERMANENCE},
     **{w: {"risks", "risk", "side", "complications"} for w in ("risk-free", "riskless", "no risk", "no risks")},
 }
 _ABSOLUTE = re.compile(r"\b(?:" + "|".join(sorted((re.escape(w) for w in _COUNTER), key=len, reverse=True)) + r")\b")
@@ -514,6 +515,8 @@ def absolute_premise(q: Query, draft: Draft, units: list, candidates: list[int])
     low = q.text.lower()
     m = _ABSOLUTE.search(low)
     if m is None or draft.abstained or _DENIES.search(low) or any(p.text.startswith("No") for p in draft.parts[:1]):
+        return draft
+    if m.group(0) in _PERMANENCE and not q.yesno:  # "I'd like something permanent": a wish, not a claim
         return draft
     start = max((x.end() for x in _CLAUSE_END.finditer(low[: m.start()])), default=0)
     end = next((x.start() for x in _CLAUSE_END.finditer(low, m.end())), len(low))

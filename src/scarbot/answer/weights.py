@@ -28,6 +28,7 @@ ANSWER_TYPE = 0.15  # the sentence holds the kind of answer asked: a share for "
 # Treatments chosen by a property ("which treatment is safest?"): those whose best sentence is this much
 # less similar to the question than the best one's are left out (not when a degree was checked)
 PROPERTY_GAP = 0.10
+PROPERTY_ONE_SENTENCE = 0.10  # ... and a treatment one sentence of which says every asked word ranks this much higher
 
 # Refusal: decline when both the best score and the best similarity are below these
 ANSWER_SCORE = 0.44
