@@ -185,6 +185,8 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
 _TOPIC_FIRST = re.compile(r"^\s*(?:and\s+|so\s+|ok(?:ay)?[,.]?\s+)?(?:(?:what|how)\s+about\s+(?P<topic>[^,:;—–?]{2,60}?)"
                           r"|(?P<np>(?:the|that|this)\s+[^,:;—–?]{2,60}?))\s*"
                           r"(?:[,:;—–]|\s-\s)\s*(?P<rest>.+)$", re.I)  # "the clinic in Pangyo — what's it called?"
+_POINTER_NP = re.compile(r"\b(?:one|ones|former|latter|first|second|third|fourth|last|other|same|you|i|we|said|"
+                         r"mentioned|listed)\b", re.I)
 _IT = re.compile(r"\b(it|its|they|them|their)\b", re.I)
 
 
@@ -192,8 +194,8 @@ def _topic_first(text: str) -> str:
     """"What about Bellafill — how long does it last?" → "what's Radiesse made of?": the topic set first is what
     the pronoun after it means."""
     m = _TOPIC_FIRST.match(text)
-    if not m or (m.group("np") and not _IT.search(m.group("rest"))):
-        return text
+    if not m or (m.group("np") and (not _IT.search(m.group("rest")) or _POINTER_NP.search(m.group("np")))):
+        return text  # "the last one you listed — what does it do?": a reference, resolved as one
     topic = (m.group("topic") or m.group("np")).strip()
     if m.group("np"):
         topic = topic[0].lower() + topic[1:]  # "The clinic in Pangyo — what's it called?": mid-sentence now

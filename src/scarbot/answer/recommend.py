@@ -18,6 +18,7 @@ _FOR_ALL = re.compile(r"\b(?:both|all (?:of )?(?:them|those|these|three|two)|eac
 _TREATMENT = re.compile(r"\b(?:treatments?|procedures?|options?|therap(?:y|ies)|methods?|something|anything|fix)\b")
 _SUITS = re.compile(r"\b(?:help|helps|work|works|fix|fixes|treat|treats|good for|suit|suits|suitable|effective|"
                     r"do anything for|get rid of)\b")
+_USED_FOR = re.compile(r"\bused (?:for|in|during|with|on|before|after)\s+(?:an?\s+|the\s+)?$")
 _CLINICS = re.compile(r"\b(?:which|what|any|list|name)\s+(?:\w+\s+){0,2}?(?:clinics?|hospitals?)\b")
 
 
@@ -43,8 +44,12 @@ class RecommendStrategy:
 
     @staticmethod
     def _scars_for(q: Query) -> bool:
-        """"Which scars does a peel suit?": the other way round, the types one treatment suits."""
-        return len(q.procedures) == 1 and "suitability" in q.attributes and not q.all_scar_types and not q.clinics
+        """"Which scars does a peel suit?": the other way round, the types one treatment suits (not "what
+        anaesthetic is used for subcision?", where the treatment is what something else is used for)."""
+        joined = f" {' '.join(q.tokens)} "
+        used_for = any(kind == "procedure" and _USED_FOR.search(joined[:start + 1]) for start, _e, kind, _n in q.spans)
+        return len(q.procedures) == 1 and "suitability" in q.attributes and not q.all_scar_types and not q.clinics \
+            and not used_for
 
     @staticmethod
     def _which_of(q: Query) -> bool:
