@@ -155,3 +155,14 @@ def test_whether_a_named_treatment_suits_a_scar_type_is_what_the_article_ties(as
 def test_a_choice_between_two_named_treatments_for_a_scar_type_names_the_one_tied(assistant):
     ans = assistant.ask("for rolling scars, which is better: subcision or punch excision?")
     assert ans.text.lower().startswith("subcision"), ans.text
+
+
+def test_a_bare_request_for_options_after_a_description_reads_the_description(assistant):
+    ans = assistant.ask("Derm says my acne scarring is severe. Any suggestions?")
+    assert ans.strategy == "property", ans.steps
+    assert "severe scars" in ans.text
+
+
+def test_several_wishes_at_once_pick_the_treatment_whose_sentences_say_them_all(assistant):
+    ans = assistant.ask("I'd want low risk and better texture, and I can come back several times. Recommendations?")
+    assert ans.text.lower().startswith("microneedling"), ans.text

@@ -32,7 +32,8 @@ _CHOOSE = re.compile(
     r"|\bwhat\s+(?:\w+\s+)?(?:to\s+)?(?:works?|helps?)\s+(?:for|with|on|best)\b"  # "what tends to work for deep ones?"
     r"|\b(?:what'?s|whats|what is|what are)\s+(?:my|the)\s+options?\b"
     r"|^\s*(?:\w+[,.]?\s+)?(?:i|we)\s+(?:want|need|would like|'d like|prefer|am looking for|'m looking for)\s+"
-    r"(?:something|anything|a treatment|an option|one)\b")  # "I want something permanent."
+    r"(?:something|anything|a treatment|an option|one)\b"  # "I want something permanent."
+    r"|^\s*(?:any\s+|your\s+|my\s+)?(?:options|suggestions|recommendations|ideas)\s*\??\s*$")  # "... grade 4. options?"
 # the question asks for little of the property ("least downtime", "I don't want any downtime")
 _LOW_ASKED = re.compile(r"\b(?:least|less|lowest|fewest|fewer|minimal|minimum|little|no|without|zero|avoid|"
                         r"not much|low)\b|\b(?:don'?t|do not|does not|can'?t|cannot|won'?t|doesn'?t)\s+(?:\w+\s+)?(?:want|have|"
@@ -53,11 +54,15 @@ _FRAME = {"treatment", "treatments", "procedure", "procedures", "option", "optio
           "show", "shows", "right", "away", "now", "soon", "asap", "straight", "quick", "quickly", "fast", "fastest",
           "point", "article", "ask", "fits", "fit", "suits", "suit", "rather", "mind", "basically", "look", "looks",
           # the condition itself, not a property of a treatment
-          "acne", "skin", "face", "scar", "scars", "pitted", "marks"}
+          "acne", "skin", "face", "scar", "scars", "scarring", "pitted", "marks",
+          # who said so, not what is wanted
+          "derm", "doctor", "dermatologist", "says", "said", "told", "thinks",
+          "suggestion", "suggestions", "recommendation", "recommendations", "idea", "ideas", "advice"}
 _HEDGES = {"semi", "non", "not", "no", "less", "without", "never", "partly", "partially"}
 _NOUN_SLOT = {"a", "an", "the", "my", "your", "their", "our", "his", "her", "for", "by", "with", "of", "in", "on", "about",
               "any", "some", "no", "from", "under", "through", "via"}
-_DIGIT = re.compile(r"\d")
+_COUNTED = re.compile(r"\b(?:\d+|one|two|three|four|five|six|a single|single)\s+(?:\w+\s+)?(?:sessions?|treatments?|"
+                      r"rounds?|visits?|times)\b")  # "which needs only one session?": a count, not a property
 # a choice among places or people, not treatments; or a property asked in the negative ("not surgical")
 _NOT_A_TREATMENT = re.compile(r"\b(?:clinics?|hospitals?|doctors?|surgeons?|countr(?:y|ies)|city|cities|places?)\b")
 _NEGATED = re.compile(r"\b(?:isn'?t|aren'?t|is not|are not|not (?:\w+ )?(?:class\w*|consider\w*|count\w*|call\w*|"
@@ -93,7 +98,7 @@ class PropertyStrategy:
         return (chooses(text) and not named and not _NOT_A_TREATMENT.search(text.lower())
                 and not _NEGATED.search(text.lower()) and not q.all_scar_types and not q.clinics
                 and set(q.countries) <= set(q.home_countries)
-                and not q.asks_cost and not _DIGIT.search(text) and q.count is None and not q.why
+                and not q.asks_cost and not _COUNTED.search(text.lower()) and q.count is None and not q.why
                 and not q.identify and not q.filler_types)
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
@@ -156,7 +161,7 @@ class PropertyStrategy:
         the property asked is one the article never speaks of. In a verb's place ("what tends to work") it
         only frames the question."""
         toks = words(text)
-        return any(w in q.absent and k > 0 and toks[k - 1] in _NOUN_SLOT for k, w in enumerate(toks))
+        return any(w in q.absent and w not in _FRAME and k > 0 and toks[k - 1] in _NOUN_SLOT for k, w in enumerate(toks))
 
     @staticmethod
     def _little(lowered: str, terms: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
