@@ -95,3 +95,9 @@ def test_a_wish_stated_without_a_question_gets_the_treatments_that_have_it(assis
     ans = assistant.ask("I'd like something that gives permanent results.")
     assert ans.strategy == "property", ans.steps
     assert ans.text.lower().startswith("laser resurfacing"), ans.text
+
+
+def test_cheaper_than_at_home_after_talk_of_deposits_compares_treatment_prices(assistant):
+    *_, home = _chat(assistant, "what deposit do clinics ask for?", "I live in Canada. is it cheaper than back home?")
+    assert "$1,200" in home.text and "$300" in home.text, home.text  # the general row: Canada against Korea
+    assert "10%" not in home.text

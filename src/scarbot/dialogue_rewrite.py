@@ -705,13 +705,18 @@ def _put(text: str, start: int, end: int, kind: str, name: str) -> str:
     return agree(before, is_plural([name], kind)) + name + text[end:]
 
 
+_CHEAPER = re.compile(r"\b(?:cheaper|pricier|dearer|more expensive|less expensive|more affordable|cost (?:more|less))\b",
+                      re.I)
+
+
 def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state: DialogueState):
     """"which of those costs the least?", "would that beat the price back home?": the countries and the treatment named."""
     if q.saving and state.last is not None and len(q.countries) < 2 and not (q.ungiven or q.other_topics):
         saved = _saving_question(reader, text, q, state)
         if saved is not None:
             return saved
-    if not q.asks_cost or not (q.compare or q.superlative) or len(q.countries) >= 2 or state.last is None \
+    priced = q.asks_cost or bool(_CHEAPER.search(text))  # "is it cheaper than back home?": a price compared
+    if not priced or not (q.compare or q.superlative) or len(q.countries) >= 2 or state.last is None \
             or q.ungiven or q.other_topics:  # "the cheapest hotel": not a price of the article's
         return None
     procs = [n for k in ("filler_type", "procedure") for n in entities(q, general=True).get(k, [])]
@@ -726,10 +731,12 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
     if not procs:
         ms = [m for m in candidates(state, ("filler_type", "procedure"), q) if m.by_user] or \
             candidates(state, ("filler_type", "procedure"), q)
-        procs = [ms[0].name] if ms else []
+        # nothing priced was named: "is it cheaper than at home?" is about treatment in general
+        procs = [ms[0].name] if ms else [lexicon.GENERAL_PROCEDURE]
     if not procs or (entities(q) and not refs and len(q.countries) != 1):
         return None
-    countries = _compared_countries(text, q, refs, state, bool(q.superlative and _SUPERLATIVE.search(text)))
+    countries = _compared_countries(text, q, refs, state, bool(q.superlative and _SUPERLATIVE.search(text)),
+                                    next(iter(reader.analyzer.countries), None))  # the table's first column
     subject, superlative = _spoken(procs[0]), bool(q.superlative and _SUPERLATIVE.search(text))
     be = "are" if is_plural(procs[:1], "procedure") else "is"
     dear = q.superlative == "max"
@@ -782,7 +789,8 @@ def _compared_group(q: Query, refs: list[Ref], state: DialogueState) -> list[str
     return res.names if res is not None and res.kind in ("procedure", "filler_type") else []
 
 
-def _compared_countries(text: str, q: Query, refs: list[Ref], state: DialogueState, superlative: bool) -> list[str]:
+def _compared_countries(text: str, q: Query, refs: list[Ref], state: DialogueState, superlative: bool,
+                        destination: str | None = None) -> list[str]:
     home = state.persona.home if _HOME_REF.search(text) else None
     countries = [*q.countries, *([home] if home and home not in q.countries else [])]
     run = state.runs.get("country", [])
@@ -792,6 +800,9 @@ def _compared_countries(text: str, q: Query, refs: list[Ref], state: DialogueSta
     asked = [m.name for m in state.recent(("country",)) if m.by_user and m.name not in countries]
     if len(countries) == 1 and asked and not superlative:
         return [asked[0], home] if home else [countries[0], asked[0]]
+    if len(countries) == 1 and countries[0] in {*q.home_countries, home} and destination \
+            and destination != countries[0] and not superlative:  # "is it cheaper than back home?": the article's country
+        return [destination, countries[0]]
     return countries
 
 
