@@ -166,3 +166,11 @@ def test_a_bare_request_for_options_after_a_description_reads_the_description(as
 def test_several_wishes_at_once_pick_the_treatment_whose_sentences_say_them_all(assistant):
     ans = assistant.ask("I'd want low risk and better texture, and I can come back several times. Recommendations?")
     assert ans.text.lower().startswith("microneedling"), ans.text
+
+
+@pytest.mark.parametrize("question, said", [("what does non-ablative mean?", "heat the skin"),
+                                            ("what are rolling scars, in plain english?", "wavy"),
+                                            ("define punch excision", "surgical method")])
+def test_definitions_asked_in_other_words_are_answered_by_the_defining_sentence(assistant, question, said):
+    ans = assistant.ask(question)
+    assert said in ans.text.split("[1]")[0], ans.text

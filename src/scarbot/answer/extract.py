@@ -20,8 +20,12 @@ from scarbot.chunking import Unit, split_sentences
 from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
 from scarbot.query import Query, related
 
-_DEFINITION = re.compile(r"\s*(?:(?:so|ok|okay|and|but|sorry|hi|hello)[,!]?\s+)?(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+)?(?:is|are|'s)?\s*"
-                         r"(?:exactly\s+)?(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)\s*\??$")
+_DEFINITION = re.compile(r"\s*(?:(?:so|ok|okay|and|but|sorry|hi|hello)[,!]?\s+)?(?:"
+                         r"what\s+(?:does|do)\s+(?:the\s+word\s+|the\s+term\s+)?(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)\s+mean"
+                         r"|(?:define|meaning of)\s+(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)"
+                         r"|(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+)?(?:is|are|'s)?\s*(?:exactly\s+)?"
+                         r"(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)"
+                         r"(?:\s+(?:exactly|actually|really|again|in simple terms|in plain english|anyway))?)\s*\??$")
 _WHICH_TREATMENTS = re.compile(r"(?:^\W*|[,;:]\s*)(?:(?:so|and|ok|also)\W+)?(?:which|what)\s+(?:\w+\s+){0,2}?(?:treatments|procedures|"
                                r"options|therapies|treatment|procedure|option|therapy)\b(?!\s+(?:is|are)\s+best)")
 # words that state a reason: what a "why" question is answered by
@@ -222,13 +226,15 @@ class ExtractStrategy:
     def _subject(self, q: Query) -> list[str]:
         """"What is X?" / "What are X?" → the stems of X, the thing being defined."""
         m = _DEFINITION.match(q.text.lower())
-        return [stem(w) for w in content_words(m.group(1))] if m else []
+        return [stem(w) for w in content_words(next(g for g in m.groups() if g))] if m else []
 
     def _defines(self, ui: int, subject: list[str]) -> bool:
         """The sentence starts with the thing asked about ("Subcision is ..."), or is the list item
         labelled with it ("Icepick Scars: Deep, narrow ...")."""
         c = self.corpus
-        return bool(subject) and (c.body_stems[ui][: len(subject)] == subject or c.label_stems[ui] == set(subject))
+        label = c.label_stems[ui]  # "Ablative Lasers:" defines "ablative": the label and at most one head word
+        return bool(subject) and (c.body_stems[ui][: len(subject)] == subject
+                                  or (set(subject) <= label and len(label) <= len(subject) + 1))
 
     def _entity_keys(self, q: Query) -> list[set[str]]:
         keys = [k for k in map(self._entity_keys_of, q.entities) if k]
