@@ -26,6 +26,8 @@ _DEFINITION = re.compile(r"\s*(?:(?:so|ok|okay|and|but|sorry|hi|hello)[,!]?\s+)?
                          r"|(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+)?(?:is|are|'s)?\s*(?:exactly\s+)?"
                          r"(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)"
                          r"(?:\s+(?:exactly|actually|really|again|in simple terms|in plain english|anyway))?)\s*\??$")
+_ABOUT_ALL = re.compile(r"\b(?:overall|in general|generally|these treatments|the treatments|such treatments|"
+                        r"treatments like (?:this|these)|most people|people usually|on average)\b")
 _WHICH_TREATMENTS = re.compile(r"(?:^\W*|[,;:]\s*)(?:(?:so|and|ok|also)\W+)?(?:which|what)\s+(?:\w+\s+){0,2}?(?:treatments|procedures|"
                                r"options|therapies|treatment|procedure|option|therapy)\b(?!\s+(?:is|are)\s+best)")
 # words that state a reason: what a "why" question is answered by
@@ -314,6 +316,8 @@ class ExtractStrategy:
                 s += W.ENTITY
             elif q.procedures and u.section in c.proc_sections:
                 s -= W.OTHER_ENTITY
+        elif u.section in c.proc_sections and _ABOUT_ALL.search(q.text.lower()):
+            s -= W.ONE_OF_MANY  # "how effective are these treatments overall?": not one treatment's own sentence
         if len(u.text.split()) <= 8 and _LEANS.search(u.text):
             s -= W.DANGLING
         said = set(superlatives(q.text))
