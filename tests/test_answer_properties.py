@@ -158,7 +158,7 @@ def test_a_choice_between_two_named_treatments_for_a_scar_type_names_the_one_tie
 
 
 def test_a_bare_request_for_options_after_a_description_reads_the_description(assistant):
-    ans = assistant.ask("Derm says my acne scarring is severe. Any suggestions?")
+    ans = assistant.ask("My dermatologist calls my acne scarring severe. Any suggestions?")
     assert ans.strategy == "property", ans.steps
     assert "severe scars" in ans.text
 

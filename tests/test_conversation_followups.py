@@ -98,6 +98,6 @@ def test_a_wish_stated_without_a_question_gets_the_treatments_that_have_it(assis
 
 
 def test_cheaper_than_at_home_after_talk_of_deposits_compares_treatment_prices(assistant):
-    *_, home = _chat(assistant, "what deposit do clinics ask for?", "I live in Canada. is it cheaper than back home?")
+    *_, home = _chat(assistant, "how big a deposit do the clinics want?", "I live in Canada. is it cheaper than back home?")
     assert "$1,200" in home.text and "$300" in home.text, home.text  # the general row: Canada against Korea
     assert "10%" not in home.text

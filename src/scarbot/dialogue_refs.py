@@ -59,7 +59,7 @@ _EXPLETIVE_IT = re.compile(r"^\s+(?:takes?\s+to|took\s+to)\b|^(?:'s|\s+is|\s+was
 _GENERIC_THEY = re.compile(r"^\s+(?:list|lists|say|says|mention|state|quote|show|report|give|write|call)\b"
                            r"|^\s+(?:take|charge|ask\s+for|require|want|need)\s+(?:\w+\s+){0,2}?(?:deposit|fee|payment|"
                            r"money|cash|cards?|upfront|up front)\b"  # "if they take the usual deposit": the clinics, generic
-                           # "how much do they need to pay?", "when should they book?": people (patients, clients)
+                           # "how much do they need to pay?", "when ought they to reserve?": people (patients, clients)
                            r"|^\s+(?:(?:need|have|want|ought|plan)\s+to\s+|should\s+|must\s+|can\s+)?(?:pay|book|bring|"
                            r"apply|travel|fly|stay|visit|arrange|schedule|reserve|budget|save)\b", re.I)
 _IDIOM = re.compile(r"\b(?:in the first place|first of all|at first|at last|for the (?:first|last) time|"

@@ -349,7 +349,7 @@ _COMPARES = re.compile(r"\b(?:cheaper|dearer|pricier|more expensive|less expensi
 
 
 def _against_last_pair(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
-    """"So Thailand is cheaper at both ends?", "what's the difference at the top end?" after two countries were
+    """"So India is cheaper at the bottom?", "what's the difference at the top end?" after two countries were
     compared: the same two countries and treatment, compared again as now asked."""
     if not _COMPARES.search(text) or len(q.countries) > 1 or q.other_countries or re.search(r"\bthan\b", text, re.I):
         return None

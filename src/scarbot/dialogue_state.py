@@ -299,7 +299,7 @@ def open_kinds(u: Understood) -> tuple[str, ...]:
     kinds: set[str] = set()
     for m in OPEN_HEAD.finditer(q.text):
         kinds.update(HEAD_KINDS.get(m.group(1).lower(), ()))
-    m = _TERSE_HEAD.match(q.text)  # "clinic in Cheonho?", "treatment for rolling scars?": keywords that ask for a name
+    m = _TERSE_HEAD.match(q.text)  # "hospital near Pangyo?", "treatment for rolling scars?": keywords that ask for a name
     if m:
         kinds.update(HEAD_KINDS.get(m.group(1).lower(), ()))
     m = _NAME_ASKED.search(q.text)  # "what's the clinic in Pangyo called?": the name of that kind

@@ -109,7 +109,7 @@ class Speller:
 
 
 
-# "how much does microneedling hurt?": "how much" with a verb of degree asks no price
+# "how much will a peel sting?": "how much" with a verb of degree asks no price
 _HOW_MUCH_VERB = re.compile(r"\bhow much (?:does|do|will|would|did|can|could) (?:[\w-]+ ){0,3}?(?:hurt|hurts|help|helps|"
                             r"improve|improves|matter|change|swell|bruise|bleed|sting|work|last|fade|heal|redden|peel)\b")
 _PRICE_WORD = re.compile(r"\b(?:cost|costs|price|prices|pay|charge|charges|fee|fees|usd|dollars?)\b|\$")

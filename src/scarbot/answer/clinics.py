@@ -41,7 +41,7 @@ class ClinicStrategy:
         """A named clinic, or a question that looks for one ("which clinic ...", "a clinic in <district>")."""
         looks_for = bool(_LOOKS_FOR.search(" ".join(q.tokens)))
         if not q.clinics and q.asks_cost and q.countries and not _PICKS.search(" ".join(q.tokens)):
-            # "what do Thai clinics charge for fillers?": that country's price, not a clinic to pick
+            # "what do Indian clinics charge for peels?": that country's price, not a clinic to pick
             return False
         return bool(q.clinics) or ((looks_for or "provider" in q.attributes) and not q.why)
 

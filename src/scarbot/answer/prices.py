@@ -316,7 +316,7 @@ class PriceStrategy:
                 and re.search(r"\$[\d,]+.{0,12}\$[\d,]+", u.text)][:1]
 
     def _average(self, procs: list[str], country: str) -> Draft | None:
-        """"The average filler price in Korea": the average a cell states, when it states one."""
+        """"The average laser price in Thailand": the average a cell states, when it states one."""
         d = Draft(strategy=self.name)
         for proc in procs:
             r = next((r for r in self.corpus.records(proc, country) if r.given and average_of(r.cell)), None)

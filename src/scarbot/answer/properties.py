@@ -32,8 +32,8 @@ _CHOOSE = re.compile(
     r"|\bwhat\s+(?:\w+\s+)?(?:to\s+)?(?:works?|helps?)\s+(?:for|with|on|best)\b"  # "what tends to work for deep ones?"
     r"|\b(?:what'?s|whats|what is|what are)\s+(?:my|the)\s+options?\b"
     r"|^\s*(?:\w+[,.]?\s+)?(?:i|we)\s+(?:want|need|would like|'d like|prefer|am looking for|'m looking for)\s+"
-    r"(?:something|anything|a treatment|an option|one)\b"  # "I want something permanent."
-    r"|^\s*(?:any\s+|your\s+|my\s+)?(?:options|suggestions|recommendations|ideas)\s*\??\s*$")  # "... grade 4. options?"
+    r"(?:something|anything|a treatment|an option|one)\b"  # "We'd like something non-surgical."
+    r"|^\s*(?:any\s+|your\s+|my\s+)?(?:options|suggestions|recommendations|ideas)\s*\??\s*$")  # "(a description). options?"
 # the question asks for little of the property ("least downtime", "I don't want any downtime")
 _LOW_ASKED = re.compile(r"\b(?:least|less|lowest|fewest|fewer|minimal|minimum|little|no|without|zero|avoid|"
                         r"not much|low)\b|\b(?:don'?t|do not|does not|can'?t|cannot|won'?t|doesn'?t)\s+(?:\w+\s+)?(?:want|have|"
@@ -78,8 +78,8 @@ _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
 def choosing_sentence(q: Query) -> str:
-    """The sentence that asks for a treatment ("Wedding in 2 weeks!!! I need something that shows results right
-    away"): its words are the property; the story around it is not."""
+    """The sentence that asks for a treatment ("Exams are over soon! I want something that works fast"): its
+    words are the property; the story around it is not."""
     text = q.asking or q.text
     return next((x for x in _SENTENCES.split(text) if chooses(x)), text)
 
