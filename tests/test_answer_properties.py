@@ -174,3 +174,10 @@ def test_several_wishes_at_once_pick_the_treatment_whose_sentences_say_them_all(
 def test_definitions_asked_in_other_words_are_answered_by_the_defining_sentence(assistant, question, said):
     ans = assistant.ask(question)
     assert said in ans.text.split("[1]")[0], ans.text
+
+
+def test_all_three_types_means_every_scar_type_the_article_describes(assistant):
+    ans = assistant.ask("which treatment would cover all three types at once?")
+    assert ans.strategy == "recommend", ans.steps
+    assert "icepick" in ans.text and "boxcar" in ans.text and "rolling" in ans.text, ans.text
+    assert "microneedling" in ans.text.lower()

@@ -146,6 +146,8 @@ _GREETING = re.compile(r"\s*[a-z']+(?:\s+[a-z']+)?\s*[,!]")  # an opening word o
 _IDENTIFY = re.compile(r"\b(?:what|which)\s+(?:type|kind|sort)s?\b|\bwhat\s+(?:are|is|'s)\s+(?:they|these|this|it|that|"
                        r"those|mine)\b|\bcalled\b|\bwhat do you call\b")
 _CLAUSE = re.compile(r"[,;:.!?]|\band\b|\bbut\b|\bplus\b")
+_ALL_TYPES = re.compile(r"\b(?:all|each of the|every one of the)\s+(?:three\s+|3\s+|the\s+|of\s+the\s+)?(?:types|kinds|sorts)"
+                        r"(?!\s+of\s+(?!(?:acne\s+|atrophic\s+)?scar)\w)")
 _KIND_OF_SCARS = re.compile(r"\b(?:kind|kinds|type|types|sort|sorts)\s+of\s+(?:acne\s+)?scars?\b")
 _PERCENT = re.compile(r"(?<![\d.][-–])(?<![\d.]\s[-–]\s)(?<!\d%[-–])(\b\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)")
 _AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|(?<![\w.])(\d[\d,]*)\s*(?:usd|dollars?|bucks)\b")
@@ -378,6 +380,9 @@ class QueryParser:
             q.framing = [w for w in q.unbound if w in common]
         # "deep narrow pits and some wavy rolling areas": a type described beside one named is meant too
         q.inferred_scar_types = [t for t in self._infer_scar_types(q) if t not in q.scar_types]
+        if not q.all_scar_types and not q.filler_types and _ALL_TYPES.search(low) and self.scar_profiles:
+            q.scar_types = list(self.scar_profiles)  # "I have all three types": every type the article describes
+            q.attributes = [a for a in q.attributes if a != "types"]
         q.describes = not _asks_anything(q.text)
         q.identify = bool(q.inferred_scar_types and _IDENTIFY.search(low) or q.all_scar_types and q.describes)
         if not q.attributes and set(q.salient) <= _UNIT_WORDS and q.countries and q.procedures:  # "peels india?": a price

@@ -106,7 +106,8 @@ class RecommendStrategy:
             common = [p for p in ties[q.all_scar_types[0]] if all(p in ties[s] for s in q.all_scar_types[1:])]
             kinds = join_names(q.all_scar_types)
             if common:
-                d.add(f"Yes: the article ties {join_names(common)} to {kinds} alike")
+                lead = "Yes: the article" if q.yesno else "The article"  # "is there one ...?" / "what's best for all three?"
+                d.add(f"{lead} ties {join_names(common)} to {kinds} alike")
                 for p in common:  # the sentence naming most of the types, for each treatment
                     t = max((ties[scar][p] for scar in q.all_scar_types),
                             key=lambda t: sum(scar.split()[0] in t.unit.text.lower() for scar in q.all_scar_types))
