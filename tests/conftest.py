@@ -78,3 +78,18 @@ def assistant(real_index):
     from scarbot.assistant import Assistant
 
     return Assistant(real_index).load()
+
+
+@pytest.fixture
+def chat(assistant):
+    """Messages asked in turn, each with the bot's own earlier answers as the history (as in the web chat)."""
+
+    def ask_in_turn(*messages: str):
+        history, answers = [], []
+        for m in messages:
+            a = assistant.ask(m, history=history)
+            answers.append(a)
+            history += [{"role": "user", "content": m}, {"role": "assistant", "content": a.text}]
+        return answers
+
+    return ask_in_turn

@@ -12,15 +12,6 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-def _chat(assistant, *messages: str):
-    history, answers = [], []
-    for m in messages:
-        a = assistant.ask(m, history=history)
-        answers.append(a)
-        history += [{"role": "user", "content": m}, {"role": "assistant", "content": a.text}]
-    return answers
-
-
 def _plain(text: str) -> str:
     return text.replace("\u2013", "-").replace("\u2014", "-")
 
@@ -44,16 +35,16 @@ def test_a_description_without_a_question_names_the_type(assistant):
     assert "boxcar" in ans.text.lower() and not ans.abstained
 
 
-def test_a_correction_of_the_description_moves_the_type(assistant):
-    answers = _chat(assistant, "my scars are deep and narrow, like tiny holes",
+def test_a_correction_of_the_description_moves_the_type(chat):
+    answers = chat("my scars are deep and narrow, like tiny holes",
                     "sorry, I got it wrong - they're wide with sharp edges and flat bottoms",
                     "what helps with that type then")
     assert "boxcar" in answers[1].text.lower()
     assert "boxcar" in answers[2].text.lower() and "icepick scars, the article names" not in answers[2].text
 
 
-def test_which_of_two_clinics_is_picked_by_its_own_text(assistant):
-    answers = _chat(assistant, "which of the clinics do microneedling?",
+def test_which_of_two_clinics_is_picked_by_its_own_text(chat):
+    answers = chat("which of the clinics do microneedling?",
                     "which one has plastic surgeons and dermatologists collaborating?")
     assert answers[1].text.startswith("Kangdong"), answers[1].text
 
@@ -109,29 +100,29 @@ def test_prices_for_a_country_the_table_lacks(assistant):
 
 
 # ------------------------------------------------------------------ in a conversation
-def test_a_country_alone_after_a_question_no_country_changes_asks_the_price(assistant):
-    answers = _chat(assistant, "subcision price in KR", "how many sessions?", "and india?")
+def test_a_country_alone_after_a_question_no_country_changes_asks_the_price(chat):
+    answers = chat("subcision price in KR", "how many sessions?", "and india?")
     assert "$127" in answers[2].text and "$158" in answers[2].text
 
 
-def test_a_country_after_which_country_is_cheapest_asks_the_price_there(assistant):
-    answers = _chat(assistant, "which country in the table is cheapest for microneedling?", "and the usa?")
+def test_a_country_after_which_country_is_cheapest_asks_the_price_there(chat):
+    answers = chat("which country in the table is cheapest for microneedling?", "and the usa?")
     assert "$500" in answers[1].text and "India" not in answers[1].text
 
 
-def test_a_session_count_carries_into_a_comparison_with_another_country(assistant):
-    answers = _chat(assistant, "If I had 2 microneedling sessions in Korea, what would that total?",
+def test_a_session_count_carries_into_a_comparison_with_another_country(chat):
+    answers = chat("If I had 2 microneedling sessions in Korea, what would that total?",
                     "would that be cheaper than 2 sessions in the USA?")
     assert "$1,000" in answers[1].text  # 2 × $500 in the USA
 
 
-def test_a_topic_set_before_a_dash_is_what_it_means(assistant):
-    answers = _chat(assistant, "Tell me about Juvederm and Restylane.", "What about Sculptra — how long does it last?")
+def test_a_topic_set_before_a_dash_is_what_it_means(chat):
+    answers = chat("Tell me about Juvederm and Restylane.", "What about Sculptra — how long does it last?")
     assert "two years" in answers[1].text and "6 months" not in answers[1].text
 
 
-def test_two_ordinals_pick_two_of_the_list(assistant):
-    answers = _chat(assistant, "Three treatments I'm weighing, in order: microneedling, chemical peels, subcision. "
+def test_two_ordinals_pick_two_of_the_list(chat):
+    answers = chat("Three treatments I'm weighing, in order: microneedling, chemical peels, subcision. "
                                "What does microneedling involve?",
                     "What do the first and the third cost in Korea together, one session each?")
     text = _plain(answers[1].text)
@@ -148,28 +139,28 @@ def test_prices_in_another_currency_are_declined(assistant):
     assert ans.abstained and "$" not in ans.text
 
 
-def test_the_other_end_of_a_range_in_a_fragment(assistant):
-    answers = _chat(assistant, "What's microneedling in Korea?", "what's 10% of the top end of that?", "and the bottom end?")
+def test_the_other_end_of_a_range_in_a_fragment(chat):
+    answers = chat("What's microneedling in Korea?", "what's 10% of the top end of that?", "and the bottom end?")
     assert "about $60" in answers[1].text and "about $22" in answers[2].text
 
 
-def test_a_count_in_a_fragment_multiplies_the_last_price(assistant):
-    answers = _chat(assistant, "laser resurfacing price per session in india?", "and for 3 sessions?")
+def test_a_count_in_a_fragment_multiplies_the_last_price(chat):
+    answers = chat("laser resurfacing price per session in india?", "and for 3 sessions?")
     assert "$180" in answers[1].text and "$810" in answers[1].text
 
 
-def test_general_in_a_fragment_asks_the_in_general_row(assistant):
-    answers = _chat(assistant, "turkey laser price?", "general?")
+def test_general_in_a_fragment_asks_the_in_general_row(chat):
+    answers = chat("turkey laser price?", "general?")
     assert "$540" in answers[1].text and "$1,620" in answers[1].text
 
 
-def test_a_deposit_on_that_is_a_share_of_the_last_price(assistant):
-    answers = _chat(assistant, "Full filler treatment price in Korea?", "and the deposit on that?")
+def test_a_deposit_on_that_is_a_share_of_the_last_price(chat):
+    answers = chat("Full filler treatment price in Korea?", "and the deposit on that?")
     assert "$100" in answers[1].text and "$200" in answers[1].text
 
 
-def test_what_is_left_of_a_budget_stated_earlier(assistant):
-    answers = _chat(assistant, "I'm from Leeds and my budget is $2,000. What does subcision cost in Korea?",
+def test_what_is_left_of_a_budget_stated_earlier(chat):
+    answers = chat("I'm from Leeds and my budget is $2,000. What does subcision cost in Korea?",
                     "If I did 2 sessions there at the top price, how much of my budget is left?")
     assert "$1,086" in answers[1].text and "$914" in answers[1].text
 
@@ -206,13 +197,13 @@ def test_a_course_in_the_story_is_not_the_question(assistant):
     assert not ans.abstained or "Turkey" in ans.text
 
 
-def test_a_supposition_is_no_instruction_and_its_treatment_carries(assistant):
-    answers = _chat(assistant, "Say I went for subcision. What does that cost in Korea?", "And in the UK?")
+def test_a_supposition_is_no_instruction_and_its_treatment_carries(chat):
+    answers = chat("Say I went for subcision. What does that cost in Korea?", "And in the UK?")
     assert "$454" in answers[0].text and "$1,890" in answers[1].text
 
 
-def test_the_type_identified_is_what_them_means_next(assistant):
-    answers = _chat(assistant, "mine are wide with sharp edges and flat bottoms, which type is that?",
+def test_the_type_identified_is_what_them_means_next(chat):
+    answers = chat("mine are wide with sharp edges and flat bottoms, which type is that?",
                     "what can improve them?")
     assert answers[1].text.startswith("For boxcar scars") and "For icepick scars" not in answers[1].text
 
@@ -227,8 +218,8 @@ def test_a_claimed_share_is_checked(assistant):
     assert ans.text.startswith("No") and "10%" in ans.text
 
 
-def test_slices_and_counts_over_a_list_the_user_set_up(assistant):
-    answers = _chat(assistant, "I'm weighing three: laser resurfacing, chemical peels and subcision. How many sessions "
+def test_slices_and_counts_over_a_list_the_user_set_up(chat):
+    answers = chat("I'm weighing three: laser resurfacing, chemical peels and subcision. How many sessions "
                                "does the last one need?",
                     "Korean prices for the first two, please.", "And what does India charge for all three?")
     first_two = _plain(answers[1].text)
@@ -237,8 +228,8 @@ def test_slices_and_counts_over_a_list_the_user_set_up(assistant):
     assert "$60" in all_three and "$36" in all_three and "$127" in all_three
 
 
-def test_what_about_x_then_a_question(assistant):
-    answers = _chat(assistant, "How long is recovery after chemical peels?", "What about lasers, how long is the redness?")
+def test_what_about_x_then_a_question(chat):
+    answers = chat("How long is recovery after chemical peels?", "What about lasers, how long is the redness?")
     assert "10 days" in answers[1].text
 
 
@@ -253,8 +244,8 @@ def test_a_claimed_price_is_checked(assistant, claim, lead):
     assert assistant.ask(claim).text.startswith(lead)
 
 
-def test_a_claim_of_its_own_is_not_the_last_question_again(assistant):
-    answers = _chat(assistant, "Boxcar scars are about 50% of atrophic scars?", "And icepick scars are around 65%?")
+def test_a_claim_of_its_own_is_not_the_last_question_again(chat):
+    answers = chat("Boxcar scars are about 50% of atrophic scars?", "And icepick scars are around 65%?")
     assert answers[1].text.startswith("Yes") and "60-70%" in _plain(answers[1].text)
 
 
@@ -263,8 +254,8 @@ def test_a_terse_price_of_something_the_article_does_not_price(assistant):
     assert ans.abstained and "$" not in ans.text
 
 
-def test_a_budget_stated_as_money_to_spend_and_the_other_end_later(assistant):
-    answers = _chat(assistant, "I have $1,000 to spend. What does laser resurfacing cost in Korea?",
+def test_a_budget_stated_as_money_to_spend_and_the_other_end_later(chat):
+    answers = chat("I have $1,000 to spend. What does laser resurfacing cost in Korea?",
                     "If I did one session at the cheapest Korean price, how much of my budget would be left?",
                     "And at the priciest Korean laser rate?")
     assert "$700" in answers[1].text
@@ -282,8 +273,8 @@ def test_only_the_sentences_about_what_was_asked_are_shown(assistant):
     assert "2-4 weeks" in _plain(ans.citations[0].quote)  # the citation keeps the whole item
 
 
-def test_at_home_then_another_country_replaces_home(assistant):
-    answers = _chat(assistant, "I'm in Sydney. How much is laser resurfacing in Korea?",
+def test_at_home_then_another_country_replaces_home(chat):
+    answers = chat("I'm in Sydney. How much is laser resurfacing in Korea?",
                     "What would I pay at home?", "And in Thailand?")
     assert "$470" in answers[1].text and "$300" not in answers[1].text.split("[1]")[0]
     assert "$151" in answers[2].text and "$470" not in answers[2].text
@@ -346,8 +337,8 @@ def test_where_the_user_writes_from_is_not_the_subject(assistant):
     assert not ans.abstained and "2-4 weeks" in ans.text, ans.text
 
 
-def test_afterwards_points_at_the_treatment_talked_about(assistant):
-    *_, after = _chat(assistant, "How is punch excision done?", "is there any scarring afterwards?")
+def test_afterwards_points_at_the_treatment_talked_about(chat):
+    *_, after = chat("How is punch excision done?", "is there any scarring afterwards?")
     assert "punch excision" in after.standalone_question.lower()
     assert "stitch" in after.text.lower(), after.text
 
@@ -369,14 +360,14 @@ def test_a_which_treatments_question_after_a_budget_story_recommends(assistant):
     assert ans.strategy == "recommend" and "subcision" in ans.text.lower(), ans.text
 
 
-def test_a_deposit_on_the_whole_budget(assistant):
-    *_, dep = _chat(assistant, "I can spend $3,000 in total on treatment in Korea.",
+def test_a_deposit_on_the_whole_budget(chat):
+    *_, dep = chat("I can spend $3,000 in total on treatment in Korea.",
                     "What would the usual deposit be on my entire budget?")
     assert "$300" in dep.text, dep.text
 
 
-def test_that_after_a_share_set_up_in_the_message_is_not_an_earlier_treatment(assistant):
-    *_, dep = _chat(assistant, "I have $1,500 for treatment.", "Microneedling price in India?",
+def test_that_after_a_share_set_up_in_the_message_is_not_an_earlier_treatment(chat):
+    *_, dep = chat("I have $1,500 for treatment.", "Microneedling price in India?",
                     "If they take the usual deposit on my whole budget, what is that?")
     assert "microneedling" not in dep.standalone_question.lower() and "$150" in dep.text, dep.standalone_question
 
@@ -392,8 +383,8 @@ def test_a_count_of_treatments_at_a_countrys_lowest_price(assistant):
 
 
 # ------------------------------------------------------------------ superlatives, amounts in words, the same thing, cents
-def test_which_of_a_list_is_the_most_something_quotes_the_superlative(assistant):
-    *_, most = _chat(assistant, "Name the kinds of atrophic scars.", "and which of those is the most common one?")
+def test_which_of_a_list_is_the_most_something_quotes_the_superlative(chat):
+    *_, most = chat("Name the kinds of atrophic scars.", "and which of those is the most common one?")
     assert "icepick" in most.text.lower() and "60-70%" in most.text, most.text
 
 
@@ -402,13 +393,13 @@ def test_an_amount_in_dollars_written_out_and_its_share_in_cents(assistant):
     assert "$22.5" in ans.text, ans.text
 
 
-def test_the_same_thing_elsewhere(assistant):
-    *_, same = _chat(assistant, "How much is laser resurfacing in Thailand?", "and the Turkish price for the same thing?")
+def test_the_same_thing_elsewhere(chat):
+    *_, same = chat("How much is laser resurfacing in Thailand?", "and the Turkish price for the same thing?")
     assert "laser" in same.standalone_question.lower() and "$500 - $1,000" in same.text, same.text
 
 
-def test_a_count_in_a_country_after_a_sessions_answer_is_priced(assistant):
-    *_, priced = _chat(assistant, "How many sessions of microneedling are recommended?", "ok, so for 5 sessions in India?")
+def test_a_count_in_a_country_after_a_sessions_answer_is_priced(chat):
+    *_, priced = chat("How many sessions of microneedling are recommended?", "ok, so for 5 sessions in India?")
     assert "$600" in priced.text and "$1,500" in priced.text, priced.text  # 5 × $120–$300
 
 
