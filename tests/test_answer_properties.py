@@ -181,3 +181,9 @@ def test_all_three_types_means_every_scar_type_the_article_describes(assistant):
     assert ans.strategy == "recommend", ans.steps
     assert "icepick" in ans.text and "boxcar" in ans.text and "rolling" in ans.text, ans.text
     assert "microneedling" in ans.text.lower()
+
+
+def test_which_one_of_a_kind_the_article_only_mentions_in_general_is_not_answered(assistant):
+    ans = assistant.ask("which recovery centre should I stay at after my procedure?")
+    assert ans.abstained, ans.text
+    assert "names none" in ans.text

@@ -70,6 +70,10 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
         said = " ".join(f"{p.text} {p.quote}" for p in draft.parts).lower()
         if wanted == "duration" and unit and not re.search(rf"\b{unit.group(1)[:-1]}s?\b", said):
             return _untyped(draft, wanted, _topic(q))
+    if draft.strategy == "extract":
+        unnamed = _unnamed(q, draft)
+        if unnamed is not None:
+            return unnamed
     other = _other_year_or_grade(q, draft)
     if other is not None:
         return other
@@ -249,6 +253,33 @@ def _other_country(q: Query, draft: Draft, homes: tuple[str, ...]) -> Draft | No
 
 
 _YEAR_OR_GRADE = re.compile(r"\b(?:19|20)\d\d\b|\b(?:grade|level|stage|class|phase|tier)\s+\d+\b", re.I)
+
+
+# "Which medical hotel do most patients use?": one of a kind, by name. A sentence that speaks of the kind only in
+# general ("medical hotels are available") and names nothing does not answer it.
+_WHICH_ONE = re.compile(r"^\s*(?:[\w']+[,.]?\s+){0,3}?(?:which|what)\s+(?:[a-z-]+\s+){0,2}?([a-z]{3,}?)\s+"
+                        r"(?:do|does|did|is|are|should|would|can|could|will|has|have)\b")
+_KINDS_OF_ANSWER = {"type", "kind", "sort", "part", "step", "way", "thing", "one", "option", "treatment", "procedure",
+                    "country", "scar", "filler", "clinic", "hospital", "session", "price", "cost", "result"}
+
+
+def _unnamed(q: Query, draft: Draft) -> Draft | None:
+    m = _WHICH_ONE.match(q.text.lower())
+    if m is None or m.group(1) in _KINDS_OF_ANSWER or m.group(1).rstrip("s") in _KINDS_OF_ANSWER or q.entities:
+        return None
+    head = m.group(1)[:-1] if m.group(1).endswith("s") and not m.group(1).endswith("ss") else m.group(1)
+    quoted = [body_text for p in draft.parts if p.chunk_id for body_text in [re.sub(r"^[^:]{1,40}:\s*", "", p.quote)]]
+    if not quoted or any(re.search(rf"\b{head}\b(?!s)", t.lower()) for t in quoted):
+        return None  # the kind in the singular: the sentence speaks of one
+    if not any(re.search(rf"\b{head}(?:s|es)\b", t.lower()) for t in quoted):
+        return None
+    if any(re.search(r"(?<=[a-z,;(] )[A-Z][a-z]+|\b[A-Z]{2,}\b", t) for t in quoted):  # a name inside a sentence
+        return None
+    out = Draft(abstained=True, strategy=draft.strategy, steps=[*draft.steps, "verify: no name given"])
+    first = next(p for p in draft.parts if p.chunk_id)
+    out.add(f"The article mentions {head}s only in general and names none, so it does not say which")
+    out.add(f"What it says: {first.text}", first.chunk_id, first.quote)
+    return out
 
 
 def _other_year_or_grade(q: Query, draft: Draft) -> Draft | None:
