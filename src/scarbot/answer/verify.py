@@ -269,9 +269,10 @@ def _unnamed(q: Query, draft: Draft) -> Draft | None:
         return None
     head = m.group(1)[:-1] if m.group(1).endswith("s") and not m.group(1).endswith("ss") else m.group(1)
     quoted = [body_text for p in draft.parts if p.chunk_id for body_text in [re.sub(r"^[^:]{1,40}:\s*", "", p.quote)]]
-    if not quoted or any(re.search(rf"\b{head}\b(?!s)", t.lower()) for t in quoted):
+    forms = "|".join({head, head[:-2] + "er" if head.endswith("re") else head})  # "centre" / "center"
+    if not quoted or any(re.search(rf"\b(?:{forms})\b(?!s)", t.lower()) for t in quoted):
         return None  # the kind in the singular: the sentence speaks of one
-    if not any(re.search(rf"\b{head}(?:s|es)\b", t.lower()) for t in quoted):
+    if not any(re.search(rf"\b(?:{forms})(?:s|es)\b", t.lower()) for t in quoted):
         return None
     if any(re.search(r"(?<=[a-z,;(] )[A-Z][a-z]+|\b[A-Z]{2,}\b", t) for t in quoted):  # a name inside a sentence
         return None
