@@ -54,13 +54,23 @@ def assert_refusal(ans) -> None:
 
 
 # ------------------------------------------------------------------ the test set is not the eval set
-@pytest.mark.parametrize("name", ["test_answers.py", "test_dialogue.py"])
-def test_questions_here_are_not_in_the_eval_set(name):
+@pytest.mark.parametrize("name, evals", [("test_answers.py", "qa.jsonl"), ("test_dialogue.py", "qa.jsonl"),
+                                         ("test_answer_properties.py", "*.jsonl"),
+                                         ("test_conversation_followups.py", "*.jsonl")])
+def test_questions_here_are_not_in_the_eval_set(name, evals):
+    """No behaviour test asks a question of the eval files (single items or conversation turns); the files
+    written since every split existed are checked against all of them."""
     own = (Path(__file__).parent / name).read_text(encoding="utf-8").lower()
-    for line in (REPO / "evals" / "qa.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            q = json.loads(line)["question"].strip().lower()
-            assert f'"{q}"' not in own, f"eval question reused in a behaviour test: {q}"
+    for path in sorted((REPO / "evals").glob(evals)):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            for q in [t["user"] for t in item["turns"]] if "turns" in item else [item["question"]]:
+                q = q.strip().lower()
+                if len(q.split()) <= 4:  # "and in india?", "how many sessions?": too short to be anyone's wording
+                    continue
+                assert f'"{q}"' not in own, f"eval question of {path.name} reused in a behaviour test: {q}"
 
 
 # ------------------------------------------------------------------ table cells
@@ -109,7 +119,7 @@ def test_country_synonyms(assistant, question, figure):
 
 
 def test_dash_cell_is_a_refusal_without_figures(assistant):
-    ans = assistant.ask("How much is microneedling in Thailand?")
+    ans = assistant.ask("What would microneedling cost me in Thailand?")
     assert_refusal(ans)
     assert "Thailand" in ans.text
 

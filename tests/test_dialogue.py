@@ -456,7 +456,7 @@ def test_the_users_scar_types_are_used_for_my_scars(analyzer):
 def test_persona_stated_long_ago_is_kept(assistant):
     small_talk = ["What is subcision?", "Does it hurt?", "How many sessions?", "Do I need a visa?", "Deposit?"]
     *_, ans = chat(assistant, "I'm British. How much is subcision in Korea?", *small_talk,
-                   "How much is subcision in Korea?", "is that cheaper than at home?")
+                   "How much is subcision in Korea?", "would that be cheaper than at home?")
     assert "UK" in ans.standalone_question
     assert "~$1,890" in ans.text
 
@@ -501,9 +501,9 @@ def test_tiny_corpus_clarifies_and_takes_the_choice(tiny):
 
 
 def test_tiny_corpus_topic_switch_and_correction(tiny):
-    turns = ("How much is microneedling in Thailand?", "$100")
+    turns = ("What is the price of microneedling in Thailand?", "$100")
     assert understood(tiny, "Do I need a visa?", *turns).text == "Do I need a visa?"
-    assert understood(tiny, "sorry, I meant subcision", *turns).text == "How much is subcision in Thailand?"
+    assert understood(tiny, "sorry, I meant subcision", *turns).text == "What is the price of subcision in Thailand?"
 
 
 def test_ordinals_over_countries_the_message_lists(assistant):

@@ -82,6 +82,10 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
         return elsewhere
     if q.percent is not None and q.yesno and draft.strategy == "extract":
         return _share_premise(q, draft)
+    if q.yesno and draft.strategy == "extract":
+        claimed = _claim_against_figures(q, draft)
+        if claimed is not None:
+            return claimed
     if q.numbers and (q.yesno or q.why):
         return _premise(q, draft)
     if q.yesno and draft.strategy == "extract":
@@ -373,6 +377,43 @@ _CLAIM = re.compile(r"\b(?:is|are|costs?|tops? out|starts?|runs?)\b")
 _TOP_CLAIM = re.compile(r"\b(?:top out|tops out|max(?:imum)?|at most|up to|highest|no more than)\b")
 
 
+# "X make up most scars, right?": a majority claimed where the quote gives a share under half; "the visa takes
+# about a month, correct?": a time claimed that the quote's time is far from
+_MAJORITY = re.compile(r"\b(?:(?:make|makes|made) up most|most (?:of )?(?:atrophic |acne )?(?:scars|cases|people|patients)|"
+                       r"the (?:vast |large )?majority|the bulk|nearly all|almost all)\b")
+_TIME_CLAIM = re.compile(r"\b(?:about|around|roughly|like|only|just|over|nearly|almost)?\s*(a|an|one|two|three|four|five|six|"
+                         r"\d+)\s+(day|week|month|year)s?\b")
+_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+_WORD_N = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_QUOTED_TIME = re.compile(r"(\d+)\s*(?:[-–]|to)\s*(\d+)\s+(day|week|month|year)s?\b|(\d+)\s+(day|week|month|year)s?\b")
+
+
+def _claim_against_figures(q: Query, draft: Draft) -> Draft | None:
+    quoted = " ".join(p.quote for p in draft.parts if p.chunk_id).replace("–", "-")
+    low = q.text.lower()
+    if _MAJORITY.search(low):
+        shares = [(float(a), float(b)) for a, b in re.findall(r"(\d+(?:\.\d+)?)%?\s*-\s*(\d+(?:\.\d+)?)\s?%", quoted)]
+        if shares and all(hi < 50 for _lo, hi in shares):
+            return _corrected(draft, "No — the article gives a share well under half")
+    m = _TIME_CLAIM.search(low)
+    t = _QUOTED_TIME.search(quoted.lower())
+    if m and t:
+        n = int(m.group(1)) if m.group(1).isdigit() else _WORD_N[m.group(1)]
+        claimed = n * _DAYS[m.group(2)]
+        lo, hi = (int(t.group(1)), int(t.group(2))) if t.group(1) else (int(t.group(4)), int(t.group(4)))
+        unit = _DAYS[t.group(3) or t.group(5)]
+        if not lo * unit * 0.75 <= claimed <= hi * unit * 1.25:
+            return _corrected(draft, "No — the article gives another time")
+    return None
+
+
+def _corrected(draft: Draft, lead: str) -> Draft:
+    draft.parts = [p for p in draft.parts if not p.text.startswith("Yes")]
+    draft.parts.insert(0, Part(lead))
+    draft.steps.append("verify: claim corrected")
+    return draft
+
+
 def _share_premise(q: Query, draft: Draft) -> Draft:
     """"the deposit is a quarter of the price?": the shares the quote states, against the one claimed."""
     quoted = " ".join(p.quote for p in draft.parts if p.chunk_id).replace("–", "-")
@@ -388,16 +429,76 @@ def _share_premise(q: Query, draft: Draft) -> Draft:
     return draft
 
 
+# a figure's kind, from the word after it: a share, a time (in days), a count of sessions, or none said
+_UNIT_AFTER = re.compile(r"\s*(%|(?:percent|per cent|days?|weeks?|months?|years?|minutes?|hours?|sessions?|treatments?|"
+                         r"rounds?|visits?)\b)")
+_IN_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+
+
+def _unit(text: str, end: int) -> tuple[str, float]:
+    """The kind of the figure ending at ``end`` and the factor to a common measure (days for times)."""
+    m = _UNIT_AFTER.match(text, end)
+    if m is None:
+        return "", 1.0
+    u = m.group(1).rstrip("s") if m.group(1) not in ("%", "percent", "per cent") else "%"
+    if u in _IN_DAYS:
+        return "time", float(_IN_DAYS[u])
+    if u in ("minute", "hour"):
+        return "time", 1 / 1440 if u == "minute" else 1 / 24
+    return ("count" if u in ("session", "treatment", "round", "visit") else u), 1.0
+
+
+def _ranges_with_units(text: str) -> list[tuple[float, float, str]]:
+    """The figures of a text as ranges with their kind: "4-6 treatments", and a single "10 days" as 10-10."""
+    text = text.replace("–", "-")
+    out = [(float(m.group(1)) * f, float(m.group(2)) * f, u) for m in _RANGE.finditer(text)
+           for u, f in [_unit(text, m.end())]]
+    taken = [m.span() for m in _RANGE.finditer(text)]
+    for m in re.finditer(r"(?<![\w$.,-])(\d+(?:\.\d+)?)(?![\d,])", text):
+        u, f = _unit(text, m.end())
+        if u and not any(a <= m.start() < b for a, b in taken):
+            out.append((float(m.group(1)) * f, float(m.group(1)) * f, u))
+    return [(lo, hi, u) for lo, hi, u in out if lo <= hi]
+
+
+def _claims_with_units(text: str) -> list[tuple[float, float, str]]:
+    """The figures a message states, each a range with its kind ("20-30%"; "two weeks" → 14 days)."""
+    low = text.lower().replace("–", "-")
+    out = [(lo, hi, u) for lo, hi, u in _ranges_with_units(low)]
+    taken = [m.span() for m in _RANGE.finditer(low)]
+    for m in re.finditer(r"(?<![\w$.])(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten)(?=[\s%?,.!]|$)", low):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        word = m.group(1)
+        value = float(word) if word[0].isdigit() else float(_WORD_N.get(word, _COUNT_WORDS.get(word, 0)) or 0)
+        u, f = _unit(low, m.end())
+        if value and (u or word[0].isdigit()):
+            out.append((value * f, value * f, u))
+    return out
+
+
+def _consistent(claims: list[tuple[float, float, str]], ranges: list[tuple[float, float, str]]) -> bool | None:
+    """Whether every claimed figure meets a quoted range of its kind; None when no range is of a claimed kind."""
+    judged = [[lo <= chi and clo <= hi for lo, hi, ru in ranges if ru == u or not (ru and u)] for clo, chi, u in claims]
+    judged = [j for j in judged if j]
+    if not judged:
+        return None
+    return all(any(j) for j in judged)
+
+
 def _premise(q: Query, draft: Draft) -> Draft:
     quoted = " ".join(p.quote for p in draft.parts if p.chunk_id)
-    ranges = [(float(a), float(b)) for a, b in _RANGE.findall(quoted.replace("–", "-"))]
+    ranges = _ranges_with_units(quoted)
     if not ranges:
         return draft
-    if all(any(lo <= n <= hi for lo, hi in ranges) for n in q.numbers) and q.yesno:
+    fits = _consistent(_claims_with_units(q.text), ranges)
+    if fits is None:
+        return draft
+    if fits and q.yesno:
         draft.parts.insert(0, Part("Yes."))  # "does it need 4-6 sessions?" and the quote says 4-6
         draft.steps.append("verify: confirmed")
         return draft
-    if any(lo <= n <= hi for n in q.numbers for lo, hi in ranges):
+    if fits:
         return draft
     lead = Part("No — that is not what the article says")
     draft.parts.insert(0, lead)
@@ -484,9 +585,9 @@ def numeric_premise(q: Query, draft: Draft, units: list, candidates: list[int]) 
         return draft
     key = {stem(w) for w in words(q.entities[0].split("(")[0]) if w not in ("scar", "scars")}
     own = [i for i in candidates if units[i].label and key and key <= {stem(w) for w in words(units[i].label)}]
+    claims = _claims_with_units(q.text)
     for i in own:
-        ranges = [(float(a), float(b)) for a, b in _RANGE.findall(units[i].text.replace("–", "-"))]
-        if ranges and not any(lo <= n <= hi for n in q.numbers for lo, hi in ranges):
+        if _consistent(claims, _ranges_with_units(units[i].text)) is False:  # a figure of the same kind, contradicted
             out = Draft(strategy=draft.strategy, steps=[*draft.steps, "verify: figure premise corrected"])
             out.add(f"No — the article says this of {q.entities[0]}: {units[i].text}", units[i].chunk_id, units[i].text)
             return out
