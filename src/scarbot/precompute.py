@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,9 @@ from typing import Any
 DERIVED = "derived.json"
 BM25_FILE = "bm25.npz"
 UNITS_FILE = "units.npz"
-DERIVED_VERSION = 4  # bump when what CorpusView derives at load changes shape
+CHUNKS_FILE = "chunks.npz"
+PRICES_FILE = "prices.npz"
+DERIVED_VERSION = 5  # bump when what CorpusView derives at load changes shape
 K1, B, EPSILON = 1.5, 0.75, 0.25
 
 
@@ -217,10 +219,7 @@ def write_unit_columns(path: Path, units: list[dict[str, Any]], chunk_index: dic
         if name == "text":
             _blob(arrays, name, values)
         else:
-            table: dict[str, int] = {}
-            arrays[f"{name}_code"] = np.fromiter((table.setdefault(v, len(table)) for v in values), np.int32,
-                                                 count=len(values))
-            _blob(arrays, name, list(table))
+            _coded(arrays, name, values)
     arrays["chunk"] = np.fromiter((chunk_index[u["chunk_id"]] for u in units), np.int32, count=len(units))
     arrays["order"] = np.fromiter((u["order"] for u in units), np.int64, count=len(units))
     arrays["depth"] = np.fromiter((u.get("depth", 0) for u in units), np.int32, count=len(units))
@@ -235,6 +234,241 @@ def _blob(arrays: dict[str, Any], name: str, values: list[str]) -> None:
     offsets[1:] = np.cumsum([len(b) for b in encoded])
     arrays[f"{name}_off"] = offsets
     arrays[f"{name}_blob"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+
+
+def _coded(arrays: dict[str, Any], name: str, values: list[str]) -> None:
+    """A string column of few distinct values: the table of those values (a blob) and a code per row."""
+    import numpy as np
+
+    table: dict[str, int] = {}
+    arrays[f"{name}_code"] = np.fromiter((table.setdefault(v, len(table)) for v in values), np.int32,
+                                         count=len(values))
+    _blob(arrays, name, list(table))
+
+
+class Columns(Sequence):
+    """Records read from memory-mapped columns (a ``.npz`` of ``write_columns``) when first asked for, then
+    kept: string columns are a UTF-8 blob with offsets (``blobs``) or a table of distinct values with a code
+    per row (``coded``). Iterating reads every record in one pass over the columns. Subclasses say which
+    columns there are and how a row becomes a record (``_row``)."""
+
+    FILE = ""
+    blobs: tuple[str, ...] = ()
+    coded: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
+
+    def __init__(self, arrays: dict[str, Any]):
+        self._a = arrays
+        try:
+            self._n = len(arrays[self.numbers[0]]) if self.numbers else len(arrays[f"{self.blobs[0]}_off"]) - 1
+            for name in self.blobs:
+                off = arrays[f"{name}_off"]
+                if len(off) != self._n + 1 or int(off[-1]) != len(arrays[f"{name}_blob"]):
+                    raise ValueError(f"{self.FILE} does not hold its {name} column whole")
+            for name in self.coded:
+                off, codes = arrays[f"{name}_off"], arrays[f"{name}_code"]
+                if len(off) < 1 or int(off[-1]) != len(arrays[f"{name}_blob"]) or len(codes) != self._n or (
+                        self._n and not 0 <= int(codes.min()) <= int(codes.max()) < len(off) - 1):
+                    raise ValueError(f"{self.FILE} does not hold its {name} column whole")
+            if any(len(arrays[name]) != self._n for name in self.numbers):
+                raise ValueError(f"{self.FILE} does not hold its number columns whole")
+        except KeyError as exc:
+            raise ValueError(f"{self.FILE} lacks the column {exc}") from None
+        self._cache: list = [None] * self._n
+        self._tables: dict[str, list[str]] = {}
+
+    def __len__(self) -> int:
+        return self._n
+
+    def string(self, name: str, i: int) -> str:
+        off = self._a[f"{name}_off"]
+        return bytes(self._a[f"{name}_blob"][int(off[i]):int(off[i + 1])]).decode("utf-8")
+
+    def table(self, name: str) -> list[str]:
+        """The distinct values of a coded column (decoded once: a few hundred strings at most)."""
+        values = self._tables.get(name)
+        if values is None:
+            off = self._a[f"{name}_off"].tolist()
+            blob = bytes(self._a[f"{name}_blob"])
+            values = self._tables[name] = [blob[off[j]:off[j + 1]].decode("utf-8") for j in range(len(off) - 1)]
+        return values
+
+    def column(self, name: str) -> list:
+        """Every row's value of one column, in one pass (blob, coded or number)."""
+        if name in self.coded:
+            table = self.table(name)
+            return [table[c] for c in self._a[f"{name}_code"].tolist()]
+        if name in self.blobs:
+            off, blob = self._a[f"{name}_off"].tolist(), bytes(self._a[f"{name}_blob"])
+            return [blob[off[i]:off[i + 1]].decode("utf-8") for i in range(self._n)]
+        return self._a[name].tolist()
+
+    def _row(self, get: Callable[[str], Any]) -> Any:
+        raise NotImplementedError
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(f"{self.FILE} row index out of range")
+        rec = self._cache[i]
+        if rec is None:
+            a = self._a
+
+            def get(name: str) -> Any:
+                if name in self.coded:
+                    return self.table(name)[int(a[f"{name}_code"][i])]
+                if name in self.blobs:
+                    return self.string(name, i)
+                return a[name][i].item()
+
+            rec = self._cache[i] = self._row(get)
+        return rec
+
+    def __iter__(self):
+        if any(r is None for r in self._cache):
+            cols = {name: self.column(name) for name in (*self.blobs, *self.coded, *self.numbers)}
+            cache, row = self._cache, self._row
+            for i in range(self._n):
+                if cache[i] is None:
+                    cache[i] = row(lambda name, i=i: cols[name][i])
+        return iter(list(self._cache))
+
+
+def _record(cls, values: dict[str, Any]) -> Any:
+    """A frozen dataclass record with this field dict, without its generated ``__init__`` (the snapshot
+    rows were checked when written)."""
+    rec = object.__new__(cls)
+    object.__setattr__(rec, "__dict__", values)
+    return rec
+
+
+def write_chunk_columns(path: Path, chunks: list[dict[str, Any]]) -> None:
+    """The chunks as columns (``chunks.npz``, memory-mapped at load; see ``LazyChunks``)."""
+    import numpy as np
+
+    arrays: dict[str, Any] = {}
+    for name in LazyChunks.blobs:
+        _blob(arrays, name, [c[name] for c in chunks])
+    for name in LazyChunks.coded:
+        _coded(arrays, name, [c[name] for c in chunks])
+    arrays["order"] = np.fromiter((c["order"] for c in chunks), np.int64, count=len(chunks))
+    np.savez(path, **arrays)
+
+
+class LazyChunks(Columns):
+    """The chunks of a snapshot as ``Chunk`` records, each read from ``chunks.npz`` when first asked for:
+    no process parses the chunk texts of the whole corpus (53 MB of JSON at 1,000 articles)."""
+
+    FILE = CHUNKS_FILE
+    blobs = ("id", "text", "embed_text")
+    coded = ("source", "section", "kind")
+    numbers = ("order",)
+
+    def __init__(self, arrays: dict[str, Any]):
+        super().__init__(arrays)
+        self._ids: list[str] | None = None
+
+    def ids(self) -> list[str]:
+        if self._ids is None:
+            self._ids = self.column("id")
+        return self._ids
+
+    def source_of(self) -> dict[str, str]:
+        """Chunk id → its article, for every chunk (ids and a code per chunk: no text is read)."""
+        return dict(zip(self.ids(), self.column("source"), strict=True))
+
+    def _row(self, get: Callable[[str], Any]) -> Any:
+        from scarbot.chunking import Chunk
+
+        return _record(Chunk, {"id": get("id"), "source": get("source"), "section": get("section"),
+                               "kind": get("kind"), "text": get("text"), "embed_text": get("embed_text"),
+                               "order": get("order")})
+
+
+def write_price_columns(path: Path, prices: list, chunk_index: dict[str, int]) -> None:
+    """The price records as ``PriceFact`` columns (``prices.npz``; see ``LazyPrices``), each bound to its
+    procedure already (``canonical``). A cell with no figure ("-") has NaN for both ends."""
+    import numpy as np
+
+    arrays: dict[str, Any] = {}
+    for name in LazyPrices.coded:
+        _coded(arrays, name, [getattr(p, name) for p in prices])
+    for name in ("low", "high"):
+        arrays[name] = np.fromiter((math.nan if getattr(p, name) is None else getattr(p, name) for p in prices),
+                                   np.float64, count=len(prices))
+    arrays["chunk"] = np.fromiter((chunk_index[p.chunk_id] for p in prices), np.int32, count=len(prices))
+    np.savez(path, **arrays)
+
+
+class LazyPrices(Columns):
+    """The corpus's price records as ``answer.base.PriceFact``, each read from ``prices.npz`` when first
+    asked for: a question reads the prices of the procedures and articles it is about, never all 50,000."""
+
+    FILE = PRICES_FILE
+    coded = ("procedure", "canonical", "country", "cell", "kind", "quote", "source")
+    numbers = ("low", "high", "chunk")
+
+    def __init__(self, arrays: dict[str, Any], chunk_ids: list[str]):
+        super().__init__(arrays)
+        chunks = arrays["chunk"]
+        if self._n and not 0 <= int(chunks.min()) <= int(chunks.max()) < len(chunk_ids):
+            raise ValueError(f"{PRICES_FILE} names chunks the snapshot does not hold")
+        self._chunk_ids = chunk_ids
+
+    def _row(self, get: Callable[[str], Any]) -> Any:
+        from scarbot.answer.base import PriceFact
+
+        low, high = get("low"), get("high")
+        return _record(PriceFact, {
+            "procedure": get("procedure"), "canonical": get("canonical"), "country": get("country"),
+            "low": None if low != low else low, "high": None if high != high else high, "cell": get("cell"),
+            "kind": get("kind"), "chunk_id": self._chunk_ids[get("chunk")], "quote": get("quote"),
+            "source": get("source")})
+
+
+class Grouped(Mapping):
+    """Key → the records at stored positions (``{"microneedling": [3, 17, ...]}`` over ``LazyPrices``): a
+    group's records are read when the group is first asked for."""
+
+    def __init__(self, positions: dict[str, list[int]], records: Sequence):
+        self._positions, self._records = positions, records
+        self._groups: dict[str, list] = {}
+
+    def __getitem__(self, key: str) -> list:
+        group = self._groups.get(key)
+        if group is None:
+            records = self._records
+            group = self._groups[key] = [records[i] for i in self._positions[key]]
+        return group
+
+    def __iter__(self):
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+
+class SetPostings(Mapping):
+    """Key → a set of positions, made from a stored list when the key is first asked for."""
+
+    def __init__(self, lists: dict[str, list[int]]):
+        self._lists = lists
+        self._sets: dict[str, set[int]] = {}
+
+    def __getitem__(self, key: str) -> set[int]:
+        found = self._sets.get(key)
+        if found is None:
+            found = self._sets[key] = set(self._lists[key])
+        return found
+
+    def __iter__(self):
+        return iter(self._lists)
+
+    def __len__(self) -> int:
+        return len(self._lists)
 
 
 class LazyUnits(Sequence):
@@ -340,6 +574,9 @@ def corpus_tables(view) -> dict[str, Any]:
         "first_stem": _lists(view.first_stem),
         "label_prefix": _lists(view.label_prefix),
         "priced_prose": _lists(view.priced_prose),
+        # compose's percentage index (stems of the sentences giving a percentage and no price): stored, so the
+        # first percent question decodes no unit it does not read
+        "percent_units": view._pre["percent_units"] if "percent_units" in view._pre else percent_units(view),
         "has": {kind: view.corpus_has([kind]) for kind in lexicon.UNGIVEN_FACTS},
         # the unit look-ups built from every unit: stored, so that the query path never reads every unit
         "labelled": view.labelled,
@@ -349,7 +586,56 @@ def corpus_tables(view) -> dict[str, Any]:
         "head_postings": view.index.head_postings,
         "priced_rows": view.index.priced_rows,
         "head_index": _lists(view.head_index),
+        # the price and article look-ups CorpusView builds from every price record and chunk: stored as positions
+        # in ``prices.npz``, so the query path builds a price record only when a question reads it
+        **price_tables(view),
     }
+
+
+def price_tables(view) -> dict[str, Any]:
+    """CorpusView's per-corpus price and article tables, as JSON (prices as their positions in ``view.prices``)."""
+    at = {id(p): i for i, p in enumerate(view.prices)}
+
+    def positions(groups) -> dict[str, list[int]]:
+        return {k: [at[id(p)] for p in v] for k, v in groups.items()}
+
+    return {"sources": view.sources, "source_titles": view.source_titles, "homes": view.homes, "home": view.home,
+            "priced": sorted(view.priced), "source_home": view.source_home, "by_proc": positions(view.by_proc),
+            "prices_by_source": positions(view.prices_by_source),
+            "price_name_stems": {k: sorted(v) for k, v in view.price_name_stems.items()},
+            "price_list_sections": dict(view.price_list_sections)}
+
+
+def procedure_proxies(pairs: list[tuple[str, str]]) -> list[list[str]]:
+    """The analyzer's priced procedures (name, its article's lowered text), each text replaced by the
+    lexicon's procedure names it contains, one per line, and its position (unique, so no two pairs merge).
+
+    ``Analyzer._corpus_procedures`` only asks whether a lexicon procedure's own name is in that text (and
+    whether the text is empty): a name is in the short text exactly when it is in the article's (a name in
+    the short text is a substring of a name found in the article; none holds a newline or a NUL). The pairs
+    stay in the order sorted on the full texts: the query path then binds the same aliases in the same
+    order without reading an article's text (0.45 s at 1,000 articles)."""
+    from scarbot import lexicon
+
+    names = list(lexicon.PROCEDURES)
+    found: dict[str, str] = {}
+    out = []
+    for i, (name, text) in enumerate(pairs):
+        if text not in found:
+            found[text] = "\n".join(n for n in names if n in text)
+        out.append([name, f"{found[text]}\n\x00{i}" if text else ""])
+    return out
+
+
+def percent_units(view) -> dict[str, list[int]]:
+    """Stem → the units (in order) that give a percentage and no price and use that stem: the index
+    ``answer.compose`` builds on its first percentage question when the snapshot does not hold it."""
+    index: dict[str, list[int]] = {}
+    for i, u in enumerate(view.units):
+        if "%" in u.text and "$" not in u.text:
+            for st in sorted(view.unit_stems[i]):
+                index.setdefault(st, []).append(i)
+    return index
 
 
 def _lists(postings: dict[str, set[int]]) -> dict[str, list[int]]:
@@ -438,7 +724,9 @@ def unit_facts(u) -> tuple:
 
 def unit_tables(units: list, memo: ChunkMemo) -> dict[str, Any]:
     """The corpus tables made of each unit's own facts (``corpus_tables``' ``voice``, ``unit_df``,
-    ``first_stem``, ``label_prefix``, ``priced_prose`` and ``has``), from the memo where a unit is unchanged."""
+    ``first_stem``, ``label_prefix``, ``priced_prose`` and ``has``; and ``percent_units``, the stems of each
+    sentence that gives a percentage and no price, which ``answer.compose`` looks a share up in), from the
+    memo where a unit is unchanged."""
     from scarbot import lexicon
 
     voice: list[int] = []
@@ -446,6 +734,7 @@ def unit_tables(units: list, memo: ChunkMemo) -> dict[str, Any]:
     first_stem: dict[str, list[int]] = {}
     label_prefix: dict[str, list[int]] = {}
     priced_prose: dict[str, list[int]] = {}
+    percent_units: dict[str, list[int]] = {}
     kinds: set[str] = set()
     for i, u in enumerate(units):
         addressed, stems, first, prefixes, facts = memo.unit(u)
@@ -460,9 +749,13 @@ def unit_tables(units: list, memo: ChunkMemo) -> dict[str, Any]:
         if u.kind == "sentence" and not u.label and "$" in u.text:
             for w in stems:
                 priced_prose.setdefault(w, []).append(i)
+        if "%" in u.text and "$" not in u.text:
+            for w in stems:
+                percent_units.setdefault(w, []).append(i)
         kinds.update(facts)
     return {"voice": voice, "unit_df": df, "first_stem": first_stem, "label_prefix": label_prefix,
-            "priced_prose": priced_prose, "has": {k: k in kinds for k in lexicon.UNGIVEN_FACTS}}
+            "priced_prose": priced_prose, "percent_units": percent_units,
+            "has": {k: k in kinds for k in lexicon.UNGIVEN_FACTS}}
 
 
 def memo_frames(analyzer, memo: ChunkMemo) -> None:
@@ -527,9 +820,13 @@ def build(snapshot, write_dir: Path, memo: ChunkMemo | None = None) -> dict[str,
     # frame headings, labels, clauses and price names) with the frames the memo still vouches for
     index.derived = {**index.derived, **unit_tables(index.units, memo)}
     memo_frames(index.analyzer, memo)  # this index is thrown away after the build
-    tables = corpus_tables(CorpusView(index))
+    view = CorpusView(index)
+    tables = corpus_tables(view)
+    write_price_columns(write_dir / PRICES_FILE, view.prices, index.by_id)
     derived = {"version": DERIVED_VERSION, "bm25_terms": terms, "n_chunks": len(snapshot.chunks), **tables,
-               "analyzer": index.analyzer.stats}
+               "analyzer": index.analyzer.stats, "analyzer_procedures": procedure_proxies(index.analyzer_procedures),
+               # what the query path needs of records.json besides the prices (which it reads from prices.npz)
+               "records": {k: v for k, v in snapshot.records.items() if k != "prices"}}
     write_json(write_dir / DERIVED, derived)
     return derived
 
