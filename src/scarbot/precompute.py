@@ -29,6 +29,7 @@ BM25_FILE = "bm25.npz"
 UNITS_FILE = "units.npz"
 CHUNKS_FILE = "chunks.npz"
 PRICES_FILE = "prices.npz"
+TEXT_FILE = "text.npz"  # the analyzer's lowered corpus text as one UTF-8 array (21 MB at 1,000 articles)
 DERIVED_VERSION = 5  # bump when what CorpusView derives at load changes shape
 K1, B, EPSILON = 1.5, 0.75, 0.25
 
@@ -258,7 +259,10 @@ class Columns(Sequence):
     numbers: tuple[str, ...] = ()
 
     def __init__(self, arrays: dict[str, Any]):
-        self._a = arrays
+        import numpy as np
+
+        # plain array views of the mapped files (a memmap's own indexing is ten times slower per row)
+        self._a = arrays = {k: v.view(np.ndarray) if isinstance(v, np.memmap) else v for k, v in arrays.items()}
         try:
             self._n = len(arrays[self.numbers[0]]) if self.numbers else len(arrays[f"{self.blobs[0]}_off"]) - 1
             for name in self.blobs:
@@ -274,15 +278,12 @@ class Columns(Sequence):
                 raise ValueError(f"{self.FILE} does not hold its number columns whole")
         except KeyError as exc:
             raise ValueError(f"{self.FILE} lacks the column {exc}") from None
+        self._blob = {name: memoryview(arrays[f"{name}_blob"]) for name in self.blobs}
         self._cache: list = [None] * self._n
         self._tables: dict[str, list[str]] = {}
 
     def __len__(self) -> int:
         return self._n
-
-    def string(self, name: str, i: int) -> str:
-        off = self._a[f"{name}_off"]
-        return bytes(self._a[f"{name}_blob"][int(off[i]):int(off[i + 1])]).decode("utf-8")
 
     def table(self, name: str) -> list[str]:
         """The distinct values of a coded column (decoded once: a few hundred strings at most)."""
@@ -293,47 +294,62 @@ class Columns(Sequence):
             values = self._tables[name] = [blob[off[j]:off[j + 1]].decode("utf-8") for j in range(len(off) - 1)]
         return values
 
-    def column(self, name: str) -> list:
-        """Every row's value of one column, in one pass (blob, coded or number)."""
+    def column(self, name: str, rows=None) -> list:
+        """One column's values for these rows (all rows when None), read in one pass (blob, coded or number)."""
+        import numpy as np
+
+        a = self._a
+        idx = slice(None) if rows is None else np.asarray(rows, dtype=np.int64)
         if name in self.coded:
             table = self.table(name)
-            return [table[c] for c in self._a[f"{name}_code"].tolist()]
+            return [table[c] for c in a[f"{name}_code"][idx].tolist()]
         if name in self.blobs:
-            off, blob = self._a[f"{name}_off"].tolist(), bytes(self._a[f"{name}_blob"])
-            return [blob[off[i]:off[i + 1]].decode("utf-8") for i in range(self._n)]
-        return self._a[name].tolist()
+            off, blob = a[f"{name}_off"], self._blob[name]
+            starts = off[:-1][idx].tolist()
+            ends = off[1:][idx].tolist()
+            return [str(blob[s:e], "utf-8") for s, e in zip(starts, ends, strict=True)]
+        return a[name][idx].tolist()
 
-    def _row(self, get: Callable[[str], Any]) -> Any:
+    def _row(self, values: dict[str, Any]) -> Any:
+        """The record of one row, from its column values by name."""
         raise NotImplementedError
+
+    def rows(self, positions: Iterable[int]) -> list:
+        """The records at these positions (negative positions not allowed), those not yet read read together."""
+        positions = list(positions)
+        cache = self._cache
+        missing = [i for i in positions if cache[i] is None]
+        if missing:
+            names = (*self.blobs, *self.coded, *self.numbers)
+            cols = [self.column(name, missing) for name in names]
+            row = self._row
+            for k, i in enumerate(missing):
+                cache[i] = row({name: col[k] for name, col in zip(names, cols, strict=True)})
+        return [cache[i] for i in positions]
 
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self._n))]
+            return self.rows(range(*i.indices(self._n)))
         if i < 0:
             i += self._n
         if not 0 <= i < self._n:
             raise IndexError(f"{self.FILE} row index out of range")
         rec = self._cache[i]
         if rec is None:
-            a = self._a
-
-            def get(name: str) -> Any:
-                if name in self.coded:
-                    return self.table(name)[int(a[f"{name}_code"][i])]
-                if name in self.blobs:
-                    return self.string(name, i)
-                return a[name][i].item()
-
-            rec = self._cache[i] = self._row(get)
+            a, values = self._a, {}
+            for name in self.blobs:
+                off = a[f"{name}_off"]
+                values[name] = str(self._blob[name][off[i]:off[i + 1]], "utf-8")
+            for name in self.coded:
+                values[name] = self.table(name)[a[f"{name}_code"][i]]
+            for name in self.numbers:
+                values[name] = a[name][i].item()
+            rec = self._cache[i] = self._row(values)
         return rec
 
     def __iter__(self):
         if any(r is None for r in self._cache):
-            cols = {name: self.column(name) for name in (*self.blobs, *self.coded, *self.numbers)}
-            cache, row = self._cache, self._row
-            for i in range(self._n):
-                if cache[i] is None:
-                    cache[i] = row(lambda name, i=i: cols[name][i])
+            self.rows(range(self._n))
         return iter(list(self._cache))
 
 
@@ -372,6 +388,7 @@ class LazyChunks(Columns):
         self._ids: list[str] | None = None
 
     def ids(self) -> list[str]:
+        """Every chunk's id, in order (decoded once)."""
         if self._ids is None:
             self._ids = self.column("id")
         return self._ids
@@ -380,12 +397,12 @@ class LazyChunks(Columns):
         """Chunk id → its article, for every chunk (ids and a code per chunk: no text is read)."""
         return dict(zip(self.ids(), self.column("source"), strict=True))
 
-    def _row(self, get: Callable[[str], Any]) -> Any:
+    def _row(self, values: dict[str, Any]) -> Any:
         from scarbot.chunking import Chunk
 
-        return _record(Chunk, {"id": get("id"), "source": get("source"), "section": get("section"),
-                               "kind": get("kind"), "text": get("text"), "embed_text": get("embed_text"),
-                               "order": get("order")})
+        return _record(Chunk, {"id": values["id"], "source": values["source"], "section": values["section"],
+                               "kind": values["kind"], "text": values["text"], "embed_text": values["embed_text"],
+                               "order": values["order"]})
 
 
 def write_price_columns(path: Path, prices: list, chunk_index: dict[str, int]) -> None:
@@ -418,15 +435,15 @@ class LazyPrices(Columns):
             raise ValueError(f"{PRICES_FILE} names chunks the snapshot does not hold")
         self._chunk_ids = chunk_ids
 
-    def _row(self, get: Callable[[str], Any]) -> Any:
+    def _row(self, values: dict[str, Any]) -> Any:
         from scarbot.answer.base import PriceFact
 
-        low, high = get("low"), get("high")
+        low, high = values["low"], values["high"]
         return _record(PriceFact, {
-            "procedure": get("procedure"), "canonical": get("canonical"), "country": get("country"),
-            "low": None if low != low else low, "high": None if high != high else high, "cell": get("cell"),
-            "kind": get("kind"), "chunk_id": self._chunk_ids[get("chunk")], "quote": get("quote"),
-            "source": get("source")})
+            "procedure": values["procedure"], "canonical": values["canonical"], "country": values["country"],
+            "low": None if low != low else low, "high": None if high != high else high, "cell": values["cell"],
+            "kind": values["kind"], "chunk_id": self._chunk_ids[values["chunk"]], "quote": values["quote"],
+            "source": values["source"]})
 
 
 class Grouped(Mapping):
@@ -440,8 +457,9 @@ class Grouped(Mapping):
     def __getitem__(self, key: str) -> list:
         group = self._groups.get(key)
         if group is None:
-            records = self._records
-            group = self._groups[key] = [records[i] for i in self._positions[key]]
+            records, positions = self._records, self._positions[key]
+            group = self._groups[key] = records.rows(positions) if isinstance(records, Columns) else \
+                [records[i] for i in positions]
         return group
 
     def __iter__(self):
@@ -471,87 +489,28 @@ class SetPostings(Mapping):
         return len(self._lists)
 
 
-class LazyUnits(Sequence):
+class LazyUnits(Columns):
     """The units of a snapshot read from ``units.npz`` when first asked for (then kept): a sequence of
     ``Unit`` records like the list ingest wrote, whose building costs nothing until a question reads one."""
 
+    FILE = UNITS_FILE
+    blobs = ("text",)
+    coded = ("section", "label", "kind")
+    numbers = ("chunk", "order", "depth")
+
     def __init__(self, arrays: dict[str, Any], chunk_ids: list[str]):
-        self._a, self._chunk_ids = arrays, chunk_ids
-        self._n = len(arrays["chunk"])
-        self._cache: list = [None] * self._n
-        self._tables: dict[str, dict[int, str]] = {name: {} for name in _UNIT_FIELDS}
-        for name in _UNIT_FIELDS:
-            off = arrays[f"{name}_off"]
-            if len(off) < 1 or int(off[-1]) != len(arrays[f"{name}_blob"]) or \
-                    (name == "text" and len(off) != self._n + 1) or \
-                    (name != "text" and len(arrays[f"{name}_code"]) != self._n):
-                raise ValueError(f"{UNITS_FILE} does not hold its {name} column whole")
-        if len(arrays["order"]) != self._n or len(arrays["depth"]) != self._n:
-            raise ValueError(f"{UNITS_FILE} does not hold its number columns whole")
-        if self._n and not 0 <= int(arrays["chunk"].min()) <= int(arrays["chunk"].max()) < len(chunk_ids):
+        super().__init__(arrays)
+        chunks = self._a["chunk"]
+        if self._n and not 0 <= int(chunks.min()) <= int(chunks.max()) < len(chunk_ids):
             raise ValueError(f"{UNITS_FILE} names chunks the snapshot does not hold")
+        self._chunk_ids = chunk_ids
 
-    def __len__(self) -> int:
-        return self._n
-
-    def _string(self, name: str, i: int) -> str:
-        off = self._a[f"{name}_off"]
-        return bytes(self._a[f"{name}_blob"][int(off[i]):int(off[i + 1])]).decode("utf-8")
-
-    def _coded(self, name: str, i: int) -> str:
-        return self._coded_value(name, int(self._a[f"{name}_code"][i]))
-
-    def __iter__(self):
-        """Every unit (a strategy that scans the corpus once, then keeps an index): read in one pass over
-        the columns, ten times faster than one unit at a time."""
-        if any(u is None for u in self._cache):
-            self._read_all()
-        return iter(list(self._cache))
-
-    def _read_all(self) -> None:
+    def _row(self, values: dict[str, Any]) -> Any:
         from scarbot.chunking import Unit
 
-        a = self._a
-        blob, off = bytes(a["text_blob"]), a["text_off"].tolist()
-        tables = {name: [self._coded_value(name, c) for c in range(len(a[f"{name}_off"]) - 1)]
-                  for name in _UNIT_FIELDS if name != "text"}
-        codes = {name: a[f"{name}_code"].tolist() for name in tables}
-        chunk, order, depth = a["chunk"].tolist(), a["order"].tolist(), a["depth"].tolist()
-        ids, new, set_dict, cache = self._chunk_ids, object.__new__, object.__setattr__, self._cache
-        for i in range(self._n):
-            if cache[i] is None:
-                unit = new(Unit)
-                set_dict(unit, "__dict__", {
-                    "chunk_id": ids[chunk[i]], "section": tables["section"][codes["section"][i]],
-                    "text": blob[off[i]:off[i + 1]].decode("utf-8"), "label": tables["label"][codes["label"][i]],
-                    "kind": tables["kind"][codes["kind"][i]], "order": order[i], "depth": depth[i]})
-                cache[i] = unit
-
-    def _coded_value(self, name: str, code: int) -> str:
-        table = self._tables[name]
-        value = table.get(code)
-        if value is None:
-            value = table[code] = self._string(name, code)
-        return value
-
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self._n))]
-        if i < 0:
-            i += self._n
-        if not 0 <= i < self._n:
-            raise IndexError("unit index out of range")
-        unit = self._cache[i]
-        if unit is None:
-            from scarbot.chunking import Unit
-
-            unit = object.__new__(Unit)
-            object.__setattr__(unit, "__dict__", {
-                "chunk_id": self._chunk_ids[int(self._a["chunk"][i])], "section": self._coded("section", i),
-                "text": self._string("text", i), "label": self._coded("label", i), "kind": self._coded("kind", i),
-                "order": int(self._a["order"][i]), "depth": int(self._a["depth"][i])})
-            self._cache[i] = unit
-        return unit
+        return _record(Unit, {"chunk_id": self._chunk_ids[values["chunk"]], "section": values["section"],
+                              "text": values["text"], "label": values["label"], "kind": values["kind"],
+                              "order": values["order"], "depth": values["depth"]})
 
 
 # --------------------------------------------------------------------------- the corpus tables
@@ -593,13 +552,15 @@ def corpus_tables(view) -> dict[str, Any]:
 
 
 def price_tables(view) -> dict[str, Any]:
-    """CorpusView's per-corpus price and article tables, as JSON (prices as their positions in ``view.prices``)."""
+    """CorpusView's per-corpus price, article and clinic tables, as JSON (prices as their positions in
+    ``view.prices``)."""
     at = {id(p): i for i, p in enumerate(view.prices)}
 
     def positions(groups) -> dict[str, list[int]]:
         return {k: [at[id(p)] for p in v] for k, v in groups.items()}
 
-    return {"sources": view.sources, "source_titles": view.source_titles, "homes": view.homes, "home": view.home,
+    return {"clinic_units": view.clinic_units,
+            "sources": view.sources, "source_titles": view.source_titles, "homes": view.homes, "home": view.home,
             "priced": sorted(view.priced), "source_home": view.source_home, "by_proc": positions(view.by_proc),
             "prices_by_source": positions(view.prices_by_source),
             "price_name_stems": {k: sorted(v) for k, v in view.price_name_stems.items()},
@@ -823,11 +784,18 @@ def build(snapshot, write_dir: Path, memo: ChunkMemo | None = None) -> dict[str,
     view = CorpusView(index)
     tables = corpus_tables(view)
     write_price_columns(write_dir / PRICES_FILE, view.prices, index.by_id)
+    import numpy as np
+
+    stats = index.analyzer.stats
+    # the lowered corpus text as raw UTF-8 beside the JSON: read back in milliseconds, not parsed as a JSON string
+    np.savez(write_dir / TEXT_FILE, corpus_lower=np.frombuffer(stats["corpus_lower"].encode("utf-8"), np.uint8))
     derived = {"version": DERIVED_VERSION, "bm25_terms": terms, "n_chunks": len(snapshot.chunks), **tables,
-               "analyzer": index.analyzer.stats, "analyzer_procedures": procedure_proxies(index.analyzer_procedures),
+               "analyzer": {k: v for k, v in stats.items() if k != "corpus_lower"},
+               "analyzer_procedures": procedure_proxies(index.analyzer_procedures),
                # what the query path needs of records.json besides the prices (which it reads from prices.npz)
                "records": {k: v for k, v in snapshot.records.items() if k != "prices"}}
     write_json(write_dir / DERIVED, derived)
+    derived["analyzer"] = stats
     return derived
 
 
@@ -837,4 +805,5 @@ def load(root: Path, n_chunks: int) -> tuple[KeywordIndex, dict[str, Any]]:
     if not isinstance(derived, dict) or derived.get("version") != DERIVED_VERSION \
             or derived.get("n_chunks") != n_chunks:
         raise ValueError(f"{DERIVED} was written for another corpus or scarbot version")
+    derived["analyzer"]["corpus_lower"] = bytes(load_npz(root / TEXT_FILE)["corpus_lower"]).decode("utf-8")
     return KeywordIndex.load(root / BM25_FILE, derived["bm25_terms"], n_chunks), derived

@@ -49,7 +49,7 @@ SCHEMA_VERSION = 5  # 2: the manifest lists every file's checksum; 3: precompute
 SNAPSHOT = "index"
 MANIFEST = "manifest.json"
 SNAPSHOT_FILES = ("chunks.json", "units.json", "records.json", "vectors.npz", "derived.json", "bm25.npz",
-                  "units.npz", "chunks.npz", "prices.npz")
+                  "units.npz", "chunks.npz", "prices.npz", "text.npz")
 LOCK = "ingest.lock"
 _TEMP = re.compile(r"(?:(?:index|chroma)\.(?:new|old)|\.write-test)-(\d+)")
 
@@ -285,9 +285,9 @@ def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list
     precompute.write_chunk_columns(tmp / precompute.CHUNKS_FILE, chunks)
     # what the query path would otherwise rebuild in every process: built once, here (or beside the Chroma writes)
     if prebuilt is not None:
-        for name in (precompute.DERIVED, precompute.BM25_FILE, precompute.PRICES_FILE):
+        for name in (precompute.DERIVED, precompute.BM25_FILE, precompute.PRICES_FILE, precompute.TEXT_FILE):
             os.replace(prebuilt / name, tmp / name)
-        derived = precompute.read_json(tmp / precompute.DERIVED)
+        _, derived = precompute.load(tmp, len(chunks))
     else:
         derived = precompute.build(Snapshot(tmp, manifest, chunks, units, records, None, None), tmp, memo)
     for f in tmp.iterdir():

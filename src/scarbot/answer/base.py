@@ -390,12 +390,12 @@ class CorpusView:
             else defaultdict(list)
         for p in () if "by_proc" in pre else self.prices:
             self.by_proc[p.canonical].append(p)  # type: ignore[index]
-        self.head_index = {k: set(v) for k, v in pre["head_index"].items()} if "head_index" in pre else \
-            _postings(self.index.unit_heads)
+        # stored posting lists become sets when a question first asks for their key
+        self.head_index = SetPostings(pre["head_index"]) if "head_index" in pre else _postings(self.index.unit_heads)
         if "first_stem" in pre:
-            self.first_stem = {k: set(v) for k, v in pre["first_stem"].items()}
-            self.label_prefix = {k: set(v) for k, v in pre["label_prefix"].items()}
-            self.priced_prose = {k: set(v) for k, v in pre["priced_prose"].items()}
+            self.first_stem = SetPostings(pre["first_stem"])
+            self.label_prefix = SetPostings(pre["label_prefix"])
+            self.priced_prose = SetPostings(pre["priced_prose"])
         else:
             self.first_stem = _postings([{b[0]} if b else set() for b in self.body_stems])
             self.label_prefix = _postings([{w[:4] for w in self.label_words[i]} if u.label else set()
@@ -421,6 +421,9 @@ class CorpusView:
         self.proc_units: dict[str, list[int]] = defaultdict(list)
         for section, proc in self.proc_sections.items():
             self.proc_units[proc] += self.section_units.get(section, [])
+        if "clinic_units" in pre:
+            self.clinic_units = pre["clinic_units"]
+            return
         # sections whose heading ends with a clinic's name, bucketed by that many final characters (linear)
         by_tail: dict[int, dict[str, list[str]]] = {n: defaultdict(list) for n in {len(c.name) for c in self.clinics}}
         for sec in self.section_units:
