@@ -264,36 +264,51 @@ def verify_files(root: Path, manifest: dict[str, Any], *, trust_stat: bool = Tru
             raise ValueError(f"{name} does not match its checksum (edited, or only partly written)")
 
 
+CHECKSUMS = "checksums.json"  # beside prebuilt corpus files: their SHA-256, computed by the process that wrote them
+CORPUS_FILES = ("chunks.json", "units.json", "records.json", precompute.UNITS_FILE, precompute.CHUNKS_FILE,
+                precompute.DERIVED, precompute.BM25_FILE, precompute.PRICES_FILE, precompute.TEXT_FILE)
+
+
+def write_corpus_files(folder: Path, manifest: dict, chunks: list, units: list, records: dict,
+                       memo: precompute.ChunkMemo | None = None) -> dict[str, Any]:
+    """Every snapshot file but the vectors (``CORPUS_FILES``: they depend on the corpus alone, so ingest can
+    write them beside the Chroma half, in ``ingest.TablesAhead``); returns the derived tables."""
+    precompute.write_json(folder / "chunks.json", chunks)
+    precompute.write_json(folder / "units.json", units)
+    precompute.write_json(folder / "records.json", records, indent=True)
+    precompute.write_unit_columns(folder / precompute.UNITS_FILE, units, {c["id"]: i for i, c in enumerate(chunks)})
+    precompute.write_chunk_columns(folder / precompute.CHUNKS_FILE, chunks)
+    # what the query path would otherwise rebuild in every process: built once, here
+    return precompute.build(Snapshot(folder, manifest, chunks, units, records, None, None), folder, memo)
+
+
 def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list, records: dict,
                    chunk_vectors, unit_vectors, memo: precompute.ChunkMemo | None = None,
                    prebuilt: Path | None = None) -> dict[str, Any]:
     """Write a complete new snapshot beside the live one, then swap it in with renames; returns the
     derived tables (``precompute.build``; ``memo``: what unchanged chunks gave last time; ``prebuilt``: a
-    folder where they were already built from exactly these chunks, units and records)."""
+    folder where ``write_corpus_files`` already wrote exactly these chunks, units and records)."""
     import numpy as np
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     tmp = settings.data_dir / f"{SNAPSHOT}.new-{os.getpid()}"
     remove_path(tmp)
     tmp.mkdir()
-    precompute.write_json(tmp / "chunks.json", chunks)
-    precompute.write_json(tmp / "units.json", units)
-    precompute.write_json(tmp / "records.json", records, indent=True)
     np.savez(tmp / "vectors.npz", chunks=np.asarray(chunk_vectors, np.float32),
              units=np.asarray(unit_vectors, np.float32))
-    precompute.write_unit_columns(tmp / precompute.UNITS_FILE, units, {c["id"]: i for i, c in enumerate(chunks)})
-    precompute.write_chunk_columns(tmp / precompute.CHUNKS_FILE, chunks)
-    # what the query path would otherwise rebuild in every process: built once, here (or beside the Chroma writes)
+    digests: dict[str, str] = {}
     if prebuilt is not None:
-        for name in (precompute.DERIVED, precompute.BM25_FILE, precompute.PRICES_FILE, precompute.TEXT_FILE):
+        with contextlib.suppress(OSError, ValueError):  # the writer's checksums of its files, if it left them
+            digests = dict(json.loads((prebuilt / CHECKSUMS).read_text("utf-8")))
+        for name in CORPUS_FILES:
             os.replace(prebuilt / name, tmp / name)
         _, derived = precompute.load(tmp, len(chunks))
     else:
-        derived = precompute.build(Snapshot(tmp, manifest, chunks, units, records, None, None), tmp, memo)
+        derived = write_corpus_files(tmp, manifest, chunks, units, records, memo)
     for f in tmp.iterdir():
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())
-    files = {name: {"sha256": file_digest(tmp / name), "bytes": (tmp / name).stat().st_size,
+    files = {name: {"sha256": digests.get(name) or file_digest(tmp / name), "bytes": (tmp / name).stat().st_size,
                     "mtime_ns": (tmp / name).stat().st_mtime_ns} for name in SNAPSHOT_FILES}
     # The manifest goes last: a folder without one is never taken for a snapshot.
     with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
