@@ -799,11 +799,48 @@ def build(snapshot, write_dir: Path, memo: ChunkMemo | None = None) -> dict[str,
     return derived
 
 
+class CorpusText:
+    """The analyzer's lowered corpus text where it lies, UTF-8 in the snapshot (``text.npz``): ``needle in
+    text`` searches the mapped bytes (a UTF-8 needle is in UTF-8 text exactly where the string is in the
+    string), so binding the lexicon to the corpus reads no 40 MiB string; ``str(text)`` decodes it, once,
+    for a caller that needs the whole text."""
+
+    def __init__(self, data: Any):
+        import mmap
+
+        self._size = len(data)
+        self._start = int(getattr(data, "offset", 0))
+        self._text: str | None = None
+        self._found: dict[str, bool] = {}
+        self._map = None
+        if self._size:
+            with open(data.filename, "rb") as fh:
+                self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def __contains__(self, needle: str) -> bool:
+        if self._text is not None:
+            return needle in self._text
+        found = self._found.get(needle)
+        if found is None:
+            found = not needle or (self._map is not None and self._map.find(
+                needle.encode("utf-8"), self._start, self._start + self._size) >= 0)
+            self._found[needle] = found
+        return found
+
+    def __bool__(self) -> bool:
+        return self._size > 0
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = self._map[self._start:self._start + self._size].decode("utf-8") if self._map else ""
+        return self._text
+
+
 def load(root: Path, n_chunks: int) -> tuple[KeywordIndex, dict[str, Any]]:
     """The stored keyword index and corpus tables of a snapshot folder (its checksums already verified)."""
     derived = read_json(root / DERIVED)
     if not isinstance(derived, dict) or derived.get("version") != DERIVED_VERSION \
             or derived.get("n_chunks") != n_chunks:
         raise ValueError(f"{DERIVED} was written for another corpus or scarbot version")
-    derived["analyzer"]["corpus_lower"] = bytes(load_npz(root / TEXT_FILE)["corpus_lower"]).decode("utf-8")
+    derived["analyzer"]["corpus_lower"] = CorpusText(load_npz(root / TEXT_FILE)["corpus_lower"])
     return KeywordIndex.load(root / BM25_FILE, derived["bm25_terms"], n_chunks), derived
