@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from pathlib import Path
@@ -141,7 +142,10 @@ def test_tables_built_ahead_in_a_child_are_the_ones_built_here(settings, monkeyp
     run(settings)
     assert started.calls == 2 and _leftovers(settings) == []
     root = snapshot_dir(settings)
-    ahead = {n: (root / n).read_bytes() for n in (precompute.DERIVED, precompute.BM25_FILE)}
+    from scarbot.store import CORPUS_FILES, MANIFEST, verify_files
+
+    verify_files(root, json.loads((root / MANIFEST).read_text("utf-8")), trust_stat=False)  # the child's checksums
+    ahead = {n: (root / n).read_bytes() for n in CORPUS_FILES}  # every file the child wrote
     monkeypatch.setattr(ingest_mod.TablesAhead, "MIN_CHUNKS", 10**9)
     run(settings, rebuild=True)  # built here, from no memo
     assert {n: (root / n).read_bytes() for n in ahead} == ahead

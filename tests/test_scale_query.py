@@ -194,7 +194,7 @@ def test_server_mode_asks_chroma_for_the_nearest_chunks_only(many, monkeypatch):
             asked.append(n_results)
             sims = np.asarray(snap.chunk_vectors) @ np.asarray(query_embeddings[0], dtype=np.float32)
             top = np.argsort(-sims, kind="stable")[:n_results]
-            return {"ids": [[snap.chunks[i]["id"] for i in top]], "distances": [[1.0 - float(sims[i]) for i in top]]}
+            return {"ids": [[many.index.chunks[i].id for i in top]], "distances": [[1.0 - float(sims[i]) for i in top]]}
 
     monkeypatch.setattr(scarbot.store, "chroma_client", lambda settings: object())
     monkeypatch.setattr(scarbot.store, "get_collection", lambda client, name: FakeCollection())

@@ -43,7 +43,7 @@ def test_units_from_columns_are_the_records_of_units_json_and_give_the_same_tabl
     from scarbot.answer.base import PriceFact
 
     made = [PriceFact(*[getattr(p, f.name) for f in fields(PriceFact)]) for p in a.prices]
-    assert made == a.prices and [hash(p) for p in made] == [hash(p) for p in a.prices] and a.prices[0].given
+    assert made == list(a.prices) and [hash(p) for p in made] == [hash(p) for p in a.prices] and a.prices[0].given
 
 
 def test_a_question_decodes_only_the_units_it_reads(settings):

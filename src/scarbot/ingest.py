@@ -348,13 +348,14 @@ def _save_memo(settings: Settings, key: str, memo) -> None:
 
 
 class TablesAhead:
-    """The snapshot's derived tables (``precompute.build``, with the memo) built in a forked child while
-    this process imports Chroma and writes the changed chunks: the two halves of an ingest that do not
-    depend on each other, on two cores (at 100 articles each is about a second).
+    """The snapshot's files other than the vectors (its JSON and columns and the derived tables,
+    ``store.write_corpus_files``, with the memo) written by a forked child while this process imports
+    Chroma and writes the changed chunks: the two halves of an ingest that do not depend on each other, on
+    two cores (at 100 articles each is about a second).
 
-    The child writes ``derived.json`` and ``bm25.npz`` into its own ``index.new-<pid>`` folder (removed by
-    the next ingest if anything dies half-way), saves the memo, and exits; ``write_snapshot`` takes the two
-    files from there once Chroma holds every chunk, so the order that makes ingest crash-safe is unchanged.
+    The child writes them into its own ``index.new-<pid>`` folder (removed by the next ingest if anything
+    dies half-way), saves the memo, and exits; ``write_snapshot`` takes the files from there once Chroma
+    holds every chunk, so the order that makes ingest crash-safe is unchanged.
     It starts only when a snapshot will be written (the corpus's fingerprint is not the live snapshot's) and
     the corpus is large enough to pay for a fork; any failure of the child means the tables are built here."""
 
@@ -379,14 +380,18 @@ class TablesAhead:
         if pid == 0:  # the child: build, save, leave without running the parent's exit handlers
             code = 1
             try:
-                from scarbot import precompute
-                from scarbot.store import Snapshot
+                from scarbot.store import CHECKSUMS, CORPUS_FILES, file_digest, write_corpus_files
 
                 folder = settings.data_dir / f"{SNAPSHOT}.new-{os.getpid()}"
                 remove_path(folder)
                 folder.mkdir()
                 memo = _memo(settings, key, rebuild)
-                precompute.build(Snapshot(folder, manifest, chunks, units, records, None, None), folder, memo)
+                write_corpus_files(folder, manifest, chunks, units, records, memo)
+                for f in folder.iterdir():  # durable before the parent takes them (its fsync then costs nothing)
+                    with open(f, "rb") as fh:
+                        os.fsync(fh.fileno())
+                # their checksums for the manifest, computed here rather than on the parent's path
+                (folder / CHECKSUMS).write_text(json.dumps({n: file_digest(folder / n) for n in CORPUS_FILES}), "utf-8")
                 _save_memo(settings, key, memo)
                 code = 0
             except BaseException:  # noqa: BLE001 - the parent builds the tables itself
@@ -627,38 +632,56 @@ def _stored_hashes(collection, snapshot=None, model_id: str = "") -> dict[str, s
 
 def _chunk_vectors(collection, corpus: Corpus, fresh: dict[str, Any], old, model_id: str):
     """Vectors for every live chunk in corpus order: fresh ones, then the previous snapshot's for chunks
-    whose embedded text is unchanged, the rest read back from Chroma (a page at a time)."""
-    import numpy as np
-
+    whose embedded text is unchanged (copied by row, in one step), the rest read back from Chroma (a page at
+    a time)."""
+    rows: dict[str, int] = {}  # chunk id → its row in the previous snapshot's vectors
     if old is not None and old.model_id == model_id:
         same = {c.id: c.embed_text for c in corpus.chunks if c.id not in fresh}
-        reuse = {ch["id"]: v for ch, v in zip(old.chunks, old.chunk_vectors, strict=True)
-                 if same.get(ch["id"]) == ch.get("embed_text")}
-        fresh = {**reuse, **fresh}
-    missing = [c.id for c in corpus.chunks if c.id not in fresh]
+        rows = {ch["id"]: i for i, ch in enumerate(old.chunks) if same.get(ch["id"]) == ch.get("embed_text")}
+    missing = [c.id for c in corpus.chunks if c.id not in fresh and c.id not in rows]
     for i in range(0, len(missing), PAGE):
         got = collection.get(ids=missing[i : i + PAGE], include=["embeddings"])
         fresh = {**fresh, **dict(zip(got["ids"], got["embeddings"], strict=True))}
-    return np.asarray([fresh[c.id] for c in corpus.chunks], dtype=np.float32)
+    return _gather([c.id for c in corpus.chunks], fresh, rows, old.chunk_vectors if rows else None)
+
+
+def _gather(keys: list[str], fresh: dict[str, Any], rows: dict[str, int], old_vectors) -> Any:
+    """One float32 row per key: its fresh vector, else its row of ``old_vectors`` (a memory-mapped array
+    read in one fancy-indexing step, not row by row)."""
+    import numpy as np
+
+    if not keys:
+        return np.asarray([], np.float32)
+    where = np.fromiter((-1 if k in fresh else rows[k] for k in keys), np.int64, count=len(keys))
+    reused = where >= 0
+    dim = old_vectors.shape[1] if reused.any() else len(next(iter(fresh.values())))
+    out = np.empty((len(keys), dim), np.float32)
+    if reused.any():
+        out[reused] = old_vectors[where[reused]]
+    for j in np.flatnonzero(~reused).tolist():
+        out[j] = np.asarray(fresh[keys[j]], np.float32)
+    return out
 
 
 def _unit_vectors(corpus: Corpus, embedder, old, bar):
     """Units are embedded once: texts already in the previous snapshot reuse its vectors."""
     import numpy as np
 
-    known: dict[str, Any] = {}
+    rows: dict[str, int] = {}  # embedded text → its row in the previous snapshot's unit vectors
     if old is not None and old.model_id == embedder.model_id:
         # reuse a vector only when it was made from exactly the text we would embed now
-        known = {u["embed"]: v for u, v in zip(old.units, old.unit_vectors, strict=True) if u.get("embed")}
-    todo = sorted({unit_embed_text(u) for u in corpus.units} - set(known))
+        rows = {u["embed"]: i for i, u in enumerate(old.units) if u.get("embed")}
+    texts = [unit_embed_text(u) for u in corpus.units]
+    todo = sorted(set(texts) - rows.keys())
+    fresh: dict[str, Any] = {}
     task = bar.add_task("embedding sentences", total=len(todo), unit="sentences")
     for i in range(0, len(todo), UNIT_BATCH):
         batch = todo[i : i + UNIT_BATCH]
-        known.update(zip(batch, embedder.embed_documents(batch), strict=True))
+        fresh.update(zip(batch, embedder.embed_documents(batch), strict=True))
         bar.advance(task, len(batch))
     if not corpus.units:
         return np.zeros((0, embedder.dim), np.float32)
-    return np.asarray([known[unit_embed_text(u)] for u in corpus.units], dtype=np.float32)
+    return _gather(texts, fresh, rows, old.unit_vectors if rows else None)
 
 
 def unit_embed_text(u) -> str:

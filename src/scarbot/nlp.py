@@ -215,7 +215,7 @@ class Analyzer:
                 for a in extra:
                     vocab.update({w: 1 for w in words(a)})
         corpus_words = set(vocab)
-        corpus_lower = stats["corpus_lower"]
+        corpus_lower = stats["corpus_lower"]  # a str, or a stored text searched where it lies (precompute.CorpusText)
         for table in (lexicon.PROCEDURES, lexicon.COUNTRIES, lexicon.SCAR_TYPES, lexicon.FILLER_TYPES):
             for name, aliases in table.items():
                 for a in [name, *aliases]:
@@ -234,7 +234,7 @@ class Analyzer:
         # words neither the corpus nor the embedding model's vocabulary knows ("lazer", "subcison").
         self.speller.known |= set(dictionary or ())
         self.corpus_words = corpus_words
-        self.corpus_lower = corpus_lower
+        self._corpus_text = corpus_lower
         self.countries = countries
         self.clinics = clinics
         self.lower_words = set(stats["lower_words"])  # words the corpus uses as common words
@@ -258,6 +258,11 @@ class Analyzer:
         self._scoped_topics: list[tuple[str, set[str]]] = []
         self._bind_overrides(overrides, source_texts or {})
         self._aliases.sort(key=lambda a: -len(a[0]))
+
+    @property
+    def corpus_lower(self) -> str:
+        """The corpus's lowered text, one line per line (a stored one is decoded when first asked for)."""
+        return str(self._corpus_text)
 
     def _bind_overrides(self, overrides: dict[str, dict], source_texts: dict[str, str]) -> None:
         """Each article's lexicon file, for that article only. An alias names the entity its key names (as
@@ -407,10 +412,10 @@ class Analyzer:
             setattr(f, attr, seen)
         lowered = text.lower()
         for c in lexicon.OTHER_COUNTRIES:
-            if re.search(rf"\b{re.escape(c)}\b", lowered) and c not in self.corpus_lower:
+            if re.search(rf"\b{re.escape(c)}\b", lowered) and c not in self._corpus_text:
                 f.other_countries.append(c)
         for t in lexicon.OTHER_TOPICS:
-            if re.search(rf"\b{re.escape(t)}\b", joined) and t not in self.corpus_lower:
+            if re.search(rf"\b{re.escape(t)}\b", joined) and t not in self._corpus_text:
                 f.other_topics.append(t)
         for t, _sources in self._scoped_topics:  # declared out of scope by the article that mentions it
             if f" {t} " in joined and t not in f.other_topics:

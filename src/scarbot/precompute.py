@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,10 @@ from typing import Any
 DERIVED = "derived.json"
 BM25_FILE = "bm25.npz"
 UNITS_FILE = "units.npz"
-DERIVED_VERSION = 4  # bump when what CorpusView derives at load changes shape
+CHUNKS_FILE = "chunks.npz"
+PRICES_FILE = "prices.npz"
+TEXT_FILE = "text.npz"  # the analyzer's lowered corpus text as one UTF-8 array (21 MB at 1,000 articles)
+DERIVED_VERSION = 5  # bump when what CorpusView derives at load changes shape
 K1, B, EPSILON = 1.5, 0.75, 0.25
 
 
@@ -217,10 +220,7 @@ def write_unit_columns(path: Path, units: list[dict[str, Any]], chunk_index: dic
         if name == "text":
             _blob(arrays, name, values)
         else:
-            table: dict[str, int] = {}
-            arrays[f"{name}_code"] = np.fromiter((table.setdefault(v, len(table)) for v in values), np.int32,
-                                                 count=len(values))
-            _blob(arrays, name, list(table))
+            _coded(arrays, name, values)
     arrays["chunk"] = np.fromiter((chunk_index[u["chunk_id"]] for u in units), np.int32, count=len(units))
     arrays["order"] = np.fromiter((u["order"] for u in units), np.int64, count=len(units))
     arrays["depth"] = np.fromiter((u.get("depth", 0) for u in units), np.int32, count=len(units))
@@ -237,87 +237,301 @@ def _blob(arrays: dict[str, Any], name: str, values: list[str]) -> None:
     arrays[f"{name}_blob"] = np.frombuffer(b"".join(encoded), dtype=np.uint8)
 
 
-class LazyUnits(Sequence):
-    """The units of a snapshot read from ``units.npz`` when first asked for (then kept): a sequence of
-    ``Unit`` records like the list ingest wrote, whose building costs nothing until a question reads one."""
+def _coded(arrays: dict[str, Any], name: str, values: list[str]) -> None:
+    """A string column of few distinct values: the table of those values (a blob) and a code per row."""
+    import numpy as np
 
-    def __init__(self, arrays: dict[str, Any], chunk_ids: list[str]):
-        self._a, self._chunk_ids = arrays, chunk_ids
-        self._n = len(arrays["chunk"])
+    table: dict[str, int] = {}
+    arrays[f"{name}_code"] = np.fromiter((table.setdefault(v, len(table)) for v in values), np.int32,
+                                         count=len(values))
+    _blob(arrays, name, list(table))
+
+
+class Columns(Sequence):
+    """Records read from memory-mapped columns (a ``.npz`` of ``write_columns``) when first asked for, then
+    kept: string columns are a UTF-8 blob with offsets (``blobs``) or a table of distinct values with a code
+    per row (``coded``). Iterating reads every record in one pass over the columns. Subclasses say which
+    columns there are and how a row becomes a record (``_row``)."""
+
+    FILE = ""
+    blobs: tuple[str, ...] = ()
+    coded: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
+
+    def __init__(self, arrays: dict[str, Any]):
+        import numpy as np
+
+        # plain array views of the mapped files (a memmap's own indexing is ten times slower per row)
+        self._a = arrays = {k: v.view(np.ndarray) if isinstance(v, np.memmap) else v for k, v in arrays.items()}
+        try:
+            self._n = len(arrays[self.numbers[0]]) if self.numbers else len(arrays[f"{self.blobs[0]}_off"]) - 1
+            for name in self.blobs:
+                off = arrays[f"{name}_off"]
+                if len(off) != self._n + 1 or int(off[-1]) != len(arrays[f"{name}_blob"]):
+                    raise ValueError(f"{self.FILE} does not hold its {name} column whole")
+            for name in self.coded:
+                off, codes = arrays[f"{name}_off"], arrays[f"{name}_code"]
+                if len(off) < 1 or int(off[-1]) != len(arrays[f"{name}_blob"]) or len(codes) != self._n or (
+                        self._n and not 0 <= int(codes.min()) <= int(codes.max()) < len(off) - 1):
+                    raise ValueError(f"{self.FILE} does not hold its {name} column whole")
+            if any(len(arrays[name]) != self._n for name in self.numbers):
+                raise ValueError(f"{self.FILE} does not hold its number columns whole")
+        except KeyError as exc:
+            raise ValueError(f"{self.FILE} lacks the column {exc}") from None
+        self._blob = {name: memoryview(arrays[f"{name}_blob"]) for name in self.blobs}
         self._cache: list = [None] * self._n
-        self._tables: dict[str, dict[int, str]] = {name: {} for name in _UNIT_FIELDS}
-        for name in _UNIT_FIELDS:
-            off = arrays[f"{name}_off"]
-            if len(off) < 1 or int(off[-1]) != len(arrays[f"{name}_blob"]) or \
-                    (name == "text" and len(off) != self._n + 1) or \
-                    (name != "text" and len(arrays[f"{name}_code"]) != self._n):
-                raise ValueError(f"{UNITS_FILE} does not hold its {name} column whole")
-        if len(arrays["order"]) != self._n or len(arrays["depth"]) != self._n:
-            raise ValueError(f"{UNITS_FILE} does not hold its number columns whole")
-        if self._n and not 0 <= int(arrays["chunk"].min()) <= int(arrays["chunk"].max()) < len(chunk_ids):
-            raise ValueError(f"{UNITS_FILE} names chunks the snapshot does not hold")
+        self._tables: dict[str, list[str]] = {}
 
     def __len__(self) -> int:
         return self._n
 
-    def _string(self, name: str, i: int) -> str:
-        off = self._a[f"{name}_off"]
-        return bytes(self._a[f"{name}_blob"][int(off[i]):int(off[i + 1])]).decode("utf-8")
+    def table(self, name: str) -> list[str]:
+        """The distinct values of a coded column (decoded once: a few hundred strings at most)."""
+        values = self._tables.get(name)
+        if values is None:
+            off = self._a[f"{name}_off"].tolist()
+            blob = bytes(self._a[f"{name}_blob"])
+            values = self._tables[name] = [blob[off[j]:off[j + 1]].decode("utf-8") for j in range(len(off) - 1)]
+        return values
 
-    def _coded(self, name: str, i: int) -> str:
-        return self._coded_value(name, int(self._a[f"{name}_code"][i]))
-
-    def __iter__(self):
-        """Every unit (a strategy that scans the corpus once, then keeps an index): read in one pass over
-        the columns, ten times faster than one unit at a time."""
-        if any(u is None for u in self._cache):
-            self._read_all()
-        return iter(list(self._cache))
-
-    def _read_all(self) -> None:
-        from scarbot.chunking import Unit
+    def column(self, name: str, rows=None) -> list:
+        """One column's values for these rows (all rows when None), read in one pass (blob, coded or number)."""
+        import numpy as np
 
         a = self._a
-        blob, off = bytes(a["text_blob"]), a["text_off"].tolist()
-        tables = {name: [self._coded_value(name, c) for c in range(len(a[f"{name}_off"]) - 1)]
-                  for name in _UNIT_FIELDS if name != "text"}
-        codes = {name: a[f"{name}_code"].tolist() for name in tables}
-        chunk, order, depth = a["chunk"].tolist(), a["order"].tolist(), a["depth"].tolist()
-        ids, new, set_dict, cache = self._chunk_ids, object.__new__, object.__setattr__, self._cache
-        for i in range(self._n):
-            if cache[i] is None:
-                unit = new(Unit)
-                set_dict(unit, "__dict__", {
-                    "chunk_id": ids[chunk[i]], "section": tables["section"][codes["section"][i]],
-                    "text": blob[off[i]:off[i + 1]].decode("utf-8"), "label": tables["label"][codes["label"][i]],
-                    "kind": tables["kind"][codes["kind"][i]], "order": order[i], "depth": depth[i]})
-                cache[i] = unit
+        idx = slice(None) if rows is None else np.asarray(rows, dtype=np.int64)
+        if name in self.coded:
+            table = self.table(name)
+            return [table[c] for c in a[f"{name}_code"][idx].tolist()]
+        if name in self.blobs:
+            off, blob = a[f"{name}_off"], self._blob[name]
+            starts = off[:-1][idx].tolist()
+            ends = off[1:][idx].tolist()
+            return [str(blob[s:e], "utf-8") for s, e in zip(starts, ends, strict=True)]
+        return a[name][idx].tolist()
 
-    def _coded_value(self, name: str, code: int) -> str:
-        table = self._tables[name]
-        value = table.get(code)
-        if value is None:
-            value = table[code] = self._string(name, code)
-        return value
+    def _row(self, values: dict[str, Any]) -> Any:
+        """The record of one row, from its column values by name."""
+        raise NotImplementedError
+
+    def rows(self, positions: Iterable[int]) -> list:
+        """The records at these positions (negative positions not allowed), those not yet read read together."""
+        positions = list(positions)
+        cache = self._cache
+        missing = [i for i in positions if cache[i] is None]
+        if missing:
+            names = (*self.blobs, *self.coded, *self.numbers)
+            made = self._records({name: self.column(name, missing) for name in names})
+            for i, rec in zip(missing, made, strict=True):
+                cache[i] = rec
+        return [cache[i] for i in positions]
+
+    def _records(self, cols: dict[str, list]) -> list:
+        """The records of some rows from their columns' values (a subclass may build them without a dict per row)."""
+        names = list(cols)
+        return [self._row(dict(zip(names, values, strict=True))) for values in zip(*cols.values(), strict=True)]
 
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self._n))]
+            return self.rows(range(*i.indices(self._n)))
         if i < 0:
             i += self._n
         if not 0 <= i < self._n:
-            raise IndexError("unit index out of range")
-        unit = self._cache[i]
-        if unit is None:
-            from scarbot.chunking import Unit
+            raise IndexError(f"{self.FILE} row index out of range")
+        rec = self._cache[i]
+        if rec is None:
+            a, values = self._a, {}
+            for name in self.blobs:
+                off = a[f"{name}_off"]
+                values[name] = str(self._blob[name][off[i]:off[i + 1]], "utf-8")
+            for name in self.coded:
+                values[name] = self.table(name)[a[f"{name}_code"][i]]
+            for name in self.numbers:
+                values[name] = a[name][i].item()
+            rec = self._cache[i] = self._row(values)
+        return rec
 
-            unit = object.__new__(Unit)
-            object.__setattr__(unit, "__dict__", {
-                "chunk_id": self._chunk_ids[int(self._a["chunk"][i])], "section": self._coded("section", i),
-                "text": self._string("text", i), "label": self._coded("label", i), "kind": self._coded("kind", i),
-                "order": int(self._a["order"][i]), "depth": int(self._a["depth"][i])})
-            self._cache[i] = unit
-        return unit
+    def __iter__(self):
+        if any(r is None for r in self._cache):
+            self.rows(range(self._n))
+        return iter(list(self._cache))
+
+
+def _record(cls, values: dict[str, Any]) -> Any:
+    """A frozen dataclass record with this field dict, without its generated ``__init__`` (the snapshot
+    rows were checked when written)."""
+    rec = object.__new__(cls)
+    object.__setattr__(rec, "__dict__", values)
+    return rec
+
+
+def write_chunk_columns(path: Path, chunks: list[dict[str, Any]]) -> None:
+    """The chunks as columns (``chunks.npz``, memory-mapped at load; see ``LazyChunks``)."""
+    import numpy as np
+
+    arrays: dict[str, Any] = {}
+    for name in LazyChunks.blobs:
+        _blob(arrays, name, [c[name] for c in chunks])
+    for name in LazyChunks.coded:
+        _coded(arrays, name, [c[name] for c in chunks])
+    arrays["order"] = np.fromiter((c["order"] for c in chunks), np.int64, count=len(chunks))
+    np.savez(path, **arrays)
+
+
+class LazyChunks(Columns):
+    """The chunks of a snapshot as ``Chunk`` records, each read from ``chunks.npz`` when first asked for:
+    no process parses the chunk texts of the whole corpus (53 MB of JSON at 1,000 articles)."""
+
+    FILE = CHUNKS_FILE
+    blobs = ("id", "text", "embed_text")
+    coded = ("source", "section", "kind")
+    numbers = ("order",)
+
+    def __init__(self, arrays: dict[str, Any]):
+        super().__init__(arrays)
+        self._ids: list[str] | None = None
+
+    def ids(self) -> list[str]:
+        """Every chunk's id, in order (decoded once)."""
+        if self._ids is None:
+            self._ids = self.column("id")
+        return self._ids
+
+    def source_of(self) -> dict[str, str]:
+        """Chunk id → its article, for every chunk (ids and a code per chunk: no text is read)."""
+        return dict(zip(self.ids(), self.column("source"), strict=True))
+
+    def _row(self, values: dict[str, Any]) -> Any:
+        from scarbot.chunking import Chunk
+
+        return _record(Chunk, {"id": values["id"], "source": values["source"], "section": values["section"],
+                               "kind": values["kind"], "text": values["text"], "embed_text": values["embed_text"],
+                               "order": values["order"]})
+
+
+def write_price_columns(path: Path, prices: list, chunk_index: dict[str, int]) -> None:
+    """The price records as ``PriceFact`` columns (``prices.npz``; see ``LazyPrices``), each bound to its
+    procedure already (``canonical``). A cell with no figure ("-") has NaN for both ends."""
+    import numpy as np
+
+    arrays: dict[str, Any] = {}
+    for name in LazyPrices.coded:
+        _coded(arrays, name, [getattr(p, name) for p in prices])
+    for name in ("low", "high"):
+        arrays[name] = np.fromiter((math.nan if getattr(p, name) is None else getattr(p, name) for p in prices),
+                                   np.float64, count=len(prices))
+    arrays["chunk"] = np.fromiter((chunk_index[p.chunk_id] for p in prices), np.int32, count=len(prices))
+    np.savez(path, **arrays)
+
+
+class LazyPrices(Columns):
+    """The corpus's price records as ``answer.base.PriceFact``, each read from ``prices.npz`` when first
+    asked for: a question reads the prices of the procedures and articles it is about, never all 50,000."""
+
+    FILE = PRICES_FILE
+    coded = ("procedure", "canonical", "country", "cell", "kind", "quote", "source")
+    numbers = ("low", "high", "chunk")
+
+    def __init__(self, arrays: dict[str, Any], chunk_ids: list[str]):
+        super().__init__(arrays)
+        chunks = arrays["chunk"]
+        if self._n and not 0 <= int(chunks.min()) <= int(chunks.max()) < len(chunk_ids):
+            raise ValueError(f"{PRICES_FILE} names chunks the snapshot does not hold")
+        self._chunk_ids = chunk_ids
+
+    def _records(self, cols: dict[str, list]) -> list:
+        """Many price records at once (a procedure's group is thousands at 1,000 articles): built straight from
+        the column values, three times faster than a dict of values per row."""
+        from scarbot.answer.base import PriceFact
+
+        ids, new, set_dict, out = self._chunk_ids, object.__new__, object.__setattr__, []
+        for procedure, canonical, country, cell, kind, quote, source, low, high, chunk in zip(
+                cols["procedure"], cols["canonical"], cols["country"], cols["cell"], cols["kind"], cols["quote"],
+                cols["source"], cols["low"], cols["high"], cols["chunk"], strict=True):
+            rec = new(PriceFact)
+            set_dict(rec, "__dict__", {
+                "procedure": procedure, "canonical": canonical, "country": country,
+                "low": None if low != low else low, "high": None if high != high else high, "cell": cell,
+                "kind": kind, "chunk_id": ids[chunk], "quote": quote, "source": source})
+            out.append(rec)
+        return out
+
+    def _row(self, values: dict[str, Any]) -> Any:
+        from scarbot.answer.base import PriceFact
+
+        low, high = values["low"], values["high"]
+        return _record(PriceFact, {
+            "procedure": values["procedure"], "canonical": values["canonical"], "country": values["country"],
+            "low": None if low != low else low, "high": None if high != high else high, "cell": values["cell"],
+            "kind": values["kind"], "chunk_id": self._chunk_ids[values["chunk"]], "quote": values["quote"],
+            "source": values["source"]})
+
+
+class Grouped(Mapping):
+    """Key → the records at stored positions (``{"microneedling": [3, 17, ...]}`` over ``LazyPrices``): a
+    group's records are read when the group is first asked for."""
+
+    def __init__(self, positions: dict[str, list[int]], records: Sequence):
+        self._positions, self._records = positions, records
+        self._groups: dict[str, list] = {}
+
+    def __getitem__(self, key: str) -> list:
+        group = self._groups.get(key)
+        if group is None:
+            records, positions = self._records, self._positions[key]
+            group = self._groups[key] = records.rows(positions) if isinstance(records, Columns) else \
+                [records[i] for i in positions]
+        return group
+
+    def __iter__(self):
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+
+class SetPostings(Mapping):
+    """Key → a set of positions, made from a stored list when the key is first asked for."""
+
+    def __init__(self, lists: dict[str, list[int]]):
+        self._lists = lists
+        self._sets: dict[str, set[int]] = {}
+
+    def __getitem__(self, key: str) -> set[int]:
+        found = self._sets.get(key)
+        if found is None:
+            found = self._sets[key] = set(self._lists[key])
+        return found
+
+    def __iter__(self):
+        return iter(self._lists)
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+
+class LazyUnits(Columns):
+    """The units of a snapshot read from ``units.npz`` when first asked for (then kept): a sequence of
+    ``Unit`` records like the list ingest wrote, whose building costs nothing until a question reads one."""
+
+    FILE = UNITS_FILE
+    blobs = ("text",)
+    coded = ("section", "label", "kind")
+    numbers = ("chunk", "order", "depth")
+
+    def __init__(self, arrays: dict[str, Any], chunk_ids: list[str]):
+        super().__init__(arrays)
+        chunks = self._a["chunk"]
+        if self._n and not 0 <= int(chunks.min()) <= int(chunks.max()) < len(chunk_ids):
+            raise ValueError(f"{UNITS_FILE} names chunks the snapshot does not hold")
+        self._chunk_ids = chunk_ids
+
+    def _row(self, values: dict[str, Any]) -> Any:
+        from scarbot.chunking import Unit
+
+        return _record(Unit, {"chunk_id": self._chunk_ids[values["chunk"]], "section": values["section"],
+                              "text": values["text"], "label": values["label"], "kind": values["kind"],
+                              "order": values["order"], "depth": values["depth"]})
 
 
 # --------------------------------------------------------------------------- the corpus tables
@@ -340,6 +554,9 @@ def corpus_tables(view) -> dict[str, Any]:
         "first_stem": _lists(view.first_stem),
         "label_prefix": _lists(view.label_prefix),
         "priced_prose": _lists(view.priced_prose),
+        # compose's percentage index (stems of the sentences giving a percentage and no price): stored, so the
+        # first percent question decodes no unit it does not read
+        "percent_units": view._pre["percent_units"] if "percent_units" in view._pre else percent_units(view),
         "has": {kind: view.corpus_has([kind]) for kind in lexicon.UNGIVEN_FACTS},
         # the unit look-ups built from every unit: stored, so that the query path never reads every unit
         "labelled": view.labelled,
@@ -349,7 +566,58 @@ def corpus_tables(view) -> dict[str, Any]:
         "head_postings": view.index.head_postings,
         "priced_rows": view.index.priced_rows,
         "head_index": _lists(view.head_index),
+        # the price and article look-ups CorpusView builds from every price record and chunk: stored as positions
+        # in ``prices.npz``, so the query path builds a price record only when a question reads it
+        **price_tables(view),
     }
+
+
+def price_tables(view) -> dict[str, Any]:
+    """CorpusView's per-corpus price, article and clinic tables, as JSON (prices as their positions in
+    ``view.prices``)."""
+    at = {id(p): i for i, p in enumerate(view.prices)}
+
+    def positions(groups) -> dict[str, list[int]]:
+        return {k: [at[id(p)] for p in v] for k, v in groups.items()}
+
+    return {"clinic_units": view.clinic_units,
+            "sources": view.sources, "source_titles": view.source_titles, "homes": view.homes, "home": view.home,
+            "priced": sorted(view.priced), "source_home": view.source_home, "by_proc": positions(view.by_proc),
+            "prices_by_source": positions(view.prices_by_source),
+            "price_name_stems": {k: sorted(v) for k, v in view.price_name_stems.items()},
+            "price_list_sections": dict(view.price_list_sections)}
+
+
+def procedure_proxies(pairs: list[tuple[str, str]]) -> list[list[str]]:
+    """The analyzer's priced procedures (name, its article's lowered text), each text replaced by the
+    lexicon's procedure names it contains, one per line, and its position (unique, so no two pairs merge).
+
+    ``Analyzer._corpus_procedures`` only asks whether a lexicon procedure's own name is in that text (and
+    whether the text is empty): a name is in the short text exactly when it is in the article's (a name in
+    the short text is a substring of a name found in the article; none holds a newline or a NUL). The pairs
+    stay in the order sorted on the full texts: the query path then binds the same aliases in the same
+    order without reading an article's text (0.45 s at 1,000 articles)."""
+    from scarbot import lexicon
+
+    names = list(lexicon.PROCEDURES)
+    found: dict[str, str] = {}
+    out = []
+    for i, (name, text) in enumerate(pairs):
+        if text not in found:
+            found[text] = "\n".join(n for n in names if n in text)
+        out.append([name, f"{found[text]}\n\x00{i}" if text else ""])
+    return out
+
+
+def percent_units(view) -> dict[str, list[int]]:
+    """Stem → the units (in order) that give a percentage and no price and use that stem: the index
+    ``answer.compose`` builds on its first percentage question when the snapshot does not hold it."""
+    index: dict[str, list[int]] = {}
+    for i, u in enumerate(view.units):
+        if "%" in u.text and "$" not in u.text:
+            for st in sorted(view.unit_stems[i]):
+                index.setdefault(st, []).append(i)
+    return index
 
 
 def _lists(postings: dict[str, set[int]]) -> dict[str, list[int]]:
@@ -438,7 +706,9 @@ def unit_facts(u) -> tuple:
 
 def unit_tables(units: list, memo: ChunkMemo) -> dict[str, Any]:
     """The corpus tables made of each unit's own facts (``corpus_tables``' ``voice``, ``unit_df``,
-    ``first_stem``, ``label_prefix``, ``priced_prose`` and ``has``), from the memo where a unit is unchanged."""
+    ``first_stem``, ``label_prefix``, ``priced_prose`` and ``has``; and ``percent_units``, the stems of each
+    sentence that gives a percentage and no price, which ``answer.compose`` looks a share up in), from the
+    memo where a unit is unchanged."""
     from scarbot import lexicon
 
     voice: list[int] = []
@@ -446,6 +716,7 @@ def unit_tables(units: list, memo: ChunkMemo) -> dict[str, Any]:
     first_stem: dict[str, list[int]] = {}
     label_prefix: dict[str, list[int]] = {}
     priced_prose: dict[str, list[int]] = {}
+    percent_units: dict[str, list[int]] = {}
     kinds: set[str] = set()
     for i, u in enumerate(units):
         addressed, stems, first, prefixes, facts = memo.unit(u)
@@ -460,9 +731,13 @@ def unit_tables(units: list, memo: ChunkMemo) -> dict[str, Any]:
         if u.kind == "sentence" and not u.label and "$" in u.text:
             for w in stems:
                 priced_prose.setdefault(w, []).append(i)
+        if "%" in u.text and "$" not in u.text:
+            for w in stems:
+                percent_units.setdefault(w, []).append(i)
         kinds.update(facts)
     return {"voice": voice, "unit_df": df, "first_stem": first_stem, "label_prefix": label_prefix,
-            "priced_prose": priced_prose, "has": {k: k in kinds for k in lexicon.UNGIVEN_FACTS}}
+            "priced_prose": priced_prose, "percent_units": percent_units,
+            "has": {k: k in kinds for k in lexicon.UNGIVEN_FACTS}}
 
 
 def memo_frames(analyzer, memo: ChunkMemo) -> None:
@@ -527,11 +802,59 @@ def build(snapshot, write_dir: Path, memo: ChunkMemo | None = None) -> dict[str,
     # frame headings, labels, clauses and price names) with the frames the memo still vouches for
     index.derived = {**index.derived, **unit_tables(index.units, memo)}
     memo_frames(index.analyzer, memo)  # this index is thrown away after the build
-    tables = corpus_tables(CorpusView(index))
+    view = CorpusView(index)
+    tables = corpus_tables(view)
+    write_price_columns(write_dir / PRICES_FILE, view.prices, index.by_id)
+    import numpy as np
+
+    stats = index.analyzer.stats
+    # the lowered corpus text as raw UTF-8 beside the JSON: read back in milliseconds, not parsed as a JSON string
+    np.savez(write_dir / TEXT_FILE, corpus_lower=np.frombuffer(stats["corpus_lower"].encode("utf-8"), np.uint8))
     derived = {"version": DERIVED_VERSION, "bm25_terms": terms, "n_chunks": len(snapshot.chunks), **tables,
-               "analyzer": index.analyzer.stats}
+               "analyzer": {k: v for k, v in stats.items() if k != "corpus_lower"},
+               "analyzer_procedures": procedure_proxies(index.analyzer_procedures),
+               # what the query path needs of records.json besides the prices (which it reads from prices.npz)
+               "records": {k: v for k, v in snapshot.records.items() if k != "prices"}}
     write_json(write_dir / DERIVED, derived)
+    derived["analyzer"] = stats
     return derived
+
+
+class CorpusText:
+    """The analyzer's lowered corpus text where it lies, UTF-8 in the snapshot (``text.npz``): ``needle in
+    text`` searches the mapped bytes (a UTF-8 needle is in UTF-8 text exactly where the string is in the
+    string), so binding the lexicon to the corpus reads no 40 MiB string; ``str(text)`` decodes it, once,
+    for a caller that needs the whole text."""
+
+    def __init__(self, data: Any):
+        import mmap
+
+        self._size = len(data)
+        self._start = int(getattr(data, "offset", 0))
+        self._text: str | None = None
+        self._found: dict[str, bool] = {}
+        self._map = None
+        if self._size:
+            with open(data.filename, "rb") as fh:
+                self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def __contains__(self, needle: str) -> bool:
+        if self._text is not None:
+            return needle in self._text
+        found = self._found.get(needle)
+        if found is None:
+            found = not needle or (self._map is not None and self._map.find(
+                needle.encode("utf-8"), self._start, self._start + self._size) >= 0)
+            self._found[needle] = found
+        return found
+
+    def __bool__(self) -> bool:
+        return self._size > 0
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = self._map[self._start:self._start + self._size].decode("utf-8") if self._map else ""
+        return self._text
 
 
 def load(root: Path, n_chunks: int) -> tuple[KeywordIndex, dict[str, Any]]:
@@ -540,4 +863,5 @@ def load(root: Path, n_chunks: int) -> tuple[KeywordIndex, dict[str, Any]]:
     if not isinstance(derived, dict) or derived.get("version") != DERIVED_VERSION \
             or derived.get("n_chunks") != n_chunks:
         raise ValueError(f"{DERIVED} was written for another corpus or scarbot version")
+    derived["analyzer"]["corpus_lower"] = CorpusText(load_npz(root / TEXT_FILE)["corpus_lower"])
     return KeywordIndex.load(root / BM25_FILE, derived["bm25_terms"], n_chunks), derived

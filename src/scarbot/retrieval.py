@@ -39,10 +39,14 @@ class Index:
         self.snap = snap
         # the structures ingest precomputed (precompute.py); an in-memory snapshot builds them here
         self.derived = derived if derived is not None else (snap.derived or {})
-        self.chunks: list[Chunk] = _records(Chunk, snap.chunks)
-        # the snapshot's rows become views of these records (each one's own field dict, not a copy): the
-        # parsed JSON rows are freed instead of being held twice (~70 MiB at 1,000 articles)
-        snap.chunks = [vars(c) for c in self.chunks]
+        columns = isinstance(snap.chunks, precompute.LazyChunks)  # the query path: a chunk is read when needed
+        if columns:
+            self.chunks = snap.chunks
+        else:
+            self.chunks = _records(Chunk, snap.chunks)
+            # the snapshot's rows become views of these records (each one's own field dict, not a copy): the
+            # parsed JSON rows are freed instead of being held twice (~70 MiB at 1,000 articles)
+            snap.chunks = [vars(c) for c in self.chunks]
         if isinstance(snap.units, precompute.LazyUnits):  # the query path: a unit is read when a question needs it
             self.units = snap.units
         else:
@@ -50,18 +54,25 @@ class Index:
             snap.units = [vars(u) for u in self.units]
         self.records = snap.records
         self.clinics: list[ClinicRecord] = [ClinicRecord(**c) for c in snap.records.get("clinics", [])]
-        self.by_id = {c.id: i for i, c in enumerate(self.chunks)}
+        self.by_id = {c: i for i, c in enumerate(snap.chunks.ids() if columns else (c.id for c in self.chunks))}
+        # each chunk's article (chunk id → file name)
+        self.source_of: dict[str, str] = snap.chunks.source_of() if columns else {c.id: c.source for c in self.chunks}
+        self.price_facts = getattr(snap, "prices", None)  # answer.base.PriceFact records from prices.npz (query path)
         self.bm25 = keyword or snap.keyword or precompute.KeywordIndex.build(
             [self.keyword_tokens(precompute.chunk_keyword_text(c)) for c in snap.chunks])
         clinics = [c.name for c in self.clinics]
-        source_text: dict[str, list[str]] = {}
-        for c in self.chunks:
-            source_text.setdefault(c.source, []).append(c.text)
-        lowered = {src: " ".join(texts).lower() for src, texts in source_text.items()}
-        source_of = {c.id: c.source for c in self.chunks}
+        stored = self.derived.get("analyzer_procedures")  # stored by ingest with short texts (precompute.procedure_proxies)
+        lowered: dict[str, str] = {}
+        if stored is None or self.records.get("lexicon"):
+            source_text: dict[str, list[str]] = {}
+            for c in self.chunks:
+                source_text.setdefault(c.source, []).append(c.text)
+            lowered = {src: " ".join(texts).lower() for src, texts in source_text.items()}
         # each priced procedure with the text of its own article (a name means what its article means by it)
-        procedures = sorted({(p["procedure"], lowered.get(source_of.get(p["chunk_id"], ""), ""))
-                             for p in self.records.get("prices", [])})
+        procedures = [(name, text) for name, text in stored] if stored is not None else \
+            sorted({(p["procedure"], lowered.get(self.source_of.get(p["chunk_id"], ""), ""))
+                    for p in self.records.get("prices", [])})
+        self.analyzer_procedures = procedures
         stats = self.derived.get("analyzer")  # its corpus statistics, stored by ingest: no text to count
         self.analyzer = Analyzer([] if stats else [f"{c.section}\n{c.text}" for c in self.chunks], clinics,
                                  self.records.get("countries", []), dictionary, procedures,

@@ -44,11 +44,12 @@ try:  # POSIX advisory locks; elsewhere ingests are not serialised
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = 4  # 2: the manifest lists every file's checksum; 3: precomputed query structures; 4: unit columns
+SCHEMA_VERSION = 5  # 2: the manifest lists every file's checksum; 3: precomputed query structures; 4: unit columns;
+# 5: chunk and price columns
 SNAPSHOT = "index"
 MANIFEST = "manifest.json"
 SNAPSHOT_FILES = ("chunks.json", "units.json", "records.json", "vectors.npz", "derived.json", "bm25.npz",
-                  "units.npz")
+                  "units.npz", "chunks.npz", "prices.npz", "text.npz")
 LOCK = "ingest.lock"
 _TEMP = re.compile(r"(?:(?:index|chroma)\.(?:new|old)|\.write-test)-(\d+)")
 
@@ -161,13 +162,14 @@ class Snapshot:
 
     path: Path
     manifest: dict[str, Any]
-    chunks: list[dict[str, Any]]
-    units: Any  # list of dicts (units.json), or precompute.LazyUnits (the query path: records read when asked for)
-    records: dict[str, Any]
+    chunks: Any  # list of dicts (chunks.json), or precompute.LazyChunks (the query path: records read when asked for)
+    units: Any  # list of dicts (units.json), or precompute.LazyUnits (the query path)
+    records: dict[str, Any]  # records.json; on the query path without "prices" (those are ``prices``)
     chunk_vectors: Any  # numpy (n_chunks, dim), memory-mapped: pages are read when a question touches them
     unit_vectors: Any  # numpy (n_units, dim), memory-mapped
     keyword: Any = None  # scarbot.precompute.KeywordIndex (None: built at load)
     derived: dict[str, Any] | None = None  # the corpus tables ingest precomputed (None: derived at load)
+    prices: Any = None  # precompute.LazyPrices (the query path: price records from prices.npz), else None
 
     @property
     def model_id(self) -> str:
@@ -181,8 +183,9 @@ def snapshot_dir(settings: Settings) -> Path:
 def load_snapshot(settings: Settings, *, trust_stat: bool = True, lazy_units: bool = False) -> Snapshot:
     """Load the live snapshot; missing, corrupt or edited gives an error that names the fix.
     ``trust_stat=False`` (ingest) hashes every file, whatever its size and time (``verify_files``);
-    ``lazy_units`` (the query path) leaves ``units.json`` unread: the units come from their memory-mapped
-    columns (``units.npz``), one at a time as questions read them."""
+    ``lazy_units`` (the query path) leaves the JSON files of chunks, units and records unread: chunks, units
+    and price records come from their memory-mapped columns (``chunks.npz``, ``units.npz``, ``prices.npz``),
+    one at a time as questions read them, and the other records from ``derived.json``."""
     import numpy as np
 
     check_data_dir(settings, write=False)
@@ -201,13 +204,17 @@ def load_snapshot(settings: Settings, *, trust_stat: bool = True, lazy_units: bo
         if manifest.get("schema") != SCHEMA_VERSION:
             raise ValueError(f"schema {manifest.get('schema')!r} != {SCHEMA_VERSION}")
         verify_files(root, manifest, trust_stat=trust_stat)
-        chunks = precompute.read_json(root / "chunks.json")
+        prices = None
         if lazy_units:
-            units = precompute.LazyUnits(precompute.load_npz(root / precompute.UNITS_FILE), [c["id"] for c in chunks])
+            chunks = precompute.LazyChunks(precompute.load_npz(root / precompute.CHUNKS_FILE))
+            units = precompute.LazyUnits(precompute.load_npz(root / precompute.UNITS_FILE), chunks.ids())
+            prices = precompute.LazyPrices(precompute.load_npz(root / precompute.PRICES_FILE), chunks.ids())
+            records: dict[str, Any] = {}
         else:
+            chunks = precompute.read_json(root / "chunks.json")
             units = precompute.read_json(root / "units.json")
+            records = precompute.read_json(root / "records.json")
         n_units = len(units)
-        records = precompute.read_json(root / "records.json")
         vectors = precompute.load_npz(root / "vectors.npz")
         cv, uv = vectors["chunks"], vectors["units"]
         if cv.dtype != np.float32 or uv.dtype != np.float32:
@@ -215,13 +222,17 @@ def load_snapshot(settings: Settings, *, trust_stat: bool = True, lazy_units: bo
         if cv.shape[0] != len(chunks) or uv.shape[0] != n_units or cv.shape[1] != int(manifest["dim"]):
             raise ValueError("vector counts do not match the chunk list")
         keyword, derived = precompute.load(root, len(chunks))
+        if lazy_units:
+            records = derived["records"]
+            if not isinstance(records, dict) or len(prices) != manifest["records"]["prices"]:
+                raise ValueError(f"{precompute.PRICES_FILE} does not hold the snapshot's price records")
     # A truncated vectors.npz raises BadZipFile or EOFError; a manifest that is valid JSON but not
     # an object raises AttributeError/TypeError: all of them mean "corrupt", not a crash.
     except (OSError, ValueError, KeyError, EOFError, AttributeError, TypeError, zipfile.BadZipFile) as exc:
         raise IndexMismatchError(
             f"the index in {root} is corrupt ({exc}); run 'scarbot ingest --rebuild'"
         ) from exc
-    return Snapshot(root, manifest, chunks, units, records, cv, uv, keyword, derived)
+    return Snapshot(root, manifest, chunks, units, records, cv, uv, keyword, derived, prices)
 
 
 def file_digest(path: Path) -> str:
@@ -253,35 +264,51 @@ def verify_files(root: Path, manifest: dict[str, Any], *, trust_stat: bool = Tru
             raise ValueError(f"{name} does not match its checksum (edited, or only partly written)")
 
 
+CHECKSUMS = "checksums.json"  # beside prebuilt corpus files: their SHA-256, computed by the process that wrote them
+CORPUS_FILES = ("chunks.json", "units.json", "records.json", precompute.UNITS_FILE, precompute.CHUNKS_FILE,
+                precompute.DERIVED, precompute.BM25_FILE, precompute.PRICES_FILE, precompute.TEXT_FILE)
+
+
+def write_corpus_files(folder: Path, manifest: dict, chunks: list, units: list, records: dict,
+                       memo: precompute.ChunkMemo | None = None) -> dict[str, Any]:
+    """Every snapshot file but the vectors (``CORPUS_FILES``: they depend on the corpus alone, so ingest can
+    write them beside the Chroma half, in ``ingest.TablesAhead``); returns the derived tables."""
+    precompute.write_json(folder / "chunks.json", chunks)
+    precompute.write_json(folder / "units.json", units)
+    precompute.write_json(folder / "records.json", records, indent=True)
+    precompute.write_unit_columns(folder / precompute.UNITS_FILE, units, {c["id"]: i for i, c in enumerate(chunks)})
+    precompute.write_chunk_columns(folder / precompute.CHUNKS_FILE, chunks)
+    # what the query path would otherwise rebuild in every process: built once, here
+    return precompute.build(Snapshot(folder, manifest, chunks, units, records, None, None), folder, memo)
+
+
 def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list, records: dict,
                    chunk_vectors, unit_vectors, memo: precompute.ChunkMemo | None = None,
                    prebuilt: Path | None = None) -> dict[str, Any]:
     """Write a complete new snapshot beside the live one, then swap it in with renames; returns the
     derived tables (``precompute.build``; ``memo``: what unchanged chunks gave last time; ``prebuilt``: a
-    folder where they were already built from exactly these chunks, units and records)."""
+    folder where ``write_corpus_files`` already wrote exactly these chunks, units and records)."""
     import numpy as np
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     tmp = settings.data_dir / f"{SNAPSHOT}.new-{os.getpid()}"
     remove_path(tmp)
     tmp.mkdir()
-    precompute.write_json(tmp / "chunks.json", chunks)
-    precompute.write_json(tmp / "units.json", units)
-    precompute.write_json(tmp / "records.json", records, indent=True)
     np.savez(tmp / "vectors.npz", chunks=np.asarray(chunk_vectors, np.float32),
              units=np.asarray(unit_vectors, np.float32))
-    precompute.write_unit_columns(tmp / precompute.UNITS_FILE, units, {c["id"]: i for i, c in enumerate(chunks)})
-    # what the query path would otherwise rebuild in every process: built once, here (or beside the Chroma writes)
+    digests: dict[str, str] = {}
     if prebuilt is not None:
-        for name in (precompute.DERIVED, precompute.BM25_FILE):
+        with contextlib.suppress(OSError, ValueError):  # the writer's checksums of its files, if it left them
+            digests = dict(json.loads((prebuilt / CHECKSUMS).read_text("utf-8")))
+        for name in CORPUS_FILES:
             os.replace(prebuilt / name, tmp / name)
-        derived = precompute.read_json(tmp / precompute.DERIVED)
+        _, derived = precompute.load(tmp, len(chunks))
     else:
-        derived = precompute.build(Snapshot(tmp, manifest, chunks, units, records, None, None), tmp, memo)
+        derived = write_corpus_files(tmp, manifest, chunks, units, records, memo)
     for f in tmp.iterdir():
         with open(f, "rb") as fh:
             os.fsync(fh.fileno())
-    files = {name: {"sha256": file_digest(tmp / name), "bytes": (tmp / name).stat().st_size,
+    files = {name: {"sha256": digests.get(name) or file_digest(tmp / name), "bytes": (tmp / name).stat().st_size,
                     "mtime_ns": (tmp / name).stat().st_mtime_ns} for name in SNAPSHOT_FILES}
     # The manifest goes last: a folder without one is never taken for a snapshot.
     with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:

@@ -13,13 +13,14 @@ import math
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from scarbot import lexicon
 from scarbot.chunking import Chunk, ClinicRecord, Unit
 from scarbot.nlp import addressed_to_reader, content_words, normalize, stem, words
-from scarbot.precompute import PerItem
+from scarbot.precompute import Grouped, PerItem, SetPostings
 from scarbot.query import Query
 from scarbot.types import PriceRow
 
@@ -244,15 +245,20 @@ class CorpusView:
         self.chunks: list[Chunk] = index.chunks
         self.countries: list[str] = list(index.records.get("countries", []))
         self.clinics: list[ClinicRecord] = index.clinics
-        self.prices = self._price_facts(index.records.get("prices", []))
-        listed = [p.country for p in self.prices if p.kind == "price list"]
-        # the country an article is about: the one with its own price list, else the table's first column;
-        # with several articles, each may have its own
-        self.homes = list(dict.fromkeys(listed)) or self.countries[:1]
-        self.home = max(set(listed), key=listed.count) if listed else (self.countries[0] if self.countries else "")
-        self.priced = {p.canonical for p in self.prices}
-        self.sources = sorted({c.source for c in self.chunks})
         pre = self._pre = getattr(index, "derived", None) or {}  # tables ingest precomputed (scarbot.precompute)
+        stored = getattr(index, "price_facts", None)  # read from the snapshot's columns when a question needs one
+        self.prices = stored if stored is not None else self._price_facts(index.records.get("prices", []))
+        if "homes" in pre:
+            self.homes, self.home, self.priced = list(pre["homes"]), pre["home"], set(pre["priced"])
+        else:
+            listed = [p.country for p in self.prices if p.kind == "price list"]
+            # the country an article is about: the one with its own price list, else the table's first column;
+            # with several articles, each may have its own
+            self.homes = list(dict.fromkeys(listed)) or self.countries[:1]
+            self.home = max(set(listed), key=listed.count) if listed else (
+                self.countries[0] if self.countries else "")
+            self.priced = {p.canonical for p in self.prices}
+        self.sources = list(pre["sources"]) if "sources" in pre else sorted({c.source for c in self.chunks})
         # per-unit word sets, computed for the units a question reads (all of them only without precomputed tables)
         self.unit_stems = PerItem(self.units, unit_stems_of)
         if "unit_df" in pre:
@@ -284,8 +290,8 @@ class CorpusView:
         # each scar type's own list item (its label names the type) and the words it is described with
         self.scar_units = self._scar_units()
         self.scar_profiles = {t: self.unit_stems[i] - self.label_stems[i] for t, i in self.scar_units.items()}
-        self.source_titles: dict[str, str] = {}
-        for c in self.chunks:
+        self.source_titles: dict[str, str] = dict(pre.get("source_titles", {}))
+        for c in () if "source_titles" in pre else self.chunks:
             self.source_titles.setdefault(c.source, c.embed_text.split("\n", 1)[0].split(" > ")[0])
         self.title = " / ".join(self.source_titles.values()) or "the article"
         cues = {w for spec in lexicon.ATTRIBUTES.values() for c in spec["cues"] for w in words(c)}
@@ -294,16 +300,18 @@ class CorpusView:
                                            - cues)
         self._build_indexes()
         self.source_topics = self._source_topics()
-        self.clinic_source = {c.name: self.chunk(c.chunk_id).source for c in self.clinics}
+        source_of = getattr(index, "source_of", None) or {c.id: c.source for c in self.chunks}
+        self.clinic_source = {c.name: source_of[c.chunk_id] for c in self.clinics}
         self.all_clinics = list(self.clinics)
-        self.source_home = {p.source: p.country for p in self.prices if p.kind == "price list"}
+        self.source_home = dict(pre["source_home"]) if "source_home" in pre else \
+            {p.source: p.country for p in self.prices if p.kind == "price list"}
         self.source: str | None = None  # the one article a restricted view (``only``) answers from
         # per article, its records: a view of a few articles is built from theirs alone (scoped)
-        self.prices_by_source: dict[str, list[PriceFact]] = defaultdict(list)
-        for p in self.prices:
-            self.prices_by_source[p.source].append(p)
+        self.prices_by_source: Mapping[str, list[PriceFact]] = Grouped(pre["prices_by_source"], self.prices) \
+            if "prices_by_source" in pre else defaultdict(list)
+        for p in () if "prices_by_source" in pre else self.prices:
+            self.prices_by_source[p.source].append(p)  # type: ignore[index]
         self.scope: tuple[str, ...] = ()  # the articles a scoped view is restricted to (empty: all)
-        source_of = {c.id: c.source for c in self.chunks}
         self.units_by_source: dict[str, list[int]] = defaultdict(list, pre.get("units_by_source", {}))
         if "units_by_source" not in pre:
             for i, u in enumerate(self.units):
@@ -400,16 +408,17 @@ class CorpusView:
 
     def _build_indexes(self) -> None:
         """Posting lists, so that no step of a question scans the whole corpus (1,000 articles)."""
-        self.by_proc: dict[str, list[PriceFact]] = defaultdict(list)
-        for p in self.prices:
-            self.by_proc[p.canonical].append(p)
         pre = self._pre
-        self.head_index = {k: set(v) for k, v in pre["head_index"].items()} if "head_index" in pre else \
-            _postings(self.index.unit_heads)
+        self.by_proc: Mapping[str, list[PriceFact]] = Grouped(pre["by_proc"], self.prices) if "by_proc" in pre \
+            else defaultdict(list)
+        for p in () if "by_proc" in pre else self.prices:
+            self.by_proc[p.canonical].append(p)  # type: ignore[index]
+        # stored posting lists become sets when a question first asks for their key
+        self.head_index = SetPostings(pre["head_index"]) if "head_index" in pre else _postings(self.index.unit_heads)
         if "first_stem" in pre:
-            self.first_stem = {k: set(v) for k, v in pre["first_stem"].items()}
-            self.label_prefix = {k: set(v) for k, v in pre["label_prefix"].items()}
-            self.priced_prose = {k: set(v) for k, v in pre["priced_prose"].items()}
+            self.first_stem = SetPostings(pre["first_stem"])
+            self.label_prefix = SetPostings(pre["label_prefix"])
+            self.priced_prose = SetPostings(pre["priced_prose"])
         else:
             self.first_stem = _postings([{b[0]} if b else set() for b in self.body_stems])
             self.label_prefix = _postings([{w[:4] for w in self.label_words[i]} if u.label else set()
@@ -417,13 +426,14 @@ class CorpusView:
             self.priced_prose = _postings([self.unit_stems[i] if u.kind == "sentence" and not u.label and "$" in u.text
                                            else set() for i, u in enumerate(self.units)])
         name_stems: dict[str, set[str]] = {}  # a name repeats across articles and rows: its stems are found once
-        self.price_name_stems = _postings([name_stems.get(p.procedure) or name_stems.setdefault(
-            p.procedure, {stem(w) for w in content_words(p.procedure)}) for p in self.prices])
+        self.price_name_stems = SetPostings(pre["price_name_stems"]) if "price_name_stems" in pre else _postings(
+            [name_stems.get(p.procedure) or name_stems.setdefault(p.procedure, {stem(w) for w in content_words(
+                p.procedure)}) for p in self.prices])
         self.rare_prefix: dict[str, set[str]] = defaultdict(set)
         for w in self.rare:
             self.rare_prefix[w[:3]].add(w)
-        self.price_list_sections: dict[str, list[str]] = defaultdict(list)
-        for p in self.prices:
+        self.price_list_sections: dict[str, list[str]] = defaultdict(list, pre.get("price_list_sections", {}))
+        for p in () if "price_list_sections" in pre else self.prices:
             section = self.chunk(p.chunk_id).section
             if p.kind == "price list" and section not in self.price_list_sections[p.country]:
                 self.price_list_sections[p.country].append(section)
@@ -434,6 +444,9 @@ class CorpusView:
         self.proc_units: dict[str, list[int]] = defaultdict(list)
         for section, proc in self.proc_sections.items():
             self.proc_units[proc] += self.section_units.get(section, [])
+        if "clinic_units" in pre:
+            self.clinic_units = pre["clinic_units"]
+            return
         # sections whose heading ends with a clinic's name, bucketed by that many final characters (linear)
         by_tail: dict[int, dict[str, list[str]]] = {n: defaultdict(list) for n in {len(c.name) for c in self.clinics}}
         for sec in self.section_units:
@@ -445,7 +458,7 @@ class CorpusView:
     # ------------------------------------------------------------------ derived at load
     def _price_facts(self, raw: list[dict]) -> list[PriceFact]:
         out = []
-        source_of = {c.id: c.source for c in self.chunks}
+        source_of = getattr(self.index, "source_of", None) or {c.id: c.source for c in self.chunks}
         bound: dict[str, list[str]] = {}  # one look-up per procedure name, not per cell
         stored = getattr(self.index, "derived", None) or {}
         stored = stored.get("price_canonical") if len(stored.get("price_canonical", ())) == len(raw) else None

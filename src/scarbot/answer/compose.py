@@ -221,6 +221,10 @@ class ComputeStrategy:
 
     def _percent_units(self) -> dict[str, list[int]]:
         if self._percent_index is None:
+            stored = (getattr(self.corpus.index, "derived", None) or {}).get("percent_units")
+            if stored is not None:  # built by ingest (scarbot.precompute): no unit decoded to find them
+                self._percent_index = stored
+                return stored
             index: dict[str, list[int]] = {}
             for i, u in enumerate(self.corpus.units):
                 if "%" in u.text and "$" not in u.text:
