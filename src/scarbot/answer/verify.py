@@ -491,7 +491,8 @@ def _premise(q: Query, draft: Draft) -> Draft:
     ranges = _ranges_with_units(quoted)
     if not ranges:
         return draft
-    fits = _consistent(_claims_with_units(q.text), ranges)
+    claims = _claims_with_units(q.text) or [(n, n, "") for n in q.numbers]  # "a single peel": the parse's count
+    fits = _consistent(claims, ranges)
     if fits is None:
         return draft
     if fits and q.yesno:
@@ -585,7 +586,7 @@ def numeric_premise(q: Query, draft: Draft, units: list, candidates: list[int]) 
         return draft
     key = {stem(w) for w in words(q.entities[0].split("(")[0]) if w not in ("scar", "scars")}
     own = [i for i in candidates if units[i].label and key and key <= {stem(w) for w in words(units[i].label)}]
-    claims = _claims_with_units(q.text)
+    claims = _claims_with_units(q.text) or [(n, n, "") for n in q.numbers]
     for i in own:
         if _consistent(claims, _ranges_with_units(units[i].text)) is False:  # a figure of the same kind, contradicted
             out = Draft(strategy=draft.strategy, steps=[*draft.steps, "verify: figure premise corrected"])
