@@ -146,6 +146,17 @@ def test_which_clinic_reads_only_the_clinics_of_the_retrieved_articles(many, mon
     assert len({c.source for c in ans.citations}) <= 3
 
 
+@pytest.mark.parametrize("question", ["which procedure keeps downtime lowest?",
+                                      "how long does recovery from dermabrasion take?"])
+def test_property_and_passing_name_answers_read_only_the_retrieved_articles(many, question, caplog):
+    """The treatment-by-property strategy and the passing-name check work on a view of a few articles: no
+    strategy fails, and every quote comes from at most three articles."""
+    ans = many.ask(question)
+    assert not any(step.endswith(": failed") for step in ans.steps), ans.steps
+    assert "failed on" not in caplog.text
+    assert len({c.source for c in ans.citations}) <= 3
+
+
 def test_work_per_question_does_not_grow_with_the_corpus(many, assistant_small, monkeypatch):
     """Units scored by extraction come from the retrieved articles: about the same at 1 and at 50 articles."""
     from scarbot.answer.extract import ExtractStrategy

@@ -369,6 +369,12 @@ class CorpusView:
             views[source] = view
         return views[source]
 
+    def units_in_view(self) -> list[int] | range:
+        """The units this view answers from: those of its articles when scoped, else every unit."""
+        if self.scope:
+            return [i for src in self.scope for i in self.units_by_source.get(src, ())]
+        return range(len(self.units))
+
     def scoped(self, sources: tuple[str, ...]) -> CorpusView:
         """A view restricted to the records (prices, homes, clinics) of a few articles, those retrieval
         ranked: a structured answer then reads their records only, never every record of the corpus.

@@ -215,7 +215,7 @@ class ExtractStrategy:
         c = self.corpus
         if self._rare_units is None:  # the few sentences of each rare word, found once
             self._rare_units = {}
-            for i in range(len(c.units)):
+            for i in c.units_in_view():  # a scoped view: its articles' units only
                 for w in c.unit_stems[i] & c.rare:
                     self._rare_units.setdefault(w, []).append(i)
         return any(len(c.analyzer.frame(c.units[i].text).procedures) >= 2 for i in self._rare_units.get(st, ()))

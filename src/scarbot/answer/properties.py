@@ -224,10 +224,12 @@ class PropertyStrategy:
         """Each treatment's own sentences: its section's, and list items elsewhere labelled with its name."""
         if self._treatment_units is None:
             c = self.corpus
-            out: dict[str, list[int]] = {p: list(units) for p, units in c.proc_units.items() if p != GENERAL}
+            procs = {p for p in c.proc_sections.values() if p != GENERAL}
+            out: dict[str, list[int]] = {p: list(c.proc_units.get(p, ())) for p in procs}  # scoped: these articles'
             keys = {p: {stem(w) for w in content_words(p.split("(")[0]) if w not in ("scar", "scars")}
-                    for p in {*c.proc_sections.values(), *c.priced} if p != GENERAL}
-            for i in c.labelled:
+                    for p in {*procs, *c.priced} if p != GENERAL}
+            labelled = c.labelled if not c.scope else [i for i in c.units_in_view() if c.units[i].label]
+            for i in labelled:
                 if c.units[i].section in c.proc_sections:
                     continue
                 for p, k in keys.items():
