@@ -381,29 +381,20 @@ _TOP_CLAIM = re.compile(r"\b(?:top out|tops out|max(?:imum)?|at most|up to|highe
 # about a month, correct?": a time claimed that the quote's time is far from
 _MAJORITY = re.compile(r"\b(?:(?:make|makes|made) up most|most (?:of )?(?:atrophic |acne )?(?:scars|cases|people|patients)|"
                        r"the (?:vast |large )?majority|the bulk|nearly all|almost all)\b")
-_TIME_CLAIM = re.compile(r"\b(?:about|around|roughly|like|only|just|over|nearly|almost)?\s*(a|an|one|two|three|four|five|six|"
-                         r"\d+)\s+(day|week|month|year)s?\b")
-_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
-_WORD_N = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-_QUOTED_TIME = re.compile(r"(\d+)\s*(?:[-–]|to)\s*(\d+)\s+(day|week|month|year)s?\b|(\d+)\s+(day|week|month|year)s?\b")
+_WORD_N = {"a": 1, "an": 1}  # "a week": one, besides the count words
 
 
 def _claim_against_figures(q: Query, draft: Draft) -> Draft | None:
-    quoted = " ".join(p.quote for p in draft.parts if p.chunk_id).replace("–", "-")
-    low = q.text.lower()
-    if _MAJORITY.search(low):
-        shares = [(float(a), float(b)) for a, b in re.findall(r"(\d+(?:\.\d+)?)%?\s*-\s*(\d+(?:\.\d+)?)\s?%", quoted)]
-        if shares and all(hi < 50 for _lo, hi in shares):
+    quoted = " ".join(p.quote for p in draft.parts if p.chunk_id)
+    ranges = _ranges_with_units(quoted)
+    if _MAJORITY.search(q.text.lower()):
+        shares = [hi for _lo, hi, u in ranges if u == "%"]
+        if shares and all(hi < 50 for hi in shares):
             return _corrected(draft, "No — the article gives a share well under half")
-    m = _TIME_CLAIM.search(low)
-    t = _QUOTED_TIME.search(quoted.lower())
-    if m and t:
-        n = int(m.group(1)) if m.group(1).isdigit() else _WORD_N[m.group(1)]
-        claimed = n * _DAYS[m.group(2)]
-        lo, hi = (int(t.group(1)), int(t.group(2))) if t.group(1) else (int(t.group(4)), int(t.group(4)))
-        unit = _DAYS[t.group(3) or t.group(5)]
-        if not lo * unit * 0.75 <= claimed <= hi * unit * 1.25:
-            return _corrected(draft, "No — the article gives another time")
+    times = [c for c in _claims_with_units(q.text) if c[2] == "time"]
+    near = [(lo * 0.75, hi * 1.25, u) for lo, hi, u in ranges if u == "time"]  # "about a month" is not exact
+    if times and _consistent(times, near) is False:
+        return _corrected(draft, "No — the article gives another time")
     return None
 
 
@@ -478,8 +469,8 @@ def _claims_with_units(text: str) -> list[tuple[float, float, str]]:
 
 
 def _consistent(claims: list[tuple[float, float, str]], ranges: list[tuple[float, float, str]]) -> bool | None:
-    """Whether every claimed figure meets a quoted range of its kind; None when no range is of a claimed kind."""
-    judged = [[lo <= chi and clo <= hi for lo, hi, ru in ranges if ru == u or not (ru and u)] for clo, chi, u in claims]
+    """Whether every claimed figure lies within a quoted range of its kind; None when no range is of a claimed kind."""
+    judged = [[lo <= clo and chi <= hi for lo, hi, ru in ranges if ru == u or not (ru and u)] for clo, chi, u in claims]
     judged = [j for j in judged if j]
     if not judged:
         return None
