@@ -58,6 +58,7 @@ def _read_package() -> dict[str, Any]:
             _table(data.get(key), key)
         for key in ("other_countries", "other_topics"):
             _strings(data.get(key), key)
+        _table(data.get("paraphrases", {}), "paraphrases")
         shorthand = data.get("chat_shorthand")
         if not isinstance(shorthand, dict) or not all(isinstance(v, str) for v in shorthand.values()):
             raise ValueError("chat_shorthand must be a mapping of shorthand: word")
@@ -80,6 +81,7 @@ _DATA = _read_package()
 GENERAL_PROCEDURE: str = _DATA["general_procedure"]
 PROCEDURES: dict[str, list[str]] = _DATA["procedures"]
 CHAT_SHORTHAND: dict[str, str] = _DATA["chat_shorthand"]
+PARAPHRASES: dict[str, list[str]] = _DATA.get("paraphrases", {})
 COUNTRIES: dict[str, list[str]] = _DATA["countries"]
 COUNTRY_CODES: dict[str, str] = _DATA.get("country_codes", {})
 OTHER_COUNTRIES: list[str] = _DATA["other_countries"]

@@ -340,6 +340,48 @@ class Analyzer:
                     break
         return out
 
+    def _paraphrases(self) -> dict[str, list[tuple[tuple[str, ...], list[str]]]]:
+        """The lexicon's paraphrases this corpus needs, by their first word, longest first: those whose key
+        the corpus writes and whose paraphrase it never does (built once per analyzer)."""
+        table = getattr(self, "_paraphrase_table", None)
+        if table is None:
+            table = {}
+            for key, others in lexicon.PARAPHRASES.items():
+                target = words(key)
+                if not target or not all(w in self.corpus_words for w in target):
+                    continue
+                for other in others:
+                    source = tuple(words(other))
+                    if not source:
+                        continue
+                    written = source[0] in self.corpus_words if len(source) == 1 \
+                        else f" {' '.join(source)} " in self._corpus_text
+                    if not written:
+                        table.setdefault(source[0], []).append((source, target))
+            for entries in table.values():
+                entries.sort(key=lambda e: -len(e[0]))
+            self._paraphrase_table = table
+        return table
+
+    def _paraphrased(self, tokens: list[str]) -> list[str]:
+        """A question's everyday words read as the article's ("anaesthetic" → "numbing", "tax back" → "vat
+        refunds"; see ``lexicon.PARAPHRASES``)."""
+        table = self._paraphrases()
+        if not table or not any(w in table for w in tokens):
+            return tokens
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for source, target in table.get(tokens[i], ()):
+                if tuple(tokens[i:i + len(source)]) == source:
+                    out += target
+                    i += len(source)
+                    break
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out
+
     def _split_names(self, tokens: list[str]) -> list[str]:
         """A one-word name written in two pieces ("sub-cision", "micro needling") is that word."""
         if not hasattr(self, "_one_word_names"):
@@ -377,7 +419,8 @@ class Analyzer:
     def frame(self, question: str) -> Frame:
         text = normalize(question)
         raw_tokens = [_possessor(w) for w in words(text)]
-        tokens = self._phrase_typos([self.speller.correct(lexicon.CHAT_SHORTHAND.get(w, w)) for w in raw_tokens])
+        plain = self._paraphrased([lexicon.CHAT_SHORTHAND.get(w, w) for w in raw_tokens])
+        tokens = self._phrase_typos([self.speller.correct(w) for w in plain])
         joined = f" {' '.join(tokens)} "
         f = Frame(text=text, tokens=tokens)
         spans: list[tuple[int, int, str]] = []

@@ -757,7 +757,8 @@ def memo_frames(analyzer, memo: ChunkMemo) -> None:
 
     # as sets: the alias table's order among equally long keys follows set iteration, which varies by process
     digest = hashlib.sha256(pickle.dumps((sorted(set(analyzer._aliases)), sorted(analyzer._article_aliases.items()),
-                                          sorted(analyzer.countries), sorted(analyzer.clinics)),
+                                          sorted(analyzer.countries), sorted(analyzer.clinics),
+                                          sorted(analyzer._paraphrases().items())),
                                          protocol=4)).hexdigest()
     saved = memo.saved_frames[1] if memo.saved_frames[0] == digest else {}
     used: dict[str, Any] = {}
