@@ -536,8 +536,8 @@ def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
         again = _elliptical(reader, out, reader.parse(out), state, replace_only=True)
         if again is not None:
             return again
-    if out == text and not refs:
-        out = _fill_open_slot(reader, text, q, state)
+    if out == text and all(r.form == "definite" for r in refs):  # "what if the clinic charges ...": no clinic
+        out = _fill_open_slot(reader, text, q, state)  # was named, so "the clinic" is any clinic
     elif out != text:  # "2 sessions there at the top price": the country filled in, the treatment still needed
         p = reader.parse(out)
         if (p.count or p.course) and not (entities(p).get("procedure") or entities(p).get("filler_type")):
@@ -834,7 +834,13 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
     where = f" in {place((q.countries or p.countries)[0])}" if q.countries or p.countries else ""
     whole = f"{p.count} sessions of " if p.count else "a full treatment of " if p.course else ""
     end = {"min": " at the bottom of the range", "max": " at the top of the range"}.get(p.price_end or "", "")
-    price = f"the price of {whole}{_spoken(procs[0])}{where}{end if not q.price_end else ''}"
+    if len(procs) >= 2 and (p.plus or all(n in p.entity_counts for n in procs)):  # "10% of that total" after a sum
+        counts = [p.entity_counts.get(n) or p.count or 1 for n in procs]
+        price = "the price of " + " plus ".join(f"{k} {'session' if k == 1 else 'sessions'} of {_spoken(n)}"
+                                                for n, k in zip(procs, counts, strict=True))
+        price += f"{where}{end if not q.price_end else ''}"
+    else:
+        price = f"the price of {whole}{_spoken(procs[0])}{where}{end if not q.price_end else ''}"
     if _ON_THAT.search(text):  # "what deposit on that?": "that" is the price just given
         return _ON_THAT.sub(lambda m: f"{m.group(1)} {price}", text, count=1)
     return f"{text.rstrip('?.! ')} of {price}?"
@@ -847,7 +853,8 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes and not q.recommend  # "treatment cost?"
     priced = q.asks_cost or q.count or q.course  # "3 sessions in Korea, what's left?": a treatment is still needed
     named = [k for k in (MAIN_KINDS if not priced else ("procedure", "filler_type")) if k in entities(q, general=True)]
-    if named or own_subject(q) or not needs or (countries >= 2 and not q.count) or general:
+    if named or own_subject(q) or not needs or (countries >= 2 and not q.count and not _priced_there(q, state)) \
+            or general:
         return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
     wanted = ("scar_type",) if q.recommend and not q.attributes else (*MAIN_KINDS, "topic")  # "the best treatment": for what
     ms = [m for m in candidates(state, wanted, q) if m.kind in wanted]
@@ -864,6 +871,18 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     if _TELL_MORE.match(text):
         return f"{body} about {what}?"
     return f"{body} for {what}?"
+
+
+def _priced_there(q: Query, state: DialogueState) -> bool:
+    """The countries compared are those the user just asked one treatment's price in ("laser in Thailand?",
+    "and Korea?", then "the gap between Thailand's top price and Korea's?"): that treatment's prices."""
+    last = state.answered
+    if last is None or last.clarify or not q.asks_cost or not last.query.asks_cost:
+        return False
+    if len(last.query.procedures) + len(last.query.filler_types) != 1:
+        return False
+    asked = {m.name for m in state.recent(("country",)) if m.by_user} | ({state.persona.home} - {None})
+    return set(q.countries) <= asked  # "back home" is the home the user named
 
 
 def _carry_country(reader: Reader, out: str, state: DialogueState) -> str:

@@ -346,9 +346,12 @@ class Analyzer:
         table = getattr(self, "_paraphrase_table", None)
         if table is None:
             table = {}
+            stems: set[str] | None = None
             for key, others in lexicon.PARAPHRASES.items():
                 target = words(key)
-                if not target or not all(w in self.corpus_words for w in target):
+                if any(w not in self.corpus_words for w in target):  # "choose" where the corpus writes "choosing"
+                    stems = stems if stems is not None else {stem(w) for w in self.corpus_words}
+                if not target or not all(w in self.corpus_words or stem(w) in stems for w in target):  # type: ignore[operator]
                     continue
                 for other in others:
                     source = tuple(words(other))

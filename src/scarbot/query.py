@@ -29,12 +29,15 @@ _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|opti
                         r"would help|can help|could help|can i do|should i do|are my options)|(?:which|what) (?:treatment|"
                         r"procedure|option|one|therapy)s?|what (?:would|could|might|will) (?:fit|work|suit)|treatments? (?:for|that|which|work)|options? for|"
                         r"how (?:do|can|should) (?:i|you|we) (?:treat|fix|get rid|improve|fill)|"
+                        r"what (?:should|could|can|would) (?:i|we) (?:get|have|try|go for)(?: done)?$|"
                         r"(?:treat|treats|fix|fixes|improve|improves|heal|heals|get rid of|gets rid of)\b|suits?|suited|suitable|good for|best for|work best)\b")
 _COURSE = re.compile(r"\b((?:full|whole|entire|complete)(?=\s+(?:[\w-]+\s+){0,2}?(?:course|courses|treatment|treatments|"
                      r"program|programme|package|set|plan|series|cycle|thing|lot|procedure|process)\b)|"
                      r"total(?!\s+budget)|overall|all (?:the |of the )?(?:sessions|treatments)|"
-                     r"course|in total|altogether|all together|all in)\b")
-_PLUS = re.compile(r"\b(plus|together|combined|combine|combo|both|as well as|along with|and also)\b|\+")
+                     r"course|in total|altogether|all together|all in|"
+                     r"(?:usual|typical|normal|recommended|standard|average)\s+(?:number|no\.?|amount)\s+of\s+(?:[\w-]+\s+)?sessions)\b")
+_PLUS = re.compile(r"\b(plus|together|combined|combine|combo|both|as well as|along with|and also)\b|\+"
+                   r"|\badd(?:ed|ing|s)?\b.{2,60}?\b(?:to|on top of)\b")  # "add a peel to that laser session"
 _HOW_MUCH_MORE = re.compile(r"\bhow much\b(?:\s+[\w/()-]+){0,5}?\s+(?:cheaper|less|more expensive|lower|higher|pricier|"
                             r"dearer)\b|\bhow much more\b(?=.*\bthan\b)|\b(?:gap|gaps)\b")
 _WHICH_OR = re.compile(r"\b(?:which|what|who)\b.{0,80}\b(?:or|vs\.?|versus)\b|\b(?:or|vs\.?|versus)\b.{0,60}\bwhich\b")
@@ -53,7 +56,7 @@ _PRICE_END = re.compile(
     rf"|\b(?:{_COUNTRY_WORDS})(?:'s)?\s+(?:(?P<min3>cheapest|lowest|bottom)|most expensive|highest|top)\s+(?:price|rate|figure|end)\b"
     r"|\bthe\s+(?:(?P<min2>cheapest|lowest|bottom)|most expensive|highest|top)\s+(?:[\w-]+\s+){0,2}?"
     rf"(?:{_COUNTRY_WORDS})\s+(?:[\w-]+\s+){{0,2}}?(?:price|rate|figure)\b"  # "the cheapest Korean price"
-    r"|\b(?:those|these)\s+(?:(?P<min4>min(?:imum)?|lowest|bottom)|max(?:imum)?|highest|top)\s+(?:prices?|rates?|figures?)\b"
+    r"|\b(?:those|these|their|both|its)\s+(?:(?P<min4>min(?:imum)?|lowest|bottom)|max(?:imum)?|highest|top)\s+(?:prices?|rates?|figures?)\b"
     r"|\b(?:(?P<min5>min(?:imum)?|lowest|bottom)|max(?:imum)?|highest|top)\s+(?:price\s+)?per\s+session\b"
     r"|^\s*(?:what'?s\s+)?(?:the\s+)?(?:(?P<min6>min(?:imum)?|bottom)|max(?:imum)?|top)\s+(?:price|rate|figure)\b")
 # ("at those max prices", "the max per session", "top price for subcision?")
@@ -99,7 +102,7 @@ _NEGATED = re.compile(r"\b(?:no|not|without|never|nor|isn't|aren't|don't have|do
                       r"(?:(?:very|really|any|so|too|the)\s+)?[a-z-]+(?:\s+(?:edges?|walls?|sides?|bottoms?|bases?|borders?))?")
 _AVERAGE = re.compile(r"\b(?:average|avg|mean)\b(?:\s+[\w-]+){0,2}?\s+(?:price|cost|rate|figure|fee)s?\b"
                       r"|\b(?:at|on|by)\s+(?:the\s+)?(?:average|avg)\b")
-_SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ)\b")
+_SAVE = re.compile(r"\b(save|saved(?!\s+up)|saving|savings|cheaper by|difference|differ|minus)\b")
 _THOUSANDS = re.compile(r"(\$\s?)?\b(\d+(?:\.\d+)?)\s?k\b(?!\s*(?:m|km)\b)")
 
 
@@ -221,6 +224,7 @@ class Query(Frame):
     home_countries: list[str] = field(default_factory=list)  # named only as where the user lives ("I'm from Leeds")
     excluded_entities: list[str] = field(default_factory=list)  # "apart from fillers, ...": not the answer either
     inferred_scar_types: list[str] = field(default_factory=list)  # from a lay description of the scars
+    described_types: list[str] = field(default_factory=list)  # every type the description fits, named ones too
     budget: float | None = None
     session_end: str | None = None  # "the minimum number of sessions" → "min"; "worst case" → "max"
     price_end: str | None = None  # "at the top price" → "max"; "at the cheapest rate" → "min"
@@ -379,7 +383,8 @@ class QueryParser:
             common = self.neighbours.common()
             q.framing = [w for w in q.unbound if w in common]
         # "deep narrow pits and some wavy rolling areas": a type described beside one named is meant too
-        q.inferred_scar_types = [t for t in self._infer_scar_types(q) if t not in q.scar_types]
+        q.described_types = self._infer_scar_types(q)
+        q.inferred_scar_types = [t for t in q.described_types if t not in q.scar_types]
         if not q.all_scar_types and not q.filler_types and _ALL_TYPES.search(low) and self.scar_profiles:
             q.scar_types = list(self.scar_profiles)  # "I have all three types": every type the article describes
             q.attributes = [a for a in q.attributes if a != "types"]
@@ -452,8 +457,12 @@ class QueryParser:
         joined = f" {' '.join(q.tokens)} "
         numbers = r"\d+|" + "|".join(_NUMBER_WORDS) + "|a|an"
         out: dict[str, int] = {}
-        for start, _end, kind, name in q.spans:
+        for start, end, kind, name in q.spans:
             if kind != "procedure" or name in out:
+                continue
+            if re.match(r"\s*(?:session|treatment)\b", joined[end:]) and re.search(
+                    r"(?:^|\s)(?:that|this|the|my|one|a|an|single)\s+$", joined[:start + 1]):
+                out[name] = 1  # "that laser session": one session of it
                 continue
             m = re.search(rf"(?:^|\s)({numbers})\s+(?:(?:sessions?|treatments?|rounds?)\s+of\s+(?:the\s+)?)?$",
                           joined[:start + 1])

@@ -124,7 +124,8 @@ class ComputeStrategy:
         counts = [q.entity_counts.get(p) or q.count or 1 for p in procs]
         summed = q.plus or bool(_ALTOGETHER.search(q.text.lower()))
         if len(procs) >= 2 and ((len(set(counts)) > 1 and (summed or len(q.entity_counts) >= 2))
-                                or (q.count and summed and not _VERSUS.search(q.text.lower()))):
+                                or (q.count and summed and not _VERSUS.search(q.text.lower()))
+                                or (summed and all(p in q.entity_counts for p in procs))):  # "a peel plus that laser session"
             return self._mixed(procs, counts, country, q.price_end)  # "6 X plus one Y", "4 sessions of both, total?"
         if q.count:
             return self._planned(procs, country, q.count, q.price_end or ("avg" if q.at_average else None), q.count_low)
@@ -238,7 +239,8 @@ class ComputeStrategy:
         base = self._base_amount(q)
         if base is None:
             return None
-        low, high, label, price = base
+        low, high, label, prices = base
+        price = prices[0] if prices else None
         if unit is not None and price is not None and self.corpus.chunk(unit.chunk_id).source != price.source:
             return None  # one article's deposit is not another article's
         lo, hi = low * pct / 100, high * pct / 100
@@ -247,19 +249,22 @@ class ComputeStrategy:
         d.add(f"{pct:g}% of {label} is about {total}", derived=(total, money(lo), money(hi), *stated))
         if unit is not None:
             d.add(unit.text, unit.chunk_id, unit.text)
-        if price is not None:
+        for price in prices:
             d.add(self._price_line(price), price.chunk_id, price.quote)
         return d
 
-    def _base_amount(self, q: Query) -> tuple[float, float, str, PriceFact | None] | None:
+    def _base_amount(self, q: Query) -> tuple[float, float, str, list[PriceFact]] | None:
         if q.amounts:
-            return q.amounts[0], q.amounts[0], money(q.amounts[0]), None
+            return q.amounts[0], q.amounts[0], money(q.amounts[0]), []
         if q.budget and _OF_BUDGET.search(q.text.lower()):  # "the deposit on my whole budget": a share of the budget
-            return q.budget, q.budget, f"your {money(q.budget)} budget", None
-        proc = next((p for p in q.procedures if p in self.corpus.priced), None)
+            return q.budget, q.budget, f"your {money(q.budget)} budget", []
+        procs = [p for p in q.procedures if p in self.corpus.priced and p != GENERAL]
+        proc = procs[0] if procs else next((p for p in q.procedures if p in self.corpus.priced), None)
         if proc is None:
             return None
         country = next((c for c in q.countries if c not in q.excluded_countries), self.corpus.home_for(proc)[0])
+        if len(procs) >= 2 and (q.plus or all(p in q.entity_counts for p in procs)):
+            return self._summed_base(q, procs, country)  # "a 10% deposit on a peel plus one laser session"
         price = self._price(proc, country)
         if price is None:
             return None
@@ -268,13 +273,29 @@ class ComputeStrategy:
             figs = [float(x.replace(",", "")) for x in re.findall(r"\$([\d,]+)", whole.group(2))]
             low, high = _at_end(figs[0], figs[-1], q.price_end)  # "a full treatment at the top price"
             return low, high, (f"a full treatment of {pretty(proc)} in {country} ({_END_INLINE.get(q.price_end, '')}"
-                               f"{whole.group(2)})"), price
+                               f"{whole.group(2)})"), [price]
         low, high = _at_end(price.low, price.high, q.price_end)  # "10% of the top price"
         if q.count:  # "10% of 4 sessions of that": the total of the sessions
             n = q.count
             return n * low, n * high, (f"{n} sessions of {pretty(proc)} in {country} ({n} × "
-                                       f"{_END_INLINE.get(q.price_end, '')}{span(low, high)})"), price
-        return low, high, f"{pretty(proc)} in {country} ({_END_INLINE.get(q.price_end, '')}{span(low, high)})", price
+                                       f"{_END_INLINE.get(q.price_end, '')}{span(low, high)})"), [price]
+        return low, high, f"{pretty(proc)} in {country} ({_END_INLINE.get(q.price_end, '')}{span(low, high)})", [price]
+
+    def _summed_base(self, q: Query, procs: list[str], country: str
+                     ) -> tuple[float, float, str, list[PriceFact]] | None:
+        """Several treatments added up, each with its own number of sessions (one when none is given)."""
+        prices = [self._price(p, country) for p in procs]
+        if any(x is None for x in prices):
+            return None
+        counts = [q.entity_counts.get(p) or q.count or 1 for p in procs]
+        ends = [_at_end(x.low, x.high, q.price_end) for x in prices]  # type: ignore[union-attr]
+        low = sum(n * a for n, (a, _b) in zip(counts, ends, strict=True))
+        high = sum(n * b for n, (_a, b) in zip(counts, ends, strict=True))
+        names = " plus ".join(f"{n} {'session' if n == 1 else 'sessions'} of {pretty(p)}"
+                              for p, n in zip(procs, counts, strict=True))
+        terms = " + ".join(f"{n} × {_END_INLINE.get(q.price_end, '')}{span(a, b)}"
+                           for n, (a, b) in zip(counts, ends, strict=True))
+        return low, high, f"{names} in {country} ({terms} = {span(low, high)})", [x for x in prices if x is not None]
 
     def _price(self, proc: str, country: str) -> PriceFact | None:
         rows = [r for r in self.corpus.records(proc, country) if r.given]

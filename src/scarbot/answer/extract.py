@@ -23,7 +23,7 @@ from scarbot.query import Query, related
 _DEFINITION = re.compile(r"\s*(?:(?:so|ok|okay|and|but|sorry|hi|hello)[,!]?\s+)?(?:"
                          r"what\s+(?:does|do)\s+(?:the\s+word\s+|the\s+term\s+)?(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)\s+mean"
                          r"|(?:define|meaning of)\s+(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)"
-                         r"|(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+)?(?:is|are|'s)?\s*(?:exactly\s+)?"
+                         r"|(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+|even\s+)?(?:is|are|'s)?\s*(?:exactly\s+|even\s+)?"
                          r"(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)"
                          r"(?:\s+(?:exactly|actually|really|again|in simple terms|in plain english|anyway))?)\s*\??$")
 _ABOUT_ALL = re.compile(r"\b(?:overall|in general|generally|these treatments|the treatments|such treatments|"
@@ -220,6 +220,13 @@ class ExtractStrategy:
                     self._rare_units.setdefault(w, []).append(i)
         return any(len(c.analyzer.frame(c.units[i].text).procedures) >= 2 for i in self._rare_units.get(st, ()))
 
+    def _enumerates(self, ui: int) -> bool:
+        """The unit names three or more of the corpus's scar types, or three of its treatments ("three main types: icepick,
+        boxcar, and rolling")."""
+        c, text = self.corpus, self.corpus.index.unit_text_stems[ui]
+        return any(sum(1 for n in names if (k := self._entity_keys_of(n)) and k <= text) >= 3
+                   for names in (set(c.scar_profiles), set(c.proc_sections.values())))
+
     @staticmethod
     def _entity_keys_of(name: str) -> set[str]:
         return {stem(w) for w in content_words(name.split("(")[0]) if w not in ("scars", "scar")}
@@ -318,6 +325,8 @@ class ExtractStrategy:
                 s -= W.OTHER_ENTITY
         elif u.section in c.proc_sections and _ABOUT_ALL.search(q.text.lower()):
             s -= W.ONE_OF_MANY  # "how effective are these treatments overall?": not one treatment's own sentence
+        if not keys and "types" in q.attributes and self._enumerates(ui):
+            s += W.ENUMERATES  # "what kinds of scars are there?": the sentence that names them all, not one's own
         if len(u.text.split()) <= 8 and _LEANS.search(u.text):
             s -= W.DANGLING
         said = set(superlatives(q.text))
@@ -404,7 +413,10 @@ class ExtractStrategy:
         asked = [w for w in q.salient if w not in self.corpus.background]
         if len(sentences) < 2 or not asked or q.asking or q.why or q.numbers or q.percent is not None:
             return text
-        keep = [x for x in sentences if any(related(a, w) or stem(a) == stem(w) for a in asked for w in words(x))]
+        wanted = answer_type(q) or _soft_type(q.text.lower())
+        typed = type_pattern(wanted) if wanted in ("percent", "duration") else None  # "what share ...?": the one with it
+        keep = [x for x in sentences if any(related(a, w) or stem(a) == stem(w) for a in asked for w in words(x))
+                or (typed is not None and typed.search(x))]
         if not keep or len(keep) == len(sentences):
             return text
         return f"{label}{sep}{' '.join(keep)}"

@@ -37,6 +37,11 @@ _PRICE_OF = re.compile(r"\bhow much (?:is|are|does|do|for|would|will)\s+(?:an?|t
                        r"(?:an?|the|one)?\s*([a-z -]{2,40}?)(?:\s+in\b|\?|$)|\b([a-z-]+(?:\s[a-z-]+)?)\s+(?:price|cost)s?\b"
                        r"|\bwhat (?:does|do|would|will)\s+(?:an?|the|one)?\s*([a-z -]{2,40}?)\s+(?:cost|run|set)\b"
                        r"|^\s*([a-z -]{2,30}?)\s*(?::|\s[—–-])\s+(?:what|how much)\b")
+# words that say which price, not what is priced ("Thailand's top price", "the going rate")
+_PRICE_MODIFIERS = {"top", "bottom", "highest", "lowest", "upper", "lower", "max", "maximum", "min", "minimum",
+                    "starting", "entry", "average", "typical", "usual", "full", "base", "total", "cheapest", "dearest",
+                    "final", "rough", "ballpark", "exact", "current", "quoted", "listed", "standard", "overall",
+                    "combined", "peak", "high", "low", "end"}
 _TREATMENT_WORDS = re.compile(r"\b(treatment|treatments|procedure|procedures|scar|scars|it|session|sessions|"
                               r"them|therapy)\b")
 # words that name the general condition rather than a priced thing ("my pitted acne scars")
@@ -150,6 +155,7 @@ class PriceStrategy:
         phrase = next(g for g in m.groups() if g)
         named = {self.corpus.analyzer.speller.correct(w) for w in re.findall(r"[a-z]+", phrase)}
         subject = [w for w in q.salient if w in named and stem(w) not in _CONDITION and not w.endswith("ing")
+                   and w not in _PRICE_MODIFIERS
                    and w not in self.corpus.background
                    and not any(w in p.lower() for p in q.countries)]
         if not subject:

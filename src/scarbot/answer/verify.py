@@ -83,6 +83,9 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
     if q.percent is not None and q.yesno and draft.strategy == "extract":
         return _share_premise(q, draft)
     if q.yesno and draft.strategy == "extract":
+        described = _described_otherwise(q, draft)
+        if described is not None:
+            return described
         claimed = _claim_against_figures(q, draft)
         if claimed is not None:
             return claimed
@@ -157,7 +160,7 @@ _ASKS_INTERVAL = re.compile(r"\b(?:between|apart|how often|gap|interval|spacing|
 _INTERVAL = re.compile(r"\b(?:spaced\s+)?(?:about\s+)?(?:an?|one|\d+(?:\s*[-–]\s*\d+)?)\s+(?:days?|weeks?|months?|years?)\s+apart\b"
                        r"|\bevery\s+(?:\d+\s*[-–]?\s*\d*\s+)?(?:days?|weeks?|months?|years?)\b", re.I)
 _IN_UNIT = re.compile(r"\b(?:in|how many) (minutes|hours|days|weeks|months|years)\b")
-_ASKS_PERCENT = re.compile(r"\bwhat (?:percentage|percent|proportion|share|%)\b|\bhow many (?:percent|%)|%\s*\??\s*$"
+_ASKS_PERCENT = re.compile(r"\bwhat (?:average |typical |usual |rough )?(?:percentage|percent|proportion|share|fraction|%)\b|\bhow many (?:percent|%)|%\s*\??\s*$"
                            r"|\bwhat(?:'s| is)? the (?:\w+\s+){0,2}(?:rate|percentage)\b")
 _SHARE = re.compile(r"\d\s?%|\bpercent")
 _TYPES = {"duration": (_DURATION, "how long that takes"), "price": (_MONEY, "a price for that"),
@@ -396,6 +399,17 @@ def _claim_against_figures(q: Query, draft: Draft) -> Draft | None:
     if times and _consistent(times, near) is False:
         return _corrected(draft, "No — the article gives another time")
     return None
+
+
+def _described_otherwise(q: Query, draft: Draft) -> Draft | None:
+    """"Rolling scars are the ones with sharp edges, yeah?": the features claimed are those the article gives
+    another scar type, and none that it gives the type named."""
+    if len(q.scar_types) != 1 or q.procedures or q.filler_types:
+        return None
+    other = [t for t in q.inferred_scar_types if t not in q.scar_types]
+    if not other or q.scar_types[0] in q.described_types:
+        return None
+    return _corrected(draft, f"No: the article describes {join_names(other)}, not {q.scar_types[0]}, that way")
 
 
 def _corrected(draft: Draft, lead: str) -> Draft:

@@ -12,6 +12,7 @@ NAMED_LABEL = 0.15  # the list item's label is a word of the question ("Consulta
 DEFINITION = 0.25  # the sentence's subject is the thing a "what is X?" question asks about
 ENTITY = 0.15  # the sentence (or its heading) names an asked entity
 OTHER_ENTITY = 0.25  # penalty: a sentence from another procedure's own section
+ENUMERATES = 0.05  # bonus: a sentence naming several scar types or treatments, for "what kinds are there?"
 ONE_OF_MANY = 0.15  # penalty: one treatment's own sentence for a question about treatments overall
 CHUNK_RANK = 0.04  # tie-break by the rank of the retrieved chunk
 EXCLUDED = 0.25  # penalty: the sentence names what the question sets aside ("besides acne, what causes ...?")
