@@ -84,7 +84,8 @@ _MY_SCARS = re.compile(r"\bmy (?:acne )?(?:scars|scar types?|types? of scars?|ki
 _FOR_ME = re.compile(r"\b(?:for me|for my (?:skin|case)|in my case)\b", re.I)
 _TELL_MORE = re.compile(r"^(?:tell me|say|explain)?\s*(?:a (?:bit|little) )?more\b(?!\s+(?:about|on)\b)", re.I)
 _INFINITIVE_END = re.compile(r"\bto\s+(?:get|book|obtain|apply for|arrange|claim|pay)\s*[?.!]*$", re.I)
-_GENERIC_TREATMENT = re.compile(r"(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bmy )\b(?:treatments?|procedures?)\b", re.I)
+_GENERIC_TREATMENT = re.compile(r"(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bmy )\b(?:treatments?|procedures?)\b"
+                                r"|\b(?:general|overall|typical)\s+(?:[\w-]+\s+)?(?:price|cost|range)s?\b", re.I)  # "the general Korean price range"
 _COMPARED_WITH = re.compile(r"\b(?:than|versus|vs\.?|compared (?:to|with)|against)\b", re.I)
 _SUPERLATIVE = re.compile(r"\b(?:cheapest|most|least|lowest|highest|priciest|dearest|costliest|best)\b", re.I)
 _SELECTION = re.compile(r"\bwhich\s+(?:one|is|of|would|country|place|option)\b|\bwhere\b", re.I)
@@ -170,8 +171,9 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
     records the turn)."""
     text = reader.named(without_pleasantries(normalize(text)))
     state.read_persona(reader.parse(text))
-    if state.persona.home and _HOME_ONLY.match(text):  # "what about at home, then?": an ellipsis naming the home country
-        text = _HOME_REF.sub(f"in {place(state.persona.home)}", text)
+    if state.persona.home and (_HOME_ONLY.match(text) or _HOME_REF.search(text) and not _COMPARED_WITH.search(text)
+                               and _is_fragment(re.sub(r"^(?:what|how) about\s+", "", LEAD.sub("", text), flags=re.I))):
+        text = _HOME_REF.sub(f"in {place(state.persona.home)}", text)  # "and fillers at home?": the home country
     text = _topic_first(text)
     q = reader.parse(text)
     u = next((u for step in (_clarified, _corrected, _left_of_total, _against_last_pair, _elliptical, _modified)
@@ -540,7 +542,7 @@ def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
         out = _fill_open_slot(reader, text, q, state)  # was named, so "the clinic" is any clinic
     elif out != text:  # "2 sessions there at the top price": the country filled in, the treatment still needed
         p = reader.parse(out)
-        if (p.count or p.course) and not (entities(p).get("procedure") or entities(p).get("filler_type")):
+        if (p.count or p.course or p.asks_cost) and not (entities(p).get("procedure") or entities(p).get("filler_type")):
             out = _fill_open_slot(reader, out, p, state)
     if out != text:
         out = _carry_country(reader, out, state)
@@ -859,7 +861,7 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     wanted = ("scar_type",) if q.recommend and not q.attributes else (*MAIN_KINDS, "topic")  # "the best treatment": for what
     ms = [m for m in candidates(state, wanted, q) if m.kind in wanted]
     if not ms:
-        return text
+        return _in_general(text, q, state)
     m = ms[0]
     names = state.group(m) if (m.by_user or m.turn in state.plural_turns) else [m.name]
     what = join_names(names)
@@ -871,6 +873,15 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     if _TELL_MORE.match(text):
         return f"{body} about {what}?"
     return f"{body} for {what}?"
+
+
+def _in_general(text: str, q: Query, state: DialogueState) -> str:
+    """"Could I afford three sessions at the top Korean price?" after treatment prices in general were asked
+    (and no treatment since): those general prices."""
+    last = state.answered
+    if not (q.count or q.course) or last is None or last.clarify or last.query.procedures != [lexicon.GENERAL_PROCEDURE]:
+        return text
+    return f"{text.rstrip('?.! ')} for scar treatment in general?"
 
 
 def _priced_there(q: Query, state: DialogueState) -> bool:

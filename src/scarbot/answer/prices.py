@@ -37,6 +37,7 @@ _PRICE_OF = re.compile(r"\bhow much (?:is|are|does|do|for|would|will)\s+(?:an?|t
                        r"(?:an?|the|one)?\s*([a-z -]{2,40}?)(?:\s+in\b|\?|$)|\b([a-z-]+(?:\s[a-z-]+)?)\s+(?:price|cost)s?\b"
                        r"|\bwhat (?:does|do|would|will)\s+(?:an?|the|one)?\s*([a-z -]{2,40}?)\s+(?:cost|run|set)\b"
                        r"|^\s*([a-z -]{2,30}?)\s*(?::|\s[—–-])\s+(?:what|how much)\b")
+_COMPARATIVE = re.compile(r"\b(?:cheaper|pricier|dearer|costlier|more expensive|less expensive|more affordable)\b")
 # words that say which price, not what is priced ("Thailand's top price", "the going rate")
 _PRICE_MODIFIERS = {"top", "bottom", "highest", "lowest", "upper", "lower", "max", "maximum", "min", "minimum",
                     "starting", "entry", "average", "typical", "usual", "full", "base", "total", "cheapest", "dearest",
@@ -198,6 +199,12 @@ class PriceStrategy:
                 return end
             if countries:  # a "-" cell: that country's missing figure is the answer, not another country's
                 return self._lookup(q, procs, countries)
+        if q.superlative and len(countries) == 1 and len(procs) == 1 \
+                and not any(r.given for r in c.records(procs[0], countries[0])):
+            return self._lookup(q, procs, countries)  # "is stem cell therapy cheaper in Turkey?": no figure there
+        if q.superlative and q.yesno and len(countries) == 1 and countries[0] != c.home_for(procs[0])[0] \
+                and _COMPARATIVE.search(q.text.lower()):  # "is laser cheaper in Turkey?": than at the article's home
+            return self._versus(procs[0], [countries[0], c.home_for(procs[0])[0]], q.superlative, q.price_end)
         if q.superlative and not (len(countries) == 2 and q.compare):
             d = Draft(strategy=self.name)
             among = countries if len(countries) > 2 else None

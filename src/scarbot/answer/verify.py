@@ -47,8 +47,10 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
         gap = _uncovered(q, draft, {}, q.absent)
         if gap:
             return _partial(q, draft, gap)
-    if draft.strategy == "prices" and (q.yesno or q.text.rstrip().endswith("?") and _CLAIM.search(q.text.lower())
-                                       and not _WH_FIRST.match(q.text.lower())) and q.amounts:
+    asked = (q.asking or q.text).lower()  # "Budget about $3,000. What's laser in Korea?": the budget is no claim
+    if draft.strategy == "prices" and (q.yesno or q.text.rstrip().endswith("?") and _CLAIM.search(asked)
+                                       and not _WH_FIRST.match(asked)) and q.amounts \
+            and not (q.budget is not None and q.amounts == [q.budget]):
         return _price_claim(q, draft)
     if draft.strategy in ("prices", "compose"):
         money = _CURRENCY.search(q.text.lower())
