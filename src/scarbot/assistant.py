@@ -252,13 +252,14 @@ class Assistant:
 
         if s.query is None or s.query.text != normalize(s.standalone):  # parsed once when ``_parts`` already did
             s.query = self.parser.parse(s.standalone)
-        searched = s.standalone
+        searched = s.query.paraphrased or s.standalone  # "downpayment" searched as the article's "deposit"
         if s.query.excluded_entities:  # "apart from fillers, which ...?": search without the thing set aside
             from scarbot.query import without_exclusions
             searched = without_exclusions(s.standalone) or s.standalone
         s.hits, s.qvec = self.retriever.search(searched, s.query, max(s.k, 6))
         if s.query.asking:  # a long message: the question on its own finds what the story around it hides
-            asked, s.fvec = self.retriever.search(s.query.asking, self.parser.parse(s.query.asking), max(s.k, 6))
+            framed = self.parser.parse(s.query.asking)
+            asked, s.fvec = self.retriever.search(framed.paraphrased or s.query.asking, framed, max(s.k, 6))
             seen = {h.index for h in s.hits}
             s.hits = [*s.hits, *(h for h in asked if h.index not in seen)]
         s.timings["retrieve"] = s.timings.get("retrieve", 0.0) + (time.perf_counter() - t) * 1000

@@ -143,6 +143,7 @@ class Frame:
     advice: bool = False
     injection: bool = False
     reveal: bool = False
+    paraphrased: str = ""  # the text with everyday words put as the article writes them ("" when none was)
 
     @property
     def asks_cost(self) -> bool:
@@ -366,24 +367,26 @@ class Analyzer:
             self._paraphrase_table = table
         return table
 
-    def _paraphrased(self, tokens: list[str]) -> list[str]:
+    def _paraphrased(self, tokens: list[str]) -> tuple[list[str], list[tuple[tuple[str, ...], list[str]]]]:
         """A question's everyday words read as the article's ("anaesthetic" → "numbing", "tax back" → "vat
-        refunds"; see ``lexicon.PARAPHRASES``)."""
+        refunds"; see ``lexicon.PARAPHRASES``), with the paraphrases used."""
         table = self._paraphrases()
         if not table or not any(w in table for w in tokens):
-            return tokens
+            return tokens, []
         out: list[str] = []
+        used: list[tuple[tuple[str, ...], list[str]]] = []
         i = 0
         while i < len(tokens):
             for source, target in table.get(tokens[i], ()):
                 if tuple(tokens[i:i + len(source)]) == source:
                     out += target
+                    used.append((source, target))
                     i += len(source)
                     break
             else:
                 out.append(tokens[i])
                 i += 1
-        return out
+        return out, used
 
     def _split_names(self, tokens: list[str]) -> list[str]:
         """A one-word name written in two pieces ("sub-cision", "micro needling") is that word."""
@@ -422,10 +425,13 @@ class Analyzer:
     def frame(self, question: str) -> Frame:
         text = normalize(question)
         raw_tokens = [_possessor(w) for w in words(text)]
-        plain = self._paraphrased([lexicon.CHAT_SHORTHAND.get(w, w) for w in raw_tokens])
+        plain, used = self._paraphrased([lexicon.CHAT_SHORTHAND.get(w, w) for w in raw_tokens])
         tokens = self._phrase_typos([self.speller.correct(w) for w in plain])
         joined = f" {' '.join(tokens)} "
         f = Frame(text=text, tokens=tokens)
+        for source, target in used:  # the encoder reads the article's words too
+            f.paraphrased = re.sub(r"(?<!\w)" + r"[\s-]+".join(map(re.escape, source)) + r"(?!\w)", " ".join(target),
+                                   f.paraphrased or text, flags=re.I)
         spans: list[tuple[int, int, str]] = []
         for key, kind, canonical in self._aliases_in(joined):
             start = joined.find(f" {key} ")

@@ -26,7 +26,8 @@ from scarbot.types import PriceRow
 
 GENERAL = lexicon.GENERAL_PROCEDURE  # the lexicon's name for a table's "in general" row
 NOT_TREATMENT = {"deposit", "consultation", "consultations", "visa", "flight", "flights", "hotel", "hotels",
-                 "accommodation", "taxi", "insurance", "vat", "refund", "transfer", "transfers", "interpreter"}
+                 "accommodation", "taxi", "insurance", "vat", "refund", "transfer", "transfers", "interpreter",
+                 "multilingual"}
 # link text such as "Find more about this clinic here: X Website" carries no fact to answer with
 NAVIGATION = re.compile(r"^(?:find|read|learn|see) more\b|\bclick here\b|\bwebsite\.?$", re.I)
 # words of a question that say nothing about which sentence answers it
