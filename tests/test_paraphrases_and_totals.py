@@ -47,7 +47,7 @@ def test_a_longer_paraphrase_wins_over_a_shorter_one():
     ("Could I claim the tax back as a foreign visitor?", "VAT refunds"),
     ("what's the downpayment clinics ask for?", "10%"),
     ("how much notice do clinics need to reserve a slot?", "2-4 weeks"),
-    ("Will there be an interpreter at my appointment?", "multilingual"),
+    ("Will there be an interpreter at the clinic?", "multilingual"),
     ("How long does the flushing linger after lasering?", "10 days"),
 ])
 def test_everyday_words_find_the_sentence_that_answers(assistant, question, expected):

@@ -41,6 +41,11 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
         gap = _uncovered(q, draft, rare if draft.similarity < W.RARE_SIMILARITY else {})
         if gap:
             return _partial(q, draft, gap)
+    if draft.strategy == "clinics" and q.yesno and q.clinics:
+        # "does <clinic> have English-speaking staff?": what the article says of clinics in general is not said of it
+        gap = _uncovered(q, draft, rare)
+        if gap:
+            return _partial(q, draft, gap)
     if q.absent and (draft.strategy == "clinics" or (draft.strategy == "extract"
                                                       and draft.similarity < W.ABSENT_SIMILARITY)):
         # a topic the article has no word near ("alcohol", "acupuncture"): missing however close the sentence
