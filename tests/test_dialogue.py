@@ -700,3 +700,15 @@ def test_both_of_them_after_a_list_asks_each(assistant):
     *_, both = _chat(assistant, "Which treatments suit rolling scars?", "how many sessions would both of those need?")
     assert "3-6" in both.text and "4-6" in both.text, both.text
     assert ": How many" not in both.standalone_question  # grammatical questions, one per treatment
+
+
+def test_tiny_corpus_names_other_countries_and_topics_as_whole_words_only(tiny):
+    """Countries and topics the article does not cover are found as whole words, however often a
+    process asks (the patterns are compiled once and skipped when the name is not in the text)."""
+    for _ in range(2):
+        f = tiny.frame("Is microneedling cheaper in Japan or in Mexico, and does it help keloids?")
+        assert f.other_countries == ["japan", "mexico"]
+        assert "keloids" in f.other_topics
+        f = tiny.frame("Is microneedling cheaper in Japanese clinics? Any tattooing advice?")
+        assert f.other_countries == [] and "tattoo" not in f.other_topics
+        assert tiny.frame("How much is subcision in Thailand?").other_countries == []

@@ -116,7 +116,10 @@ _PRICE_WORD = re.compile(r"\b(?:cost|costs|price|prices|pay|charge|charges|fee|f
 
 
 @functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=65536)
 def _alias_key(alias: str) -> str:
+    """An alias as the words a question is matched on. Cached: every question keys the lexicon's cue
+    phrases again (a few hundred per frame), and a string always gives the same key."""
     return " ".join(words(alias))
 
 
@@ -463,11 +466,12 @@ class Analyzer:
                     seen.append(c)
             setattr(f, attr, seen)
         lowered = text.lower()
+        # a whole-word match needs the substring first: the regex runs only for names the text contains
         for c in lexicon.OTHER_COUNTRIES:
-            if re.search(rf"\b{re.escape(c)}\b", lowered) and c not in self._corpus_text:
+            if c in lowered and _whole_word(c).search(lowered) and c not in self._corpus_text:
                 f.other_countries.append(c)
         for t in lexicon.OTHER_TOPICS:
-            if re.search(rf"\b{re.escape(t)}\b", joined) and t not in self._corpus_text:
+            if t in joined and _whole_word(t).search(joined) and t not in self._corpus_text:
                 f.other_topics.append(t)
         for t, _sources in self._scoped_topics:  # declared out of scope by the article that mentions it
             if f" {t} " in joined and t not in f.other_topics:
@@ -507,6 +511,11 @@ class Analyzer:
         f.injection = bool(_INJECTION.search(text) or _SHOUT.search(text))
         f.reveal = bool(_REVEAL.search(lowered))
         return f
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole_word(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(phrase)}\b")
 
 
 _AS_VERB = re.compile(r"\b(?:i|we|you|to|should|shall|can|could|would|will|must|please|do|then)$")
