@@ -30,6 +30,7 @@ _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|opti
                         r"procedure|option|one|therapy)s?|what (?:would|could|might|will) (?:fit|work|suit)|treatments? (?:for|that|which|work)|options? for|"
                         r"how (?:do|can|should) (?:i|you|we) (?:treat|fix|get rid|improve|fill)|"
                         r"what (?:should|could|can|would) (?:i|we) (?:get|have|try|go for)(?: done)?$|"
+                        r"(?:procedure|treatment|option)s?\s+(?:for|to fix|to treat)\s+(?:those|these|them|this|that|mine|such)\b|"
                         r"(?:treat|treats|fix|fixes|improve|improves|heal|heals|get rid of|gets rid of)\b|suits?|suited|suitable|good for|best for|work best)\b")
 _COURSE = re.compile(r"\b((?:full|whole|entire|complete)(?=\s+(?:[\w-]+\s+){0,2}?(?:course|courses|treatment|treatments|"
                      r"program|programme|package|set|plan|series|cycle|thing|lot|procedure|process)\b)|"

@@ -26,6 +26,8 @@ _CHOOSE = re.compile(
     r"|\bwhat\s+(?:should|could|can|would|do)\s+(?:i|we|you)\s+(?:get|do|try|choose|pick|go for|go with|book|"
     r"recommend|suggest|ask for|consider|look into|have)\b"
     r"|\bwhat\s+(?:fits|suits|would fit|would suit|fits best|suits me)\b"
+    r"|\bwhat\s+(?:has|gives|offers|needs|works)\s+(?:the\s+)?(?:least|most|fewest|minimal|lowest|highest|best|fastest|"
+    r"quickest|shortest|longest|immediate|instant)\b"  # "what has the least downtime?"
     r"|\bwhat\s+does\s+(?:the\s+)?(?:article|it|the text)\s+(?:point to|suggest|recommend|propose)\b"
     r"|\b(?:is there|are there|do you have|do they have|anything|something)\s+(?:\w+\s+)?(?:that|which|with|for)\b"
     r"|\bwhat(?:'s| is| are)\s+(?:good|best)\b"
@@ -80,7 +82,7 @@ _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 def choosing_sentence(q: Query) -> str:
     """The sentence that asks for a treatment ("Exams are over soon! I want something that works fast"): its
     words are the property; the story around it is not."""
-    text = q.asking or q.text
+    text = q.asking or q.paraphrased or q.text  # "the quickest recovery" read as the article's "minimal downtime"
     return next((x for x in _SENTENCES.split(text) if chooses(x)), text)
 
 
@@ -107,7 +109,7 @@ class PropertyStrategy:
         if not terms or self._absent_topic(q, text):
             return None
         c = self.corpus
-        lows = self._little(q.text.lower(), terms)
+        lows = self._little((q.paraphrased or q.text).lower(), terms)
         low = bool(lows)
         weight = {g: max(c.idf.get(stem(t), c.idf_default) for t in g) for g in terms}
         total = sum(weight.values())
