@@ -101,3 +101,12 @@ def test_a_description_of_another_scar_type_is_corrected(assistant):
 def test_a_description_that_fits_the_named_type_is_not_corrected(assistant):
     ans = assistant.ask("are boxcar scars the ones with sharp edges?")
     assert not ans.text.startswith("No"), ans.text
+
+
+@pytest.mark.slow
+def test_the_longest_lasting_kind_is_ranked_by_the_times_the_article_gives(assistant):
+    ans = assistant.ask("Out of the filler types, whose results stick around the longest?")
+    lead = ans.text.split("\n")[0]
+    assert ans.strategy == "lasting", ans.steps
+    assert lead.startswith("Polymethyl-Methacrylate (PMMA) Fillers"), ans.text  # semi-permanent
+    assert "over two years" in ans.text and "6 months to 2 years" in ans.text  # the others, with their times

@@ -61,7 +61,10 @@ _GENERIC_THEY = re.compile(r"^\s+(?:list|lists|say|says|mention|state|quote|show
                            r"money|cash|cards?|upfront|up front)\b"  # "if they take the usual deposit": the clinics, generic
                            # "how much do they need to pay?", "when ought they to reserve?": people (patients, clients)
                            r"|^\s+(?:(?:need|have|want|ought|plan)\s+to\s+|should\s+|must\s+|can\s+)?(?:pay|book|bring|"
-                           r"apply|travel|fly|stay|visit|arrange|schedule|reserve|budget|save)\b", re.I)
+                           r"apply|travel|fly|stay|visit|arrange|schedule|reserve|budget|save|wash|shower|swim|exercise|"
+                           r"return|go\s+back|work|drive|claim|get\s+(?:the\s+)?(?:vat|tax|refund|deposit|money))\b"
+                           r"|^\s+(?:can|could|should|may|must)\s+(?:\w+\s+)?(?:get|claim)\s+(?:\w+\s+)?(?:back|refund\w*)\b",
+                           re.I)  # "how long before they can wash their face?", "can they get the VAT back?": people
 _IDIOM = re.compile(r"\b(?:in the first place|first of all|at first|at last|for the (?:first|last) time|"
                     r"(?:one\s+|a\s+)?(?:first|last|final|second)\s+(?:thing|things|question|questions|q|point|query)\b|"
                     r"(?:the )?last time|first time|last (?:week|month|year|night))\b", re.I)
@@ -74,6 +77,7 @@ _RELATIVE_HEADS = {"one", "ones", "something", "anything", "thing", "things", "s
                    "doctor", "doctors", "surgeon", "surgeons", "scar", "skin"}
 _SIZED_PREPS = {"of", "between", "among", "for", "in", "from"}
 _PLURAL_WORDS = {"they", "them", "their", "those", "these", "both", "ones"}
+_BODY = {"face", "faces", "skin", "cheeks", "forehead", "body", "bodies", "hands", "nose", "chin", "back", "acne"}
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,8 @@ def _is_reference(text: str, ref: Ref) -> bool:
         return not _EXPLETIVE_IT.match(rest) and not (prev == "is" and re.match(r"\s+(?:\w+\s+){0,2}to\b", rest))
     if ref.word == "they":
         return not _GENERIC_THEY.match(rest)
+    if ref.word == "their" and nxt_word in _BODY:  # "wash their face": the patient's, not a treatment's
+        return False
     if ref.word == "there":
         return prev not in _BE and nxt_word not in _BE and prev not in ("from", "over", "out")
     if ref.word == "that" and (prev in HEAD_KINDS or prev in _RELATIVE_HEADS):

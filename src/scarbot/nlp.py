@@ -344,6 +344,17 @@ class Analyzer:
                     break
         return out
 
+    def _capital_acronyms(self) -> list[tuple[str, str, str]]:
+        """Acronyms in the names of kinds and procedures ("Hyaluronic Acid (HA) Fillers") that are no alias: too
+        short or too common as words ("ha"), they name the thing only when written in capitals."""
+        found = getattr(self, "_acronyms", None)
+        if found is None:
+            keys = {key for key, _k, _c in self._aliases}
+            found = [(a, kind, name) for key, kind, name in self._aliases if kind in ("filler_type", "procedure")
+                     for a in re.findall(r"\(([A-Z]{2,3})\)", name) if a.lower() not in keys]
+            self._acronyms = found = list(dict.fromkeys(found))
+        return found
+
     def _paraphrases(self) -> dict[str, list[tuple[tuple[str, ...], list[str]]]]:
         """The lexicon's paraphrases this corpus needs, by their first word, longest first: those whose key
         the corpus writes and whose paraphrase it never does (built once per analyzer)."""
@@ -458,6 +469,11 @@ class Analyzer:
             if country in self.countries and not any(c == country for _, c in f.countries):  # type: ignore[misc]
                 at = joined.find(f" {code.lower()} ")
                 f.countries.append((at if at >= 0 else len(joined), country))  # type: ignore[arg-type]
+        for acronym, kind, name in self._capital_acronyms():  # "results with HA?": "(HA)" of a name, in capitals
+            target = f.filler_types if kind == "filler_type" else f.procedures
+            if name not in [n for _at, n in target] and re.search(rf"(?<![\w'-]){acronym}(?![\w'-])", question):  # type: ignore[misc]
+                at = joined.find(f" {acronym.lower()} ")
+                target.append((at if at >= 0 else len(joined), name))  # type: ignore[arg-type]
         for attr in ("procedures", "countries", "clinics", "scar_types", "filler_types"):
             pairs = getattr(f, attr)
             seen: list[str] = []

@@ -81,6 +81,8 @@ class ExtractStrategy:
         if missing is not None:
             best, best_j = missing, cand.index(missing)
         chosen = self._support(q, cand, scores, order, best_j, subject)
+        if subject:
+            chosen = self._with_mechanism(q, chosen)
         if _WHICH_TREATMENTS.search(q.text.lower()) and not q.procedures and not q.filler_types:
             chosen = self._each_treatment(q, cand, scores, order, chosen)
         neighbour = self._about_a_neighbour(q, chosen)
@@ -219,6 +221,17 @@ class ExtractStrategy:
                 for w in c.unit_stems[i] & c.rare:
                     self._rare_units.setdefault(w, []).append(i)
         return any(len(c.analyzer.frame(c.units[i].text).procedures) >= 2 for i in self._rare_units.get(st, ()))
+
+    def _with_mechanism(self, q: Query, chosen: list[int]) -> list[int]:
+        """"What is subcision?": the sentence that defines it, and its own "How It Works" item, which says what is
+        done (quoted second when the defining sentences do not already include it)."""
+        c = self.corpus
+        procs = [p for p in q.procedures if p != lexicon.GENERAL_PROCEDURE]
+        labels = set(lexicon.ATTRIBUTES["mechanism"]["labels"])
+        if len(procs) != 1 or any(c.units[i].label in labels for i in chosen):
+            return chosen
+        how = next((i for i in c.proc_units.get(procs[0], []) if c.units[i].label in labels), None)
+        return chosen if how is None else [chosen[0], how, *chosen[1:2]]
 
     def _enumerates(self, ui: int) -> bool:
         """The unit names three or more of the corpus's scar types, or three of its treatments ("three main types: icepick,

@@ -14,6 +14,7 @@ from scarbot.answer.base import AnswerContext, CorpusView, Draft, Strategy
 from scarbot.answer.clinics import ClinicStrategy
 from scarbot.answer.compose import ComputeStrategy
 from scarbot.answer.extract import ExtractStrategy
+from scarbot.answer.lasting import LastingStrategy
 from scarbot.answer.prices import PriceStrategy
 from scarbot.answer.properties import PropertyStrategy
 from scarbot.answer.recommend import RecommendStrategy
@@ -71,7 +72,7 @@ class Router:
     @staticmethod
     def _strategies(corpus: CorpusView) -> list[Strategy]:
         return [RefusalPolicy(corpus), ComputeStrategy(corpus), RecommendStrategy(corpus), PropertyStrategy(corpus),
-                ClinicStrategy(corpus),
+                LastingStrategy(corpus), ClinicStrategy(corpus),
                 PriceStrategy(corpus), OtherCountryRefusal(corpus), ExtractStrategy(corpus)]
 
     def answer(self, q: Query, hits: list, qvec, fvec=None) -> Draft:
