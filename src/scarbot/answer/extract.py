@@ -228,7 +228,8 @@ class ExtractStrategy:
         c = self.corpus
         procs = [p for p in q.procedures if p != lexicon.GENERAL_PROCEDURE]
         labels = set(lexicon.ATTRIBUTES["mechanism"]["labels"])
-        if len(procs) != 1 or any(c.units[i].label in labels for i in chosen):
+        if len(procs) != 1 or any(c.units[i].label in labels for i in chosen) or "types" in q.attributes \
+                or not body(c.units[chosen[0]].text):  # "what types of X are there?": the list, not how X works
             return chosen
         how = next((i for i in c.proc_units.get(procs[0], []) if c.units[i].label in labels), None)
         return chosen if how is None else [chosen[0], how, *chosen[1:2]]

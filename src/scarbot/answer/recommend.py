@@ -17,7 +17,7 @@ _FOR_ALL = re.compile(r"\b(?:both|all (?:of )?(?:them|those|these|three|two)|eac
                       r"one (?:treatment|procedure|option|thing)|single (?:treatment|procedure|option)|in common)\b")
 _TREATMENT = re.compile(r"\b(?:treatments?|procedures?|options?|therap(?:y|ies)|methods?|something|anything|fix)\b")
 _SUITS = re.compile(r"\b(?:help|helps|work|works|fix|fixes|treat|treats|good for|suit|suits|suitable|effective|"
-                    r"do anything for|get rid of)\b")
+                    r"do anything for|get rid of)\b|\b(?:is|are)\s+(?:(?:it|they|mainly|mostly|only|meant|used)\s+)?for\b")
 _USED_FOR = re.compile(r"\bused (?:for|in|during|with|on|before|after)\s+(?:an?\s+|the\s+)?$")
 _CLINICS = re.compile(r"\b(?:which|what|any|list|name)\s+(?:\w+\s+){0,2}?(?:clinics?|hospitals?)\b")
 
@@ -70,6 +70,11 @@ class RecommendStrategy:
         if not fit:
             d.add(f"The article does not say that {named[0]} suits {scar}" if len(named) == 1
                   else f"The article ties neither {join_names(named)} to {scar}")
+            if len(named) == 1:  # "punch excision is for rolling scars?": what it is tied to instead
+                own = [t for t in self.corpus.scar_profiles if t != scar
+                       and any(x.procedure == named[0] for x in self._ties(t))]
+                if own:
+                    d.add(f"It ties {named[0]} to {join_names(own)}")
             tied = list(dict.fromkeys(p for p in ties if p not in named))
             if tied:  # what it does name for them, each with its sentence
                 d.add(f"For {scar}, it names {join_names(tied)}:")
