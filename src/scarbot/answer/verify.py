@@ -41,7 +41,7 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
         gap = _uncovered(q, draft, rare if draft.similarity < W.RARE_SIMILARITY else {})
         if gap:
             return _partial(q, draft, gap)
-    if draft.strategy == "clinics" and q.yesno and q.clinics:
+    if draft.strategy in ("clinics", "extract") and q.clinics and (q.yesno or _WHETHER.search(q.text.lower())):
         # "does <clinic> have English-speaking staff?": what the article says of clinics in general is not said of it
         gap = _uncovered(q, draft, rare)
         if gap:
@@ -105,6 +105,7 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
 
 # A yes/no question is answered "Yes" only when one clause of the first quoted sentence says all that it
 # asks, with no negation or hedge in that clause ("semi-permanent" does not confirm "permanent").
+_WHETHER = re.compile(r"\b(?:asks?|asking|wants? to know|wondering|know)\s+(?:whether|if)\b")  # "client asks whether X is ..."
 _PHRASAL = re.compile(r"\b([a-z]+)\s+(?:around|about|away|on|up|off|out|over)\b")
 _GIVEN = re.compile(r"^\s*(?:since|as|because|given that|seeing as)\b")  # a premise, then a question
 _CLAUSES = re.compile(r"[,;:—–]|\s-\s|\b(?:or|but|while|whereas|although|though|except|unless)\b"
