@@ -77,6 +77,7 @@ _RELATIVE_HEADS = {"one", "ones", "something", "anything", "thing", "things", "s
                    "doctor", "doctors", "surgeon", "surgeons", "scar", "skin"}
 _SIZED_PREPS = {"of", "between", "among", "for", "in", "from"}
 _PLURAL_WORDS = {"they", "them", "their", "those", "these", "both", "ones"}
+_FETCH = {"pick", "picks", "collect", "collects", "drop", "drops", "meet", "meets", "take", "takes", "bring", "drive"}
 _BODY = {"face", "faces", "skin", "cheeks", "forehead", "body", "bodies", "hands", "nose", "chin", "back", "acne"}
 
 
@@ -184,6 +185,8 @@ def _is_reference(text: str, ref: Ref) -> bool:
         return not _GENERIC_THEY.match(rest)
     if ref.word == "their" and nxt_word in _BODY:  # "wash their face": the patient's, not a treatment's
         return False
+    if ref.word in ("them", "me", "us") and prev in _FETCH and nxt_word in ("up", "off", "from", "at", "home"):
+        return False  # "do clinics pick them up from the airport?": the patients
     if ref.word == "there":
         return prev not in _BE and nxt_word not in _BE and prev not in ("from", "over", "out")
     if ref.word == "that" and (prev in HEAD_KINDS or prev in _RELATIVE_HEADS):

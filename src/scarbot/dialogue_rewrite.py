@@ -176,7 +176,8 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
         text = _HOME_REF.sub(f"in {place(state.persona.home)}", text)  # "and fillers at home?": the home country
     text = _topic_first(text)
     q = reader.parse(text)
-    u = next((u for step in (_clarified, _corrected, _left_of_total, _against_last_pair, _elliptical, _modified)
+    u = next((u for step in (_clarified, _corrected, _left_of_total, _added_to_total, _against_last_pair, _elliptical,
+                             _modified)
               if (u := step(reader, text, q, state))), None)
     u = u or _resolved(reader, text, q, state)
     if u.clarify:
@@ -344,6 +345,32 @@ def _left_of_total(reader: Reader, text: str, q: Query, state: DialogueState) ->
         return None
     asked = question_part(reader, last.text).rstrip("?.! ")
     return _finish(reader, f"{asked}, and what's left of a budget of ${budget:,.0f}?", text)
+
+
+_ADDS = re.compile(r"\b(?:add|adding|added|throw in|plus|on top)\b", re.I)
+
+
+def _added_to_total(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
+    """"And if I add one peel session?" after a total of sessions was worked out: that total's question again,
+    with one session of the new treatment added (and what is left of a budget, when that is asked)."""
+    named = [*q.procedures, *q.filler_types]
+    if not _ADDS.search(text) or len(named) != 1 or (q.count or 1) != 1:
+        return None
+    last = state.answered
+    if last is None or last.clarify:
+        return None
+    lq = last.query
+    if not set(q.countries) <= set(lq.countries) or (q.price_end and q.price_end != lq.price_end):
+        return None  # "add a peel in India": not the same total
+    before = [*lq.procedures, *lq.filler_types]
+    if lq.operation != "compute" or not (lq.count or lq.entity_counts) or named[0] in before or not before:
+        return None
+    asked = question_part(reader, last.text).rstrip("?.! ")
+    out = f"{asked}, plus one {_spoken(named[0])} session"
+    budget = q.budget or state.persona.budget
+    if q.leftover and budget and not lq.leftover:
+        out += f", and what's left of a budget of ${budget:,.0f}"
+    return _finish(reader, out + "?", text)
 
 
 _COMPARES = re.compile(r"\b(?:cheaper|dearer|pricier|more expensive|less expensive|more affordable|difference|differ|"
