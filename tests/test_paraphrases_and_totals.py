@@ -110,3 +110,23 @@ def test_the_longest_lasting_kind_is_ranked_by_the_times_the_article_gives(assis
     assert ans.strategy == "lasting", ans.steps
     assert lead.startswith("Polymethyl-Methacrylate (PMMA) Fillers"), ans.text  # semi-permanent
     assert "over two years" in ans.text and "6 months to 2 years" in ans.text  # the others, with their times
+
+
+@pytest.mark.slow
+def test_one_more_treatment_is_added_to_the_total_just_worked_out(chat):
+    *_, total = chat("Three microneedling sessions in Korea at the highest price, total?",
+                     "what if I add one subcision session on top?")
+    assert "$2,343" in total.text, total.text  # 3 × $600 + $543
+
+
+@pytest.mark.slow
+def test_patients_washing_their_face_are_not_the_clinic_just_discussed(chat):
+    *_, wash = chat("Where is Geurim Plastic Surgery?",
+                    "Next caller: after needling, when can they wash their face again?")
+    assert "24 hours" in wash.text and "Geurim" not in wash.text, wash.text
+
+
+def test_an_acronym_of_a_name_binds_only_in_capitals():
+    a = Analyzer(["Hyaluronic Acid (HA) Fillers last 6 months to 2 years."], [], [])
+    assert a.frame("How long does HA last?").filler_types == ["Hyaluronic Acid (HA) Fillers"]
+    assert a.frame("ha, how long does it last?").filler_types == []

@@ -363,10 +363,12 @@ def _added_to_total(reader: Reader, text: str, q: Query, state: DialogueState) -
     if not set(q.countries) <= set(lq.countries) or (q.price_end and q.price_end != lq.price_end):
         return None  # "add a peel in India": not the same total
     before = [*lq.procedures, *lq.filler_types]
-    if lq.operation != "compute" or not (lq.count or lq.entity_counts) or named[0] in before or not before:
+    if lq.operation != "compute" or not (lq.count or lq.entity_counts or lq.course) or named[0] in before or not before:
         return None
     asked = question_part(reader, last.text).rstrip("?.! ")
-    out = f"{asked}, plus one {_spoken(named[0])} session"
+    spoken = _spoken(named[0])
+    one = spoken[:-1] if re.search(r"[^s]s$", spoken) else spoken  # "one chemical peel session"
+    out = f"{asked}, plus one {one} session"
     budget = q.budget or state.persona.budget
     if q.leftover and budget and not lq.leftover:
         out += f", and what's left of a budget of ${budget:,.0f}"

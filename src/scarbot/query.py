@@ -50,7 +50,8 @@ _SESSION_END = re.compile(
     r"(?:possible\s+)?(?:number\s+of\s+|no\.?\s+of\s+|amount\s+of\s+)?(?:\w+\s+)?(?:sessions|treatments|course)\b"
     r"|\bworst[- ]case\b|(?P<best>\bbest[- ]case\b)")
 _PRICE_END = re.compile(
-    r"\b(?:at|on|with|for|of)\s+(?:the\s+)?(?:(?P<min>bottom|lowest|cheapest|lower|low(?=\s+end)|min(?:imum)?)|top|highest|"
+    r"\b(?!on\s+top\b(?!\s+(?:end|price|prices|rate|figure|cost|of\s+the\s+range)))"  # "a peel on top": added, no price end
+    r"(?:at|on|with|for|of)\s+(?:the\s+)?(?:(?P<min>bottom|lowest|cheapest|lower|low(?=\s+end)|min(?:imum)?)|top|highest|"
     r"upper|high(?=\s+end)|max(?:imum)?|most expensive|dearest)(?:\s+end)?"
     r"(?!\s+(?:possible\s+)?(?:number|no\.?|amount|sessions?|treatments?|course)\b)"  # "for the maximum number of sessions"
     r"(?:\s+(?:of\s+the\s+range|price|prices|rate|figure|cost))?\b"

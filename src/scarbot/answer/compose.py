@@ -127,6 +127,8 @@ class ComputeStrategy:
                                 or (q.count and summed and not _VERSUS.search(q.text.lower()))
                                 or (summed and all(p in q.entity_counts for p in procs))):  # "a peel plus that laser session"
             return self._mixed(procs, counts, country, q.price_end)  # "6 X plus one Y", "4 sessions of both, total?"
+        if q.course and summed and len(procs) >= 2 and 0 < len(q.entity_counts) < len(procs):
+            return self._course_plus(procs, q.entity_counts, country, q.session_end, q.price_end)
         if q.count:
             return self._planned(procs, country, q.count, q.price_end or ("avg" if q.at_average else None), q.count_low)
         if q.plus and len(procs) >= 2 and (1 in q.numbers or not q.course):  # "one X session plus one Y"
@@ -337,6 +339,54 @@ class ComputeStrategy:
                   sessions.unit.chunk_id, sessions.unit.text)
             d.add(self._price_line(price), price.chunk_id, price.quote)
         return d if d.parts else None
+
+    def _course_plus(self, procs: list[str], counts: dict[str, int], country: str, session_end: str | None,
+                     price_end: str | None) -> Draft | None:
+        """A full course of one treatment plus sessions of another ("a full microneedling course, plus one
+        subcision session"): the course as the article gives it (a full-treatment figure, or its sessions ×
+        the per-session price), the sessions at their price, added up."""
+        low = high = 0.0
+        terms: list[str] = []
+        derived: list[str] = []
+        cited: list = []
+        for proc in procs:
+            price = self._price(proc, country)
+            if price is None:
+                return None
+            plow, phigh = _at_end(price.low, price.high, price_end)
+            whole = _COURSE_IN_CELL.search(price.cell)
+            sessions = self.corpus.sessions.get(proc)
+            if proc in counts:
+                n = counts[proc]
+                a, b = n * plow, n * phigh
+                terms.append(f"{n} {'session' if n == 1 else 'sessions'} of {pretty(proc)} ({n} × {span(plow, phigh)})")
+                derived.append(str(n))
+            elif whole:
+                figs = [float(x.replace(",", "")) for x in re.findall(r"\$([\d,]+)", whole.group(2))]
+                a, b = _at_end(figs[0], figs[-1], price_end)
+                terms.append(f"a full treatment of {pretty(proc)} ({span(a, b)})")
+            elif sessions is not None:
+                nlow, nhigh = _at_end(sessions.low, sessions.high, session_end)
+                a, b = nlow * plow, nhigh * phigh
+                count = str(nlow) if nlow == nhigh else f"{nlow}–{nhigh}"
+                terms.append(f"a full course of {pretty(proc)} ({count} sessions × {span(plow, phigh)} = {span(a, b)})")
+                derived += [str(nlow), str(nhigh)]
+                cited.append(sessions.unit)
+            else:
+                return None  # no course figure and no session count: nothing to add up
+            low, high = low + a, high + b
+            derived += [money(a), money(b)]
+            cited.append(price)
+        total = span(low, high)
+        d = Draft(strategy=self.name)
+        d.add(f"{cap(' plus '.join(terms))} in {country} come to about {total} in total{_END_AT.get(price_end, '')}",
+              derived=(total, money(low), money(high), *derived))
+        for x in cited:
+            if isinstance(x, PriceFact):
+                d.add(self._price_line(x), x.chunk_id, x.quote)
+            else:
+                d.add(f"{x.section.split(' > ')[-1].split(' (')[0]}: {x.text.split(': ', 1)[-1]}", x.chunk_id, x.text)
+        return d
 
     def _mixed(self, procs: list[str], counts: list[int], country: str, end: str | None) -> Draft | None:
         """Several treatments, each with its own number of sessions, added up."""
