@@ -118,8 +118,13 @@ class ClinicStrategy:
         mentions = self.corpus.mentions(c, q.procedures) if q.procedures else []
         if q.procedures and not mentions:
             key, value = _offer_field(c)
-            d.add(f"The article does not list {q.procedures[0]} among {c.name}'s treatments; its "
+            lead = "No — the" if q.yesno else "The"
+            d.add(f"{lead} article does not list {q.procedures[0]} among {c.name}'s treatments; its "
                   f"{key.lower()}: {value}", c.chunk_id, c.quote)
+            others = [o for o in self.corpus.clinics if o.name != c.name and self.corpus.mentions(o, q.procedures)]
+            for o in others[:2]:  # "X is the place for stem cells, yes?": the clinic that does list it
+                cid, quote = self.corpus.mentions(o, q.procedures)[0]
+                d.add(f"{o.name} does: {quote}" if quote != o.quote else f"{o.name} lists it", cid, quote)
             return
         if mentions:  # "Does <clinic> do microneedling?" → where the article says so
             keys = procedure_keys(q.procedures)
