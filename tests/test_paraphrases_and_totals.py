@@ -121,7 +121,7 @@ def test_one_more_treatment_is_added_to_the_total_just_worked_out(chat):
 
 @pytest.mark.slow
 def test_patients_washing_their_face_are_not_the_clinic_just_discussed(chat):
-    *_, wash = chat("Where is Geurim Plastic Surgery?",
+    *_, wash = chat("In which district does Geurim Plastic Surgery sit?",
                     "Next caller: after needling, when can they wash their face again?")
     assert "24 hours" in wash.text and "Geurim" not in wash.text, wash.text
 
