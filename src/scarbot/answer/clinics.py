@@ -6,6 +6,7 @@ import re
 
 from scarbot.answer.base import (
     GENERAL,
+    NAVIGATION,
     AnswerContext,
     CorpusView,
     Draft,
@@ -25,6 +26,9 @@ _LOOKS_FOR = re.compile(r"\b(which|what|any|list|name|recommend\w*|top|best|good
                        r"\s+(in|near|at|offers?|does|do|provides?)\b")
 _PICKS = re.compile(r"\b(?:which|any|list|name|recommend\w*|top|best|good|where)\b(?:\s+\w+){0,3}\s+(?:clinic|clinics|"
                     r"hospital|hospitals)\b")
+_ELSE = re.compile(r"\bwhat else\b|\b(?:besides|apart from|aside from|other than|in addition to)\b.{0,40}\b(?:what|which|does|do|offer)"
+                   r"|\bother (?:services|treatments|procedures|things)\b|\banything else\b")
+_MORE = re.compile(r"\b(?:beyond|additional|in addition|as well as|also offers|also provides|wide array|range of)\b")
 _SELECTS = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:which|who)\b(?!\s+(?:is|are)\s+(?:closer|nearer|cheaper|better))")
 _GENERIC = {stem(w) for w in ("offer", "offers", "provide", "do", "does", "clinic", "hospital", "treatment",
                               "treatments", "scar", "scars", "service", "services", "have", "get", "there",
@@ -64,6 +68,10 @@ class ClinicStrategy:
                            "gives typical price ranges per procedure.", strategy=self.name)
         if q.ungiven and not self.corpus.corpus_has(q.ungiven):
             return None
+        if len(named) == 1 and _ELSE.search(q.text.lower()) and not q.procedures:
+            more = self._besides(named[0])
+            if more is not None:
+                return more
         d = Draft(strategy=self.name)
         for c in named:
             places = [*q.other_countries, *(p for p in self.corpus.places if p in q.tokens)]
@@ -84,6 +92,20 @@ class ClinicStrategy:
             elif "offerings" in q.attributes or q.procedures or not q.attributes:
                 self._offerings(d, q, c)
         return d if d.parts else None
+
+    def _besides(self, clinic: ClinicRecord) -> Draft | None:
+        """"What else does X do besides scars?": the sentences of its own section that add services to its main
+        ones ("Beyond facial aesthetics, X offers ...", "With additional services in ...")."""
+        c = self.corpus
+        units = [c.units[i] for i in c.clinic_units.get(clinic.name, [])]
+        more = [u for u in units if u.kind == "sentence" and _MORE.search(u.text.lower())
+                and not NAVIGATION.search(u.text)]
+        if not more:
+            return None
+        d = Draft(strategy=self.name)
+        for u in more[:3]:
+            d.add(u.text, u.chunk_id, u.text)
+        return d
 
     def _elsewhere(self, clinic: ClinicRecord, q: Query) -> Draft | None:
         """"Does clinic A do X?" when only clinic B's text says X: not A, as far as the article says; B does."""

@@ -226,6 +226,9 @@ def _named(q: Query) -> list[set[str]]:
     return out
 
 
+_CARRIES = re.compile(r"\s*(?:they|they're|they’re|it|it's|it’s|these|this)\b", re.I)
+
+
 def _has_type(draft: Draft, wanted: str, topic: set[str], interval: bool = False,
               named: list[set[str]] | None = None) -> bool:
     """Whether the reply states an answer of that kind; a share or an amount must stand in a sentence about
@@ -241,8 +244,14 @@ def _has_type(draft: Draft, wanted: str, topic: set[str], interval: bool = False
         return any(pattern.search(_INTERVAL.sub(" ", x)) for p in draft.parts for x in (p.text, p.quote))
     if wanted not in ("percent", "price") or not topic:
         return any(pattern.search(p.text) or pattern.search(p.quote) for p in draft.parts)
-    return any(pattern.search(x) and any(_kin(t, w) for t in topic for w in words(x))
-               for p in draft.parts for x in split_sentences(f"{p.text} {p.quote}"))
+    for p in draft.parts:
+        about = False  # "Icepick scars: deep, narrow ... They make up 60-70%": "they" carries the topic on
+        for x in split_sentences(f"{p.text} {p.quote}"):
+            here = any(_kin(t, w) for t in topic for w in words(x))
+            if pattern.search(x) and (here or (about and _CARRIES.match(x))):
+                return True
+            about = here or (about and bool(_CARRIES.match(x)))
+    return False
 
 
 def _topic(q: Query) -> set[str]:
