@@ -387,11 +387,18 @@ class Analyzer:
         table = self._paraphrases()
         if not table or not any(w in table for w in tokens):
             return tokens, []
+        names = getattr(self, "_name_tuples", None)
+        if names is None:  # multi-word names ("ice pick"): their words are never paraphrased ("pick" → "choosing")
+            names = self._name_tuples = {tuple(key.split()) for key, _k, _c in self._aliases if " " in key}
+
+        def in_name(i: int) -> bool:
+            return any(tuple(tokens[a:a + n]) in names for n in (2, 3) for a in range(max(0, i - n + 1), i + 1))
+
         out: list[str] = []
         used: list[tuple[tuple[str, ...], list[str]]] = []
         i = 0
         while i < len(tokens):
-            for source, target in table.get(tokens[i], ()):
+            for source, target in table.get(tokens[i], ()) if not in_name(i) else ():
                 if tuple(tokens[i:i + len(source)]) == source:
                     out += target
                     used.append((source, target))

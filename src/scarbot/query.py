@@ -104,7 +104,7 @@ _NEGATED = re.compile(r"\b(?:no|not|without|never|nor|isn't|aren't|don't have|do
                       r"(?:(?:very|really|any|so|too|the)\s+)?[a-z-]+(?:\s+(?:edges?|walls?|sides?|bottoms?|bases?|borders?))?")
 _AVERAGE = re.compile(r"\b(?:average|avg|mean)\b(?:\s+[\w-]+){0,2}?\s+(?:price|cost|rate|figure|fee)s?\b"
                       r"|\b(?:at|on|by)\s+(?:the\s+)?(?:average|avg)\b")
-_SAVE = re.compile(r"\b(save|saved(?!\s+up)|saving|savings|cheaper by|difference|differ|minus)\b")
+_SAVE = re.compile(r"\b(save|saving|savings|cheaper by|difference|differ|minus)\b|\bhow much (?:\w+ ){0,2}saved\b")
 _THOUSANDS = re.compile(r"(\$\s?)?\b(\d+(?:\.\d+)?)\s?k\b(?!\s*(?:m|km)\b)")
 
 
