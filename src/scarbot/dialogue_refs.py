@@ -302,7 +302,7 @@ def _other(state: DialogueState, kinds: tuple[str, ...]) -> Resolution | None:
     recent = state.recent(kinds)
     if not recent:
         return None
-    current = recent[0]
+    current = next((m for m in recent if m.by_user), recent[0])  # what the user last asked about, not a name in passing
     group = state.last_group((current.kind,)) or list(dict.fromkeys(m.name for m in recent if m.kind == current.kind))
     others = [n for n in group if n != current.name]
     if not others:
