@@ -288,6 +288,8 @@ def _ordinal(ref: Ref, state: DialogueState, kinds: tuple[str, ...]) -> Resoluti
         if len(group) % 2 == 0:
             return None
         i = len(group) // 2
+    if not -len(group) <= i < len(group):  # "the third one there" after two countries: the list of three before
+        group = state.last_group(kinds, size=max(2, i + 1 if i >= 0 else -i)) or group
     if group and -len(group) <= i < len(group):
         kind = next(m.kind for m in state.mentions if m.name == group[i])
         return Resolution([group[i]], kind)
@@ -302,7 +304,9 @@ def _other(state: DialogueState, kinds: tuple[str, ...]) -> Resolution | None:
     recent = state.recent(kinds)
     if not recent:
         return None
-    current = next((m for m in recent if m.by_user), recent[0])  # what the user last asked about, not a name in passing
+    current = recent[0]
+    if not current.by_user:  # a name in the bot's last answer, unless the question it answered named one itself
+        current = next((m for m in recent if m.by_user and m.turn == current.turn - 1), current)
     group = state.last_group((current.kind,)) or list(dict.fromkeys(m.name for m in recent if m.kind == current.kind))
     others = [n for n in group if n != current.name]
     if not others:
