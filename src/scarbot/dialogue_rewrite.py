@@ -895,6 +895,8 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     names = state.group(m) if (m.by_user or m.turn in state.plural_turns) else [m.name]
     what = join_names(names)
     body = text.rstrip("?.! ")
+    if m.kind == "scar_type" and _MY_SCARS.search(body):  # "what would work for my scars?": which scars they are
+        return _MY_SCARS.sub(f"my {what}", body, count=1) + "?"
     if re.search(r"\bcourse\b(?!\s+of\b)", body, re.I) and m.kind != "topic":  # "a full course" of what
         return re.sub(r"\bcourse\b(?!\s+of\b)", f"course of {what}", body, count=1, flags=re.I) + "?"
     if _INFINITIVE_END.search(text):
