@@ -60,7 +60,8 @@ _PRICE_END = re.compile(
     rf"(?:{_COUNTRY_WORDS})\s+(?:[\w-]+\s+){{0,2}}?(?:price|rate|figure)\b"  # "the cheapest Korean price"
     r"|\b(?:those|these|their|both|its)\s+(?:(?P<min4>min(?:imum)?|lowest|bottom)|max(?:imum)?|highest|top)\s+(?:prices?|rates?|figures?)\b"
     r"|\b(?:(?P<min5>min(?:imum)?|lowest|bottom)|max(?:imum)?|highest|top)\s+(?:price\s+)?per\s+session\b"
-    r"|^\s*(?:what'?s\s+)?(?:the\s+)?(?:(?P<min6>min(?:imum)?|bottom)|max(?:imum)?|top)\s+(?:price|rate|figure)\b")
+    r"|^\s*(?:what'?s\s+)?(?:the\s+)?(?:(?P<min6>min(?:imum)?|bottom)|max(?:imum)?|top)\s+(?:price|rate|figure)\b"
+    rf"|\b(?:{_COUNTRY_WORDS})(?:'s)?\s+(?:(?P<min7>cheapest|lowest|bottom)|highest|top|dearest)\b")  # "Canada's lowest"
 # ("at those max prices", "the max per session", "top price for subcision?")
 _BOTH_ENDS = re.compile(r"\b(?:low|lower|bottom|lowest|min|minimum|cheapest)\b(?:\s+end)?\s+(?:and|&|to|or)\s+(?:the\s+)?"
                         r"(?:high|higher|top|highest|max|maximum|priciest)\b|\bboth ends\b")  # the whole range
@@ -72,7 +73,8 @@ _NOT_A_PRICE_Q = re.compile(r"^\s*(?:how (?:long|many|often|soon|far)|when|where
 def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
     """"min" or "max" when the message asks for one end of a range only (both ends asked: the whole range)."""
     ends = {"min" if m.group("min") or (also_min and m.group(also_min))
-            or any(g in pattern.groupindex and m.group(g) for g in ("min2", "min3", "min4", "min5", "min6")) else "max"
+            or any(g in pattern.groupindex and m.group(g) for g in ("min2", "min3", "min4", "min5", "min6", "min7"))
+            else "max"
             for m in pattern.finditer(low)}
     return ends.pop() if len(ends) == 1 else None
 

@@ -125,7 +125,8 @@ class ComputeStrategy:
         summed = q.plus or bool(_ALTOGETHER.search(q.text.lower()))
         if len(procs) >= 2 and ((len(set(counts)) > 1 and (summed or len(q.entity_counts) >= 2))
                                 or (q.count and summed and not _VERSUS.search(q.text.lower()))
-                                or (summed and all(p in q.entity_counts for p in procs))):  # "a peel plus that laser session"
+                                or ((summed or len(q.entity_counts) >= 2) and all(p in q.entity_counts for p in procs)
+                                    and not _VERSUS.search(q.text.lower()))):  # "a peel plus that laser session"
             return self._mixed(procs, counts, country, q.price_end)  # "6 X plus one Y", "4 sessions of both, total?"
         if q.course and summed and len(procs) >= 2 and 0 < len(q.entity_counts) < len(procs):
             return self._course_plus(procs, q.entity_counts, country, q.session_end, q.price_end)

@@ -38,6 +38,7 @@ _PRICE_OF = re.compile(r"\bhow much (?:is|are|does|do|for|would|will)\s+(?:an?|t
                        r"|\bwhat (?:does|do|would|will)\s+(?:an?|the|one)?\s*([a-z -]{2,40}?)\s+(?:cost|run|set)\b"
                        r"|^\s*([a-z -]{2,30}?)\s*(?::|\s[—–-])\s+(?:what|how much)\b")
 _COMPARATIVE = re.compile(r"\b(?:cheaper|pricier|dearer|costlier|more expensive|less expensive|more affordable)\b")
+_TIMES = re.compile(r"\bhow many times\b|\btimes (?:more|less|cheaper|dearer|as)\b|\bratio\b|\bfold\b|\btwice\b")
 # words that say which price, not what is priced ("Thailand's top price", "the going rate")
 _PRICE_MODIFIERS = {"top", "bottom", "highest", "lowest", "upper", "lower", "max", "maximum", "min", "minimum",
                     "starting", "entry", "average", "typical", "usual", "full", "base", "total", "cheapest", "dearest",
@@ -204,7 +205,8 @@ class PriceStrategy:
             return self._lookup(q, procs, countries)  # "is stem cell therapy cheaper in Turkey?": no figure there
         if q.superlative and q.yesno and len(countries) == 1 and countries[0] != c.home_for(procs[0])[0] \
                 and _COMPARATIVE.search(q.text.lower()):  # "is laser cheaper in Turkey?": than at the article's home
-            return self._versus(procs[0], [countries[0], c.home_for(procs[0])[0]], q.superlative, q.price_end)
+            return self._versus(procs[0], [countries[0], c.home_for(procs[0])[0]], q.superlative, q.price_end,
+                                times=bool(_TIMES.search(q.text.lower())))
         if q.superlative and not (len(countries) == 2 and q.compare):
             d = Draft(strategy=self.name)
             among = countries if len(countries) > 2 else None
@@ -212,7 +214,7 @@ class PriceStrategy:
                 self._extreme(d, proc, q.superlative, among, q.excluded_countries, q.price_end)
             return d if d.parts else None
         if len(countries) == 2 and q.superlative:
-            return self._versus(procs[0], countries, q.superlative, q.price_end)
+            return self._versus(procs[0], countries, q.superlative, q.price_end, times=bool(_TIMES.search(q.text.lower())))
         if q.excluded_countries or (q.operation == "list" and not countries):
             return self._listing(procs, q.excluded_countries)
         if not countries:
@@ -378,12 +380,13 @@ class PriceStrategy:
             d.add(f"{c.home} is listed at {home.cell}", home.chunk_id, home.quote)
         d.prices.extend(c.chart_rows(c.records(proc, kind="comparison table")))
 
-    def _versus(self, proc: str, countries: list[str], which: str, end: str | None = None) -> Draft | None:
+    def _versus(self, proc: str, countries: list[str], which: str, end: str | None = None,
+                times: bool = False) -> Draft | None:
         """One procedure, two countries: "Is laser cheaper in Thailand or Turkey?"."""
         a, b = (next(iter(self.corpus.records(proc, x, "comparison table")), None) for x in countries)
         if a is None or b is None:
             return None
-        return self._pair(a, b, a.country, b.country, f"for {pretty(proc)}", which, end)
+        return self._pair(a, b, a.country, b.country, f"for {pretty(proc)}", which, end, times)
 
     def _across_procs(self, country: str, which: str) -> Draft | None:
         """Every priced treatment of one country, the cheapest (by the bottom of its range) or the dearest
@@ -412,7 +415,7 @@ class PriceStrategy:
         return self._pair(a, b, pretty(procs[0]), pretty(procs[1]), f"in {country}", which, end)
 
     def _pair(self, a: PriceFact, b: PriceFact, name_a: str, name_b: str, where: str, which: str,
-              end: str | None = None) -> Draft:
+              end: str | None = None, times: bool = False) -> Draft:
         """Compare two cells by their parsed ranges, or by one end when asked ("at the low end"); "-" means the
         article cannot say."""
         if not a.given or not b.given:
@@ -429,9 +432,11 @@ class PriceStrategy:
                 ((b, name_b), (a, name_a))
             verb = "cheaper" if which == "min" else "more expensive"
             v1, v2 = (first.low, second.low) if end == "min" else (first.high, second.high)
+            ratio = max(v1, v2) / min(v1, v2) if times and min(v1, v2) > 0 else None
+            ratio_text = f"; ${max(v1, v2):,.0f} is about {ratio:.1f} times ${min(v1, v2):,.0f}" if ratio else ""
             d.add(f"At the {at} of the range, {n1} is {verb} {where}: ${v1:,.0f} against ${v2:,.0f} in {n2} "
-                  f"(a difference of ${abs(v2 - v1):,.0f})", first.chunk_id, first.quote,
-                  derived=(f"${abs(v2 - v1):,.0f}", f"${v1:,.0f}", f"${v2:,.0f}"))
+                  f"(a difference of ${abs(v2 - v1):,.0f}{ratio_text})", first.chunk_id, first.quote,
+                  derived=(f"${abs(v2 - v1):,.0f}", f"${v1:,.0f}", f"${v2:,.0f}", *((f"{ratio:.1f}",) if ratio else ())))
             d.add(f"{cap(n1)} is listed at {first.cell}; {n2} at {second.cell}", second.chunk_id, second.quote)
             return d
         if order is None:
