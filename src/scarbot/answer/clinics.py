@@ -26,6 +26,8 @@ _LOOKS_FOR = re.compile(r"\b(which|what|any|list|name|recommend\w*|top|best|good
                        r"\s+(in|near|at|offers?|does|do|provides?)\b")
 _PICKS = re.compile(r"\b(?:which|any|list|name|recommend\w*|top|best|good|where)\b(?:\s+\w+){0,3}\s+(?:clinic|clinics|"
                     r"hospital|hospitals)\b")
+# "where is it?", "where can I get it?"; not "X is where I'd go for Y" (a claim about what it offers)
+_WHERE_ASKED = re.compile(r"\bwhere\b(?!\s+(?:i|i'd|i'll|i'm|we|we'd|you'd|to)\s+(?:\w+\s+)?(?:go|get|have|book|find)\b)")
 _ELSE = re.compile(r"\bwhat else\b|\b(?:besides|apart from|aside from|other than|in addition to)\b.{0,40}\b(?:what|which|does|do|offer)"
                    r"|\bother (?:services|treatments|procedures|things)\b|\banything else\b")
 _MORE = re.compile(r"\b(?:beyond|additional|in addition|as well as|also offers|also provides|wide array|range of)\b")
@@ -76,7 +78,7 @@ class ClinicStrategy:
         for c in named:
             places = [*q.other_countries, *(p for p in self.corpus.places if p in q.tokens)]
             wrong = [o for o in places if o not in normalize(c.location).lower()]
-            wants_loc = "location" in q.attributes or re.search(r"\bwhere\b", q.text.lower()) or places
+            wants_loc = "location" in q.attributes or _WHERE_ASKED.search(q.text.lower()) or places
             if (wants_loc or wrong) and not c.location:
                 d.add(f"The article does not say where {c.name} is", c.chunk_id, c.quote)
             elif wants_loc or wrong:
