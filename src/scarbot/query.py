@@ -60,8 +60,10 @@ _PRICE_END = re.compile(
     rf"(?:{_COUNTRY_WORDS})\s+(?:[\w-]+\s+){{0,2}}?(?:price|rate|figure)\b"  # "the cheapest Korean price"
     r"|\b(?:those|these|their|both|its)\s+(?:(?P<min4>min(?:imum)?|lowest|bottom)|max(?:imum)?|highest|top)\s+(?:prices?|rates?|figures?)\b"
     r"|\b(?:(?P<min5>min(?:imum)?|lowest|bottom)|max(?:imum)?|highest|top)\s+(?:price\s+)?per\s+session\b"
-    r"|^\s*(?:what'?s\s+)?(?:the\s+)?(?:(?P<min6>min(?:imum)?|bottom)|max(?:imum)?|top)\s+(?:price|rate|figure)\b"
-    rf"|\b(?:{_COUNTRY_WORDS})(?:'s)?\s+(?:(?P<min7>cheapest|lowest|bottom)|highest|top|dearest)\b")  # "Canada's lowest"
+    r"|^\s*(?:what'?s\s+)?(?:the\s+)?(?:(?P<min6>min(?:imum)?|bottom)|max(?:imum)?|top)\s+(?:price|rate|figure)\b")
+# "Canada's lowest than Korea's lowest": a country's own end, written with the possessive (read on the text itself)
+_COUNTRY_END = re.compile(rf"\b(?:{_COUNTRY_WORDS})['’]s\s+(?:(?P<min>cheapest|lowest|bottom)|highest|top|dearest)\b"
+                          r"(?!\s+(?:and|or|to|vs)\b)")
 # ("at those max prices", "the max per session", "top price for subcision?")
 _BOTH_ENDS = re.compile(r"\b(?:low|lower|bottom|lowest|min|minimum|cheapest)\b(?:\s+end)?\s+(?:and|&|to|or)\s+(?:the\s+)?"
                         r"(?:high|higher|top|highest|max|maximum|priciest)\b|\bboth ends\b")  # the whole range
@@ -73,8 +75,7 @@ _NOT_A_PRICE_Q = re.compile(r"^\s*(?:how (?:long|many|often|soon|far)|when|where
 def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
     """"min" or "max" when the message asks for one end of a range only (both ends asked: the whole range)."""
     ends = {"min" if m.group("min") or (also_min and m.group(also_min))
-            or any(g in pattern.groupindex and m.group(g) for g in ("min2", "min3", "min4", "min5", "min6", "min7"))
-            else "max"
+            or any(g in pattern.groupindex and m.group(g) for g in ("min2", "min3", "min4", "min5", "min6")) else "max"
             for m in pattern.finditer(low)}
     return ends.pop() if len(ends) == 1 else None
 
@@ -319,7 +320,7 @@ class QueryParser:
             asked.procedures or asked.filler_types) else (low, lowered)
         q.course = bool(_COURSE.search(ops))
         q.session_end = _one_end(_SESSION_END, ops, "best")
-        q.price_end = None if _BOTH_ENDS.search(ops) else _one_end(_PRICE_END, ops)
+        q.price_end = None if _BOTH_ENDS.search(ops) else _one_end(_PRICE_END, ops) or _one_end(_COUNTRY_END, ops_lowered)
         q.at_average = not q.price_end and bool(_AVERAGE.search(ops))
         if q.price_end and q.superlative and len(q.countries) <= 1:
             q.superlative = None  # "at the cheapest Korean price": one end of a range, not the cheapest country
