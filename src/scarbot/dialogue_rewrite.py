@@ -299,8 +299,8 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
     if _is_fragment(LEAD.sub("", body)) and {"procedure", "country"} <= set(new) and not _ABOUT.match(body) \
             and not last.query.affordable:
         return None  # "peels in India?" names all a price needs: it stands alone (not after "how many can I afford?")
-    if "procedure" in new and len(new.get("country", [])) >= 2:
-        return None  # "laser specifically, Turkey vs the UK?": a comparison of its own
+    if len(new.get("country", [])) >= 2 and ("procedure" in new or q.compare or q.saving):
+        return None  # "laser specifically, Turkey vs the UK?", "diff india vs korea": a comparison of its own
     if (q.count or q.price_end) and not last.query.affordable:
         return None  # "4 sessions at the top Korean price?": a total of its own (the treatment is filled in if missing)
     asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_THAT.match(body) else set()
@@ -847,10 +847,15 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
     deposit = q.paid_share \
         and re.search(r"\b(?:on|of) (?:that|it|this|the)\b|\bprice\b|\bup ?front\b", text, re.I) \
         and not re.search(r"\b(?:polic\w*|refund\w*|rules?)\b", text, re.I)
-    if (q.percent is None and not deposit) or q.amounts or entities(q).get("procedure") or _BUDGET_REF.search(text) \
-            or entities(q).get("filler_type") or not _MONEY_SHARE.search(text):
+    named = [*entities(q).get("procedure", []), *entities(q).get("filler_type", [])]
+    if (q.percent is None and not deposit) or q.amounts or _BUDGET_REF.search(text) or not _MONEY_SHARE.search(text):
         return None
     priced = [u for u in reversed(state.asked) if u.query.asks_cost and not u.clarify]
+    if named:  # "the deposit on the laser + microneedling package": the total just worked out for exactly those
+        priced = [u for u in priced if _PACKAGE.search(text) and u.query.operation == "compute"
+                  and set(named) == {*u.query.procedures, *u.query.filler_types} - {lexicon.GENERAL_PROCEDURE}]
+        if not priced:
+            return None
     # "the Korean total": the last price asked there, a total of sessions first
     there = [u for u in priced if q.countries and u.query.countries == q.countries[:1]] or [
         u for u in priced if q.countries and q.countries[0] in u.query.countries] or priced
@@ -872,9 +877,14 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
         price += f"{where}{end if not q.price_end else ''}"
     else:
         price = f"the price of {whole}{_spoken(procs[0])}{where}{end if not q.price_end else ''}"
+    if named:  # the package named again: asked anew, of that total
+        return f"What is the deposit on {price}?" if q.percent is None else f"What is {q.percent:g}% of {price}?"
     if _ON_THAT.search(text):  # "what deposit on that?": "that" is the price just given
         return _ON_THAT.sub(lambda m: f"{m.group(1)} {price}", text, count=1)
     return f"{text.rstrip('?.! ')} of {price}?"
+
+
+_PACKAGE = re.compile(r"\b(?:package|bundle|combo|combination|total|plan|lot)\b", re.I)
 
 
 def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:

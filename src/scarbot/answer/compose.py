@@ -213,8 +213,8 @@ class ComputeStrategy:
             return None
         if q.percent is not None and (q.amounts or q.procedures):
             return q.percent, None
-        if q.count and q.percent is None:  # a number of sessions is a total, not a share
-            return None
+        if q.count and q.percent is None and not q.paid_share:  # a number of sessions is a total, not a share
+            return None  # (but "the deposit on 4 sessions of both" is a share of that total)
         for w in q.salient:
             for ui in self._percent_units().get(stem(w), ()):
                 text = self.corpus.units[ui].text

@@ -433,10 +433,11 @@ class PriceStrategy:
             verb = "cheaper" if which == "min" else "more expensive"
             v1, v2 = (first.low, second.low) if end == "min" else (first.high, second.high)
             ratio = max(v1, v2) / min(v1, v2) if times and min(v1, v2) > 0 else None
-            ratio_text = f"; ${max(v1, v2):,.0f} is about {ratio:.1f} times ${min(v1, v2):,.0f}" if ratio else ""
+            times_text = f"{ratio:.1f}".removesuffix(".0") if ratio else ""
+            ratio_text = f"; ${max(v1, v2):,.0f} is about {times_text} times ${min(v1, v2):,.0f}" if ratio else ""
             d.add(f"At the {at} of the range, {n1} is {verb} {where}: ${v1:,.0f} against ${v2:,.0f} in {n2} "
                   f"(a difference of ${abs(v2 - v1):,.0f}{ratio_text})", first.chunk_id, first.quote,
-                  derived=(f"${abs(v2 - v1):,.0f}", f"${v1:,.0f}", f"${v2:,.0f}", *((f"{ratio:.1f}",) if ratio else ())))
+                  derived=(f"${abs(v2 - v1):,.0f}", f"${v1:,.0f}", f"${v2:,.0f}", *((times_text,) if ratio else ())))
             d.add(f"{cap(n1)} is listed at {first.cell}; {n2} at {second.cell}", second.chunk_id, second.quote)
             return d
         if order is None:
