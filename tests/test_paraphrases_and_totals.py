@@ -130,3 +130,17 @@ def test_an_acronym_of_a_name_binds_only_in_capitals():
     a = Analyzer(["Hyaluronic Acid (HA) Fillers last 6 months to 2 years."], [], [])
     assert a.frame("How long does HA last?").filler_types == ["Hyaluronic Acid (HA) Fillers"]
     assert a.frame("ha, how long does it last?").filler_types == []
+
+
+@pytest.mark.slow
+def test_the_deposit_on_a_package_named_again_is_a_share_of_its_total(chat):
+    *_, deposit = chat("top per-session price for peels in Korea?", "and for subcision?",
+                       "2 sessions of both at those top prices — total?",
+                       "how big a deposit on the peel + subcision bundle?")
+    assert "$708.6" in deposit.text, deposit.text  # 10% of (2 × $3,000 + 2 × $543)
+
+
+@pytest.mark.slow
+def test_a_terse_difference_between_two_countries_keeps_the_treatment_priced_before(chat):
+    *_, diff = chat("lasers kr?", "thailand", "diff thailand vs korea top end")
+    assert "laser resurfacing" in diff.text.lower() and "$1,000" in diff.text, diff.text  # $1,500 − $500
