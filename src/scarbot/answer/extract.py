@@ -32,7 +32,8 @@ _WHICH_TREATMENTS = re.compile(r"(?:^\W*|[,;:]\s*)(?:(?:so|and|ok|also)\W+)?(?:w
                                r"options|therapies|treatment|procedure|option|therapy)\b(?!\s+(?:is|are)\s+best)")
 # words that state a reason: what a "why" question is answered by
 _REASON = re.compile(r"\b(because|since|due to|thanks to|as a result|so that|aim to|explains?|helps? (?:keep|explain)|"
-                     r"leads? to|results? in|caused by|driven by|influenced by|the reason|(?:forms?|happens?|occurs?|develops?) when)\b")
+                     r"leads? to|results? in|caused by|driven by|influenced by|the reason|(?:forms?|happens?|occurs?|develops?) when)\b"
+                     r"|,\s+as\s+(?!well\b|such\b|an?\b|part\b|long\b|much\b|many\b|soon\b|far\b|of\b|with\b)")  # "..., as creams can't"
 _CAUSE = re.compile(r"\b(because|due to|caused by|leads? to|results? in|as a result|the reason|(?:forms?|happens?|occurs?|"
                     r"develops?) when|most common cause|other causes)\b")
 _ASKS_CAUSE = re.compile(r"\bwhat (?:\w+ly\s+)?causes?\b|\bwhat leads to\b|\bhow do (?:they|these|atrophic scars|scars) (?:form|develop)\b")
