@@ -551,8 +551,9 @@ def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
             and not (standalone and r.form == "which" and text[r.start: r.end].strip().lower() == "which")
             and not _points_back_in_message(text, r, q)]
     compared = _cost_comparison(reader, text, q, refs, state)
-    if compared is not None:
-        return compared
+    if compared is not None:  # "which is the cheaper of those?" after prices in India: compared in India
+        carried = _carry_country(reader, compared.text, state) if not compared.clarify else compared.text
+        return compared if carried == compared.text else _finish(reader, carried, text)
     shared = _share_of_last_price(text, q, state)  # "what deposit on that?": a share of the last price
     if shared is not None:
         return _finish(reader, shared, text)
@@ -759,6 +760,8 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
             ("more expensive" if q.superlative == "max" else "cheaper")
         where = f" in {place(q.countries[0])}" if q.countries else ""
         return _finish(reader, f"Which is {word}{where}: {', '.join(group[:-1])} or {group[-1]}?", text)
+    if q.course and len(q.countries) < 2:
+        return None  # "the cheapest total for the whole course?": a course total at its low end, not a place
     if not procs:
         ms = [m for m in candidates(state, ("filler_type", "procedure"), q) if m.by_user] or \
             candidates(state, ("filler_type", "procedure"), q)
@@ -941,7 +944,8 @@ def _carry_country(reader: Reader, out: str, state: DialogueState) -> str:
     """A price question the rewrite completed keeps the country the user was asking about."""
     q = reader.parse(out)
     treatment = entities(q).get("procedure") or entities(q).get("filler_type")
-    if not treatment or not q.asks_cost or q.countries or q.other_countries or q.compare or q.superlative \
+    between = len([*q.procedures, *q.filler_types]) >= 2  # "which is cheaper of those two?": in the same country
+    if not treatment or not q.asks_cost or q.countries or q.other_countries or ((q.compare or q.superlative) and not between) \
             or (_HOME_REF.search(out) and state.persona.home):  # "at home" is a country already
         return out
     asked = [m.name for m in state.recent(("country",)) if m.by_user]

@@ -80,6 +80,8 @@ def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
     return ends.pop() if len(ends) == 1 else None
 
 
+_TOTAL_END = re.compile(r"\b(?:(?P<min>cheapest|lowest|least expensive|smallest|minimum)|most expensive|highest|priciest|"
+                        r"dearest|biggest|maximum)\s+(?:possible\s+)?(?:total|overall|course|bill)\b")
 _HOME_ASKED = re.compile(r"\b(?:home|here|my country|where i live|vs\.?|versus|compared?|than|instead|both|save|saving|"
                          r"savings|cheaper|pricier|difference|gap|worth)\b")
 _COUNT_RANGE = re.compile(r"\b(\d+)\s*(?:-|–|to)\s*(\d+)\s+(?:\w+\s+)?(?:sessions|treatments|rounds)\b")
@@ -326,6 +328,11 @@ class QueryParser:
             q.superlative = None  # "at the cheapest Korean price": one end of a range, not the cheapest country
         if q.session_end and (q.procedures or q.asks_cost) and not q.count:
             q.course = True  # "the greatest number of sessions": a course total at that end
+        m = _TOTAL_END.search(ops)
+        if m and q.course and not (q.price_end or q.session_end) and len(q.countries) <= 1:
+            end = "min" if m.group("min") else "max"  # "the cheapest total for the whole course": fewest × lowest
+            q.price_end = q.session_end = end
+            q.superlative = None
         q.plus = bool(_PLUS.search(ops_lowered))
         q.saving = bool(_SAVE.search(low) or _HOW_MUCH_MORE.search(low))
         if q.saving and len(q.countries) >= 2 and not q.asks_cost:  # "the most I could save by going to Korea"
