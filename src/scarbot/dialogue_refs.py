@@ -37,6 +37,9 @@ _REF = re.compile(
     rf"|(?P<ordinal>\b(?:the\s+)?(?P<n>first|second|third|fourth|fifth|last|former|latter|middle)"
     rf"(?:\s+(?P<ohead>ones?|{_HEADS}))?(?:\s+(?:of|among)\s+(?:those|them|these|the\s+\w+))?)"
     rf"|(?P<other>\bthe\s+other(?:\s+(?P<xhead>one|{_HEADS}))?)"
+    r"|(?P<rank>\bthe\s+(?P<rword>cheaper|cheapest|less\s+expensive|more\s+affordable|dearer|pricier|more\s+expensive|"
+    r"costlier)(?:\s+(?:one|option|country|place|treatment|procedure)|\s+of\s+(?:the|those|these)\s+(?:two|ones))?"
+    r"(?!\s+(?:price|prices|rate|rates|figure|end|total|range|option\s+for)\b))"
     r"|(?P<both>\bboth(?:\s+of\s+(?:them|those|these))?|\ball\s+(?:of\s+)?(?:them|those|these)|\beach\s+of\s+"
     r"(?:them|those|these|the\s+(?:two|three|four))|\ball\s+(?:two|three|four)(?:\s+of\s+(?:them|those))?|\beach(?=\s*(?:[?.!,]|$))"
     r"|\b(?:of|between|among|for|in|from)\s+(?:the|those|these)\s+(?:two|three|four)(?:\s+(?:ones|options|places|countries))?"
@@ -121,7 +124,8 @@ def find_refs(text: str) -> list[Ref]:
     return out
 
 
-_FORMS = ("which", "long", "slice", "ordinal", "other", "both", "demonstrative", "definite", "after", "pronoun", "one")
+_FORMS = ("which", "long", "slice", "ordinal", "other", "rank", "both", "demonstrative", "definite", "after", "pronoun",
+          "one")
 
 
 def _make(m: re.Match) -> Ref | None:
@@ -138,6 +142,10 @@ def _make(m: re.Match) -> Ref | None:
         return Ref(m.start(), m.end(), form, f"{m.group('send').lower()} {k}", "ones")
     if form == "other":
         return Ref(m.start(), m.end(), form, "other", (m.group("xhead") or "").lower())
+    if form == "rank":  # "the cheaper one": the one the last comparison found cheaper
+        word = m.group("rword").lower()
+        cheap = word in ("cheaper", "cheapest") or word.startswith(("less", "more affordable"))
+        return Ref(m.start(), m.end(), form, "min" if cheap else "max")
     if form == "demonstrative":
         return Ref(m.start(), m.end(), form, text.split()[0], m.group("dhead").lower())
     if form == "which":
@@ -241,6 +249,8 @@ def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resoluti
         return Resolution(names, kind)
     if ref.form == "other":
         return _other(state, kinds)
+    if ref.form == "rank":
+        return _ranked(ref, state)
     ms = candidates(state, tuple(k for k in kinds if k != "topic") if ref.form == "which" else kinds, q)
     if ref.form == "both" and ref.head.isdigit():  # "each of the three", "which of the two": the list of that size
         group = _group_of(state, tuple(dict.fromkeys(k for k in (*kinds, "country") if k != "topic")),
@@ -297,6 +307,26 @@ def _ordinal(ref: Ref, state: DialogueState, kinds: tuple[str, ...]) -> Resoluti
         m = state.earliest(kinds) or state.earliest(kinds, by_user=False)
         return Resolution([m.name], m.kind) if m else None
     return None
+
+
+def _ranked(ref: Ref, state: DialogueState) -> Resolution | None:
+    """"The cheaper one" after a comparison the bot answered: its answer leads with the one it found cheaper (or
+    dearer, as asked), so the first name of the compared kind in that answer, or the second for the opposite."""
+    last = state.answered
+    if last is None or last.clarify or last.query.superlative not in ("min", "max"):
+        return None
+    lq = last.query
+    kind = "country" if len(lq.countries) == 2 else "procedure" if len(lq.procedures) == 2 else None
+    said = [m for m in state.mentions if not m.by_user and m.kind == kind]
+    if kind is None or not said:
+        return None
+    turn = max(m.turn for m in said)
+    names = list(dict.fromkeys(m.name for m in said if m.turn == turn))
+    asked = set(lq.countries if kind == "country" else lq.procedures)
+    names = [n for n in names if n in asked]
+    if len(names) != 2:
+        return None
+    return Resolution([names[0] if ref.word == lq.superlative else names[1]], kind)
 
 
 def _other(state: DialogueState, kinds: tuple[str, ...]) -> Resolution | None:

@@ -547,7 +547,7 @@ def _points_back_in_message(text: str, ref: Ref, q: Query) -> bool:
 def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood:
     """References replaced, open slots filled, the persona's context used; unchanged when self-contained."""
     standalone = own_subject(q) or any(k in entities(q) for k in MAIN_KINDS) or len(q.countries) >= 2
-    refs = [r for r in find_refs(text) if not _named_before(reader, text, r, q)
+    refs = [r for r in find_refs(text) if (r.form == "rank" or not _named_before(reader, text, r, q))
             and not (standalone and r.form == "which" and text[r.start: r.end].strip().lower() == "which")
             and not _points_back_in_message(text, r, q)]
     compared = _cost_comparison(reader, text, q, refs, state)
@@ -564,7 +564,7 @@ def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
             return _clarify(reader, text, ref, res)
         out = substitute(out, ref, res)
     bare = _is_fragment(re.sub(r"^(?:what|how) about\s+", "", LEAD.sub("", text), flags=re.I))
-    if out != text and bare:  # "and the third?", "what about the first one?" → the last question about it
+    if out != text and bare and not any(r.form == "rank" for r in refs):  # "and the third?" → the last question
         again = _elliptical(reader, out, reader.parse(out), state, replace_only=True)
         if again is not None:
             return again
@@ -743,6 +743,8 @@ _CHEAPER = re.compile(r"\b(?:cheaper|pricier|dearer|more expensive|less expensiv
 
 def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state: DialogueState):
     """"which of those costs the least?", "would that beat the price back home?": the countries and the treatment named."""
+    if any(r.form == "rank" for r in refs):
+        return None  # "fillers in the cheaper one?": a pointer to what was found cheaper, not a new comparison
     if q.saving and state.last is not None and len(q.countries) < 2 and not (q.ungiven or q.other_topics):
         saved = _saving_question(reader, text, q, state)
         if saved is not None:

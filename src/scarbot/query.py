@@ -328,10 +328,11 @@ class QueryParser:
             q.superlative = None  # "at the cheapest Korean price": one end of a range, not the cheapest country
         if q.session_end and (q.procedures or q.asks_cost) and not q.count:
             q.course = True  # "the greatest number of sessions": a course total at that end
-        m = _TOTAL_END.search(ops)
-        if m and q.course and not (q.price_end or q.session_end) and len(q.countries) <= 1:
-            end = "min" if m.group("min") else "max"  # "the cheapest total for the whole course": fewest × lowest
-            q.price_end = q.session_end = end
+        ends = {"min" if m.group("min") else "max" for m in _TOTAL_END.finditer(ops)}
+        if len(ends) == 1 and q.course and not (q.price_end or q.session_end) and len(q.countries) <= 1 \
+                and not _BOTH_ENDS.search(ops) and not (re.search(r"\b(?:cheapest|lowest|minimum)\b", ops) and re.search(
+                    r"\b(?:most expensive|highest|priciest|dearest|maximum)\b", ops)):  # "the cheapest total": fewest × lowest
+            q.price_end = q.session_end = ends.pop()
             q.superlative = None
         q.plus = bool(_PLUS.search(ops_lowered))
         q.saving = bool(_SAVE.search(low) or _HOW_MUCH_MORE.search(low))
