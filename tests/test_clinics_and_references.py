@@ -53,3 +53,20 @@ def test_an_ordinal_past_the_latest_short_list_points_into_the_longer_one(chat):
     *_, third = chat("I'm from Canada and my scars are boxcar.", "which treatments fit?",
                      "cost of the first one in Korea?", "and at home?", "and the third one in Korea?")
     assert "punch excision" in third.standalone_question.lower(), third.standalone_question
+
+
+def test_the_cheaper_one_points_at_what_the_comparison_found_cheaper(chat):
+    *_, fillers = chat("laser prices in Singapore and India?", "which of those two countries is cheaper?",
+                       "and microneedling in the cheaper one?")
+    assert "India" in fillers.standalone_question, fillers.standalone_question
+    assert "$120 - $300" in fillers.text, fillers.text
+
+
+def test_comparing_two_treatments_keeps_the_country_just_asked_about(chat):
+    *_, cheaper = chat("peels and lasers in Thailand, what do they cost?", "which one of them is cheaper?")
+    assert "Thailand" in cheaper.text and "South Korea" not in cheaper.text, cheaper.text
+
+
+def test_the_cheapest_total_of_a_course_is_its_low_end(chat):
+    *_, total = chat("microneedling sessions needed?", "lowest possible total for the whole course in Korea?")
+    assert "$900" in total.text and "$3,600" not in total.text.split(".")[0], total.text  # 4 × $225
