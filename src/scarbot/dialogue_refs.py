@@ -38,8 +38,8 @@ _REF = re.compile(
     rf"(?:\s+(?P<ohead>ones?|{_HEADS}))?(?:\s+(?:of|among)\s+(?:those|them|these|the\s+\w+))?)"
     rf"|(?P<other>\bthe\s+other(?:\s+(?P<xhead>one|{_HEADS}))?)"
     r"|(?P<rank>\bthe\s+(?P<rword>cheaper|cheapest|less\s+expensive|more\s+affordable|dearer|pricier|more\s+expensive|"
-    r"costlier)(?:\s+(?:one|option|country|place|treatment|procedure)|\s+of\s+(?:the|those|these)\s+(?:two|ones))?"
-    r"(?!\s+(?:price|prices|rate|rates|figure|end|total|range|option\s+for)\b))"
+    r"costlier)(?:\s+(?:one|option|country|place|treatment|procedure)\b(?!\s+(?:for|to|that|which|with|among)\b)|\s+of\s+(?:the|those|these)\s+(?:two|ones)\b"
+    r"|(?=\s*(?:[?.!,;]|$)|\s+(?:in|for|then|there|please|vs\.?|versus)\b)))"  # "the cheaper one", "in the cheaper?"
     r"|(?P<both>\bboth(?:\s+of\s+(?:them|those|these))?|\ball\s+(?:of\s+)?(?:them|those|these)|\beach\s+of\s+"
     r"(?:them|those|these|the\s+(?:two|three|four))|\ball\s+(?:two|three|four)(?:\s+of\s+(?:them|those))?|\beach(?=\s*(?:[?.!,]|$))"
     r"|\b(?:of|between|among|for|in|from)\s+(?:the|those|these)\s+(?:two|three|four)(?:\s+(?:ones|options|places|countries))?"
@@ -250,7 +250,7 @@ def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resoluti
     if ref.form == "other":
         return _other(state, kinds)
     if ref.form == "rank":
-        return _ranked(ref, state)
+        return ranked(ref, state)
     ms = candidates(state, tuple(k for k in kinds if k != "topic") if ref.form == "which" else kinds, q)
     if ref.form == "both" and ref.head.isdigit():  # "each of the three", "which of the two": the list of that size
         group = _group_of(state, tuple(dict.fromkeys(k for k in (*kinds, "country") if k != "topic")),
@@ -309,7 +309,7 @@ def _ordinal(ref: Ref, state: DialogueState, kinds: tuple[str, ...]) -> Resoluti
     return None
 
 
-def _ranked(ref: Ref, state: DialogueState) -> Resolution | None:
+def ranked(ref: Ref, state: DialogueState) -> Resolution | None:
     """"The cheaper one" after a comparison the bot answered: its answer leads with the one it found cheaper (or
     dearer, as asked), so the first name of the compared kind in that answer, or the second for the opposite."""
     last = state.answered

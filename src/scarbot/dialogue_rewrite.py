@@ -36,6 +36,7 @@ from scarbot.dialogue_refs import (
     is_plural,
     join_names,
     place,
+    ranked,
     resolve,
     substitute,
 )
@@ -564,7 +565,7 @@ def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
             return _clarify(reader, text, ref, res)
         out = substitute(out, ref, res)
     bare = _is_fragment(re.sub(r"^(?:what|how) about\s+", "", LEAD.sub("", text), flags=re.I))
-    if out != text and bare and not any(r.form == "rank" for r in refs):  # "and the third?" → the last question
+    if out != text and bare and not any(r.form == "rank" and ranked(r, state) for r in refs):  # "and the third?"
         again = _elliptical(reader, out, reader.parse(out), state, replace_only=True)
         if again is not None:
             return again
@@ -743,7 +744,7 @@ _CHEAPER = re.compile(r"\b(?:cheaper|pricier|dearer|more expensive|less expensiv
 
 def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state: DialogueState):
     """"which of those costs the least?", "would that beat the price back home?": the countries and the treatment named."""
-    if any(r.form == "rank" for r in refs):
+    if any(r.form == "rank" and ranked(r, state) is not None for r in refs):
         return None  # "fillers in the cheaper one?": a pointer to what was found cheaper, not a new comparison
     if q.saving and state.last is not None and len(q.countries) < 2 and not (q.ungiven or q.other_topics):
         saved = _saving_question(reader, text, q, state)
