@@ -70,3 +70,10 @@ def test_comparing_two_treatments_keeps_the_country_just_asked_about(chat):
 def test_the_cheapest_total_of_a_course_is_its_low_end(chat):
     *_, total = chat("microneedling sessions needed?", "lowest possible total for the whole course in Korea?")
     assert "$900" in total.text and "$3,600" not in total.text.split(".")[0], total.text  # 4 × $225
+
+
+def test_which_one_does_asks_the_last_yes_no_of_every_clinic(chat):
+    *_, which, where = chat("Is Louis Clinic doing stem cell treatment for scars?", "ok, which one does then?",
+                            "where's that one located?")
+    assert "Geurim Plastic Surgery" in which.text, which.text
+    assert "Gangnam" in where.text, where.text

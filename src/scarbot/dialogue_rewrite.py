@@ -177,8 +177,8 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
         text = _HOME_REF.sub(f"in {place(state.persona.home)}", text)  # "and fillers at home?": the home country
     text = _topic_first(text)
     q = reader.parse(text)
-    u = next((u for step in (_clarified, _corrected, _left_of_total, _added_to_total, _against_last_pair, _elliptical,
-                             _modified)
+    u = next((u for step in (_clarified, _corrected, _which_does, _left_of_total, _added_to_total, _against_last_pair,
+                             _elliptical, _modified)
               if (u := step(reader, text, q, state))), None)
     u = u or _resolved(reader, text, q, state)
     if u.clarify:
@@ -346,6 +346,29 @@ def _left_of_total(reader: Reader, text: str, q: Query, state: DialogueState) ->
         return None
     asked = question_part(reader, last.text).rstrip("?.! ")
     return _finish(reader, f"{asked}, and what's left of a budget of ${budget:,.0f}?", text)
+
+
+_WHICH_DOES = re.compile(r"^\W*(?:(?:and|so|ok|okay|well)[\s,]+)?which\s+(?:one|ones|clinic|clinics|hospital|place)?\s*"
+                         r"(?:does|do|is|has|offers?|provides?)(?:[\s,]+(?:it|that|then|instead|so))*\s*[?.!]*\s*$", re.I)
+_THIRD_PERSON = {"do": "does", "have": "has"}
+
+
+def _which_does(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
+    """"Which one does, then?" after "Does <clinic> do stem cell therapy?" (answered no): the same question
+    asked of every clinic ("Which clinic does stem cell therapy?")."""
+    last = state.last
+    if not _WHICH_DOES.match(text) or last is None or last.clarify or len(last.query.clinics) != 1:
+        return None
+    name = last.query.clinics[0]
+    m = re.match(rf"^\s*(?:does|do)\s+{re.escape(name)}\s+(\w+)\b(.*)$", last.text, re.I)
+    if m:
+        verb = m.group(1).lower()
+        verb = _THIRD_PERSON.get(verb) or (verb if verb.endswith("s") else verb + "s")
+        return _finish(reader, f"Which clinic {'does' if verb == 'does' else verb}{m.group(2)}", text)
+    m = re.match(rf"^\s*(is|has|can)\s+{re.escape(name)}\b(.*)$", last.text, re.I)
+    if m:
+        return _finish(reader, f"Which clinic {m.group(1).lower()}{m.group(2)}", text)
+    return None
 
 
 _ADDS = re.compile(r"\b(?:add|adding|added|throw in|plus|on top)\b", re.I)
