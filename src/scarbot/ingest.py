@@ -354,15 +354,18 @@ class TablesAhead:
     two cores (at 100 articles each is about a second).
 
     The child writes them into its own ``index.new-<pid>`` folder (removed by the next ingest if anything
-    dies half-way), saves the memo, and exits; ``write_snapshot`` takes the files from there once Chroma
-    holds every chunk, so the order that makes ingest crash-safe is unchanged.
+    dies half-way), says so on a pipe, then saves the memo and exits; ``write_snapshot`` takes the files
+    from there once Chroma holds every chunk, so the order that makes ingest crash-safe is unchanged, and
+    the memo's save overlaps the parent's own writes (``finish`` waits for it before the lock is released).
     It starts only when a snapshot will be written (the corpus's fingerprint is not the live snapshot's) and
     the corpus is large enough to pay for a fork; any failure of the child means the tables are built here."""
 
     MIN_CHUNKS = 2000  # below this the build takes less than a fork and a Chroma import save
 
-    def __init__(self, pid: int, folder: Path):
+    def __init__(self, pid: int, folder: Path, ready: int):
         self.pid, self.folder, self.status = pid, folder, None
+        self._ready: int | None = ready  # read end of the child's "tables written" pipe
+        self._built: bool | None = None
 
     @classmethod
     def start(cls, settings: Settings, key: str, rebuild: bool, manifest: dict[str, Any], chunks: list,
@@ -376,10 +379,12 @@ class TablesAhead:
                     return None  # the snapshot may well be current: nothing to build ahead
         sys.stdout.flush()
         sys.stderr.flush()
+        ready, told = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: build, save, leave without running the parent's exit handlers
             code = 1
             try:
+                os.close(ready)
                 from scarbot.store import CHECKSUMS, CORPUS_FILES, file_digest, write_corpus_files
 
                 folder = settings.data_dir / f"{SNAPSHOT}.new-{os.getpid()}"
@@ -392,13 +397,16 @@ class TablesAhead:
                         os.fsync(fh.fileno())
                 # their checksums for the manifest, computed here rather than on the parent's path
                 (folder / CHECKSUMS).write_text(json.dumps({n: file_digest(folder / n) for n in CORPUS_FILES}), "utf-8")
+                os.write(told, b"1")  # the parent may take the folder now; the memo is saved meanwhile
+                os.close(told)
                 _save_memo(settings, key, memo)
                 code = 0
             except BaseException:  # noqa: BLE001 - the parent builds the tables itself
                 pass
             finally:
                 os._exit(code)
-        return cls(pid, settings.data_dir / f"{SNAPSHOT}.new-{pid}")
+        os.close(told)
+        return cls(pid, settings.data_dir / f"{SNAPSHOT}.new-{pid}", ready)
 
     def _wait(self) -> int:
         if self.status is None:
@@ -406,12 +414,30 @@ class TablesAhead:
             self.status = os.waitstatus_to_exitcode(status)
         return self.status
 
+    def _close_pipe(self) -> None:
+        if self._ready is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._ready)
+            self._ready = None
+
     def result(self) -> Path | None:
-        """The folder holding the built tables, or None when the child failed."""
-        return self.folder if self._wait() == 0 else None
+        """The folder holding the built tables, or None when the child failed (it may still be saving the memo)."""
+        if self._built is None:
+            got = b""
+            with contextlib.suppress(OSError):
+                got = os.read(self._ready, 1) if self._ready is not None else b""  # "" when the child died first
+            self._close_pipe()
+            self._built = got == b"1"
+        return self.folder if self._built else None
+
+    def finish(self) -> None:
+        """Wait for the child to save the memo and exit (ingest returns only then: the lock covers the memo)."""
+        self._close_pipe()
+        self._wait()
 
     def discard(self) -> None:
         """Stop the child if it still runs and remove what it wrote (its files were moved if used)."""
+        self._close_pipe()
         if self.status is None:
             with contextlib.suppress(OSError):
                 os.kill(self.pid, signal.SIGKILL)
@@ -445,8 +471,11 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
                 "warnings": report.warnings, "store": settings.chroma_url or "local"}
     ahead = TablesAhead.start(settings, key, rebuild, manifest, chunks, units, records)
     try:
-        return _write(settings, docs, corpus, embedder, rebuild, progress, key, voices, report, meta, fresh_dir,
-                      manifest, chunks, units, records, ahead)
+        report = _write(settings, docs, corpus, embedder, rebuild, progress, key, voices, report, meta, fresh_dir,
+                        manifest, chunks, units, records, ahead)
+        if ahead is not None:
+            ahead.finish()
+        return report
     finally:
         if ahead is not None:
             ahead.discard()
@@ -529,13 +558,19 @@ def _write(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, pr
         # --rebuild on a server (or first build): the new collection is complete; only now replace the old one.
         _drop(client, name)
         collection.modify(name=name)
-    built = ahead.result() if ahead is not None else None
-    memo = None if built is not None else _memo(settings, key, rebuild)
-    derived = write_snapshot(settings, manifest, chunks, units, records, chunk_vecs, unit_vecs, memo, prebuilt=built)
+    _save_parsed(settings, docs, key, voices)  # a cache of each file's parse: valid whatever happens next
+    here: list = []  # the memo, when the tables are built in this process
+
+    def memo_here():
+        here.append(_memo(settings, key, rebuild))
+        return here[0]
+
+    # the vectors are written while the child (if any) still builds the other files; then they are taken
+    derived = write_snapshot(settings, manifest, chunks, units, records, chunk_vecs, unit_vecs, memo_here,
+                             prebuilt=ahead.result if ahead is not None else None)
     report.wrote_snapshot = True
-    _save_parsed(settings, docs, key, voices)
-    if memo is not None:
-        _save_memo(settings, key, memo)
+    if here:
+        _save_memo(settings, key, here[0])
     _warm_word_vectors(settings, embedder, corpus, (derived.get("analyzer") or {}).get("vocab"))
     written = json.loads((snapshot_dir(settings) / MANIFEST).read_text("utf-8"))
     if collection is None:  # the rebuilt local store was swapped in: reopen it to record the snapshot
