@@ -468,7 +468,7 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
                 "chunks": len(corpus.chunks), "units": len(corpus.units),
                 "sources": sorted({d.source for d in docs}), "source_sha256": hashes, "pipeline": key,
                 "by_kind": report.by_kind, "records": report.records,
-                "warnings": report.warnings, "store": settings.chroma_url or "local"}
+                "warnings": report.warnings, "store": settings.chroma_url or "local", "unit_embed": UNIT_EMBED}
     ahead = TablesAhead.start(settings, key, rebuild, manifest, chunks, units, records)
     try:
         report = _write(settings, docs, corpus, embedder, rebuild, progress, key, voices, report, meta, fresh_dir,
@@ -522,8 +522,7 @@ def _write(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, pr
     snapshot_current = (old_snapshot is not None and existing is not None and target_name == name
                         and old_snapshot.manifest.get("fingerprint") == fp
                         and old_snapshot.manifest.get("model_id") == model_id
-                        and _same(old_snapshot.chunks, chunks) and _same(old_snapshot.units, units)
-                        and _same(old_snapshot.records, records))
+                        and _same_files(old_snapshot, chunks, units, records))
     if old_snapshot is not None and not snapshot_current and old_snapshot.manifest.get("fingerprint") == fp:
         report.notes.append("the snapshot's content differed from the corpus (edited by hand?): rewritten")
     if not todo and not stale and snapshot_current and (collection.metadata or {}).get("fingerprint") == fp:
@@ -639,6 +638,43 @@ def _same(stored: Any, fresh: Any) -> bool:
     return stored == json.loads(json.dumps(fresh, ensure_ascii=False))
 
 
+def _same_files(old, chunks: list, units: list, records: dict) -> bool:
+    """Do the snapshot's JSON files hold exactly these chunks, units and records? (Read only when the
+    fingerprints agree: the columns serve every other comparison.)"""
+    from scarbot.precompute import read_json
+
+    try:
+        return all(_same(read_json(old.path / f"{name}.json"), fresh)
+                   for name, fresh in (("chunks", chunks), ("units", units), ("records", records)))
+    except (OSError, ValueError):
+        return False
+
+
+def _old_chunks(old) -> tuple[list[str], list[str]]:
+    """The ids and embedded texts of a snapshot's chunks, in order (from its columns when it was loaded lazily)."""
+    from scarbot.precompute import LazyChunks
+
+    if isinstance(old.chunks, LazyChunks):
+        return old.chunks.ids(), old.chunks.column("embed_text")
+    return [c["id"] for c in old.chunks], [c["embed_text"] for c in old.chunks]
+
+
+def _old_unit_embeds(old) -> list[str]:
+    """The text each of a snapshot's unit vectors was made from, in order: from its columns when the snapshot
+    records that its units were embedded as ``unit_embed_text`` embeds them now, else from ``units.json``."""
+    from scarbot.precompute import LazyUnits, read_json
+
+    units = old.units
+    if isinstance(units, LazyUnits):
+        if old.manifest.get("unit_embed") == UNIT_EMBED:
+            return [unit_embed_text({"section": s, "text": t})
+                    for s, t in zip(units.column("section"), units.column("text"), strict=True)]
+        units = read_json(old.path / "units.json")
+        if len(units) != len(old.units):
+            raise ValueError("units.json does not match the unit columns")
+    return [u.get("embed") or "" for u in units]
+
+
 def _drop(client, name: str) -> None:
     with contextlib.suppress(Exception):  # absent is fine
         client.delete_collection(name)
@@ -653,7 +689,8 @@ def _stored_hashes(collection, snapshot=None, model_id: str = "") -> dict[str, s
         files = snapshot.manifest.get("files")
         if files and meta.get("snapshot") == _snapshot_digest(files) and meta.get("model_id") == model_id \
                 and collection.count() == len(snapshot.chunks):
-            return {c["id"]: _content_hash(c["embed_text"], model_id) for c in snapshot.chunks}
+            ids, texts = _old_chunks(snapshot)
+            return {i: _content_hash(t, model_id) for i, t in zip(ids, texts, strict=True)}
     out: dict[str, str] = {}
     offset, total = 0, collection.count()
     while offset < total:
@@ -672,7 +709,8 @@ def _chunk_vectors(collection, corpus: Corpus, fresh: dict[str, Any], old, model
     rows: dict[str, int] = {}  # chunk id → its row in the previous snapshot's vectors
     if old is not None and old.model_id == model_id:
         same = {c.id: c.embed_text for c in corpus.chunks if c.id not in fresh}
-        rows = {ch["id"]: i for i, ch in enumerate(old.chunks) if same.get(ch["id"]) == ch.get("embed_text")}
+        ids, texts = _old_chunks(old)
+        rows = {cid: i for i, (cid, text) in enumerate(zip(ids, texts, strict=True)) if same.get(cid) == text}
     missing = [c.id for c in corpus.chunks if c.id not in fresh and c.id not in rows]
     for i in range(0, len(missing), PAGE):
         got = collection.get(ids=missing[i : i + PAGE], include=["embeddings"])
@@ -705,7 +743,7 @@ def _unit_vectors(corpus: Corpus, embedder, old, bar):
     rows: dict[str, int] = {}  # embedded text → its row in the previous snapshot's unit vectors
     if old is not None and old.model_id == embedder.model_id:
         # reuse a vector only when it was made from exactly the text we would embed now
-        rows = {u["embed"]: i for i, u in enumerate(old.units) if u.get("embed")}
+        rows = {text: i for i, text in enumerate(_old_unit_embeds(old)) if text}
     texts = [unit_embed_text(u) for u in corpus.units]
     todo = sorted(set(texts) - rows.keys())
     fresh: dict[str, Any] = {}
@@ -717,6 +755,9 @@ def _unit_vectors(corpus: Corpus, embedder, old, bar):
     if not corpus.units:
         return np.zeros((0, embedder.dim), np.float32)
     return _gather(texts, fresh, rows, old.unit_vectors if rows else None)
+
+
+UNIT_EMBED = "topic: text"  # names how unit_embed_text embeds a unit (the manifest records it): change it with it
 
 
 def unit_embed_text(u) -> str:
@@ -735,7 +776,8 @@ def _try_snapshot(settings: Settings, report: IngestReport | None = None):
             report.notes.append(f"the index in {root} had no manifest: rewritten")
         return None
     try:
-        return load_snapshot(settings, trust_stat=False)
+        # the chunks, units and prices from their columns: a re-ingest reads the JSON only to compare it
+        return load_snapshot(settings, trust_stat=False, lazy_units=True)
     except ScarbotError as err:
         if report is not None:
             report.notes.append(f"{err}".replace("; run 'scarbot ingest --rebuild'", "") + ": rewritten")
