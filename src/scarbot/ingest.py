@@ -503,18 +503,19 @@ def _write(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, pr
                   client.create_collection(target_name, metadata=meta, embedding_function=None,
                                            configuration={"hnsw": {"space": "cosine"}}))
     old_snapshot = None if rebuild else _try_snapshot(settings, report)
-    stored = _stored_hashes(collection, old_snapshot if collection is existing else None, model_id)
-    todo, hashes_by_id = [], {}
+    stored, by_text = _stored_hashes(collection, old_snapshot if collection is existing else None, model_id)
+    todo = []
     for c in corpus.chunks:
-        hashes_by_id[c.id] = _content_hash(c.embed_text, model_id)
-        if c.id not in stored:
+        was = stored.get(c.id)
+        if was is None:
             report.added += 1
             todo.append(c)
-        elif stored[c.id] != hashes_by_id[c.id]:
+        elif was != (c.embed_text if by_text else _content_hash(c.embed_text, model_id)):
             report.updated += 1
             todo.append(c)
         else:
             report.unchanged += 1
+    hashes_by_id = {c.id: _content_hash(c.embed_text, model_id) for c in todo}  # recorded with each written chunk
     live = {c.id for c in corpus.chunks}
     stale = [i for i in stored if i not in live]
     report.removed = len(stale)
@@ -546,7 +547,7 @@ def _write(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, pr
             vectors.update({c.id: v for c, v in zip(batch, vecs, strict=True)})
             bar.advance(task, len(batch))
         chunk_vecs = _chunk_vectors(collection, corpus, vectors, old_snapshot, model_id)
-        unit_vecs = _unit_vectors(corpus, embedder, old_snapshot, bar)
+        unit_vecs = _unit_vectors(corpus, embedder, old_snapshot, bar, [u["embed"] for u in units])
 
     if fresh_dir is not None:
         # the fresh store is complete: record the fingerprint, close it, swap it in for the old folder
@@ -667,8 +668,7 @@ def _old_unit_embeds(old) -> list[str]:
     units = old.units
     if isinstance(units, LazyUnits):
         if old.manifest.get("unit_embed") == UNIT_EMBED:
-            return [unit_embed_text({"section": s, "text": t})
-                    for s, t in zip(units.column("section"), units.column("text"), strict=True)]
+            return list(map(embed_text_of, units.column("section"), units.column("text")))
         units = read_json(old.path / "units.json")
         if len(units) != len(old.units):
             raise ValueError("units.json does not match the unit columns")
@@ -680,17 +680,18 @@ def _drop(client, name: str) -> None:
         client.delete_collection(name)
 
 
-def _stored_hashes(collection, snapshot=None, model_id: str = "") -> dict[str, str]:
-    """Content hash of every stored chunk: from the live snapshot when the collection records that it
-    holds exactly that snapshot's chunks (ingest marks it so only after upserting them and deleting the
-    stale ones), else read from Chroma a page at a time (seconds at 1,000 articles)."""
+def _stored_hashes(collection, snapshot=None, model_id: str = "") -> tuple[dict[str, str], bool]:
+    """What every stored chunk was embedded from, and whether that is its text (True) or its content hash:
+    the embedded text from the live snapshot when the collection records that it holds exactly that
+    snapshot's chunks (ingest marks it so only after upserting them and deleting the stale ones), else the
+    content hash read from Chroma a page at a time (seconds at 1,000 articles)."""
     if snapshot is not None and snapshot.model_id == model_id:
         meta = collection.metadata or {}
         files = snapshot.manifest.get("files")
         if files and meta.get("snapshot") == _snapshot_digest(files) and meta.get("model_id") == model_id \
                 and collection.count() == len(snapshot.chunks):
             ids, texts = _old_chunks(snapshot)
-            return {i: _content_hash(t, model_id) for i, t in zip(ids, texts, strict=True)}
+            return dict(zip(ids, texts, strict=True)), True
     out: dict[str, str] = {}
     offset, total = 0, collection.count()
     while offset < total:
@@ -699,7 +700,7 @@ def _stored_hashes(collection, snapshot=None, model_id: str = "") -> dict[str, s
             break
         out.update((i, str((m or {}).get("hash", ""))) for i, m in zip(got["ids"], got["metadatas"], strict=True))
         offset += len(got["ids"])
-    return out
+    return out, False
 
 
 def _chunk_vectors(collection, corpus: Corpus, fresh: dict[str, Any], old, model_id: str):
@@ -736,15 +737,15 @@ def _gather(keys: list[str], fresh: dict[str, Any], rows: dict[str, int], old_ve
     return out
 
 
-def _unit_vectors(corpus: Corpus, embedder, old, bar):
-    """Units are embedded once: texts already in the previous snapshot reuse its vectors."""
+def _unit_vectors(corpus: Corpus, embedder, old, bar, texts: list[str]):
+    """Units are embedded once: texts already in the previous snapshot reuse its vectors. ``texts``: each
+    unit's ``unit_embed_text``."""
     import numpy as np
 
     rows: dict[str, int] = {}  # embedded text → its row in the previous snapshot's unit vectors
     if old is not None and old.model_id == embedder.model_id:
         # reuse a vector only when it was made from exactly the text we would embed now
         rows = {text: i for i, text in enumerate(_old_unit_embeds(old)) if text}
-    texts = [unit_embed_text(u) for u in corpus.units]
     todo = sorted(set(texts) - rows.keys())
     fresh: dict[str, Any] = {}
     task = bar.add_task("embedding sentences", total=len(todo), unit="sentences")
@@ -763,9 +764,14 @@ UNIT_EMBED = "topic: text"  # names how unit_embed_text embeds a unit (the manif
 def unit_embed_text(u) -> str:
     """A unit is embedded with the heading it sits under: "Recovery: Redness ..." alone does not say
     it is about microneedling."""
-    get = u.get if isinstance(u, dict) else lambda k: getattr(u, k)
-    topic = get("section").split(" > ")[-1]
-    return f"{topic}: {get('text')}"
+    if isinstance(u, dict):
+        return embed_text_of(u["section"], u["text"])
+    return embed_text_of(u.section, u.text)
+
+
+def embed_text_of(section: str, text: str) -> str:
+    """``unit_embed_text`` of a unit with this heading path and text."""
+    return f"{section.rsplit(' > ', 1)[-1]}: {text}"
 
 
 def _try_snapshot(settings: Settings, report: IngestReport | None = None):
