@@ -504,8 +504,8 @@ def _open_store(settings: Settings, fresh_dir: Path | None, name: str, rebuild: 
 
 class _Beside:
     """A call run in a thread while this one goes on (``result`` waits for it and raises what it raised):
-    Chroma's import and client (~1 s, mostly its modules) beside the reading of the previous snapshot, whose
-    file hashing releases the interpreter lock."""
+    Chroma's import and client (~1 s, mostly its modules) beside the reading of the previous snapshot and the
+    embedding of new sentences, which release the interpreter lock for much of their time."""
 
     def __init__(self, f, *args):
         self._box: dict[str, Any] = {}
