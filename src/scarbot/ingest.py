@@ -28,7 +28,6 @@ import pickle
 import signal
 import sqlite3
 import sys
-import threading
 import time
 from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
@@ -487,70 +486,14 @@ def _write(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, pr
            manifest: dict[str, Any], chunks: list, units: list, records: dict, ahead) -> IngestReport:
     """The Chroma half of ``_ingest`` and the snapshot (whose tables ``ahead`` may be building meanwhile)."""
     model_id, dim, fp, name = embedder.model_id, embedder.dim, manifest["fingerprint"], settings.collection
-    with _progress(progress) as bar:
-        return _write_with(settings, docs, corpus, embedder, rebuild, key, voices, report, meta, fresh_dir,
-                           manifest, chunks, units, records, ahead, bar, model_id, dim, fp, name)
-
-
-def _open_store(settings: Settings, fresh_dir: Path | None, name: str, rebuild: bool):
-    """The Chroma client and the collection to update (None: there is none, or --rebuild of a local store,
-    which never opens the old one: it may be what is broken)."""
     if fresh_dir is not None:
+        # --rebuild of a local store: never open the old one (it may be what is broken)
         remove_path(fresh_dir)
-        return chroma_client(settings, fresh_dir), None
-    client = chroma_client(settings)
-    return client, _existing(client, name, rebuild)
-
-
-class _Beside:
-    """A call run in a thread while this one goes on (``result`` waits for it and raises what it raised):
-    Chroma's import and client (~1 s, mostly its modules) beside the reading of the previous snapshot and the
-    embedding of new sentences, which release the interpreter lock for much of their time."""
-
-    def __init__(self, f, *args):
-        self._box: dict[str, Any] = {}
-        self._thread = threading.Thread(target=self._run, args=(f, args), name="scarbot-beside", daemon=True)
-        self._thread.start()
-
-    def _run(self, f, args) -> None:
-        try:
-            self._box["value"] = f(*args)
-        except BaseException as exc:  # noqa: BLE001 - raised again by result(), in the caller's thread
-            self._box["error"] = exc
-
-    def join(self) -> None:
-        self._thread.join()
-
-    def result(self):
-        self._thread.join()
-        if "error" in self._box:
-            raise self._box["error"]
-        return self._box["value"]
-
-
-def _write_with(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, key: str,
-                voices: dict[str, Any], report: IngestReport, meta: dict[str, Any], fresh_dir: Path | None,
-                manifest: dict[str, Any], chunks: list, units: list, records: dict, ahead, bar,
-                model_id: str, dim: int, fp: str, name: str) -> IngestReport:
-    # What reading the previous snapshot imports is imported first: two threads importing one module at once
-    # can see it half-initialised. Then Chroma opens beside the snapshot's checks (hashing its files).
-    import encodings.cp437  # noqa: F401 - zipfile's codec for member names
-    import mmap  # noqa: F401
-
-    import numpy  # noqa: F401
-
-    with contextlib.suppress(ImportError):
-        import orjson  # noqa: F401
-    opening = _Beside(_open_store, settings, fresh_dir, name, rebuild)
-    try:
-        old_snapshot = None if rebuild else _try_snapshot(settings, report)
-    except BaseException:
-        opening.join()
-        raise
-    client, existing = opening.result()
-    if fresh_dir is not None:
+        client, existing = chroma_client(settings, fresh_dir), None
         target_name = name
     else:
+        client = chroma_client(settings)
+        existing = _existing(client, name, rebuild)
         if existing is not None and not rebuild:
             check_model(existing.metadata, model_id, dim, f"collection {name!r}")
         target_name = f"{name}__rebuild" if rebuild or existing is None else name
@@ -559,6 +502,7 @@ def _write_with(settings: Settings, docs, corpus: Corpus, embedder, rebuild: boo
     collection = (existing if existing is not None and target_name == name else
                   client.create_collection(target_name, metadata=meta, embedding_function=None,
                                            configuration={"hnsw": {"space": "cosine"}}))
+    old_snapshot = None if rebuild else _try_snapshot(settings, report)
     stored, by_text = _stored_hashes(collection, old_snapshot if collection is existing else None, model_id)
     todo = []
     for c in corpus.chunks:
@@ -587,22 +531,23 @@ def _write_with(settings: Settings, docs, corpus: Corpus, embedder, rebuild: boo
         _refresh_manifest(settings, collection, meta, manifest)
         return report
 
-    task = bar.add_task("embedding chunks", total=len(todo), unit="chunks")
-    vectors: dict[str, Any] = {}
-    for i in range(0, len(todo), BATCH):
-        batch = todo[i : i + BATCH]
-        vecs = embedder.embed_documents([c.embed_text for c in batch])
-        for write, rows in ((collection.add, [j for j, c in enumerate(batch) if c.id not in stored]),
-                            (collection.upsert, [j for j, c in enumerate(batch) if c.id in stored])):
-            if rows:  # add() skips upsert's look-up of existing ids
-                write(ids=[batch[j].id for j in rows], embeddings=vecs[rows],
-                      documents=[batch[j].text for j in rows],
-                      metadatas=[{"section": batch[j].section, "kind": batch[j].kind, "source": batch[j].source,
-                                  "order": batch[j].order, "hash": hashes_by_id[batch[j].id]} for j in rows])
-        vectors.update({c.id: v for c, v in zip(batch, vecs, strict=True)})
-        bar.advance(task, len(batch))
-    chunk_vecs = _chunk_vectors(collection, corpus, vectors, old_snapshot, model_id)
-    unit_vecs = _unit_vectors(corpus, embedder, old_snapshot, bar, [u["embed"] for u in units])
+    with _progress(progress) as bar:
+        task = bar.add_task("embedding chunks", total=len(todo), unit="chunks")
+        vectors: dict[str, Any] = {}
+        for i in range(0, len(todo), BATCH):
+            batch = todo[i : i + BATCH]
+            vecs = embedder.embed_documents([c.embed_text for c in batch])
+            for write, rows in ((collection.add, [j for j, c in enumerate(batch) if c.id not in stored]),
+                                (collection.upsert, [j for j, c in enumerate(batch) if c.id in stored])):
+                if rows:  # add() skips upsert's look-up of existing ids
+                    write(ids=[batch[j].id for j in rows], embeddings=vecs[rows],
+                          documents=[batch[j].text for j in rows],
+                          metadatas=[{"section": batch[j].section, "kind": batch[j].kind, "source": batch[j].source,
+                                      "order": batch[j].order, "hash": hashes_by_id[batch[j].id]} for j in rows])
+            vectors.update({c.id: v for c, v in zip(batch, vecs, strict=True)})
+            bar.advance(task, len(batch))
+        chunk_vecs = _chunk_vectors(collection, corpus, vectors, old_snapshot, model_id)
+        unit_vecs = _unit_vectors(corpus, embedder, old_snapshot, bar, [u["embed"] for u in units])
 
     if fresh_dir is not None:
         # the fresh store is complete: record the fingerprint, close it, swap it in for the old folder
