@@ -36,8 +36,13 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in (s.strip() for s in out) if s]
 
 
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_UNIT_NOTE = re.compile(r"\s*\([^)]*\)\s*$")
+_LABEL = re.compile(r"^([A-Z][\w ()/&'’-]{1,60}):(?:\s|$)")
+
+
 def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+    return _NOT_SLUG.sub("-", text.lower()).strip("-")[:60]
 
 
 def section_label(path: tuple[str, ...]) -> str:
@@ -157,7 +162,7 @@ def parse_price_text(text: str) -> Price | None:
 
 def country_of(header: str) -> str:
     """"South Korea (USD)" → "South Korea"."""
-    return re.sub(r"\s*\([^)]*\)\s*$", "", header).strip()
+    return _UNIT_NOTE.sub("", header).strip()
 
 
 def _chunk_id(source: str, section: str, text: str, seen: dict[str, int]) -> str:
@@ -171,7 +176,7 @@ def _chunk_id(source: str, section: str, text: str, seen: dict[str, int]) -> str
 
 
 def _label(text: str) -> str:
-    m = re.match(r"^([A-Z][\w ()/&'’-]{1,60}):(?:\s|$)", text)
+    m = _LABEL.match(text)
     return m.group(1).strip() if m else ""
 
 
@@ -189,8 +194,9 @@ def build_corpus(docs: list[Document], max_chars: int = 700) -> Corpus:
         if doc.lexicon:
             out.lexicons[doc.source] = doc.lexicon
         # Countries first: table headers name them, and price lists under a heading are matched to them.
+        price_tables = {id(b.table): _is_price_table(b.table) for b in doc.blocks if b.table}
         for b in doc.blocks:
-            if b.table and _is_price_table(b.table):
+            if b.table and price_tables[id(b.table)]:
                 for h in b.table.header[1:]:
                     if country_of(h) not in out.countries:
                         out.countries.append(country_of(h))
@@ -231,7 +237,7 @@ def build_corpus(docs: list[Document], max_chars: int = 700) -> Corpus:
                 if b.table is not None:
                     flush()
                     size = 0
-                    order = _table(out, doc, b, section, path, order, seen)
+                    order = _table(out, doc, b, section, path, order, seen, price_tables[id(b.table)])
                     continue
                 n = len(b.text)
                 # A list item that introduces a nested list stays with its sub-items.
@@ -251,10 +257,9 @@ def _is_price_table(t: Table) -> bool:
 
 
 def _table(out: Corpus, doc: Document, b: Block, section: str, path: tuple[str, ...], order: int,
-           seen: dict[str, int]) -> int:
+           seen: dict[str, int], price_table: bool) -> int:
     t = b.table
     assert t is not None
-    price_table = _is_price_table(t)
     clinic_table = not price_table and "clinic" in t.header[0].lower()
     for row, line in zip(t.rows, t.lines, strict=True):
         parts = []

@@ -354,15 +354,18 @@ class TablesAhead:
     two cores (at 100 articles each is about a second).
 
     The child writes them into its own ``index.new-<pid>`` folder (removed by the next ingest if anything
-    dies half-way), saves the memo, and exits; ``write_snapshot`` takes the files from there once Chroma
-    holds every chunk, so the order that makes ingest crash-safe is unchanged.
+    dies half-way), says so on a pipe, then saves the memo and exits; ``write_snapshot`` takes the files
+    from there once Chroma holds every chunk, so the order that makes ingest crash-safe is unchanged, and
+    the memo's save overlaps the parent's own writes (``finish`` waits for it before the lock is released).
     It starts only when a snapshot will be written (the corpus's fingerprint is not the live snapshot's) and
     the corpus is large enough to pay for a fork; any failure of the child means the tables are built here."""
 
     MIN_CHUNKS = 2000  # below this the build takes less than a fork and a Chroma import save
 
-    def __init__(self, pid: int, folder: Path):
+    def __init__(self, pid: int, folder: Path, ready: int):
         self.pid, self.folder, self.status = pid, folder, None
+        self._ready: int | None = ready  # read end of the child's "tables written" pipe
+        self._built: bool | None = None
 
     @classmethod
     def start(cls, settings: Settings, key: str, rebuild: bool, manifest: dict[str, Any], chunks: list,
@@ -376,10 +379,12 @@ class TablesAhead:
                     return None  # the snapshot may well be current: nothing to build ahead
         sys.stdout.flush()
         sys.stderr.flush()
+        ready, told = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: build, save, leave without running the parent's exit handlers
             code = 1
             try:
+                os.close(ready)
                 from scarbot.store import CHECKSUMS, CORPUS_FILES, file_digest, write_corpus_files
 
                 folder = settings.data_dir / f"{SNAPSHOT}.new-{os.getpid()}"
@@ -392,13 +397,16 @@ class TablesAhead:
                         os.fsync(fh.fileno())
                 # their checksums for the manifest, computed here rather than on the parent's path
                 (folder / CHECKSUMS).write_text(json.dumps({n: file_digest(folder / n) for n in CORPUS_FILES}), "utf-8")
+                os.write(told, b"1")  # the parent may take the folder now; the memo is saved meanwhile
+                os.close(told)
                 _save_memo(settings, key, memo)
                 code = 0
             except BaseException:  # noqa: BLE001 - the parent builds the tables itself
                 pass
             finally:
                 os._exit(code)
-        return cls(pid, settings.data_dir / f"{SNAPSHOT}.new-{pid}")
+        os.close(told)
+        return cls(pid, settings.data_dir / f"{SNAPSHOT}.new-{pid}", ready)
 
     def _wait(self) -> int:
         if self.status is None:
@@ -406,12 +414,30 @@ class TablesAhead:
             self.status = os.waitstatus_to_exitcode(status)
         return self.status
 
+    def _close_pipe(self) -> None:
+        if self._ready is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._ready)
+            self._ready = None
+
     def result(self) -> Path | None:
-        """The folder holding the built tables, or None when the child failed."""
-        return self.folder if self._wait() == 0 else None
+        """The folder holding the built tables, or None when the child failed (it may still be saving the memo)."""
+        if self._built is None:
+            got = b""
+            with contextlib.suppress(OSError):
+                got = os.read(self._ready, 1) if self._ready is not None else b""  # "" when the child died first
+            self._close_pipe()
+            self._built = got == b"1"
+        return self.folder if self._built else None
+
+    def finish(self) -> None:
+        """Wait for the child to save the memo and exit (ingest returns only then: the lock covers the memo)."""
+        self._close_pipe()
+        self._wait()
 
     def discard(self) -> None:
         """Stop the child if it still runs and remove what it wrote (its files were moved if used)."""
+        self._close_pipe()
         if self.status is None:
             with contextlib.suppress(OSError):
                 os.kill(self.pid, signal.SIGKILL)
@@ -442,11 +468,14 @@ def _ingest(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, p
                 "chunks": len(corpus.chunks), "units": len(corpus.units),
                 "sources": sorted({d.source for d in docs}), "source_sha256": hashes, "pipeline": key,
                 "by_kind": report.by_kind, "records": report.records,
-                "warnings": report.warnings, "store": settings.chroma_url or "local"}
+                "warnings": report.warnings, "store": settings.chroma_url or "local", "unit_embed": UNIT_EMBED}
     ahead = TablesAhead.start(settings, key, rebuild, manifest, chunks, units, records)
     try:
-        return _write(settings, docs, corpus, embedder, rebuild, progress, key, voices, report, meta, fresh_dir,
-                      manifest, chunks, units, records, ahead)
+        report = _write(settings, docs, corpus, embedder, rebuild, progress, key, voices, report, meta, fresh_dir,
+                        manifest, chunks, units, records, ahead)
+        if ahead is not None:
+            ahead.finish()
+        return report
     finally:
         if ahead is not None:
             ahead.discard()
@@ -474,18 +503,19 @@ def _write(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, pr
                   client.create_collection(target_name, metadata=meta, embedding_function=None,
                                            configuration={"hnsw": {"space": "cosine"}}))
     old_snapshot = None if rebuild else _try_snapshot(settings, report)
-    stored = _stored_hashes(collection, old_snapshot if collection is existing else None, model_id)
-    todo, hashes_by_id = [], {}
+    stored, by_text = _stored_hashes(collection, old_snapshot if collection is existing else None, model_id)
+    todo = []
     for c in corpus.chunks:
-        hashes_by_id[c.id] = _content_hash(c.embed_text, model_id)
-        if c.id not in stored:
+        was = stored.get(c.id)
+        if was is None:
             report.added += 1
             todo.append(c)
-        elif stored[c.id] != hashes_by_id[c.id]:
+        elif was != (c.embed_text if by_text else _content_hash(c.embed_text, model_id)):
             report.updated += 1
             todo.append(c)
         else:
             report.unchanged += 1
+    hashes_by_id = {c.id: _content_hash(c.embed_text, model_id) for c in todo}  # recorded with each written chunk
     live = {c.id for c in corpus.chunks}
     stale = [i for i in stored if i not in live]
     report.removed = len(stale)
@@ -493,8 +523,7 @@ def _write(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, pr
     snapshot_current = (old_snapshot is not None and existing is not None and target_name == name
                         and old_snapshot.manifest.get("fingerprint") == fp
                         and old_snapshot.manifest.get("model_id") == model_id
-                        and _same(old_snapshot.chunks, chunks) and _same(old_snapshot.units, units)
-                        and _same(old_snapshot.records, records))
+                        and _same_files(old_snapshot, chunks, units, records))
     if old_snapshot is not None and not snapshot_current and old_snapshot.manifest.get("fingerprint") == fp:
         report.notes.append("the snapshot's content differed from the corpus (edited by hand?): rewritten")
     if not todo and not stale and snapshot_current and (collection.metadata or {}).get("fingerprint") == fp:
@@ -518,7 +547,7 @@ def _write(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, pr
             vectors.update({c.id: v for c, v in zip(batch, vecs, strict=True)})
             bar.advance(task, len(batch))
         chunk_vecs = _chunk_vectors(collection, corpus, vectors, old_snapshot, model_id)
-        unit_vecs = _unit_vectors(corpus, embedder, old_snapshot, bar)
+        unit_vecs = _unit_vectors(corpus, embedder, old_snapshot, bar, [u["embed"] for u in units])
 
     if fresh_dir is not None:
         # the fresh store is complete: record the fingerprint, close it, swap it in for the old folder
@@ -529,13 +558,19 @@ def _write(settings: Settings, docs, corpus: Corpus, embedder, rebuild: bool, pr
         # --rebuild on a server (or first build): the new collection is complete; only now replace the old one.
         _drop(client, name)
         collection.modify(name=name)
-    built = ahead.result() if ahead is not None else None
-    memo = None if built is not None else _memo(settings, key, rebuild)
-    derived = write_snapshot(settings, manifest, chunks, units, records, chunk_vecs, unit_vecs, memo, prebuilt=built)
+    _save_parsed(settings, docs, key, voices)  # a cache of each file's parse: valid whatever happens next
+    here: list = []  # the memo, when the tables are built in this process
+
+    def memo_here():
+        here.append(_memo(settings, key, rebuild))
+        return here[0]
+
+    # the vectors are written while the child (if any) still builds the other files; then they are taken
+    derived = write_snapshot(settings, manifest, chunks, units, records, chunk_vecs, unit_vecs, memo_here,
+                             prebuilt=ahead.result if ahead is not None else None)
     report.wrote_snapshot = True
-    _save_parsed(settings, docs, key, voices)
-    if memo is not None:
-        _save_memo(settings, key, memo)
+    if here:
+        _save_memo(settings, key, here[0])
     _warm_word_vectors(settings, embedder, corpus, (derived.get("analyzer") or {}).get("vocab"))
     written = json.loads((snapshot_dir(settings) / MANIFEST).read_text("utf-8"))
     if collection is None:  # the rebuilt local store was swapped in: reopen it to record the snapshot
@@ -604,21 +639,59 @@ def _same(stored: Any, fresh: Any) -> bool:
     return stored == json.loads(json.dumps(fresh, ensure_ascii=False))
 
 
+def _same_files(old, chunks: list, units: list, records: dict) -> bool:
+    """Do the snapshot's JSON files hold exactly these chunks, units and records? (Read only when the
+    fingerprints agree: the columns serve every other comparison.)"""
+    from scarbot.precompute import read_json
+
+    try:
+        return all(_same(read_json(old.path / f"{name}.json"), fresh)
+                   for name, fresh in (("chunks", chunks), ("units", units), ("records", records)))
+    except (OSError, ValueError):
+        return False
+
+
+def _old_chunks(old) -> tuple[list[str], list[str]]:
+    """The ids and embedded texts of a snapshot's chunks, in order (from its columns when it was loaded lazily)."""
+    from scarbot.precompute import LazyChunks
+
+    if isinstance(old.chunks, LazyChunks):
+        return old.chunks.ids(), old.chunks.column("embed_text")
+    return [c["id"] for c in old.chunks], [c["embed_text"] for c in old.chunks]
+
+
+def _old_unit_embeds(old) -> list[str]:
+    """The text each of a snapshot's unit vectors was made from, in order: from its columns when the snapshot
+    records that its units were embedded as ``unit_embed_text`` embeds them now, else from ``units.json``."""
+    from scarbot.precompute import LazyUnits, read_json
+
+    units = old.units
+    if isinstance(units, LazyUnits):
+        if old.manifest.get("unit_embed") == UNIT_EMBED:
+            return list(map(embed_text_of, units.column("section"), units.column("text")))
+        units = read_json(old.path / "units.json")
+        if len(units) != len(old.units):
+            raise ValueError("units.json does not match the unit columns")
+    return [u.get("embed") or "" for u in units]
+
+
 def _drop(client, name: str) -> None:
     with contextlib.suppress(Exception):  # absent is fine
         client.delete_collection(name)
 
 
-def _stored_hashes(collection, snapshot=None, model_id: str = "") -> dict[str, str]:
-    """Content hash of every stored chunk: from the live snapshot when the collection records that it
-    holds exactly that snapshot's chunks (ingest marks it so only after upserting them and deleting the
-    stale ones), else read from Chroma a page at a time (seconds at 1,000 articles)."""
+def _stored_hashes(collection, snapshot=None, model_id: str = "") -> tuple[dict[str, str], bool]:
+    """What every stored chunk was embedded from, and whether that is its text (True) or its content hash:
+    the embedded text from the live snapshot when the collection records that it holds exactly that
+    snapshot's chunks (ingest marks it so only after upserting them and deleting the stale ones), else the
+    content hash read from Chroma a page at a time (seconds at 1,000 articles)."""
     if snapshot is not None and snapshot.model_id == model_id:
         meta = collection.metadata or {}
         files = snapshot.manifest.get("files")
         if files and meta.get("snapshot") == _snapshot_digest(files) and meta.get("model_id") == model_id \
                 and collection.count() == len(snapshot.chunks):
-            return {c["id"]: _content_hash(c["embed_text"], model_id) for c in snapshot.chunks}
+            ids, texts = _old_chunks(snapshot)
+            return dict(zip(ids, texts, strict=True)), True
     out: dict[str, str] = {}
     offset, total = 0, collection.count()
     while offset < total:
@@ -627,7 +700,7 @@ def _stored_hashes(collection, snapshot=None, model_id: str = "") -> dict[str, s
             break
         out.update((i, str((m or {}).get("hash", ""))) for i, m in zip(got["ids"], got["metadatas"], strict=True))
         offset += len(got["ids"])
-    return out
+    return out, False
 
 
 def _chunk_vectors(collection, corpus: Corpus, fresh: dict[str, Any], old, model_id: str):
@@ -637,7 +710,8 @@ def _chunk_vectors(collection, corpus: Corpus, fresh: dict[str, Any], old, model
     rows: dict[str, int] = {}  # chunk id → its row in the previous snapshot's vectors
     if old is not None and old.model_id == model_id:
         same = {c.id: c.embed_text for c in corpus.chunks if c.id not in fresh}
-        rows = {ch["id"]: i for i, ch in enumerate(old.chunks) if same.get(ch["id"]) == ch.get("embed_text")}
+        ids, texts = _old_chunks(old)
+        rows = {cid: i for i, (cid, text) in enumerate(zip(ids, texts, strict=True)) if same.get(cid) == text}
     missing = [c.id for c in corpus.chunks if c.id not in fresh and c.id not in rows]
     for i in range(0, len(missing), PAGE):
         got = collection.get(ids=missing[i : i + PAGE], include=["embeddings"])
@@ -663,15 +737,15 @@ def _gather(keys: list[str], fresh: dict[str, Any], rows: dict[str, int], old_ve
     return out
 
 
-def _unit_vectors(corpus: Corpus, embedder, old, bar):
-    """Units are embedded once: texts already in the previous snapshot reuse its vectors."""
+def _unit_vectors(corpus: Corpus, embedder, old, bar, texts: list[str]):
+    """Units are embedded once: texts already in the previous snapshot reuse its vectors. ``texts``: each
+    unit's ``unit_embed_text``."""
     import numpy as np
 
     rows: dict[str, int] = {}  # embedded text → its row in the previous snapshot's unit vectors
     if old is not None and old.model_id == embedder.model_id:
         # reuse a vector only when it was made from exactly the text we would embed now
-        rows = {u["embed"]: i for i, u in enumerate(old.units) if u.get("embed")}
-    texts = [unit_embed_text(u) for u in corpus.units]
+        rows = {text: i for i, text in enumerate(_old_unit_embeds(old)) if text}
     todo = sorted(set(texts) - rows.keys())
     fresh: dict[str, Any] = {}
     task = bar.add_task("embedding sentences", total=len(todo), unit="sentences")
@@ -684,12 +758,20 @@ def _unit_vectors(corpus: Corpus, embedder, old, bar):
     return _gather(texts, fresh, rows, old.unit_vectors if rows else None)
 
 
+UNIT_EMBED = "topic: text"  # names how unit_embed_text embeds a unit (the manifest records it): change it with it
+
+
 def unit_embed_text(u) -> str:
     """A unit is embedded with the heading it sits under: "Recovery: Redness ..." alone does not say
     it is about microneedling."""
-    get = u.get if isinstance(u, dict) else lambda k: getattr(u, k)
-    topic = get("section").split(" > ")[-1]
-    return f"{topic}: {get('text')}"
+    if isinstance(u, dict):
+        return embed_text_of(u["section"], u["text"])
+    return embed_text_of(u.section, u.text)
+
+
+def embed_text_of(section: str, text: str) -> str:
+    """``unit_embed_text`` of a unit with this heading path and text."""
+    return f"{section.rsplit(' > ', 1)[-1]}: {text}"
 
 
 def _try_snapshot(settings: Settings, report: IngestReport | None = None):
@@ -700,7 +782,8 @@ def _try_snapshot(settings: Settings, report: IngestReport | None = None):
             report.notes.append(f"the index in {root} had no manifest: rewritten")
         return None
     try:
-        return load_snapshot(settings, trust_stat=False)
+        # the chunks, units and prices from their columns: a re-ingest reads the JSON only to compare it
+        return load_snapshot(settings, trust_stat=False, lazy_units=True)
     except ScarbotError as err:
         if report is not None:
             report.notes.append(f"{err}".replace("; run 'scarbot ingest --rebuild'", "") + ": rewritten")

@@ -23,7 +23,7 @@ import re
 import shutil
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -283,11 +283,14 @@ def write_corpus_files(folder: Path, manifest: dict, chunks: list, units: list, 
 
 
 def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list, records: dict,
-                   chunk_vectors, unit_vectors, memo: precompute.ChunkMemo | None = None,
-                   prebuilt: Path | None = None) -> dict[str, Any]:
+                   chunk_vectors, unit_vectors,
+                   memo: precompute.ChunkMemo | Callable[[], precompute.ChunkMemo] | None = None,
+                   prebuilt: Path | Callable[[], Path | None] | None = None) -> dict[str, Any]:
     """Write a complete new snapshot beside the live one, then swap it in with renames; returns the
-    derived tables (``precompute.build``; ``memo``: what unchanged chunks gave last time; ``prebuilt``: a
-    folder where ``write_corpus_files`` already wrote exactly these chunks, units and records)."""
+    derived tables (``precompute.build``; ``memo``: what unchanged chunks gave last time, or a function that
+    loads it, called only when the tables are built here; ``prebuilt``: a folder where ``write_corpus_files``
+    already wrote exactly these chunks, units and records, or a function that waits for one (None: build
+    here), called once the vectors are written)."""
     import numpy as np
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -296,18 +299,23 @@ def write_snapshot(settings: Settings, manifest: dict, chunks: list, units: list
     tmp.mkdir()
     np.savez(tmp / "vectors.npz", chunks=np.asarray(chunk_vectors, np.float32),
              units=np.asarray(unit_vectors, np.float32))
-    digests: dict[str, str] = {}
+    with open(tmp / "vectors.npz", "rb") as fh:
+        os.fsync(fh.fileno())
+    digests: dict[str, str] = {"vectors.npz": file_digest(tmp / "vectors.npz")}
+    if callable(prebuilt):
+        prebuilt = prebuilt()
     if prebuilt is not None:
         with contextlib.suppress(OSError, ValueError):  # the writer's checksums of its files, if it left them
-            digests = dict(json.loads((prebuilt / CHECKSUMS).read_text("utf-8")))
+            digests.update(json.loads((prebuilt / CHECKSUMS).read_text("utf-8")))
         for name in CORPUS_FILES:
             os.replace(prebuilt / name, tmp / name)
         _, derived = precompute.load(tmp, len(chunks))
     else:
-        derived = write_corpus_files(tmp, manifest, chunks, units, records, memo)
+        derived = write_corpus_files(tmp, manifest, chunks, units, records, memo() if callable(memo) else memo)
     for f in tmp.iterdir():
-        with open(f, "rb") as fh:
-            os.fsync(fh.fileno())
+        if f.name != "vectors.npz":
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
     files = {name: {"sha256": digests.get(name) or file_digest(tmp / name), "bytes": (tmp / name).stat().st_size,
                     "mtime_ns": (tmp / name).stat().st_mtime_ns} for name in SNAPSHOT_FILES}
     # The manifest goes last: a folder without one is never taken for a snapshot.
