@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from scarbot.answer.base import GENERAL, AnswerContext, CorpusView, Draft, cap, join_names
-from scarbot.answer.verify import _claims_with_units
+from scarbot.answer.verify import claims_with_units
 from scarbot.chunking import Unit
 from scarbot.query import Query
 
@@ -32,7 +32,7 @@ def _lasting(text: str) -> float | None:
         return 1e7
     if not re.search(r"\blast|\blasting|\bresults\b", low):
         return None  # a time that is not how long results last ("takes 15-30 minutes")
-    times = [hi for _lo, hi, u in _claims_with_units(low) if u == "time"]
+    times = [hi for _lo, hi, u in claims_with_units(low) if u == "time"]
     if not times:
         return None
     return max(times) + (1 if re.search(r"\b(?:over|more than|beyond)\s+\w+\s+(?:years?|months?)", low) else 0)

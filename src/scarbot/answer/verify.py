@@ -411,7 +411,7 @@ def _claim_against_figures(q: Query, draft: Draft) -> Draft | None:
         shares = [hi for _lo, hi, u in ranges if u == "%"]
         if shares and all(hi < 50 for hi in shares):
             return _corrected(draft, "No — the article gives a share well under half")
-    times = [c for c in _claims_with_units(q.text) if c[2] == "time"]
+    times = [c for c in claims_with_units(q.text) if c[2] == "time"]
     near = [(lo * 0.75, hi * 1.25, u) for lo, hi, u in ranges if u == "time"]  # "about a month" is not exact
     if times and _consistent(times, near) is False:
         return _corrected(draft, "No — the article gives another time")
@@ -483,7 +483,7 @@ def _ranges_with_units(text: str) -> list[tuple[float, float, str]]:
     return [(lo, hi, u) for lo, hi, u in out if lo <= hi]
 
 
-def _claims_with_units(text: str) -> list[tuple[float, float, str]]:
+def claims_with_units(text: str) -> list[tuple[float, float, str]]:
     """The figures a message states, each a range with its kind ("20-30%"; "two weeks" → 14 days)."""
     low = text.lower().replace("–", "-")
     out = [(lo, hi, u) for lo, hi, u in _ranges_with_units(low)]
@@ -513,7 +513,7 @@ def _premise(q: Query, draft: Draft) -> Draft:
     ranges = _ranges_with_units(quoted)
     if not ranges:
         return draft
-    claims = _claims_with_units(q.text) or [(n, n, "") for n in q.numbers]  # "a single peel": the parse's count
+    claims = claims_with_units(q.text) or [(n, n, "") for n in q.numbers]  # "a single peel": the parse's count
     fits = _consistent(claims, ranges)
     if fits is None:
         return draft
@@ -608,7 +608,7 @@ def numeric_premise(q: Query, draft: Draft, units: list, candidates: list[int]) 
         return draft
     key = {stem(w) for w in words(q.entities[0].split("(")[0]) if w not in ("scar", "scars")}
     own = [i for i in candidates if units[i].label and key and key <= {stem(w) for w in words(units[i].label)}]
-    claims = _claims_with_units(q.text) or [(n, n, "") for n in q.numbers]
+    claims = claims_with_units(q.text) or [(n, n, "") for n in q.numbers]
     for i in own:
         if _consistent(claims, _ranges_with_units(units[i].text)) is False:  # a figure of the same kind, contradicted
             out = Draft(strategy=draft.strategy, steps=[*draft.steps, "verify: figure premise corrected"])
