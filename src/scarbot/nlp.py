@@ -115,7 +115,6 @@ _HOW_MUCH_VERB = re.compile(r"\bhow much (?:does|do|will|would|did|can|could) (?
 _PRICE_WORD = re.compile(r"\b(?:cost|costs|price|prices|pay|charge|charges|fee|fees|usd|dollars?)\b|\$")
 
 
-@functools.lru_cache(maxsize=4096)
 @functools.lru_cache(maxsize=65536)
 def _alias_key(alias: str) -> str:
     """An alias as the words a question is matched on. Cached: every question keys the lexicon's cue
@@ -361,12 +360,13 @@ class Analyzer:
         table = getattr(self, "_paraphrase_table", None)
         if table is None:
             table = {}
-            stems: set[str] | None = None
+            stems: set[str] = set()
             for key, others in lexicon.PARAPHRASES.items():
                 target = words(key)
-                if any(w not in self.corpus_words for w in target):  # "choose" where the corpus writes "choosing"
-                    stems = stems if stems is not None else {stem(w) for w in self.corpus_words}
-                if not target or not all(w in self.corpus_words or stem(w) in stems for w in target):  # type: ignore[operator]
+                missing = [w for w in target if w not in self.corpus_words]  # "choose" where the corpus has "choosing"
+                if missing and not stems:
+                    stems = {stem(w) for w in self.corpus_words}
+                if not target or any(stem(w) not in stems for w in missing):
                     continue
                 for other in others:
                     source = tuple(words(other))

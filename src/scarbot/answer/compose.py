@@ -47,6 +47,11 @@ _END_AT = {"min": " at the bottom of the range", "max": " at the top of the rang
 _END_INLINE = {"min": "the bottom of the range: ", "max": "the top of the range: "}
 
 
+def _sessions_of(rows: list[tuple[str, int, PriceFact | None, float, float]]) -> str:
+    """"2 sessions of laser resurfacing plus 1 session of chemical peels"."""
+    return " plus ".join(f"{n} {'session' if n == 1 else 'sessions'} of {pretty(p)}" for p, n, _x, _a, _b in rows)
+
+
 def _at_end(low: float, high: float, end: str | None) -> tuple[float, float]:
     """A range narrowed to the end asked for ("the minimum number of sessions", "at the top price")."""
     return (low, low) if end == "min" else (high, high) if end == "max" else (low, high)
@@ -287,18 +292,23 @@ class ComputeStrategy:
     def _summed_base(self, q: Query, procs: list[str], country: str
                      ) -> tuple[float, float, str, list[PriceFact]] | None:
         """Several treatments added up, each with its own number of sessions (one when none is given)."""
-        prices = [self._price(p, country) for p in procs]
-        if any(x is None for x in prices):
+        rows = self._each_at(procs, [q.entity_counts.get(p) or q.count or 1 for p in procs], country, q.price_end)
+        if any(x is None for _p, _n, x, _a, _b in rows):
             return None
-        counts = [q.entity_counts.get(p) or q.count or 1 for p in procs]
-        ends = [_at_end(x.low, x.high, q.price_end) for x in prices]  # type: ignore[union-attr]
-        low = sum(n * a for n, (a, _b) in zip(counts, ends, strict=True))
-        high = sum(n * b for n, (_a, b) in zip(counts, ends, strict=True))
-        names = " plus ".join(f"{n} {'session' if n == 1 else 'sessions'} of {pretty(p)}"
-                              for p, n in zip(procs, counts, strict=True))
-        terms = " + ".join(f"{n} × {_END_INLINE.get(q.price_end, '')}{span(a, b)}"
-                           for n, (a, b) in zip(counts, ends, strict=True))
-        return low, high, f"{names} in {country} ({terms} = {span(low, high)})", [x for x in prices if x is not None]
+        low, high = sum(n * a for _p, n, _x, a, _b in rows), sum(n * b for _p, n, _x, _a, b in rows)
+        terms = " + ".join(f"{n} × {_END_INLINE.get(q.price_end, '')}{span(a, b)}" for _p, n, _x, a, b in rows)
+        return (low, high, f"{_sessions_of(rows)} in {country} ({terms} = {span(low, high)})",
+                [x for _p, _n, x, _a, _b in rows if x is not None])
+
+    def _each_at(self, procs: list[str], counts: list[int], country: str, end: str | None
+                 ) -> list[tuple[str, int, PriceFact | None, float, float]]:
+        """Each treatment with its number of sessions, its price there (None when the article gives none) and
+        the ends of that price at the asked end of the range."""
+        rows: list[tuple[str, int, PriceFact | None, float, float]] = []
+        for p, n in zip(procs, counts, strict=True):
+            x = self._price(p, country)
+            rows.append((p, n, x, *(_at_end(x.low, x.high, end) if x is not None else (0.0, 0.0))))
+        return rows
 
     def _price(self, proc: str, country: str) -> PriceFact | None:
         rows = [r for r in self.corpus.records(proc, country) if r.given]
@@ -391,23 +401,21 @@ class ComputeStrategy:
 
     def _mixed(self, procs: list[str], counts: list[int], country: str, end: str | None) -> Draft | None:
         """Several treatments, each with its own number of sessions, added up."""
-        prices = [(p, n, self._price(p, country)) for p, n in zip(procs, counts, strict=True)]
-        missing = [p for p, _n, x in prices if x is None]
+        rows = self._each_at(procs, counts, country, end)
+        missing = [p for p, _n, x, _a, _b in rows if x is None]
         d = Draft(strategy=self.name)
         if missing:
             d.add(f"The article gives no price for {join_names([pretty(p) for p in missing])} in {country}, so it "
                   "cannot add them up")
             return d
-        ends = [(n, *_at_end(x.low, x.high, end)) for _p, n, x in prices]
-        low, high = sum(n * a for n, a, _b in ends), sum(n * b for n, _a, b in ends)
+        low, high = sum(n * a for _p, n, _x, a, _b in rows), sum(n * b for _p, n, _x, _a, b in rows)
         total = span(low, high)
-        terms = " + ".join(f"{n} × {span(a, b)}" for n, a, b in ends)
-        names = " plus ".join(f"{n} {'session' if n == 1 else 'sessions'} of {pretty(p)}" for p, n, _x in prices)
-        d.add(f"{cap(names)} in {country} come to about {total} in total ({terms}{_END_AT.get(end, '')})",
+        terms = " + ".join(f"{n} × {span(a, b)}" for _p, n, _x, a, b in rows)
+        d.add(f"{cap(_sessions_of(rows))} in {country} come to about {total} in total ({terms}{_END_AT.get(end, '')})",
               derived=(total, money(low), money(high), *(str(n) for n in counts),
-                       *(money(v) for _n, a, b in ends for v in (a, b))))
-        for _p, _n, x in prices:
-            d.add(self._price_line(x), x.chunk_id, x.quote)
+                       *(money(v) for _p, _n, _x, a, b in rows for v in (a, b))))
+        for _p, _n, x, _a, _b in rows:
+            d.add(self._price_line(x), x.chunk_id, x.quote)  # type: ignore[union-attr]
         return d
 
     def _sum(self, procs: list[str], country: str) -> Draft | None:
