@@ -58,7 +58,8 @@ def assert_refusal(ans) -> None:
                                          ("test_answer_properties.py", "*.jsonl"),
                                          ("test_conversation_followups.py", "*.jsonl"),
                                          ("test_paraphrases_and_totals.py", "*.jsonl"),
-                                         ("test_clinics_and_references.py", "*.jsonl")])
+                                         ("test_clinics_and_references.py", "*.jsonl"),
+                                         ("test_threads_ends_and_abbreviations.py", "*.jsonl")])
 def test_questions_here_are_not_in_the_eval_set(name, evals):
     """No behaviour test asks a question of the eval files (single items or conversation turns); the files
     written since every split existed are checked against all of them."""

@@ -426,10 +426,12 @@ class Assistant:
         """
         from scarbot.answer import Draft
         from scarbot.answer.router import ADVICE
-        from scarbot.dialogue import Reader, contrasted, split_question
+        from scarbot.dialogue import Reader, contrasted, split_label, split_question
         from scarbot.text import figures
 
-        parts = list(dict.fromkeys(split_question(s.question)))  # a question repeated is answered once
+        body = split_label(self.index.analyzer, s.question)[1]  # "Ticket 3: ..." asks what follows the label
+        lead = s.question[: len(s.question) - len(body)]  # kept on each part: the dialogue reads it as a thread
+        parts = [lead + p for p in dict.fromkeys(split_question(body))]  # a question repeated is answered once
         if len(parts) == 1:
             s = self._condense(s)
             s.query = None if s.clarify else self.parser.parse(s.standalone)
@@ -440,9 +442,17 @@ class Assistant:
         parts = parts[:MAX_PARTS]
         history = list(s.history)
         subs: list[Turn] = []
-        for part in parts:
-            sub = self._answer(self._retrieve(self._condense(replace(s, question=part, history=history,
-                                                                         timings={}))))
+        reader = Reader(self.index.analyzer, self.parser)
+        while parts:
+            part = parts.pop(0)
+            sub = self._condense(replace(s, question=part, history=history, timings={}))
+            sub.query = None if sub.clarify else self.parser.parse(sub.standalone)
+            each = [] if sub.clarify or len(subs) + len(parts) >= MAX_PARTS else \
+                contrasted(reader, sub.standalone, sub.query)  # "... and what share is each?": one per name
+            if each:
+                parts[:0] = each[: MAX_PARTS - len(subs) - len(parts)]
+                continue
+            sub = self._answer(self._retrieve(sub))
             subs.append(sub)
             for key, ms in sub.timings.items():
                 s.timings[key] = s.timings.get(key, 0.0) + ms

@@ -24,9 +24,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from scarbot import lexicon
 from scarbot.dialogue_refs import agree, is_plural
 from scarbot.dialogue_rewrite import SLOT, Reader, as_is, rewrite  # noqa: F401 - Reader is part of this module's API
-from scarbot.dialogue_state import DialogueState, entities, open_kinds, subject_of, topic_of
+from scarbot.dialogue_state import DIALOGUE_WORDS, DialogueState, entities, open_kinds, subject_of, topic_of
 from scarbot.nlp import STOPWORDS, Analyzer, is_instruction, normalize, words
 from scarbot.query import Query, QueryParser
 
@@ -72,6 +73,31 @@ def strip_instructions(text: str) -> str:
     return " ".join(kept)
 
 
+_LABEL = re.compile(r"^\s*(?P<label>[^:?!.\n]{1,40}?)\s*:\s+(?=\S)")
+
+
+def split_label(analyzer: Analyzer, text: str) -> tuple[str, str]:
+    """A label that asks nothing of the article, and the question after it: "Ticket 4: what ...?" →
+    ("ticket 4", "What ...?"); ("", text) when the message has none.
+
+    A lead in which the analyzer finds a name is part of what is asked ("Microneedling: price?"); one
+    with only an attribute cue ("Last ticket") is a label when a question follows it; "three things:
+    X, Y and Z" lists its questions."""
+    m = _LABEL.match(text)
+    rest = text[m.end():].lstrip() if m else ""
+    if not rest or _META_INTRO.match(text):
+        return "", text
+    lead = text[: m.end()].rstrip(" :")
+    said = [w for w in words(lead) if w not in STOPWORDS and len(w) > 2 and not w.isdigit()]
+    if any(w not in lexicon.GENERIC_WORDS and w not in DIALOGUE_WORDS for w in said):
+        return "", text  # "dermabrasion: what does it cost?": the lead is what is asked about
+    f = analyzer.frame(lead)
+    if len(words(lead)) > 6 or f.procedures or f.countries or f.clinics or f.scar_types or f.filler_types \
+            or f.other_countries or f.other_topics or (f.attributes and not re.match(rf"{_QWORD}\b", rest, re.I)):
+        return "", text
+    return " ".join(words(lead)), rest[0].upper() + rest[1:]
+
+
 def condense(analyzer: Analyzer, question: str, history: list[dict], *, window: int = DEFAULT_WINDOW,
              parser: QueryParser | None = None) -> str:
     """The question rewritten to stand alone; unchanged when it already does (or there is no history)."""
@@ -81,28 +107,39 @@ def condense(analyzer: Analyzer, question: str, history: list[dict], *, window: 
 def understand(analyzer: Analyzer, question: str, history: list[dict], *, window: int = DEFAULT_WINDOW,
                parser: QueryParser | None = None) -> Rewrite:
     """The message as the dialogue so far makes it understood (see the module docstring)."""
-    q = normalize(question)
+    label, q = split_label(analyzer, normalize(question))
     reader = Reader(analyzer, parser)
-    state = read_history(reader, history or [], window)
+    state = read_history(reader, history or [], window, label)
     u = rewrite(reader, q, state)
     return Rewrite(u.text, u.clarify, u.candidates)
 
 
-def read_history(reader: Reader, history: list[dict], window: int = DEFAULT_WINDOW) -> DialogueState:
+def read_history(reader: Reader, history: list[dict], window: int = DEFAULT_WINDOW, label: str = ""
+                 ) -> DialogueState:
     """The dialogue state after these turns: every user turn understood in its own context, in order.
 
     ``window`` counts user turns: "it" and open slots look back over the last ``window`` exchanges.
+    A message under a new label ("Ticket 5: ...", "Next customer: ...") starts a new thread: what
+    was said under the earlier labels is distant, as it is for the question's own ``label``.
     """
     users = [i for i, t in enumerate(history) if t["role"] == "user"]
 
+    thread = ["", 0]  # the current label and the message its thread starts at
+
     def window_start(n: int) -> int:
         before = [i for i in users if i < n]
-        return n if window <= 0 else (before[-window] if len(before) >= window else 0)
+        return max(thread[1], n if window <= 0 else (before[-window] if len(before) >= window else 0))
+
+    def new_label(lead: str, n: int) -> None:
+        if lead and lead != thread[0]:
+            thread[:] = [lead, n]
 
     state = DialogueState()
     for n, turn in enumerate(history):
         text = normalize(turn["content"])
         if turn["role"] == "user":
+            lead, text = split_label(reader.analyzer, text)
+            new_label(lead, n)
             state.window_start = window_start(n)
             u = rewrite(reader, text, state)
             state.add_user(reader.parse(text), u, topic_of(u.text, u.query), subject_of(u.text, u.query))
@@ -114,6 +151,7 @@ def read_history(reader: Reader, history: list[dict], window: int = DEFAULT_WIND
         refused = bool(_REFUSAL.match(text))
         said = {} if refused or is_clarification(text) else answer_entities(reader, text)
         state.add_bot(said, open_kinds(state.last) if state.last else (), refused)
+    new_label(label, len(history))
     state.window_start = window_start(len(history))
     return state
 
@@ -245,7 +283,8 @@ def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
     names = [*(("procedure", p) for p in procs), *(("filler_type", f) for f in q.filler_types)]  # the kinds, not "fillers"
     if not names:
         names = [("scar_type", t) for t in q.scar_types]  # "icepick vs boxcar: the difference?"
-    each = bool(q.attributes) and bool(_EACH.search(q.asking or question)) and not q.recommend  # "how long do X and Y last?"
+    asks = bool(q.attributes or _SHARE.search(q.asking or question))  # "what share of scars are X, Y and Z?"
+    each = asks and bool(_EACH.search(q.asking or question)) and not q.recommend  # "how long do X and Y last?"
     if each and not q.compare:  # the names the question asks about, not those of the story around it
         names = [(k, n) for k, n in names if n in q.asked_entities]
     if not (q.compare or each) or q.asks_cost or q.countries or not 2 <= len(names) <= 3:
@@ -255,6 +294,9 @@ def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
         return []  # "which works better for rolling scars, X or Y?": a choice by scar type, which the article ties
     if each and not q.compare:  # "how many sessions do X and Y need?" → "how many sessions does X need?", each
         spans = sorted(x for kind, name in names for x in reader.spans(question, kind, name))
+        if spans and not question[spans[-1][1]:].strip(" ?.!"):  # "what share of scars are X, Y and Z?": at the end
+            before = re.sub(r"\s+", " ", _POINTERS.sub(" ", question[: spans[0][0]])).lstrip()
+            return [f"{agree(before, is_plural([name], kind))}{name}?" for kind, name in names]
         if spans and question[spans[-1][1]:].strip(" ?.!"):  # the names stand where the subject goes
             a, b = spans[0][0], spans[-1][1]
             before, after = (_POINTERS.sub(" ", x) for x in (question[:a], question[b:]))
@@ -276,6 +318,7 @@ def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
     return [f"{name}: {rest}?" for _kind, name in names]
 
 
+_SHARE = re.compile(r"\b(?:share|percent|percentage|proportion|fraction|how common)\b|%", re.I)
 _POINTERS = re.compile(r"\b(?:(?:both|each|all)\s+of\s+(?:them|those|these)|both|each|them|those|these)\b", re.I)
 _EACH = re.compile(r"\b(?:and|both|each|all three|all two)\b", re.I)
 _SCARS_FOR = re.compile(r"\b(?:scar\s+types?|types?\s+of\s+scars?|kinds?\s+of\s+scars?|which\s+scars?)\b", re.I)

@@ -200,7 +200,7 @@ def _is_reference(text: str, ref: Ref) -> bool:
     if ref.word == "that" and (prev in HEAD_KINDS or prev in _RELATIVE_HEADS):
         return False  # "a procedure that helps both": a relative clause, not a pointer
     if ref.word in ("that", "this", "those", "these"):
-        return at_end or nxt_word in _VERBS or (prev in _PREPS and (at_end or nxt_word in _VERBS or
+        return at_end or nxt_word in _VERBS or nxt_word == "than" or (prev in _PREPS and (at_end or nxt_word in _VERBS or
                                                                       not nxt_word.isalpha()))
     return True
 

@@ -50,6 +50,7 @@ from scarbot.dialogue_state import (
     Understood,
     entities,
     noun_slot,
+    states_home,
 )
 from scarbot.nlp import STOPWORDS, Analyzer, normalize, stem, words
 from scarbot.query import Query, QueryParser
@@ -172,7 +173,8 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
     records the turn)."""
     text = reader.named(without_pleasantries(normalize(text)))
     state.read_persona(reader.parse(text))
-    if state.persona.home and (_HOME_ONLY.match(text) or _HOME_REF.search(text) and not _COMPARED_WITH.search(text)
+    if state.persona.home and not states_home(text) and (
+            _HOME_ONLY.match(text) or _HOME_REF.search(text) and not _COMPARED_WITH.search(text)
                                and _is_fragment(re.sub(r"^(?:what|how) about\s+", "", LEAD.sub("", text), flags=re.I))):
         text = _HOME_REF.sub(f"in {place(state.persona.home)}", text)  # "and fillers at home?": the home country
     text = _topic_first(text)
@@ -194,6 +196,9 @@ _POINTER_NP = re.compile(r"\b(?:one|ones|former|latter|first|second|third|fourth
 _IT = re.compile(r"\b(it|its|they|them|their)\b", re.I)
 
 
+_BECAUSE = re.compile(r"\s*(?:since|because|as|given|cause|'cause|coz|cos)\b", re.I)
+
+
 def _topic_first(text: str) -> str:
     """"What about Bellafill — how long does it last?" → "what's Radiesse made of?": the topic set first is what
     the pronoun after it means."""
@@ -201,6 +206,8 @@ def _topic_first(text: str) -> str:
     if not m or (m.group("np") and (not _IT.search(m.group("rest")) or _POINTER_NP.search(m.group("np")))):
         return text  # "the last one you listed — what does it do?": a reference, resolved as one
     topic = (m.group("topic") or m.group("np")).strip()
+    if m.group("topic") and _BECAUSE.match(m.group("rest")):  # "what about the US, since it's close?": a reason, no question
+        return f"What about {topic}?"
     if m.group("np"):
         topic = topic[0].lower() + topic[1:]  # "The clinic in Pangyo — what's it called?": mid-sentence now
     if not _IT.search(m.group("rest")):  # "what about the second one, is it painful?": recovery for it
@@ -296,14 +303,15 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         return None
     if not _is_fragment(LEAD.sub("", body)) and (q.percent is not None or q.amounts or q.numbers):
         return None  # "and boxcar ones are about half?": a claim of its own, not the last question again
-    new = _new_entities(q, general=bool(_ABOUT.match(body) or _is_fragment(body)))
+    new = _new_entities(q, general=bool(_ABOUT.match(body) or _is_fragment(body) or (_GENERAL_NAMED.search(body) and not _HOME_REF.search(body))))
     if _is_fragment(LEAD.sub("", body)) and {"procedure", "country"} <= set(new) and not _ABOUT.match(body) \
             and not last.query.affordable:
         return None  # "peels in India?" names all a price needs: it stands alone (not after "how many can I afford?")
     if len(new.get("country", [])) >= 2 and ("procedure" in new or q.compare or q.saving):
         return None  # "laser specifically, Turkey vs the UK?", "diff india vs korea": a comparison of its own
-    if (q.count or q.price_end) and not last.query.affordable:
+    if (q.count or q.price_end) and not last.query.affordable and not (q.price_end and not q.count and last.query.count):
         return None  # "4 sessions at the top Korean price?": a total of its own (the treatment is filled in if missing)
+    # ("and in Korea at the top price?" after a total of 4 sessions: that total again, in Korea, at that end)
     asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_THAT.match(body) else set()
     if not new or own_subject(q) or asks_new:
         return None
@@ -503,6 +511,11 @@ def question_part(reader: Reader, text: str) -> str:
             return last[: ref.start] + named[0] + last[ref.end:]
     if last == text or find_refs(last) or (entities(reader.parse(text)) and not entities(reader.parse(last))):
         return text
+    told = entities(reader.parse(text[: text.rfind(last)]))  # "I'm thinking of fillers. Korea price per session?"
+    named = [n for k in ("procedure", "filler_type") for n in told.get(k, [])]
+    own = reader.parse(last)
+    if len(named) == 1 and own.attributes and not (own.procedures or own.filler_types):
+        return f"{last.rstrip(' ?.!')} for {_spoken(named[0])}?"
     return last
 
 
@@ -524,6 +537,9 @@ def _parallel(reader: Reader, body: str, q: Query, previous: str) -> bool:
 def found_elliptical(text: str) -> bool:
     body = LEAD.sub("", text)
     return bool(_ELLIPSIS.match(text) or _ELLIPSIS.match(body) or _is_fragment(body))
+
+
+_GENERAL_NAMED = re.compile(r"\b(?:general|overall)\b", re.I)  # "and the general treatment cost there?": that row
 
 
 def _new_entities(q: Query, general: bool = False) -> dict[str, list[str]]:
@@ -836,7 +852,9 @@ def _saving_question(reader: Reader, text: str, q: Query, state: DialogueState) 
     sessions = f" for {n} sessions" if n else ""
     money = re.search(r"\bin (?:[a-z]+ )?(?:pounds|euros?|yen|won|baht|lira|rupees?|pesos?|yuan)\b", text, re.I)
     currency = f", {money.group(0)}" if money else ""  # "... in pounds?": asked in another currency, kept
-    end = {"min": " at the low end", "max": " at the top end"}.get(q.price_end or "", "")
+    totals = {u.query.price_end for u in state.asked[-2:] if u.query.count}  # both totals at the top price: so is the gap
+    end = {"min": " at the low end", "max": " at the top end"}.get(
+        q.price_end or (next(iter(totals)) if len(totals) == 1 and not q.count else None) or "", "")
     return _finish(reader, f"How much would I save on {name} in {a} compared with {b}{sessions}{end}{currency}?", text)
 
 
@@ -866,15 +884,18 @@ def _compared_countries(text: str, q: Query, refs: list[Ref], state: DialogueSta
     return countries
 
 
-_ON_THAT = re.compile(r"\b(on|of)\s+(?:that|it|this)\b", re.I)
+_ON_THAT = re.compile(r"\b(on|of|for)\s+(?:that|it|this|(?:those|these)(?:\s+(?:\d+|two|three|four|five|six))?"
+                      r"(?:\s+(?:sessions|treatments|ones))?)\b", re.I)
 _MONEY_SHARE = re.compile(r"\b(?:deposit|on that|on it|down ?payment|upfront|up front|advance|discount|off|tax|vat|tip|fee|of (?:that|it|"
                           r"this|the (?:price|cost|total|max|maximum|top|bottom|low|high)))\b", re.I)
 
 
 def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | None:
     """"a 10% deposit on the top figure?" after a price: the share of that price (its treatment and country named)."""
+    paid_end = _PAID_END.search(text)  # "if I paid the max, what's the deposit?": the share of that end
     deposit = q.paid_share \
-        and re.search(r"\b(?:on|of) (?:that|it|this|the)\b|\bprice\b|\bup ?front\b", text, re.I) \
+        and (re.search(r"\b(?:on|of|for) (?:that|it|this|the|those|these|them)\b|\bprice\b|\bup ?front\b", text, re.I)
+             or paid_end) \
         and not re.search(r"\b(?:polic\w*|refund\w*|rules?)\b", text, re.I)
     named = [*entities(q).get("procedure", []), *entities(q).get("filler_type", [])]
     if (q.percent is None and not deposit) or q.amounts or _BUDGET_REF.search(text) or not _MONEY_SHARE.search(text):
@@ -898,7 +919,8 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
         return None
     where = f" in {place((q.countries or p.countries)[0])}" if q.countries or p.countries else ""
     whole = f"{p.count} sessions of " if p.count else "a full treatment of " if p.course else ""
-    end = {"min": " at the bottom of the range", "max": " at the top of the range"}.get(p.price_end or "", "")
+    asked_end = ("min" if paid_end.group("min") else "max") if paid_end else p.price_end
+    end = {"min": " at the bottom of the range", "max": " at the top of the range"}.get(asked_end or "", "")
     if len(procs) >= 2 and (p.plus or all(n in p.entity_counts for n in procs)):  # "10% of that total" after a sum
         counts = [p.entity_counts.get(n) or p.count or 1 for n in procs]
         price = "the price of " + " plus ".join(f"{k} {'session' if k == 1 else 'sessions'} of {_spoken(n)}"
@@ -908,11 +930,15 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
         price = f"the price of {whole}{_spoken(procs[0])}{where}{end if not q.price_end else ''}"
     if named:  # the package named again: asked anew, of that total
         return f"What is the deposit on {price}?" if q.percent is None else f"What is {q.percent:g}% of {price}?"
+    if paid_end:
+        return f"What is the deposit on {price}?"
     if _ON_THAT.search(text):  # "what deposit on that?": "that" is the price just given
         return _ON_THAT.sub(lambda m: f"{m.group(1)} {price}", text, count=1)
     return f"{text.rstrip('?.! ')} of {price}?"
 
 
+_PAID_END = re.compile(r"\b(?:paid|pay|paying|spent|spend|went for|chose|charged)\s+(?:the\s+)?"
+                       r"(?:(?P<min>min|minimum|least|lowest|bottom)|max|maximum|most|top|highest)\b", re.I)
 _PACKAGE = re.compile(r"\b(?:package|bundle|combo|combination|total|plan|lot)\b", re.I)
 
 
@@ -981,7 +1007,7 @@ def _carry_country(reader: Reader, out: str, state: DialogueState) -> str:
 def _persona(out: str, q: Query, state: DialogueState) -> str:
     """"at home" → the user's home country; "my scars", "for me" → the scar types they said they have."""
     persona = state.persona
-    if persona.home:
+    if persona.home and not states_home(out):  # "Vancouver here" says where home is; it is no reference to it
         out = _HOME_REF.sub(f"in {place(persona.home)}", out)
     if persona.scar_types and not q.scar_types:
         scars = join_names(persona.scar_types)

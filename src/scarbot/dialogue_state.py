@@ -60,7 +60,8 @@ _HOME = re.compile(
     r"|(?:i|we)\s+(?:live|reside)\s+in\s+|(?:flying|coming|travel+ing) from\s+|(?:back )?home (?:is|in)\s+"
     r"|my (?:home )?country is\s+|\b(?:based|living) in\s+|\b(?:hello|hi|hey|greetings) from\s+)"
     r"(?:the\s+)?(\w+(?:\s\w+)?)"
-    r"|\b(\w+)[\s-]based\b")  # "Leeds-based", "Toronto-based"
+    r"|\b(\w+)[\s-]based\b"  # "Leeds-based", "Toronto-based"
+    r"|^(?:(?:hi|hello|hey)\b[,!.\s]*)?(\w+(?:\s\w+)?),?\s+here\b")  # "Hi, Vancouver here"
 _OWN_SCARS = re.compile(r"\b(?:i have|i've got|i got|i've|my|mine are|i suffer from|i'm dealing with)\b")
 
 
@@ -175,13 +176,19 @@ class DialogueState:
         """What the user says about themselves: where they live, the scars they have, their budget."""
         low = raw.text.lower()
         for m in _HOME.finditer(low):
-            home = [c for c in [*raw.countries, *raw.home_countries] if _names(c, m.group(1) or m.group(2))]
+            home = [c for c in [*raw.countries, *raw.home_countries]
+                    if _names(c, m.group(1) or m.group(2) or m.group(3))]
             if home:
                 self.persona.home = home[0]
         if raw.scar_types and _OWN_SCARS.search(low):
             self.persona.scar_types = list(raw.scar_types)
         if raw.budget:
             self.persona.budget = raw.budget
+
+
+def states_home(text: str) -> bool:
+    """Whether the message says where the user is from ("Vancouver here", "I'm in Leeds")."""
+    return bool(_HOME.search(text.lower()))
 
 
 def _names(country: str, words: str) -> bool:

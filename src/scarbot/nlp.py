@@ -520,7 +520,7 @@ class Analyzer:
         if "cost" not in f.attributes and f.countries and re.search(r"\b(?:range|figures?|gap)\b", joined):
             f.attributes.append("cost")  # "what's the range for peels in India?"
         if "sessions" not in f.attributes and re.search(
-                r"\bhow many\b(?:\s+[\w-]+){0,3}?\s+(?:sessions|treatments|rounds|visits)\b", joined):
+                r"\bhow many\b(?:\s+[\w-]+){0,3}?\s+(?:sessions?|treatments?|rounds?|visits?)\b", joined):
             f.attributes.append("sessions")  # "how many peel sessions"
         for kind, cues in lexicon.UNGIVEN_FACTS.items():
             if any(_names_fact(_alias_key(c), joined) or _names_fact(_alias_key(c), raw_joined) for c in cues):

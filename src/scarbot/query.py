@@ -21,6 +21,8 @@ from scarbot.nlp import COMPARE_WORDS, STOPWORDS, Analyzer, Frame, content_words
 
 _WHY = re.compile(r"^\s*(?:so\s+|but\s+|and\s+|first,?\s+)?(why|how come|what (?:\w+ly\s+)?(?:causes|affects|influences|"
                   r"determines|drives|factors|makes))\b")
+_WHY_EFFECT = re.compile(r"\b(?:helps?|works?|improves?|effective|treats?|fix(?:es)?|reduces?|smooths?|lifts?|"
+                         r"good|better|makes?\s+(?:\w+\s+)?(?:better|smoother|flatter))\b")
 _WHY_ANYWHERE = re.compile(r"\b(?:why|how come|what(?:'s| is) the reason|for what reason)\b")
 _YESNO = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(is|are|does|do|can|could|will|would|should|has|have|did|was|"
                     r"were)\b")
@@ -60,7 +62,10 @@ _PRICE_END = re.compile(
     rf"(?:{_COUNTRY_WORDS})\s+(?:[\w-]+\s+){{0,2}}?(?:price|rate|figure)\b"  # "the cheapest Korean price"
     r"|\b(?:those|these|their|both|its)\s+(?:(?P<min4>min(?:imum)?|lowest|bottom)|max(?:imum)?|highest|top)\s+(?:prices?|rates?|figures?)\b"
     r"|\b(?:(?P<min5>min(?:imum)?|lowest|bottom)|max(?:imum)?|highest|top)\s+(?:price\s+)?per\s+session\b"
-    r"|^\s*(?:what'?s\s+)?(?:the\s+)?(?:(?P<min6>min(?:imum)?|bottom)|max(?:imum)?|top)\s+(?:price|rate|figure)\b")
+    r"|^\s*(?:what'?s\s+)?(?:the\s+)?(?:(?P<min6>min(?:imum)?|bottom)|max(?:imum)?|top)\s+(?:price|rate|figure)\b"
+    r"|\bthe\s+(?:(?P<min7>min(?:imum)?)|max(?:imum)?)\s+(?:possible\s+)?(?:cost|price|bill|spend)\s+(?:of|for)\b"
+    r"|\b(?:(?P<min8>bottom|low|lower|lowest)|top|high|higher|upper)\s+(?:end\s+)?of\s+(?:each|both|the|their|its)\s+ranges?\b"
+    r"|\b(?:comparing|compare|compared|by|using)\s+(?:the\s+)?(?:(?P<min9>bottom|low|lower)|top|high|higher|upper)\s+ends\b")
 # "Canada's lowest than Korea's lowest": a country's own end, written with the possessive (read on the text itself)
 _COUNTRY_END = re.compile(rf"\b(?:{_COUNTRY_WORDS})['’]s\s+(?:(?P<min>cheapest|lowest|bottom)|highest|top|dearest)\b"
                           r"(?!\s+(?:and|or|to|vs)\b)")
@@ -69,13 +74,20 @@ _BOTH_ENDS = re.compile(r"\b(?:low|lower|bottom|lowest|min|minimum|cheapest)\b(?
                         r"(?:high|higher|top|highest|max|maximum|priciest)\b|\bboth ends\b")  # the whole range
 
 
-_NOT_A_PRICE_Q = re.compile(r"^\s*(?:how (?:long|many|often|soon|far)|when|where|who|why)\b")  # "how long is the visa valid?"
+_SIDES = re.compile(r"\b(?:vs\.?|versus|than|compared (?:with|to)|against)\b")
+_BARE_END = re.compile(r"\b(?:(?P<min>lowest|cheapest|bottom|minimum)|highest|top|maximum|dearest)\b(?:\s+(?:end|price|rate|figure))?")
+_MIDPOINT = re.compile(r"\b(?:mid-?point|middle|half-?way|mid-?range)\b")
+_LOW_WORD, _HIGH_WORD = r"(?:cheapest|lowest|bottom|min\w*|low|least)", r"(?:most expensive|priciest|dearest|highest|top|max\w*|high)"
+_SPREAD = re.compile(rf"\b(?:gap|difference|spread|span|distance)\b.{{0,40}}?\b(?:{_LOW_WORD}\b.{{0,40}}?\b{_HIGH_WORD}|"
+                     rf"{_HIGH_WORD}\b.{{0,40}}?\b{_LOW_WORD})\b|\bhow (?:wide|big|large) is the (?:price )?range\b")
+_NOT_A_PRICE_Q = re.compile(r"^\s*(?:how (?:long|many|often|soon|far|common)|when|where|who|why|(?:is|are) (?:it|that|this|"
+                            r"they|these)\s+(?:\w+\s+)?(?:normal|common|usual|typical|rare|unusual))\b")  # "how long is the visa valid?"
 
 
 def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
     """"min" or "max" when the message asks for one end of a range only (both ends asked: the whole range)."""
     ends = {"min" if m.group("min") or (also_min and m.group(also_min))
-            or any(g in pattern.groupindex and m.group(g) for g in ("min2", "min3", "min4", "min5", "min6")) else "max"
+            or any(g in pattern.groupindex and m.group(g) for g in ("min2", "min3", "min4", "min5", "min6", "min7", "min8", "min9")) else "max"
             for m in pattern.finditer(low)}
     return ends.pop() if len(ends) == 1 else None
 
@@ -92,9 +104,11 @@ _ONE_SESSION = re.compile(r"\b(?:one|a single|1|a)\s+(?:\w+\s+){0,2}?(?:session|
 # "peels are done in a single visit?": a statement asked as a question (a verb in it, no question word first)
 _DECLARATIVE_Q = re.compile(r"^\s*(?:(?:and|so|but|oh|ok|okay)[,\s]+)?(?!.*\b(?:what|what's|whats|how|which|where|who|when|why)\b)"
                             r"(?=.*\b(?:is|are|needs?|"
-                            r"takes?|costs?|lasts?|has|have|works?|requires?|gives?|offers?|does|do)\b)[^?]{8,}\?\s*$")
+                            r"takes?|costs?(?!\s+(?:in|for|of|at|there|here|back)\b|\s*\?)|lasts?|has|have|works?|requires?|"
+                            r"gives?|offers?|does|do)\b)[^?]{8,}\?\s*$")  # "the peel cost in India?": a noun
 _TAG_QUESTION = re.compile(r"(?:,|\s)\s*(?:right|correct|true|yes|no|isn'?t (?:it|that)|aren'?t they|is that (?:right|"
-                           r"correct|true)|am i right|yeah)\s*\?\s*$")
+                           r"correct|true)|am i right|yeah)\s*\?\s*$"
+                           r"|\b(?:is|are|was|were)\s+[\w' -]{3,60}?,?\s+(?:right|correct|isn'?t (?:it|that)|aren'?t they)\s*$")
 _LIVES_IN = re.compile(r"\b(?:i'?m|i am|we'?re|we are|i|we)\s+(?:(?:from|in|based in|living in|live in|staying in)\s+"
                        r"|(?:an?\s+)?)(?:the\s+)?$|\b(?:i|we) live in (?:the )?$"
                        r"|\b(?:hello|hi|hey|greetings|writing|calling|booking|flying|coming|travel+ing)\s+from\s+(?:the\s+)?$"
@@ -235,7 +249,9 @@ class Query(Frame):
     budget: float | None = None
     session_end: str | None = None  # "the minimum number of sessions" → "min"; "worst case" → "max"
     price_end: str | None = None  # "at the top price" → "max"; "at the cheapest rate" → "min"
+    country_ends: dict[str, str] = field(default_factory=dict)  # "India's top price vs Korea's lowest": each its own end
     at_average: bool = False  # "at the average price": a cell's own "avg." figures
+    range_math: str | None = None  # "the midpoint of the range" → "mid"; "gap between cheapest and dearest" → "spread"
     entity_counts: dict[str, int] = field(default_factory=dict)  # "6 X sessions plus one Y": each one's own number
     count_low: int | None = None  # "4 to 6 sessions": the fewest (``count`` holds the most)
     count: int | None = None  # sessions the user plans ("if I do 4 sessions"): multiplies a per-session price
@@ -323,8 +339,15 @@ class QueryParser:
         q.course = bool(_COURSE.search(ops))
         q.session_end = _one_end(_SESSION_END, ops, "best")
         q.price_end = None if _BOTH_ENDS.search(ops) else _one_end(_PRICE_END, ops) or _one_end(_COUNTRY_END, ops_lowered)
+        q.country_ends = self._country_ends(ops_lowered) if len(q.countries) == 2 else {}
+        if q.country_ends:
+            q.price_end = None  # each country at its own end, not one end for both
         q.at_average = not q.price_end and bool(_AVERAGE.search(ops))
-        if q.price_end and q.superlative and len(q.countries) <= 1:
+        q.range_math = "mid" if _MIDPOINT.search(ops_lowered) else "spread" if _SPREAD.search(ops_lowered) else None
+        if q.range_math and len(q.countries) <= 1:
+            q.price_end = q.superlative = None  # both ends of one range are used
+        if q.price_end and q.superlative and len(q.countries) <= 1 \
+                and len([p for p in [*q.procedures, *q.filler_types] if p != lexicon.GENERAL_PROCEDURE]) < 2:
             q.superlative = None  # "at the cheapest Korean price": one end of a range, not the cheapest country
         if q.session_end and (q.procedures or q.asks_cost) and not q.count:
             q.course = True  # "the greatest number of sessions": a course total at that end
@@ -409,12 +432,15 @@ class QueryParser:
             q.attributes.remove("procedure")  # "how long does it take to process a visa?": not how a treatment is done
         if "types" in q.attributes and _KIND_OF_SCARS.search(low):  # "which sorts of scars does it treat?"
             q.attributes = [a for a in q.attributes if a != "types"] + ["suitability"]
+        named = [p for p in [*q.procedures, *q.filler_types] if p != lexicon.GENERAL_PROCEDURE]
+        if q.why and len(named) == 1 and _WHY_EFFECT.search(lowered) and "mechanism" not in q.attributes:
+            q.attributes.append("mechanism")  # "why does it help?": what the treatment does is the reason
         q.operation = self._operation(q)
         return q
 
     # ------------------------------------------------------------------ pieces
     def _operation(self, q: Query) -> str:
-        if q.affordable and q.procedures:
+        if (q.affordable or q.range_math) and q.procedures:
             return "compute"
         counts_only = "sessions" in q.attributes and not q.asks_cost and "how many" in q.text.lower()  # "... a course include?"
         if (q.asks_cost or q.course) and q.asking_cost and not counts_only and (q.course or q.saving or (q.plus and len(q.procedures) >= 2)
@@ -614,14 +640,30 @@ class QueryParser:
                 unbound += [w] if len(w) >= 4 and self._is_word(w) and not self._adverb(w) else []
         return salient, unbound, anchors
 
+    def _country_ends(self, low: str) -> dict[str, str]:
+        """Each side of a comparison with its own end of the range: "India's top price than Korea's
+        lowest", "3 in Korea at the top price vs 3 in Singapore at the lowest" → {country: "min"|"max"}."""
+        sides = _SIDES.split(low)
+        if len(sides) != 2:
+            return {}
+        ends = {}
+        for side in sides:
+            countries = self.analyzer.frame(side).countries
+            end = _one_end(_PRICE_END, side) or _one_end(_COUNTRY_END, side) or _one_end(_BARE_END, side)
+            if len(countries) != 1 or end is None:
+                return {}
+            ends[countries[0]] = end
+        return ends if len(ends) == 2 and len(set(ends.values())) == 2 else {}
+
     def _infer_scar_types(self, q: Query) -> list[str]:
         """A lay description ("deep narrow holes like big pores") → the scar type the corpus describes so;
         a list of descriptions ("a few small round dents, some broad shallow waves") → each
         clause's type, by the words only that type's description uses."""
         by_clause: list[str] = []
         text = _NEGATED.sub(" ", q.text.lower())  # "no sharp edges": not a feature of the scars described
+        named = self._named_stems(q)  # "icepick" names a type; it does not describe one ("wider than icepick")
         for clause in _CLAUSE.split(text):
-            st = {stem(w) for w in content_words(clause)} - self.background
+            st = {stem(w) for w in content_words(clause)} - self.background - named
             counts = sorted(((len(st & own), name) for name, own in self.distinctive.items()), reverse=True)
             if counts and counts[0][0] >= 1 and (len(counts) == 1 or counts[1][0] < counts[0][0]):
                 by_clause.append(counts[0][1])
@@ -629,8 +671,13 @@ class QueryParser:
         whole = self._infer_whole(q)
         return by_clause if len(by_clause) > len(whole) else whole
 
+    @staticmethod
+    def _named_stems(q: Query) -> set[str]:
+        joined = f" {' '.join(q.tokens)} "
+        return {stem(w) for start, end, kind, _name in q.spans if kind == "scar_type" for w in joined[start:end].split()}
+
     def _infer_whole(self, q: Query) -> list[str]:
-        asked = {stem(w) for w in content_words(_NEGATED.sub(" ", q.text.lower()))} - self.background
+        asked = {stem(w) for w in content_words(_NEGATED.sub(" ", q.text.lower()))} - self.background - self._named_stems(q)
         scored = []
         for name, profile in self.scar_profiles.items():
             overlap = asked & profile

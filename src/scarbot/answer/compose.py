@@ -111,6 +111,9 @@ class ComputeStrategy:
         if share is not None:
             return self._percent(q, *share)
         priced = [p for p in q.procedures if p in self.corpus.priced]
+        if q.range_math and len(q.countries) <= 1 and [p for p in priced if p != GENERAL]:
+            proc = next(p for p in priced if p != GENERAL)
+            return self._range_math(proc, q.countries[0] if q.countries else self.corpus.home_for(proc)[0], q.range_math)
         if q.saving and priced and len(q.countries) >= 1:  # a saving on treatment in general is one too
             return self._saving(priced[0], q)
         procs = [p for p in priced if p != GENERAL]
@@ -447,6 +450,8 @@ class ComputeStrategy:
             d.abstained = True
             d.add(f"The article gives no figure for {pretty(proc)} in {gone}, so it cannot say what you would save")
             return d
+        if set(q.country_ends) == {a.country, b.country}:
+            return self._across_ends(proc, a, b, q, d)
         end = q.price_end
         key = (lambda x: x.low) if end == "min" else (lambda x: x.high) if end == "max" else (lambda x: x.low + x.high)
         cheap, dear = (a, b) if key(a) <= key(b) else (b, a)
@@ -485,6 +490,35 @@ class ComputeStrategy:
                   f"{low_c.country}; at the high end about {figures[1]} less in {high_c.country}", derived=figures)
         for x in (cheap, dear):
             d.add(self._price_line(x), x.chunk_id, x.quote)
+        return d
+
+    def _across_ends(self, proc: str, a: PriceFact, b: PriceFact, q: Query, d: Draft) -> Draft:
+        """Each country at its own end of its range ("India's top price than Korea's lowest"): one difference."""
+        n = q.count or 1
+        at = {x.country: (n * (x.low if q.country_ends[x.country] == "min" else x.high),
+                          "bottom" if q.country_ends[x.country] == "min" else "top") for x in (a, b)}
+        (cheap, (y, y_end)), (dear, (x, x_end)) = sorted(at.items(), key=lambda kv: kv[1][0])
+        what = f"{n} sessions of {pretty(proc)}" if n > 1 else pretty(proc)
+        d.add(f"{cap(what)} at the {y_end} of the range in {cheap} ({money(y)}) is about {money(x - y)} less than "
+              f"at the {x_end} of the range in {dear} ({money(x)})", derived=(money(x), money(y), money(x - y), str(n)))
+        for p in (a, b):
+            d.add(self._price_line(p), p.chunk_id, p.quote)
+        return d
+
+    def _range_math(self, proc: str, country: str, op: str) -> Draft | None:
+        """One range worked on: its midpoint, or the gap between its two ends."""
+        x = self._price(proc, country)
+        if x is None:
+            return None
+        d = Draft(strategy=self.name)
+        if op == "mid":
+            mid = (x.low + x.high) / 2
+            d.add(f"The midpoint of the {pretty(proc)} range in {country} is about {money(mid)}, halfway between "
+                  f"{money(x.low)} and {money(x.high)}", derived=(money(mid), money(x.low), money(x.high)))
+        else:
+            d.add(f"The {pretty(proc)} range in {country} spans {money(x.high - x.low)}: from {money(x.low)} at the "
+                  f"bottom to {money(x.high)} at the top", derived=(money(x.high - x.low), money(x.low), money(x.high)))
+        d.add(self._price_line(x), x.chunk_id, x.quote)
         return d
 
     def _price_line(self, p: PriceFact) -> str:

@@ -82,7 +82,7 @@ class ExtractStrategy:
         if missing is not None:
             best, best_j = missing, cand.index(missing)
         chosen = self._support(q, cand, scores, order, best_j, subject)
-        if subject:
+        if subject or (q.why and "mechanism" in q.attributes):  # "why does it help?": what it does, too
             chosen = self._with_mechanism(q, chosen)
         if _WHICH_TREATMENTS.search(q.text.lower()) and not q.procedures and not q.filler_types:
             chosen = self._each_treatment(q, cand, scores, order, chosen)
@@ -325,7 +325,7 @@ class ExtractStrategy:
         reason = _CAUSE if _ASKS_CAUSE.search(q.text.lower()) else _REASON  # "what causes X?" wants a cause, not a purpose
         if q.why and reason.search(u.text.lower()):
             s += W.REASON
-        if self._quoted_figures(q.text) & set(_FIGURE.findall(u.text)):  # "where does the 60-70% come from?": the sentence with it
+        if self._quoted_figures(q.asking or q.text) & set(_FIGURE.findall(u.text)):  # (a budget told first is no quote)  # "where does the 60-70% come from?": the sentence with it
             s += W.FIGURE
         if self._defines(ui, subject):
             s += W.DEFINITION
@@ -343,7 +343,7 @@ class ExtractStrategy:
         if not keys and "types" in q.attributes and self._enumerates(ui):
             s += W.ENUMERATES  # "what kinds of scars are there?": the sentence that names them all, not one's own
         if len(u.text.split()) <= 8 and _LEANS.search(u.text):
-            s -= W.DANGLING
+            s -= W.DANGLING  # (when it still wins, it is quoted with the sentence before it, which names "these")
         said = set(superlatives(q.text))
         if said and said & set(superlatives(u.text)):
             s += W.SUPERLATIVE
@@ -416,9 +416,22 @@ class ExtractStrategy:
                 d.add(f"- {u.text}", u.chunk_id, u.text)
             return d
         for ui in chosen:
-            u = c.units[ui]
+            u, before = c.units[ui], self._antecedent(ui)
+            if before is not None and len(u.text.split()) <= 8 and _LEANS.search(u.text) and before not in chosen:
+                both = f"{c.units[before].text} {u.text}"  # "Many people have a mix of these.": of what, said first
+                d.add(self._whose(q, u) + both, u.chunk_id, both)
+                continue
             d.add(self._whose(q, u) + self._asked_part(q, self._sentence(u)), u.chunk_id, u.text)
         return d
+
+    def _antecedent(self, ui: int) -> int | None:
+        """The sentence just before this one in the same passage, when the two stand together in its text."""
+        c = self.corpus
+        if ui == 0 or c.units[ui].kind != "sentence" or c.units[ui - 1].chunk_id != c.units[ui].chunk_id:
+            return None
+        if f"{c.units[ui - 1].text} {c.units[ui].text}" not in c.chunk(c.units[ui].chunk_id).text:
+            return None
+        return ui - 1
 
     def _asked_part(self, q: Query, text: str) -> str:
         """An item of several sentences ("Scheduling and Payment: a deposit ... VAT refunds ...") shows only the
@@ -438,8 +451,8 @@ class ExtractStrategy:
 
     def _whose(self, q: Query, u: Unit) -> str:
         """"Which hospital ...?" answered by a sentence of one clinic's own section: lead with that clinic."""
-        if not _WHICH_PLACE.search(q.text.lower()):
-            return ""
+        if not (_WHICH_PLACE.search(q.text.lower()) or _POINTS_BACK.search(u.text)):
+            return ""  # ("The clinic is renowned for ...": whichever the question, the sentence says which clinic)
         owner = next((name for name in self.corpus.clinic_units if u.section.endswith(name)), None)
         return f"{owner}: " if owner and owner.lower() not in u.text.lower() else ""
 
@@ -470,4 +483,5 @@ def _soft_type(low: str) -> str | None:
     return None
 
 
+_POINTS_BACK = re.compile(r"^(?:the (?:clinic|hospital|centre|center|practice)|it|its|they|their)\b", re.I)
 _LEANS = re.compile(r"\b(?:these|those|they|them|this|it)\b", re.I)

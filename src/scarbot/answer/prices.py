@@ -80,6 +80,10 @@ class PriceStrategy:
         if unpriced and not procs:
             return refusal(f"The article gives no price for {unpriced[0]}: its prices cover "
                            f"{join_names(sorted(c.priced - {GENERAL}))} and treatment in general.")
+        if q.other_countries and set(q.countries) <= {c.home} and (q.compare or q.superlative or q.saving):
+            what = f" for {procs[0]}" if procs else ""  # "is Korea cheaper than Nigeria?": nothing to compare with
+            return refusal(f"The article gives no prices{what} in {q.other_countries[0].title()}, so it cannot compare "
+                           f"{c.home} with it; its cost table covers only {join_names(c.countries)}.")
         if q.clinics and not procs:
             return None
         addon = self._addon(q, procs)
@@ -435,7 +439,8 @@ class PriceStrategy:
             ratio = max(v1, v2) / min(v1, v2) if times and min(v1, v2) > 0 else None
             times_text = f"{ratio:.1f}".removesuffix(".0") if ratio else ""
             ratio_text = f"; ${max(v1, v2):,.0f} is about {times_text} times ${min(v1, v2):,.0f}" if ratio else ""
-            d.add(f"At the {at} of the range, {n1} is {verb} {where}: ${v1:,.0f} against ${v2:,.0f} in {n2} "
+            at_n2 = "in" if n2 in self.corpus.countries else "for"  # two countries, or two treatments in one
+            d.add(f"At the {at} of the range, {n1} is {verb} {where}: ${v1:,.0f} against ${v2:,.0f} {at_n2} {n2} "
                   f"(a difference of ${abs(v2 - v1):,.0f}{ratio_text})", first.chunk_id, first.quote,
                   derived=(f"${abs(v2 - v1):,.0f}", f"${v1:,.0f}", f"${v2:,.0f}", *((times_text,) if ratio else ())))
             d.add(f"{cap(n1)} is listed at {first.cell}; {n2} at {second.cell}", second.chunk_id, second.quote)

@@ -13,7 +13,7 @@ _WHERE = re.compile(r"\b(clinic|clinics|hospital|where can i|where do i|where to
 
 
 _WHICH = re.compile(r"\bwhich\b|\bwhat\b.{0,40}\b(?:or|vs\.?|versus)\b|\b(?:either|both)\b")
-_FOR_ALL = re.compile(r"\b(?:both|all (?:of )?(?:them|those|these|three|two)|each of|at once|same (?:treatment|procedure)|"
+_FOR_ALL = re.compile(r"\b(?:both|all (?:of )?(?:them|those|these|three|two)|at once|same (?:treatment|procedure)|"
                       r"one (?:treatment|procedure|option|thing)|single (?:treatment|procedure|option)|in common)\b")
 _TREATMENT = re.compile(r"\b(?:treatments?|procedures?|options?|therap(?:y|ies)|methods?|something|anything|fix)\b")
 _SUITS = re.compile(r"\b(?:help|helps|work|works|fix|fixes|treat|treats|good for|suit|suits|suitable|effective|"

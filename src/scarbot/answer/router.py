@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from scarbot.answer.acronyms import AcronymStrategy
 from scarbot.answer.base import AnswerContext, CorpusView, Draft, Strategy
 from scarbot.answer.clinics import ClinicStrategy
 from scarbot.answer.compose import ComputeStrategy
@@ -72,7 +73,7 @@ class Router:
     @staticmethod
     def _strategies(corpus: CorpusView) -> list[Strategy]:
         return [RefusalPolicy(corpus), ComputeStrategy(corpus), RecommendStrategy(corpus), PropertyStrategy(corpus),
-                LastingStrategy(corpus), ClinicStrategy(corpus),
+                LastingStrategy(corpus), AcronymStrategy(corpus), ClinicStrategy(corpus),
                 PriceStrategy(corpus), OtherCountryRefusal(corpus), ExtractStrategy(corpus)]
 
     def answer(self, q: Query, hits: list, qvec, fvec=None) -> Draft:

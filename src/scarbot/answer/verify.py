@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from scarbot import lexicon
 from scarbot.answer import weights as W
 from scarbot.answer.base import Draft, Part, join_names
 from scarbot.chunking import split_sentences
@@ -57,6 +58,10 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
                                        and not _WH_FIRST.match(asked)) and q.amounts \
             and not (q.budget is not None and q.amounts == [q.budget]):
         return _price_claim(q, draft)
+    if draft.strategy == "prices" and q.yesno and not q.amounts:
+        noted = _noted(q, draft)  # "does the Australian price include PRP?": the cell's own note says so
+        if noted is not None:
+            return noted
     if draft.strategy in ("prices", "compose"):
         money = _CURRENCY.search(q.text.lower())
         said = " ".join(f"{p.text} {p.quote}" for p in draft.parts).lower()
@@ -117,7 +122,8 @@ _NEGATION = re.compile(r"\b(?:not|no|never|without|cannot|can't|isn't|aren't|doe
 _LIGHT = {"need", "get", "have", "has", "do", "does", "did", "make", "go", "take", "use", "really", "actually", "also",
           "still", "there", "any", "anything", "someone", "people", "true", "possible", "able", "usually", "typically",
           "normally", "generally", "ok", "okay", "fine", "right", "correct", "say", "says", "said", "article",
-          "leave", "leaves", "cause", "causes", "give", "gives", "lead", "leads", "result", "end", "come", "comes"}
+          "leave", "leaves", "cause", "causes", "give", "gives", "lead", "leads", "result", "end", "come", "comes",
+          "first", "initial", "clinic", "clinics"}  # "is the first consultation at clinics free?": the consultation
 
 
 def _affirmed(q: Query, draft: Draft, background: set[str] | frozenset[str]) -> Draft:
@@ -126,7 +132,8 @@ def _affirmed(q: Query, draft: Draft, background: set[str] | frozenset[str]) -> 
     unbound = [w for w in q.unbound if w not in _LIGHT]  # "can it leave marks?": "leave" asks nothing of its own
     if first is None or _DENIES.search(asking) or q.absent or unbound or _ASKS_ADVICE.match(asking):
         return draft  # "should I get it?" asks for a decision the article cannot make
-    skip = [*_LIGHT, *background]
+    places = {w for c in q.countries for a in [c.lower(), *lexicon.COUNTRIES.get(c, [])] for w in words(a)}
+    skip = [*_LIGHT, *background, *places]  # "at Korean clinics": where, not what is claimed
     needed = [w for w in dict.fromkeys(content_words(asking)) if len(w) > 2 and not any(_kin(w, b) for b in skip)]
     if not needed:
         return draft
@@ -404,6 +411,23 @@ _MAJORITY = re.compile(r"\b(?:(?:make|makes|made) up most|most (?:of )?(?:atroph
 _WORD_N = {"a": 1, "an": 1}  # "a week": one, besides the count words
 
 
+def _noted(q: Query, draft: Draft) -> Draft | None:
+    """A yes/no about what a price covers, answered by the note in its cell ("$400 - $530 (with PRP)")."""
+    asked = {stem(w) for w in q.salient if w not in _LIGHT} - {stem(w) for w in ("price", "prices", "cost", "include",
+                                                                                "includes", "included", "including")}
+    for p in draft.parts[:2]:
+        notes = " ".join(n for n in _NOTE.findall(p.text) if not _SOURCE_NOTE.search(n))  # the asked cell's own
+        if asked and notes and asked <= {stem(w) for w in words(notes)}:
+            draft.parts.insert(0, Part("Yes: the price given includes it"))
+            draft.steps.append("verify: the cell's note says so")
+            return draft
+    return None
+
+
+_NOTE = re.compile(r"\(([^)$]{2,60})\)")
+_SOURCE_NOTE = re.compile(r"\b(?:table|price list|article)\b")  # "(cost comparison table)": where, not what is covered
+
+
 def _claim_against_figures(q: Query, draft: Draft) -> Draft | None:
     quoted = " ".join(p.quote for p in draft.parts if p.chunk_id)
     ranges = _ranges_with_units(quoted)
@@ -604,8 +628,8 @@ def numeric_premise(q: Query, draft: Draft, units: list, candidates: list[int]) 
     """"Icepick scars are 20-30% of scars, right?": a figure claimed of one item that the article gives to
     another item of the same list, while it gives the asked item other figures, is corrected from the asked
     item's own sentence."""
-    if not q.yesno or not q.numbers or draft.abstained or len(q.entities) != 1:
-        return draft
+    if not (q.yesno or _GIVEN.search(q.text.lower())) or not q.numbers or draft.abstained or len(q.entities) != 1:
+        return draft  # ("since HA fillers last 5 years, ...?": a figure taken for granted is a claim too)
     key = {stem(w) for w in words(q.entities[0].split("(")[0]) if w not in ("scar", "scars")}
     own = [i for i in candidates if units[i].label and key and key <= {stem(w) for w in words(units[i].label)}]
     claims = claims_with_units(q.text) or [(n, n, "") for n in q.numbers]
@@ -670,6 +694,9 @@ def absolute_premise(q: Query, draft: Draft, units: list, candidates: list[int])
     follows. ``candidates``: the units of the retrieved chunks and of the treatments named."""
     low = q.text.lower()
     m = _ABSOLUTE.search(low)
+    if m is None:  # "fillers are permanant, right": the words as corrected
+        low = " ".join(q.tokens)
+        m = _ABSOLUTE.search(low)
     if m is None or draft.abstained or _DENIES.search(low) or any(p.text.startswith("No") for p in draft.parts[:1]):
         return draft
     if m.group(0) in _PERMANENCE and not q.yesno:  # "I'd like something permanent": a wish, not a claim

@@ -1,0 +1,130 @@
+"""Support-desk labels that start a new thread, each side of a price comparison at its own end of the
+range, totals carried across a follow-up, "why does it help?" answered by what the treatment does, and
+what an abbreviation stands for.
+
+Phrasings are our own (none is an eval question); assertions are what a user reads.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scarbot.answer.acronyms import long_form
+from scarbot.dialogue import split_label
+from scarbot.nlp import Analyzer
+
+
+# ------------------------------------------------------------------ pieces (no model needed)
+def _analyzer() -> Analyzer:
+    return Analyzer(["Microneedling costs $225 - $600 in Korea. Redness can last a few days."], [],
+                    ["South Korea"])
+
+
+@pytest.mark.parametrize("message, label, rest", [
+    ("Enquiry 7: how long does redness last?", "enquiry", "How long does redness last?"),
+    ("Next customer: what about Korea?", "next customer", "What about Korea?"),
+    ("Agent B: is a deposit needed?", "agent b", "Is a deposit needed?"),
+])
+def test_a_support_label_is_not_part_of_the_question(message, label, rest):
+    found, text = split_label(_analyzer(), message)
+    assert text == rest
+    assert found.startswith(label.split()[0])
+
+
+@pytest.mark.parametrize("message", [
+    "Microneedling: what does it cost in Korea?",  # the lead names what is asked about
+    "botox: is it offered?",  # a word the article does not know is still the subject
+    "two quick things: visa time, deposit size",  # a list of questions, not a label
+    "What does it cost?",
+])
+def test_a_lead_that_says_what_is_asked_is_kept(message):
+    assert split_label(_analyzer(), message) == ("", message)
+
+
+@pytest.mark.parametrize("before, short, expected", [
+    ("can be mixed with Platelet-Rich Plasma ", "PRP", "Platelet-Rich Plasma"),
+    ("fillers such as Poly-L-Lactic Acid ", "PLLA", "Poly-L-Lactic Acid"),
+    ("Microneedling (Collagen Induction Therapy ", "cit", "Collagen Induction Therapy"),
+    ("something unrelated here ", "PRP", None),
+])
+def test_the_long_form_is_the_run_of_words_whose_initials_spell_it(before, short, expected):
+    assert long_form(before, short) == expected
+
+
+# ------------------------------------------------------------------ answers (real model and index)
+@pytest.mark.slow
+def test_a_new_ticket_does_not_inherit_the_last_tickets_treatment(chat):
+    first, second = chat("Ref 1001: how many microneedling sessions are usual?",
+                         "Ref 1002: where can people recuperate after the procedure?")
+    assert "4-6" in first.text
+    assert "medical hotels" in second.text.lower() or "recovery centers" in second.text.lower(), second.text
+    assert "microneedling" not in second.standalone_question.lower()
+
+
+@pytest.mark.slow
+def test_each_country_at_its_own_end_of_the_range(assistant):
+    ans = assistant.ask("for subcision, how much cheaper is India's highest price than Korea's lowest?")
+    assert "$296" in ans.text, ans.text  # $454 (Korea's lowest) - $158 (India's highest)
+
+
+@pytest.mark.slow
+def test_the_minimum_cost_of_a_course_is_its_low_end_only(assistant):
+    ans = assistant.ask("what is the minimum cost of 4 microneedling sessions in Korea?")
+    assert "$900" in ans.text and "$2,400" not in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_a_total_follow_up_in_another_country_keeps_the_count_and_the_end(chat):
+    *_, there, gap = chat("subcision prices in India and Korea?",
+                          "2 sessions in India at the top price, total?",
+                          "and in Korea at the top price?",
+                          "the difference?")
+    assert "$1,086" in there.text, there.text  # 2 × $543
+    assert "$770" in gap.text, gap.text  # $1,086 - 2 × $158
+
+
+@pytest.mark.slow
+def test_the_other_end_of_each_range_is_compared_when_asked(chat):
+    *_, low = chat("general scar treatment in the UK vs Korea: at the top of each range, how much cheaper is Korea?",
+                   "and at the bottom of each range?")
+    first = low.text.split(". ")[0]
+    assert "$300" in first and "$991" not in first, low.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, expected", [
+    ("why does subcision actually help?", "fibrous bands"),
+    ("Why do peels make scars better?", "peel off"),
+])
+def test_why_a_treatment_helps_is_answered_by_what_it_does(assistant, question, expected):
+    ans = assistant.ask(question)
+    assert expected in ans.text, ans.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, expected", [
+    ("what's PRP short for?", "Platelet-Rich Plasma"),
+    ("What is the full form of CIT?", "Collagen Induction Therapy"),
+])
+def test_an_abbreviation_is_spelled_out_from_the_article(assistant, question, expected):
+    ans = assistant.ask(question)
+    assert not ans.abstained and expected in ans.text, ans.text
+    assert ans.citations and expected in ans.citations[0].quote
+
+
+@pytest.mark.slow
+def test_an_abbreviation_the_article_never_spells_out_is_said_to_be_so(assistant):
+    ans = assistant.ask("What does VAT stand for?")
+    assert ans.abstained and "does not say what it stands for" in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_a_clinic_sentence_that_says_the_clinic_names_it(assistant):
+    ans = assistant.ask("is there a place that does PDO thread lifting?")
+    assert ans.text.startswith("Louis Clinic"), ans.text
+
+
+@pytest.mark.slow
+def test_a_city_says_where_home_is(chat):
+    *_, home = chat("Houston here. Stem cell therapy price in Korea?", "and what would it be back home?")
+    assert "USA" in home.text and "no figure" in home.text, home.text
