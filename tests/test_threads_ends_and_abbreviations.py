@@ -128,3 +128,70 @@ def test_a_clinic_sentence_that_says_the_clinic_names_it(assistant):
 def test_a_city_says_where_home_is(chat):
     *_, home = chat("Houston here. Stem cell therapy price in Korea?", "and what would it be back home?")
     assert "USA" in home.text and "no figure" in home.text, home.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, expected", [
+    ("what's halfway in the Turkish laser price range?", "$750"),
+    ("how wide is the price range for fillers in the USA?", "$400"),
+    ("difference between the lowest and the highest subcision price in India?", "$31"),
+])
+def test_one_range_worked_on(assistant, question, expected):
+    ans = assistant.ask(question)
+    assert expected in ans.text.split(". ")[0], ans.text
+
+
+@pytest.mark.slow
+def test_a_note_in_the_asked_cell_answers_what_the_price_covers(assistant):
+    covered = assistant.ask("is PRP part of the Australian microneedling price?")
+    assert covered.text.startswith("Yes") and "(with PRP)" in covered.text, covered.text
+    other = assistant.ask("is PRP part of the Indian microneedling price?")
+    assert not other.text.startswith("Yes"), other.text  # the note belongs to another country's cell
+
+
+@pytest.mark.slow
+def test_a_comparison_with_a_country_the_table_lacks_is_declined(assistant):
+    ans = assistant.ask("would peels be cheaper in Korea than in Vietnam?")
+    assert ans.abstained and "Vietnam" in ans.text, ans.text
+    assert "$" not in ans.text
+
+
+@pytest.mark.slow
+def test_a_kind_named_before_which_one_is_that_kind(chat):
+    *_, which = chat("what does a peel cost in India?", "back to hospitals: which one focuses on research?")
+    assert which.text.startswith("Kangdong Sacred Heart Hospital"), which.text
+
+
+# ------------------------------------------------------------------ totals typed the way people chat
+@pytest.mark.slow
+def test_a_bare_count_multiplies_the_price_just_given(chat):
+    *_, times, there, deposit, low = chat("peel price in korea at the top end?", "times 2?", "and 2 in India at the top",
+                                          "plus the deposit?", "and if I went for the bottom?")
+    assert "$6,000" in times.text, times.text  # 2 × $3,000
+    assert "$170" in there.text, there.text  # 2 × $85
+    assert "$17" in deposit.text, deposit.text  # 10% of $170
+    assert "$7.2" in low.text, low.text  # 10% of 2 × $36
+
+
+@pytest.mark.slow
+def test_a_numbered_client_is_no_count(chat):
+    *_, second = chat("agent desk: client A wants subcision, UK price?", "client 7 in India, same treatment")
+    assert "$127" in second.text and "7 sessions" not in second.text, second.text
+
+
+@pytest.mark.slow
+def test_two_countries_at_one_end_with_a_count_give_the_difference(assistant):
+    ans = assistant.ask("2 peels at the india max vs 2 at the korea max?")
+    assert ans.text.startswith("2 sessions of chemical peels cost about $5,830 more in South Korea"), ans.text
+
+
+@pytest.mark.slow
+def test_a_question_inside_a_statement_is_answered(assistant):
+    ans = assistant.ask("I run the front desk and people are always asking how far ahead they should book")
+    assert "2-4 weeks" in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_an_unanswerable_question_about_there_is_declined_without_asking_which(chat):
+    *_, last = chat("subcision in India vs Korea?", "can I get my contact lenses replaced at a clinic there?")
+    assert last.abstained and not last.text.startswith("Which"), last.text

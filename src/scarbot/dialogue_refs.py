@@ -81,6 +81,7 @@ _RELATIVE_HEADS = {"one", "ones", "something", "anything", "thing", "things", "s
 _SIZED_PREPS = {"of", "between", "among", "for", "in", "from"}
 _PLURAL_WORDS = {"they", "them", "their", "those", "these", "both", "ones"}
 _FETCH = {"pick", "picks", "collect", "collects", "drop", "drops", "meet", "meets", "take", "takes", "bring", "drive"}
+_TOLD = {"tell", "ask", "inform", "advise", "remind", "let", "give", "send", "email", "call", "text", "warn", "show"}
 _BODY = {"face", "faces", "skin", "cheeks", "forehead", "body", "bodies", "hands", "nose", "chin", "back", "acne"}
 
 
@@ -173,6 +174,8 @@ def _is_reference(text: str, ref: Ref) -> bool:
     if ref.form == "ordinal":
         if any(a <= ref.start < b for a, b in (m.span() for m in _IDIOM.finditer(text))):
             return False  # "in the first place", "first of all", "last time"
+        if len(before) <= 2 and re.match(r"\s*[,:—–-]", rest) and ref.word in ("last", "final", "first", "one"):
+            return False  # "ok last one, how soon ...?": which question this is, not a pointer
         has_the = text[ref.start: ref.end].lower().startswith("the")
         tail = bool(ref.head) or " of " in text[ref.start: ref.end].lower() or " among " in text[ref.start: ref.end]
         return tail or (has_the and (at_end or nxt_word in _VERBS or nxt_word in _LIST_JOINS))
@@ -181,6 +184,8 @@ def _is_reference(text: str, ref: Ref) -> bool:
     if ref.form == "both" and ref.word == "both" and nxt_word in ("at", "on", "with", "times") \
             and prev not in ("of", "for", "do", "get", "book", "try", "price", "cost"):  # "4 sessions of both at ...": what
         return False  # "2 sessions in each country, both at the top price": how, not what
+    if ref.form == "rank" and prev in ("at", "for", "with", "on") and not re.match(r"\s*(?:one|option|of)\b", rest):
+        return False  # "4 sessions at the cheapest": one end of a range, not "the cheaper one" of a list
     if ref.form != "pronoun":
         return True
     if ref.word == "it":
@@ -195,10 +200,14 @@ def _is_reference(text: str, ref: Ref) -> bool:
         return False
     if ref.word in ("them", "me", "us") and prev in _FETCH and nxt_word in ("up", "off", "from", "at", "home"):
         return False  # "do clinics pick them up from the airport?": the patients
+    if ref.word in ("them", "him", "her") and prev in _TOLD:
+        return False  # "what do I tell them?": the people asking, not a treatment
     if ref.word == "there":
         return prev not in _BE and nxt_word not in _BE and prev not in ("from", "over", "out")
     if ref.word == "that" and (prev in HEAD_KINDS or prev in _RELATIVE_HEADS):
         return False  # "a procedure that helps both": a relative clause, not a pointer
+    if ref.word in ("that", "this", "those", "these") and nxt_word.replace(",", "").isdigit():
+        return False  # "the deposit on that 1362": the figure itself
     if ref.word in ("that", "this", "those", "these"):
         return at_end or nxt_word in _VERBS or nxt_word == "than" or (prev in _PREPS and (at_end or nxt_word in _VERBS or
                                                                       not nxt_word.isalpha()))

@@ -171,7 +171,7 @@ class Reader:
 def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
     """One user message understood against the state (only the persona learns from it here; the caller
     records the turn)."""
-    text = reader.named(without_pleasantries(normalize(text)))
+    text = _SAME_ONE.sub("it", reader.named(without_pleasantries(normalize(text))))  # "same treatment": the one said
     state.read_persona(reader.parse(text))
     if state.persona.home and not states_home(text) and (
             _HOME_ONLY.match(text) or _HOME_REF.search(text) and not _COMPARED_WITH.search(text)
@@ -196,12 +196,19 @@ _POINTER_NP = re.compile(r"\b(?:one|ones|former|latter|first|second|third|fourth
 _IT = re.compile(r"\b(it|its|they|them|their)\b", re.I)
 
 
+_SAME_ONE = re.compile(r"\b(?:the\s+)?same\s+(?:treatment|procedure|one|service)\b", re.I)
+_BACK_TO_KIND = re.compile(r"^\s*(?:(?:ok|okay|so|now|and|right)\W+)?(?:going back to|back to|returning to|as for|regarding|"
+                           r"on|about)\s+(?:the\s+)?(?P<noun>clinic|hospital|treatment|procedure|filler|laser|peel)s?\s*"
+                           r"[,:—–-]\s*which\s+(?:one|of them)\b", re.I)
 _BECAUSE = re.compile(r"\s*(?:since|because|as|given|cause|'cause|coz|cos)\b", re.I)
 
 
 def _topic_first(text: str) -> str:
     """"What about Bellafill — how long does it last?" → "what's Radiesse made of?": the topic set first is what
-    the pronoun after it means."""
+    the pronoun after it means. "Back to clinics, which one ...?" → "which clinic ...?"."""
+    kind = _BACK_TO_KIND.match(text)
+    if kind:
+        return f"Which {kind.group('noun')}{text[kind.end():]}"
     m = _TOPIC_FIRST.match(text)
     if not m or (m.group("np") and (not _IT.search(m.group("rest")) or _POINTER_NP.search(m.group("np")))):
         return text  # "the last one you listed — what does it do?": a reference, resolved as one
@@ -313,6 +320,8 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         return None  # "4 sessions at the top Korean price?": a total of its own (the treatment is filled in if missing)
     # ("and in Korea at the top price?" after a total of 4 sessions: that total again, in Korea, at that end)
     asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_THAT.match(body) else set()
+    if q.range_math and q.range_math != last.query.range_math:
+        asks_new.add(q.range_math)  # "back to the India price, midpoint?": worked out anew, not the price again
     if not new or own_subject(q) or asks_new:
         return None
     if any(r.form != "pronoun" or r.word not in ("that", "it", "this") for r in find_refs(body)):
@@ -468,8 +477,9 @@ def _modified(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
     return None
 
 
-_FOR_COUNT = re.compile(r"^(?:and\s+|what about\s+|how about\s+)?(?:for\s+|with\s+|if i (?:do|did|get|had)\s+)?\d+\s+"
-                        r"(?:sessions?|treatments?|rounds?)\b", re.I)
+_FOR_COUNT = re.compile(r"^(?:and\s+|what about\s+|how about\s+)?(?:for\s+|with\s+|over\s+|across\s+|if i (?:do|did|get|had)\s+)?\d+\s+"
+                        r"(?:sessions?|treatments?|rounds?)\b|^(?:and\s+|so\s+)?(?:[x×]\s?\d{1,2}|\d{1,2}\s?[x×]|times\s+\d{1,2}|"
+                        r"\d{1,2}\s+times)(?:\s+(?:sessions?|treatments?|rounds?))?\s*[?.!]*$", re.I)  # "x3?": that price 3 times
 
 
 def _country_priced(reader: Reader, asked: str, countries: list[str], state: DialogueState) -> str | None:
@@ -600,6 +610,8 @@ def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
     text, refs, found = _dislocated(reader, text, q, refs, state)
     out = text
     for ref, res in reversed(found or _resolve_all(reader, text, refs, state, q)):
+        if res.ambiguous and (q.absent or q.other_topics or [w for w in q.unbound if w not in q.framing]):
+            continue  # "antidepressants at the clinic there?": not in the article whichever is meant, so no need to ask
         if res.ambiguous:
             return _clarify(reader, text, ref, res)
         out = substitute(out, ref, res)
@@ -785,12 +797,14 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
     """"which of those costs the least?", "would that beat the price back home?": the countries and the treatment named."""
     if any(r.form == "rank" and ranked(r, state) is not None for r in refs):
         return None  # "fillers in the cheaper one?": a pointer to what was found cheaper, not a new comparison
-    if q.saving and state.last is not None and len(q.countries) < 2 and not (q.ungiven or q.other_topics):
+    if q.saving and state.last is not None and len(q.countries) < 2 and not (q.ungiven or q.other_topics
+                                                                            or q.scar_types or q.clinics):
+        # ("the difference between rolling and boxcar?": between the scar types, not a saving)
         saved = _saving_question(reader, text, q, state)
         if saved is not None:
             return saved
     priced = q.asks_cost or bool(_CHEAPER.search(text))  # "is it cheaper than back home?": a price compared
-    if not priced or not (q.compare or q.superlative) or len(q.countries) >= 2 or state.last is None \
+    if not priced or not (q.compare or q.superlative) or len(q.countries) >= 2 or state.last is None or q.other_countries \
             or q.ungiven or q.other_topics:  # "the cheapest hotel": not a price of the article's
         return None
     procs = [n for k in ("filler_type", "procedure") for n in entities(q, general=True).get(k, [])]
@@ -895,7 +909,7 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
     paid_end = _PAID_END.search(text)  # "if I paid the max, what's the deposit?": the share of that end
     deposit = q.paid_share \
         and (re.search(r"\b(?:on|of|for) (?:that|it|this|the|those|these|them)\b|\bprice\b|\bup ?front\b", text, re.I)
-             or paid_end) \
+             or paid_end or _ONLY_SHARE.match(text)) \
         and not re.search(r"\b(?:polic\w*|refund\w*|rules?)\b", text, re.I)
     named = [*entities(q).get("procedure", []), *entities(q).get("filler_type", [])]
     if (q.percent is None and not deposit) or q.amounts or _BUDGET_REF.search(text) or not _MONEY_SHARE.search(text):
@@ -937,6 +951,8 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
     return f"{text.rstrip('?.! ')} of {price}?"
 
 
+_ONLY_SHARE = re.compile(r"^\s*(?:(?:and|plus|with|so|ok)[,\s]+|\+\s*)*(?:the\s+|a\s+)?(?:deposit|down ?payment|upfront(?: payment)?)"
+                         r"\s*(?:too|then|as well|on top)?\s*[?.!]*$", re.I)  # "plus the deposit?": on the total just given
 _PAID_END = re.compile(r"\b(?:paid|pay|paying|spent|spend|went for|chose|charged)\s+(?:the\s+)?"
                        r"(?:(?P<min>min|minimum|least|lowest|bottom)|max|maximum|most|top|highest)\b", re.I)
 _PACKAGE = re.compile(r"\b(?:package|bundle|combo|combination|total|plan|lot)\b", re.I)
@@ -952,8 +968,11 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     if named or own_subject(q) or not needs or (countries >= 2 and not q.count and not _priced_there(q, state)) \
             or general:
         return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
-    wanted = ("scar_type",) if q.recommend and not q.attributes else (*MAIN_KINDS, "topic")  # "the best treatment": for what
+    wanted = ("scar_type",) if q.recommend and not q.attributes else ("procedure", "filler_type") if priced \
+        else (*MAIN_KINDS, "topic")  # "the best treatment": for what; "3 in the US": of the treatment priced
     ms = [m for m in candidates(state, wanted, q) if m.kind in wanted]
+    if priced:  # a total is of a treatment the user asked about, not one a quoted sentence happened to name
+        ms = [m for m in ms if m.by_user] or ms
     if not ms:
         return _in_general(text, q, state)
     m = ms[0]

@@ -229,8 +229,9 @@ def topic_of(text: str, q: Query) -> str:
     with the phrase that qualifies it ("a visa to get treatment in Korea")."""
     joined = f" {' '.join(q.tokens)} "
     named = {w for start, end, _kind, _name in q.spans for w in joined[start:end].split()}
+    owned = set(re.findall(r"\b(?:my|our|your|their|his|her)\s+([\w-]+)", text.lower()))  # "wash my face": the user's own
     salient = [w for w in dict.fromkeys([*q.salient, *q.anchors]) if w not in DIALOGUE_WORDS and w not in named
-               and w not in q.unbound]
+               and w not in q.unbound and w not in owned]
     if not salient or any(k in entities(q) for k in MAIN_KINDS) or q.other_topics or q.other_countries:
         return ""
     tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[\w'-]+", text)]

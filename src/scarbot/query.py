@@ -65,13 +65,14 @@ _PRICE_END = re.compile(
     r"|^\s*(?:what'?s\s+)?(?:the\s+)?(?:(?P<min6>min(?:imum)?|bottom)|max(?:imum)?|top)\s+(?:price|rate|figure)\b"
     r"|\bthe\s+(?:(?P<min7>min(?:imum)?)|max(?:imum)?)\s+(?:possible\s+)?(?:cost|price|bill|spend)\s+(?:of|for)\b"
     r"|\b(?:(?P<min8>bottom|low|lower|lowest)|top|high|higher|upper)\s+(?:end\s+)?of\s+(?:each|both|the|their|its)\s+ranges?\b"
-    r"|\b(?:comparing|compare|compared|by|using)\s+(?:the\s+)?(?:(?P<min9>bottom|low|lower)|top|high|higher|upper)\s+ends\b")
+    r"|\b(?:comparing|compare|compared|by|using)\s+(?:the\s+)?(?:(?P<min9>bottom|low|lower)|top|high|higher|upper)\s+ends\b"
+    rf"|\b(?:{_COUNTRY_WORDS})\s+(?:(?P<min10>min(?:imum)?)|max(?:imum)?)\b(?!\s+(?:end|of|and|or|to)\b)")  # "aussie max"
 # "Canada's lowest than Korea's lowest": a country's own end, written with the possessive (read on the text itself)
 _COUNTRY_END = re.compile(rf"\b(?:{_COUNTRY_WORDS})['’]s\s+(?:(?P<min>cheapest|lowest|bottom)|highest|top|dearest)\b"
                           r"(?!\s+(?:and|or|to|vs)\b)")
 # ("at those max prices", "the max per session", "top price for subcision?")
 _BOTH_ENDS = re.compile(r"\b(?:low|lower|bottom|lowest|min|minimum|cheapest)\b(?:\s+end)?\s+(?:and|&|to|or)\s+(?:the\s+)?"
-                        r"(?:high|higher|top|highest|max|maximum|priciest)\b|\bboth ends\b")  # the whole range
+                        r"(?:high|higher|top|highest|max|maximum|priciest|most expensive|dearest)\b|\bboth ends\b")  # the whole range
 
 
 _SIDES = re.compile(r"\b(?:vs\.?|versus|than|compared (?:with|to)|against)\b")
@@ -80,6 +81,10 @@ _MIDPOINT = re.compile(r"\b(?:mid-?point|middle|half-?way|mid-?range)\b")
 _LOW_WORD, _HIGH_WORD = r"(?:cheapest|lowest|bottom|min\w*|low|least)", r"(?:most expensive|priciest|dearest|highest|top|max\w*|high)"
 _SPREAD = re.compile(rf"\b(?:gap|difference|spread|span|distance)\b.{{0,40}}?\b(?:{_LOW_WORD}\b.{{0,40}}?\b{_HIGH_WORD}|"
                      rf"{_HIGH_WORD}\b.{{0,40}}?\b{_LOW_WORD})\b|\bhow (?:wide|big|large) is the (?:price )?range\b")
+_CHAT = frozenset({"pls", "plz", "thx", "btw", "lol", "omg", "ok", "idk", "tbh", "imo", "fyi", "asap", "yep", "nah",
+                   "hmm", "ugh", "wow", "yay", "hey", "bye", "etc", "abt", "tho", "bc", "cuz", "ppl"})
+_EMBEDDED_Q = re.compile(r"\b(?:asking|asks?|asked|know|knowing|wondering|wonder|curious|enquiring|inquiring)\s+(?:about\s+)?"
+                         r"((?:how|what|which|where|when|why|whether|if)\b[^.?!]{6,})", re.I)
 _NOT_A_PRICE_Q = re.compile(r"^\s*(?:how (?:long|many|often|soon|far|common)|when|where|who|why|(?:is|are) (?:it|that|this|"
                             r"they|these)\s+(?:\w+\s+)?(?:normal|common|usual|typical|rare|unusual))\b")  # "how long is the visa valid?"
 
@@ -87,7 +92,7 @@ _NOT_A_PRICE_Q = re.compile(r"^\s*(?:how (?:long|many|often|soon|far|common)|whe
 def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
     """"min" or "max" when the message asks for one end of a range only (both ends asked: the whole range)."""
     ends = {"min" if m.group("min") or (also_min and m.group(also_min))
-            or any(g in pattern.groupindex and m.group(g) for g in ("min2", "min3", "min4", "min5", "min6", "min7", "min8", "min9")) else "max"
+            or any(g in pattern.groupindex and m.group(g) for g in ("min2", "min3", "min4", "min5", "min6", "min7", "min8", "min9", "min10")) else "max"
             for m in pattern.finditer(low)}
     return ends.pop() if len(ends) == 1 else None
 
@@ -164,6 +169,13 @@ _PLANNED = re.compile(r"(?<![\w$.,])(\d+|two|three|four|five|six|seven|eight|nin
 _DO_N = re.compile(r"\b(?:do|did|have|had|get|got|book|booked|need|needed|take|took)\s+(\d+|two|three|four|five|six|"
                    r"seven|eight|nine|ten|twelve)\b(?!\s*(?:%|percent|\$|dollars|usd|days?|weeks?|months?|years?|"
                    r"hours?|minutes?|scars?))")
+_TIMES_N = re.compile(r"(?<![\w$.,])[x×]\s?(\d{1,2})\b|(?<![\w$.,])(\d{1,2})\s?[x×](?!\w)"  # "x5?", "4x at the top"
+                      r"|^\s*(?:and\s+|so\s+)?times\s+(\d{1,2})\b")  # "times 2?"
+# "and 5 in Korea at the top price", "3 at the lowest?": a bare count where a price or a place follows
+_N_AT = re.compile(r"(?<![\w$.,%])(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:more\s+)?"
+                   r"(?:in|at|back|here|there)\b(?!\s+(?:a|the)\s+(?:time|row|once)\b)")
+_NAMES_NUMBER = re.compile(r"\b(?:client|customer|patient|pt|ticket|case|no|number|option|step|room|group|day|week|"
+                           r"month|year|page|item|question|q|part|grade|type|stage|level|age|aged)\.?\s*#?\s*$")  # "client 2 in Turkey"
 _POSSESSED = re.compile(r"\b(?:my|our|his|her|their)\s+([a-z]+)(?:\s+([a-z]+))?")
 MAX_ABSENT_CHECKED = 6  # words of one message looked up against the article's vocabulary (bounds the cost)
 _GREETING = re.compile(r"\s*[a-z']+(?:\s+[a-z']+)?\s*[,!]")  # an opening word or two before a comma: a greeting
@@ -174,7 +186,8 @@ _ALL_TYPES = re.compile(r"\b(?:all|each of the|every one of the)\s+(?:three\s+|3
                         r"(?!\s+of\s+(?!(?:acne\s+|atrophic\s+)?scar)\w)")
 _KIND_OF_SCARS = re.compile(r"\b(?:kind|kinds|type|types|sort|sorts)\s+of\s+(?:acne\s+)?scars?\b")
 _PERCENT = re.compile(r"(?<![\d.][-–])(?<![\d.]\s[-–]\s)(?<!\d%[-–])(\b\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)")
-_AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|(?<![\w.])(\d[\d,]*)\s*(?:usd|dollars?|bucks)\b")
+_AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|(?<![\w.])(\d[\d,]*)\s*(?:usd|dollars?|bucks)\b"
+                     r"|\b(?:on|of)\s+(?:that|this|the|a|my)\s+(\d{1,3}(?:,\d{3})+|\d{3,6})(?![\w%,.])")  # "deposit on that 1362"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 # where a story gives way to the question: a sentence end, a dash or semicolon, ", but how ..."
 _STORY_BREAK = re.compile(r"(?<=[.!?])\s+|\s+[—–]\s+|\s+-\s+|;\s+|,\s+(?:but|so)\s+(?=(?:what|how|which|where|who|when|"
@@ -330,6 +343,9 @@ class QueryParser:
                 and len(words(topic.group(1))) <= 5 and not _FIRST_PERSON.search(topic.group(1).lower()):
             q.asking = f"{topic.group(1)} — {q.asking}"
             asked = self.analyzer.frame(q.asking)
+        if asked is not None and asked.procedures and asked.countries and not asked.attributes \
+                and len(words(q.asking)) <= 6:  # "forget lasers, too much downtime. microneedling in the US?": a price
+            q.attributes = ["cost"]
             named = [*asked.procedures, *asked.clinics, *asked.scar_types, *asked.filler_types]
         q.asked_entities = named or list(q.entities)
         # a question that names its treatment and what it asks is read alone for how to compute: "a local clinic
@@ -379,6 +395,8 @@ class QueryParser:
         q.numbers = self._numbers(lowered)
         q.count = self._count(lowered) or self._counted_entity(q)
         q.entity_counts = self._entity_counts(q)
+        if q.count and _TIMES_N.search(lowered) and not q.asks_cost:  # "x5?": that price five times
+            q.attributes = [a for a in q.attributes if a != "sessions"] + ["cost"]
         m = _COUNT_RANGE.search(lowered)  # "for 4 to 6 sessions": both ends of the count
         q.count_low = int(m.group(1)) if m and 1 <= int(m.group(1)) < int(m.group(2)) <= 30 else None
         if q.count_low is not None:
@@ -391,7 +409,7 @@ class QueryParser:
             q.attributes.append("cost")  # "two sessions at the high end of it?"
         m = _PERCENT.search(lowered)
         q.percent = float(m.group(1)) if m else None
-        q.amounts = [float((a or b).replace(",", "")) for a, b in _AMOUNT.findall(lowered)]
+        q.amounts = [float(next(x for x in g if x).replace(",", "")) for g in _AMOUNT.findall(lowered)]
         q.leftover = bool(_LEFT_OVER.search(lowered))
         many = _HOW_MANY_SESSIONS.search(lowered)
         q.affordable = bool(q.budget or q.amounts) and bool(_HOW_MANY_FOR.search(lowered) or (
@@ -482,10 +500,11 @@ class QueryParser:
     @staticmethod
     def _count(lowered: str) -> int | None:
         """The number of sessions the user plans: "5 peel sessions", "three treatments"."""
-        m = _PLANNED.search(lowered) or _DO_N.search(lowered)
+        m = _PLANNED.search(lowered) or _DO_N.search(lowered) or _TIMES_N.search(lowered) or next(
+            (x for x in _N_AT.finditer(lowered) if not _NAMES_NUMBER.search(lowered[: x.start()])), None)
         if not m:
             return None
-        n = m.group(1)
+        n = next(g for g in m.groups() if g)
         value = int(n) if n.isdigit() else _NUMBER_WORDS.get(n)
         return value if value and 1 < value <= 30 else None
 
@@ -616,7 +635,10 @@ class QueryParser:
         sentence asks or none does."""
         sentences = [x for x in _STORY_BREAK.split(text) if x and x.strip()]
         asking = [x for x in sentences if x.rstrip().endswith("?") or _ASKS.match(x.lower())]
-        if not asking or len(asking) == len(sentences):
+        if not asking:  # "patients keep asking how far ahead to book": the question inside the statement
+            m = _EMBEDDED_Q.search(text)
+            return m.group(1) if m else ""
+        if len(asking) == len(sentences):
             return ""
         return " ".join(asking)
 
@@ -637,7 +659,8 @@ class QueryParser:
                 salient += [w] if asks else []
             elif asks:
                 salient.append(w)
-                unbound += [w] if len(w) >= 4 and self._is_word(w) and not self._adverb(w) else []
+                unbound += [w] if (len(w) >= 4 or w in self.analyzer.speller.known and w not in _CHAT) \
+                    and self._is_word(w) and not self._adverb(w) else []  # "a minimum age?": short words count too
         return salient, unbound, anchors
 
     def _country_ends(self, low: str) -> dict[str, str]:

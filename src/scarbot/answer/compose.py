@@ -13,6 +13,7 @@ from scarbot.answer.base import (
     AnswerContext,
     CorpusView,
     Draft,
+    Part,
     PriceFact,
     average_of,
     cap,
@@ -127,7 +128,8 @@ class ComputeStrategy:
         if q.count and len(countries) >= 2:
             low = q.text.lower()
             both = bool(_ALTOGETHER.search(low)) and not q.saving and not _VERSUS.search(low)
-            return self._each(procs[0], countries, q.count, both)
+            ends = q.country_ends or ({c: q.price_end for c in countries} if q.price_end in ("min", "max") else None)
+            return self._each(procs[0], countries, q.count, both, ends)
         country = countries[0] if countries else self.corpus.home_for(procs[0])[0]
         counts = [q.entity_counts.get(p) or q.count or 1 for p in procs]
         summed = q.plus or bool(_ALTOGETHER.search(q.text.lower()))
@@ -154,12 +156,21 @@ class ComputeStrategy:
             self._times(d, proc, country, n, price_end, fewest)
         return d if d.parts else None
 
-    def _each(self, proc: str, countries: list[str], n: int, both: bool = False) -> Draft | None:
-        """N sessions in each of the countries; ``both``: done in all of them, so their sum too."""
+    def _each(self, proc: str, countries: list[str], n: int, both: bool = False,
+              ends: dict[str, str] | None = None) -> Draft | None:
+        """N sessions in each of the countries (each at its end of the range, when asked); ``both``: done in all
+        of them, so their sum too; two single figures: their difference first."""
         d = Draft(strategy=self.name)
         for country in countries[:3]:
-            self._times(d, proc, country, n)
+            self._times(d, proc, country, n, (ends or {}).get(country))
         totals = [p.derived for p in d.parts if len(p.derived) >= 3]
+        if len(countries) == 2 and len(totals) == 2 and all(t[1] == t[2] for t in totals) and not both:
+            (a, x), (b, y) = sorted(zip(countries, (float(t[1].strip("$").replace(",", "")) for t in totals)),
+                                    key=lambda cv: cv[1])
+            d.parts.insert(0, Part(f"{n} sessions of {pretty(proc)} cost about {money(y - x)} more in {b} ({money(y)}) "
+                                   f"than in {a} ({money(x)})" if y != x else
+                                   f"{n} sessions of {pretty(proc)} cost the same in {a} and {b}: {money(x)}",
+                                   derived=(money(y - x), money(x), money(y), str(n))))
         if both and len(totals) >= 2:
             low = sum(float(t[1].strip("$").replace(",", "")) for t in totals)
             high = sum(float(t[2].strip("$").replace(",", "")) for t in totals)
@@ -460,6 +471,12 @@ class ComputeStrategy:
             x, y = (n * dear.low, n * cheap.low) if end == "min" else (n * dear.high, n * cheap.high)
             at = "bottom" if end == "min" else "top"
             what = f"{n} sessions of {pretty(proc)} come" if n > 1 else f"{pretty(proc)} costs"
+            if x == y:  # "no saving at the top end?": none
+                d.add(f"At the {at} of each range, {what} {'to ' if n > 1 else ''}the same, {money(x)}, in {dear.country} and "
+                      f"{cheap.country}: no saving either way", derived=(money(x), str(n)))
+                for p in (cheap, dear):
+                    d.add(self._price_line(p), p.chunk_id, p.quote)
+                return d
             d.add(f"At the {at} of each range, {what} to about {money(x)} in "
                   f"{dear.country} and {money(y)} in {cheap.country}: a difference of about {money(x - y)}"
                   if n > 1 else f"At the {at} of each range, {what} {money(y)} in {cheap.country} against "

@@ -84,6 +84,9 @@ class ExtractStrategy:
         chosen = self._support(q, cand, scores, order, best_j, subject)
         if subject or (q.why and "mechanism" in q.attributes):  # "why does it help?": what it does, too
             chosen = self._with_mechanism(q, chosen)
+        after = self._continuation(chosen[0]) if q.why else None
+        if after is not None and after not in chosen:  # "why do they form?": "... This leads to a loss of collagen"
+            chosen = [chosen[0], after, *chosen[1:2]]
         if _WHICH_TREATMENTS.search(q.text.lower()) and not q.procedures and not q.filler_types:
             chosen = self._each_treatment(q, cand, scores, order, chosen)
         neighbour = self._about_a_neighbour(q, chosen)
@@ -424,6 +427,13 @@ class ExtractStrategy:
             d.add(self._whose(q, u) + self._asked_part(q, self._sentence(u)), u.chunk_id, u.text)
         return d
 
+    def _continuation(self, ui: int) -> int | None:
+        """The next sentence of the passage when it carries this one on ("This incomplete healing leads to ...")."""
+        c = self.corpus
+        if ui + 1 >= len(c.units) or self._antecedent(ui + 1) != ui or not _CARRIES_ON.match(c.units[ui + 1].text):
+            return None
+        return ui + 1
+
     def _antecedent(self, ui: int) -> int | None:
         """The sentence just before this one in the same passage, when the two stand together in its text."""
         c = self.corpus
@@ -483,5 +493,6 @@ def _soft_type(low: str) -> str | None:
     return None
 
 
+_CARRIES_ON = re.compile(r"(?:This|These|That|Such|It|They)\b")
 _POINTS_BACK = re.compile(r"^(?:the (?:clinic|hospital|centre|center|practice)|it|its|they|their)\b", re.I)
 _LEANS = re.compile(r"\b(?:these|those|they|them|this|it)\b", re.I)

@@ -28,6 +28,8 @@ from scarbot.nlp import stem, words
 from scarbot.query import Query
 from scarbot.text import figures
 
+_ANY_COUNTRY = re.compile(r"\b(?:any|which|what)\s+(?P<other>other\s+)?(?:countries|country|places|destinations)\b"
+                          r"|\b(?P<else>elsewhere|anywhere else)\b")
 _WHICH_COUNTRIES = re.compile(r"\b(?:which|what)\s+(?:other\s+)?(?:countries|country|places|destinations)\b")
 _RELATIVE = re.compile(r"\b(cheaper|less expensive|more affordable|more expensive|pricier|costlier)\s+than\b"
                        r"|\b(?:start|starts|starting|begin|begins|beginning)\s+(below|under|lower than|above|over|higher than)\b")
@@ -219,8 +221,12 @@ class PriceStrategy:
             return d if d.parts else None
         if len(countries) == 2 and q.superlative:
             return self._versus(procs[0], countries, q.superlative, q.price_end, times=bool(_TIMES.search(q.text.lower())))
-        if q.excluded_countries or (q.operation == "list" and not countries):
-            return self._listing(procs, q.excluded_countries)
+        listed = _ANY_COUNTRY.search(q.text.lower()) if not countries and not (q.superlative or q.price_end) else None
+        if q.excluded_countries or (q.operation == "list" and not countries) or listed:
+            # "any other country in the table with a price for it?": every country given, the home one left out
+            excluded = q.excluded_countries or ([c.home] if listed and (listed.group("other") or listed.group("else"))
+                                                else [])
+            return self._listing(procs, excluded)
         if not countries:
             countries = c.countries if q.compare else c.home_for(procs[0])
         return self._lookup(q, procs, countries)
@@ -274,9 +280,13 @@ class PriceStrategy:
             if not rows:
                 continue
             none = [r.country for r in rows if not r.given]
-            lead = f"The cost comparison table gives a figure for {pretty(proc)}"
-            lead += f" besides {join_names(excluded)}" if excluded else ""
-            lead += f" in {join_names([r.country for r in given])}" if given else ": none"
+            besides = f" besides {join_names(excluded)}" if excluded else ""
+            if not given:
+                d.add(f"The cost comparison table gives no figure for {pretty(proc)}{besides}: the cells for "
+                      f"{join_names(none)} are empty (\"-\")", rows[0].chunk_id, rows[0].quote)
+                continue
+            lead = f"The cost comparison table gives a figure for {pretty(proc)}{besides}"
+            lead += f" in {join_names([r.country for r in given])}"
             listing = "".join(f"\n- {r.country}: {r.cell}" for r in given)
             tail = f"\n\nNo figure is given for {join_names(none)}" if none else ""
             d.add(f"{lead}:{listing}{tail}", rows[0].chunk_id, rows[0].quote)

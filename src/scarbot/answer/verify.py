@@ -699,7 +699,8 @@ def absolute_premise(q: Query, draft: Draft, units: list, candidates: list[int])
         m = _ABSOLUTE.search(low)
     if m is None or draft.abstained or _DENIES.search(low) or any(p.text.startswith("No") for p in draft.parts[:1]):
         return draft
-    if m.group(0) in _PERMANENCE and not q.yesno:  # "I'd like something permanent": a wish, not a claim
+    short_ask = q.text.rstrip().endswith("?") and len(words(q.text)) <= 6 and not _WH_FIRST.match(q.text.lower())  # "results permanent?"
+    if m.group(0) in _PERMANENCE and not (q.yesno or short_ask):  # "I'd like something permanent": a wish, not a claim
         return draft
     start = max((x.end() for x in _CLAUSE_END.finditer(low[: m.start()])), default=0)
     end = next((x.start() for x in _CLAUSE_END.finditer(low, m.end())), len(low))
