@@ -209,7 +209,7 @@ def _is_reference(text: str, ref: Ref) -> bool:
     if ref.word in ("that", "this", "those", "these") and nxt_word.replace(",", "").isdigit():
         return False  # "the deposit on that 1362": the figure itself
     if ref.word in ("that", "this", "those", "these"):
-        return at_end or nxt_word in _VERBS or nxt_word == "than" or (prev in _PREPS and (at_end or nxt_word in _VERBS or
+        return at_end or nxt_word in _VERBS or nxt_word in ("than", "or", "vs", "versus") or (prev in _PREPS and (at_end or nxt_word in _VERBS or
                                                                       not nxt_word.isalpha()))
     return True
 

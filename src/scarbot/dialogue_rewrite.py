@@ -310,6 +310,8 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         return None
     if not _is_fragment(LEAD.sub("", body)) and (q.percent is not None or q.amounts or q.numbers):
         return None  # "and boxcar ones are about half?": a claim of its own, not the last question again
+    if _CHEAPER.search(body) and re.search(r"\bthan\b", body, re.I):
+        return None  # "that's way cheaper than Korea, right?": a comparison, not the last question in Korea
     new = _new_entities(q, general=bool(_ABOUT.match(body) or _is_fragment(body) or (_GENERAL_NAMED.search(body) and not _HOME_REF.search(body))))
     if _is_fragment(LEAD.sub("", body)) and {"procedure", "country"} <= set(new) and not _ABOUT.match(body) \
             and not last.query.affordable:
@@ -638,6 +640,8 @@ def _resolve_all(reader: Reader, text: str, refs: list[Ref], state: DialogueStat
     asked_for = {k for m in OPEN_HEAD.finditer(text) for k in HEAD_KINDS.get(m.group(1).lower(), ())}
     # "Which other clinic offers it?": "it" is no clinic; but "is it cheaper than microneedling?" compares like with like
     head = _COMPARED_WITH.split(text)[0]
+    if _SELECTION.search(text):  # "which is cheaper, that or laser?": the two alternatives are compared like with like
+        head = re.split(r"\b(?:or)\b", head, maxsplit=1, flags=re.I)[0]
     own, out = set(entities(reader.parse(head) if head != text else q)) | asked_for, []
     for ref in refs:
         res = _inline_list(reader, text, q, ref) or resolve(ref, state, q, own)
@@ -818,6 +822,9 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
         return _finish(reader, f"Which is {word}{where}: {', '.join(group[:-1])} or {group[-1]}?", text)
     if q.course and len(q.countries) < 2:
         return None  # "the cheapest total for the whole course?": a course total at its low end, not a place
+    last = state.answered
+    if not procs and last is not None and last.query.procedures == [lexicon.GENERAL_PROCEDURE] and not refs:
+        procs = [lexicon.GENERAL_PROCEDURE]  # "Korea in general?" then "so Korea is cheaper than Thailand?": in general
     if not procs:
         ms = [m for m in candidates(state, ("filler_type", "procedure"), q) if m.by_user] or \
             candidates(state, ("filler_type", "procedure"), q)
@@ -835,6 +842,15 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
         out = f"Where {be} {subject} {'most expensive' if dear else 'cheapest'}: {listed}?"
     elif len(countries) == 2:
         a, b = (place(c) for c in countries)
+        before = state.answered.query if state.answered is not None else None
+        if q.price_end and q.countries and before is not None and before.price_end not in (None, q.price_end) \
+                and before.countries and before.countries[0] in countries and before.countries[0] != q.countries[0]:
+            # "India, 3 at the max?" then "vs 3 in Korea at the min?": each country at its own end
+            ends = {q.countries[0]: q.price_end, before.countries[0]: before.price_end}
+            n = q.count or before.count
+            parts = [f"{f'{n} sessions of ' if n else ''}{subject} in {place(c)} at the "
+                     f"{'lowest' if ends[c] == 'min' else 'top'} price" for c in countries]
+            return _finish(reader, f"How much cheaper is {parts[0]} than {parts[1]}?", text)
         joiner = "or" if _SELECTION.search(text) else "than"
         out = f"{be.capitalize()} {subject} {'more expensive' if dear else 'cheaper'} in {a} {joiner} in {b}?"
         if q.count:  # "than 3 sessions in Singapore?": the sessions counted in both places
@@ -970,6 +986,9 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
         return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
     wanted = ("scar_type",) if q.recommend and not q.attributes else ("procedure", "filler_type") if priced \
         else (*MAIN_KINDS, "topic")  # "the best treatment": for what; "3 in the US": of the treatment priced
+    last = state.answered
+    if (priced or _CHEAPER.search(text)) and last is not None and last.query.procedures == [lexicon.GENERAL_PROCEDURE]:
+        return f"{text.rstrip('?.! ')} for scar treatment in general?"  # the prices just asked were those in general
     ms = [m for m in candidates(state, wanted, q) if m.kind in wanted]
     if priced:  # a total is of a treatment the user asked about, not one a quoted sentence happened to name
         ms = [m for m in ms if m.by_user] or ms
