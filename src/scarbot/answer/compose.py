@@ -294,8 +294,9 @@ class ComputeStrategy:
         if whole and q.course:
             figs = [float(x.replace(",", "")) for x in re.findall(r"\$([\d,]+)", whole.group(2))]
             low, high = _at_end(figs[0], figs[-1], q.price_end)  # "a full treatment at the top price"
+            shown = span(low, high) if q.price_end else whole.group(2)  # "the top of the range: $2,000"
             return low, high, (f"a full treatment of {pretty(proc)} in {country} ({_END_INLINE.get(q.price_end, '')}"
-                               f"{whole.group(2)})"), [price]
+                               f"{shown})"), [price]
         low, high = _at_end(price.low, price.high, q.price_end)  # "10% of the top price"
         if q.count:  # "10% of 4 sessions of that": the total of the sessions
             n = q.count

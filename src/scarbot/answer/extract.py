@@ -334,15 +334,20 @@ class ExtractStrategy:
             s += W.DEFINITION
         wanted = answer_type(q) or _soft_type(q.text.lower())
         typed = wanted in ("percent", "duration") and type_pattern(wanted).search(u.text)  # "icepick %?": with a share
-        if typed or (wanted == "count" and _COUNT.search(u.text)):  # "how many people ...?": the sentence with the number
-            s += W.ANSWER_TYPE
+        about = not keys or any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui] for k in keys)
+        specific = [k for k in map(self._entity_keys_of, q.filler_types) if k]  # "Bellafill": that kind, not fillers
+        own = about and (not specific or any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui] for k in specific))
+        if (typed or (wanted == "count" and _COUNT.search(u.text))) and own:
+            s += W.ANSWER_TYPE  # "how many people ...?": the sentence with the number (one about what was asked)
         if keys:
-            if any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui] for k in keys):
+            if about:
                 s += W.ENTITY
             elif q.procedures and u.section in c.proc_sections:
                 s -= W.OTHER_ENTITY
         elif u.section in c.proc_sections and _ABOUT_ALL.search(q.text.lower()):
             s -= W.ONE_OF_MANY  # "how effective are these treatments overall?": not one treatment's own sentence
+        if u.depth >= 2 and u.label and self._asks_a_kind(q):
+            s += W.KIND  # "which filler adds volume?": one of the kinds listed under it, by name
         if not keys and "types" in q.attributes and self._enumerates(ui):
             s += W.ENUMERATES  # "what kinds of scars are there?": the sentence that names them all, not one's own
         if len(u.text.split()) <= 8 and _LEANS.search(u.text):
@@ -398,8 +403,11 @@ class ExtractStrategy:
                 out.append(i)
             return out
         chosen = [best]
+        kinds = [k for k in map(self._entity_keys_of, q.filler_types) if k]
         for j in [x for x in order if x != best_j][:3]:
             u = c.units[cand[j]]
+            if kinds and u.depth >= 2 and u.label and not any(k <= c.label_stems[cand[j]] for k in kinds):
+                continue  # "how long does Bellafill last?": another kind's own item is no support
             both_define = self._defines(cand[j], subject) and self._defines(best, subject)
             near = scores[j] >= scores[best_j] - (W.DEFINITION_GAP if both_define else W.RUNNER_UP_GAP)
             if near and (u.section == bu.section or both_define) and u.text != bu.text and u.kind == "sentence" and not u.text.rstrip().endswith(":"):
@@ -426,6 +434,13 @@ class ExtractStrategy:
                 continue
             d.add(self._whose(q, u) + self._asked_part(q, self._sentence(u)), u.chunk_id, u.text)
         return d
+
+    @staticmethod
+    def _asks_a_kind(q: Query) -> bool:
+        """"Which filler ...?", "which laser ...?": the word after "which" names a treatment, so one of its kinds is asked."""
+        m = _WHICH_WORD.match(" ".join(q.tokens))
+        return bool(m) and any(kind in ("procedure", "filler_type") and start <= m.start(1) + 1 < end
+                               for start, end, kind, _name in q.spans)
 
     def _continuation(self, ui: int) -> int | None:
         """The next sentence of the passage when it carries this one on ("This incomplete healing leads to ...")."""
@@ -493,6 +508,7 @@ def _soft_type(low: str) -> str | None:
     return None
 
 
+_WHICH_WORD = re.compile(r"^(?:so |and |ok )?which (?:type of |kind of |one of the )?(\w+)")
 _CARRIES_ON = re.compile(r"(?:This|These|That|Such|It|They)\b")
 _POINTS_BACK = re.compile(r"^(?:the (?:clinic|hospital|centre|center|practice)|it|its|they|their)\b", re.I)
 _LEANS = re.compile(r"\b(?:these|those|they|them|this|it)\b", re.I)

@@ -25,6 +25,7 @@ REASON_GAP = 0.30  # ... and the best reason-giving sentence within this of the 
 FIGURE = 0.30  # the sentence holds a figure the question quotes ("where does the 60-70% come from?")
 SUPERLATIVE = 0.25  # the sentence states the superlative asked ("which type is the most common?" ↔ "the most common")
 DANGLING = 0.20  # penalty: a short sentence that leans on a "these"/"they" it does not name ("Many have a mix of these")
+KIND = 0.15  # "which filler ...?": a kind listed under the treatment (a nested, labelled item)
 ANSWER_TYPE = 0.15  # the sentence holds the kind of answer asked: a share for "what %", a time for "how long"
 
 # Treatments chosen by a property ("which treatment is safest?"): those whose best sentence is this much
