@@ -12,7 +12,7 @@ ambiguous: the caller asks which one is meant instead of guessing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scarbot.dialogue_state import (
     ATTRIBUTE_KINDS,
@@ -120,6 +120,8 @@ def find_refs(text: str) -> list[Ref]:
     out = []
     for m in _REF.finditer(text):
         ref = _make(m)
+        if ref is not None and ref.form == "both" and not ref.head and re.search(r"\b(?:in|between)\s+$", text[: ref.start]):
+            ref = replace(ref, head="places")  # "fillers in both?": both places
         if ref is not None and _is_reference(text, ref):
             out.append(ref)
     return out

@@ -80,7 +80,7 @@ _BUDGET_REF = re.compile(r"\b(?:my|our|the)\s+(?:whole\s+|entire\s+|total\s+|ful
 _AFFORD = re.compile(r"\bafford\b", re.I)
 _HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i live|my home country)\b"
                        r"|(?<=\s)here(?=\s*(?:[?.!,]|$))", re.I)
-_HOME_ONLY = re.compile(r"^\s*(?:and|or|what about|how about|same)?\s*(?:(?:at|back)\s+home|in my (?:home )?country|"
+_HOME_ONLY = re.compile(r"^\s*(?:and|or|what about|how about|same)?\s*(?:(?:here\s+)?(?:at|back)\s+home|in my (?:home )?country|"
                         r"where i live)\s*(?:for me|then|too|for comparison)?\s*[?.!]*\s*$", re.I)
 _MY_SCARS = re.compile(r"\bmy (?:acne )?(?:scars|scar types?|types? of scars?|kinds? of scars?|type|kind)\b", re.I)
 _FOR_ME = re.compile(r"\b(?:for me|for my (?:skin|case)|in my case)\b", re.I)
@@ -419,7 +419,8 @@ def _added_to_total(reader: Reader, text: str, q: Query, state: DialogueState) -
 
 
 _COMPARES = re.compile(r"\b(?:cheaper|dearer|pricier|more expensive|less expensive|more affordable|difference|differ|"
-                       r"gap|save|saving|savings)\b", re.I)
+                       r"gap|save|saving|savings)\b|^\W*(?:and\s+|so\s+)?(?:by\s+)?how much(?:\s+(?:more|less|then))?\s*\??\s*$",
+                       re.I)  # "by how much?" after two prices compared
 
 
 def _against_last_pair(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
@@ -439,6 +440,10 @@ def _against_last_pair(reader: Reader, text: str, q: Query, state: DialogueState
         return None
     body = text.rstrip(" ?.!")
     what = "" if q.procedures else f" for {_spoken(procs[0])}"
+    if re.match(r"^\W*(?:and\s+|so\s+)?(?:by\s+)?how much\b", body, re.I) and not q.countries:  # "by how much?"
+        end = {"min": " at the low end", "max": " at the top end"}.get(before.price_end or q.price_end or "", "")
+        return _finish(reader, f"What's the difference between {place(pair[0])} and {place(pair[1])}"
+                               f"{what or f' for {_spoken(procs[0])}'}{end}?", text)
     if q.countries:
         other = next(c for c in pair if c != q.countries[0])
         return _finish(reader, f"{body} than {place(other)}{what}?", text)
@@ -867,6 +872,8 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
 def _saving_question(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
     """"what's the difference, then?" after prices in two countries: the saving on that treatment between them."""
     procs = [n for k in ("filler_type", "procedure") for n in entities(q, general=True).get(k, [])]
+    if not procs and _GENERAL_NAMED.search(text):  # "comparing the top ends of the general ranges"
+        procs = [lexicon.GENERAL_PROCEDURE]
     if not procs:
         ms = [m for m in candidates(state, ("filler_type", "procedure"), q) if m.by_user]
         procs = [ms[0].name] if ms else [n for n in entities(state.last.query, general=True).get("procedure", [])][:1]

@@ -61,7 +61,8 @@ _HOME = re.compile(
     r"|my (?:home )?country is\s+|\b(?:based|living) in\s+|\b(?:hello|hi|hey|greetings) from\s+)"
     r"(?:the\s+)?(\w+(?:\s\w+)?)"
     r"|\b(\w+)[\s-]based\b"  # "Leeds-based", "Toronto-based"
-    r"|^(?:(?:hi|hello|hey)\b[,!.\s]*)?(\w+(?:\s\w+)?),?\s+here\b")  # "Hi, Vancouver here"
+    r"|^(?:(?:hi|hello|hey)\b[,!.\s]*)?(?!(?:and|so|but|ok|okay|well|yes|no|me|i|we|you|it|that|this|what|how|from|"
+    r"over|right|just|up|down|in|out|back|the)\b)(\w+(?:\s\w+)?),?\s+here\b")  # "Hi, Vancouver here"
 _OWN_SCARS = re.compile(r"\b(?:i have|i've got|i got|i've|my|mine are|i suffer from|i'm dealing with)\b")
 
 

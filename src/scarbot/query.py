@@ -85,6 +85,7 @@ _CHAT = frozenset({"pls", "plz", "thx", "btw", "lol", "omg", "ok", "idk", "tbh",
                    "hmm", "ugh", "wow", "yay", "hey", "bye", "etc", "abt", "tho", "bc", "cuz", "ppl"})
 _EMBEDDED_Q = re.compile(r"\b(?:asking|asks?|asked|know|knowing|wondering|wonder|curious|enquiring|inquiring)\s+(?:about\s+)?"
                          r"((?:how|what|which|where|when|why|whether|if)\b[^.?!]{6,})", re.I)
+_KEYWORD_ASK = re.compile(r"%|\b(?:duration|price|prices|cost|costs|percentage|percent|share|number)\s*\??\s*$")
 _NOT_A_PRICE_Q = re.compile(r"^\s*(?:how (?:long|many|often|soon|far|common)|when|where|who|why|(?:is|are) (?:it|that|this|"
                             r"they|these)\s+(?:\w+\s+)?(?:normal|common|usual|typical|rare|unusual))\b")  # "how long is the visa valid?"
 
@@ -442,7 +443,7 @@ class QueryParser:
         if not q.all_scar_types and not q.filler_types and _ALL_TYPES.search(low) and self.scar_profiles:
             q.scar_types = list(self.scar_profiles)  # "I have all three types": every type the article describes
             q.attributes = [a for a in q.attributes if a != "types"]
-        q.describes = not _asks_anything(q.text)
+        q.describes = not _asks_anything(q.text) and not _KEYWORD_ASK.search(q.text.lower())  # "icepick %": asks
         q.identify = bool(q.inferred_scar_types and _IDENTIFY.search(low) or q.all_scar_types and q.describes)
         if not q.attributes and set(q.salient) <= _UNIT_WORDS and q.countries and q.procedures:  # "peels india?": a price
             q.attributes.append("cost")

@@ -143,7 +143,8 @@ class PropertyStrategy:
         for proc, units in chosen:
             for n, i in enumerate(units):
                 u = c.units[i]
-                d.add(f"{'- ' + cap(proc) + ': ' if n == 0 else ''}{body(u.text) or u.text}", u.chunk_id, u.text)
+                kind = f"{u.label}: " if u.depth >= 2 and u.label else ""  # "Autologous Fat Transfer: ...": its own name
+                d.add(f"{'- ' + cap(proc) + ': ' if n == 0 else ''}{kind}{body(u.text) or u.text}", u.chunk_id, u.text)
         d.similarity = first
         d.steps.append(f"property: {', '.join(('little ' if g in lows else '') + '/'.join(g) for g in terms)}")
         return d

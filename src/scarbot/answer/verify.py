@@ -163,7 +163,8 @@ _SHARES_SUBJECT = re.compile(r"\s*(?:is|are|was|were|can|may|has|have|will)\b", 
 
 # What kind of answer a question wants, by how it asks: a reply of another kind does not answer it
 # ("how long does the swelling last?" answered with its risks).
-_ASKS_DURATION = re.compile(r"\bhow (?:long|many (?:days|weeks|months|years|hours|minutes))\b|\bhow soon\b")
+_ASKS_DURATION = re.compile(r"\bhow (?:long|many (?:days|weeks|months|years|hours|minutes))\b|\bhow soon\b"
+                            r"|^[\w\s'-]{2,40}\b(?:duration|longevity)\s*\??\s*$")  # "HA filler duration"
 _ASKS_PRICE = re.compile(r"\bhow much (?:is|are|does|do|would|will|for|money)\b|\bwhat(?:'s|s| is| are)? the "
                          r"(?:fee|fees|price|cost|charge)s?\b|^[\w\s'-]{3,40}\b(?:price|cost|fee)s?\s*\??\s*$"
                          r"|\b(?:free of charge|for free|cost extra|charged? extra|extra (?:charge|cost|fee)|paid separately|"
