@@ -195,3 +195,29 @@ def test_a_question_inside_a_statement_is_answered(assistant):
 def test_an_unanswerable_question_about_there_is_declined_without_asking_which(chat):
     *_, last = chat("subcision in India vs Korea?", "can I get my contact lenses replaced at a clinic there?")
     assert last.abstained and not last.text.startswith("Which"), last.text
+
+
+@pytest.mark.slow
+def test_a_word_the_article_uses_only_beside_the_last_topic_stays_with_it(chat):
+    *_, after = chat("is a visa needed for the trip?", "how long does processing take?")
+    assert "12-14 days" in after.text, after.text
+
+
+@pytest.mark.slow
+def test_a_home_told_beside_an_age_is_kept(chat):
+    *_, home = chat("Hi, I'm 41 and live in Perth, Australia. How much is a filler session in Korea?",
+                    "is that cheaper than back home?")
+    assert "Australia" in home.text and "$230" in home.text, home.text
+
+
+@pytest.mark.slow
+def test_short_follow_ups_about_the_scar_type_just_named(chat):
+    *_, looks, share = chat("what treatments suit icepick scars?", "what do they look like?", "percentage?")
+    assert "tiny holes" in looks.text, looks.text
+    assert "60-70%" in share.text, share.text
+
+
+@pytest.mark.slow
+def test_one_session_of_each_of_two_treatments_is_summed(chat):
+    *_, total = chat("laser and peel prices per session in Korea?", "one session of each at the bottom end, total?")
+    assert "$450" in total.text, total.text  # $300 + $150

@@ -41,7 +41,7 @@ _REF = re.compile(
     r"costlier)(?:\s+(?:one|option|country|place|treatment|procedure)\b(?!\s+(?:for|to|that|which|with|among)\b)|\s+of\s+(?:the|those|these)\s+(?:two|ones)\b"
     r"|(?=\s*(?:[?.!,;]|$)|\s+(?:in|for|then|there|please|vs\.?|versus)\b)))"  # "the cheaper one", "in the cheaper?"
     r"|(?P<both>\bboth(?:\s+of\s+(?:them|those|these))?|\ball\s+(?:of\s+)?(?:them|those|these)|\beach\s+of\s+"
-    r"(?:them|those|these|the\s+(?:two|three|four))|\ball\s+(?:two|three|four)(?:\s+of\s+(?:them|those))?|\beach(?=\s*(?:[?.!,]|$))"
+    r"(?:them|those|these|the\s+(?:two|three|four))|\ball\s+(?:two|three|four)(?:\s+of\s+(?:them|those))?|\beach(?=\s*(?:[?.!,]|$|at\b|in\b|on\b|then\b))"
     r"|\b(?:of|between|among|for|in|from)\s+(?:the|those|these)\s+(?:two|three|four)(?:\s+(?:ones|options|places|countries))?"
     r"(?=\s*(?:[?.!,;]|$|is\b|are\b|was\b|would\b|has\b|have\b|offers?\b|costs?\b|at\b|for\b|if\b|when\b)))"
     rf"|(?P<demonstrative>\b(?:that|this|those|these|the\s+same)\s+(?P<dhead>ones?|{_HEADS})\b)"

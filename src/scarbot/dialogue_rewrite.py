@@ -988,6 +988,10 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes and not q.recommend  # "treatment cost?"
     priced = q.asks_cost or q.count or q.course  # "3 sessions in Korea, what's left?": a treatment is still needed
     named = [k for k in (MAIN_KINDS if not priced else ("procedure", "filler_type")) if k in entities(q, general=True)]
+    if not named and not needs and q.salient:
+        topic = _topic_it_belongs_to(reader, q, state)
+        if topic:  # "how long does processing take?" after a question about the visa: the visa's processing
+            return f"{text.rstrip('?.! ')} for {topic}?"
     if named or own_subject(q) or not needs or (countries >= 2 and not q.count and not _priced_there(q, state)) \
             or general:
         return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
@@ -1014,6 +1018,27 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     if _TELL_MORE.match(text):
         return f"{body} about {what}?"
     return f"{body} for {what}?"
+
+
+def _topic_it_belongs_to(reader: Reader, q: Query, state: DialogueState) -> str:
+    """The topic of the last question (not an entity: "a visa") when every word the new message brings is one
+    the article uses only beside that topic ("processing" → the "processing time" of the visa)."""
+    last = [m for m in state.recent(("topic",)) if m.by_user and m.turn >= state.turn - 2]
+    if not last or entities(q):
+        return ""
+    heads = [w for w in words(last[0].name) if w not in STOPWORDS and len(w) > 2]
+    said = [w for w in q.salient if w not in heads]
+    if not heads or not said or len(said) > 2:
+        return ""
+    corpus = reader.analyzer.corpus_lower
+    found: set[str] = set()
+    for w in said:
+        near = [m.group(0) for m in re.finditer(rf"[^.\n]*\b{re.escape(w)}\b[^.\n]*", corpus)][:20]  # the word as said
+        beside = [h for h in heads if near and all(re.search(rf"\b{re.escape(stem(h))}", x) for x in near)]
+        if not beside:
+            return ""
+        found.update(beside[:1])
+    return " and ".join(sorted(found))
 
 
 def _in_general(text: str, q: Query, state: DialogueState) -> str:

@@ -53,11 +53,12 @@ ATTRIBUTE_KINDS: dict[str, tuple[str, ...]] = {
     **{a: ("filler_type", "procedure") for a in ("cost", "sessions", "recovery", "mechanism", "procedure", "risks",
                                                   "benefits", "effectiveness", "preparation", "status", "provider")},
     "suitability": ("procedure", "filler_type", "scar_type"),
+    "appearance": ("scar_type",), "share": ("scar_type",),  # "what do they look like?", "percentage?": of a scar type
 }
 
 _HOME = re.compile(
-    r"\b(?:(?:i'?m|i am|we'?re|we are)\s+(?:an?\s+)?(?:from\s+|based in\s+|living in\s+|in\s+|staying in\s+)?"
-    r"|(?:i|we)\s+(?:live|reside)\s+in\s+|(?:flying|coming|travel+ing) from\s+|(?:back )?home (?:is|in)\s+"
+    r"\b(?:(?:i'?m|i am|we'?re|we are)\s+(?!\d)(?:an?\s+)?(?:from\s+|based in\s+|living in\s+|in\s+|staying in\s+)?"
+    r"|(?:i|we|and|who|currently|now)\s+(?:live|reside)\s+in\s+|(?:flying|coming|travel+ing) from\s+|(?:back )?home (?:is|in)\s+"
     r"|my (?:home )?country is\s+|\b(?:based|living) in\s+|\b(?:hello|hi|hey|greetings) from\s+)"
     r"(?:the\s+)?(\w+(?:\s\w+)?)"
     r"|\b(\w+)[\s-]based\b"  # "Leeds-based", "Toronto-based"

@@ -65,7 +65,7 @@ _PRICE_END = re.compile(
     r"|^\s*(?:what'?s\s+)?(?:the\s+)?(?:(?P<min6>min(?:imum)?|bottom)|max(?:imum)?|top)\s+(?:price|rate|figure)\b"
     r"|\bthe\s+(?:(?P<min7>min(?:imum)?)|max(?:imum)?)\s+(?:possible\s+)?(?:cost|price|bill|spend)\s+(?:of|for)\b"
     r"|\b(?:(?P<min8>bottom|low|lower|lowest)|top|high|higher|upper)\s+(?:end\s+)?of\s+(?:each|both|the|their|its)\s+ranges?\b"
-    r"|\b(?:comparing|compare|compared|by|using)\s+(?:the\s+)?(?:(?P<min9>bottom|low|lower)|top|high|higher|upper)\s+ends\b"
+    r"|\b(?:comparing|compare|compared|by|using|between)\s+(?:the\s+)?(?:(?P<min9>bottom|low|lower)|top|high|higher|upper)\s+ends\b"
     rf"|\b(?:{_COUNTRY_WORDS})\s+(?:(?P<min10>min(?:imum)?)|max(?:imum)?)\b(?!\s+(?:end|of|and|or|to)\b)")  # "aussie max"
 # "Canada's lowest than Korea's lowest": a country's own end, written with the possessive (read on the text itself)
 _COUNTRY_END = re.compile(rf"\b(?:{_COUNTRY_WORDS})['’]s\s+(?:(?P<min>cheapest|lowest|bottom)|highest|top|dearest)\b"
@@ -445,7 +445,8 @@ class QueryParser:
             q.attributes = [a for a in q.attributes if a != "types"]
         q.describes = not _asks_anything(q.text) and not _KEYWORD_ASK.search(q.text.lower())  # "icepick %": asks
         q.identify = bool(q.inferred_scar_types and _IDENTIFY.search(low) or q.all_scar_types and q.describes)
-        if not q.attributes and set(q.salient) <= _UNIT_WORDS and q.countries and q.procedures:  # "peels india?": a price
+        if not q.attributes and set(q.salient) <= _UNIT_WORDS and q.countries and q.procedures \
+                and (asked is None or asked.countries):  # "peels india?": a price (a country of the story asks none)
             q.attributes.append("cost")
         if "procedure" in q.attributes and not (q.procedures or q.filler_types) and _TAKES_TO.search(low):
             q.attributes.remove("procedure")  # "how long does it take to process a visa?": not how a treatment is done
@@ -516,20 +517,26 @@ class QueryParser:
         joined = f" {' '.join(q.tokens)} "
         numbers = r"\d+|" + "|".join(_NUMBER_WORDS) + "|a|an"
         out: dict[str, int] = {}
-        for start, end, kind, name in q.spans:
+        last_end, last_n = -1, None
+        for start, end, kind, name in sorted(q.spans):
             if kind != "procedure" or name in out:
+                continue
+            if last_n is not None and re.fullmatch(r"\s*(?:and|&|plus|,)\s*", joined[last_end:start + 1]):
+                out[name], last_end = last_n, end  # "one session of X and Y": one of each
                 continue
             if re.match(r"\s*(?:session|treatment)\b", joined[end:]) and re.search(
                     r"(?:^|\s)(?:that|this|the|my|one|a|an|single)\s+$", joined[:start + 1]):
                 out[name] = 1  # "that laser session": one session of it
+                last_end, last_n = end, 1
                 continue
-            m = re.search(rf"(?:^|\s)({numbers})\s+(?:(?:sessions?|treatments?|rounds?)\s+of\s+(?:the\s+)?)?$",
-                          joined[:start + 1])
+            m = re.search(rf"(?:^|\s)({numbers})\s+(?:(?:sessions?|treatments?|rounds?)\s+)?(?:of\s+(?:the\s+)?)?$",
+                          joined[:start + 1])  # "3 sessions of X", "one of X"
             if m:
                 n = m.group(1)
                 value = int(n) if n.isdigit() else 1 if n in ("a", "an") else _NUMBER_WORDS.get(n)
                 if value and 1 <= value <= 30:
                     out[name] = value
+            last_end, last_n = (end, out[name]) if name in out else (-1, None)
         return out
 
     @staticmethod

@@ -177,7 +177,8 @@ _INTERVAL = re.compile(r"\b(?:spaced\s+)?(?:about\s+)?(?:an?|one|\d+(?:\s*[-–]
                        r"|\bevery\s+(?:\d+\s*[-–]?\s*\d*\s+)?(?:days?|weeks?|months?|years?)\b", re.I)
 _IN_UNIT = re.compile(r"\b(?:in|how many) (minutes|hours|days|weeks|months|years)\b")
 _ASKS_PERCENT = re.compile(r"\bwhat (?:average |typical |usual |rough )?(?:percentage|percent|proportion|share|fraction|%)\b|\bhow many (?:percent|%)|%\s*\??\s*$"
-                           r"|\bwhat(?:'s| is)? the (?:\w+\s+){0,2}(?:rate|percentage)\b")
+                           r"|\bwhat(?:'s| is)? the (?:\w+\s+){0,2}(?:rate|percentage)\b"
+                           r"|\b(?:percentage|percent|proportion)\b(?:\s+(?:for|of)\s+[\w\s]{2,30})?\s*\??\s*$")  # "boxcar percentage?"
 _SHARE = re.compile(r"\d\s?%|\bpercent")
 _TYPES = {"duration": (_DURATION, "how long that takes"), "price": (_MONEY, "a price for that"),
           "percent": (_SHARE, "a percentage for that")}
@@ -272,6 +273,10 @@ def _other_country(q: Query, draft: Draft, homes: tuple[str, ...]) -> Draft | No
     if draft.strategy != "extract" or draft.abstained or q.asks_cost or not homes or not q.countries:
         return None
     asked = [c for c in q.countries if c not in homes and c not in q.home_countries]  # not where the user lives
+    if q.asking:  # "I live in Brisbane, Australia ... how do fillers work?": a country of the story is not asked about
+        said_in_question = set(words(q.asking.lower()))
+        asked = [c for c in asked if said_in_question & {w for a in [c.lower(), *lexicon.COUNTRIES.get(c, [])]
+                                                         for w in words(a)}]
     if not asked or len(asked) != len(q.countries):
         return None
     said = " ".join(f"{p.text} {p.quote}" for p in draft.parts).lower()
