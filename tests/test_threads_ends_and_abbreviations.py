@@ -206,13 +206,13 @@ def test_a_word_the_article_uses_only_beside_the_last_topic_stays_with_it(chat):
 @pytest.mark.slow
 def test_a_home_told_beside_an_age_is_kept(chat):
     *_, home = chat("Hi, I'm 41 and live in Perth, Australia. How much is a filler session in Korea?",
-                    "is that cheaper than back home?")
+                    "would that cost me less back home?")
     assert "Australia" in home.text and "$230" in home.text, home.text
 
 
 @pytest.mark.slow
 def test_short_follow_ups_about_the_scar_type_just_named(chat):
-    *_, looks, share = chat("what treatments suit icepick scars?", "what do they look like?", "percentage?")
+    *_, looks, share = chat("what treatments suit icepick scars?", "and how do they look?", "percentage?")
     assert "tiny holes" in looks.text, looks.text
     assert "60-70%" in share.text, share.text
 

@@ -284,7 +284,8 @@ def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
     if not names:
         names = [("scar_type", t) for t in q.scar_types]  # "icepick vs boxcar: the difference?"
     asks = bool(q.attributes or _SHARE.search(q.asking or question))  # "what share of scars are X, Y and Z?"
-    each = asks and bool(_EACH.search(q.asking or question)) and not q.recommend  # "how long do X and Y last?"
+    each = asks and bool(_EACH.search(q.asking or question) or _SET_AGAINST.search(q.asking or question)) \
+        and not q.recommend  # "how long do X and Y last?", "how common are X compared with Y?"
     if each and not q.compare:  # the names the question asks about, not those of the story around it
         names = [(k, n) for k, n in names if n in q.asked_entities]
     if not (q.compare or each) or q.asks_cost or q.countries or not 2 <= len(names) <= 3:
@@ -318,6 +319,7 @@ def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
     return [f"{name}: {rest}?" for _kind, name in names]
 
 
+_SET_AGAINST = re.compile(r"\bcompared?\s+(?:with|to)\b|\bvs\.?(?!\w)|\bversus\b", re.I)
 _SHARE = re.compile(r"\b(?:share|percent|percentage|proportion|fraction|how common)\b|%", re.I)
 _POINTERS = re.compile(r"\b(?:(?:both|each|all)\s+of\s+(?:them|those|these)|both|each|them|those|these)\b", re.I)
 _EACH = re.compile(r"\b(?:and|both|each|all three|all two)\b", re.I)

@@ -294,10 +294,11 @@ def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resoluti
 
 def _group_of(state: DialogueState, kinds: tuple[str, ...], fits) -> list[str]:
     """The most recent list of names of these kinds (one message's, or a run) whose size ``fits``."""
-    for m in state.recent(kinds):
-        for names in (state.group(m), state.runs.get(m.kind, [])):
-            if fits(len(names)) and m.name in names:
-                return names
+    for distant in (False, True):  # "which of the three ...?" late in a chat: the list of three set up at its start
+        for m in state.recent(kinds, distant=distant):
+            for names in (state.group(m), state.runs.get(m.kind, [])):
+                if fits(len(names)) and m.name in names:
+                    return names
     return []
 
 

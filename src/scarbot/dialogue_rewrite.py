@@ -172,6 +172,9 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
     """One user message understood against the state (only the persona learns from it here; the caller
     records the turn)."""
     text = _SAME_ONE.sub("it", reader.named(without_pleasantries(normalize(text))))  # "same treatment": the one said
+    reason = _REASON_AFTER.match(text)
+    if reason and len(words(reason.group(1))) <= 5:  # "and Turkey, since it's closer?": the reason asks nothing
+        text = reason.group(1).rstrip(" ,") + "?"
     state.read_persona(reader.parse(text))
     if state.persona.home and not states_home(text) and (
             _HOME_ONLY.match(text) or _HOME_REF.search(text) and not _COMPARED_WITH.search(text)
@@ -196,6 +199,7 @@ _POINTER_NP = re.compile(r"\b(?:one|ones|former|latter|first|second|third|fourth
 _IT = re.compile(r"\b(it|its|they|them|their)\b", re.I)
 
 
+_REASON_AFTER = re.compile(r"^(.{1,50}?),\s*(?:since|because|as|cause|'cause|coz|cos)\b.*$", re.I)
 _SAME_ONE = re.compile(r"\b(?:the\s+)?same\s+(?:treatment|procedure|one|service)\b", re.I)
 _BACK_TO_KIND = re.compile(r"^\s*(?:(?:ok|okay|so|now|and|right)\W+)?(?:going back to|back to|returning to|as for|regarding|"
                            r"on|about)\s+(?:the\s+)?(?P<noun>clinic|hospital|treatment|procedure|filler|laser|peel)s?\s*"
@@ -423,10 +427,23 @@ _COMPARES = re.compile(r"\b(?:cheaper|dearer|pricier|more expensive|less expensi
                        re.I)  # "by how much?" after two prices compared
 
 
+def _between_kinds(reader: Reader, text: str) -> bool:
+    """"What's the difference between ablative and non-ablative?": two things compared that are no places,
+    and no price named: what sets them apart, not a saving."""
+    m = _BETWEEN.search(text)
+    if m is None or re.search(r"\b(?:price|prices|cost|costs|cheaper|dearer|saving|save)\b", text, re.I):
+        return False
+    return not any(reader.parse(side).countries for side in m.groups())
+
+
+_BETWEEN = re.compile(r"\bdifference\s+between\s+(.+?)\s+and\s+(.+?)(?:[?.!,]|$)", re.I)
+
+
 def _against_last_pair(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
     """"So India is cheaper at the bottom?", "what's the difference at the top end?" after two countries were
     compared: the same two countries and treatment, compared again as now asked."""
-    if not _COMPARES.search(text) or len(q.countries) > 1 or q.other_countries or re.search(r"\bthan\b", text, re.I):
+    if not _COMPARES.search(text) or len(q.countries) > 1 or q.other_countries or re.search(r"\bthan\b", text, re.I) \
+            or q.scar_types or subject_words(q) or _between_kinds(reader, text):  # "between ablative and non-ablative?"
         return None
     last = state.answered
     if last is None or last.clarify:
@@ -472,7 +489,8 @@ def _modified(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
         mine, other = (_LOW_END, _HIGH_END) if low_now else (_HIGH_END, _LOW_END)
         word = (low_now or high_now).group(0)
         if re.search(rf"\b{other}\b", asked, re.I) and not re.search(rf"\b{mine}\b", asked, re.I):
-            return _finish(reader, re.sub(rf"\b{other}\b", word, asked, count=1, flags=re.I), text)
+            # "and maximum times with most expensive price?": every end of the last question flips
+            return _finish(reader, re.sub(rf"\b{other}\b", word, asked, flags=re.I), text)
     if q.count and _FOR_COUNT.search(body):
         if re.search(r"\bper session\b", asked, re.I):
             return _finish(reader, re.sub(r"\bper session\b", f"for {q.count} sessions", asked, count=1, flags=re.I), text)
@@ -804,10 +822,11 @@ _CHEAPER = re.compile(r"\b(?:cheaper|pricier|dearer|more expensive|less expensiv
 
 def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state: DialogueState):
     """"which of those costs the least?", "would that beat the price back home?": the countries and the treatment named."""
-    if any(r.form == "rank" and ranked(r, state) is not None for r in refs):
-        return None  # "fillers in the cheaper one?": a pointer to what was found cheaper, not a new comparison
+    if any(r.form == "rank" and ranked(r, state) is not None for r in refs) or q.why:
+        return None  # "fillers in the cheaper one?": a pointer to what was found cheaper; "why ... if dearer?": a reason
     if q.saving and state.last is not None and len(q.countries) < 2 and not (q.ungiven or q.other_topics
-                                                                            or q.scar_types or q.clinics):
+                                                                            or q.scar_types or q.clinics
+                                                                            or subject_words(q) or _between_kinds(reader, text)):
         # ("the difference between rolling and boxcar?": between the scar types, not a saving)
         saved = _saving_question(reader, text, q, state)
         if saved is not None:
@@ -938,6 +957,8 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
     if (q.percent is None and not deposit) or q.amounts or _BUDGET_REF.search(text) or not _MONEY_SHARE.search(text):
         return None
     priced = [u for u in reversed(state.asked) if u.query.asks_cost and not u.clarify]
+    if re.search(r"\btotal\b", text, re.I) and not named:  # "a 10% deposit on the high-end total?": the last total
+        priced = [u for u in priced if u.query.operation == "compute"] or priced
     if named:  # "the deposit on the laser + microneedling package": the total just worked out for exactly those
         priced = [u for u in priced if _PACKAGE.search(text) and u.query.operation == "compute"
                   and set(named) == {*u.query.procedures, *u.query.filler_types} - {lexicon.GENERAL_PROCEDURE}]
@@ -988,6 +1009,8 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes and not q.recommend  # "treatment cost?"
     priced = q.asks_cost or q.count or q.course  # "3 sessions in Korea, what's left?": a treatment is still needed
     named = [k for k in (MAIN_KINDS if not priced else ("procedure", "filler_type")) if k in entities(q, general=True)]
+    if priced and not named and _GENERAL_NAMED.search(text):  # "korea general vs thailand general?": that row
+        return f"{text.rstrip('?.! ')} for scar treatment in general?"
     if not named and not needs and q.salient:
         topic = _topic_it_belongs_to(reader, q, state)
         if topic:  # "how long does processing take?" after a question about the visa: the visa's processing

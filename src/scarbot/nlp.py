@@ -443,9 +443,24 @@ class Analyzer:
         found = sorted({i for w in set(joined.split()) for i in by_first.get(w, ())})
         return [self._aliases[i] for i in found]
 
+    def _split_joined(self, tokens: list[str]) -> list[str]:
+        """Two words typed as one ("laserresurfacing", "howmuch") are those words, when neither the corpus nor
+        English knows the joined form and both halves are words the question could use."""
+        vocab, known = self.speller.vocab, self.speller.known
+        out: list[str] = []
+        for w in tokens:
+            if len(w) < 6 or not w.isalpha() or w in vocab or w in known or w in STOPWORDS or w in lexicon.CHAT_SHORTHAND:
+                out.append(w)
+                continue
+            halves = [(w[:i], w[i:]) for i in range(len(w) - 2, 1, -1)
+                      if all(h in vocab or h in STOPWORDS for h in (w[:i], w[i:]))
+                      and any(h in vocab and len(h) >= 4 for h in (w[:i], w[i:])) or (w[:i] in STOPWORDS and w[i:] in STOPWORDS)]
+            out += list(halves[0]) if halves else [w]
+        return out
+
     def frame(self, question: str) -> Frame:
         text = normalize(question)
-        raw_tokens = [_possessor(w) for w in words(text)]
+        raw_tokens = self._split_joined([_possessor(w) for w in words(text)])
         plain, used = self._paraphrased([lexicon.CHAT_SHORTHAND.get(w, w) for w in raw_tokens])
         tokens = self._phrase_typos([self.speller.correct(w) for w in plain])
         joined = f" {' '.join(tokens)} "

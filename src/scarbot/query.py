@@ -49,7 +49,7 @@ _COUNTRY_WORDS = "|".join(sorted({re.escape(a) for c, names in lexicon.COUNTRIES
                                    if " " not in a}, key=len, reverse=True))
 _SESSION_END = re.compile(
     r"\b(?:(?P<min>minimum|min|fewest|least|lowest|smallest)|maximum|max|most|greatest|highest|largest|longest)\s+"
-    r"(?:possible\s+)?(?:number\s+of\s+|no\.?\s+of\s+|amount\s+of\s+)?(?:\w+\s+)?(?:sessions|treatments|course)\b"
+    r"(?:possible\s+)?(?:number\s+of\s+|no\.?\s+of\s+|amount\s+of\s+)?(?:\w+\s+)?(?:sessions|treatments|course|times|rounds)\b"
     r"|\bworst[- ]case\b|(?P<best>\bbest[- ]case\b)")
 _PRICE_END = re.compile(
     r"\b(?!on\s+top\b(?!\s+(?:end|price|prices|rate|figure|cost|of\s+the\s+range)))"  # "a peel on top": added, no price end
@@ -66,7 +66,8 @@ _PRICE_END = re.compile(
     r"|\bthe\s+(?:(?P<min7>min(?:imum)?)|max(?:imum)?)\s+(?:possible\s+)?(?:cost|price|bill|spend)\s+(?:of|for)\b"
     r"|\b(?:(?P<min8>bottom|low|lower|lowest)|top|high|higher|upper)\s+(?:end\s+)?of\s+(?:each|both|the|their|its)\s+ranges?\b"
     r"|\b(?:comparing|compare|compared|by|using|between)\s+(?:the\s+)?(?:(?P<min9>bottom|low|lower)|top|high|higher|upper)\s+ends\b"
-    rf"|\b(?:{_COUNTRY_WORDS})\s+(?:(?P<min10>min(?:imum)?)|max(?:imum)?)\b(?!\s+(?:end|of|and|or|to)\b)")  # "aussie max"
+    rf"|\b(?:{_COUNTRY_WORDS})\s+(?:(?P<min10>min(?:imum)?)|max(?:imum)?)\b(?!\s+(?:end|of|and|or|to)\b)"  # "aussie max"
+    r"|\bthe\s+(?:(?P<min11>bottom|minimum)|top|maximum)\s+(?:[\w-]+\s+){1,2}?(?:price|rate|figure)\b")  # "the top subcision price"
 # "Canada's lowest than Korea's lowest": a country's own end, written with the possessive (read on the text itself)
 _COUNTRY_END = re.compile(rf"\b(?:{_COUNTRY_WORDS})['’]s\s+(?:(?P<min>cheapest|lowest|bottom)|highest|top|dearest)\b"
                           r"(?!\s+(?:and|or|to|vs)\b)")
@@ -93,7 +94,7 @@ _NOT_A_PRICE_Q = re.compile(r"^\s*(?:how (?:long|many|often|soon|far|common)|whe
 def _one_end(pattern: re.Pattern, low: str, also_min: str = "") -> str | None:
     """"min" or "max" when the message asks for one end of a range only (both ends asked: the whole range)."""
     ends = {"min" if m.group("min") or (also_min and m.group(also_min))
-            or any(g in pattern.groupindex and m.group(g) for g in ("min2", "min3", "min4", "min5", "min6", "min7", "min8", "min9", "min10")) else "max"
+            or any(g in pattern.groupindex and m.group(g) for g in ("min2", "min3", "min4", "min5", "min6", "min7", "min8", "min9", "min10", "min11")) else "max"
             for m in pattern.finditer(low)}
     return ends.pop() if len(ends) == 1 else None
 

@@ -17,7 +17,7 @@ from scarbot.answer.base import (
 )
 from scarbot.chunking import ClinicRecord
 from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
-from scarbot.query import Query
+from scarbot.query import Query, related
 
 _WHICH_CLINIC = re.compile(r"\b(which|what|list|names?|recommend\w*|top|best|good)\s+(?:(?!(?:do|does|did|are|is|can|will|would|should)\b)\w+\s+){0,2}?"
                            r"(clinics?|hospitals?)\b")
@@ -31,6 +31,10 @@ _WHERE_ASKED = re.compile(r"\bwhere\b(?!\s+(?:i|i'd|i'll|i'm|we|we'd|you'd|to)\s
 _ELSE = re.compile(r"\bwhat else\b|\b(?:besides|apart from|aside from|other than|in addition to)\b.{0,40}\b(?:what|which|does|do|offer)"
                    r"|\bother (?:services|treatments|procedures|things)\b|\banything else\b")
 _MORE = re.compile(r"\b(?:beyond|additional|in addition|as well as|also offers|also provides|wide array|range of)\b")
+_RANKS = re.compile(r"\b(?:highest|best|most|top|lowest|fewest|greatest|largest|biggest|leading)\s+"
+                    r"(?!(?:for|clinic|clinics|place|places|one|ones|option|options|choice|hospital|hospitals)\b)\w+")
+_HOW_TO_CHOOSE = re.compile(r"\bhow\s+(?:do|should|can|would|to)\s+(?:i\s+|we\s+|you\s+|one\s+)?(?:choose|pick|select|find|"
+                            r"spot|tell|judge|know)\b.{0,30}\b(?:clinic|hospital|doctor|dermatologist)s?\b")
 _SELECTS = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:which|who)\b(?!\s+(?:is|are)\s+(?:closer|nearer|cheaper|better))")
 _GENERIC = {stem(w) for w in ("offer", "offers", "provide", "do", "does", "clinic", "hospital", "treatment",
                               "treatments", "scar", "scars", "service", "services", "have", "get", "there",
@@ -45,6 +49,8 @@ class ClinicStrategy:
 
     def applies(self, q: Query) -> bool:
         """A named clinic, or a question that looks for one ("which clinic ...", "a clinic in <district>")."""
+        if not q.clinics and _HOW_TO_CHOOSE.search(q.text.lower()):
+            return False  # "how do I pick a good clinic?": what to look for, which the article says in general
         looks_for = bool(_LOOKS_FOR.search(" ".join(q.tokens)))
         if not q.clinics and q.asks_cost and q.countries and not _PICKS.search(" ".join(q.tokens)):
             # "what do Indian clinics charge for peels?": that country's price, not a clinic to pick
@@ -89,8 +95,8 @@ class ClinicStrategy:
                 d.add(f"Yes — {found[1]}" if full else found[1], *found[2:])
             elif q.yesno and (elsewhere := self._elsewhere(c, q)) is not None:
                 return elsewhere
-            elif q.yesno and not q.procedures and self._unsaid(c, q):  # "Does it have English-speaking staff?"
-                return self._not_said(c, q)
+            elif (q.yesno or not q.attributes) and not q.procedures and self._unsaid(c, q):
+                return self._not_said(c, q)  # "Does it have English-speaking staff?", "what languages do they speak?"
             elif "offerings" in q.attributes or q.procedures or not q.attributes:
                 self._offerings(d, q, c)
         return d if d.parts else None
@@ -184,6 +190,12 @@ class ClinicStrategy:
             return refusal("The article gives no prices for single clinics, so it does not say which clinic is "
                            "cheaper; it gives typical price ranges per treatment and country.", strategy=self.name)
         pool = self._pool(q)
+        if _RANKS.search(q.text.lower()) and _WHICH_CLINIC.search(q.text.lower()) and pool:
+            found = self._by_detail(q, pool)  # "which clinic has the highest success rate?": only if a clinic's text says it
+            if found is not None:
+                return found
+            return refusal(f"The article does not rank the clinics that way; it describes "
+                           f"{join_names([x.name for x in pool])} without comparing them on it.", strategy=self.name)
         by_place = [x for x in pool if set(words(x.location.split(",")[0])) & set(q.tokens)]
         if not by_place:  # "in Seoul": the city, when it tells the clinics apart
             in_city = [x for x in pool if set(words(x.location)) & set(q.tokens)]
@@ -259,9 +271,11 @@ class ClinicStrategy:
         best, best_gain, matched = None, 0.0, set()
         own = [*c.clinic_units.get(clinic.name, []), *c.index.units_by_chunk.get(clinic.chunk_id, [])]
         for i in own:
-            gain = c.weight(asked & c.unit_stems[i])
+            # "collaborate" is the word of "Collaboration among dermatologists ...": derivations count
+            hit = {a for a in asked if a in c.unit_stems[i] or any(related(a, w) for w in c.unit_stems[i])}
+            gain = c.weight(hit)
             if gain > best_gain:
-                best, best_gain, matched = c.units[i], gain, asked & c.unit_stems[i]
+                best, best_gain, matched = c.units[i], gain, hit
         # half of what is asked, or two or more of its words when the message also tells a story around them
         if best is None or (best_gain < 0.5 * c.weight(asked) and (len(matched) < 2 or best_gain < 0.3 * c.weight(asked))):
             return None

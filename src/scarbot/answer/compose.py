@@ -112,8 +112,8 @@ class ComputeStrategy:
         if share is not None:
             return self._percent(q, *share)
         priced = [p for p in q.procedures if p in self.corpus.priced]
-        if q.range_math and len(q.countries) <= 1 and [p for p in priced if p != GENERAL]:
-            proc = next(p for p in priced if p != GENERAL)
+        if q.range_math and len(q.countries) <= 1 and priced:
+            proc = next((p for p in priced if p != GENERAL), priced[0])  # the in-general range too
             return self._range_math(proc, q.countries[0] if q.countries else self.corpus.home_for(proc)[0], q.range_math)
         if q.saving and priced and len(q.countries) >= 1:  # a saving on treatment in general is one too
             return self._saving(priced[0], q)

@@ -408,6 +408,8 @@ class ExtractStrategy:
             u = c.units[cand[j]]
             if kinds and u.depth >= 2 and u.label and not any(k <= c.label_stems[cand[j]] for k in kinds):
                 continue  # "how long does Bellafill last?": another kind's own item is no support
+            if len(q.scar_types) == 1 and any(i == cand[j] for t, i in c.scar_units.items() if t != q.scar_types[0]):
+                continue  # "what share are icepick scars?": another type's own description is no support
             both_define = self._defines(cand[j], subject) and self._defines(best, subject)
             near = scores[j] >= scores[best_j] - (W.DEFINITION_GAP if both_define else W.RUNNER_UP_GAP)
             if near and (u.section == bu.section or both_define) and u.text != bu.text and u.kind == "sentence" and not u.text.rstrip().endswith(":"):

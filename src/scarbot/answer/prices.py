@@ -73,7 +73,8 @@ class PriceStrategy:
     def applies(self, q: Query) -> bool:
         if q.asking and not q.asking_cost and not (q.count or q.superlative):
             return False  # "my budget is $3,000 ... which procedure suits them?" asks no price
-        return not q.why and (q.asks_cost or bool(q.superlative and (q.procedures or q.countries)))
+        other = set(q.attributes) - {"cost"}  # "which clinic has the highest success rate?": not a price
+        return not q.why and (q.asks_cost or bool(q.superlative and (q.procedures or q.countries) and not other))
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
         c = self.corpus
