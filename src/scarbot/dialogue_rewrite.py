@@ -443,7 +443,7 @@ def _against_last_pair(reader: Reader, text: str, q: Query, state: DialogueState
     """"So India is cheaper at the bottom?", "what's the difference at the top end?" after two countries were
     compared: the same two countries and treatment, compared again as now asked."""
     if not _COMPARES.search(text) or len(q.countries) > 1 or q.other_countries or re.search(r"\bthan\b", text, re.I) \
-            or q.scar_types or subject_words(q) or _between_kinds(reader, text):  # "between ablative and non-ablative?"
+            or q.scar_types or _between_kinds(reader, text):  # "the difference between ablative and non-ablative?"
         return None
     last = state.answered
     if last is None or last.clarify:
@@ -574,6 +574,7 @@ def found_elliptical(text: str) -> bool:
     return bool(_ELLIPSIS.match(text) or _ELLIPSIS.match(body) or _is_fragment(body))
 
 
+_GENERAL_ROW = re.compile(r"\bgeneral\b|\boverall\s+(?:cost|price|prices|treatment|range)s?\b", re.I)
 _GENERAL_NAMED = re.compile(r"\b(?:general|overall)\b", re.I)  # "and the general treatment cost there?": that row
 
 
@@ -826,7 +827,7 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
         return None  # "fillers in the cheaper one?": a pointer to what was found cheaper; "why ... if dearer?": a reason
     if q.saving and state.last is not None and len(q.countries) < 2 and not (q.ungiven or q.other_topics
                                                                             or q.scar_types or q.clinics
-                                                                            or subject_words(q) or _between_kinds(reader, text)):
+                                                                            or _between_kinds(reader, text)):
         # ("the difference between rolling and boxcar?": between the scar types, not a saving)
         saved = _saving_question(reader, text, q, state)
         if saved is not None:
@@ -1009,7 +1010,7 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes and not q.recommend  # "treatment cost?"
     priced = q.asks_cost or q.count or q.course  # "3 sessions in Korea, what's left?": a treatment is still needed
     named = [k for k in (MAIN_KINDS if not priced else ("procedure", "filler_type")) if k in entities(q, general=True)]
-    if priced and not named and _GENERAL_NAMED.search(text):  # "korea general vs thailand general?": that row
+    if q.asks_cost and not named and _GENERAL_ROW.search(text):  # "korea general vs thailand general?": that row
         return f"{text.rstrip('?.! ')} for scar treatment in general?"
     if not named and not needs and q.salient:
         topic = _topic_it_belongs_to(reader, q, state)

@@ -272,7 +272,7 @@ class ClinicStrategy:
         own = [*c.clinic_units.get(clinic.name, []), *c.index.units_by_chunk.get(clinic.chunk_id, [])]
         for i in own:
             # "collaborate" is the word of "Collaboration among dermatologists ...": derivations count
-            hit = {a for a in asked if a in c.unit_stems[i] or any(related(a, w) for w in c.unit_stems[i])}
+            hit = {a for a in asked if a in c.unit_stems[i] or len(a) >= 8 and any(related(a, w) for w in c.unit_stems[i])}
             gain = c.weight(hit)
             if gain > best_gain:
                 best, best_gain, matched = c.units[i], gain, hit

@@ -586,7 +586,7 @@ def superlative_premise(q: Query, draft: Draft, units: list, candidates: list[in
         out = Draft(strategy=draft.strategy, steps=[*draft.steps, "verify: superlative premise corrected"])
         return out.add(f"No — the article says otherwise about {q.entities[0]}: {opposite.text}", opposite.chunk_id,
                        opposite.text)
-    if not (q.why or q.yesno):
+    if not (q.why or q.yesno or _GIVEN.search(q.text.lower())):  # "since X is the most common, ...": a premise too
         return draft
     phrases = superlatives(q.text)
     if not phrases:
