@@ -62,15 +62,25 @@ def test_a_new_ticket_does_not_inherit_the_last_tickets_treatment(chat):
 
 
 @pytest.mark.slow
-def test_each_country_at_its_own_end_of_the_range(assistant):
-    ans = assistant.ask("for subcision, how much cheaper is India's highest price than Korea's lowest?")
-    assert "$296" in ans.text, ans.text  # $454 (Korea's lowest) - $158 (India's highest)
-
-
-@pytest.mark.slow
-def test_the_minimum_cost_of_a_course_is_its_low_end_only(assistant):
-    ans = assistant.ask("what is the minimum cost of 4 microneedling sessions in Korea?")
-    assert "$900" in ans.text and "$2,400" not in ans.text, ans.text
+@pytest.mark.parametrize("question, said, unsaid", [
+    # each country at its own end of its range: $454 (Korea's lowest) - $158 (India's highest)
+    ("for subcision, how much cheaper is India's highest price than Korea's lowest?", "$296", None),
+    # a course's minimum is its low end only
+    ("what is the minimum cost of 4 microneedling sessions in Korea?", "$900", "$2,400"),
+    # two countries at one end with a count: the difference first
+    ("2 peels at the india max vs 2 at the korea max?", "cost about $5,830 more in South Korea", None),
+    # a question inside a statement
+    ("I run the front desk and people are always asking how far ahead they should book", "2-4 weeks", None),
+    # a clinic's sentence that says "the clinic" names it
+    ("is there a place that does PDO thread lifting?", "Louis Clinic: ", None),
+    # "why does it help?": what the treatment does
+    ("why does subcision actually help?", "fibrous bands", None),
+    ("Why do peels make scars better?", "peel off", None),
+])
+def test_one_message_answered_as_asked(assistant, question, said, unsaid):
+    ans = assistant.ask(question)
+    assert said in ans.text, ans.text
+    assert unsaid is None or unsaid not in ans.text, ans.text
 
 
 @pytest.mark.slow
@@ -93,16 +103,6 @@ def test_the_other_end_of_each_range_is_compared_when_asked(chat):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("question, expected", [
-    ("why does subcision actually help?", "fibrous bands"),
-    ("Why do peels make scars better?", "peel off"),
-])
-def test_why_a_treatment_helps_is_answered_by_what_it_does(assistant, question, expected):
-    ans = assistant.ask(question)
-    assert expected in ans.text, ans.text
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("question, expected", [
     ("what's PRP short for?", "Platelet-Rich Plasma"),
     ("What is the full form of CIT?", "Collagen Induction Therapy"),
 ])
@@ -116,12 +116,6 @@ def test_an_abbreviation_is_spelled_out_from_the_article(assistant, question, ex
 def test_an_abbreviation_the_article_never_spells_out_is_said_to_be_so(assistant):
     ans = assistant.ask("What does VAT stand for?")
     assert ans.abstained and "does not say what it stands for" in ans.text, ans.text
-
-
-@pytest.mark.slow
-def test_a_clinic_sentence_that_says_the_clinic_names_it(assistant):
-    ans = assistant.ask("is there a place that does PDO thread lifting?")
-    assert ans.text.startswith("Louis Clinic"), ans.text
 
 
 @pytest.mark.slow
@@ -177,18 +171,6 @@ def test_a_bare_count_multiplies_the_price_just_given(chat):
 def test_a_numbered_client_is_no_count(chat):
     *_, second = chat("agent desk: client A wants subcision, UK price?", "client 7 in India, same treatment")
     assert "$127" in second.text and "7 sessions" not in second.text, second.text
-
-
-@pytest.mark.slow
-def test_two_countries_at_one_end_with_a_count_give_the_difference(assistant):
-    ans = assistant.ask("2 peels at the india max vs 2 at the korea max?")
-    assert ans.text.startswith("2 sessions of chemical peels cost about $5,830 more in South Korea"), ans.text
-
-
-@pytest.mark.slow
-def test_a_question_inside_a_statement_is_answered(assistant):
-    ans = assistant.ask("I run the front desk and people are always asking how far ahead they should book")
-    assert "2-4 weeks" in ans.text, ans.text
 
 
 @pytest.mark.slow

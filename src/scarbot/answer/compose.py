@@ -165,8 +165,8 @@ class ComputeStrategy:
             self._times(d, proc, country, n, (ends or {}).get(country))
         totals = [p.derived for p in d.parts if len(p.derived) >= 3]
         if len(countries) == 2 and len(totals) == 2 and all(t[1] == t[2] for t in totals) and not both:
-            (a, x), (b, y) = sorted(zip(countries, (float(t[1].strip("$").replace(",", "")) for t in totals)),
-                                    key=lambda cv: cv[1])
+            figures_of = [float(t[1].strip("$").replace(",", "")) for t in totals]
+            (a, x), (b, y) = sorted(zip(countries, figures_of, strict=True), key=lambda cv: cv[1])
             d.parts.insert(0, Part(f"{n} sessions of {pretty(proc)} cost about {money(y - x)} more in {b} ({money(y)}) "
                                    f"than in {a} ({money(x)})" if y != x else
                                    f"{n} sessions of {pretty(proc)} cost the same in {a} and {b}: {money(x)}",
