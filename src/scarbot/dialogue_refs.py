@@ -188,6 +188,10 @@ def _is_reference(text: str, ref: Ref) -> bool:
         return False  # "2 sessions in each country, both at the top price": how, not what
     if ref.form == "rank" and prev in ("at", "for", "with", "on") and not re.match(r"\s*(?:one|option|of)\b", rest):
         return False  # "4 sessions at the cheapest": one end of a range, not "the cheaper one" of a list
+    if ref.form in ("definite", "demonstrative") and re.match(r"\s*(?:that(?:'s| is| does| has| offers| specialises| "
+                                                            r"specializes)|which|known for|with (?:the|a)|famous for)\b",
+                                                            rest, re.I) and nxt_word not in ("i", "we", "you"):
+        return False  # "the hospital that's big on research": a description to match, not the one said before
     if ref.form != "pronoun":
         return True
     if ref.word == "it":

@@ -492,9 +492,15 @@ def _modified(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
             # "and maximum times with most expensive price?": every end of the last question flips
             return _finish(reader, re.sub(rf"\b{other}\b", word, asked, flags=re.I), text)
     if q.count and _FOR_COUNT.search(body):
+        end = {"min": " at the lowest price", "max": " at the top price"}.get(q.price_end or "", "")
+        if end and reader.parse(asked).price_end not in (None, q.price_end):
+            asked = re.sub(rf"\b{_HIGH_END if q.price_end == 'min' else _LOW_END}\b", "", asked, flags=re.I)
+        elif reader.parse(asked).price_end == q.price_end:
+            end = ""  # "3 sessions at the top price?" after the top price: already said
         if re.search(r"\bper session\b", asked, re.I):
-            return _finish(reader, re.sub(r"\bper session\b", f"for {q.count} sessions", asked, count=1, flags=re.I), text)
-        return _finish(reader, f"{asked.rstrip('?.! ')} for {q.count} sessions?", text)
+            return _finish(reader, re.sub(r"\bper session\b", f"for {q.count} sessions{end}", asked, count=1,
+                                          flags=re.I), text)
+        return _finish(reader, f"{asked.rstrip('?.! ')} for {q.count} sessions{end}?", text)
     if set(words(body)) <= _GENERAL_ONLY and {"general", "overall"} & set(words(body)):
         p = reader.parse(asked)
         if entities(p).get("procedure") and p.asks_cost:
@@ -751,6 +757,9 @@ def _clarify(reader: Reader, text: str, ref: Ref, res: Resolution) -> Understood
                       template=_finish(reader, template, text).text)
 
 
+_SAYS_FROM = re.compile(r"\b(?:from|i'?m in|live in|living in|based in|here in|home(?: is)?(?: in)?)\s+(?:the\s+)?$", re.I)
+
+
 def swap(reader: Reader, previous: str, new: dict[str, list[str]], old: set[str]) -> str:
     """The previous question with each new entity in place of the old one of its kind (or added)."""
     p = reader.parse(previous)
@@ -768,6 +777,10 @@ def swap(reader: Reader, previous: str, new: dict[str, list[str]], old: set[str]
             appended.append((kind, names[0]))
         elif not any(s < target[0][1] and target[0][0] < e for s, e, _k, _n in edits):
             edits.append((*target[0], kind, names[0]))
+            if kind == "country" and len(target) > 2:  # "back to Turkey - what's Turkey's range?": each mention
+                edits += [(a, b, kind, names[0]) for a, b in reader.spans(previous, target[1], target[2])
+                          if (a, b) != target[0] and not any(s < b and a < e for s, e, _k, _n in edits)
+                          and not _SAYS_FROM.search(previous[:a])]  # "I'm from Canada": where the user lives stays
     out = previous
     for start, end, kind, name in sorted(edits, reverse=True):
         out = _put(out, start, end, kind, name)
@@ -783,13 +796,13 @@ def _target(reader: Reader, text: str, p: Query, have: dict[str, list[str]], kin
             if name in old:
                 span = reader.find(text, k, name)
                 if span:
-                    return span, k
+                    return span, k, name
     kinds = [kind] + [k for k in _SWAPPABLE.get(kind, ()) if k in have and kind not in have]
     for k in kinds:
         for name in reversed(have.get(k, [])):
             spans = reader.spans(text, k, name)
             if spans:  # the last place it is named: "I'm from Canada, what does X cost in Canada?"
-                return spans[-1], k
+                return spans[-1], k, name
     return None
 
 
@@ -1007,7 +1020,8 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     """"How many rounds will that take me?": the question names nothing and needs a treatment, so add it."""
     needs = q.attributes or q.course or q.count or q.recommend or _TELL_MORE.match(text)
     countries = len(q.countries) + len(q.other_countries)
-    general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes and not q.recommend  # "treatment cost?"
+    general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes and not q.recommend \
+        and not q.course  # "treatment cost?"
     priced = q.asks_cost or q.count or q.course  # "3 sessions in Korea, what's left?": a treatment is still needed
     named = [k for k in (MAIN_KINDS if not priced else ("procedure", "filler_type")) if k in entities(q, general=True)]
     if q.asks_cost and not named and _GENERAL_ROW.search(text):  # "korea general vs thailand general?": that row
