@@ -32,7 +32,8 @@ _ELSE = re.compile(r"\bwhat else\b|\b(?:besides|apart from|aside from|other than
                    r"|\bother (?:services|treatments|procedures|things)\b|\banything else\b")
 _MORE = re.compile(r"\b(?:beyond|additional|in addition|as well as|also offers|also provides|wide array|range of)\b")
 _RANKS = re.compile(r"\b(?:highest|best|most|top|lowest|fewest|greatest|largest|biggest|leading)\s+"
-                    r"(?!(?:for|clinic|clinics|place|places|one|ones|option|options|choice|hospital|hospitals)\b)\w+")
+                    r"(?!(?:for|clinic|clinics|place|places|one|ones|option|options|choice|hospital|hospitals|known|"
+                    r"famous|renowned|recognised|recognized|rated)\b)\w+")  # "best known for X": what it offers
 _HOW_TO_CHOOSE = re.compile(r"\bhow\s+(?:do|should|can|would|to)\s+(?:i\s+|we\s+|you\s+|one\s+)?(?:choose|pick|select|find|"
                             r"spot|tell|judge|know)\b.{0,30}\b(?:clinic|hospital|doctor|dermatologist)s?\b")
 _SELECTS = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:which|who)\b(?!\s+(?:is|are)\s+(?:closer|nearer|cheaper|better))")
