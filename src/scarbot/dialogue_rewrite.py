@@ -1058,6 +1058,9 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     return f"{body} for {what}?"
 
 
+MAX_TOPIC_SCAN = 2_000_000  # characters of corpus text the topic check reads (about 100 articles)
+
+
 def _topic_it_belongs_to(reader: Reader, q: Query, state: DialogueState) -> str:
     """The topic of the last question (not an entity: "a visa") when every word the new message brings is one
     the article uses only beside that topic ("processing" → the "processing time" of the visa)."""
@@ -1069,6 +1072,8 @@ def _topic_it_belongs_to(reader: Reader, q: Query, state: DialogueState) -> str:
     if not heads or not said or len(said) > 2:
         return ""
     corpus = reader.analyzer.corpus_lower
+    if len(corpus) > MAX_TOPIC_SCAN:
+        return ""  # a scan of the whole text per message: only for collections small enough to read at once
     found: set[str] = set()
     for w in said:
         near = [m.group(0) for m in re.finditer(rf"[^.\n]*\b{re.escape(w)}\b[^.\n]*", corpus)][:20]  # the word as said
