@@ -177,7 +177,7 @@ def _is_reference(text: str, ref: Ref) -> bool:
         if any(a <= ref.start < b for a, b in (m.span() for m in _IDIOM.finditer(text))):
             return False  # "in the first place", "first of all", "last time"
         if len(before) <= 2 and re.match(r"\s*[,:—–-]", rest) and ref.word in ("last", "final", "first", "one"):
-            return False  # "ok last one, how soon ...?": which question this is, not a pointer
+            return False  # "last one, how long ...?": which question this is, not a pointer
         has_the = text[ref.start: ref.end].lower().startswith("the")
         tail = bool(ref.head) or " of " in text[ref.start: ref.end].lower() or " among " in text[ref.start: ref.end]
         return tail or (has_the and (at_end or nxt_word in _VERBS or nxt_word in _LIST_JOINS))

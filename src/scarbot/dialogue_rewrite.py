@@ -173,7 +173,7 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
     records the turn)."""
     text = _SAME_ONE.sub("it", reader.named(without_pleasantries(normalize(text))))  # "same treatment": the one said
     reason = _REASON_AFTER.match(text)
-    if reason and len(words(reason.group(1))) <= 5:  # "and Turkey, since it's closer?": the reason asks nothing
+    if reason and len(words(reason.group(1))) <= 5:  # "and India, as it is nearer?": the reason asks nothing
         text = reason.group(1).rstrip(" ,") + "?"
     state.read_persona(reader.parse(text))
     if state.persona.home and not states_home(text) and (
@@ -209,7 +209,7 @@ _BECAUSE = re.compile(r"\s*(?:since|because|as|given|cause|'cause|coz|cos)\b", r
 
 def _topic_first(text: str) -> str:
     """"What about Bellafill — how long does it last?" → "what's Radiesse made of?": the topic set first is what
-    the pronoun after it means. "Back to clinics, which one ...?" → "which clinic ...?"."""
+    the pronoun after it means. "Returning to hospitals, which one ...?" → "which clinic ...?"."""
     kind = _BACK_TO_KIND.match(text)
     if kind:
         return f"Which {kind.group('noun')}{text[kind.end():]}"
@@ -327,7 +327,7 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
     # ("and in Korea at the top price?" after a total of 4 sessions: that total again, in Korea, at that end)
     asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_THAT.match(body) else set()
     if q.range_math and q.range_math != last.query.range_math:
-        asks_new.add(q.range_math)  # "back to the India price, midpoint?": worked out anew, not the price again
+        asks_new.add(q.range_math)  # "the Thai figure again, its middle?": worked out anew, not the price again
     if not new or own_subject(q) or asks_new:
         return None
     if any(r.form != "pronoun" or r.word not in ("that", "it", "this") for r in find_refs(body)):
@@ -424,11 +424,11 @@ def _added_to_total(reader: Reader, text: str, q: Query, state: DialogueState) -
 
 _COMPARES = re.compile(r"\b(?:cheaper|dearer|pricier|more expensive|less expensive|more affordable|difference|differ|"
                        r"gap|save|saving|savings)\b|^\W*(?:and\s+|so\s+)?(?:by\s+)?how much(?:\s+(?:more|less|then))?\s*\??\s*$",
-                       re.I)  # "by how much?" after two prices compared
+                       re.I)  # "how much then?" after two prices compared
 
 
 def _between_kinds(reader: Reader, text: str) -> bool:
-    """"What's the difference between ablative and non-ablative?": two things compared that are no places,
+    """"how do superficial and deep peels differ?": two things compared that are no places,
     and no price named: what sets them apart, not a saving."""
     m = _BETWEEN.search(text)
     if m is None or re.search(r"\b(?:price|prices|cost|costs|cheaper|dearer|saving|save)\b", text, re.I):
@@ -443,7 +443,7 @@ def _against_last_pair(reader: Reader, text: str, q: Query, state: DialogueState
     """"So India is cheaper at the bottom?", "what's the difference at the top end?" after two countries were
     compared: the same two countries and treatment, compared again as now asked."""
     if not _COMPARES.search(text) or len(q.countries) > 1 or q.other_countries or re.search(r"\bthan\b", text, re.I) \
-            or q.scar_types or _between_kinds(reader, text):  # "the difference between ablative and non-ablative?"
+            or q.scar_types or _between_kinds(reader, text):  # "the difference between medium and deep peels?"
         return None
     last = state.answered
     if last is None or last.clarify:
@@ -457,7 +457,7 @@ def _against_last_pair(reader: Reader, text: str, q: Query, state: DialogueState
         return None
     body = text.rstrip(" ?.!")
     what = "" if q.procedures else f" for {_spoken(procs[0])}"
-    if re.match(r"^\W*(?:and\s+|so\s+)?(?:by\s+)?how much\b", body, re.I) and not q.countries:  # "by how much?"
+    if re.match(r"^\W*(?:and\s+|so\s+)?(?:by\s+)?how much\b", body, re.I) and not q.countries:  # "how much then?"
         end = {"min": " at the low end", "max": " at the top end"}.get(before.price_end or q.price_end or "", "")
         return _finish(reader, f"What's the difference between {place(pair[0])} and {place(pair[1])}"
                                f"{what or f' for {_spoken(procs[0])}'}{end}?", text)
@@ -489,14 +489,14 @@ def _modified(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
         mine, other = (_LOW_END, _HIGH_END) if low_now else (_HIGH_END, _LOW_END)
         word = (low_now or high_now).group(0)
         if re.search(rf"\b{other}\b", asked, re.I) and not re.search(rf"\b{mine}\b", asked, re.I):
-            # "and maximum times with most expensive price?": every end of the last question flips
+            # "and the most sessions at the dearest rate?": every end of the last question flips
             return _finish(reader, re.sub(rf"\b{other}\b", word, asked, flags=re.I), text)
     if q.count and _FOR_COUNT.search(body):
         end = {"min": " at the lowest price", "max": " at the top price"}.get(q.price_end or "", "")
         if end and reader.parse(asked).price_end not in (None, q.price_end):
             asked = re.sub(rf"\b{_HIGH_END if q.price_end == 'min' else _LOW_END}\b", "", asked, flags=re.I)
         elif reader.parse(asked).price_end == q.price_end:
-            end = ""  # "3 sessions at the top price?" after the top price: already said
+            end = ""  # "4 of them at the highest rate?" after the top price: already said
         if re.search(r"\bper session\b", asked, re.I):
             return _finish(reader, re.sub(r"\bper session\b", f"for {q.count} sessions{end}", asked, count=1,
                                           flags=re.I), text)
@@ -670,7 +670,7 @@ def _resolve_all(reader: Reader, text: str, refs: list[Ref], state: DialogueStat
     asked_for = {k for m in OPEN_HEAD.finditer(text) for k in HEAD_KINDS.get(m.group(1).lower(), ())}
     # "Which other clinic offers it?": "it" is no clinic; but "is it cheaper than microneedling?" compares like with like
     head = _COMPARED_WITH.split(text)[0]
-    if _SELECTION.search(text):  # "which is cheaper, that or laser?": the two alternatives are compared like with like
+    if _SELECTION.search(text):  # "is that or a peel cheaper?": the two alternatives are compared like with like
         head = re.split(r"\b(?:or)\b", head, maxsplit=1, flags=re.I)[0]
     own, out = set(entities(reader.parse(head) if head != text else q)) | asked_for, []
     for ref in refs:
@@ -841,7 +841,7 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
     if q.saving and state.last is not None and len(q.countries) < 2 and not (q.ungiven or q.other_topics
                                                                             or q.scar_types or q.clinics
                                                                             or _between_kinds(reader, text)):
-        # ("the difference between rolling and boxcar?": between the scar types, not a saving)
+        # ("how do icepick and rolling scars differ?": between the scar types, not a saving)
         saved = _saving_question(reader, text, q, state)
         if saved is not None:
             return saved
@@ -862,7 +862,7 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
         return None  # "the cheapest total for the whole course?": a course total at its low end, not a place
     last = state.answered
     if not procs and last is not None and last.query.procedures == [lexicon.GENERAL_PROCEDURE] and not refs:
-        procs = [lexicon.GENERAL_PROCEDURE]  # "Korea in general?" then "so Korea is cheaper than Thailand?": in general
+        procs = [lexicon.GENERAL_PROCEDURE]  # "Korea in general?" then "Korea beats India then?": in general
     if not procs:
         ms = [m for m in candidates(state, ("filler_type", "procedure"), q) if m.by_user] or \
             candidates(state, ("filler_type", "procedure"), q)
@@ -883,7 +883,7 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
         before = state.answered.query if state.answered is not None else None
         if q.price_end and q.countries and before is not None and before.price_end not in (None, q.price_end) \
                 and before.countries and before.countries[0] in countries and before.countries[0] != q.countries[0]:
-            # "India, 3 at the max?" then "vs 3 in Korea at the min?": each country at its own end
+            # "India, 3 at the max?" then "against 2 in Korea at the bottom?": each country at its own end
             ends = {q.countries[0]: q.price_end, before.countries[0]: before.price_end}
             n = q.count or before.count
             parts = [f"{f'{n} sessions of ' if n else ''}{subject} in {place(c)} at the "
@@ -905,7 +905,7 @@ def _cost_comparison(reader: Reader, text: str, q: Query, refs: list[Ref], state
 def _saving_question(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
     """"what's the difference, then?" after prices in two countries: the saving on that treatment between them."""
     procs = [n for k in ("filler_type", "procedure") for n in entities(q, general=True).get(k, [])]
-    if not procs and _GENERAL_NAMED.search(text):  # "comparing the top ends of the general ranges"
+    if not procs and _GENERAL_NAMED.search(text):  # "the two general ranges, top against top"
         procs = [lexicon.GENERAL_PROCEDURE]
     if not procs:
         ms = [m for m in candidates(state, ("filler_type", "procedure"), q) if m.by_user]
@@ -962,7 +962,7 @@ _MONEY_SHARE = re.compile(r"\b(?:deposit|on that|on it|down ?payment|upfront|up 
 
 def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | None:
     """"a 10% deposit on the top figure?" after a price: the share of that price (its treatment and country named)."""
-    paid_end = _PAID_END.search(text)  # "if I paid the max, what's the deposit?": the share of that end
+    paid_end = _PAID_END.search(text)  # "the deposit if I paid the most?": the share of that end
     deposit = q.paid_share \
         and (re.search(r"\b(?:on|of|for) (?:that|it|this|the|those|these|them)\b|\bprice\b|\bup ?front\b", text, re.I)
              or paid_end or _ONLY_SHARE.match(text)) \
@@ -1010,7 +1010,7 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
 
 
 _ONLY_SHARE = re.compile(r"^\s*(?:(?:and|plus|with|so|ok)[,\s]+|\+\s*)*(?:the\s+|a\s+)?(?:deposit|down ?payment|upfront(?: payment)?)"
-                         r"\s*(?:too|then|as well|on top)?\s*[?.!]*$", re.I)  # "plus the deposit?": on the total just given
+                         r"\s*(?:too|then|as well|on top)?\s*[?.!]*$", re.I)  # "and the deposit too?": on the total just given
 _PAID_END = re.compile(r"\b(?:paid|pay|paying|spent|spend|went for|chose|charged)\s+(?:the\s+)?"
                        r"(?:(?P<min>min|minimum|least|lowest|bottom)|max|maximum|most|top|highest)\b", re.I)
 _PACKAGE = re.compile(r"\b(?:package|bundle|combo|combination|total|plan|lot)\b", re.I)
@@ -1024,17 +1024,17 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
         and not q.course  # "treatment cost?"
     priced = q.asks_cost or q.count or q.course  # "3 sessions in Korea, what's left?": a treatment is still needed
     named = [k for k in (MAIN_KINDS if not priced else ("procedure", "filler_type")) if k in entities(q, general=True)]
-    if q.asks_cost and not named and _GENERAL_ROW.search(text):  # "korea general vs thailand general?": that row
+    if q.asks_cost and not named and _GENERAL_ROW.search(text):  # "general treatment, UK against Korea?": that row
         return f"{text.rstrip('?.! ')} for scar treatment in general?"
     if not named and not needs and q.salient:
         topic = _topic_it_belongs_to(reader, q, state)
-        if topic:  # "how long does processing take?" after a question about the visa: the visa's processing
+        if topic:  # "how many days does processing need?" after a question about the visa: the visa's processing
             return f"{text.rstrip('?.! ')} for {topic}?"
     if named or own_subject(q) or not needs or (countries >= 2 and not q.count and not _priced_there(q, state)) \
             or general:
         return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
     wanted = ("scar_type",) if q.recommend and not q.attributes else ("procedure", "filler_type") if priced \
-        else (*MAIN_KINDS, "topic")  # "the best treatment": for what; "3 in the US": of the treatment priced
+        else (*MAIN_KINDS, "topic")  # "the best treatment": for what; "4 in Turkey": of the treatment priced
     last = state.answered
     if (priced or _CHEAPER.search(text)) and last is not None and last.query.procedures == [lexicon.GENERAL_PROCEDURE]:
         return f"{text.rstrip('?.! ')} for scar treatment in general?"  # the prices just asked were those in general

@@ -53,7 +53,7 @@ ATTRIBUTE_KINDS: dict[str, tuple[str, ...]] = {
     **{a: ("filler_type", "procedure") for a in ("cost", "sessions", "recovery", "mechanism", "procedure", "risks",
                                                   "benefits", "effectiveness", "preparation", "status", "provider")},
     "suitability": ("procedure", "filler_type", "scar_type"),
-    "appearance": ("scar_type",), "share": ("scar_type",),  # "what do they look like?", "percentage?": of a scar type
+    "appearance": ("scar_type",), "share": ("scar_type",),  # "how do they look?", "percentage?": of a scar type
 }
 
 _HOME = re.compile(

@@ -173,11 +173,11 @@ _DO_N = re.compile(r"\b(?:do|did|have|had|get|got|book|booked|need|needed|take|t
                    r"hours?|minutes?|scars?))")
 _TIMES_N = re.compile(r"(?<![\w$.,])[x×]\s?(\d{1,2})\b|(?<![\w$.,])(\d{1,2})\s?[x×](?!\w)"  # "x5?", "4x at the top"
                       r"|^\s*(?:and\s+|so\s+)?times\s+(\d{1,2})\b")  # "times 2?"
-# "and 5 in Korea at the top price", "3 at the lowest?": a bare count where a price or a place follows
+# "and 4 in India at the top rate", "3 at the lowest?": a bare count where a price or a place follows
 _N_AT = re.compile(r"(?<![\w$.,%])(\d{1,2}|two|three|four|five|six|seven|eight|nine|ten)\s+(?:more\s+)?"
                    r"(?:in|at|back|here|there)\b(?!\s+(?:a|the)\s+(?:time|row|once)\b)")
 _NAMES_NUMBER = re.compile(r"\b(?:client|customer|patient|pt|ticket|case|no|number|option|step|room|group|day|week|"
-                           r"month|year|page|item|question|q|part|grade|type|stage|level|age|aged)\.?\s*#?\s*$")  # "client 2 in Turkey"
+                           r"month|year|page|item|question|q|part|grade|type|stage|level|age|aged)\.?\s*#?\s*$")  # "client 7 in India"
 _POSSESSED = re.compile(r"\b(?:my|our|his|her|their)\s+([a-z]+)(?:\s+([a-z]+))?")
 MAX_ABSENT_CHECKED = 6  # words of one message looked up against the article's vocabulary (bounds the cost)
 _GREETING = re.compile(r"\s*[a-z']+(?:\s+[a-z']+)?\s*[,!]")  # an opening word or two before a comma: a greeting
@@ -189,7 +189,7 @@ _ALL_TYPES = re.compile(r"\b(?:all|each of the|every one of the)\s+(?:three\s+|3
 _KIND_OF_SCARS = re.compile(r"\b(?:kind|kinds|type|types|sort|sorts)\s+of\s+(?:acne\s+)?scars?\b")
 _PERCENT = re.compile(r"(?<![\d.][-–])(?<![\d.]\s[-–]\s)(?<!\d%[-–])(\b\d+(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)")
 _AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|(?<![\w.])(\d[\d,]*)\s*(?:usd|dollars?|bucks)\b"
-                     r"|\b(?:on|of)\s+(?:that|this|the|a|my)\s+(\d{1,3}(?:,\d{3})+|\d{3,6})(?![\w%,.])")  # "deposit on that 1362"
+                     r"|\b(?:on|of)\s+(?:that|this|the|a|my)\s+(\d{1,3}(?:,\d{3})+|\d{3,6})(?![\w%,.])")  # "10% of that 2172"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 # where a story gives way to the question: a sentence end, a dash or semicolon, ", but how ..."
 _STORY_BREAK = re.compile(r"(?<=[.!?])\s+|\s+[—–]\s+|\s+-\s+|;\s+|,\s+(?:but|so)\s+(?=(?:what|how|which|where|who|when|"
@@ -346,7 +346,7 @@ class QueryParser:
             q.asking = f"{topic.group(1)} — {q.asking}"
             asked = self.analyzer.frame(q.asking)
         if asked is not None and asked.procedures and asked.countries and not asked.attributes \
-                and len(words(q.asking)) <= 6:  # "forget lasers, too much downtime. microneedling in the US?": a price
+                and len(words(q.asking)) <= 6:  # "not lasers after all. peels in India?": a price
             q.attributes = ["cost"]
             named = [*asked.procedures, *asked.clinics, *asked.scar_types, *asked.filler_types]
         q.asked_entities = named or list(q.entities)
@@ -644,7 +644,7 @@ class QueryParser:
         sentence asks or none does."""
         sentences = [x for x in _STORY_BREAK.split(text) if x and x.strip()]
         asking = [x for x in sentences if x.rstrip().endswith("?") or _ASKS.match(x.lower())]
-        if not asking:  # "patients keep asking how far ahead to book": the question inside the statement
+        if not asking:  # "people always ask me how early to reserve": the question inside the statement
             m = _EMBEDDED_Q.search(text)
             return m.group(1) if m else ""
         if len(asking) == len(sentences):

@@ -51,7 +51,7 @@ class ClinicStrategy:
     def applies(self, q: Query) -> bool:
         """A named clinic, or a question that looks for one ("which clinic ...", "a clinic in <district>")."""
         if not q.clinics and _HOW_TO_CHOOSE.search(q.text.lower()):
-            return False  # "how do I pick a good clinic?": what to look for, which the article says in general
+            return False  # "how should one choose a hospital?": what to look for, which the article says in general
         looks_for = bool(_LOOKS_FOR.search(" ".join(q.tokens)))
         if not q.clinics and q.asks_cost and q.countries and not _PICKS.search(" ".join(q.tokens)):
             # "what do Indian clinics charge for peels?": that country's price, not a clinic to pick

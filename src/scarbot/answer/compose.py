@@ -472,7 +472,7 @@ class ComputeStrategy:
             x, y = (n * dear.low, n * cheap.low) if end == "min" else (n * dear.high, n * cheap.high)
             at = "bottom" if end == "min" else "top"
             what = f"{n} sessions of {pretty(proc)} come" if n > 1 else f"{pretty(proc)} costs"
-            if x == y:  # "no saving at the top end?": none
+            if x == y:  # "so the top ends are equal?": none
                 d.add(f"At the {at} of each range, {what} {'to ' if n > 1 else ''}the same, {money(x)}, in {dear.country} and "
                       f"{cheap.country}: no saving either way", derived=(money(x), str(n)))
                 for p in (cheap, dear):

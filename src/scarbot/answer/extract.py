@@ -347,7 +347,7 @@ class ExtractStrategy:
         elif u.section in c.proc_sections and _ABOUT_ALL.search(q.text.lower()):
             s -= W.ONE_OF_MANY  # "how effective are these treatments overall?": not one treatment's own sentence
         if u.depth >= 2 and u.label and self._asks_a_kind(q):
-            s += W.KIND  # "which filler adds volume?": one of the kinds listed under it, by name
+            s += W.KIND  # "which filler builds collagen?": one of the kinds listed under it, by name
         if not keys and "types" in q.attributes and self._enumerates(ui):
             s += W.ENUMERATES  # "what kinds of scars are there?": the sentence that names them all, not one's own
         if len(u.text.split()) <= 8 and _LEANS.search(u.text):

@@ -59,7 +59,7 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
             and not (q.budget is not None and q.amounts == [q.budget]):
         return _price_claim(q, draft)
     if draft.strategy == "prices" and q.yesno and not q.amounts:
-        noted = _noted(q, draft)  # "does the Australian price include PRP?": the cell's own note says so
+        noted = _noted(q, draft)  # "is PRP part of the Australian figure?": the cell's own note says so
         if noted is not None:
             return noted
     if draft.strategy in ("prices", "compose"):
@@ -164,7 +164,7 @@ _SHARES_SUBJECT = re.compile(r"\s*(?:is|are|was|were|can|may|has|have|will)\b", 
 # What kind of answer a question wants, by how it asks: a reply of another kind does not answer it
 # ("how long does the swelling last?" answered with its risks).
 _ASKS_DURATION = re.compile(r"\bhow (?:long|many (?:days|weeks|months|years|hours|minutes))\b|\bhow soon\b"
-                            r"|^[\w\s'-]{2,40}\b(?:duration|longevity)\s*\??\s*$")  # "HA filler duration"
+                            r"|^[\w\s'-]{2,40}\b(?:duration|longevity)\s*\??\s*$")  # "sculptra longevity"
 _ASKS_PRICE = re.compile(r"\bhow much (?:is|are|does|do|would|will|for|money)\b|\bwhat(?:'s|s| is| are)? the "
                          r"(?:fee|fees|price|cost|charge)s?\b|^[\w\s'-]{3,40}\b(?:price|cost|fee)s?\s*\??\s*$"
                          r"|\b(?:free of charge|for free|cost extra|charged? extra|extra (?:charge|cost|fee)|paid separately|"
