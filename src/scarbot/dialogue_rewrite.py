@@ -1021,7 +1021,8 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     needs = q.attributes or q.course or q.count or q.recommend or _TELL_MORE.match(text)
     countries = len(q.countries) + len(q.other_countries)
     general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes and not q.recommend \
-        and not q.course  # "treatment cost?"
+        and not re.search(r"\b(?:full|whole|complete)\s+(?:treatment|course)\b", text, re.I)  # "treatment cost?"; not
+    # "and the full treatment?", which is a course of the treatment just priced
     priced = q.asks_cost or q.count or q.course  # "3 sessions in Korea, what's left?": a treatment is still needed
     named = [k for k in (MAIN_KINDS if not priced else ("procedure", "filler_type")) if k in entities(q, general=True)]
     if q.asks_cost and not named and _GENERAL_ROW.search(text):  # "general treatment, UK against Korea?": that row

@@ -447,12 +447,14 @@ class Analyzer:
         """Two words typed as one ("laserresurfacing", "howmuch") are those words, when neither the corpus nor
         English knows the joined form and both halves are words the question could use."""
         vocab, known = self.speller.vocab, self.speller.known
+        everyday = self._paraphrases()
         out: list[str] = []
         for w in tokens:
-            if len(w) < 6 or not w.isalpha() or w in vocab or w in known or w in STOPWORDS or w in lexicon.CHAT_SHORTHAND:
-                out.append(w)
+            if len(w) < 6 or not w.isalpha() or w in vocab or w in known or w in STOPWORDS or w in lexicon.CHAT_SHORTHAND \
+                    or any(src == (w,) for src, _t in everyday.get(w, ())) or self.speller.correct(w) != w:
+                out.append(w)  # a word, an everyday word the article says otherwise ("anaesthetic"), or a typo
                 continue
-            halves = [(w[:i], w[i:]) for i in range(len(w) - 2, 1, -1)
+            halves = [(w[:i], w[i:]) for i in range(len(w) - 3, 2, -1)
                       if all(h in vocab or h in STOPWORDS for h in (w[:i], w[i:]))
                       and any(h in vocab and len(h) >= 4 for h in (w[:i], w[i:])) or (w[:i] in STOPWORDS and w[i:] in STOPWORDS)]
             out += list(halves[0]) if halves else [w]
@@ -460,11 +462,17 @@ class Analyzer:
 
     def frame(self, question: str) -> Frame:
         text = normalize(question)
-        raw_tokens = self._split_joined([_possessor(w) for w in words(text)])
+        said = [_possessor(w) for w in words(text)]
+        raw_tokens = self._split_joined(said)
         plain, used = self._paraphrased([lexicon.CHAT_SHORTHAND.get(w, w) for w in raw_tokens])
         tokens = self._phrase_typos([self.speller.correct(w) for w in plain])
         joined = f" {' '.join(tokens)} "
         f = Frame(text=text, tokens=tokens)
+        if len(raw_tokens) != len(said):  # "laserresurfacing": the encoder reads the two words too
+            f.paraphrased = text
+            for w in set(said) - set(raw_tokens):
+                pair = self._split_joined([w])
+                f.paraphrased = re.sub(rf"(?<!\w){re.escape(w)}(?!\w)", " ".join(pair), f.paraphrased, flags=re.I)
         for source, target in used:  # the encoder reads the article's words too
             f.paraphrased = re.sub(r"(?<!\w)" + r"[\s-]+".join(map(re.escape, source)) + r"(?!\w)", " ".join(target),
                                    f.paraphrased or text, flags=re.I)

@@ -74,6 +74,8 @@ class PriceStrategy:
         if q.asking and not q.asking_cost and not (q.count or q.superlative):
             return False  # "my budget is $3,000 ... which procedure suits them?" asks no price
         other = set(q.attributes) - {"cost"}  # "which clinic has the highest success rate?": not a price
+        if _TIMES.search(q.text.lower()):
+            other.discard("sessions")  # "how many times pricier ...?": a ratio of prices, no count of sessions
         return not q.why and (q.asks_cost or bool(q.superlative and (q.procedures or q.countries) and not other))
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
