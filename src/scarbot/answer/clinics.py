@@ -21,10 +21,10 @@ from scarbot.query import Query, related
 
 _WHICH_CLINIC = re.compile(r"\b(which|what|list|names?|recommend\w*|top|best|good)\s+(?:(?!(?:do|does|did|are|is|can|will|would|should)\b)\w+\s+){0,2}?"
                            r"(clinics?|hospitals?)\b")
-_LOOKS_FOR = re.compile(r"\b(which|what|any|list|name|recommend\w*|top|best|good|where)\b(?:\s+\w+){0,3}\s+"
+_LOOKS_FOR = re.compile(r"\b(which|what|any|list|name|recommend\w*|top|best|good|where)\b(?:\s+\w+){0,4}\s+"
                        r"(clinic|clinics|hospital|hospitals)\b|\b(clinic|clinics|hospital|hospitals)\b(?:\s+\w+){0,3}"
                        r"\s+(in|near|at|offers?|does|do|provides?)\b")
-_PICKS = re.compile(r"\b(?:which|any|list|name|recommend\w*|top|best|good|where)\b(?:\s+\w+){0,3}\s+(?:clinic|clinics|"
+_PICKS = re.compile(r"\b(?:which|any|list|name|recommend\w*|top|best|good|where)\b(?:\s+\w+){0,4}\s+(?:clinic|clinics|"
                     r"hospital|hospitals)\b")
 # "where is it?", "where can I get it?"; not "X is where I'd go for Y" (a claim about what it offers)
 _WHERE_ASKED = re.compile(r"\bwhere\b(?!\s+(?:i|i'd|i'll|i'm|we|we'd|you'd|to)\s+(?:\w+\s+)?(?:go|get|have|book|find)\b)")
