@@ -143,7 +143,8 @@ class Assistant:
             neighbours = WordNeighbours(embedder, corpus_vocabulary(self.index.analyzer.stats["vocab"]),
                                         cache_dir(self.settings.data_dir),
                                         model_folder(self.settings.embedding_model))
-            self.parser = QueryParser(self.index.analyzer, corpus.scar_profiles, corpus.background, neighbours)
+            self.parser = QueryParser(self.index.analyzer, corpus.scar_profiles, corpus.background, neighbours,
+                                      treatment_stems=corpus.treatment_stems)
             self.answerer = Router(corpus)
             self.llm_answerer = self.llm_condenser = None
             if self._chat_model is None and self.settings.llm.strip().lower() != "none":
@@ -426,7 +427,7 @@ class Assistant:
         """
         from scarbot.answer import Draft
         from scarbot.answer.router import ADVICE
-        from scarbot.dialogue import Reader, contrasted, split_label, split_question
+        from scarbot.dialogue import Reader, by_attribute, contrasted, split_label, split_question
         from scarbot.text import figures
 
         body = split_label(self.index.analyzer, s.question)[1]  # "Ticket 3: ..." asks what follows the label
@@ -435,8 +436,9 @@ class Assistant:
         if len(parts) == 1:
             s = self._condense(s)
             s.query = None if s.clarify else self.parser.parse(s.standalone)
-            parts = [] if s.clarify else contrasted(Reader(self.index.analyzer, self.parser), s.standalone, s.query)
-            if not parts:  # one question, not a comparison of treatments on some attribute
+            parts = [] if s.clarify else (contrasted(Reader(self.index.analyzer, self.parser), s.standalone, s.query)
+                                          or by_attribute(s.standalone, s.query))  # "X: downtime and cost?"
+            if not parts:  # one question, not a comparison of treatments nor several attributes of one
                 return self._answer(self._retrieve(s))
         skipped = parts[MAX_PARTS:]
         parts = parts[:MAX_PARTS]
@@ -446,9 +448,12 @@ class Assistant:
         while parts:
             part = parts.pop(0)
             sub = self._condense(replace(s, question=part, history=history, timings={}))
+            if lead and sub.standalone.startswith(lead):  # the label asks nothing: answered without it
+                sub.standalone = sub.standalone[len(lead):].lstrip(" :")
             sub.query = None if sub.clarify else self.parser.parse(sub.standalone)
             each = [] if sub.clarify or len(subs) + len(parts) >= MAX_PARTS else \
-                contrasted(reader, sub.standalone, sub.query)  # "... and what share is each?": one per name
+                (contrasted(reader, sub.standalone, sub.query)  # "... and what share is each?": one per name
+                 or by_attribute(sub.standalone, sub.query))
             if each:
                 parts[:0] = each[: MAX_PARTS - len(subs) - len(parts)]
                 continue

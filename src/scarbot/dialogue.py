@@ -107,7 +107,7 @@ def condense(analyzer: Analyzer, question: str, history: list[dict], *, window: 
 def understand(analyzer: Analyzer, question: str, history: list[dict], *, window: int = DEFAULT_WINDOW,
                parser: QueryParser | None = None) -> Rewrite:
     """The message as the dialogue so far makes it understood (see the module docstring)."""
-    label, q = split_label(analyzer, normalize(question))
+    label, q = split_label(analyzer, analyzer.tidy(normalize(question)))
     reader = Reader(analyzer, parser)
     state = read_history(reader, history or [], window, label)
     u = rewrite(reader, q, state)
@@ -138,7 +138,7 @@ def read_history(reader: Reader, history: list[dict], window: int = DEFAULT_WIND
     for n, turn in enumerate(history):
         text = normalize(turn["content"])
         if turn["role"] == "user":
-            lead, text = split_label(reader.analyzer, text)
+            lead, text = split_label(reader.analyzer, reader.analyzer.tidy(text))
             new_label(lead, n)
             state.window_start = window_start(n)
             u = rewrite(reader, text, state)
@@ -231,7 +231,25 @@ def split_question(question: str) -> list[str]:
             parts[-1] = f"{parts[-1]} {lead}"
         else:
             parts.append(lead)
-    return _modifiers_joined(parts) or [question]
+    return _modifiers_joined(_ungapped(parts)) or [question]
+
+
+_GAPPED = re.compile(r"^(?:and\s+|or\s+)?(which|what|how much|how long|how many|where)\s+(for|in|with|at|of|on|after)\s+(.+)$", re.I)
+
+
+def _ungapped(parts: list[str]) -> list[str]:
+    """"which acid is used for a medium peel and which for a deep one?": a part that keeps only its
+    question word and what follows the preposition takes the rest from the part before it."""
+    out = list(parts)
+    for i in range(1, len(out)):
+        m = _GAPPED.match(out[i].strip())
+        prev = out[i - 1]
+        if not m or not prev.lower().startswith(m.group(1).lower()):
+            continue
+        cut = re.search(rf"\s{m.group(2)}\s", prev, re.I)
+        if cut:
+            out[i] = f"{prev[: cut.start()]} {m.group(2)} {m.group(3)}"
+    return out
 
 
 # words of a part that only shapes how the part before it is answered ("give me the range", "both ends pls")
@@ -319,6 +337,47 @@ def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
     return [f"{name}: {rest}?" for _kind, name in names]
 
 
+# how each attribute is asked on its own of one treatment; {s} is its name, {c} " in <country>" or ""
+_ASKED_ALONE = {
+    "cost": "How much does {s} cost{c}?",
+    "sessions": "How many sessions of {s} are needed?",
+    "recovery": "What is the recovery like after {s}?",
+    "risks": "What are the risks of {s}?",
+    "procedure": "What happens during {s}?",
+    "effectiveness": "How effective is {s}?",
+    "preparation": "How should I prepare for {s}?",
+    "benefits": "What are the benefits of {s}?",
+}
+_EXTRA_CUES = {"cost": ("how much", "fee", "fees", "charge"), "sessions": ("how many",)}
+_ATTRS_JOINED = re.compile(r"\band\b|\+|&|,|;|/|\bplus\b|\balso\b|\bas well as\b", re.I)
+# "3 laser sessions", "per session", "a session": a count or a unit of a price, not the number of sessions asked
+_COUNTED_SESSIONS = re.compile(r"\b(?:\d+|one|two|three|four|five|six|per|a|each)\s+(?:\w+\s+)?sessions?\b", re.I)
+
+
+def by_attribute(question: str, q: Query) -> list[str]:
+    """"Microneedling downtime and cost?", "subcision: number of sessions + Korean price?" → one question per
+    attribute asked of the one treatment named, so that no attribute goes unanswered. Only when the
+    attributes' cue words are coordinated ("and", "+", a comma): "the cost of 3 sessions" asks one price."""
+    names = [*(p for p in q.procedures if "general" not in p), *q.filler_types]
+    attrs = [a for a in dict.fromkeys(q.attributes) if a in _ASKED_ALONE]
+    if len(names) != 1 or len(attrs) < 2 or q.recommend or q.compare or q.yesno or q.count or q.clinics \
+            or q.operation == "compute":  # "the usual number of sessions: what would I pay?" is one total
+        return []
+    low = f" {normalize(question).lower()} "
+    at = {}
+    for a in attrs:
+        cues = [*lexicon.ATTRIBUTES[a]["cues"], *_EXTRA_CUES.get(a, ())]
+        hits = [m.start() for c in cues for m in re.finditer(rf"(?<!\w){re.escape(c.lower())}(?!\w)", low)
+                if not (a == "sessions" and _COUNTED_SESSIONS.search(low[max(0, m.start() - 20): m.end() + 1]))]
+        if hits:
+            at[a] = min(hits)
+    order = sorted(at, key=at.get)
+    if len(order) < 2 or any(not _ATTRS_JOINED.search(low[at[a]: at[b]]) for a, b in zip(order, order[1:], strict=False)):
+        return []
+    where = f" in {q.countries[0].title() if q.countries[0].islower() else q.countries[0]}" if len(q.countries) == 1 else ""
+    return [_ASKED_ALONE[a].format(s=names[0], c=where) for a in order]
+
+
 _SET_AGAINST = re.compile(r"\bcompared?\s+(?:with|to)\b|\bvs\.?(?!\w)|\bversus\b", re.I)
 _SHARE = re.compile(r"\b(?:share|percent|percentage|proportion|fraction|how common)\b|%", re.I)
 _POINTERS = re.compile(r"\b(?:(?:both|each|all)\s+of\s+(?:them|those|these)|both|each|them|those|these)\b", re.I)
@@ -350,11 +409,11 @@ def _asking_pieces(sentence: str) -> list[str]:
     next question by "and" ("laser prices in Thailand pls, and which one is for redness") is a part of its
     own, unless it speaks of the user ("I have boxcar scars and which ...")."""
     out: list[str] = []
-    lead = ""
+    lead, colon = "", False
     # "Fillers: how long does it take, and what's one session?": the subject before the colon goes with each part
     m = re.match(r"^\s*((?:[\w'-]+\s+){0,3}[\w'-]+)\s*(?::|\s[—–-])\s+(?=\S)", sentence)
     topic = m.group(1) if m and not re.search(r"\b(?:things?|questions?|qs|points?|quick|pls|please)\b", m.group(1),
-                                                re.I) else ""
+                                                re.I) and not _FIRST_PERSON.search(m.group(1)) else ""  # not "Planning my trip:"
     bounds = [0, *(x for m in _SPLIT.finditer(sentence) for x in (m.start(), m.end())), len(sentence)]
     spans = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
     for i, (a, b) in enumerate(spans):
@@ -366,11 +425,12 @@ def _asking_pieces(sentence: str) -> list[str]:
         own = joined and len(p.split()) >= 3 and not _FIRST_PERSON.search(p) and not about
         if len(p.split()) < 3 or about or not (_asks(p) or own):
             lead = f"{lead}, {p}" if lead else p
+            colon = i + 1 < len(spans) and ":" in sentence[b: spans[i + 1][0]]  # "Planning my trip: how ...?"
             continue
         if topic and out and not lead:
             p = f"{topic}: {p}"
-        out.append(f"{lead}, {p}" if lead else p)
-        lead = ""
+        out.append(f"{lead}{': ' if colon else ', '}{p}" if lead else p)
+        lead, colon = "", False
     if lead:
         out = [*out[:-1], f"{out[-1]}, {lead}"] if out else [lead]
     return out or [sentence]

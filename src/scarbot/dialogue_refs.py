@@ -26,7 +26,7 @@ from scarbot.query import Query
 
 _HEADS = "|".join(sorted(HEAD_KINDS, key=len, reverse=True))
 ORDINALS = {"first": 0, "former": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "last": -1, "latter": -1,
-            "middle": None}  # the middle one: the one in the middle of an odd-length list
+            "1st": 0, "2nd": 1, "3rd": 2, "4th": 3, "5th": 4, "middle": None}  # the middle one: the one in the middle of an odd-length list
 _REF = re.compile(
     r"(?P<which>\bwhich\s+(?:ones?|of\s+(?:them|those|these))\b|^\s*which(?=\s+(?:is|are|was|would|has|have|lasts|"
     r"costs|works|offers|needs|requires|helps|hurts|suits|takes|gives|does)\b))"
@@ -34,7 +34,7 @@ _REF = re.compile(
     r"inquired|talked|spoke|mentioned|listed|named|suggested|recommended)(?:\s+about)?(?:\s+(?P<when>at\s+the\s+"
     r"(?:start|beginning)|in\s+the\s+beginning|first|at\s+first|initially|originally|earlier|before|previously))?)"
     r"|(?P<slice>\bthe\s+(?P<send>first|last)\s+(?P<sk>two|three|2|3)\b(?:\s+(?:ones|options|treatments|clinics))?)"
-    rf"|(?P<ordinal>\b(?:the\s+)?(?P<n>first|second|third|fourth|fifth|last|former|latter|middle)"
+    rf"|(?P<ordinal>\b(?:the\s+)?(?P<n>first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th|last|former|latter|middle)"
     rf"(?:\s+(?P<ohead>ones?|{_HEADS}))?(?:\s+(?:of|among)\s+(?:those|them|these|the\s+\w+))?)"
     rf"|(?P<other>\bthe\s+other(?:\s+(?P<xhead>one|{_HEADS}))?)"
     r"|(?P<rank>\bthe\s+(?P<rword>cheaper|cheapest|less\s+expensive|more\s+affordable|dearer|pricier|more\s+expensive|"

@@ -55,7 +55,8 @@ from scarbot.dialogue_state import (
 from scarbot.nlp import STOPWORDS, Analyzer, normalize, stem, words
 from scarbot.query import Query, QueryParser
 
-_CUE_STEMS = frozenset(stem(w) for spec in lexicon.ATTRIBUTES.values() for cue in spec["cues"] for w in words(cue))
+_CUE_STEMS = frozenset(stem(w) for spec in lexicon.ATTRIBUTES.values() for cue in spec["cues"] for w in words(cue)) \
+    | {stem(w) for w in ("compare", "comparing", "comparison", "compared", "versus", "difference", "differ")}  # how, not what
 SLOT = "\x00"
 _KIND_NOUN = {"clinic": "clinic", "procedure": "treatment", "filler_type": "filler", "scar_type": "scar type",
               "country": "country", "topic": "one"}
@@ -82,7 +83,9 @@ _HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i
                        r"|(?<=\s)here(?=\s*(?:[?.!,]|$))", re.I)
 _HOME_ONLY = re.compile(r"^\s*(?:and|or|what about|how about|same)?\s*(?:(?:here\s+)?(?:at|back)\s+home|in my (?:home )?country|"
                         r"where i live)\s*(?:for me|then|too|for comparison)?\s*[?.!]*\s*$", re.I)
-_MY_SCARS = re.compile(r"\bmy (?:acne )?(?:scars|scar types?|types? of scars?|kinds? of scars?|type|kind)\b", re.I)
+_MY_SCARS = re.compile(r"\b(?:my|his|her|their|our) (?:acne )?(?:scars|scar types?|types? of scars?|kinds? of scars?|type|kind)\b",
+                       re.I)  # "the best treatment for his kind": of the scars the user described, theirs or another's
+_HELPS = re.compile(r"\b(?:help|helps|work|works|suit|suits|good for|do anything|be (?:an )?option)\b", re.I)
 _FOR_ME = re.compile(r"\b(?:for me|for my (?:skin|case)|in my case)\b", re.I)
 _TELL_MORE = re.compile(r"^(?:tell me|say|explain)?\s*(?:a (?:bit|little) )?more\b(?!\s+(?:about|on)\b)", re.I)
 _INFINITIVE_END = re.compile(r"\bto\s+(?:get|book|obtain|apply for|arrange|claim|pay)\s*[?.!]*$", re.I)
@@ -183,7 +186,7 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
     text = _topic_first(text)
     q = reader.parse(text)
     u = next((u for step in (_clarified, _corrected, _which_does, _left_of_total, _added_to_total, _against_last_pair,
-                             _elliptical, _modified)
+                             _elliptical, _modified, _added_term)
               if (u := step(reader, text, q, state))), None)
     u = u or _resolved(reader, text, q, state)
     if u.clarify:
@@ -194,7 +197,7 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
 _TOPIC_FIRST = re.compile(r"^\s*(?:and\s+|so\s+|ok(?:ay)?[,.]?\s+)?(?:(?:what|how)\s+about\s+(?P<topic>[^,:;—–?]{2,60}?)"
                           r"|(?P<np>(?:the|that|this)\s+[^,:;—–?]{2,60}?))\s*"
                           r"(?:[,:;—–]|\s-\s)\s*(?P<rest>.+)$", re.I)  # "the clinic in Pangyo — what's it called?"
-_POINTER_NP = re.compile(r"\b(?:one|ones|former|latter|first|second|third|fourth|last|other|same|you|i|we|said|"
+_POINTER_NP = re.compile(r"\b(?:one|ones|former|latter|first|second|third|fourth|1st|2nd|3rd|4th|last|other|same|you|i|we|said|"
                          r"mentioned|listed)\b", re.I)
 _IT = re.compile(r"\b(it|its|they|them|their)\b", re.I)
 
@@ -536,6 +539,25 @@ def _replaces(reader: Reader, asked: str, new: dict[str, list[str]]) -> bool:
     """Whether every new entity has words of its kind to replace in the earlier question."""
     p = reader.parse(asked)
     return all(_target(reader, asked, p, entities(p, general=True), k, set()) is not None for k in new)
+
+
+_BARE_TERM = re.compile(r"^\s*(?:and\s+)?(?:also\s+|plus\s+|(?:what|how)\s+about\s+)?(?:the\s+)?(?P<term>[a-z][a-z-]{2,20})"
+                        r"\s*(?:too|then)?\s*\?+\s*$", re.I)
+
+
+def _added_term(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
+    """"and sun?" after "how long before he can wash his face?": the same question, about one more thing the
+    article speaks of (no name, no attribute, no place: those are swapped or asked by the steps before)."""
+    m = _BARE_TERM.match(text)
+    last = state.last
+    if not m or last is None or last.clarify or entities(q) or q.attributes or q.countries or q.other_countries \
+            or q.other_topics or q.ungiven or find_refs(text):
+        return None
+    term = m.group("term").lower()
+    if term not in q.salient or term in q.unbound or term in DIALOGUE_WORDS:
+        return None
+    asked = question_part(reader, last.text).rstrip("?.! ")
+    return _finish(reader, f"{asked}, and what about {term}?", text)
 
 
 def question_part(reader: Reader, text: str) -> str:
@@ -993,6 +1015,8 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
     whole = f"{p.count} sessions of " if p.count else "a full treatment of " if p.course else ""
     asked_end = ("min" if paid_end.group("min") else "max") if paid_end else p.price_end
     end = {"min": " at the bottom of the range", "max": " at the top of the range"}.get(asked_end or "", "")
+    if paid_end:  # the end is said in the rewrite, which replaces the message's own words for it
+        q.price_end = None
     if len(procs) >= 2 and (p.plus or all(n in p.entity_counts for n in procs)):  # "10% of that total" after a sum
         counts = [p.entity_counts.get(n) or p.count or 1 for n in procs]
         price = "the price of " + " plus ".join(f"{k} {'session' if k == 1 else 'sessions'} of {_spoken(n)}"
@@ -1011,9 +1035,13 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
 
 _ONLY_SHARE = re.compile(r"^\s*(?:(?:and|plus|with|so|ok)[,\s]+|\+\s*)*(?:the\s+|a\s+)?(?:deposit|down ?payment|upfront(?: payment)?)"
                          r"\s*(?:too|then|as well|on top)?\s*[?.!]*$", re.I)  # "and the deposit too?": on the total just given
-_PAID_END = re.compile(r"\b(?:paid|pay|paying|spent|spend|went for|chose|charged)\s+(?:the\s+)?"
+_PAID_END = re.compile(r"\b(?:paid|pay|paying|spent|spend|went (?:for|with)|go(?:ing)? (?:for|with)|chose|choose|picked?|"
+                       r"charged|at|on|using|took|take)\s+(?:the\s+)?"
                        r"(?:(?P<min>min|minimum|least|lowest|bottom)|max|maximum|most|top|highest)\b", re.I)
 _PACKAGE = re.compile(r"\b(?:package|bundle|combo|combination|total|plan|lot)\b", re.I)
+
+
+_PER_SESSION = re.compile(r"\b(?:per|a|each|one)\s+(?:session|sitting|treatment session)\b", re.I)
 
 
 def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:
@@ -1031,8 +1059,9 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
         topic = _topic_it_belongs_to(reader, q, state)
         if topic:  # "how many days does processing need?" after a question about the visa: the visa's processing
             return f"{text.rstrip('?.! ')} for {topic}?"
-    if named or own_subject(q) or not needs or (countries >= 2 and not q.count and not _priced_there(q, state)) \
-            or general:
+    per_session = bool(_PER_SESSION.search(text))  # the in-general row is no price of a session: a treatment is meant
+    if named or own_subject(q) or not needs or general or (
+            countries >= 2 and not q.count and not per_session and not _priced_there(q, state)):
         return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
     wanted = ("scar_type",) if q.recommend and not q.attributes else ("procedure", "filler_type") if priced \
         else (*MAIN_KINDS, "topic")  # "the best treatment": for what; "4 in Turkey": of the treatment priced
@@ -1049,7 +1078,10 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     what = join_names(names)
     body = text.rstrip("?.! ")
     if m.kind == "scar_type" and _MY_SCARS.search(body):  # "what would work for my scars?": which scars they are
-        return _MY_SCARS.sub(f"my {what}", body, count=1) + "?"
+        return _MY_SCARS.sub(lambda x: f"{x.group(0).split()[0]} {what}", body, count=1) + "?"
+    if m.kind in ("procedure", "filler_type") and re.search(r"\bsessions?\b(?!\s+of\b)", body, re.I) \
+            and not _INFINITIVE_END.search(text):  # "and one session in the US?": a session of what
+        return re.sub(r"\b(sessions?)\b(?!\s+of\b)", rf"\1 of {what}", body, count=1, flags=re.I) + "?"
     if re.search(r"\bcourse\b(?!\s+of\b)", body, re.I) and m.kind != "topic":  # "a full course" of what
         return re.sub(r"\bcourse\b(?!\s+of\b)", f"course of {what}", body, count=1, flags=re.I) + "?"
     if _INFINITIVE_END.search(text):
@@ -1123,11 +1155,13 @@ def _persona(out: str, q: Query, state: DialogueState) -> str:
     persona = state.persona
     if persona.home and not states_home(out):  # "Vancouver here" says where home is; it is no reference to it
         out = _HOME_REF.sub(f"in {place(persona.home)}", out)
-    if persona.scar_types and not q.scar_types:
+    if persona.scar_types and not q.all_scar_types:  # not the message that describes them ("my scars look like ...")
         scars = join_names(persona.scar_types)
         out = _MY_SCARS.sub(scars, out)
         if q.recommend or {"suitability", "effectiveness"} & set(q.attributes):
             out = _FOR_ME.sub(f"for {scars}", out)
+        if q.yesno and q.procedures and not _FOR_ME.search(out) and _HELPS.search(out) and scars not in out:
+            out = f"{out.rstrip('?.! ')} for {scars}?"  # "could microneedling help him?": with the scars described
     if persona.budget and not q.budget:
         budget = f"a budget of ${persona.budget:,.0f}"
         if _BUDGET_REF.search(out):

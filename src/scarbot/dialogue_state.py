@@ -64,7 +64,8 @@ _HOME = re.compile(
     r"|\b(\w+)[\s-]based\b"  # "Leeds-based", "Toronto-based"
     r"|^(?:(?:hi|hello|hey)\b[,!.\s]*)?(?!(?:and|so|but|ok|okay|well|yes|no|me|i|we|you|it|that|this|what|how|from|"
     r"over|right|just|up|down|in|out|back|the)\b)(\w+(?:\s\w+)?),?\s+here\b")  # "Hi, Vancouver here"
-_OWN_SCARS = re.compile(r"\b(?:i have|i've got|i got|i've|my|mine are|i suffer from|i'm dealing with)\b")
+_OWN_SCARS = re.compile(r"\b(?:i have|i've got|i got|i've|my|mine are|i suffer from|i'm dealing with|"
+                        r"(?:he|she|they) (?:has|have|has got|have got)|(?:his|her|their) (?:scars|skin|face))\b")
 
 
 @dataclass(frozen=True)
@@ -182,8 +183,8 @@ class DialogueState:
                     if _names(c, m.group(1) or m.group(2) or m.group(3))]
             if home:
                 self.persona.home = home[0]
-        if raw.scar_types and _OWN_SCARS.search(low):
-            self.persona.scar_types = list(raw.scar_types)
+        if raw.all_scar_types and _OWN_SCARS.search(low):  # named, or described ("he has narrow deep pits")
+            self.persona.scar_types = list(raw.all_scar_types)
         if raw.budget:
             self.persona.budget = raw.budget
 

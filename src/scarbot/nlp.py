@@ -80,6 +80,37 @@ def edit_distance(a: str, b: str) -> int:
     return d[len(a)][len(b)]
 
 
+# the words a follow-up's meaning turns on: references, question words, quantities
+_TIDY_WORDS = ("that", "this", "those", "these", "them", "they", "which", "what", "when", "where", "there", "how",
+               "about", "would", "could", "should", "with", "both", "other", "first", "second", "third", "much", "many")
+_TIDY_WORD = re.compile(r"(?<![\w'$/-])[A-Za-z]{2,}(?![\w'/-])")
+
+
+def _short_forms(known: set[str]) -> dict[str, str]:
+    """Shorthand → word: the word without its inner vowels, or without one inner letter (five letters or
+    more), kept only when no other word gives the same form and it is no word itself."""
+    found: dict[str, set[str]] = {}
+    for w in _TIDY_WORDS:
+        forms = {w[0] + re.sub(r"[aeiou]", "", w[1:])}
+        forms |= {w[:i] + w[i + 1:] for i in range(1, len(w) - 1)} if len(w) >= 5 else set()
+        for f in forms - {w}:
+            found.setdefault(f, set()).add(w)
+    def one_short_of_another(f: str, w: str) -> bool:  # "thre": "three" less a letter too
+        return any(x != w and x in known for i in range(len(f) + 1) for c in "abcdefghijklmnopqrstuvwxyz"
+                   for x in (f[:i] + c + f[i:],))
+
+    dictionary = len(known) >= 10_000  # without the encoder's word list only vowelless forms are surely no words
+    return {f: next(iter(ws)) for f, ws in found.items()
+            if len(ws) == 1 and len(f) >= 2 and f not in known and f not in STOPWORDS and f not in _TIDY_WORDS
+            and (dictionary or not re.search(r"[aeiouy]", f[1:])) and not one_short_of_another(f, next(iter(ws)))}
+
+
+def _cased(said: str, word: str | None) -> str:
+    if word is None:
+        return said
+    return word.capitalize() if said[:1].isupper() else word
+
+
 class Speller:
     """Symmetric-delete typo correction against a vocabulary ('lazer' → 'laser', 'subcison' → 'subcision')."""
 
@@ -178,7 +209,7 @@ _CHEAP = re.compile(r"\b(cheapest|least expensive|lowest|most affordable|best pr
                     r"less expensive|lower price|more affordable|(?:charges?|costs?|pay) the least)\b")
 _DEAR = re.compile(r"\b(most expensive|priciest|highest|costliest|more expensive|pricier|dearest|"
                    r"(?:charges?|costs?|pay) the most)\b")
-COMPARE_WORDS = re.compile(r"\b(compare|comparison|versus|vs\.?|cheaper|more expensive|less expensive|difference|"
+COMPARE_WORDS = re.compile(r"\b(compare|comparison|comp|versus|vs\.?|cheaper|more expensive|less expensive|difference|delta|"
                       r"than|between|across|each country|all countries|every country|other countries|"
                       r"worldwide|around the world|countries)\b")
 _LEADING_QWORDS = re.compile(r"^(?:(?:Does|Do|Is|Are|Can|Could|Will|Would|What|Where|Which|How|Tell|About|The|Did|"
@@ -460,14 +491,38 @@ class Analyzer:
             out += list(halves[0]) if halves else [w]
         return out
 
+    def tidy(self, text: str) -> str:
+        """Chat shorthand for the words a follow-up turns on written out: "hw much is tht in korea" → "how much
+        is that in korea". A word is rewritten when it is one of these words with its vowels or one inner
+        letter dropped, that no other of them and no English word is ("tht", "whch"; not "ths" or "cold")."""
+        forms = self.__dict__.get("_short_forms")
+        if forms is None:
+            forms = self.__dict__["_short_forms"] = _short_forms(self.speller.known | set(self.speller.vocab))
+
+        def written_out(m: re.Match) -> str:
+            w = m.group(0).lower()
+            full = forms.get(w) or lexicon.CHAT_SHORTHAND.get(w)
+            if full is not None and full not in STOPWORDS and full not in _TIDY_WORDS:
+                full = None  # "med", "LR": what they stand for depends on the message; the parse reads them there
+            return _cased(m.group(0), full)
+
+        return _TIDY_WORD.sub(written_out, text)
+
     def frame(self, question: str) -> Frame:
         text = normalize(question)
         said = [_possessor(w) for w in words(text)]
         raw_tokens = self._split_joined(said)
         plain, used = self._paraphrased([lexicon.CHAT_SHORTHAND.get(w, w) for w in raw_tokens])
-        tokens = self._phrase_typos([self.speller.correct(w) for w in plain])
+        spelled = [self.speller.correct(w) for w in plain]
+        tokens = self._phrase_typos(spelled)
         joined = f" {' '.join(tokens)} "
         f = Frame(text=text, tokens=tokens)
+        # the encoder reads "what are the most common", not "wat r the most comon"
+        fixed = {(w, lexicon.CHAT_SHORTHAND[w]) for w in raw_tokens if w in lexicon.CHAT_SHORTHAND and w.isalpha()
+                 and lexicon.CHAT_SHORTHAND[w] in STOPWORDS}  # not "med": the encoder reads "med peel" right
+        fixed |= {(w, c) for w, c in zip(plain, spelled, strict=True) if w != c}
+        for w, c in fixed:
+            f.paraphrased = re.sub(rf"(?<![\w$']){re.escape(w)}(?![\w'])", c, f.paraphrased or text, flags=re.I)
         if len(raw_tokens) != len(said):  # "laserresurfacing": the encoder reads the two words too
             f.paraphrased = text
             for w in set(said) - set(raw_tokens):

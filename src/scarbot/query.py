@@ -192,9 +192,9 @@ _AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|(?<![\w.])(\d[\d,]*)\s*(?:usd|d
                      r"|\b(?:on|of)\s+(?:that|this|the|a|my)\s+(\d{1,3}(?:,\d{3})+|\d{3,6})(?![\w%,.])")  # "10% of that 2172"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 # where a story gives way to the question: a sentence end, a dash or semicolon, ", but how ..."
-_STORY_BREAK = re.compile(r"(?<=[.!?])\s+|\s+[—–]\s+|\s+-\s+|;\s+|,\s+(?:but|so)\s+(?=(?:what|how|which|where|who|when|"
-                          r"why|is|are|does|do|can|could|will|would|should)\b)")
-_TOPIC_LEAD = re.compile(r"\s*([^.!?;:,—–]+?)\s+[—–-]\s+")
+_STORY_BREAK = re.compile(r"(?<=[.!?])\s+|\s+[—–]\s+|\s+-\s+|;\s+|(?:,\s+(?:but|so)|:)\s+(?=(?:what|how|which|where|who|"
+                          r"when|why|is|are|does|do|can|could|will|would|should)\b)")  # "Planning my trip: how ...?"
+_TOPIC_LEAD = re.compile(r"\s*([^.!?;:,—–]+?)(?:\s+[—–-]|\s*:)\s+")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my|we|our|us|mine)\b")
 _ASKS = re.compile(r"\s*(what|what's|whats|how|which|where|why|when|who|is|are|does|do|can|could|will|would|should)"
                    r"\b")
@@ -255,6 +255,7 @@ class Query(Frame):
     plus: bool = False  # several procedures added together
     saving: bool = False
     excluded_countries: list[str] = field(default_factory=list)
+    other_asked: bool = False  # the asking sentence names only countries the article does not cover
     asked_entities: list[str] = field(default_factory=list)  # those the asking sentence names (a story may name more)
     excluded_words: list[str] = field(default_factory=list)  # "apart from acne, what else ...": not the topic
     home_countries: list[str] = field(default_factory=list)  # named only as where the user lives ("I'm from Leeds")
@@ -293,8 +294,10 @@ class QueryParser:
     """Builds ``Query`` objects against one corpus: its vocabulary and its scar-type descriptions."""
 
     def __init__(self, analyzer: Analyzer, scar_profiles: dict[str, set[str]] | None = None,
-                 background: set[str] | None = None, neighbours=None):
+                 background: set[str] | None = None, neighbours=None, treatment_stems=None):
         self.analyzer = analyzer
+        # () -> the stems the corpus uses of its treatments ("shallow": what peels are best for), on first use
+        self._treatment_stems = treatment_stems
         self.neighbours = neighbours  # WordNeighbours: tells a paraphrase from a topic the article never touches
         self._by_start: dict[str, list[str]] | None = None  # known words by their first two letters (typo check)
         self._typo_cache: dict[str, bool] = {}
@@ -350,6 +353,8 @@ class QueryParser:
             q.attributes = ["cost"]
             named = [*asked.procedures, *asked.clinics, *asked.scar_types, *asked.filler_types]
         q.asked_entities = named or list(q.entities)
+        # "What does X cost in Japan? I'm comparing Tokyo and Seoul.": the country asked is the one the article lacks
+        q.other_asked = asked is not None and bool(asked.other_countries) and not asked.countries
         # a question that names its treatment and what it asks is read alone for how to compute: "a local clinic
         # offered me a course of peels ... what does a peel cost in India?" asks no course total
         ops, ops_lowered = (" ".join(asked.tokens), q.asking.lower()) if asked is not None and asked.attributes and (
@@ -407,6 +412,10 @@ class QueryParser:
             q.attributes.append("cost")  # "is that less than 4 sessions in Turkey?"
         if q.count and q.countries and not q.yesno and set(q.attributes) <= {"sessions"}:
             q.attributes.append("cost")  # "then 5 of them in Thailand?": a count in a country is priced
+        if not q.attributes and q.countries and len(q.tokens) <= 8 and not q.why \
+                and re.search(r"\b(?:one|a single|1|a)\s+session\b", lowered):
+            q.attributes.append("cost")  # "and one session in the US?": nothing else asked of a session there
+            q.yesno = False
         if q.count and not q.asks_cost and (q.price_end or _PRICE_WORDS.search(lowered)):
             q.attributes.append("cost")  # "two sessions at the high end of it?"
         m = _PERCENT.search(lowered)
@@ -694,9 +703,13 @@ class QueryParser:
         by_clause: list[str] = []
         text = _NEGATED.sub(" ", q.text.lower())  # "no sharp edges": not a feature of the scars described
         named = self._named_stems(q)  # "icepick" names a type; it does not describe one ("wider than icepick")
+        treated = self._treatment_stems() if self._treatment_stems is not None else set()
         for clause in _CLAUSE.split(text):
             st = {stem(w) for w in content_words(clause)} - self.background - named
-            counts = sorted(((len(st & own), name) for name, own in self.distinctive.items()), reverse=True)
+            # "mild, shallow scarring": words the article also uses of what treatments suit describe a
+            # severity, not a shape; a type is told by at least one word of its own description only
+            counts = sorted(((len(st & own) if (st & own) - treated else 0, name)
+                             for name, own in self.distinctive.items()), reverse=True)
             if counts and counts[0][0] >= 1 and (len(counts) == 1 or counts[1][0] < counts[0][0]):
                 by_clause.append(counts[0][1])
         by_clause = list(dict.fromkeys(by_clause))
@@ -710,6 +723,9 @@ class QueryParser:
 
     def _infer_whole(self, q: Query) -> list[str]:
         asked = {stem(w) for w in content_words(_NEGATED.sub(" ", q.text.lower()))} - self.background - self._named_stems(q)
+        asked = {w for w in asked if w not in self.generic}
+        if len(self.scar_profiles) > 1:  # a word every description uses ("type") tells none apart
+            asked -= set.intersection(*map(set, self.scar_profiles.values()))
         scored = []
         for name, profile in self.scar_profiles.items():
             overlap = asked & profile

@@ -539,6 +539,13 @@ class CorpusView:
                 out += [Tie(p, scar, u, 0.5 if weak else 1.0) for scar in f.scar_types for p in procs]
         return out
 
+    def treatment_stems(self) -> set[str]:
+        """The stems the treatments' own sections use ("shallow" where peels suit shallow scars); built on first use."""
+        if self.__dict__.get("_treatment_stems") is None:
+            self.__dict__["_treatment_stems"] = {w for p, units in self.proc_units.items() if p != GENERAL
+                                                 for i in units for w in self.unit_stems[i]}
+        return self.__dict__["_treatment_stems"]
+
     def _scar_units(self) -> dict[str, int]:
         """Scar type → the list item whose label names that type alone ("Icepick Scars: ...")."""
         if "scar_units" in self._pre:

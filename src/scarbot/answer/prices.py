@@ -106,7 +106,7 @@ class PriceStrategy:
             ranked = self._across_procs(next(iter(q.countries), c.home), q.superlative)  # "which treatment costs most?"
             if ranked is not None:
                 return ranked
-        if q.other_countries and not q.countries:
+        if q.other_countries and (not q.countries or q.other_asked):
             what = f" for {procs[0]} in" if procs else " for"
             return refusal(f"The article gives no prices{what} {q.other_countries[0].title()}; its cost table "
                            f"covers only {join_names(c.countries)}.")

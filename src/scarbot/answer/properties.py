@@ -20,7 +20,8 @@ from scarbot.query import Query, related
 
 # the message asks to pick a treatment: "which one …", "what should I get", "is there anything that …"
 _CHOOSE = re.compile(
-    r"\b(?:which|what)\s+(?:\w+\s+){0,2}?(?:treatments?|procedures?|options?|therap(?:y|ies)|methods?|techniques?|"
+    r"\b(?:which|what|what'?s|what\s+(?:is|are))\s+(?:\w+\s+){0,3}?(?:treatments?|procedures?|options?|therap(?:y|ies)|"
+    r"methods?|techniques?|"
     r"ones?)\b(?!\s+(?:is|are)\s+(?:called|named))"
     r"|\bwhich\s+(?:is|are|has|have|gives?|lasts?|needs?|uses?|works?|helps?|of)\b"
     r"|\bwhat\s+(?:should|could|can|would|do)\s+(?:i|we|you)\s+(?:get|do|try|choose|pick|go for|go with|book|"
@@ -35,7 +36,8 @@ _CHOOSE = re.compile(
     r"|\b(?:what'?s|whats|what is|what are)\s+(?:my|the)\s+options?\b"
     r"|^\s*(?:\w+[,.]?\s+)?(?:i|we)\s+(?:want|need|would like|'d like|prefer|am looking for|'m looking for)\s+"
     r"(?:something|anything|a treatment|an option|one)\b"  # "We'd like something non-surgical."
-    r"|^\s*(?:any\s+|your\s+|my\s+)?(?:options|suggestions|recommendations|ideas)\s*\??\s*$")  # "(a description). options?"
+    r"|(?:^|[,;:—–-])\s*(?:so\s+)?(?:any\s+|your\s+|my\s+)?(?:options|suggestions|recommendations|ideas|thoughts)\s*\??\s*$")
+# "(a description). options?", "..., any ideas?"
 # the question asks for little of the property ("least downtime", "I don't want any downtime")
 _LOW_ASKED = re.compile(r"\b(?:least|less|lowest|fewest|fewer|minimal|minimum|little|no|without|zero|avoid|"
                         r"not much|low)\b|\b(?:don'?t|do not|does not|can'?t|cannot|won'?t|doesn'?t)\s+(?:\w+\s+)?(?:want|have|"

@@ -30,6 +30,8 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
     article's own subject words (its title, its country), which a yes/no question need not find again."""
     if draft.abstained:
         return draft
+    if draft.strategy == "extract" and q.numbers and q.yesno and _fits(q, draft) is False:
+        return _premise(q, draft)  # "one session and one trip will do, right?": the count is wrong, whatever else
     if draft.strategy == "extract" and answer_type(q) == "duration" and q.salient:
         # a time is a fact about one thing: "how long is the visa valid?" is not answered by how long it takes to
         # process, however close the sentence. A word with nothing near it in the article must be in the sentence.
@@ -166,7 +168,7 @@ _SHARES_SUBJECT = re.compile(r"\s*(?:is|are|was|were|can|may|has|have|will)\b", 
 _ASKS_DURATION = re.compile(r"\bhow (?:long|many (?:days|weeks|months|years|hours|minutes))\b|\bhow soon\b"
                             r"|^[\w\s'-]{2,40}\b(?:duration|longevity)\s*\??\s*$")  # "sculptra longevity"
 _ASKS_PRICE = re.compile(r"\bhow much (?:is|are|does|do|would|will|for|money)\b|\bwhat(?:'s|s| is| are)? the "
-                         r"(?:fee|fees|price|cost|charge)s?\b|^[\w\s'-]{3,40}\b(?:price|cost|fee)s?\s*\??\s*$"
+                         r"(?:[a-z-]+\s+){0,2}(?:fee|fees|price|cost|charge)s?\b|^[\w\s'-]{3,40}\b(?:price|cost|fee)s?\s*\??\s*$"
                          r"|\b(?:free of charge|for free|cost extra|charged? extra|extra (?:charge|cost|fee)|paid separately|"
                          r"(?:is|are) (?:it|they|these|those|the \w+) free)\b")
 _DURATION = re.compile(r"\b(?:minutes?|hours?|days?|weeks?|months?|years?|overnight|permanent\w*|"
@@ -538,13 +540,17 @@ def _consistent(claims: list[tuple[float, float, str]], ranges: list[tuple[float
     return all(any(j) for j in judged)
 
 
-def _premise(q: Query, draft: Draft) -> Draft:
-    quoted = " ".join(p.quote for p in draft.parts if p.chunk_id)
-    ranges = _ranges_with_units(quoted)
+def _fits(q: Query, draft: Draft) -> bool | None:
+    """Whether the figures the question states agree with those quoted (None: nothing to hold them against)."""
+    ranges = _ranges_with_units(" ".join(p.quote for p in draft.parts if p.chunk_id))
     if not ranges:
-        return draft
-    claims = claims_with_units(q.text) or [(n, n, "") for n in q.numbers]  # "a single peel": the parse's count
-    fits = _consistent(claims, ranges)
+        return None
+    claims = claims_with_units(q.text) or [(n, n, "count") for n in q.numbers]  # "a single peel": the parse's count
+    return _consistent(claims, ranges)  # a count is not held against a percentage ("more than one type" vs "90%")
+
+
+def _premise(q: Query, draft: Draft) -> Draft:
+    fits = _fits(q, draft)
     if fits is None:
         return draft
     if fits and q.yesno:
