@@ -47,6 +47,7 @@ def test_a_question_word_standing_for_the_clause_before_it_takes_that_clause(mes
      ["How many sessions of microneedling are needed?", "What are the risks of microneedling?"]),
     ("what do 3 sessions of subcision cost?", []),  # a count of sessions is priced, not asked for
     ("price per session of subcision in Korea?", []),  # a unit of the price
+    ("since subcision has no recovery to speak of and costs little, how many sessions?", []),  # claims kept as said
 ])
 def test_attributes_joined_in_one_message_are_asked_one_by_one(message, asked):
     parser = QueryParser(_analyzer())
@@ -148,3 +149,26 @@ def test_a_bare_added_word_asks_the_last_question_about_it(chat):
     _, sun = chat("After microneedling, when am I allowed to wash my face again?", "and the sun?")
     assert "2 days" in sun.text, sun.text
     assert "microneedling" in sun.standalone_question.lower()
+
+
+def test_numbers_above_ten_written_in_words_are_read_as_digits():
+    from scarbot.text import spelled_numbers
+    assert spelled_numbers("about ninety percent") == "about 90 percent"
+    assert spelled_numbers("twenty-five or thirty one") == "25 or 31"
+    assert spelled_numbers("one of the three") == "one of the three"  # counts up to ten stay words
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, said", [
+    # a share written in words is held against the article's share
+    ("so icepick marks are something like eighty percent of all of them?", "No"),
+    # one session of each of two treatments, summed
+    ("a session each of microneedling and subcision in Korea at the bottom of the ranges, total?", "$679"),
+    # a reason about prices for "so cheap"
+    ("so why are scar treatments this cheap over in Korea?", "volume"),
+    # a filler adverb between the question word and the cue
+    ("how exactly does subcision work?", "fibrous bands"),
+])
+def test_claims_counts_and_reasons(assistant, question, said):
+    ans = assistant.ask(question)
+    assert said in ans.text, ans.text

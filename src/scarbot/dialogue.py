@@ -28,7 +28,7 @@ from scarbot import lexicon
 from scarbot.dialogue_refs import agree, is_plural
 from scarbot.dialogue_rewrite import SLOT, Reader, as_is, rewrite  # noqa: F401 - Reader is part of this module's API
 from scarbot.dialogue_state import DIALOGUE_WORDS, DialogueState, entities, open_kinds, subject_of, topic_of
-from scarbot.nlp import STOPWORDS, Analyzer, is_instruction, normalize, words
+from scarbot.nlp import STOPWORDS, Analyzer, is_instruction, normalize, stem, words
 from scarbot.query import Query, QueryParser
 
 MAX_TURN_CHARS = 600
@@ -149,6 +149,7 @@ def read_history(reader: Reader, history: list[dict], window: int = DEFAULT_WIND
             # the bot answered instead of asking (another backend, or a hand-written history)
             state.last = as_is(reader, re.sub(r"\s+", " ", last.template.replace(SLOT, "it")))
         refused = bool(_REFUSAL.match(text))
+        state.reply_words = frozenset() if refused else frozenset(stem(w) for w in words(text))
         said = {} if refused or is_clarification(text) else answer_entities(reader, text)
         state.add_bot(said, open_kinds(state.last) if state.last else (), refused)
     new_label(label, len(history))
@@ -349,6 +350,7 @@ _ASKED_ALONE = {
     "benefits": "What are the benefits of {s}?",
 }
 _EXTRA_CUES = {"cost": ("how much", "fee", "fees", "charge"), "sessions": ("how many",)}
+_CLAIMS = re.compile(r"\b(?:since|because|given|as|so|if|isn'?t|aren'?t|doesn'?t|don'?t|right|correct|true)\b", re.I)
 _ATTRS_JOINED = re.compile(r"\band\b|\+|&|,|;|/|\bplus\b|\balso\b|\bas well as\b", re.I)
 # "3 laser sessions", "per session", "a session": a count or a unit of a price, not the number of sessions asked
 _COUNTED_SESSIONS = re.compile(r"\b(?:\d+|one|two|three|four|five|six|per|a|each)\s+(?:\w+\s+)?sessions?\b", re.I)
@@ -363,6 +365,8 @@ def by_attribute(question: str, q: Query) -> list[str]:
     if len(names) != 1 or len(attrs) < 2 or q.recommend or q.compare or q.yesno or q.count or q.clinics \
             or q.operation == "compute":  # "the usual number of sessions: what would I pay?" is one total
         return []
+    if q.numbers or q.amounts or q.percent is not None or q.budget or q.asking or _CLAIMS.search(question):
+        return []  # a message that states something ("since it has no downtime and costs $100, ...") is asked as said
     low = f" {normalize(question).lower()} "
     at = {}
     for a in attrs:

@@ -541,7 +541,8 @@ def _replaces(reader: Reader, asked: str, new: dict[str, list[str]]) -> bool:
     return all(_target(reader, asked, p, entities(p, general=True), k, set()) is not None for k in new)
 
 
-_BARE_TERM = re.compile(r"^\s*(?:and\s+)?(?:also\s+|plus\s+|(?:what|how)\s+about\s+)?(?:the\s+)?(?P<term>[a-z][a-z-]{2,20})"
+_BARE_TERM = re.compile(r"^\s*(?:and\s+(?:also\s+|(?:what|how)\s+about\s+)?|also\s+|plus\s+|(?:what|how)\s+about\s+)(?:the\s+)?"
+                        r"(?P<term>[a-z][a-z-]{2,20})"
                         r"\s*(?:too|then)?\s*\?+\s*$", re.I)
 
 
@@ -554,8 +555,8 @@ def _added_term(reader: Reader, text: str, q: Query, state: DialogueState) -> Un
             or q.other_topics or q.ungiven or find_refs(text):
         return None
     term = m.group("term").lower()
-    if term not in q.salient or term in q.unbound or term in DIALOGUE_WORDS:
-        return None
+    if term not in q.salient or term in q.unbound or term in DIALOGUE_WORDS or stem(term) not in state.reply_words:
+        return None  # "what about the deposit?" after a recovery question: a subject of its own, not one more term
     asked = question_part(reader, last.text).rstrip("?.! ")
     return _finish(reader, f"{asked}, and what about {term}?", text)
 

@@ -111,6 +111,11 @@ def _cased(said: str, word: str | None) -> str:
     return word.capitalize() if said[:1].isupper() else word
 
 
+# words that only colour a question ("what actually happens", "how exactly does it work"): cue phrases read past them
+_FILLER_ADVERBS = re.compile(r"(?<= )(?:actually|exactly|really|basically|precisely|even|just|normally|generally|"
+                             r"typically|roughly|approximately|honestly|realistically)(?= )")
+
+
 class Speller:
     """Symmetric-delete typo correction against a vocabulary ('lazer' → 'laser', 'subcison' → 'subcision')."""
 
@@ -583,10 +588,13 @@ class Analyzer:
                     and not any(a in _alias_key(name) for c in self.clinics for a in _clinic_aliases(c)):
                 f.unknown_clinics.append(name)
         raw_joined = f" {' '.join(raw_tokens)} "
+        bare = _FILLER_ADVERBS.sub(" ", joined) if _FILLER_ADVERBS.search(joined) else joined  # "what actually happens"
+        bare = re.sub(r"\s+", " ", bare)
         for attr, spec in lexicon.ATTRIBUTES.items():
             for cue in spec["cues"]:
                 key = _alias_key(cue) if cue != "$" else "$"
-                if (cue == "$" and "$" in text) or (key and (f" {key} " in joined or f" {key} " in raw_joined)):
+                if (cue == "$" and "$" in text) or (key and (f" {key} " in joined or f" {key} " in raw_joined
+                                                              or f" {key} " in bare)):
                     f.attributes.append(attr)
                     break
         if "cost" in f.attributes and _HOW_MUCH_VERB.search(joined) and not _PRICE_WORD.search(joined):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from scarbot import lexicon
 from scarbot.nlp import COMPARE_WORDS, STOPWORDS, Analyzer, Frame, content_words, edit_distance, stem, words
+from scarbot.text import spelled_numbers
 
 _WHY = re.compile(r"^\s*(?:so\s+|but\s+|and\s+|first,?\s+)?(why|how come|what (?:\w+ly\s+)?(?:causes|affects|influences|"
                   r"determines|drives|factors|makes))\b")
@@ -334,7 +335,7 @@ class QueryParser:
         q = Query(**vars(f))
         self._typo_checks = 0
         low = " ".join(q.tokens)
-        lowered = _thousands(q.text.lower())  # "$10k" → "$10,000"
+        lowered = spelled_numbers(_thousands(q.text.lower()))  # "$10k" → "$10,000", "ninety" → "90"
         q.why = bool(_WHY.match(lowered) or _WHY_ANYWHERE.search(lowered))
         q.yesno = bool(_YESNO.match(lowered) or _TAG_QUESTION.search(lowered) or _DECLARATIVE_Q.match(lowered)) \
             and not q.why
@@ -527,6 +528,13 @@ class QueryParser:
         joined = f" {' '.join(q.tokens)} "
         numbers = r"\d+|" + "|".join(_NUMBER_WORDS) + "|a|an"
         out: dict[str, int] = {}
+        procs = [name for _s, _e, kind, name in sorted(q.spans) if kind == "procedure"]
+        each = re.search(rf"(?:^|\s)({numbers})\s+(?:(?:sessions?|treatments?|rounds?)\s+)?(?:of\s+)?each\b", joined)
+        if each and len(set(procs)) >= 2:  # "one session each of X and Y", "X and Y, 2 of each"
+            n = each.group(1)
+            value = int(n) if n.isdigit() else 1 if n in ("a", "an") else _NUMBER_WORDS.get(n)
+            if value and 1 <= value <= 30:
+                return dict.fromkeys(procs, value)
         last_end, last_n = -1, None
         for start, end, kind, name in sorted(q.spans):
             if kind != "procedure" or name in out:

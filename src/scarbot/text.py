@@ -110,3 +110,24 @@ def figures_supported(text: str, quote: str) -> bool:
             continue
         return False
     return True
+
+
+_UNITS_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_TEENS_WORDS = {"eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+                "seventeen": 17, "eighteen": 18, "nineteen": 19}
+_TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+               "ninety": 90}
+_SPELLED = re.compile(r"\b(?:(?P<tens>" + "|".join(_TENS_WORDS) + r")(?:[\s-](?P<unit>" + "|".join(_UNITS_WORDS) + r"))?"
+                      r"|(?P<teen>" + "|".join(_TEENS_WORDS) + r")|(?:a|one)\s+hundred)\b", re.I)
+
+
+def spelled_numbers(text: str) -> str:
+    """Numbers above ten written in words as digits: "ninety percent" → "90 percent", "twenty-five" → "25"
+    (one to ten are read as words where they are counts)."""
+    def value(m: re.Match) -> str:
+        if m.group("teen"):
+            return str(_TEENS_WORDS[m.group("teen").lower()])
+        if m.group("tens"):
+            return str(_TENS_WORDS[m.group("tens").lower()] + _UNITS_WORDS.get((m.group("unit") or "").lower(), 0))
+        return "100"
+    return _SPELLED.sub(value, text)

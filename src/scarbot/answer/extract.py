@@ -32,11 +32,13 @@ _WHICH_TREATMENTS = re.compile(r"(?:^\W*|[,;:]\s*)(?:(?:so|and|ok|also)\W+)?(?:w
                                r"options|therapies|treatment|procedure|option|therapy)\b(?!\s+(?:is|are)\s+best)")
 # words that state a reason: what a "why" question is answered by
 _REASON = re.compile(r"\b(because|since|due to|thanks to|as a result|so that|aim to|explains?|helps? (?:keep|explain)|"
+                     r"(?:is|are) key to|essential (?:to|for)|in order to|"
                      r"leads? to|results? in|caused by|driven by|influenced by|the reason|(?:forms?|happens?|occurs?|develops?) when)\b"
                      r"|,\s+as\s+(?!well\b|such\b|an?\b|part\b|long\b|much\b|many\b|soon\b|far\b|of\b|with\b)")  # "..., as creams can't"
 _CAUSE = re.compile(r"\b(because|due to|caused by|leads? to|results? in|as a result|the reason|(?:forms?|happens?|occurs?|"
                     r"develops?) when|most common cause|other causes)\b")
 _ASKS_CAUSE = re.compile(r"\bwhat (?:\w+ly\s+)?causes?\b|\bwhat leads to\b|\bhow do (?:they|these|atrophic scars|scars) (?:form|develop)\b")
+_GENERIC_STEMS = frozenset(stem(w) for w in lexicon.GENERIC_WORDS)
 _ATTR_WORDS = {"sessions": "number of sessions", "procedure": "procedure steps", "status": "approval status",
                "mechanism": "mechanism"}
 _WHICH_PLACE = re.compile(r"\b(?:which|what)\b[^?]{0,40}\b(?:clinic|hospital|center|centre|one|place)\b")
@@ -163,6 +165,10 @@ class ExtractStrategy:
         if not q.why or reason.search(c.units[cand[best_j]].text.lower()):
             return best_j
         topic = {stem(w) for w in content_words(q.text) if len(w) > 2} - {stem(w) for w in c.background} - {"why"}
+        cues = {stem(w) for a in q.attributes for cue in lexicon.ATTRIBUTES[a]["cues"] for w in words(cue)
+                if len(w) > 3 and w not in STOPWORDS}
+        if not topic - cues - _GENERIC_STEMS:  # "why is it so cheap?": a reason about prices; "why is the consultation dear?": about it
+            topic |= cues
         for j in order:
             if scores[j] < scores[best_j] - W.REASON_GAP:
                 break
@@ -332,8 +338,9 @@ class ExtractStrategy:
             s += W.FIGURE
         if self._defines(ui, subject):
             s += W.DEFINITION
-        wanted = answer_type(q) or _soft_type(q.text.lower())
-        typed = wanted in ("percent", "duration") and type_pattern(wanted).search(u.text)  # "icepick %?": with a share
+        wanted = answer_type(q) or _soft_type(q.text.lower()) or ("percent" if q.percent is not None and q.yesno else None)
+        # "icepick %?": a sentence with a share; "are X 25% of scars?": a share claimed is held against a share
+        typed = wanted in ("percent", "duration") and type_pattern(wanted).search(u.text)
         about = not keys or any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui] for k in keys)
         specific = [k for k in map(self._entity_keys_of, q.filler_types) if k]  # "Bellafill": that kind, not fillers
         own = about and (not specific or any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui] for k in specific))

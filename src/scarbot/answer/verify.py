@@ -18,7 +18,7 @@ from scarbot.answer.base import Draft, Part, join_names
 from scarbot.chunking import split_sentences
 from scarbot.nlp import content_words, stem, words
 from scarbot.query import Query, related
-from scarbot.text import figures
+from scarbot.text import figures, spelled_numbers
 
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:[-–]|to)\s*(\d+(?:\.\d+)?)")
 
@@ -517,7 +517,7 @@ def _ranges_with_units(text: str) -> list[tuple[float, float, str]]:
 
 def claims_with_units(text: str) -> list[tuple[float, float, str]]:
     """The figures a message states, each a range with its kind ("20-30%"; "two weeks" → 14 days)."""
-    low = text.lower().replace("–", "-")
+    low = spelled_numbers(text.lower().replace("–", "-"))
     out = [(lo, hi, u) for lo, hi, u in _ranges_with_units(low)]
     taken = [m.span() for m in _RANGE.finditer(low)]
     for m in re.finditer(r"(?<![\w$.])(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten)(?=[\s%?,.!]|$)", low):
@@ -545,8 +545,19 @@ def _fits(q: Query, draft: Draft) -> bool | None:
     ranges = _ranges_with_units(" ".join(p.quote for p in draft.parts if p.chunk_id))
     if not ranges:
         return None
-    claims = claims_with_units(q.text) or [(n, n, "count") for n in q.numbers]  # "a single peel": the parse's count
-    return _consistent(claims, ranges)  # a count is not held against a percentage ("more than one type" vs "90%")
+    claims = claims_with_units(q.text) or [(n, n, _counted(q.text, n)) for n in q.numbers]  # "a single peel"
+    return _consistent(claims, ranges)
+
+
+_COUNT_NOUN = re.compile(r"\s+(?:\w+\s+)?(?:sessions?|treatments?|rounds?|visits?|sittings?|types?|kinds?)\b", re.I)
+_NUMBER_WORD = {1: "one|a single|single|a|an", 2: "two|a couple of", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
+def _counted(text: str, n: float) -> str:
+    """"count" when the number counts sessions or kinds ("a single session", "more than one type": never held
+    against a percentage), else "" (held against any figure quoted)."""
+    said = rf"(?:{n:g}|{_NUMBER_WORD[int(n)]})" if n == int(n) and int(n) in _NUMBER_WORD else rf"{n:g}"
+    return "count" if re.search(rf"\b{said}{_COUNT_NOUN.pattern}", text, re.I) else ""
 
 
 def _premise(q: Query, draft: Draft) -> Draft:
