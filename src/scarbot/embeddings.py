@@ -578,6 +578,18 @@ class OnnxEmbedder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, np.float32(1e-12))).astype(np.float32)
 
+    def _run_one(self, sess, ids: list[int]) -> np.ndarray:
+        """``_run`` for one text: no padding, so no mask to build or apply (the same sums, bit for bit)."""
+        import numpy as np
+
+        tokens = np.array(ids, dtype=np.int64)[None]
+        ones = np.ones_like(tokens)
+        feed = {"input_ids": tokens, "attention_mask": ones, "token_type_ids": np.zeros_like(tokens)}
+        hidden = sess.run(["last_hidden_state"], {k: feed[k] for k in self._inputs})[0]
+        pooled = hidden.sum(1) / np.float32(len(ids))
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, np.float32(1e-12))).astype(np.float32, copy=False)
+
     def embed_documents(self, texts: list[str], progress: bool = False) -> np.ndarray:
         import numpy as np
 
@@ -585,6 +597,14 @@ class OnnxEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._fallback is not None:
             return self._fallback.embed_documents(texts, progress)
+        if len(texts) == 1:  # a question: one tokenizer call, one run, no batching
+            ids = self._tok.encode(texts[0].lower() if self._lower else texts[0]).ids
+            try:
+                sess = self._session("query")
+            except OnnxUnavailable as err:
+                self._fall_back(err)
+                return self.embed_documents(texts, progress)
+            return self._run_one(sess, ids)
         inputs = [t.lower() if self._lower else t for t in texts]
         ids = [e.ids for e in self._tok.encode_batch(inputs)]
         try:
