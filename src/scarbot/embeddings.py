@@ -248,14 +248,14 @@ def _fuse(raw: Any, cfg: Any) -> Any | None:
     one ``Attention`` per layer, ``SkipLayerNormalization``, ``BiasGelu``): the same arithmetic in a few
     dozen kernels instead of several hundred small nodes. ``None`` when the optimizer is missing, does
     not know the architecture, or leaves the attention unfused (the graph is then exported as before)."""
+    kind = getattr(cfg, "model_type", "")
+    heads, hidden = getattr(cfg, "num_attention_heads", 0), getattr(cfg, "hidden_size", 0)
+    if kind != "bert" or not heads or not hidden:  # the fusions scarbot checks are BERT's
+        return None
     try:
         from onnxruntime.transformers.fusion_options import FusionOptions
         from onnxruntime.transformers.optimizer import optimize_model
     except ImportError:
-        return None
-    kind = getattr(cfg, "model_type", "")
-    heads, hidden = getattr(cfg, "num_attention_heads", 0), getattr(cfg, "hidden_size", 0)
-    if kind != "bert" or not heads or not hidden:
         return None
     import logging
 
