@@ -72,12 +72,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pairs", type=int, default=8)
     ap.add_argument("--questions", type=int, default=300)
     ap.add_argument("--reference", action="store_true", help="also compare with sentence-transformers")
+    ap.add_argument("--new-first", action="store_true",
+                    help="open the new checkout's session first (where a session's buffers land moves a pass by "
+                         "a few per cent: run both ways)")
     args = ap.parse_args(argv)
     import numpy as np
 
     qs = questions(args.questions)
     encoders = {}
-    for label, checkout in (("old", args.old), ("new", args.new)):
+    sides = [("old", args.old), ("new", args.new)]
+    for label, checkout in sides[::-1] if args.new_first else sides:
         mod = load_embeddings(checkout.resolve(), f"scarbot_embeddings_{label}")
         enc = mod.OnnxEmbedder(mod.resolve_model_path("all-MiniLM-L6-v2")).prepare()
         meta = json.loads((enc._model_file.parent / "meta.json").read_text())
