@@ -65,6 +65,28 @@ def one_pass(embed, qs: list[str]) -> float:
     return statistics.median(times)
 
 
+def fresh_pairs(args: argparse.Namespace) -> int:
+    import subprocess
+
+    res: dict[str, list[float]] = {"old": [], "new": []}
+    wins = 0
+    for i in range(args.pairs):
+        order = ["old", "new"] if i % 2 == 0 else ["new", "old"]
+        before = load1()
+        got = {}
+        for k in order:
+            cmd = [sys.executable, __file__, "--old", str(args.old), "--_child", str(getattr(args, k)),
+                   "--questions", str(args.questions)]
+            got[k] = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()[-1])
+            res[k].append(got[k])
+        wins += got["new"] < got["old"]
+        print(f"pair {i + 1} ({'/'.join(order)}), load {before:.2f}→{load1():.2f}: "
+              f"old {got['old']:.2f} ms, new {got['new']:.2f} ms", flush=True)
+    print(f"median of pass medians: old {statistics.median(res['old']):.2f} ms, new {statistics.median(res['new']):.2f}"
+          f" ms; new faster in {wins} of {args.pairs} pairs (a fresh process per pass)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--old", type=Path, required=True, help="checkout with the encoder before")
@@ -72,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pairs", type=int, default=8)
     ap.add_argument("--questions", type=int, default=300)
     ap.add_argument("--reference", action="store_true", help="also compare with sentence-transformers")
+    ap.add_argument("--fresh", action="store_true",
+                    help="each pass in a fresh process holding only that checkout's session, as a server does")
+    ap.add_argument("--_child", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--new-first", action="store_true",
                     help="open the new checkout's session first (where a session's buffers land moves a pass by "
                          "a few per cent: run both ways)")
@@ -79,6 +104,15 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
     qs = questions(args.questions)
+    if args._child:
+        mod = load_embeddings(args._child.resolve(), "scarbot_embeddings_child")
+        enc = mod.OnnxEmbedder(mod.resolve_model_path("all-MiniLM-L6-v2")).prepare()
+        for q in qs[:20]:
+            enc.embed_query(q)
+        print(json.dumps(one_pass(enc.embed_query, qs)))
+        return 0
+    if args.fresh:
+        return fresh_pairs(args)
     encoders = {}
     sides = [("old", args.old), ("new", args.new)]
     for label, checkout in sides[::-1] if args.new_first else sides:

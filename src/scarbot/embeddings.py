@@ -443,7 +443,8 @@ class OnnxEmbedder:
     """A sentence-transformers model (transformer + mean pooling + normalise) run by onnxruntime.
 
     The transformer is exported to ONNX once per model folder and cached (``onnx_cache_root()``,
-    with the model id in ``meta.json``); tokenising is the model's own fast tokenizer, pooling and
+    with the model id in ``meta.json``), its graph fused into onnxruntime's transformer kernels when
+    that reproduces the model (``export_onnx``); tokenising is the model's own fast tokenizer, pooling and
     normalising are numpy. Vectors match sentence-transformers (cosine ≥ 0.9999), so the stored
     model id is the same as that backend's and an index built by either serves the other.
 
