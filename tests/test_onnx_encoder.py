@@ -67,6 +67,38 @@ def test_export_is_cached_with_its_model_id(onnx: OnnxEmbedder) -> None:
     assert again._model_file == onnx._model_file  # found in the cache, not exported again
 
 
+@pytest.mark.slow
+def test_export_is_fused_and_checked_against_torch(onnx: OnnxEmbedder) -> None:
+    """The cached graph holds onnxruntime's fused transformer kernels (one Attention per layer), and the
+    export child checked it against the torch model on a padded batch before keeping it."""
+    import onnx as onnx_pb
+
+    meta = json.loads((onnx._model_file.parent / "meta.json").read_text())
+    assert meta["fused"] is True and meta["check_cosine"] >= 0.99999
+    graph = onnx_pb.load(str(onnx._model_file), load_external_data=False).graph
+    ops = [n.op_type for n in graph.node]
+    assert ops.count("Attention") == 6 and "EmbedLayerNormalization" in ops and "Softmax" not in ops
+    assert [i.name for i in graph.input] == meta["inputs"]
+
+
+def test_only_bert_graphs_are_fused() -> None:
+    from types import SimpleNamespace
+
+    from scarbot.embeddings import _fuse
+
+    cfg = SimpleNamespace(model_type="mpnet", num_attention_heads=12, hidden_size=768, num_hidden_layers=12)
+    assert _fuse(object(), cfg) is None  # not BERT: exported unfused, as before
+
+
+@pytest.mark.slow
+def test_one_text_takes_the_unpadded_path_with_the_same_bits(onnx: OnnxEmbedder) -> None:
+    sess = onnx._session("query")
+    for q in [*QUESTIONS, "", "x" * 5000]:
+        ids = onnx._tok.encode(q.lower() if onnx._lower else q).ids
+        np.testing.assert_array_equal(onnx.embed_documents([q]), onnx._run(sess, [ids]))
+        np.testing.assert_array_equal(onnx.embed_query(q), onnx._run_one(sess, ids)[0])
+
+
 def _blas_threads() -> list[tuple[str, int]]:
     from threadpoolctl import threadpool_info
 

@@ -219,9 +219,11 @@ class OnnxUnavailable(ScarbotError):
 
 
 ONNX_OPSET = 17
-_EXPORT_VERSION = 2  # bump when the exported files change: old cache entries are then ignored (2: weights beside)
+# bump when the exported files change: old cache entries are then ignored (2: weights beside; 3: fused kernels)
+_EXPORT_VERSION = 3
 WEIGHTS = "model.onnx.data"  # the initializers, beside the graph: onnxruntime maps them instead of copying
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_FUSE_MIN_COSINE = 0.99999  # the fused graph is kept only if it reproduces the torch model this closely
 
 
 def onnx_cache_root() -> Path:
@@ -241,20 +243,83 @@ def _export_key(folder: Path) -> str:
     return hashlib.sha256(ident.encode()).hexdigest()[:16]
 
 
+def _fuse(raw: Any, cfg: Any) -> Any | None:
+    """The exported graph with onnxruntime's transformer fusions applied (``EmbedLayerNormalization``,
+    one ``Attention`` per layer, ``SkipLayerNormalization``, ``BiasGelu``): the same arithmetic in a few
+    dozen kernels instead of several hundred small nodes. ``None`` when the optimizer is missing, does
+    not know the architecture, or leaves the attention unfused (the graph is then exported as before)."""
+    kind = getattr(cfg, "model_type", "")
+    heads, hidden = getattr(cfg, "num_attention_heads", 0), getattr(cfg, "hidden_size", 0)
+    if kind != "bert" or not heads or not hidden:  # the fusions scarbot checks are BERT's
+        return None
+    try:
+        from onnxruntime.transformers.fusion_options import FusionOptions
+        from onnxruntime.transformers.optimizer import optimize_model
+    except ImportError:
+        return None
+    import logging
+
+    quiet = logging.getLogger("onnxruntime.transformers")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        fused = optimize_model(raw, model_type="bert", num_heads=int(heads), hidden_size=int(hidden),
+                               optimization_options=FusionOptions("bert"), opt_level=0, use_gpu=False)
+    finally:
+        quiet.setLevel(level)
+    stats = fused.get_fused_operator_statistics()
+    if not stats.get("Attention") or stats["Attention"] != getattr(cfg, "num_hidden_layers", -1):
+        return None
+    return fused.model
+
+
+def _check_export(model: Any, names: list[str], session: Any) -> float:
+    """Lowest cosine between the torch model's mean-pooled vectors and the session's, on a padded batch."""
+    import numpy as np
+    import torch
+
+    lengths = [3, 9, 17, 40]  # one batch, right-padded as ingest pads it
+    gen = torch.Generator().manual_seed(15)
+    vocab = int(getattr(model.config, "vocab_size", 0) or 1000)
+    ids = torch.randint(1, vocab, (len(lengths), max(lengths)), generator=gen)
+    mask = torch.zeros_like(ids)
+    for i, n in enumerate(lengths):
+        mask[i, :n] = 1
+        ids[i, n:] = int(getattr(model.config, "pad_token_id", None) or 0)
+    feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": torch.zeros_like(ids)}
+    with torch.no_grad():
+        want = model(**{n: feed[n] for n in names}).last_hidden_state.numpy()
+    got = session.run(["last_hidden_state"], {n: feed[n].numpy() for n in names})[0]
+    m = mask.numpy().astype(np.float32)[:, :, None]
+
+    def pool(h: np.ndarray) -> np.ndarray:
+        p = (h * m).sum(1) / m.sum(1)
+        return p / np.linalg.norm(p, axis=1, keepdims=True)
+
+    return float((pool(want) * pool(got)).sum(1).min())
+
+
 def export_onnx(folder: str | Path, out_dir: str | Path, model_id: str) -> Path:
     """Export a Hugging Face encoder folder to ``out_dir/model.onnx`` (last hidden state; pooling stays
-    in numpy), then save onnxruntime's graph-optimised form beside it. Imports torch: run it in a
-    child process (``python -m scarbot.embeddings export``), never on the query path."""
+    in numpy): the graph traced with the model's plain ("eager") attention, fused by onnxruntime's
+    transformer optimizer (``_fuse``) when that reproduces the model, then saved in onnxruntime's
+    graph-optimised form with the weights beside it. Imports torch: run it in a child process
+    (``python -m scarbot.embeddings export``), never on the query path."""
     import warnings
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import onnx
+    import onnxruntime as ort
     import torch
     from transformers import AutoModel
 
     folder, out_dir = Path(folder), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    model = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
+    try:  # the plain attention traces to the pattern the optimizer fuses (sdpa's does not)
+        model = AutoModel.from_pretrained(str(folder), local_files_only=True, attn_implementation="eager").eval()
+    except (TypeError, ValueError):
+        model = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
     import inspect
 
     names = [n for n in _INPUTS if n in inspect.signature(model.forward).parameters]
@@ -272,23 +337,45 @@ def export_onnx(folder: str | Path, out_dir: str | Path, model_id: str) -> Path:
     raw = out_dir / "model.raw.onnx"
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
-        torch.onnx.export(LastHidden(model), args, str(raw), input_names=names, output_names=["last_hidden_state"],
+        # an eval-mode wrapper: the exporter restores the wrapper's mode on the model afterwards, and a
+        # model left in training mode (dropout) would fail the check below
+        torch.onnx.export(LastHidden(model).eval(), args, str(raw), input_names=names,
+                          output_names=["last_hidden_state"],
                           dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
                           opset_version=ONNX_OPSET, dynamo=False)
-    import onnxruntime as ort
+    model.eval()
 
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED  # portable across CPUs
-    opts.optimized_model_filepath = str(out_dir / "model.onnx")
-    opts.add_session_config_entry("session.optimized_model_external_initializers_file_name", WEIGHTS)
-    opts.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes", "1024")
-    ort.InferenceSession(str(raw), opts, providers=["CPUExecutionProvider"])
+    def save(graph: str | bytes) -> float:
+        for f in ("model.onnx", WEIGHTS):
+            (out_dir / f).unlink(missing_ok=True)
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED  # portable across CPUs
+        opts.optimized_model_filepath = str(out_dir / "model.onnx")
+        opts.add_session_config_entry("session.optimized_model_external_initializers_file_name", WEIGHTS)
+        opts.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes", "1024")
+        opts.log_severity_level = 3
+        ort.InferenceSession(graph, opts, providers=["CPUExecutionProvider"])
+        check = ort.InferenceSession(str(out_dir / "model.onnx"), providers=["CPUExecutionProvider"])
+        return _check_export(model, names, check)
+
+    fused = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            fused = _fuse(onnx.load(str(raw)), model.config)
+        except Exception:  # noqa: BLE001 - the optimizer is best effort: the plain graph is exported instead
+            fused = None
+    cosine = save(fused.SerializeToString()) if fused is not None else None
+    if cosine is None or cosine < _FUSE_MIN_COSINE:
+        fused, cosine = None, save(str(raw))
     raw.unlink()
     if not (out_dir / WEIGHTS).is_file():
         raise RuntimeError(f"onnxruntime wrote no {WEIGHTS} beside the optimised graph")
+    if cosine < _FUSE_MIN_COSINE:
+        raise RuntimeError(f"the exported graph does not reproduce the model (cosine {cosine:.6f})")
     meta = {"model_id": model_id, "source": str(folder.resolve()), "inputs": names, "opset": ONNX_OPSET,
-            "export_version": _EXPORT_VERSION, "torch": torch.__version__, "onnxruntime": ort.__version__,
-            "created": time.time()}
+            "export_version": _EXPORT_VERSION, "fused": fused is not None, "check_cosine": round(cosine, 7),
+            "torch": torch.__version__, "onnxruntime": ort.__version__, "created": time.time()}
     (out_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return out_dir / "model.onnx"
 
@@ -356,7 +443,8 @@ class OnnxEmbedder:
     """A sentence-transformers model (transformer + mean pooling + normalise) run by onnxruntime.
 
     The transformer is exported to ONNX once per model folder and cached (``onnx_cache_root()``,
-    with the model id in ``meta.json``); tokenising is the model's own fast tokenizer, pooling and
+    with the model id in ``meta.json``), its graph fused into onnxruntime's transformer kernels when
+    that reproduces the model (``export_onnx``); tokenising is the model's own fast tokenizer, pooling and
     normalising are numpy. Vectors match sentence-transformers (cosine ≥ 0.9999), so the stored
     model id is the same as that backend's and an index built by either serves the other.
 
@@ -491,6 +579,18 @@ class OnnxEmbedder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, np.float32(1e-12))).astype(np.float32)
 
+    def _run_one(self, sess, ids: list[int]) -> np.ndarray:
+        """``_run`` for one text: no padding, so no mask to build or apply (the same sums, bit for bit)."""
+        import numpy as np
+
+        tokens = np.array(ids, dtype=np.int64)[None]
+        ones = np.ones_like(tokens)
+        feed = {"input_ids": tokens, "attention_mask": ones, "token_type_ids": np.zeros_like(tokens)}
+        hidden = sess.run(["last_hidden_state"], {k: feed[k] for k in self._inputs})[0]
+        pooled = hidden.sum(1) / np.float32(len(ids))
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, np.float32(1e-12))).astype(np.float32, copy=False)
+
     def embed_documents(self, texts: list[str], progress: bool = False) -> np.ndarray:
         import numpy as np
 
@@ -498,6 +598,14 @@ class OnnxEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self._fallback is not None:
             return self._fallback.embed_documents(texts, progress)
+        if len(texts) == 1:  # a question: one tokenizer call, one run, no batching
+            ids = self._tok.encode(texts[0].lower() if self._lower else texts[0]).ids
+            try:
+                sess = self._session("query")
+            except OnnxUnavailable as err:
+                self._fall_back(err)
+                return self.embed_documents(texts, progress)
+            return self._run_one(sess, ids)
         inputs = [t.lower() if self._lower else t for t in texts]
         ids = [e.ids for e in self._tok.encode_batch(inputs)]
         try:
