@@ -172,3 +172,23 @@ def test_numbers_above_ten_written_in_words_are_read_as_digits():
 def test_claims_counts_and_reasons(assistant, question, said):
     ans = assistant.ask(question)
     assert said in ans.text, ans.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, said", [
+    # a treatment described, not named: the one whose own sections use the description's words
+    ("the procedure where they cut the scar out and stitch it closed - any risks?", "stitch marks"),
+    ("that treatment where they roll tiny needles over your face, how long gotta I stay out of the sun?", "2 days"),
+    # a count at one stated price each: the share is of their total
+    ("four microneedling sessions at $300 each and a 10% deposit, what do I pay upfront?", "$120"),
+])
+def test_descriptions_contractions_and_stated_prices(assistant, question, said):
+    ans = assistant.ask(question)
+    assert said in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_a_treatment_the_article_only_names_in_passing_stays_the_subject(chat):
+    _, sessions = chat("what is the downtime after dermabrasion?", "and how many sessions does it take?")
+    assert "dermabrasion" in sessions.standalone_question.lower(), sessions.standalone_question
+    assert sessions.abstained, sessions.text

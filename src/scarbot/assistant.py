@@ -144,7 +144,8 @@ class Assistant:
                                         cache_dir(self.settings.data_dir),
                                         model_folder(self.settings.embedding_model))
             self.parser = QueryParser(self.index.analyzer, corpus.scar_profiles, corpus.background, neighbours,
-                                      treatment_stems=corpus.treatment_stems)
+                                      treatment_stems=corpus.treatment_stems,
+                                      treatment_profiles=corpus.treatment_profiles)
             self.answerer = Router(corpus)
             self.llm_answerer = self.llm_condenser = None
             if self._chat_model is None and self.settings.llm.strip().lower() != "none":

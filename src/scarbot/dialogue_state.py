@@ -268,7 +268,8 @@ def noun_slot(low: list[str], run: list[int]) -> bool:
     return before in _NOUN_BEFORE or before in _VERBISH or (before in ("what", "which") and after in _AUX)
 
 _NOUN_BEFORE = {"a", "an", "the", "any", "my", "your", "our", "some", "is", "are", "was", "were", "about", "for",
-                "of", "on", "need", "get", "have", "with", "causes", "cause", "there"}
+                "of", "on", "need", "get", "have", "with", "causes", "cause", "there", "after", "before", "during",
+                "from", "to", "by"}
 
 _AUX = {"do", "does", "did", "is", "are", "was", "were", "can", "will", "would", "should", "has", "have"}
 

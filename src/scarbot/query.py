@@ -193,6 +193,9 @@ _AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|(?<![\w.])(\d[\d,]*)\s*(?:usd|d
                      r"|\b(?:on|of)\s+(?:that|this|the|a|my)\s+(\d{1,3}(?:,\d{3})+|\d{3,6})(?![\w%,.])")  # "10% of that 2172"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 # where a story gives way to the question: a sentence end, a dash or semicolon, ", but how ..."
+# a treatment described instead of named: "the one where ...", "that treatment that ...", "the procedure with ..."
+_DESCRIBES = re.compile(r"\b(?:the|that|this)\s+(?:one|treatment|procedure|thing|kind|option|method)\s+(?:where|that|which|"
+                        r"with|when|they)\b|\bwhere they\b")
 _STORY_BREAK = re.compile(r"(?<=[.!?])\s+|\s+[—–]\s+|\s+-\s+|;\s+|(?:,\s+(?:but|so)|:)\s+(?=(?:what|how|which|where|who|"
                           r"when|why|is|are|does|do|can|could|will|would|should)\b)")  # "Planning my trip: how ...?"
 _TOPIC_LEAD = re.compile(r"\s*([^.!?;:,—–]+?)(?:\s+[—–-]|\s*:)\s+")
@@ -262,6 +265,7 @@ class Query(Frame):
     home_countries: list[str] = field(default_factory=list)  # named only as where the user lives ("I'm from Leeds")
     excluded_entities: list[str] = field(default_factory=list)  # "apart from fillers, ...": not the answer either
     inferred_scar_types: list[str] = field(default_factory=list)  # from a lay description of the scars
+    inferred_procedure: str = ""  # a treatment described, not named ("the one with the tiny needles")
     described_types: list[str] = field(default_factory=list)  # every type the description fits, named ones too
     budget: float | None = None
     session_end: str | None = None  # "the minimum number of sessions" → "min"; "worst case" → "max"
@@ -295,10 +299,11 @@ class QueryParser:
     """Builds ``Query`` objects against one corpus: its vocabulary and its scar-type descriptions."""
 
     def __init__(self, analyzer: Analyzer, scar_profiles: dict[str, set[str]] | None = None,
-                 background: set[str] | None = None, neighbours=None, treatment_stems=None):
+                 background: set[str] | None = None, neighbours=None, treatment_stems=None, treatment_profiles=None):
         self.analyzer = analyzer
         # () -> the stems the corpus uses of its treatments ("shallow": what peels are best for), on first use
         self._treatment_stems = treatment_stems
+        self._treatment_profiles = treatment_profiles  # () -> {treatment: the words only its own sections use}
         self.neighbours = neighbours  # WordNeighbours: tells a paraphrase from a topic the article never touches
         self._by_start: dict[str, list[str]] | None = None  # known words by their first two letters (typo check)
         self._typo_cache: dict[str, bool] = {}
@@ -341,6 +346,9 @@ class QueryParser:
             and not q.why
         q.recommend = bool(_RECOMMEND.search(low)) and not q.why
         q.asking = self._asking(q.text)
+        described = self._described_treatment(q, lowered)
+        if described:  # "the one where they roll tiny needles over your face": that treatment, by its description
+            q.procedures, q.inferred_procedure = [described], described
         q.why = q.why or bool(_WHY.match(q.asking.lower()))  # "I'm from Leeds. What causes them?"
         asked = self.analyzer.frame(q.asking) if q.asking else None
         named = [*asked.procedures, *asked.clinics, *asked.scar_types, *asked.filler_types] if asked is not None else []
@@ -728,6 +736,20 @@ class QueryParser:
     def _named_stems(q: Query) -> set[str]:
         joined = f" {' '.join(q.tokens)} "
         return {stem(w) for start, end, kind, _name in q.spans if kind == "scar_type" for w in joined[start:end].split()}
+
+    def _described_treatment(self, q: Query, lowered: str) -> str:
+        """The treatment a message describes instead of naming ("that thing where a needle snaps the cords under
+        the scar"): the one whose own sections use most of the description's words that no other treatment's
+        use, clearly ahead of the next."""
+        m = _DESCRIBES.search(lowered)
+        if q.procedures or q.filler_types or self._treatment_profiles is None or not m:
+            return ""
+        clause = re.split(r"\.\.+|\s[-—–]\s|[?;:]|,\s*(?:how|what|which|when|is|are|do|does|can)\b", lowered[m.end():])[0]
+        asked = {stem(w) for w in content_words(clause)} - self.background  # the description, not the question
+        scored = sorted(((len(asked & own), name) for name, own in self._treatment_profiles().items()), reverse=True)
+        if not scored or scored[0][0] < 2 or (len(scored) > 1 and scored[1][0] * 2 > scored[0][0]):
+            return ""
+        return scored[0][1]
 
     def _infer_whole(self, q: Query) -> list[str]:
         asked = {stem(w) for w in content_words(_NEGATED.sub(" ", q.text.lower()))} - self.background - self._named_stems(q)

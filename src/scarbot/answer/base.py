@@ -546,6 +546,19 @@ class CorpusView:
                                                  for i in units for w in self.unit_stems[i]}
         return self.__dict__["_treatment_stems"]
 
+    def treatment_profiles(self) -> dict[str, set[str]]:
+        """Each treatment's distinctive words: those its own sections use and no other treatment's (first use)."""
+        if self.__dict__.get("_treatment_profiles") is None:
+            own = {p: {w for i in units for w in self.unit_stems[i]} for p, units in self.proc_units.items()
+                   if p != GENERAL and units}
+            seen: dict[str, int] = {}
+            for words_ in own.values():
+                for w in words_:
+                    seen[w] = seen.get(w, 0) + 1
+            self.__dict__["_treatment_profiles"] = {p: {w for w in ws if seen[w] == 1 and len(w) > 2}
+                                                    for p, ws in own.items()}
+        return self.__dict__["_treatment_profiles"]
+
     def _scar_units(self) -> dict[str, int]:
         """Scar type → the list item whose label names that type alone ("Icepick Scars: ...")."""
         if "scar_units" in self._pre:

@@ -34,6 +34,20 @@ _COURSE_IN_CELL = re.compile(r"\b(full treatment|full course|course|total|packag
 _PERCENT_IN_TEXT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 
 
+_COUNT_WORD = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+
+
+def _times_each(text: str, amount: float) -> int | None:
+    """"2 filler sessions at $600 each" → 2: a count of things at one stated price each."""
+    figure = f"{amount:,.0f}".replace(",", ",?")
+    m = re.search(rf"\b(\d{{1,2}}|{'|'.join(_COUNT_WORD)})\s+(?:[\w-]+\s+){{0,3}}?(?:at|for|of|costing)\s+\$\s?{figure}"
+                  rf"(?:\.00)?\s*(?:each|apiece|a (?:session|go|time|pop)|per (?:session|treatment|visit))\b", text, re.I)
+    if not m:
+        return None
+    n = int(m.group(1)) if m.group(1).isdigit() else _COUNT_WORD[m.group(1).lower()]
+    return n if 2 <= n <= 30 else None
+
+
 def _share_of(text: str, word: str) -> float | None:
     """The percentage a text gives as the size of ``word``: "a down payment (about 20%)", "a 20% down
     payment", "a down payment of 20%" — not "80% said they would return"."""
@@ -277,7 +291,9 @@ class ComputeStrategy:
 
     def _base_amount(self, q: Query) -> tuple[float, float, str, list[PriceFact]] | None:
         if q.amounts:
-            return q.amounts[0], q.amounts[0], money(q.amounts[0]), []
+            a = q.amounts[0]
+            n = _times_each(q.text, a)  # "2 sessions at $600 each": the share is of their total
+            return (n * a, n * a, f"{n} × {money(a)} ({money(n * a)})", []) if n else (a, a, money(a), [])
         if q.budget and _OF_BUDGET.search(q.text.lower()):  # "the deposit on my whole budget": a share of the budget
             return q.budget, q.budget, f"your {money(q.budget)} budget", []
         procs = [p for p in q.procedures if p in self.corpus.priced and p != GENERAL]
