@@ -192,3 +192,16 @@ def test_a_treatment_the_article_only_names_in_passing_stays_the_subject(chat):
     _, sessions = chat("what is the downtime after dermabrasion?", "and how many sessions does it take?")
     assert "dermabrasion" in sessions.standalone_question.lower(), sessions.standalone_question
     assert sessions.abstained, sessions.text
+
+
+@pytest.mark.slow
+def test_a_story_weighing_two_treatments_asks_only_about_the_one_in_its_question(assistant):
+    ans = assistant.ask("I keep going back and forth between peels and microneedling. What does microneedling involve?")
+    assert ans.strategy != "compose", ans.standalone_question
+    assert "needles" in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_which_of_two_lasts_longer_gives_each_ones_duration(chat):
+    *_, longer = chat("tell me about dermal fillers", "and subcision?", "which of those two lasts longer?")
+    assert "6 months" in longer.text and "long-lasting" in longer.text, longer.text

@@ -28,7 +28,7 @@ from scarbot import lexicon
 from scarbot.dialogue_refs import agree, is_plural
 from scarbot.dialogue_rewrite import SLOT, Reader, as_is, rewrite  # noqa: F401 - Reader is part of this module's API
 from scarbot.dialogue_state import DIALOGUE_WORDS, DialogueState, entities, open_kinds, subject_of, topic_of
-from scarbot.nlp import STOPWORDS, Analyzer, is_instruction, normalize, stem, words
+from scarbot.nlp import COMPARE_WORDS, STOPWORDS, Analyzer, is_instruction, normalize, stem, words
 from scarbot.query import Query, QueryParser
 
 MAX_TURN_CHARS = 600
@@ -305,14 +305,19 @@ def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
     asks = bool(q.attributes or _SHARE.search(q.asking or question))  # "what share of scars are X, Y and Z?"
     each = asks and bool(_EACH.search(q.asking or question) or _SET_AGAINST.search(q.asking or question)) \
         and not q.recommend  # "how long do X and Y last?", "how common are X compared with Y?"
-    if each and not q.compare:  # the names the question asks about, not those of the story around it
+    compare = q.compare and not (q.asking and not COMPARE_WORDS.search(q.asking.lower()))  # "I'm torn between X
+    if q.asking or (each and not compare):  # and Y. How does Y work?": the names the question asks about, not the story's
         names = [(k, n) for k, n in names if n in q.asked_entities]
-    if not (q.compare or each) or q.asks_cost or q.countries or not 2 <= len(names) <= 3:
+    if not (compare or each) or q.asks_cost or q.countries or not 2 <= len(names) <= 3:
         return []
     if len(q.all_scar_types) == 1 and all(kind == "procedure" for kind, _n in names) \
             and re.search(r"\b(?:which|what|better|best)\b", question, re.I):
         return []  # "which works better for rolling scars, X or Y?": a choice by scar type, which the article ties
-    if each and not q.compare:  # "how many sessions do X and Y need?" → "how many sessions does X need?", each
+    verb = _COMPARED_ON.search(question)
+    if verb:  # "which of X and Y lasts longer?": what the article says of each on that, side by side
+        template = _ASKED_ON[next(k for k in _ASKED_ON if verb.group(1).lower().startswith(k))]
+        return [template.format(s=name) for _kind, name in names]
+    if each and not compare:  # "how many sessions do X and Y need?" → "how many sessions does X need?", each
         spans = sorted(x for kind, name in names for x in reader.spans(question, kind, name))
         if spans and not question[spans[-1][1]:].strip(" ?.!"):  # "what share of scars are X, Y and Z?": at the end
             before = re.sub(r"\s+", " ", _POINTERS.sub(" ", question[: spans[0][0]])).lstrip()
@@ -382,6 +387,13 @@ def by_attribute(question: str, q: Query) -> list[str]:
     return [_ASKED_ALONE[a].format(s=names[0], c=where) for a in order]
 
 
+# "which lasts longer", "which one heals faster": the attribute two treatments are compared on, asked of each
+_COMPARED_ON = re.compile(r"\b(last|lasts|heal|heals|recover|recovers|work|works|hurt|hurts|need|needs)\s+"
+                          r"(?:the\s+)?(?:longer|faster|quicker|better|more|less|fewer|longest|fastest|best|most|least)\b",
+                          re.I)
+_ASKED_ON = {"last": "How long do the results of {s} last?", "heal": "What is the recovery like after {s}?",
+             "recover": "What is the recovery like after {s}?", "work": "How effective is {s}?",
+             "hurt": "What are the side effects of {s}?", "need": "How many sessions of {s} are needed?"}
 _SET_AGAINST = re.compile(r"\bcompared?\s+(?:with|to)\b|\bvs\.?(?!\w)|\bversus\b", re.I)
 _SHARE = re.compile(r"\b(?:share|percent|percentage|proportion|fraction|how common)\b|%", re.I)
 _POINTERS = re.compile(r"\b(?:(?:both|each|all)\s+of\s+(?:them|those|these)|both|each|them|those|these)\b", re.I)
