@@ -205,3 +205,25 @@ def test_a_story_weighing_two_treatments_asks_only_about_the_one_in_its_question
 def test_which_of_two_lasts_longer_gives_each_ones_duration(chat):
     *_, longer = chat("tell me about dermal fillers", "and subcision?", "which of those two lasts longer?")
     assert "6 months" in longer.text and "long-lasting" in longer.text, longer.text
+
+
+@pytest.mark.slow
+def test_a_clinic_for_that_is_a_clinic_for_the_treatment_not_the_visa(chat):
+    *_, clinic = chat("how much is microneedling in Korea?", "is a visa needed?", "which clinic would you send me to for that?")
+    assert "microneedling" in clinic.standalone_question.lower(), clinic.standalone_question
+    assert "visa" not in clinic.standalone_question.lower()
+
+
+@pytest.mark.slow
+def test_there_after_the_cheapest_country_is_that_country(chat):
+    *_, total = chat("subcision prices in Korea, India and the UK?",
+                     "which of those is cheapest?",
+                     "what would 2 sessions there come to at the top price?")
+    assert "India" in total.standalone_question, total.standalone_question
+    assert "$316" in total.text, total.text  # 2 x $158
+
+
+@pytest.mark.slow
+def test_which_of_two_clinics_is_in_a_district_names_the_one(assistant):
+    ans = assistant.ask("Of Louis Clinic and Geurim Plastic Surgery, which one is in Pangyo?")
+    assert ans.text.startswith("Louis Clinic is the one in Pangyo"), ans.text

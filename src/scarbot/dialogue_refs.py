@@ -222,6 +222,9 @@ def _is_reference(text: str, ref: Ref) -> bool:
 
 
 # ------------------------------------------------------------------ resolution
+_CLINIC_ASKED = re.compile(r"\b(?:which|what|any|a|the best)\s+(?:\w+\s+)?(?:clinics?|hospitals?|doctors?|surgeons?)\b")
+
+
 def candidates(state: DialogueState, kinds: tuple[str, ...], q: Query) -> list[Mention]:
     """Mentions a reference may point at, best first: the asked attribute's usual kind, then recency.
 
@@ -230,7 +233,8 @@ def candidates(state: DialogueState, kinds: tuple[str, ...], q: Query) -> list[M
     """
     ms = state.recent(kinds)
     strong = [a for a in q.attributes if a in ATTRIBUTE_KINDS and a not in ("cost", "procedure")]
-    if ms and ms[0].kind == "topic" and not strong:
+    if ms and ms[0].kind == "topic" and not strong and not _CLINIC_ASKED.search(q.text.lower()):
+        # (not "which clinic should I go to for that?": a clinic is chosen for a treatment, not for a visa)
         return ms
     ms = [m for m in ms if m.kind != "topic"] or ms
     preferred = [m for m in ms if m.kind in preferred_kinds(q)]

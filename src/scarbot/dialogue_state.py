@@ -331,5 +331,6 @@ def open_kinds(u: Understood) -> tuple[str, ...]:
         kinds.update(MAIN_KINDS)
     found = entities(q)
     # "Which is better, subcision or microneedling?": the answer names the one chosen
-    chosen = {k for k, names in found.items() if len(names) >= 2} if _SELECTS.search(q.text) else set()
+    chosen = {k for k, names in found.items() if len(names) >= 2} if _SELECTS.search(q.text) or q.superlative \
+        else set()  # "where is it cheapest: Korea, the UK or Thailand?": the answer names the one found
     return tuple(k for k in kinds | chosen if k not in found or k in chosen)

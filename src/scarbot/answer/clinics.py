@@ -82,9 +82,16 @@ class ClinicStrategy:
             if more is not None:
                 return more
         d = Draft(strategy=self.name)
+        asked_places = [*q.other_countries, *(p for p in self.corpus.places if p in q.tokens)]
+        choosing = len(named) >= 2 and bool(asked_places)  # "which of X and Y is in Gangnam?": the one that is
+        if choosing:
+            there = [c for c in named if c.location and all(p in normalize(c.location).lower() for p in asked_places)]
+            place = asked_places[0].title()
+            d.add(f"{join_names([c.name for c in there])} {'is' if len(there) == 1 else 'are'} the one{'s' * (len(there) > 1)} "
+                  f"in {place}" if there else f"Neither is in {place}, going by the article")
         for c in named:
-            places = [*q.other_countries, *(p for p in self.corpus.places if p in q.tokens)]
-            wrong = [o for o in places if o not in normalize(c.location).lower()]
+            places = asked_places
+            wrong = [] if choosing else [o for o in places if o not in normalize(c.location).lower()]
             wants_loc = "location" in q.attributes or _WHERE_ASKED.search(q.text.lower()) or places
             if (wants_loc or wrong) and not c.location:
                 d.add(f"The article does not say where {c.name} is", c.chunk_id, c.quote)
