@@ -227,3 +227,18 @@ def test_there_after_the_cheapest_country_is_that_country(chat):
 def test_which_of_two_clinics_is_in_a_district_names_the_one(assistant):
     ans = assistant.ask("Of Louis Clinic and Geurim Plastic Surgery, which one is in Pangyo?")
     assert ans.text.startswith("Louis Clinic is the one in Pangyo"), ans.text
+
+
+@pytest.mark.slow
+def test_a_saving_after_a_single_session_is_priced_per_session(chat):
+    *_, gap = chat("microneedling in Korea per session?", "so 5 sessions would be?",
+                   "fine. and one laser session in Australia?", "so how much dearer is that than in Korea?")
+    assert "5 sessions" not in gap.standalone_question, gap.standalone_question
+    assert "$170" in gap.text, gap.text  # $470 - $300 at the low end
+
+
+@pytest.mark.slow
+def test_a_place_set_first_reads_as_a_place(chat):
+    _, there = chat("what does microneedling cost in Korea?", "what about in Australia, 3 sessions?")
+    assert " for in " not in there.standalone_question, there.standalone_question
+    assert "$1,200" in there.text, there.text  # 3 x $400

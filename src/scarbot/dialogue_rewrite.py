@@ -226,7 +226,8 @@ def _topic_first(text: str) -> str:
         topic = topic[0].lower() + topic[1:]  # "The clinic in Pangyo — what's it called?": mid-sentence now
     if not _IT.search(m.group("rest")):  # "what about the second one, is it painful?": recovery for it
         rest = m.group("rest").rstrip(" ?.!")
-        return f"{rest[0].upper()}{rest[1:]} for {topic}?" if len(words(rest)) >= 2 else text
+        joint = "" if re.match(r"(?:in|at|for|with|from|near|after|before|during)\b", topic, re.I) else "for "
+        return f"{rest[0].upper()}{rest[1:]} {joint}{topic}?" if len(words(rest)) >= 2 else text  # "..., 4 sessions" in X
     rest = _IT.sub(lambda w: f"the {topic}'s" if w.group(1).lower() in ("its", "their") else topic,
                    m.group("rest"), count=1)
     return rest[0].upper() + rest[1:]
@@ -940,12 +941,13 @@ def _saving_question(reader: Reader, text: str, q: Query, state: DialogueState) 
         return None
     a, b = (place(c) for c in countries)
     name = _spoken(procs[0])
-    counted = next((u.query.count for u in reversed(state.asked[-3:]) if u.query.count), None)
+    priced = next((u for u in reversed(state.asked[-3:]) if u.query.asks_cost or u.query.count), None)
+    counted = priced.query.count if priced is not None else None  # (the last price asked: "a single session" has none)
     n = q.count or counted  # the sessions asked now, or those of the totals just computed
     sessions = f" for {n} sessions" if n else ""
     money = re.search(r"\bin (?:[a-z]+ )?(?:pounds|euros?|yen|won|baht|lira|rupees?|pesos?|yuan)\b", text, re.I)
     currency = f", {money.group(0)}" if money else ""  # "... in pounds?": asked in another currency, kept
-    totals = {u.query.price_end for u in state.asked[-2:] if u.query.count}  # both totals at the top price: so is the gap
+    totals = {u.query.price_end for u in state.asked[-2:] if u.query.count} if counted else set()  # both at the top: the gap too
     end = {"min": " at the low end", "max": " at the top end"}.get(
         q.price_end or (next(iter(totals)) if len(totals) == 1 and not q.count else None) or "", "")
     return _finish(reader, f"How much would I save on {name} in {a} compared with {b}{sessions}{end}{currency}?", text)
