@@ -65,8 +65,21 @@ def test_attributes_joined_in_one_message_are_asked_one_by_one(message, asked):
     ("what acid is used for a medium peel, and which for a deep one?", ["Trichloroacetic", "Phenol"]),
     # a severity and a wish, no shape: what the article says treatments suit
     ("my marks are mild and quite shallow and I'd rather skip surgery, any ideas?", ["peel"]),
+    # a share written in words is held against the article's share
+    ("so icepick marks are something like eighty percent of all of them?", ["No"]),
+    # one session of each of two treatments, summed
+    ("a session each of microneedling and subcision in Korea at the bottom of the ranges, total?", ["$679"]),
+    # a reason about prices for "so cheap"
+    ("so why are scar treatments this cheap over in Korea?", ["volume"]),
+    # a filler adverb between the question word and the cue
+    ("how exactly does subcision work?", ["fibrous bands"]),
+    # a treatment described, not named: the one whose own sections use the description's words
+    ("the procedure where they cut the scar out and stitch it closed - any risks?", ["stitch marks"]),
+    ("that treatment where they roll tiny needles over your face, how long gotta I stay out of the sun?", ["2 days"]),
+    # a count at one stated price each: the share is of their total
+    ("four microneedling sessions at $300 each and a 10% deposit, what do I pay upfront?", ["$120"]),
 ])
-def test_every_part_of_the_message_is_answered(assistant, question, said):
+def test_one_message_answered_in_full(assistant, question, said):
     ans = assistant.ask(question)
     for s in said:
         assert s in ans.text, ans.text
@@ -156,35 +169,6 @@ def test_numbers_above_ten_written_in_words_are_read_as_digits():
     assert spelled_numbers("about ninety percent") == "about 90 percent"
     assert spelled_numbers("twenty-five or thirty one") == "25 or 31"
     assert spelled_numbers("one of the three") == "one of the three"  # counts up to ten stay words
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("question, said", [
-    # a share written in words is held against the article's share
-    ("so icepick marks are something like eighty percent of all of them?", "No"),
-    # one session of each of two treatments, summed
-    ("a session each of microneedling and subcision in Korea at the bottom of the ranges, total?", "$679"),
-    # a reason about prices for "so cheap"
-    ("so why are scar treatments this cheap over in Korea?", "volume"),
-    # a filler adverb between the question word and the cue
-    ("how exactly does subcision work?", "fibrous bands"),
-])
-def test_claims_counts_and_reasons(assistant, question, said):
-    ans = assistant.ask(question)
-    assert said in ans.text, ans.text
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("question, said", [
-    # a treatment described, not named: the one whose own sections use the description's words
-    ("the procedure where they cut the scar out and stitch it closed - any risks?", "stitch marks"),
-    ("that treatment where they roll tiny needles over your face, how long gotta I stay out of the sun?", "2 days"),
-    # a count at one stated price each: the share is of their total
-    ("four microneedling sessions at $300 each and a 10% deposit, what do I pay upfront?", "$120"),
-])
-def test_descriptions_contractions_and_stated_prices(assistant, question, said):
-    ans = assistant.ask(question)
-    assert said in ans.text, ans.text
 
 
 @pytest.mark.slow
