@@ -239,7 +239,7 @@ _GAPPED = re.compile(r"^(?:and\s+|or\s+)?(which|what|how much|how long|how many|
 
 
 def _ungapped(parts: list[str]) -> list[str]:
-    """"which acid is used for a medium peel and which for a deep one?": a part that keeps only its
+    """"which filler is used for cheeks and which for temples?": a part that keeps only its
     question word and what follows the preposition takes the rest from the part before it."""
     out = list(parts)
     for i in range(1, len(out)):
@@ -362,13 +362,13 @@ _COUNTED_SESSIONS = re.compile(r"\b(?:\d+|one|two|three|four|five|six|per|a|each
 
 
 def by_attribute(question: str, q: Query) -> list[str]:
-    """"Microneedling downtime and cost?", "subcision: number of sessions + Korean price?" → one question per
+    """"peels: risks and price in India?", "laser recovery, sessions too" → one question per
     attribute asked of the one treatment named, so that no attribute goes unanswered. Only when the
     attributes' cue words are coordinated ("and", "+", a comma): "the cost of 3 sessions" asks one price."""
     names = [*(p for p in q.procedures if "general" not in p), *q.filler_types]
     attrs = [a for a in dict.fromkeys(q.attributes) if a in _ASKED_ALONE]
     if len(names) != 1 or len(attrs) < 2 or q.recommend or q.compare or q.yesno or q.count or q.clinics \
-            or q.operation == "compute":  # "the usual number of sessions: what would I pay?" is one total
+            or q.operation == "compute":  # "a typical course, so what is my bill?" is one total
         return []
     if q.numbers or q.amounts or q.percent is not None or q.budget or q.asking or _CLAIMS.search(question):
         return []  # a message that states something ("since it has no downtime and costs $100, ...") is asked as said
@@ -429,7 +429,7 @@ def _asking_pieces(sentence: str) -> list[str]:
     # "Fillers: how long does it take, and what's one session?": the subject before the colon goes with each part
     m = re.match(r"^\s*((?:[\w'-]+\s+){0,3}[\w'-]+)\s*(?::|\s[—–-])\s+(?=\S)", sentence)
     topic = m.group(1) if m and not re.search(r"\b(?:things?|questions?|qs|points?|quick|pls|please)\b", m.group(1),
-                                                re.I) and not _FIRST_PERSON.search(m.group(1)) else ""  # not "Planning my trip:"
+                                                re.I) and not _FIRST_PERSON.search(m.group(1)) else ""  # not "Sorting out my holiday:"
     bounds = [0, *(x for m in _SPLIT.finditer(sentence) for x in (m.start(), m.end())), len(sentence)]
     spans = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
     for i, (a, b) in enumerate(spans):
@@ -441,7 +441,7 @@ def _asking_pieces(sentence: str) -> list[str]:
         own = joined and len(p.split()) >= 3 and not _FIRST_PERSON.search(p) and not about
         if len(p.split()) < 3 or about or not (_asks(p) or own):
             lead = f"{lead}, {p}" if lead else p
-            colon = i + 1 < len(spans) and ":" in sentence[b: spans[i + 1][0]]  # "Planning my trip: how ...?"
+            colon = i + 1 < len(spans) and ":" in sentence[b: spans[i + 1][0]]  # "Sorting out my holiday: how ...?"
             continue
         if topic and out and not lead:
             p = f"{topic}: {p}"

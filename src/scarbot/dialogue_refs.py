@@ -234,7 +234,7 @@ def candidates(state: DialogueState, kinds: tuple[str, ...], q: Query) -> list[M
     ms = state.recent(kinds)
     strong = [a for a in q.attributes if a in ATTRIBUTE_KINDS and a not in ("cost", "procedure")]
     if ms and ms[0].kind == "topic" and not strong and not _CLINIC_ASKED.search(q.text.lower()):
-        # (not "which clinic should I go to for that?": a clinic is chosen for a treatment, not for a visa)
+        # (not "any clinic you'd suggest for it?" after the visa: a clinic is chosen for a treatment)
         return ms
     ms = [m for m in ms if m.kind != "topic"] or ms
     preferred = [m for m in ms if m.kind in preferred_kinds(q)]

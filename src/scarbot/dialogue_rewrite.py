@@ -84,7 +84,7 @@ _HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i
 _HOME_ONLY = re.compile(r"^\s*(?:and|or|what about|how about|same)?\s*(?:(?:here\s+)?(?:at|back)\s+home|in my (?:home )?country|"
                         r"where i live)\s*(?:for me|then|too|for comparison)?\s*[?.!]*\s*$", re.I)
 _MY_SCARS = re.compile(r"\b(?:my|his|her|their|our) (?:acne )?(?:scars|scar types?|types? of scars?|kinds? of scars?|type|kind)\b",
-                       re.I)  # "the best treatment for his kind": of the scars the user described, theirs or another's
+                       re.I)  # "what suits her type?": the scars the user described, their own or someone else's
 _HELPS = re.compile(r"\b(?:help|helps|work|works|suit|suits|good for|do anything|be (?:an )?option)\b", re.I)
 _FOR_ME = re.compile(r"\b(?:for me|for my (?:skin|case)|in my case)\b", re.I)
 _TELL_MORE = re.compile(r"^(?:tell me|say|explain)?\s*(?:a (?:bit|little) )?more\b(?!\s+(?:about|on)\b)", re.I)
@@ -548,7 +548,7 @@ _BARE_TERM = re.compile(r"^\s*(?:and\s+(?:also\s+|(?:what|how)\s+about\s+)?|also
 
 
 def _added_term(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
-    """"and sun?" after "how long before he can wash his face?": the same question, about one more thing the
+    """"and make-up?" after "when can I shave again?": the same question, about one more thing the
     article speaks of (no name, no attribute, no place: those are swapped or asked by the steps before)."""
     m = _BARE_TERM.match(text)
     last = state.last
@@ -1083,7 +1083,7 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     if m.kind == "scar_type" and _MY_SCARS.search(body):  # "what would work for my scars?": which scars they are
         return _MY_SCARS.sub(lambda x: f"{x.group(0).split()[0]} {what}", body, count=1) + "?"
     if m.kind in ("procedure", "filler_type") and re.search(r"\bsessions?\b(?!\s+of\b)", body, re.I) \
-            and not _INFINITIVE_END.search(text):  # "and one session in the US?": a session of what
+            and not _INFINITIVE_END.search(text):  # "and a sitting in Canada?": a session of what
         return re.sub(r"\b(sessions?)\b(?!\s+of\b)", rf"\1 of {what}", body, count=1, flags=re.I) + "?"
     if re.search(r"\bcourse\b(?!\s+of\b)", body, re.I) and m.kind != "topic":  # "a full course" of what
         return re.sub(r"\bcourse\b(?!\s+of\b)", f"course of {what}", body, count=1, flags=re.I) + "?"
@@ -1164,7 +1164,7 @@ def _persona(out: str, q: Query, state: DialogueState) -> str:
         if q.recommend or {"suitability", "effectiveness"} & set(q.attributes):
             out = _FOR_ME.sub(f"for {scars}", out)
         if q.yesno and q.procedures and not _FOR_ME.search(out) and _HELPS.search(out) and scars not in out:
-            out = f"{out.rstrip('?.! ')} for {scars}?"  # "could microneedling help him?": with the scars described
+            out = f"{out.rstrip('?.! ')} for {scars}?"  # "would peels do anything for her?": for the scars described
     if persona.budget and not q.budget:
         budget = f"a budget of ${persona.budget:,.0f}"
         if _BUDGET_REF.search(out):

@@ -106,7 +106,7 @@ class DialogueState:
     last: Understood | None = None
     answered: Understood | None = None  # the last user turn the bot answered (not declined)
     asked: list[Understood] = field(default_factory=list)  # every user turn as understood, in order
-    reply_words: frozenset[str] = frozenset()  # the stems of the bot's last answer (to resolve "and sun?", never as fact)
+    reply_words: frozenset[str] = frozenset()  # the stems of the bot's last answer (to resolve "and make-up?", never as fact)
 
     # ------------------------------------------------------------------ reading
     def recent(self, kinds: tuple[str, ...], *, distant: bool = False) -> list[Mention]:

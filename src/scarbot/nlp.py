@@ -111,7 +111,7 @@ def _cased(said: str, word: str | None) -> str:
     return word.capitalize() if said[:1].isupper() else word
 
 
-# words that only colour a question ("what actually happens", "how exactly does it work"): cue phrases read past them
+# words that only colour a question ("what exactly goes on", "how exactly does it work"): cue phrases read past them
 _FILLER_ADVERBS = re.compile(r"(?<= )(?:actually|exactly|really|basically|precisely|even|just|normally|generally|"
                              r"typically|roughly|approximately|honestly|realistically)(?= )")
 
@@ -497,8 +497,8 @@ class Analyzer:
         return out
 
     def tidy(self, text: str) -> str:
-        """Chat shorthand for the words a follow-up turns on written out: "hw much is tht in korea" → "how much
-        is that in korea". A word is rewritten when it is one of these words with its vowels or one inner
+        """Chat shorthand for the words a follow-up turns on written out: "wht abt tht in india" → "what about
+        that in india". A word is rewritten when it is one of these words with its vowels or one inner
         letter dropped, that no other of them and no English word is ("tht", "whch"; not "ths" or "cold")."""
         forms = self.__dict__.get("_short_forms")
         if forms is None:
@@ -588,7 +588,7 @@ class Analyzer:
                     and not any(a in _alias_key(name) for c in self.clinics for a in _clinic_aliases(c)):
                 f.unknown_clinics.append(name)
         raw_joined = f" {' '.join(raw_tokens)} "
-        bare = _FILLER_ADVERBS.sub(" ", joined) if _FILLER_ADVERBS.search(joined) else joined  # "what actually happens"
+        bare = _FILLER_ADVERBS.sub(" ", joined) if _FILLER_ADVERBS.search(joined) else joined  # "what exactly goes on"
         bare = re.sub(r"\s+", " ", bare)
         for attr, spec in lexicon.ATTRIBUTES.items():
             for cue in spec["cues"]:

@@ -197,7 +197,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _DESCRIBES = re.compile(r"\b(?:the|that|this)\s+(?:one|treatment|procedure|thing|kind|option|method)\s+(?:where|that|which|"
                         r"with|when|they)\b|\bwhere they\b")
 _STORY_BREAK = re.compile(r"(?<=[.!?])\s+|\s+[—–]\s+|\s+-\s+|;\s+|(?:,\s+(?:but|so)|:)\s+(?=(?:what|how|which|where|who|"
-                          r"when|why|is|are|does|do|can|could|will|would|should)\b)")  # "Planning my trip: how ...?"
+                          r"when|why|is|are|does|do|can|could|will|would|should)\b)")  # "Sorting out my holiday: how ...?"
 _TOPIC_LEAD = re.compile(r"\s*([^.!?;:,—–]+?)(?:\s+[—–-]|\s*:)\s+")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my|we|our|us|mine)\b")
 _ASKS = re.compile(r"\s*(what|what's|whats|how|which|where|why|when|who|is|are|does|do|can|could|will|would|should)"
@@ -347,7 +347,7 @@ class QueryParser:
         q.recommend = bool(_RECOMMEND.search(low)) and not q.why
         q.asking = self._asking(q.text)
         described = self._described_treatment(q, lowered)
-        if described:  # "the one where they roll tiny needles over your face": that treatment, by its description
+        if described:  # "that thing where they freeze the skin and cut a little plug out": the treatment so described
             q.procedures, q.inferred_procedure = [described], described
         q.why = q.why or bool(_WHY.match(q.asking.lower()))  # "I'm from Leeds. What causes them?"
         asked = self.analyzer.frame(q.asking) if q.asking else None
@@ -362,7 +362,7 @@ class QueryParser:
             q.attributes = ["cost"]
             named = [*asked.procedures, *asked.clinics, *asked.scar_types, *asked.filler_types]
         q.asked_entities = named or list(q.entities)
-        # "What does X cost in Japan? I'm comparing Tokyo and Seoul.": the country asked is the one the article lacks
+        # "What is X in Brazil? I'm weighing Rio against Seoul.": the country asked is the one the article lacks
         q.other_asked = asked is not None and bool(asked.other_countries) and not asked.countries
         # a question that names its treatment and what it asks is read alone for how to compute: "a local clinic
         # offered me a course of peels ... what does a peel cost in India?" asks no course total
@@ -423,7 +423,7 @@ class QueryParser:
             q.attributes.append("cost")  # "then 5 of them in Thailand?": a count in a country is priced
         if not q.attributes and q.countries and len(q.tokens) <= 8 and not q.why \
                 and re.search(r"\b(?:one|a single|1|a)\s+session\b", lowered):
-            q.attributes.append("cost")  # "and one session in the US?": nothing else asked of a session there
+            q.attributes.append("cost")  # "a sitting in Canada?": nothing else is asked of a session there
             q.yesno = False
         if q.count and not q.asks_cost and (q.price_end or _PRICE_WORDS.search(lowered)):
             q.attributes.append("cost")  # "two sessions at the high end of it?"
@@ -722,7 +722,7 @@ class QueryParser:
         treated = self._treatment_stems() if self._treatment_stems is not None else set()
         for clause in _CLAUSE.split(text):
             st = {stem(w) for w in content_words(clause)} - self.background - named
-            # "mild, shallow scarring": words the article also uses of what treatments suit describe a
+            # "light, surface-level marks": words the article also uses of what treatments suit describe a
             # severity, not a shape; a type is told by at least one word of its own description only
             counts = sorted(((len(st & own) if (st & own) - treated else 0, name)
                              for name, own in self.distinctive.items()), reverse=True)

@@ -38,7 +38,7 @@ _COUNT_WORD = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
 
 
 def _times_each(text: str, amount: float) -> int | None:
-    """"2 filler sessions at $600 each" → 2: a count of things at one stated price each."""
+    """"three peels at $150 apiece" → 3: a count of things at one stated price each."""
     figure = f"{amount:,.0f}".replace(",", ",?")
     m = re.search(rf"\b(\d{{1,2}}|{'|'.join(_COUNT_WORD)})\s+(?:[\w-]+\s+){{0,3}}?(?:at|for|of|costing)\s+\$\s?{figure}"
                   rf"(?:\.00)?\s*(?:each|apiece|a (?:session|go|time|pop)|per (?:session|treatment|visit))\b", text, re.I)
@@ -292,7 +292,7 @@ class ComputeStrategy:
     def _base_amount(self, q: Query) -> tuple[float, float, str, list[PriceFact]] | None:
         if q.amounts:
             a = q.amounts[0]
-            n = _times_each(q.text, a)  # "2 sessions at $600 each": the share is of their total
+            n = _times_each(q.text, a)  # "3 peels at $150 apiece": the share is of their total
             return (n * a, n * a, f"{n} × {money(a)} ({money(n * a)})", []) if n else (a, a, money(a), [])
         if q.budget and _OF_BUDGET.search(q.text.lower()):  # "the deposit on my whole budget": a share of the budget
             return q.budget, q.budget, f"your {money(q.budget)} budget", []

@@ -167,7 +167,7 @@ class ExtractStrategy:
         topic = {stem(w) for w in content_words(q.text) if len(w) > 2} - {stem(w) for w in c.background} - {"why"}
         cues = {stem(w) for a in q.attributes for cue in lexicon.ATTRIBUTES[a]["cues"] for w in words(cue)
                 if len(w) > 3 and w not in STOPWORDS}
-        if not topic - cues - _GENERIC_STEMS:  # "why is it so cheap?": a reason about prices; "why is the consultation dear?": about it
+        if not topic - cues - _GENERIC_STEMS:  # "how come it costs so little there?": a reason about prices; "why is the consultation dear?": about it
             topic |= cues
         for j in order:
             if scores[j] < scores[best_j] - W.REASON_GAP:

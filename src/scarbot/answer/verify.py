@@ -554,7 +554,7 @@ _NUMBER_WORD = {1: "one|a single|single|a|an", 2: "two|a couple of", 3: "three",
 
 
 def _counted(text: str, n: float) -> str:
-    """"count" when the number counts sessions or kinds ("a single session", "more than one type": never held
+    """"count" when the number counts sessions or kinds ("a single session", "two kinds of scar": never held
     against a percentage), else "" (held against any figure quoted)."""
     said = rf"(?:{n:g}|{_NUMBER_WORD[int(n)]})" if n == int(n) and int(n) in _NUMBER_WORD else rf"{n:g}"
     return "count" if re.search(rf"\b{said}{_COUNT_NOUN.pattern}", text, re.I) else ""
