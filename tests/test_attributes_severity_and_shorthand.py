@@ -226,3 +226,9 @@ def test_a_place_set_first_reads_as_a_place(chat):
     _, there = chat("what does microneedling cost in Korea?", "what about in Australia, 3 sessions?")
     assert " for in " not in there.standalone_question, there.standalone_question
     assert "$1,200" in there.text, there.text  # 3 x $400
+
+
+@pytest.mark.slow
+def test_a_share_of_one_end_keeps_its_percentage(chat):
+    _, share = chat("what does stem cell therapy cost in Korea?", "and a 20% deposit at the top figure?")
+    assert "$2,400" in share.text, share.text

@@ -1018,19 +1018,19 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
     whole = f"{p.count} sessions of " if p.count else "a full treatment of " if p.course else ""
     asked_end = ("min" if paid_end.group("min") else "max") if paid_end else p.price_end
     end = {"min": " at the bottom of the range", "max": " at the top of the range"}.get(asked_end or "", "")
-    if paid_end:  # the end is said in the rewrite, which replaces the message's own words for it
-        q.price_end = None
+    # the end is said in the rewrite unless the message says it itself ("if I paid the most" is replaced, so said)
+    end = end if paid_end or not q.price_end else ""
     if len(procs) >= 2 and (p.plus or all(n in p.entity_counts for n in procs)):  # "10% of that total" after a sum
         counts = [p.entity_counts.get(n) or p.count or 1 for n in procs]
         price = "the price of " + " plus ".join(f"{k} {'session' if k == 1 else 'sessions'} of {_spoken(n)}"
                                                 for n, k in zip(procs, counts, strict=True))
-        price += f"{where}{end if not q.price_end else ''}"
+        price += f"{where}{end}"
     else:
-        price = f"the price of {whole}{_spoken(procs[0])}{where}{end if not q.price_end else ''}"
+        price = f"the price of {whole}{_spoken(procs[0])}{where}{end}"
     if named:  # the package named again: asked anew, of that total
         return f"What is the deposit on {price}?" if q.percent is None else f"What is {q.percent:g}% of {price}?"
     if paid_end:
-        return f"What is the deposit on {price}?"
+        return f"What is the deposit on {price}?" if q.percent is None else f"What is {q.percent:g}% of {price}?"
     if _ON_THAT.search(text):  # "what deposit on that?": "that" is the price just given
         return _ON_THAT.sub(lambda m: f"{m.group(1)} {price}", text, count=1)
     return f"{text.rstrip('?.! ')} of {price}?"
