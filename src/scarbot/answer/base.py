@@ -12,7 +12,7 @@ import copy
 import math
 import re
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -539,22 +539,24 @@ class CorpusView:
                 out += [Tie(p, scar, u, 0.5 if weak else 1.0) for scar in f.scar_types for p in procs]
         return out
 
+    def _treatment_words(self) -> dict[str, set[str]]:
+        """Each treatment's stems, from its own sections (built on first use)."""
+        if self.__dict__.get("_treatment_words_cache") is None:
+            self.__dict__["_treatment_words_cache"] = {p: {w for i in units for w in self.unit_stems[i]}
+                                                 for p, units in self.proc_units.items() if p != GENERAL and units}
+        return self.__dict__["_treatment_words_cache"]
+
     def treatment_stems(self) -> set[str]:
-        """The stems the treatments' own sections use ("shallow" where peels suit shallow scars); built on first use."""
+        """The stems any treatment's own sections use ("shallow" where peels suit shallow scars)."""
         if self.__dict__.get("_treatment_stems") is None:
-            self.__dict__["_treatment_stems"] = {w for p, units in self.proc_units.items() if p != GENERAL
-                                                 for i in units for w in self.unit_stems[i]}
+            self.__dict__["_treatment_stems"] = {w for ws in self._treatment_words().values() for w in ws}
         return self.__dict__["_treatment_stems"]
 
     def treatment_profiles(self) -> dict[str, set[str]]:
-        """Each treatment's distinctive words: those its own sections use and no other treatment's (first use)."""
+        """Each treatment's distinctive words: those its own sections use and no other treatment's."""
         if self.__dict__.get("_treatment_profiles") is None:
-            own = {p: {w for i in units for w in self.unit_stems[i]} for p, units in self.proc_units.items()
-                   if p != GENERAL and units}
-            seen: dict[str, int] = {}
-            for words_ in own.values():
-                for w in words_:
-                    seen[w] = seen.get(w, 0) + 1
+            own = self._treatment_words()
+            seen = Counter(w for ws in own.values() for w in ws)
             self.__dict__["_treatment_profiles"] = {p: {w for w in ws if seen[w] == 1 and len(w) > 2}
                                                     for p, ws in own.items()}
         return self.__dict__["_treatment_profiles"]

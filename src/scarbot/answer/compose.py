@@ -25,7 +25,7 @@ from scarbot.answer.base import (
 from scarbot.chunking import Unit
 from scarbot.nlp import stem
 from scarbot.query import Query
-from scarbot.text import figures
+from scarbot.text import COUNT_WORDS, figures
 
 _COURSE_IN_CELL = re.compile(r"\b(full treatment|full course|course|total|package)\b[^$]{0,20}"
                              r"(\$[\d,]+(?:\s*[-–]\s*\$[\d,]+)?)", re.I)
@@ -34,17 +34,14 @@ _COURSE_IN_CELL = re.compile(r"\b(full treatment|full course|course|total|packag
 _PERCENT_IN_TEXT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 
 
-_COUNT_WORD = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
-
-
 def _times_each(text: str, amount: float) -> int | None:
     """"three peels at $150 apiece" → 3: a count of things at one stated price each."""
     figure = f"{amount:,.0f}".replace(",", ",?")
-    m = re.search(rf"\b(\d{{1,2}}|{'|'.join(_COUNT_WORD)})\s+(?:[\w-]+\s+){{0,3}}?(?:at|for|of|costing)\s+\$\s?{figure}"
+    m = re.search(rf"\b(\d{{1,2}}|{'|'.join(COUNT_WORDS)})\s+(?:[\w-]+\s+){{0,3}}?(?:at|for|of|costing)\s+\$\s?{figure}"
                   rf"(?:\.00)?\s*(?:each|apiece|a (?:session|go|time|pop)|per (?:session|treatment|visit))\b", text, re.I)
     if not m:
         return None
-    n = int(m.group(1)) if m.group(1).isdigit() else _COUNT_WORD[m.group(1).lower()]
+    n = int(m.group(1)) if m.group(1).isdigit() else COUNT_WORDS[m.group(1).lower()]
     return n if 2 <= n <= 30 else None
 
 

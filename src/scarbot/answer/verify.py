@@ -18,7 +18,7 @@ from scarbot.answer.base import Draft, Part, join_names
 from scarbot.chunking import split_sentences
 from scarbot.nlp import content_words, stem, words
 from scarbot.query import Query, related
-from scarbot.text import figures, spelled_numbers
+from scarbot.text import COUNT_WORDS, figures, spelled_numbers
 
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:[-–]|to)\s*(\d+(?:\.\d+)?)")
 
@@ -550,7 +550,7 @@ def _fits(q: Query, draft: Draft) -> bool | None:
 
 
 _COUNT_NOUN = re.compile(r"\s+(?:\w+\s+)?(?:sessions?|treatments?|rounds?|visits?|sittings?|types?|kinds?)\b", re.I)
-_NUMBER_WORD = {1: "one|a single|single|a|an", 2: "two|a couple of", 3: "three", 4: "four", 5: "five", 6: "six"}
+_NUMBER_WORD = {n: w for w, n in COUNT_WORDS.items()} | {1: "one|a single|single|a|an", 2: "two|a couple of"}
 
 
 def _counted(text: str, n: float) -> str:
