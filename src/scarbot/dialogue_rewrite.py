@@ -69,6 +69,11 @@ _CORRECTION = re.compile(r"^\s*(?:(?:no|nope|sorry|oops|actually|wait|my bad|cor
                          r"|\bi\s+(?:meant|mean)\b(?:\s+to\s+say)?|\b(?:make that|rather)\b", re.I)
 _NOT = re.compile(r"\b(?:not|instead of|rather than)\s+(?:the\s+)?([\w .'-]+?)(?=\s*(?:[,.;!?—–]|\s-\s)|\s+but\b|$)",
                   re.I)
+# what a correction wraps around the corrected word: "I misspoke, they're actually X (not Y). Does that change things?"
+_RESTATED = re.compile(r"\bi\s+(?:misspoke|mistyped|misread|mixed (?:them|those|it) up|got (?:that|it) wrong)\b"
+                       r"|\b(?:they|it|mine|my scars?|those|these|she|he)\s*(?:'re|'s|are|is|were|was)\s+(?:actually\s+|really\s+)?"
+                       r"|\b(?:does|would|will|could) (?:that|this|it) change (?:anything|things|the answer|much)\b"
+                       r"|\bwhat (?:then|now)\b", re.I)
 _SELECT = re.compile(r"\b(?:i\s+(?:meant|mean)|the one|that one|sorry|please|yes|yeah)\b", re.I)
 _PLEASANTRY = re.compile(
     r"^(?:(?:ok(?:ay)?|thanks?(?: you)?(?: (?:so|very) much)?|great|cool|perfect|got it|nice|awesome|i see|"
@@ -285,7 +290,7 @@ def _corrected(reader: Reader, text: str, q: Query, state: DialogueState) -> Und
         return None
     replaced = " ".join(m.group(1) for m in _NOT.finditer(text))
     old = {n for ns in entities(reader.parse(replaced)).values() for n in ns} if replaced else set()
-    body = _NOT.sub(" ", _CORRECTION.sub(" ", text))
+    body = _RESTATED.sub(" ", _NOT.sub(" ", _CORRECTION.sub(" ", text)))
     if not _is_fragment(body):
         return None
     new = {k: [n for n in ns if n not in old] for k, ns in _new_entities(q).items()}
@@ -1050,6 +1055,8 @@ _PER_SESSION = re.compile(r"\b(?:per|a|each|one)\s+(?:session|sitting|treatment 
 def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:
     """"How many rounds will that take me?": the question names nothing and needs a treatment, so add it."""
     needs = q.attributes or q.course or q.count or q.recommend or _TELL_MORE.match(text)
+    property_of = _treatment_property(reader, q)  # "and the redness, how long?": the redness of which treatment
+    needs = needs or property_of
     countries = len(q.countries) + len(q.other_countries)
     general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes and not q.recommend \
         and not re.search(r"\b(?:full|whole|complete)\s+(?:treatment|course)\b", text, re.I)  # "treatment cost?"; not
@@ -1063,7 +1070,7 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
         if topic:  # "how many days does processing need?" after a question about the visa: the visa's processing
             return f"{text.rstrip('?.! ')} for {topic}?"
     per_session = bool(_PER_SESSION.search(text))  # the in-general row is no price of a session: a treatment is meant
-    if named or own_subject(q) or not needs or general or (
+    if named or (own_subject(q) and not property_of) or not needs or general or (
             countries >= 2 and not q.count and not per_session and not _priced_there(q, state)):
         return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
     wanted = ("scar_type",) if q.recommend and not q.attributes else ("procedure", "filler_type") if priced \
@@ -1095,6 +1102,16 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
 
 
 MAX_TOPIC_SCAN = 2_000_000  # characters of corpus text the topic check reads (about 100 articles)
+
+
+def _treatment_property(reader: Reader, q: Query) -> bool:
+    """Every word the message brings is one the article uses of several treatments (a side effect, downtime):
+    it asks about a property of a treatment and leaves the treatment open."""
+    said = subject_words(q)
+    if not said or q.other_topics or q.ungiven or entities(q) or q.recommend or q.inferred_scar_types:
+        return False
+    shared = reader.parser.shared_treatment_stems()
+    return all(stem(w) in shared for w in said if w not in q.framing)
 
 
 def _topic_it_belongs_to(reader: Reader, q: Query, state: DialogueState) -> str:

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from scarbot import lexicon
 
 STOPWORDS = frozenset(
-    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "tell", "know", "please", "thanks", "thank", "hi", "hello", "hey", "much", "many", "get", "got", "give", "say", "said", "also", "like", "want", "wanna", "need", "s", "t", "d", "ll", "m", "o", "re", "ve", "y", "us", "let", "lets", "im", "i'm", "id", "ok", "okay", "there's", "what's", "whats"]
+    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "tell", "know", "please", "thanks", "thank", "hi", "hello", "hey", "much", "many", "get", "got", "give", "say", "said", "also", "like", "want", "wanna", "need", "s", "t", "d", "ll", "m", "o", "re", "ve", "y", "us", "let", "lets", "im", "i'm", "id", "ok", "okay", "there's", "what's", "whats",
+     # prepositions and connectives: they place or join what is asked, they never name it
+     "underneath", "beneath", "beside", "besides", "throughout", "towards", "toward", "within", "upon", "onto",
+     "amid", "among", "amongst", "across", "along", "alongside", "despite", "via", "whilst", "whereas", "thereby",
+     "hence", "thus", "whereby", "whenever", "wherever", "whatever", "whichever", "whoever", "however",
+     "therefore", "meanwhile", "nevertheless", "nonetheless", "moreover", "furthermore", "anyway", "anyhow",
+     # modal verbs: they ask, they never name what is asked
+     "must", "might", "shall", "ought", "may", "cannot"]
 )
 
 MAX_WORD = 30  # no English or medical word is longer; longer "words" are not spell-corrected
@@ -478,6 +485,9 @@ class Analyzer:
             self._by_first = (self._aliases, len(self._aliases), by_first)
         found = sorted({i for w in set(joined.split()) for i in by_first.get(w, ())})
         return [self._aliases[i] for i in found]
+
+    def split_joined(self, tokens: list[str]) -> list[str]:
+        return self._split_joined(tokens)
 
     def _split_joined(self, tokens: list[str]) -> list[str]:
         """Two words typed as one ("laserresurfacing", "howmuch") are those words, when neither the corpus nor

@@ -28,13 +28,15 @@ _WHY_ANYWHERE = re.compile(r"\b(?:why|how come|what(?:'s| is) the reason|for wha
 _YESNO = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(is|are|does|do|can|could|will|would|should|has|have|did|was|"
                     r"were)\b")
 _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|option|therap(?:y|ies))s?\s+(?:works?|helps?|"
-                        r"is best|are best|would)|best (?:treatment|option|procedure)s?|what (?:works|helps|"
+                        r"is best|are best|would)|best (?:treatment|option|procedure|bet|choice|pick)s?|what (?:works|helps|"
                         r"would help|can help|could help|can i do|should i do|are my options)|(?:which|what) (?:treatment|"
                         r"procedure|option|one|therapy)s?|what (?:would|could|might|will) (?:fit|work|suit)|treatments? (?:for|that|which|work)|options? for|"
                         r"how (?:do|can|should) (?:i|you|we) (?:treat|fix|get rid|improve|fill)|"
-                        r"what (?:should|could|can|would) (?:i|we) (?:get|have|try|go for)(?: done)?$|"
+                        r"what (?:should|could|can|would|do) (?:i|we|you) (?:get|have|try|go for|go with|ask for|book|pick|choose|"
+                        r"look (?:into|at|for))(?: done)?$|"
                         r"(?:procedure|treatment|option)s?\s+(?:for|to fix|to treat)\s+(?:those|these|them|this|that|mine|such)\b|"
-                        r"(?:treat|treats|fix|fixes|improve|improves|heal|heals|get rid of|gets rid of)\b|suits?|suited|suitable|good for|best for|work best)\b")
+                        r"(?:treat|treats|fix|fixes|improve|improves|heal|heals|get rid of|gets rid of|deals? with|handles?|tackles?|"
+                        r"targets?|works? on)\b|suits?|suited|suitable|good for|best for|work best)\b")
 _COURSE = re.compile(r"\b((?:full|whole|entire|complete)(?=\s+(?:[\w-]+\s+){0,2}?(?:course|courses|treatment|treatments|"
                      r"program|programme|package|set|plan|series|cycle|thing|lot|procedure|process)\b)|"
                      r"total(?!\s+budget)|overall|all (?:the |of the )?(?:sessions|treatments)|"
@@ -42,6 +44,7 @@ _COURSE = re.compile(r"\b((?:full|whole|entire|complete)(?=\s+(?:[\w-]+\s+){0,2}
                      r"(?:usual|typical|normal|recommended|standard|average)\s+(?:number|no\.?|amount)\s+of\s+(?:[\w-]+\s+)?sessions)\b")
 _PLUS = re.compile(r"\b(plus|together|combined|combine|combo|both|as well as|along with|and also)\b|\+"
                    r"|\badd(?:ed|ing|s)?\b.{2,60}?\b(?:to|on top of)\b")  # "add a peel to that laser session"
+_SUMMED = re.compile(r"\b(?:adds?|added|adding) up\b|\b(?:comes?|came) to\b|\btotal\b|\bsum\b|\baltogether\b|\bin all\b")
 _HOW_MUCH_MORE = re.compile(r"\bhow much\b(?:\s+[\w/()-]+){0,5}?\s+(?:cheaper|less|more expensive|lower|higher|pricier|"
                             r"dearer)\b|\bhow much more\b(?=.*\bthan\b)|\b(?:gap|gaps)\b")
 _WHICH_OR = re.compile(r"\b(?:which|what|who)\b.{0,80}\b(?:or|vs\.?|versus)\b|\b(?:or|vs\.?|versus)\b.{0,60}\bwhich\b")
@@ -390,7 +393,12 @@ class QueryParser:
             q.price_end = q.session_end = ends.pop()
             q.superlative = None
         q.plus = bool(_PLUS.search(ops_lowered))
+        treatments = [p for p in [*q.procedures, *q.filler_types] if p != lexicon.GENERAL_PROCEDURE]
+        if q.plus and len(treatments) >= 2 and not (q.attributes or q.yesno or q.why) and _SUMMED.search(ops_lowered):
+            q.attributes.append("cost")  # "X plus Y, what does that add up to?": treatments summed are summed by price
         q.saving = bool(_SAVE.search(low) or _HOW_MUCH_MORE.search(low))
+        if q.compare and len(q.countries) >= 2 and q.attributes == ["mechanism"] and not q.why:
+            q.attributes = ["cost"]  # "how does X in Canada compare to Korea?": countries differ in price, not in how X works
         if q.saving and len(q.countries) >= 2 and not q.asks_cost:  # "the most I could save by going to Korea"
             q.attributes.append("cost")
         if not q.compare and _WHICH_OR.search(low) and len([*q.procedures, *q.filler_types, *q.all_scar_types]) >= 2:
@@ -712,6 +720,14 @@ class QueryParser:
             ends[countries[0]] = end
         return ends if len(ends) == 2 and len(set(ends.values())) == 2 else {}
 
+    def shared_treatment_stems(self) -> set[str]:
+        """Stems that several treatments' own sections use ("redness", "downtime"): a property of a treatment,
+        which one left open."""
+        if self._treatment_stems is None or self._treatment_profiles is None:
+            return set()
+        distinctive = {w for own in self._treatment_profiles().values() for w in own}
+        return self._treatment_stems() - distinctive
+
     def _infer_scar_types(self, q: Query) -> list[str]:
         """A lay description ("deep narrow holes like big pores") → the scar type the corpus describes so;
         a list of descriptions ("a few small round dents, some broad shallow waves") → each
@@ -721,7 +737,7 @@ class QueryParser:
         named = self._named_stems(q)  # "icepick" names a type; it does not describe one ("wider than icepick")
         treated = self._treatment_stems() if self._treatment_stems is not None else set()
         for clause in _CLAUSE.split(text):
-            st = {stem(w) for w in content_words(clause)} - self.background - named
+            st = {stem(w) for w in self.analyzer.split_joined(content_words(clause))} - self.background - named  # "pinholes"
             # "light, surface-level marks": words the article also uses of what treatments suit describe a
             # severity, not a shape; a type is told by at least one word of its own description only
             counts = sorted(((len(st & own) if (st & own) - treated else 0, name)

@@ -47,6 +47,15 @@ _HAS_FIGURE = re.compile(r"\d")
 NOT_COVERED = "The article does not cover that, so I can't answer it from the article."
 
 
+# people a question speaks of ("she", "my client"): words for the asker, not for the fact asked
+_PERSON = {"she", "he", "her", "him", "his", "hers", "husband", "wife", "son", "daughter", "client", "friend",
+           "sister", "brother", "mum", "mom", "dad", "partner", "boyfriend", "girlfriend"}
+# "where do I stay while I heal?" asks for somewhere to stay, not for one treatment's recovery
+_WHERE_STAY = re.compile(r"\s*(?:(?:and|so|but|then|ok|okay)[,\s]+)?where\b.*\b(?:stay|stays|staying|sleep|lodge|"
+                         r"live|rest|recuperate)\b", re.I)
+_STAY = re.compile(r"\b(?:hotels?|cent(?:er|re)s|accommodation|lodging)\b", re.I)
+
+
 class ExtractStrategy:
     name = "extract"
 
@@ -321,7 +330,8 @@ class ExtractStrategy:
         u = c.units[ui]
         asked = set(words(q.asking)) if q.asking else None  # the story around a question does not weigh in
         qwords = [w for w in q.tokens if w not in c.background and len(w) > 2 and w not in q.excluded_words
-                  and (asked is None or w in asked)]
+                  and not (w in _PERSON and stem(w) not in c.idf) and (asked is None or w in asked)]
+        # ("she", "my husband's": a person the article never writes of would weigh as its rarest word)
         qstems = {stem(w) for w in qwords}
         overlap = c.weight(qstems & c.unit_stems[ui]) / (c.weight(qstems) or 1.0)
         s = sim + W.OVERLAP * overlap
@@ -351,8 +361,11 @@ class ExtractStrategy:
                 s += W.ENTITY
             elif q.procedures and u.section in c.proc_sections:
                 s -= W.OTHER_ENTITY
-        elif u.section in c.proc_sections and _ABOUT_ALL.search(q.text.lower()):
-            s -= W.ONE_OF_MANY  # "how effective are these treatments overall?": not one treatment's own sentence
+        elif u.section in c.proc_sections and (_ABOUT_ALL.search(q.text.lower()) or _WHERE_STAY.match(q.asking or q.text)):
+            s -= W.ONE_OF_MANY  # "how effective are these treatments overall?", "where do I stay while I recover?":
+            # not one treatment's own sentence
+        if _WHERE_STAY.match(q.asking or q.text) and _STAY.search(u.text):
+            s += W.ANSWER_TYPE
         if u.depth >= 2 and u.label and self._asks_a_kind(q):
             s += W.KIND  # "which filler builds collagen?": one of the kinds listed under it, by name
         if not keys and "types" in q.attributes and self._enumerates(ui):

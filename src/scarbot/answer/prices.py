@@ -97,8 +97,8 @@ class PriceStrategy:
         if q.filler_types and not q.compare:
             return refusal(f"The article gives prices for dermal fillers in general, not for {q.filler_types[0]} "
                            "specifically, so I can't say what that costs.")
-        if not procs and q.budget is not None:
-            return self._within_budget(q)
+        if not procs and q.budget is not None and not set(q.tokens) & NOT_TREATMENT:
+            return self._within_budget(q)  # (a budget for the consultation is no budget for treatments)
         one_country = len([x for x in q.countries if x not in q.excluded_countries]) == 1 and not q.compare \
             and not _WHERE.search(q.text.lower())  # "the dearest option in Korea": there is no other country to rank
         if set(procs) <= {GENERAL} and q.superlative and len(q.countries) <= 1 and (

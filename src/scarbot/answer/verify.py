@@ -73,8 +73,9 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
             return out.add(f"The article gives these prices {given}; it gives none in {money.group(1)}, and "
                            "converting them would need an exchange rate it does not state")
         unit = _PER.search(q.text.lower())
-        if unit and not _per_unit_given(draft, unit.group(1)):
-            return _other_unit(draft, unit.group(1))
+        word = lexicon.CHAT_SHORTHAND.get(unit.group(1), unit.group(1)) if unit else ""  # "per sesh": per session
+        if unit and not _per_unit_given(draft, word):
+            return _other_unit(draft, word)
     if draft.strategy == "extract":
         wanted = answer_type(q)
         if wanted is not None and not _has_type(draft, wanted, _topic(q), bool(_ASKS_INTERVAL.search(q.text.lower())),

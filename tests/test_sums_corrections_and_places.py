@@ -1,0 +1,72 @@
+"""Treatments added up without a price word, countries compared on what they differ in, a correction wrapped
+in a sentence, a treatment's property asked without the treatment, somewhere to stay, a person named in the
+question, a budget for the consultation, lay words for scars, and function words that name nothing.
+
+Phrasings are our own (none is an eval question); assertions are what a user reads.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scarbot.nlp import STOPWORDS
+
+
+def test_prepositions_and_modal_verbs_are_function_words():
+    for w in ("underneath", "beneath", "throughout", "however", "must", "might"):
+        assert w in STOPWORDS
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, said", [
+    # two treatments joined by "plus" and a total word: summed by price
+    ("one chemical peel plus one filler session in Korea, what does it all add up to?", ["$260", "total"]),
+    # countries compared with "how does ... compare": the price in each
+    ("How does laser resurfacing in Turkey compare to Korea?", ["$500", "$300"]),
+    # a person the article never writes of does not drown the words that matter
+    ("How far ahead should my sister book?", ["2-4 weeks"]),
+    # a budget for the consultation is no budget for treatments
+    ("I've put aside $150 for the consultation in Seoul. Will that cover it?", ["Free"]),
+    # slang for the price
+    ("what's the damage for microneedling in korea", ["$225"]),
+    # a lay word typed as one ("pinholes") still tells the scar type; "what would you go for" asks advice
+    ("my nose is covered in little deep pinholes, what would you go for?", ["icepick", "punch"]),
+    # where to stay while healing: somewhere to stay, not one treatment's aftercare
+    ("where can I stay in Seoul while my skin recovers?", ["medical hotels"]),
+])
+def test_one_message_answered(assistant, question, said):
+    ans = assistant.ask(question)
+    assert not ans.abstained, ans.text
+    for s in said:
+        assert s in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_a_preposition_does_not_make_a_question_about_something_the_article_lacks(assistant):
+    ans = assistant.ask("what sits underneath a rolling scar and pulls it down?")
+    assert not ans.abstained, ans.text
+    assert "fibrous bands" in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_a_correction_wrapped_in_a_sentence_asks_the_last_question_again(chat):
+    first, fixed = chat("is subcision any good for boxcar marks?",
+                        "oops, they're really icepick, not boxcar. does that change anything?")
+    assert "boxcar" in first.text.lower(), first.text
+    assert "punch excision" in fixed.text.lower(), fixed.text
+
+
+@pytest.mark.slow
+def test_a_property_of_treatments_asked_alone_is_of_the_treatment_in_focus(chat):
+    sessions, swelling = chat("how many microneedling sessions would I need?",
+                              "and the swelling, how long does it last?")
+    assert "4-6" in sessions.text, sessions.text
+    assert "few days" in swelling.text, swelling.text  # microneedling's, not the laser's 10 days
+    assert "10 days" not in swelling.text, swelling.text
+
+
+@pytest.mark.slow
+def test_chat_shorthand_and_modal_verbs_keep_a_follow_up_on_its_treatment(chat):
+    price, times = chat("microneedling in korea per sesh?", "how many times do i gotta go?")
+    assert "$225" in price.text, price.text
+    assert "4-6" in times.text, times.text
