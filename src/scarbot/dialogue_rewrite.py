@@ -1073,8 +1073,8 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     if named or (own_subject(q) and not property_of) or not needs or general or (
             countries >= 2 and not q.count and not per_session and not _priced_there(q, state)):
         return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
-    wanted = ("scar_type",) if q.recommend and not q.attributes else ("procedure", "filler_type") if priced \
-        else (*MAIN_KINDS, "topic")  # "the best treatment": for what; "4 in Turkey": of the treatment priced
+    wanted = ("scar_type",) if q.recommend and not q.attributes else ("procedure", "filler_type") if priced or property_of \
+        else (*MAIN_KINDS, "topic")  # "the best treatment": for what; "4 in Turkey", "the redness?": of a treatment
     last = state.answered
     if (priced or _CHEAPER.search(text)) and last is not None and last.query.procedures == [lexicon.GENERAL_PROCEDURE]:
         return f"{text.rstrip('?.! ')} for scar treatment in general?"  # the prices just asked were those in general
@@ -1108,10 +1108,13 @@ def _treatment_property(reader: Reader, q: Query) -> bool:
     """Every word the message brings is one the article uses of several treatments (a side effect, downtime):
     it asks about a property of a treatment and leaves the treatment open."""
     said = subject_words(q)
-    if not said or q.other_topics or q.ungiven or entities(q) or q.recommend or q.inferred_scar_types:
-        return False
+    if not said or q.other_topics or q.ungiven or entities(q) or q.recommend or q.inferred_scar_types \
+            or find_refs(q.text) or re.match(r"\s*(?:which|who)\b", q.text, re.I):
+        return False  # "which of the three gives ...?": a choice among treatments, not one treatment's property
+    lead = LEAD.match(q.text)  # "wait, what about ...": the lead word is no subject
+    opening = set(words(lead.group(0))) if lead else set()
     shared = reader.parser.shared_treatment_stems()
-    return all(stem(w) in shared for w in said if w not in q.framing)
+    return all(stem(w) in shared for w in said if w not in opening)
 
 
 def _topic_it_belongs_to(reader: Reader, q: Query, state: DialogueState) -> str:

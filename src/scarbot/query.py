@@ -28,7 +28,8 @@ _WHY_ANYWHERE = re.compile(r"\b(?:why|how come|what(?:'s| is) the reason|for wha
 _YESNO = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(is|are|does|do|can|could|will|would|should|has|have|did|was|"
                     r"were)\b")
 _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|option|therap(?:y|ies))s?\s+(?:works?|helps?|"
-                        r"is best|are best|would)|best (?:treatment|option|procedure|bet|choice|pick)s?|what (?:works|helps|"
+                        r"is best|are best|would)|best (?:treatment|option|procedure|bet|choice|pick)s?|the go[- ]to|"
+                        r"what (?:works|helps|"
                         r"would help|can help|could help|can i do|should i do|are my options)|(?:which|what) (?:treatment|"
                         r"procedure|option|one|therapy)s?|what (?:would|could|might|will) (?:fit|work|suit)|treatments? (?:for|that|which|work)|options? for|"
                         r"how (?:do|can|should) (?:i|you|we) (?:treat|fix|get rid|improve|fill)|"
@@ -125,7 +126,8 @@ _LIVES_IN = re.compile(r"\b(?:i'?m|i am|we'?re|we are|i|we)\s+(?:(?:from|in|base
                        r"|\b(?:hello|hi|hey|greetings|writing|calling|booking|flying|coming|travel+ing)\s+from\s+(?:the\s+)?$"
                        r"|^\s*from\s+(?:the\s+)?$"
                        r"|\b(?:i'?m|i am|we'?re|we are)\s+(?:[\w']+\s+){1,3}?from\s+(?:the\s+)?$"  # "I'm 29, from Leeds"
-                       r"|\b(?:i|we)\s+(?:work|study|teach)(?:\s+[a-z]+){0,3}?\s+in\s+(?:the\s+)?$")  # "I work in finance in X"
+                       r"|\b(?:i|we)\s+(?:work|study|teach)(?:\s+[a-z]+){0,3}?\s+in\s+(?:the\s+)?$"  # "I work in finance in X"
+                       r"|\b(?:i|we)\s+(?:have|hold|carry|have got|'ve got)\s+(?:an?\s+)?$")  # "I have a US passport"
 _ORIGIN = re.compile(r"\b(?:from|based in|living in|(?:i|we) live in|(?:i'?m|i am|we'?re|we are) in|here in|"
                      r"writing in|calling in|(?:i|we) (?:work|study|teach)(?:\s+[a-z]+){0,3}? in)\s+"
                      r"((?:[A-Z][a-z]+)(?:\s[A-Z][a-z]+)?)\b")

@@ -49,8 +49,14 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
         gap = _uncovered(q, draft, rare)
         if gap:
             return _partial(q, draft, gap)
-    if q.absent and (draft.strategy == "clinics" or (draft.strategy == "extract"
-                                                      and draft.similarity < W.ABSENT_SIMILARITY)):
+    if draft.strategy == "extract" and answer_type(q) == "percent" and q.salient:
+        # "what share of patients get an infection?": a share of something else (improvement) does not answer
+        gap = _uncovered(q, draft, rare)
+        if gap:
+            return _partial(q, draft, gap)
+    if q.absent and (draft.strategy == "clinics" or (draft.strategy == "prices" and not (q.procedures or q.filler_types))
+                     or (draft.strategy == "extract" and draft.similarity < W.ABSENT_SIMILARITY)):
+        # (prices in general are no answer to "can I pay in instalments?")
         # a topic the article has no word near ("alcohol", "acupuncture"): missing however close the sentence
         gap = _uncovered(q, draft, {}, q.absent)
         if gap:
