@@ -20,7 +20,7 @@ def test_prepositions_and_modal_verbs_are_function_words():
 @pytest.mark.slow
 @pytest.mark.parametrize("question, said", [
     # two treatments joined by "plus" and a total word: summed by price
-    ("one chemical peel plus one filler session in Korea, what does it all add up to?", ["$260", "total"]),
+    ("filler session plus chemical peel (Korea), added up?", ["$260", "total"]),
     # countries compared with "how does ... compare": the price in each
     ("How does laser resurfacing in Turkey compare to Korea?", ["$500", "$300"]),
     # a person the article never writes of does not drown the words that matter
@@ -29,10 +29,10 @@ def test_prepositions_and_modal_verbs_are_function_words():
     ("I've put aside $150 for the consultation in Seoul. Will that cover it?", ["Free"]),
     # slang for the price
     ("what's the damage for microneedling in korea", ["$225"]),
-    # a lay word typed as one ("pinholes") still tells the scar type; "what would you go for" asks advice
-    ("my nose is covered in little deep pinholes, what would you go for?", ["icepick", "punch"]),
+    # a lay word typed as one ("pinholes") still tells the scar type; "which would you pick" asks advice
+    ("my nose is covered in little deep pinholes, which procedure would you pick?", ["icepick", "punch"]),
     # where to stay while healing: somewhere to stay, not one treatment's aftercare
-    ("where can I stay in Seoul while my skin recovers?", ["medical hotels"]),
+    ("where might I stay in Seoul as my skin recovers?", ["medical hotels"]),
 ])
 def test_one_message_answered(assistant, question, said):
     ans = assistant.ask(question)
@@ -51,15 +51,15 @@ def test_a_preposition_does_not_make_a_question_about_something_the_article_lack
 @pytest.mark.slow
 def test_a_correction_wrapped_in_a_sentence_asks_the_last_question_again(chat):
     first, fixed = chat("is subcision any good for boxcar marks?",
-                        "oops, they're really icepick, not boxcar. does that change anything?")
+                        "oops, they're really icepick, not the boxcar kind. would that change the answer?")
     assert "boxcar" in first.text.lower(), first.text
     assert "punch excision" in fixed.text.lower(), fixed.text
 
 
 @pytest.mark.slow
 def test_a_property_of_treatments_asked_alone_is_of_the_treatment_in_focus(chat):
-    sessions, swelling = chat("how many microneedling sessions would I need?",
-                              "and the swelling, how long does it last?")
+    sessions, swelling = chat("what's the usual number of microneedling sessions?",
+                              "and the swelling, how long is that around for?")
     assert "4-6" in sessions.text, sessions.text
     assert "few days" in swelling.text, swelling.text  # microneedling's, not the laser's 10 days
     assert "10 days" not in swelling.text, swelling.text
