@@ -70,3 +70,23 @@ def test_chat_shorthand_and_modal_verbs_keep_a_follow_up_on_its_treatment(chat):
     price, times = chat("microneedling in korea per sesh?", "how many times do i gotta go?")
     assert "$225" in price.text, price.text
     assert "4-6" in times.text, times.text
+
+
+def test_british_spellings_bind_american_ones():
+    from scarbot.query import related
+
+    assert related("recognise", "recognize") and related("colour", "color") and related("centre", "center")
+    assert not related("rise", "rize")  # too short to be a spelling of anything
+
+
+@pytest.mark.slow
+def test_a_number_that_counts_the_names_after_it_plans_no_sessions(assistant):
+    ans = assistant.ask("I live in Canada and I'm torn between two fillers, Bellafill and Radiesse. The difference?")
+    assert "Bellafill" in ans.text and "Radiesse" in ans.text, ans.text
+    assert "sessions of" not in ans.text, ans.text  # no total of two filler sessions
+
+
+@pytest.mark.slow
+def test_a_share_named_before_the_question_is_what_it_points_at(assistant):
+    ans = assistant.ask("They asked me for a deposit - how much is it on a $3,000 laser package?")
+    assert "$300" in ans.text, ans.text

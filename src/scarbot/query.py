@@ -230,10 +230,23 @@ _SUFFIXES = ("ness", "ity", "ation", "ion", "ment", "ful", "ing", "ed", "er", "e
 _Y_ROOT_ENDINGS = {"y", "ied", "ies", "ying", "action", "actory", "ication", "ial", "iable", "ier", "iest"}
 
 
+# British spellings as American ones: "recognise" binds "recognize", "colour" binds "color"
+_BRITISH = [(re.compile(r"(?<=\w{3})is(e|ed|es|ing|ation|ations)$"), r"iz\1"), (re.compile(r"(?<=\w{2})our$"), "or"),
+            (re.compile(r"(?<=\w{3})tre(s?)$"), r"ter\1"), (re.compile(r"^(an|h)ae"), r"\1e"), (re.compile(r"^oe"), "e")]
+
+
+def _american(w: str) -> str:
+    for rx, to in _BRITISH:
+        w = rx.sub(to, w)
+    return w
+
+
 @functools.lru_cache(maxsize=65536)
 def related(a: str, b: str) -> bool:
     """Two words are one word for binding: same light stem, or one is the other plus a derivational ending."""
     if a == b or stem(a) == stem(b):
+        return True
+    if len(a) >= 5 and len(b) >= 5 and (_american(a) == b or a == _american(b)):
         return True
     short, long_ = sorted((a, b), key=len)
     for w, other in ((a, b), (b, a)):  # "satisfied"/"satisfaction", "identify"/"identification": the -y root
@@ -579,15 +592,16 @@ class QueryParser:
     def _counted_entity(q: Query) -> int | None:
         """"2 fillers", "three peels": a number right before a treatment's name counts its sessions."""
         joined = f" {' '.join(q.tokens)} "
-        for start, _end, kind, _name in q.spans:
+        for start, _end, kind, name in q.spans:
             if kind not in ("procedure", "filler_type"):
                 continue
             m = re.search(r"(?:^|\s)(\d+|" + "|".join(_NUMBER_WORDS) + r")\s+$", joined[:start + 1])
             if m:
                 n = m.group(1)
                 value = int(n) if n.isdigit() else _NUMBER_WORDS.get(n)
-                if value and 1 < value <= 30:
-                    return value
+                named = {other for _s, _e, k, other in q.spans if k in ("procedure", "filler_type") and other != name}
+                if value and 1 < value <= 30 and len(named) != value:  # "two fillers: Radiesse and Sculptra" names
+                    return value  # them; it plans no sessions
         return None
 
     @staticmethod

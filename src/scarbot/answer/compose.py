@@ -23,7 +23,7 @@ from scarbot.answer.base import (
     span,
 )
 from scarbot.chunking import Unit
-from scarbot.nlp import stem
+from scarbot.nlp import content_words, stem
 from scarbot.query import Query
 from scarbot.text import COUNT_WORDS, figures
 
@@ -245,7 +245,10 @@ class ComputeStrategy:
             return q.percent, None
         if q.count and q.percent is None and not q.paid_share:  # a number of sessions is a total, not a share
             return None  # (but "the deposit on 4 sessions of both" is a share of that total)
-        for w in q.salient:
+        said = list(q.salient)
+        if q.asking and re.search(r"\b(?:it|that|this)\b", q.asking, re.I):  # "a deposit is asked - what is it on
+            said += [w for w in content_words(q.text) if w not in said]  # $2,000?": "it" is the lead's deposit
+        for w in said:
             for ui in self._percent_units().get(stem(w), ()):
                 text = self.corpus.units[ui].text
                 m = _share_of(text, w)
