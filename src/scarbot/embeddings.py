@@ -459,9 +459,10 @@ class OnnxEmbedder:
     # a question's texts (the question, its parts, its uncommon words) go through the query session;
     # only bulk work (ingest) opens the batch session, which holds another copy of the weights
     query_batch, query_tokens = 64, 2048
-    # a question's matrix products split over two threads: ~25% less per query in paired runs on a
-    # busy 2-core box (7.4 → 5.5 ms quiet, no worse under load); more threads only add wake-ups for
-    # a dozen tokens, and the worker sleeps between runs (no spinning, see ``_session``)
+    # a question's matrix products split over two threads: 16–25% less per query in paired runs on this
+    # 2-core box while a core is free (load up to ~2.5: 7.4 → 6.2 ms, 6.9 → 5.4 ms); with both cores busy
+    # (load 3–6) 3–6% slower, the worker being preempted mid-shard. More threads only add wake-ups for a
+    # dozen tokens; the worker sleeps between runs (no spinning, see ``_session``)
     query_threads = 2
 
     def __init__(self, path: str, *, model_id: str | None = None, cache_dir: str | Path | None = None) -> None:
