@@ -4,8 +4,8 @@
 
 Each checkout's ``src/scarbot/embeddings.py`` is loaded under its own name, its ``OnnxEmbedder``
 prepared (exporting the model into the ONNX cache if that checkout's export is not there yet), and
-then both embed the same questions one at a time (``embed_query``: the single-thread query session,
-as ``Assistant.ask`` uses it), pass after pass, the order swapped every pair. A pass's figure is the
+then both embed the same questions one at a time (``embed_query``: the query session, as
+``Assistant.ask`` uses it), pass after pass, the order swapped every pair. A pass's figure is the
 median per-question time; the 1-minute load is printed beside each pair. It also prints the lowest
 cosine between the two encoders' vectors over the questions (and, with ``--reference``, against
 sentence-transformers). The questions are the first turns and follow-ups of the dev eval files

@@ -297,8 +297,9 @@ class Assistant:
                 if not figures_supported(text, support):
                     continue
             if part.chunk_id:  # a part with an empty id cites nothing (never a KeyError)
-                chunk = self.index.chunks[self.index.by_id[part.chunk_id]]
-                quote_ok = normalize(part.quote) in normalize(chunk.text)
+                at = self.index.by_id[part.chunk_id]
+                chunk = self.index.chunks[at]
+                quote_ok = normalize(part.quote) in self.index.chunk_normal[at]
                 if not (quote_ok and (part.derived or figures_supported(text, part.quote))):
                     continue  # never state a figure the cited source does not hold
                 key = (part.chunk_id, part.quote)

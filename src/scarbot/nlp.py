@@ -379,9 +379,12 @@ class Analyzer:
                 start = i - j
                 if start < 0 or start + len(key) > len(tokens):
                     continue
+                # the name's other words first: a cheap test that rules out most pairs before the edit distance
+                if not all(tokens[start + k] == key[k] for k in range(len(key)) if k != j):
+                    continue
                 close = len(w) >= 4 and abs(len(key[j]) - len(w)) <= 1 and edit_distance(w, key[j]) == 1
                 cut = len(key[j]) >= len(w) + 2 and key[j].startswith(w)  # "punch exc" → "punch excision"
-                if (close or cut) and all(tokens[start + k] == key[k] for k in range(len(key)) if k != j):
+                if close or cut:
                     out[i] = key[j]
                     break
         return out
@@ -600,13 +603,9 @@ class Analyzer:
         raw_joined = f" {' '.join(raw_tokens)} "
         bare = _FILLER_ADVERBS.sub(" ", joined) if _FILLER_ADVERBS.search(joined) else joined  # "what exactly goes on"
         bare = re.sub(r"\s+", " ", bare)
-        for attr, spec in lexicon.ATTRIBUTES.items():
-            for cue in spec["cues"]:
-                key = _alias_key(cue) if cue != "$" else "$"
-                if (cue == "$" and "$" in text) or (key and (f" {key} " in joined or f" {key} " in raw_joined
-                                                              or f" {key} " in bare)):
-                    f.attributes.append(attr)
-                    break
+        for attr, dollar, keys in _attribute_cues():
+            if (dollar and "$" in text) or any(k in joined or k in raw_joined or k in bare for k in keys):
+                f.attributes.append(attr)
         if "cost" in f.attributes and _HOW_MUCH_VERB.search(joined) and not _PRICE_WORD.search(joined):
             f.attributes.remove("cost")  # "how much does it hurt?": a degree, not a price
         if "cost" not in f.attributes and re.search(
@@ -618,8 +617,8 @@ class Analyzer:
         if "sessions" not in f.attributes and re.search(
                 r"\bhow many\b(?:\s+[\w-]+){0,3}?\s+(?:sessions?|treatments?|rounds?|visits?)\b", joined):
             f.attributes.append("sessions")  # "how many peel sessions"
-        for kind, cues in lexicon.UNGIVEN_FACTS.items():
-            if any(_names_fact(_alias_key(c), joined) or _names_fact(_alias_key(c), raw_joined) for c in cues):
+        for kind, keys in _ungiven_cues():
+            if any(_names_fact(k, joined) or _names_fact(k, raw_joined) for k in keys):
                 f.ungiven.append(kind)
         if _CHEAP.search(lowered):
             f.superlative = "min"
@@ -637,17 +636,34 @@ def _whole_word(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"\b{re.escape(phrase)}\b")
 
 
+@functools.cache
+def _attribute_cues() -> tuple[tuple[str, bool, tuple[str, ...]], ...]:
+    """Each attribute with whether "$" cues it and its other cues as the space-padded keys ``frame`` looks
+    for in a question's words: keyed once, not a few hundred ``_alias_key`` calls per question."""
+    out = []
+    for attr, spec in lexicon.ATTRIBUTES.items():
+        keys = ("$" if c == "$" else _alias_key(c) for c in spec["cues"])
+        out.append((attr, "$" in spec["cues"], tuple(f" {k} " for k in keys if k)))
+    return tuple(out)
+
+
+@functools.cache
+def _ungiven_cues() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each kind of fact the article rarely gives with its cues as space-padded keys (see ``_names_fact``)."""
+    return tuple((kind, tuple(f" {_alias_key(c)} " for c in cues)) for kind, cues in lexicon.UNGIVEN_FACTS.items())
+
+
 _AS_VERB = re.compile(r"\b(?:i|we|you|to|should|shall|can|could|would|will|must|please|do|then)$")
 
 
-def _names_fact(cue: str, joined: str) -> bool:
-    """Whether the message names this fact ("a contact number"), not a verb of the same spelling ("which
-    clinic should I contact?")."""
-    at = joined.find(f" {cue} ")
+def _names_fact(padded: str, joined: str) -> bool:
+    """Whether the message names this fact ("a contact number"; ``padded`` is its key with a space either
+    side), not a verb of the same spelling ("which clinic should I contact?")."""
+    at = joined.find(padded)
     while at >= 0:
         if not _AS_VERB.search(joined[:at].rstrip()):
             return True
-        at = joined.find(f" {cue} ", at + 1)
+        at = joined.find(padded, at + 1)
     return False
 
 

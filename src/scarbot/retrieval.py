@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from scarbot.chunking import Chunk, ClinicRecord, Unit
-from scarbot.nlp import Analyzer, Frame, content_words, stem
+from scarbot.nlp import Analyzer, Frame, content_words, normalize, stem
 from scarbot.precompute import PerItem
 from scarbot.store import Snapshot
 from scarbot.types import Context
@@ -52,6 +52,8 @@ class Index:
         else:
             self.units = _records(Unit, snap.units)
             snap.units = [vars(u) for u in self.units]
+        # each chunk's text as quotes are checked against it: normalised once per chunk, not on every answer
+        self.chunk_normal = PerItem(self.chunks, lambda c: normalize(c.text))
         self.records = snap.records
         self.clinics: list[ClinicRecord] = [ClinicRecord(**c) for c in snap.records.get("clinics", [])]
         self.by_id = {c: i for i, c in enumerate(snap.chunks.ids() if columns else (c.id for c in self.chunks))}

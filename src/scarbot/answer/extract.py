@@ -7,8 +7,8 @@ asked for ("Recovery", "Sessions") and the entity it is about (weights in ``weig
 
 from __future__ import annotations
 
-import functools
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -56,6 +56,27 @@ _WHERE_STAY = re.compile(r"\s*(?:(?:and|so|but|then|ok|okay)[,\s]+)?where\b.*\b(
 _STAY = re.compile(r"\b(?:hotels?|cent(?:er|re)s|accommodation|lodging)\b", re.I)
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """The question's side of ``ExtractStrategy._score`` (see ``_asked``)."""
+
+    stems: set[str]  # the stems of the question's words that weigh (IDF-weighted overlap)
+    weight: float  # their total weight (1 when none)
+    keys: list[set[str]]  # each asked entity's stems
+    labels: set[str]  # the list labels the asked attributes go by
+    reason: re.Pattern | None  # what a "why" question's answer says; None when no reason is asked
+    figures: frozenset[str]  # the figures the question quotes
+    wanted: str | None  # the kind of answer asked ("percent", "duration", "count", "price")
+    specific: list[set[str]]  # the filler kinds named
+    about_all: bool  # the treatments as a whole ("overall")
+    kind: bool  # "which filler ...?": one of a treatment's kinds
+    superlatives: set[str]
+    excluded: set[str]  # the stems of the words set aside ("apart from fillers")
+    chunk_rank: dict[str, int]  # each retrieved chunk's rank
+    row_off: bool  # a table row answers only price questions (not deposits, consultations or visas)
+    stay: bool  # "where do I stay while I heal?": somewhere to stay
+
+
 class ExtractStrategy:
     name = "extract"
 
@@ -78,7 +99,8 @@ class ExtractStrategy:
         sims = idx.snap.unit_vectors[cand] @ ctx.qvec
         if ctx.fvec is not None:  # a story around the question: the question alone may match better
             sims = np.maximum(sims, idx.snap.unit_vectors[cand] @ ctx.fvec)
-        scores = [self._score(q, ui, float(sims[j]), ctx, subject) for j, ui in enumerate(cand)]
+        asked = self._asked(q, ctx)
+        scores = [self._score(q, ui, float(sims[j]), subject, asked) for j, ui in enumerate(cand)]
         order = [int(j) for j in np.argsort(-np.asarray(scores), kind="stable")]
         best_j = order[0]
         top_dense = max((h.dense for h in ctx.hits), default=0.0)
@@ -325,68 +347,79 @@ class ExtractStrategy:
     def _wanted_labels(q: Query) -> set[str]:
         return {lab for a in q.attributes for lab in lexicon.ATTRIBUTES[a]["labels"]}
 
-    def _score(self, q: Query, ui: int, sim: float, ctx: AnswerContext, subject: list[str]) -> float:
-        c, idx = self.corpus, self.corpus.index
-        u = c.units[ui]
-        asked = set(words(q.asking)) if q.asking else None  # the story around a question does not weigh in
+    def _asked(self, q: Query, ctx: AnswerContext) -> _Asked:
+        """What ``_score`` reads of the question and the retrieval, worked out once per question rather than
+        once per candidate sentence (a few dozen of them)."""
+        c = self.corpus
+        said = set(words(q.asking)) if q.asking else None  # the story around a question does not weigh in
         qwords = [w for w in q.tokens if w not in c.background and len(w) > 2 and w not in q.excluded_words
-                  and not (w in _PERSON and stem(w) not in c.idf) and (asked is None or w in asked)]
+                  and not (w in _PERSON and stem(w) not in c.idf) and (said is None or w in said)]
         # ("she", "my husband's": a person the article never writes of would weigh as its rarest word)
         qstems = {stem(w) for w in qwords}
-        overlap = c.weight(qstems & c.unit_stems[ui]) / (c.weight(qstems) or 1.0)
+        low = q.text.lower()
+        reason = _CAUSE if _ASKS_CAUSE.search(low) else _REASON  # "what causes X?" wants a cause, not a purpose
+        ranks: dict[str, int] = {}
+        for r, h in enumerate(ctx.hits):  # each chunk's best rank among the hits
+            ranks.setdefault(c.chunks[h.index].id, r)
+        return _Asked(
+            stems=qstems, weight=c.weight(qstems) or 1.0, keys=self._entity_keys(q), labels=self._wanted_labels(q),
+            reason=reason if q.why else None,
+            figures=frozenset(_FIGURE.findall(q.asking or q.text)),  # (a budget told first is no quote)
+            wanted=answer_type(q) or _soft_type(low) or ("percent" if q.percent is not None and q.yesno else None),
+            specific=[k for k in map(self._entity_keys_of, q.filler_types) if k],  # "Bellafill": that kind, not fillers
+            about_all=bool(_ABOUT_ALL.search(low)), kind=self._asks_a_kind(q), superlatives=set(superlatives(q.text)),
+            excluded={stem(w) for w in q.excluded_words}, chunk_rank=ranks,
+            row_off=not q.asks_cost or bool(set(q.tokens) & {"deposit", "consultation", "visa"}),
+            stay=bool(_WHERE_STAY.match(q.asking or q.text)))
+
+    def _score(self, q: Query, ui: int, sim: float, subject: list[str], a: _Asked) -> float:
+        c, idx = self.corpus, self.corpus.index
+        u = c.units[ui]
+        overlap = c.weight(a.stems & c.unit_stems[ui]) / a.weight
         s = sim + W.OVERLAP * overlap
-        keys = self._entity_keys(q)
+        keys = a.keys
         label = c.label_stems[ui]
-        if u.label and u.label in self._wanted_labels(q) and self._about_asked(q, ui, keys):
+        if u.label and u.label in a.labels and self._about_asked(q, ui, keys):
             s += W.ASKED_LABEL
         elif self._label_named(q, ui) and not any(label <= k or k <= label for k in keys):
             s += W.NAMED_LABEL
-        reason = _CAUSE if _ASKS_CAUSE.search(q.text.lower()) else _REASON  # "what causes X?" wants a cause, not a purpose
-        if q.why and reason.search(u.text.lower()):
+        if a.reason is not None and a.reason.search(u.text.lower()):
             s += W.REASON
-        if self._quoted_figures(q.asking or q.text) & set(_FIGURE.findall(u.text)):  # (a budget told first is no quote)  # "where does the 60-70% come from?": the sentence with it
+        if a.figures & set(_FIGURE.findall(u.text)):  # "where does the 60-70% come from?": the sentence with it
             s += W.FIGURE
         if self._defines(ui, subject):
             s += W.DEFINITION
-        wanted = answer_type(q) or _soft_type(q.text.lower()) or ("percent" if q.percent is not None and q.yesno else None)
         # "icepick %?": a sentence with a share; "are X 25% of scars?": a share claimed is held against a share
-        typed = wanted in ("percent", "duration") and type_pattern(wanted).search(u.text)
+        typed = a.wanted in ("percent", "duration") and type_pattern(a.wanted).search(u.text)
         about = not keys or any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui] for k in keys)
-        specific = [k for k in map(self._entity_keys_of, q.filler_types) if k]  # "Bellafill": that kind, not fillers
-        own = about and (not specific or any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui] for k in specific))
-        if (typed or (wanted == "count" and _COUNT.search(u.text))) and own:
+        own = about and (not a.specific or any(k <= idx.unit_heads[ui] or k <= idx.unit_text_stems[ui]
+                                               for k in a.specific))
+        if (typed or (a.wanted == "count" and _COUNT.search(u.text))) and own:
             s += W.ANSWER_TYPE  # "how many people ...?": the sentence with the number (one about what was asked)
         if keys:
             if about:
                 s += W.ENTITY
             elif q.procedures and u.section in c.proc_sections:
                 s -= W.OTHER_ENTITY
-        elif u.section in c.proc_sections and (_ABOUT_ALL.search(q.text.lower()) or _WHERE_STAY.match(q.asking or q.text)):
+        elif u.section in c.proc_sections and (a.about_all or a.stay):
             s -= W.ONE_OF_MANY  # "how effective are these treatments overall?", "where do I stay while I recover?":
             # not one treatment's own sentence
-        if _WHERE_STAY.match(q.asking or q.text) and _STAY.search(u.text):
+        if a.stay and _STAY.search(u.text):
             s += W.ANSWER_TYPE
-        if u.depth >= 2 and u.label and self._asks_a_kind(q):
+        if u.depth >= 2 and u.label and a.kind:
             s += W.KIND  # "which filler builds collagen?": one of the kinds listed under it, by name
         if not keys and "types" in q.attributes and self._enumerates(ui):
             s += W.ENUMERATES  # "what kinds of scars are there?": the sentence that names them all, not one's own
         if len(u.text.split()) <= 8 and _LEANS.search(u.text):
             s -= W.DANGLING  # (when it still wins, it is quoted with the sentence before it, which names "these")
-        said = set(superlatives(q.text))
-        if said and said & set(superlatives(u.text)):
+        if a.superlatives and a.superlatives & set(superlatives(u.text)):
             s += W.SUPERLATIVE
-        if q.excluded_words and {stem(w) for w in q.excluded_words} & c.unit_stems[ui]:
+        if a.excluded & c.unit_stems[ui]:
             s -= W.EXCLUDED
-        rank = next((r for r, h in enumerate(ctx.hits) if c.chunks[h.index].id == u.chunk_id), 6)
-        s += W.CHUNK_RANK / (1 + rank)
-        if u.kind == "row" and (not q.asks_cost or set(q.tokens) & {"deposit", "consultation", "visa"}):
+        s += W.CHUNK_RANK / (1 + a.chunk_rank.get(u.chunk_id, 6))
+        if u.kind == "row" and a.row_off:
             s -= W.ROW
         return s
-
-    @staticmethod
-    @functools.lru_cache(maxsize=1024)
-    def _quoted_figures(question: str) -> frozenset[str]:
-        return frozenset(_FIGURE.findall(question))
 
     def _missing_attribute(self, q: Query, cand: list[int], scores: list[float], best: int) -> Draft | int | None:
         """A procedure's attribute the article never gives (laser session counts): say so, or find the
