@@ -90,3 +90,16 @@ def test_a_number_that_counts_the_names_after_it_plans_no_sessions(assistant):
 def test_a_share_named_before_the_question_is_what_it_points_at(assistant):
     ans = assistant.ask("They asked me for a deposit - how much is it on a $3,000 laser package?")
     assert "$300" in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_a_counted_intro_without_a_noun_lists_its_questions(assistant):
+    ans = assistant.ask("Quick two: how many subcision sessions are typical, and how long does the visa take?")
+    assert "3-6" in ans.text and "12-14" in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_a_per_session_follow_up_is_rewritten_grammatically(chat):
+    _, price = chat("how long does subcision take to heal", "what's the per-session price in Korea?")
+    assert "per-session of" not in price.standalone_question, price.standalone_question
+    assert "$454" in price.text, price.text

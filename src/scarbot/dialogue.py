@@ -273,8 +273,9 @@ def _modifiers_joined(parts: list[str]) -> list[str]:
     return out
 
 
-_META_INTRO = re.compile(r"^(?:[\w'-]+\s+){0,5}?(?:things?|questions?|qs|points?|items?|bits?)\b[^:]{0,20}:\s*(.+)$",
-                         re.I)
+_META_INTRO = re.compile(r"^(?:(?:[\w'-]+\s+){0,5}?(?:things?|questions?|qs|points?|items?|bits?)\b[^:]{0,20}"
+                         r"|(?:(?:a\s+)?(?:quick|few|couple(?:\s+of)?)\s+)?(?:two|three|four|five|[2-5])(?:\s+quick)?(?:\s+ones)?)"
+                         r"\s*:\s*(.+)$", re.I)  # "Quick three: ..." counts what follows
 _ITEM_SEP = re.compile(r"\s*[,;]\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+(?=(?:the\s+)?[\w%$]+(?:\s+[\w%$]+){0,3}\s*[?.!]?$)")
 
 

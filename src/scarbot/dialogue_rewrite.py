@@ -1089,9 +1089,9 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     body = text.rstrip("?.! ")
     if m.kind == "scar_type" and _MY_SCARS.search(body):  # "what would work for my scars?": which scars they are
         return _MY_SCARS.sub(lambda x: f"{x.group(0).split()[0]} {what}", body, count=1) + "?"
-    if m.kind in ("procedure", "filler_type") and re.search(r"\bsessions?\b(?!\s+of\b)", body, re.I) \
+    if m.kind in ("procedure", "filler_type") and re.search(r"(?<!per-)(?<!per )\bsessions?\b(?!\s+of\b)", body, re.I) \
             and not _INFINITIVE_END.search(text):  # "and a sitting in Canada?": a session of what
-        return re.sub(r"\b(sessions?)\b(?!\s+of\b)", rf"\1 of {what}", body, count=1, flags=re.I) + "?"
+        return re.sub(r"(?<!per-)(?<!per )\b(sessions?)\b(?!\s+of\b)", rf"\1 of {what}", body, count=1, flags=re.I) + "?"
     if re.search(r"\bcourse\b(?!\s+of\b)", body, re.I) and m.kind != "topic":  # "a full course" of what
         return re.sub(r"\bcourse\b(?!\s+of\b)", f"course of {what}", body, count=1, flags=re.I) + "?"
     if _INFINITIVE_END.search(text):
