@@ -103,3 +103,18 @@ def test_a_per_session_follow_up_is_rewritten_grammatically(chat):
     _, price = chat("how long does subcision take to heal", "what's the per-session price in Korea?")
     assert "per-session of" not in price.standalone_question, price.standalone_question
     assert "$454" in price.text, price.text
+
+
+@pytest.mark.slow
+def test_whether_a_travel_item_is_free_is_a_price_the_article_does_not_give(assistant):
+    ans = assistant.ask("would my Korean medical visa be free of charge?")
+    assert ans.abstained, ans.text
+    assert "12-14" not in ans.text, ans.text  # not the processing time, as if that answered it
+
+
+@pytest.mark.slow
+def test_what_a_price_covers_is_said_only_when_its_cell_says_so(assistant):
+    silent = assistant.ask("is PRP part of what subcision costs in Korea?")
+    assert silent.abstained and "does not say whether" in silent.text and "$454" in silent.text, silent.text
+    noted = assistant.ask("is PRP part of what microneedling costs in Australia?")
+    assert not noted.abstained and noted.text.startswith("Yes"), noted.text

@@ -46,6 +46,7 @@ _COURSE = re.compile(r"\b((?:full|whole|entire|complete)(?=\s+(?:[\w-]+\s+){0,2}
 _PLUS = re.compile(r"\b(plus|together|combined|combine|combo|both|as well as|along with|and also)\b|\+"
                    r"|\badd(?:ed|ing|s)?\b.{2,60}?\b(?:to|on top of)\b")  # "add a peel to that laser session"
 _SUMMED = re.compile(r"\b(?:adds?|added|adding) up\b|\b(?:comes?|came) to\b|\btotal\b|\bsum\b|\baltogether\b|\bin all\b")
+_TRAVEL_NOUNS = {cue.split()[0] for cue in lexicon.UNGIVEN_FACTS.get("travel prices", ())}  # visa, flight, hotel ...
 _HOW_MUCH_MORE = re.compile(r"\bhow much\b(?:\s+[\w/()-]+){0,5}?\s+(?:cheaper|less|more expensive|lower|higher|pricier|"
                             r"dearer)\b|\bhow much more\b(?=.*\bthan\b)|\b(?:gap|gaps)\b")
 _WHICH_OR = re.compile(r"\b(?:which|what|who)\b.{0,80}\b(?:or|vs\.?|versus)\b|\b(?:or|vs\.?|versus)\b.{0,60}\bwhich\b")
@@ -648,6 +649,9 @@ class QueryParser:
         """Kinds of fact the article rarely gives, asked for in the sentences that ask ("I'm at work
         right now." is context), and not while the question asks a price the corpus has."""
         q_kinds = self.analyzer.frame(q.asking).ungiven if q.asking else q.ungiven
+        if q.asks_cost and not (q.procedures or q.filler_types) and "travel prices" not in q_kinds \
+                and set(q.tokens) & _TRAVEL_NOUNS:  # "is the visa free?": the price of a visa, as "visa fee" says
+            q_kinds = [*q_kinds, "travel prices"]
         priced = q.asks_cost and bool(q.procedures or q.countries)
         return [k for k in q_kinds if not (priced and k not in ("travel prices", "insurance"))]
 

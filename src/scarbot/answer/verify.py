@@ -436,7 +436,19 @@ def _noted(q: Query, draft: Draft) -> Draft | None:
             draft.parts.insert(0, Part("Yes: the price given includes it"))
             draft.steps.append("verify: the cell's note says so")
             return draft
+    named = [m.group(0) for w in q.salient if stem(w) in asked
+             for m in [re.search(rf"\b{re.escape(w)}\b", q.text, re.I)] if m]  # as the user wrote it ("PRP")
+    if named and _INCLUDES.search(q.text.lower()) and draft.parts and draft.parts[0].chunk_id:
+        # "does the Korean price include PRP?": no note says so, and that is the answer; the price follows
+        out = Draft(abstained=True, strategy=draft.strategy, steps=[*draft.steps, "verify: no note on what it covers"])
+        out.add(f"The article does not say whether the price includes {join_names(named)}; it gives only the price")
+        first = draft.parts[0]
+        out.add(first.text, first.chunk_id, first.quote)
+        return out
     return None
+
+
+_INCLUDES = re.compile(r"\b(?:include|includes|included|including|cover|covers|covered|come with|comes with|part of)\b")
 
 
 _NOTE = re.compile(r"\(([^)$]{2,60})\)")
