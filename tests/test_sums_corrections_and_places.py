@@ -118,3 +118,33 @@ def test_what_a_price_covers_is_said_only_when_its_cell_says_so(assistant):
     assert silent.abstained and "does not say whether" in silent.text and "$454" in silent.text, silent.text
     noted = assistant.ask("is PRP part of what microneedling costs in Australia?")
     assert not noted.abstained and noted.text.startswith("Yes"), noted.text
+
+
+@pytest.mark.slow
+def test_them_after_a_how_many_question_is_what_was_counted(chat):
+    _, field = chat("how many foreigners came to Korea for medical care in 2024?", "which field was the biggest among them?")
+    assert "foreigners" in field.standalone_question, field.standalone_question
+    assert "dermatology" in field.text, field.text
+
+
+@pytest.mark.slow
+def test_where_we_live_is_the_home_the_user_gave(chat):
+    _, price = chat("We're based in Toronto and my wife has rolling scars.",
+                    "subcision in Korea against where we live?")
+    assert "Canada" in price.standalone_question and "in the Canada" not in price.standalone_question, \
+        price.standalone_question
+
+
+@pytest.mark.slow
+def test_there_after_a_place_in_the_same_message_is_that_place(chat):
+    _, near = chat("what does microneedling cost in the UK and in India?",
+                   "I'm staying in Gangnam - which clinic is near there?")
+    assert not near.text.startswith("Which country"), near.text
+    assert "Geurim" in near.text, near.text
+
+
+@pytest.mark.slow
+def test_somewhere_to_stay_is_asked_of_no_clinic(chat):
+    _, stay = chat("which clinic is in Pangyo?", "where can I sleep while I recover?")
+    assert "Louis" not in stay.standalone_question, stay.standalone_question
+    assert "medical hotels" in stay.text, stay.text

@@ -54,6 +54,7 @@ from scarbot.dialogue_state import (
 )
 from scarbot.nlp import STOPWORDS, Analyzer, normalize, stem, words
 from scarbot.query import Query, QueryParser
+from scarbot.text import WHERE_STAY
 
 _CUE_STEMS = frozenset(stem(w) for spec in lexicon.ATTRIBUTES.values() for cue in spec["cues"] for w in words(cue)) \
     | {stem(w) for w in ("compare", "comparing", "comparison", "compared", "versus", "difference", "differ")}  # how, not what
@@ -84,10 +85,19 @@ _DESCRIPTION = re.compile(r"\bthe\s+(?:clinic|hospital|one|place|center|centre)\
                           r"|\bthe\s+(?P<what2>[A-Za-z]{4,20})\s+(?:clinic|hospital|one|place)\b", re.I)
 _BUDGET_REF = re.compile(r"\b(?:my|our|the)\s+(?:whole\s+|entire\s+|total\s+|full\s+)?budget\b", re.I)
 _AFFORD = re.compile(r"\bafford\b", re.I)
-_HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in my (?:home )?country|where i live|my home country)\b"
+_HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in (?:my|our) (?:home )?country|where (?:i|we) live|(?:my|our) home country|"
+                       r"where (?:i'm|i am|we're|we are) from)\b"
                        r"|(?<=\s)here(?=\s*(?:[?.!,]|$))", re.I)
+def at_home(text: str, home: str) -> str:
+    """"at home" → "in Canada"; "compared to where we live" → "compared to Canada" (a preposition is there)."""
+    def name(m: re.Match) -> str:
+        after_preposition = re.search(r"\b(?:to|with|than|vs\.?|versus|and|or|from)\s+$", m.string[: m.start()], re.I)
+        return place(home) if after_preposition else f"in {place(home)}"
+    return _HOME_REF.sub(name, text)
+
+
 _HOME_ONLY = re.compile(r"^\s*(?:and|or|what about|how about|same)?\s*(?:(?:here\s+)?(?:at|back)\s+home|in my (?:home )?country|"
-                        r"where i live)\s*(?:for me|then|too|for comparison)?\s*[?.!]*\s*$", re.I)
+                        r"where (?:i|we) live)\s*(?:for me|for us|then|too|for comparison)?\s*[?.!]*\s*$", re.I)
 _MY_SCARS = re.compile(r"\b(?:my|his|her|their|our) (?:acne )?(?:scars|scar types?|types? of scars?|kinds? of scars?|type|kind)\b",
                        re.I)  # "what suits her type?": the scars the user described, their own or someone else's
 _HELPS = re.compile(r"\b(?:help|helps|work|works|suit|suits|good for|do anything|be (?:an )?option)\b", re.I)
@@ -187,7 +197,7 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
     if state.persona.home and not states_home(text) and (
             _HOME_ONLY.match(text) or _HOME_REF.search(text) and not _COMPARED_WITH.search(text)
                                and _is_fragment(re.sub(r"^(?:what|how) about\s+", "", LEAD.sub("", text), flags=re.I))):
-        text = _HOME_REF.sub(f"in {place(state.persona.home)}", text)  # "and fillers at home?": the home country
+        text = at_home(text, state.persona.home)  # "and fillers at home?": the home country
     text = _topic_first(text)
     q = reader.parse(text)
     u = next((u for step in (_clarified, _corrected, _which_does, _left_of_total, _added_to_total, _against_last_pair,
@@ -354,7 +364,7 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         if priced is not None:
             return _finish(reader, priced, text)
         if _HOME_REF.search(asked) and state.persona.home:  # "the price back home?" then "and over in India?"
-            asked = _HOME_REF.sub(f"in {place(state.persona.home)}", asked)
+            asked = at_home(asked, state.persona.home)
     out = swap(reader, asked, new, set())
     if q.price_end and reader.parse(out).price_end not in (None, q.price_end):  # "and at the cheapest Indian price?"
         out = re.sub(rf"\b{_HIGH_END}\b", "lowest", out, count=1, flags=re.I) if q.price_end == "min" else \
@@ -651,8 +661,13 @@ def subject_words(q: Query) -> list[str]:
 def _points_back_in_message(text: str, ref: Ref, q: Query) -> bool:
     """"A 10% deposit on my total budget — what does that come to?": "that" is the amount the message just
     set up (a share, a budget, a sum), not an entity of earlier turns."""
+    if ref.word == "there" and _PLACE_SAID.search(text[: ref.start]):
+        return True  # "my hotel's in Pangyo - is a clinic near there?": the place the message just named
     return ref.form == "pronoun" and ref.word in ("that", "it", "this") and "," in text[: ref.start] \
         and bool(q.paid_share or q.budget or q.amounts or q.percent is not None) and not entities(q)
+
+
+_PLACE_SAID = re.compile(r"\b(?:in|at|near|to)\s+(?:the\s+)?[A-Z][a-z]{2,}")
 
 
 def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood:
@@ -1070,7 +1085,7 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
         if topic:  # "how many days does processing need?" after a question about the visa: the visa's processing
             return f"{text.rstrip('?.! ')} for {topic}?"
     per_session = bool(_PER_SESSION.search(text))  # the in-general row is no price of a session: a treatment is meant
-    if named or (own_subject(q) and not property_of) or not needs or general or (
+    if named or (own_subject(q) and not property_of) or not needs or general or WHERE_STAY.match(text) or (
             countries >= 2 and not q.count and not per_session and not _priced_there(q, state)):
         return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
     wanted = ("scar_type",) if q.recommend and not q.attributes else ("procedure", "filler_type") if priced or property_of \
@@ -1177,7 +1192,7 @@ def _persona(out: str, q: Query, state: DialogueState) -> str:
     """"at home" → the user's home country; "my scars", "for me" → the scar types they said they have."""
     persona = state.persona
     if persona.home and not states_home(out):  # "Vancouver here" says where home is; it is no reference to it
-        out = _HOME_REF.sub(f"in {place(persona.home)}", out)
+        out = at_home(out, persona.home)
     if persona.scar_types and not q.all_scar_types:  # not the message that describes them ("my scars look like ...")
         scars = join_names(persona.scar_types)
         out = _MY_SCARS.sub(scars, out)

@@ -270,7 +270,7 @@ def noun_slot(low: list[str], run: list[int]) -> bool:
     after = low[run[-1] + 1] if run[-1] + 1 < len(low) else ""
     return before in _NOUN_BEFORE or before in _VERBISH or (before in ("what", "which") and after in _AUX)
 
-_NOUN_BEFORE = {"a", "an", "the", "any", "my", "your", "our", "some", "is", "are", "was", "were", "about", "for",
+_NOUN_BEFORE = {"a", "an", "the", "any", "my", "your", "our", "some", "is", "are", "was", "were", "about", "for", "many",
                 "of", "on", "need", "get", "have", "with", "causes", "cause", "there", "after", "before", "during",
                 "from", "to", "by"}
 

@@ -650,7 +650,8 @@ class QueryParser:
         right now." is context), and not while the question asks a price the corpus has."""
         q_kinds = self.analyzer.frame(q.asking).ungiven if q.asking else q.ungiven
         if q.asks_cost and not (q.procedures or q.filler_types) and "travel prices" not in q_kinds \
-                and set(q.tokens) & _TRAVEL_NOUNS:  # "is the visa free?": the price of a visa, as "visa fee" says
+                and set(q.tokens) & _TRAVEL_NOUNS and not re.search(r"\w-free\b", q.text):
+            # "is the visa free?": the price of a visa, as "visa fee" says ("visa-free" entry is no price)
             q_kinds = [*q_kinds, "travel prices"]
         priced = q.asks_cost and bool(q.procedures or q.countries)
         return [k for k in q_kinds if not (priced and k not in ("travel prices", "insurance"))]

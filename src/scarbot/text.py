@@ -133,3 +133,8 @@ def spelled_numbers(text: str) -> str:
             return str(_TENS_WORDS[m.group("tens").lower()] + _UNITS_WORDS.get((m.group("unit") or "").lower(), 0))
         return "100"
     return _SPELLED.sub(value, text)
+
+
+# "where do I stay while I heal?" asks for somewhere to stay: not one treatment's recovery, nor a clinic's address
+WHERE_STAY = re.compile(r"\s*(?:(?:and|so|but|then|ok|okay)[,\s]+)?where\b.*\b(?:stay|stays|staying|sleep|lodge|"
+                        r"live|rest|recuperate)\b", re.I)

@@ -19,6 +19,7 @@ from scarbot.answer.verify import answer_type, superlatives, type_pattern
 from scarbot.chunking import Unit, split_sentences
 from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
 from scarbot.query import Query, related
+from scarbot.text import WHERE_STAY
 
 _DEFINITION = re.compile(r"\s*(?:(?:so|ok|okay|and|but|sorry|hi|hello)[,!]?\s+)?(?:"
                          r"what\s+(?:does|do)\s+(?:the\s+word\s+|the\s+term\s+)?(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)\s+mean"
@@ -50,9 +51,6 @@ NOT_COVERED = "The article does not cover that, so I can't answer it from the ar
 # people a question speaks of ("she", "my client"): words for the asker, not for the fact asked
 _PERSON = {"she", "he", "her", "him", "his", "hers", "husband", "wife", "son", "daughter", "client", "friend",
            "sister", "brother", "mum", "mom", "dad", "partner", "boyfriend", "girlfriend"}
-# "where do I stay while I heal?" asks for somewhere to stay, not for one treatment's recovery
-_WHERE_STAY = re.compile(r"\s*(?:(?:and|so|but|then|ok|okay)[,\s]+)?where\b.*\b(?:stay|stays|staying|sleep|lodge|"
-                         r"live|rest|recuperate)\b", re.I)
 _STAY = re.compile(r"\b(?:hotels?|cent(?:er|re)s|accommodation|lodging)\b", re.I)
 
 
@@ -370,7 +368,7 @@ class ExtractStrategy:
             about_all=bool(_ABOUT_ALL.search(low)), kind=self._asks_a_kind(q), superlatives=set(superlatives(q.text)),
             excluded={stem(w) for w in q.excluded_words}, chunk_rank=ranks,
             row_off=not q.asks_cost or bool(set(q.tokens) & {"deposit", "consultation", "visa"}),
-            stay=bool(_WHERE_STAY.match(q.asking or q.text)))
+            stay=bool(WHERE_STAY.match(q.asking or q.text)))
 
     def _score(self, q: Query, ui: int, sim: float, subject: list[str], a: _Asked) -> float:
         c, idx = self.corpus, self.corpus.index
