@@ -148,3 +148,22 @@ def test_somewhere_to_stay_is_asked_of_no_clinic(chat):
     _, stay = chat("which clinic is in Pangyo?", "where can I sleep while I recover?")
     assert "Louis" not in stay.standalone_question, stay.standalone_question
     assert "medical hotels" in stay.text, stay.text
+
+
+def test_every_kind_of_ungiven_fact_has_a_refusal_wording():
+    from scarbot import lexicon
+    from scarbot.answer.refusals import _UNGIVEN
+
+    assert set(lexicon.UNGIVEN_FACTS) <= set(_UNGIVEN)
+
+
+@pytest.mark.slow
+def test_an_age_limit_is_a_fact_the_article_does_not_give(assistant):
+    ans = assistant.ask("what's the age limit for getting subcision done over there?")
+    assert ans.abstained and "age" in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_everyday_words_in_the_asking_sentence_still_weigh_after_a_story(assistant):
+    ans = assistant.ask("One more thing, the language barrier worries me - can anybody there speak English?")
+    assert "multilingual" in ans.text, ans.text

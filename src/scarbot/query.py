@@ -300,6 +300,7 @@ class Query(Frame):
     absent: list[str] = field(default_factory=list)  # unbound words with no article word near them ("alcohol")
     framing: list[str] = field(default_factory=list)  # unbound words among the commonest English ones ("often")
     asking: str = ""  # the sentences that ask, when the message also tells something ("I'm from Leeds. ...")
+    asking_tokens: list[str] = field(default_factory=list)  # their tokens, everyday words put as the article says them
     numbers: list[float] = field(default_factory=list)  # figures the question states (premises to check)
     salient: list[str] = field(default_factory=list)  # content words that are not scaffolding or entity names
     unbound: list[str] = field(default_factory=list)  # salient English words nothing in the corpus binds
@@ -376,6 +377,7 @@ class QueryParser:
                 and len(words(topic.group(1))) <= 5 and not _FIRST_PERSON.search(topic.group(1).lower()):
             q.asking = f"{topic.group(1)} — {q.asking}"
             asked = self.analyzer.frame(q.asking)
+        q.asking_tokens = list(asked.tokens) if asked is not None else []
         if asked is not None and asked.procedures and asked.countries and not asked.attributes \
                 and len(words(q.asking)) <= 6:  # "not lasers after all. peels in India?": a price
             q.attributes = ["cost"]

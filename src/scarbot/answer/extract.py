@@ -349,7 +349,7 @@ class ExtractStrategy:
         """What ``_score`` reads of the question and the retrieval, worked out once per question rather than
         once per candidate sentence (a few dozen of them)."""
         c = self.corpus
-        said = set(words(q.asking)) if q.asking else None  # the story around a question does not weigh in
+        said = {*words(q.asking), *q.asking_tokens} if q.asking else None  # the story around a question does not weigh in
         qwords = [w for w in q.tokens if w not in c.background and len(w) > 2 and w not in q.excluded_words
                   and not (w in _PERSON and stem(w) not in c.idf) and (said is None or w in said)]
         # ("she", "my husband's": a person the article never writes of would weigh as its rarest word)

@@ -10,7 +10,7 @@ from scarbot.answer.base import AnswerContext, CorpusView, Draft, join_names, re
 from scarbot.query import Query
 
 _UNGIVEN = {"contact": "contact details", "hours": "opening hours", "people": "names of doctors or staff",
-            "rating": "ratings or rankings", "insurance": "insurance coverage",
+            "rating": "ratings or rankings", "insurance": "insurance coverage", "age limits": "age limits for treatment",
             "travel prices": "prices for flights, hotels or visas",
             "hotels": "hotel recommendations (it only says recovery centers and medical hotels exist)"}
 
