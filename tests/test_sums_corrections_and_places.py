@@ -167,3 +167,10 @@ def test_an_age_limit_is_a_fact_the_article_does_not_give(assistant):
 def test_everyday_words_in_the_asking_sentence_still_weigh_after_a_story(assistant):
     ans = assistant.ask("One more thing, the language barrier worries me - can anybody there speak English?")
     assert "multilingual" in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_a_plan_resting_on_a_false_claim_gets_the_claim_corrected(assistant):
+    ans = assistant.ask("laser resurfacing has no downtime, so I can go hiking and sightseeing the day after, right?")
+    assert not ans.abstained, ans.text
+    assert ans.text.startswith("Not quite") and "10 days" in ans.text, ans.text

@@ -46,6 +46,7 @@ _COURSE = re.compile(r"\b((?:full|whole|entire|complete)(?=\s+(?:[\w-]+\s+){0,2}
 _PLUS = re.compile(r"\b(plus|together|combined|combine|combo|both|as well as|along with|and also)\b|\+"
                    r"|\badd(?:ed|ing|s)?\b.{2,60}?\b(?:to|on top of)\b")  # "add a peel to that laser session"
 _SUMMED = re.compile(r"\b(?:adds?|added|adding) up\b|\b(?:comes?|came) to\b|\btotal\b|\bsum\b|\baltogether\b|\bin all\b")
+_PLAN = re.compile(r"\b(?:so|then|and then|meaning|which means)\s+(?:that\s+)?(?:i|we|you)\b")
 _TRAVEL_NOUNS = {cue.split()[0] for cue in lexicon.UNGIVEN_FACTS.get("travel prices", ())}  # visa, flight, hotel ...
 _HOW_MUCH_MORE = re.compile(r"\bhow much\b(?:\s+[\w/()-]+){0,5}?\s+(?:cheaper|less|more expensive|lower|higher|pricier|"
                             r"dearer)\b|\bhow much more\b(?=.*\bthan\b)|\b(?:gap|gaps)\b")
@@ -477,6 +478,14 @@ class QueryParser:
         if origin:  # "Booking from Jakarta", "I'm in Lagos": where the user is, not what they ask about
             q.salient = [w for w in q.salient if w not in origin]
             q.unbound = [w for w in q.unbound if w not in origin]
+        plan = _PLAN.search(lowered)
+        if plan and (q.procedures or q.filler_types) and q.attributes:
+            # "X has no downtime, so I can go sightseeing the next day?": the plan rests on a claim about X,
+            # which is what is asked; what they plan to do is context
+            later = lowered[plan.start():]
+            q.other_topics = [t for t in q.other_topics if t not in later]
+            q.salient = [w for w in q.salient if w not in words(later)]
+            q.unbound = [w for w in q.unbound if w not in words(later)]
         q.ungiven = self._ungiven(q)
         q.absent = self._absent(q)
         if self.neighbours is not None and q.unbound:

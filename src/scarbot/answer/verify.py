@@ -726,6 +726,9 @@ _COUNTER = {
     **{w: {"pain", "painful", "discomfort", "bruising"} for w in ("painless",)},
     **{w: {"temporary"} for w in _PERMANENCE},
     **{w: {"risks", "risk", "side", "complications"} for w in ("risk-free", "riskless", "no risk", "no risks")},
+    **{w: {"redness", "swelling", "bruising", "days", "weeks"} for w in (
+        "zero downtime", "no downtime", "zero recovery", "no recovery", "no redness", "no swelling", "no bruising",
+        "zero redness", "zero swelling")},  # "no downtime at all": a sentence on how long redness lasts says otherwise
 }
 _ABSOLUTE = re.compile(r"\b(?:" + "|".join(sorted((re.escape(w) for w in _COUNTER), key=len, reverse=True)) + r")\b")
 _CLAUSE_END = re.compile(r"[,;.?!]|\b(?:so|and|but|which|because|since)\b")
@@ -739,7 +742,8 @@ def absolute_premise(q: Query, draft: Draft, units: list, candidates: list[int])
     if m is None:  # "fillers are permanant, right": the words as corrected
         low = " ".join(q.tokens)
         m = _ABSOLUTE.search(low)
-    if m is None or draft.abstained or _DENIES.search(low) or any(p.text.startswith("No") for p in draft.parts[:1]):
+    if m is None or draft.abstained or _DENIES.search(low[: m.start()] + low[m.end():]) \
+            or any(p.text.startswith("No") for p in draft.parts[:1]):  # (the claim's own "no": "no downtime")
         return draft
     short_ask = q.text.rstrip().endswith("?") and len(words(q.text)) <= 6 and not _WH_FIRST.match(q.text.lower())  # "results permanent?"
     if m.group(0) in _PERMANENCE and not (q.yesno or short_ask):  # "I'd like something permanent": a wish, not a claim
@@ -765,6 +769,7 @@ def absolute_premise(q: Query, draft: Draft, units: list, candidates: list[int])
     quoted = {p.quote for p in draft.parts}
     i, sentence = next(((i, x) for i, x in found if units[i].text in quoted), found[0])  # the reply's own, if any
     out = Draft(strategy=draft.strategy, prices=draft.prices, steps=[*draft.steps, "verify: absolute claim corrected"])
+    core = sentence.split(": ", 1)[-1] if getattr(units[i], "label", "") else sentence  # "Recovery: Redness ...": the
     out.add(f"Not quite — the article does not say that; it says: {sentence}", units[i].chunk_id, units[i].text)
-    out.parts.extend(p for p in draft.parts if sentence not in p.text and p.text != "Yes.")
+    out.parts.extend(p for p in draft.parts if core not in p.text and p.text != "Yes.")  # reply repeats it once only
     return out
