@@ -174,3 +174,12 @@ def test_a_plan_resting_on_a_false_claim_gets_the_claim_corrected(assistant):
     ans = assistant.ask("laser resurfacing has no downtime, so I can go hiking and sightseeing the day after, right?")
     assert not ans.abstained, ans.text
     assert ans.text.startswith("Not quite") and "10 days" in ans.text, ans.text
+
+
+def test_a_bare_check_tag_asks_about_the_statement_before_it():
+    from scarbot.nlp import Analyzer
+    from scarbot.query import QueryParser
+
+    parser = QueryParser(Analyzer(["A medical visa takes 12-14 days to process."], [], ["South Korea"]))
+    assert parser.parse("My agent says the visa comes through in a week. Sound right?").asking == ""
+    assert parser.parse("I'm from Leeds. How long does the visa take?").asking == "How long does the visa take?"

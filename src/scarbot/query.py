@@ -46,6 +46,9 @@ _COURSE = re.compile(r"\b((?:full|whole|entire|complete)(?=\s+(?:[\w-]+\s+){0,2}
 _PLUS = re.compile(r"\b(plus|together|combined|combine|combo|both|as well as|along with|and also)\b|\+"
                    r"|\badd(?:ed|ing|s)?\b.{2,60}?\b(?:to|on top of)\b")  # "add a peel to that laser session"
 _SUMMED = re.compile(r"\b(?:adds?|added|adding) up\b|\b(?:comes?|came) to\b|\btotal\b|\bsum\b|\baltogether\b|\bin all\b")
+_CHECK_TAG = re.compile(r"\s*(?:(?:does|do)\s+(?:that|this|it)\s+)?(?:sounds?\s+(?:about\s+)?(?:right|correct|ok|okay)|"
+                        r"(?:is\s+)?(?:that|this|it)\s+(?:right|true|correct|accurate)|true|correct|right|accurate|"
+                        r"am\s+i\s+right|is\s+(?:she|he|they)\s+right|(?:was|were)\s+(?:she|he|they)\s+right)\s*[?!.]*\s*$")
 _PLAN = re.compile(r"\b(?:so|then|and then|meaning|which means)\s+(?:that\s+)?(?:i|we|you)\b")
 _TRAVEL_NOUNS = {cue.split()[0] for cue in lexicon.UNGIVEN_FACTS.get("travel prices", ())}  # visa, flight, hotel ...
 _HOW_MUCH_MORE = re.compile(r"\bhow much\b(?:\s+[\w/()-]+){0,5}?\s+(?:cheaper|less|more expensive|lower|higher|pricier|"
@@ -709,6 +712,8 @@ class QueryParser:
         sentence asks or none does."""
         sentences = [x for x in _STORY_BREAK.split(text) if x and x.strip()]
         asking = [x for x in sentences if x.rstrip().endswith("?") or _ASKS.match(x.lower())]
+        if asking and all(_CHECK_TAG.match(x.lower()) for x in asking):
+            return ""  # "My agent says a week. Sound right?": the statement before it is what is asked
         if not asking:  # "people always ask me how early to reserve": the question inside the statement
             m = _EMBEDDED_Q.search(text)
             return m.group(1) if m else ""
