@@ -182,4 +182,5 @@ def test_a_bare_check_tag_asks_about_the_statement_before_it():
 
     parser = QueryParser(Analyzer(["A medical visa takes 12-14 days to process."], [], ["South Korea"]))
     assert parser.parse("My agent says the visa comes through in a week. Sound right?").asking == ""
+    assert parser.parse("My scars got me down for years. Is that a normal thing?").asking == ""
     assert parser.parse("I'm from Leeds. How long does the visa take?").asking == "How long does the visa take?"

@@ -48,7 +48,8 @@ _PLUS = re.compile(r"\b(plus|together|combined|combine|combo|both|as well as|alo
 _SUMMED = re.compile(r"\b(?:adds?|added|adding) up\b|\b(?:comes?|came) to\b|\btotal\b|\bsum\b|\baltogether\b|\bin all\b")
 _CHECK_TAG = re.compile(r"\s*(?:(?:does|do)\s+(?:that|this|it)\s+)?(?:sounds?\s+(?:about\s+)?(?:right|correct|ok|okay)|"
                         r"(?:is\s+)?(?:that|this|it)\s+(?:right|true|correct|accurate)|true|correct|right|accurate|"
-                        r"am\s+i\s+right|is\s+(?:she|he|they)\s+right|(?:was|were)\s+(?:she|he|they)\s+right)\s*[?!.]*\s*$")
+                        r"am\s+i\s+right|is\s+(?:she|he|they)\s+right|(?:was|were)\s+(?:she|he|they)\s+right|"
+                        r"(?:is|was)\s+(?:that|this)\s+(?:an?\s+)?\w+(?:\s+thing)?)\s*[?!.]*\s*$")  # "Is that unusual?"
 _PLAN = re.compile(r"\b(?:so|then|and then|meaning|which means)\s+(?:that\s+)?(?:i|we|you)\b")
 _TRAVEL_NOUNS = {cue.split()[0] for cue in lexicon.UNGIVEN_FACTS.get("travel prices", ())}  # visa, flight, hotel ...
 _HOW_MUCH_MORE = re.compile(r"\bhow much\b(?:\s+[\w/()-]+){0,5}?\s+(?:cheaper|less|more expensive|lower|higher|pricier|"
