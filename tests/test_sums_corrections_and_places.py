@@ -184,3 +184,11 @@ def test_a_bare_check_tag_asks_about_the_statement_before_it():
     assert parser.parse("My agent says the visa comes through in a week. Sound right?").asking == ""
     assert parser.parse("My scars got me down for years. Is that a normal thing?").asking == ""
     assert parser.parse("I'm from Leeds. How long does the visa take?").asking == "How long does the visa take?"
+
+
+@pytest.mark.slow
+def test_home_as_the_subject_of_a_comparison_is_the_home_country(chat):
+    _, general = chat("I'm based in Sydney. what do fillers cost in Korea?",
+                      "for scar treatment in general, how does home stack up against Korea?")
+    assert "Australia" in general.standalone_question and "in Australia stack" not in general.standalone_question, \
+        general.standalone_question

@@ -86,13 +86,15 @@ _DESCRIPTION = re.compile(r"\bthe\s+(?:clinic|hospital|one|place|center|centre)\
 _BUDGET_REF = re.compile(r"\b(?:my|our|the)\s+(?:whole\s+|entire\s+|total\s+|full\s+)?budget\b", re.I)
 _AFFORD = re.compile(r"\bafford\b", re.I)
 _HOME_REF = re.compile(r"\b(?:(?:at|back)\s+home|in (?:my|our) (?:home )?country|where (?:i|we) live|(?:my|our) home country|"
-                       r"where (?:i'm|i am|we're|we are) from)\b"
+                       r"where (?:i'm|i am|we're|we are) from|"
+                       r"home(?=\s+(?:compare|compares|stack|stacks|vs\.?|versus|price|prices|cost|costs|figure|range)\b))\b"
                        r"|(?<=\s)here(?=\s*(?:[?.!,]|$))", re.I)
 def at_home(text: str, home: str) -> str:
     """"at home" → "in Canada"; "compared to where we live" → "compared to Canada" (a preposition is there)."""
     def name(m: re.Match) -> str:
         after_preposition = re.search(r"\b(?:to|with|than|vs\.?|versus|and|or|from)\s+$", m.string[: m.start()], re.I)
-        return place(home) if after_preposition else f"in {place(home)}"
+        bare = m.group(0).lower() == "home"  # "how does home compare?": home as the subject
+        return place(home) if after_preposition or bare else f"in {place(home)}"
     return _HOME_REF.sub(name, text)
 
 
