@@ -81,7 +81,7 @@ def test_british_spellings_bind_american_ones():
 
 @pytest.mark.slow
 def test_a_number_that_counts_the_names_after_it_plans_no_sessions(assistant):
-    ans = assistant.ask("I live in Canada and I'm torn between two fillers, Bellafill and Radiesse. The difference?")
+    ans = assistant.ask("I'm in Canada, choosing between two fillers (Bellafill, Radiesse). The difference?")
     assert "Bellafill" in ans.text and "Radiesse" in ans.text, ans.text
     assert "sessions of" not in ans.text, ans.text  # no total of two filler sessions
 
@@ -92,15 +92,16 @@ def test_a_share_named_before_the_question_is_what_it_points_at(assistant):
     assert "$300" in ans.text, ans.text
 
 
-@pytest.mark.slow
-def test_a_counted_intro_without_a_noun_lists_its_questions(assistant):
-    ans = assistant.ask("Quick two: how many subcision sessions are typical, and what's the per-session price in Korea?")
-    assert "3-6" in ans.text and "$454" in ans.text, ans.text  # the second part is about subcision too
+def test_a_counted_intro_without_a_noun_lists_its_questions():
+    from scarbot.dialogue import split_question
+
+    assert split_question("Quick two: visa processing days, and deposit share?") == [
+        "visa processing days?", "deposit share?"]
 
 
 @pytest.mark.slow
 def test_a_per_session_follow_up_is_rewritten_grammatically(chat):
-    _, price = chat("how long does subcision take to heal", "what's the per-session price in Korea?")
+    _, price = chat("how long does subcision take to heal", "ok, per-session fee over in Korea?")
     assert "per-session of" not in price.standalone_question, price.standalone_question
     assert "$454" in price.text, price.text
 
@@ -121,10 +122,11 @@ def test_what_a_price_covers_is_said_only_when_its_cell_says_so(assistant):
 
 
 @pytest.mark.slow
-def test_them_after_a_how_many_question_is_what_was_counted(chat):
-    _, field = chat("how many foreigners came to Korea for medical care in 2024?", "which field was the biggest among them?")
-    assert "foreigners" in field.standalone_question, field.standalone_question
-    assert "dermatology" in field.text, field.text
+def test_what_a_how_many_question_counts_is_its_topic(assistant):
+    from scarbot.dialogue_state import topic_of
+
+    asked = "How many dermatology patients does Korea treat each year?"
+    assert topic_of(asked, assistant.parser.parse(asked)) == "dermatology patients"  # what "them" can point back to
 
 
 @pytest.mark.slow
@@ -137,15 +139,15 @@ def test_where_we_live_is_the_home_the_user_gave(chat):
 
 @pytest.mark.slow
 def test_there_after_a_place_in_the_same_message_is_that_place(chat):
-    _, near = chat("what does microneedling cost in the UK and in India?",
-                   "I'm staying in Gangnam - which clinic is near there?")
+    _, near = chat("microneedling prices for the UK and India?",
+                   "my hotel is in Gangnam - any clinic near there?")
     assert not near.text.startswith("Which country"), near.text
     assert "Geurim" in near.text, near.text
 
 
 @pytest.mark.slow
 def test_somewhere_to_stay_is_asked_of_no_clinic(chat):
-    _, stay = chat("which clinic is in Pangyo?", "where can I sleep while I recover?")
+    _, stay = chat("the Pangyo clinic, what's it called?", "where can I sleep while I recover?")
     assert "Louis" not in stay.standalone_question, stay.standalone_question
     assert "medical hotels" in stay.text, stay.text
 
@@ -171,7 +173,7 @@ def test_everyday_words_in_the_asking_sentence_still_weigh_after_a_story(assista
 
 @pytest.mark.slow
 def test_a_plan_resting_on_a_false_claim_gets_the_claim_corrected(assistant):
-    ans = assistant.ask("laser resurfacing has no downtime, so I can go hiking and sightseeing the day after, right?")
+    ans = assistant.ask("with laser resurfacing there's no downtime at all, meaning I can hike the next morning, correct?")
     assert not ans.abstained, ans.text
     assert ans.text.startswith("Not quite") and "10 days" in ans.text, ans.text
 
@@ -181,14 +183,14 @@ def test_a_bare_check_tag_asks_about_the_statement_before_it():
     from scarbot.query import QueryParser
 
     parser = QueryParser(Analyzer(["A medical visa takes 12-14 days to process."], [], ["South Korea"]))
-    assert parser.parse("My agent says the visa comes through in a week. Sound right?").asking == ""
-    assert parser.parse("My scars got me down for years. Is that a normal thing?").asking == ""
-    assert parser.parse("I'm from Leeds. How long does the visa take?").asking == "How long does the visa take?"
+    assert parser.parse("The travel desk told me processing is a fortnight. Sound right?").asking == ""
+    assert parser.parse("My scars got me down for years. Is this usual?").asking == ""
+    assert parser.parse("I'm from Leeds. Is a visa needed?").asking == "Is a visa needed?"
 
 
 @pytest.mark.slow
 def test_home_as_the_subject_of_a_comparison_is_the_home_country(chat):
-    _, general = chat("I'm based in Sydney. what do fillers cost in Korea?",
-                      "for scar treatment in general, how does home stack up against Korea?")
+    _, general = chat("I'm based in Sydney. fillers in Korea, price?",
+                      "general scar care: how does home stack up against Korea?")
     assert "Australia" in general.standalone_question and "in Australia stack" not in general.standalone_question, \
         general.standalone_question
