@@ -490,9 +490,6 @@ class Analyzer:
         return [self._aliases[i] for i in found]
 
     def split_joined(self, tokens: list[str]) -> list[str]:
-        return self._split_joined(tokens)
-
-    def _split_joined(self, tokens: list[str]) -> list[str]:
         """Two words typed as one ("laserresurfacing", "howmuch") are those words, when neither the corpus nor
         English knows the joined form and both halves are words the question could use."""
         vocab, known = self.speller.vocab, self.speller.known
@@ -529,7 +526,7 @@ class Analyzer:
     def frame(self, question: str) -> Frame:
         text = normalize(question)
         said = [_possessor(w) for w in words(text)]
-        raw_tokens = self._split_joined(said)
+        raw_tokens = self.split_joined(said)
         plain, used = self._paraphrased([lexicon.CHAT_SHORTHAND.get(w, w) for w in raw_tokens])
         spelled = [self.speller.correct(w) for w in plain]
         tokens = self._phrase_typos(spelled)
@@ -544,7 +541,7 @@ class Analyzer:
         if len(raw_tokens) != len(said):  # "laserresurfacing": the encoder reads the two words too
             f.paraphrased = text
             for w in set(said) - set(raw_tokens):
-                pair = self._split_joined([w])
+                pair = self.split_joined([w])
                 f.paraphrased = re.sub(rf"(?<!\w){re.escape(w)}(?!\w)", " ".join(pair), f.paraphrased, flags=re.I)
         for source, target in used:  # the encoder reads the article's words too
             f.paraphrased = re.sub(r"(?<!\w)" + r"[\s-]+".join(map(re.escape, source)) + r"(?!\w)", " ".join(target),
