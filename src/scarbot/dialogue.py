@@ -307,9 +307,9 @@ def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
     each = asks and bool(_EACH.search(q.asking or question) or _SET_AGAINST.search(q.asking or question)) \
         and not q.recommend  # "how long do X and Y last?", "how common are X compared with Y?"
     compare = q.compare and not (q.asking and not COMPARE_WORDS.search(q.asking.lower()))  # "I'm torn between X
+    bare = bool(q.asking) and not set(words(q.asking)) - _BARE  # "... two fillers, X and Y. What's the difference?"
     if q.asking or (each and not compare):  # and Y. How does Y work?": the names the question asks about, not the story's
         asked = [(k, n) for k, n in names if n in q.asked_entities]
-        bare = q.asking and not set(words(q.asking)) - _BARE  # "... two fillers, X and Y. What's the difference?"
         names = asked or (names if bare else [])
     away = [c for c in q.countries if c not in q.home_countries]  # "I'm Australian": where they live, no price asked
     if not (compare or each) or q.asks_cost or away or not 2 <= len(names) <= 3:
@@ -317,7 +317,7 @@ def contrasted(reader: Reader, question: str, q: Query) -> list[str]:
     if len(q.all_scar_types) == 1 and all(kind == "procedure" for kind, _n in names) \
             and re.search(r"\b(?:which|what|better|best)\b", question, re.I):
         return []  # "which works better for rolling scars, X or Y?": a choice by scar type, which the article ties
-    if q.asking and not set(words(q.asking)) - _BARE:  # "... X and Y. What's the difference?": what each one is
+    if bare:  # "... X and Y. What's the difference?": what each one is
         return [f"What are {name}?" if is_plural([name], kind) else f"What is {name}?" for kind, name in names]
     verb = _COMPARED_ON.search(question)
     if verb:  # "which of X and Y lasts longer?": what the article says of each on that, side by side

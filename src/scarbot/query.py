@@ -329,6 +329,7 @@ class QueryParser:
         # () -> the stems the corpus uses of its treatments ("shallow": what peels are best for), on first use
         self._treatment_stems = treatment_stems
         self._treatment_profiles = treatment_profiles  # () -> {treatment: the words only its own sections use}
+        self._shared_stems: set[str] | None = None  # stems several treatments' sections use (shared_treatment_stems)
         self.neighbours = neighbours  # WordNeighbours: tells a paraphrase from a topic the article never touches
         self._by_start: dict[str, list[str]] | None = None  # known words by their first two letters (typo check)
         self._typo_cache: dict[str, bool] = {}
@@ -763,8 +764,10 @@ class QueryParser:
         which one left open."""
         if self._treatment_stems is None or self._treatment_profiles is None:
             return set()
-        distinctive = {w for own in self._treatment_profiles().values() for w in own}
-        return self._treatment_stems() - distinctive
+        if self._shared_stems is None:  # the corpus's, worked out once (every follow-up asks)
+            distinctive = {w for own in self._treatment_profiles().values() for w in own}
+            self._shared_stems = self._treatment_stems() - distinctive
+        return self._shared_stems
 
     def _infer_scar_types(self, q: Query) -> list[str]:
         """A lay description ("deep narrow holes like big pores") → the scar type the corpus describes so;
