@@ -273,18 +273,25 @@ def _modifiers_joined(parts: list[str]) -> list[str]:
     return out
 
 
-_META_INTRO = re.compile(r"^(?:(?:[\w'-]+\s+){0,5}?(?:things?|questions?|qs|points?|items?|bits?)\b[^:]{0,20}"
+_META_INTRO = re.compile(r"^(?:(?:[\w'-]+\s+){0,5}?(?:things?|questions?|qs|q's|qns|points?|items?|bits?)(?!\w)[^:]{0,20}"
                          r"|(?:(?:a\s+)?(?:quick|few|couple(?:\s+of)?)\s+)?(?:two|three|four|five|[2-5])(?:\s+quick)?(?:\s+ones)?)"
                          r"\s*:\s*(.+)$", re.I)  # "Quick three: ..." counts what follows
+_NUMBERED = re.compile(r"(?:^|\s)\(?(?:[1-6]|[a-f])\)\s+")  # "1) ...", "(a) ..."
 _ITEM_SEP = re.compile(r"\s*[,;]\s*(?:and\s+|&\s+)?|\s+(?:and|&)\s+(?=(?:the\s+)?[\w%$]+(?:\s+[\w%$]+){0,3}\s*[?.!]?$)")
 
 
 def _listed(sentence: str) -> list[str]:
-    """"two quick things: X, Y and Z" → one question per listed item (each a terse question of its own)."""
-    m = _META_INTRO.match(sentence)
-    if not m:
-        return []
-    items = [x.strip(" ?.!") for x in _ITEM_SEP.split(m.group(1)) if x and x.strip(" ?.!")]
+    """"two quick things: X, Y and Z" or "1) X, 2) Y" → one question per listed item (each a terse question of
+    its own)."""
+    numbered = _NUMBERED.split(sentence)
+    if len(numbered) >= 3:  # "... q's: 1) what visa, 2) how early to book": the text before "1)" only introduces
+        items = [x.strip(" ,;?.!") for x in numbered[1:]]
+        items = [re.sub(r"\s*(?:,|;)?\s*(?:and|&)$", "", x) for x in items if x]
+    else:
+        m = _META_INTRO.match(sentence)
+        if not m:
+            return []
+        items = [x.strip(" ?.!") for x in _ITEM_SEP.split(m.group(1)) if x and x.strip(" ?.!")]
     if not 2 <= len(items) <= 6 or any(len(x.split()) > 9 for x in items):
         return []
     return [x if x.endswith("?") else f"{x}?" for x in items]

@@ -177,8 +177,12 @@ def _is_reference(text: str, ref: Ref) -> bool:
     if ref.form == "ordinal":
         if any(a <= ref.start < b for a, b in (m.span() for m in _IDIOM.finditer(text))):
             return False  # "in the first place", "first of all", "last time"
-        if len(before) <= 2 and re.match(r"\s*[,:—–-]", rest) and ref.word in ("last", "final", "first", "one"):
-            return False  # "last one, how long ...?": which question this is, not a pointer
+        said = text[ref.start: ref.end].lower()
+        pointed = " of " in said or said.startswith("the") and re.search(r"\b(?:it|its|that|there|they|them)\b", rest, re.I)
+        if len(before) <= 2 and re.match(r"\s*[,:—–-]", rest) and ref.word in ("last", "final", "first", "one") \
+                and not pointed:
+            return False  # "last one, how long ...?": which question this is, not a pointer (but "the last one - where
+            # is it?" points at the last of a list)
         has_the = text[ref.start: ref.end].lower().startswith("the")
         tail = bool(ref.head) or " of " in text[ref.start: ref.end].lower() or " among " in text[ref.start: ref.end]
         return tail or (has_the and (at_end or nxt_word in _VERBS or nxt_word in _LIST_JOINS))

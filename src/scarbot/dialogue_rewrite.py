@@ -720,7 +720,7 @@ def _resolve_all(reader: Reader, text: str, refs: list[Ref], state: DialogueStat
         head = re.split(r"\b(?:or)\b", head, maxsplit=1, flags=re.I)[0]
     own, out = set(entities(reader.parse(head) if head != text else q)) | asked_for, []
     for ref in refs:
-        res = _inline_list(reader, text, q, ref) or resolve(ref, state, q, own)
+        res = _inline_list(reader, text, q, ref) or resolve(ref, state, q, own) or _unestablished(reader, text, ref, q)
         if res is not None and q.identify and ref.form == "pronoun" and not (set(res.names) & set(q.all_scar_types)):
             continue  # "they're wide with sharp edges": the message describes the user's own scars
         if res is not None:
@@ -728,6 +728,19 @@ def _resolve_all(reader: Reader, text: str, refs: list[Ref], state: DialogueStat
             if ref.form != "ordinal":  # "the first and the third": two of one list
                 own.add(res.kind)
     return out
+
+
+def _unestablished(reader: Reader, text: str, ref: Ref, q: Query) -> Resolution | None:
+    """"Where's that clinic?" when no clinic has been named yet: any of the corpus's clinics could be meant, so
+    the user is asked which rather than given one at random (but "that hospital in Cheonho" describes one)."""
+    clinics = list(reader.analyzer.clinics)
+    if ref.form != "demonstrative" or ref.kinds != ("clinic",) or q.clinics or len(clinics) < 2 \
+            or _DESCRIBED_AFTER.match(text[ref.end:]):
+        return None
+    return Resolution(clinics, "clinic", ambiguous=True)
+
+
+_DESCRIBED_AFTER = re.compile(r"\s*(?:in|at|near|on|by|from|that|which|who|with|where|known|famous|run|located)\b", re.I)
 
 
 def _dislocated(reader: Reader, text: str, q: Query, refs: list[Ref], state: DialogueState):
@@ -1069,6 +1082,9 @@ _PACKAGE = re.compile(r"\b(?:package|bundle|combo|combination|total|plan|lot)\b"
 _PER_SESSION = re.compile(r"\b(?:per|a|each|one)\s+(?:session|sitting|treatment session)\b", re.I)
 
 
+_BARE_ASK = re.compile(r"^\s*(?:and\s+|so\s+|ok\s+|okay\s+)?(?:how long|how soon|how quickly|when)\b", re.I)
+
+
 def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:
     """"How many rounds will that take me?": the question names nothing and needs a treatment, so add it."""
     needs = q.attributes or q.course or q.count or q.recommend or _TELL_MORE.match(text)
@@ -1082,12 +1098,18 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     named = [k for k in (MAIN_KINDS if not priced else ("procedure", "filler_type")) if k in entities(q, general=True)]
     if q.asks_cost and not named and _GENERAL_ROW.search(text):  # "general treatment, UK against Korea?": that row
         return f"{text.rstrip('?.! ')} for scar treatment in general?"
+    if not named and not needs and not q.salient and not q.other_topics and not q.countries \
+            and _BARE_ASK.match(text):  # "how long does it take to come through?": says nothing of what
+        ms = [m for m in candidates(state, (*MAIN_KINDS, "topic"), q) if m.by_user]
+        if ms and ms[0].kind in ("topic", "procedure", "filler_type"):
+            return f"{text.rstrip('?.! ')} for {ms[0].name}?"
     if not named and not needs and q.salient:
         topic = _topic_it_belongs_to(reader, q, state)
         if topic:  # "how many days does processing need?" after a question about the visa: the visa's processing
             return f"{text.rstrip('?.! ')} for {topic}?"
     per_session = bool(_PER_SESSION.search(text))  # the in-general row is no price of a session: a treatment is meant
-    if named or (own_subject(q) and not property_of) or not needs or general or WHERE_STAY.match(text) or (
+    why_there = q.why and countries and not find_refs(text)  # "why pay more in Korea, then?": the country's case, not a price
+    if named or (own_subject(q) and not property_of) or not needs or general or WHERE_STAY.match(text) or why_there or (
             countries >= 2 and not q.count and not per_session and not _priced_there(q, state)):
         return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)
     wanted = ("scar_type",) if q.recommend and not q.attributes else ("procedure", "filler_type") if priced or property_of \

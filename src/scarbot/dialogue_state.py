@@ -126,7 +126,9 @@ class DialogueState:
                 return names
             run = self.runs.get(m.kind, [])
             if len(run) >= size and m.name in run:
-                return run
+                # "where is the first one?", "and the second?": a run of picks from a list is that list
+                wider = [g for x in self.recent(kinds) if len(g := self.group(x)) > len(run) and set(run) <= set(g)]
+                return wider[0] if wider else run
         return []
 
     def earliest(self, kinds: tuple[str, ...], by_user: bool = True) -> Mention | None:
@@ -298,7 +300,7 @@ _VERBISH = {"offer", "offers", "provide", "provides", "need", "needs", "require"
 _ASKS_FOR_NAMES = re.compile(r"^(?:\w+[,\s]+){0,2}?(?:which|who|what)\s+(?!is\b|are\b|was\b|were\b|'s\b|does\b|do\b|"
                              r"did\b|about\b|kind\b|type\b)\w+", re.I)
 
-OPEN_HEAD = re.compile(r"\b(?:which|what|where|who|names?|lists?)\b(?:\s+[\w']+){0,3}?\s+(clinics?|hospitals?|treatments?|"
+OPEN_HEAD = re.compile(r"\b(?:which|what|where|who|any|names?|lists?)\b(?:\s+[\w']+){0,3}?\s+(clinics?|hospitals?|treatments?|"
                         r"procedures?|options?|therap(?:y|ies)|types?|kinds?|countries|country|fillers?|brands?|"
                         r"places?)\b", re.I)
 
@@ -320,8 +322,10 @@ def open_kinds(u: Understood) -> tuple[str, ...]:
         kinds.update(HEAD_KINDS.get(m.group(1).lower(), ()))
     m = _NAME_ASKED.search(q.text)  # "what's the clinic in Pangyo called?": the name of that kind
     if m:
-        kinds.update(k for w in re.findall(r"[a-z]+", (m.group("np") or m.group("np2") or "").lower())
-                     for k in HEAD_KINDS.get(w, ()))
+        np = (m.group("np") or m.group("np2") or "").lower()
+        kinds.update(k for w in re.findall(r"[a-z]+", np) for k in HEAD_KINDS.get(w, ()))
+        if np in ("it", "that", "this", "they"):  # "the place where ... - what's it called?": whatever the answer names
+            kinds.update(MAIN_KINDS)
     if q.recommend or q.operation == "recommend":
         kinds |= {"procedure", "filler_type"}
     if "provider" in q.attributes:

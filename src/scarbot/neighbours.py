@@ -134,6 +134,12 @@ class WordNeighbours:
     def common(self) -> frozenset[str]:
         return common_words(self.model_dir)
 
+    def paraphrased(self, asked: list[str]) -> dict[str, str]:
+        """The uncommon words that paraphrase an article word, with that word ("trip": "travel")."""
+        common = common_words(self.model_dir)
+        rare = [w for w in asked if w not in common]
+        return {w: near for w, (near, sim) in self.nearest(rare).items() if sim >= PARAPHRASE}
+
     def absent(self, asked: list[str]) -> list[str]:
         """The uncommon words with no article word near them: topics the article is silent on."""
         common = common_words(self.model_dir)

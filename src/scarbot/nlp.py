@@ -18,11 +18,13 @@ STOPWORDS = frozenset(
     ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "tell", "know", "please", "thanks", "thank", "hi", "hello", "hey", "much", "many", "get", "got", "give", "say", "said", "also", "like", "want", "wanna", "need", "s", "t", "d", "ll", "m", "o", "re", "ve", "y", "us", "let", "lets", "im", "i'm", "id", "ok", "okay", "there's", "what's", "whats",
      # prepositions and connectives: they place or join what is asked, they never name it
      "underneath", "beneath", "beside", "besides", "throughout", "towards", "toward", "within", "upon", "onto",
-     "amid", "among", "amongst", "across", "along", "alongside", "despite", "via", "whilst", "whereas", "thereby",
+     "plus", "amid", "among", "amongst", "across", "along", "alongside", "despite", "via", "whilst", "whereas", "thereby",
      "hence", "thus", "whereby", "whenever", "wherever", "whatever", "whichever", "whoever", "however",
      "therefore", "meanwhile", "nevertheless", "nonetheless", "moreover", "furthermore", "anyway", "anyhow",
      # modal verbs: they ask, they never name what is asked
-     "must", "might", "shall", "ought", "may", "cannot"]
+     "must", "might", "shall", "ought", "may", "cannot",
+     # asking to check what was just said ("can you confirm?"): the statement is what is asked
+     "confirm", "verify"]
 )
 
 MAX_WORD = 30  # no English or medical word is longer; longer "words" are not spell-corrected
@@ -218,9 +220,10 @@ _REVEAL = re.compile(
     r"|repeat (?:everything|the text) above|what were you told|print (?:your|the) (?:prompt|instructions)"
 )
 _CHEAP = re.compile(r"\b(cheapest|least expensive|lowest|most affordable|best price|best value|cheaper|"
-                    r"less expensive|lower price|more affordable|(?:charges?|costs?|pay) the least)\b")
+                    r"less expensive|lower price|more affordable|(?:charges?|costs?|pay) the least|"
+                    r"(?:prices?|costs?|fees?)(?:\s+(?:are|is|run|come out))?\s+lower)\b")
 _DEAR = re.compile(r"\b(most expensive|priciest|highest|costliest|more expensive|pricier|dearest|"
-                   r"(?:charges?|costs?|pay) the most)\b")
+                   r"(?:charges?|costs?|pay) the most|(?:prices?|costs?|fees?)(?:\s+(?:are|is|run|come out))?\s+higher)\b")
 COMPARE_WORDS = re.compile(r"\b(compare|comparison|comp|versus|vs\.?|cheaper|more expensive|less expensive|difference|delta|"
                       r"than|between|across|each country|all countries|every country|other countries|"
                       r"worldwide|around the world|countries)\b")
@@ -270,7 +273,9 @@ class Analyzer:
             for cue in spec["cues"]:
                 vocab.update({w: 1 for w in words(cue)})
         for extra in ("cheapest", "expensive", "compare", "cheaper", "clinic", "clinics", "hospital", "which",
-                      "where", "what", "price", "prices", "cost", "costs", "country", "countries"):
+                      "where", "what", "price", "prices", "cost", "costs", "country", "countries",
+                      # the words the price patterns read (_CHEAP, _DEAR): never "corrected" into "prices"
+                      "priciest", "pricier", "pricey", "dearest", "dearer", "costliest", "costlier", "affordable"):
             vocab[extra] += 1
         self.speller = Speller(vocab)
         # Words that are known (never "corrected") but never a correction target: "mental" must not become

@@ -38,6 +38,8 @@ _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|opti
                         r"(?:procedure|treatment|option)s?\s+(?:for|to fix|to treat)\s+(?:those|these|them|this|that|mine|such)\b|"
                         r"(?:treat|treats|fix|fixes|improve|improves|heal|heals|get rid of|gets rid of|deals? with|handles?|tackles?|"
                         r"targets?|works? on)\b|suits?|suited|suitable|good for|best for|work best)\b")
+_HOW_IT_WORKS = re.compile(r"\W*(?:so\s+|and\s+|but\s+)?how\s+(?:do|does|did|would|will|can|could)\s+(?!i\b|you\b|we\b)"
+                           r"[\w\s'-]{1,40}?\bwork\b")  # "how do fillers work on indented scars?": how, not which
 _COURSE = re.compile(r"\b((?:full|whole|entire|complete)(?=\s+(?:[\w-]+\s+){0,2}?(?:course|courses|treatment|treatments|"
                      r"program|programme|package|set|plan|series|cycle|thing|lot|procedure|process)\b)|"
                      r"total(?!\s+budget)|overall|all (?:the |of the )?(?:sessions|treatments)|"
@@ -303,6 +305,7 @@ class Query(Frame):
     percent: float | None = None  # a share the question states ("a 10% deposit")
     amounts: list[float] = field(default_factory=list)  # dollar amounts the question states ("quoted $2,000")
     absent: list[str] = field(default_factory=list)  # unbound words with no article word near them ("alcohol")
+    near: dict[str, str] = field(default_factory=dict)  # unbound words → the article word they paraphrase ("trip": "travel")
     framing: list[str] = field(default_factory=list)  # unbound words among the commonest English ones ("often")
     asking: str = ""  # the sentences that ask, when the message also tells something ("I'm from Leeds. ...")
     asking_tokens: list[str] = field(default_factory=list)  # their tokens, everyday words put as the article says them
@@ -370,7 +373,7 @@ class QueryParser:
         q.why = bool(_WHY.match(lowered) or _WHY_ANYWHERE.search(lowered))
         q.yesno = bool(_YESNO.match(lowered) or _TAG_QUESTION.search(lowered) or _DECLARATIVE_Q.match(lowered)) \
             and not q.why
-        q.recommend = bool(_RECOMMEND.search(low)) and not q.why
+        q.recommend = bool(_RECOMMEND.search(low)) and not q.why and not _HOW_IT_WORKS.match(low)
         q.asking = self._asking(q.text)
         described = self._described_treatment(q, lowered)
         if described:  # "that thing where they freeze the skin and cut a little plug out": the treatment so described
@@ -491,8 +494,13 @@ class QueryParser:
             q.other_topics = [t for t in q.other_topics if t not in later]
             q.salient = [w for w in q.salient if w not in words(later)]
             q.unbound = [w for w in q.unbound if w not in words(later)]
+        if q.asking and named and q.other_topics and not q.yesno:  # "after X, when can I wash my face? going
+            # sightseeing": the question names its subject; the trip is context (but "I'm pregnant - is X safe?"
+            # hinges on it)
+            said = f" {' '.join(words(q.asking))} "
+            q.other_topics = [t for t in q.other_topics if f" {t} " in said]
         q.ungiven = self._ungiven(q)
-        q.absent = self._absent(q)
+        q.absent, q.near = self._absent(q)
         if self.neighbours is not None and q.unbound:
             common = self.neighbours.common()
             q.framing = [w for w in q.unbound if w in common]
@@ -672,16 +680,19 @@ class QueryParser:
         priced = q.asks_cost and bool(q.procedures or q.countries)
         return [k for k in q_kinds if not (priced and k not in ("travel prices", "insurance"))]
 
-    def _absent(self, q: Query) -> list[str]:
+    def _absent(self, q: Query) -> tuple[list[str], dict[str, str]]:
         """Unbound words the article has nothing near, except words of the user's own situation ("my
-        wedding", "our kids"): those are context, not the fact asked for."""
+        wedding", "our kids"): those are context, not the fact asked for; and the others, each with the article
+        word it paraphrases ("trip": "travel")."""
         if self.neighbours is None or not q.unbound:
-            return []
+            return [], {}
         low = q.text.lower()
         own = {m.group(1) for m in _POSSESSED.finditer(low)} | {m.group(2) for m in _POSSESSED.finditer(low) if m.group(2)}
         own |= set(words(_GREETING.match(low).group(0))) if _GREETING.match(low) else set()  # "Merhaba, ..."
         asked = [w for w in q.unbound if w not in own][:MAX_ABSENT_CHECKED]
-        return self.neighbours.absent(asked) if asked else []
+        if not asked:
+            return [], {}
+        return self.neighbours.absent(asked), self.neighbours.paraphrased(asked)
 
     @staticmethod
     def _drop_home(q: Query) -> None:

@@ -137,4 +137,6 @@ def spelled_numbers(text: str) -> str:
 
 # "where do I stay while I heal?" asks for somewhere to stay: not one treatment's recovery, nor a clinic's address
 WHERE_STAY = re.compile(r"\s*(?:(?:and|so|but|then|ok|okay)[,\s]+)?where\b.*\b(?:stay|stays|staying|sleep|lodge|"
-                        r"live|rest|recuperate)\b", re.I)
+                        r"live|rest|recuperate)\b"
+                        r"|.*\b(?:somewhere|anywhere|a place)\b(?:\s+[\w']+){0,3}?\s+(?:to\s+)?(?:stay|sleep|lodge|rest|"
+                        r"recuperate|recover)\b", re.I)  # "is there somewhere he can stay to recover?"

@@ -82,7 +82,8 @@ class ClinicStrategy:
             if more is not None:
                 return more
         d = Draft(strategy=self.name)
-        asked_places = [*q.other_countries, *(p for p in self.corpus.places if p in q.tokens)]
+        said = set(words(_unlead(q.text, named)))  # "Staying in Gangnam: what does X offer?" asks no place
+        asked_places = [*q.other_countries, *(p for p in self.corpus.places if p in said)]
         choosing = len(named) >= 2 and bool(asked_places)  # "which of X and Y is in Gangnam?": the one that is
         if choosing:
             there = [c for c in named if c.location and all(p in normalize(c.location).lower() for p in asked_places)]
@@ -98,6 +99,11 @@ class ClinicStrategy:
             elif wants_loc or wrong:
                 lead = f"No — the article does not place {c.name} in {wrong[0].title()}; " if wrong else ""
                 d.add(cap(f"{lead}{c.name} is located in {c.location}"), c.location_chunk_id, c.location_sentence)
+                there = [x for x in self.corpus.clinics if wrong and x.name != c.name and x.name not in q.clinics
+                         and wrong[0] in normalize(x.location).lower()]
+                for x in there:  # "Geurim is the one in Cheonho, right?": the clinic that is there
+                    d.add(f"The clinic it places in {wrong[0].title()} is {x.name}" if len(there) == 1
+                          else f"{x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
             elif (found := self._detail(c, q) or (self._detail(c, q, story=True) if q.asking else None)) is not None:
                 full = q.yesno and len(named) == 1 and found[0] >= 0.999 * self.corpus.weight(self._asked(c, q))
                 d.add(f"Yes — {found[1]}" if full else found[1], *found[2:])
@@ -216,17 +222,39 @@ class ClinicStrategy:
             return refusal(f"The article does not mention any clinic in {q.other_countries[0].title()}; the clinics "
                            f"it lists are in {join_names([x.location for x in c.clinics])}.", strategy=self.name)
         if not _specific(q):  # "scar treatment" in general tells no clinic apart
-            return self._by_detail(q) or self._listing(q)
+            found = self._by_detail(q)
+            if found is not None and ("location" in q.attributes or re.search(r"\bwhere\b", q.text.lower())):
+                for x in self.corpus.clinics:  # "which clinic does hair transplants, and whereabouts is it?"
+                    if x.name in found.text and x.location and x.location not in found.text:
+                        found.add(f"{x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
+            return found or self._listing(q)
         found = [(x, self.corpus.mentions(x, q.procedures)) for x in pool]
         found = [(x, m) for x, m in found if m]
         if not found:
             return None
+        found = self._narrowed(q, found)
         for x, m in found:
             d.add(f"{x.name} offers {q.procedures[0]}", *m[0])
         if "location" in q.attributes or re.search(r"\bwhere\b", q.text.lower()):
             for x, _ in found:
                 d.add(f"{x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
         return d
+
+    def _narrowed(self, q: Query, found: list[tuple[ClinicRecord, list]]) -> list[tuple[ClinicRecord, list]]:
+        """"Who does PDO thread lifts and microneedling?": of the clinics offering the treatment, those whose own text
+        also has the other things asked for."""
+        if len(found) < 2:
+            return found
+        named = {stem(w) for p in q.procedures for w in content_words(p)}
+        c = self.corpus
+        gains = []
+        for x, _m in found:
+            asked = {a for a in self._asked(x, q, story=True) - named if a in c.idf}
+            own = set().union(*(c.unit_stems[i] for i in [*c.clinic_units.get(x.name, []),
+                                                          *c.index.units_by_chunk.get(x.chunk_id, [])]))
+            gains.append(c.weight(asked & own))
+        top = max(gains)
+        return [f for f, g in zip(found, gains, strict=True) if g == top] if top > 0 else found
 
     def _by_detail(self, q: Query, pool: list[ClinicRecord] | None = None) -> Draft | None:
         """"Which clinic does hair transplant on scars?": clinics whose own text carries the asked words."""
@@ -261,7 +289,9 @@ class ClinicStrategy:
         any clinic question has."""
         own = {stem(w) for w in content_words(clinic.name)}
         said = words(q.asking) if q.asking and not story else q.tokens
-        asked = {stem(w) for w in said if w not in self.corpus.background and w not in STOPWORDS and len(w) > 2}
+        background = self.corpus.background
+        asked = {stem(w) for w in said if w not in background and w not in STOPWORDS and len(w) > 2
+                 and not (w.endswith("n") and w[:-1] in background)}  # "Korean" says the article's country again
         return asked - own - _GENERIC
 
     def _detail(self, clinic: ClinicRecord, q: Query, story: bool = False) -> tuple[float, str, str, str] | None:
@@ -270,9 +300,10 @@ class ClinicStrategy:
         message's ("A patient asked about thread lifts. Which clinic does those?")."""
         if _specific(q):
             return None
-        return self._detail_of(clinic, q, self._asked(clinic, q, story))
+        return self._detail_of(clinic, q, self._asked(clinic, q, story), story)
 
-    def _detail_of(self, clinic: ClinicRecord, q: Query, asked: set[str]) -> tuple[float, str, str, str] | None:
+    def _detail_of(self, clinic: ClinicRecord, q: Query, asked: set[str], story: bool = False
+                   ) -> tuple[float, str, str, str] | None:
         c = self.corpus
         if not asked:
             return None
@@ -284,8 +315,10 @@ class ClinicStrategy:
             gain = c.weight(hit)
             if gain > best_gain:
                 best, best_gain, matched = c.units[i], gain, hit
-        # half of what is asked, or two or more of its words when the message also tells a story around them
-        if best is None or (best_gain < 0.5 * c.weight(asked) and (len(matched) < 2 or best_gain < 0.3 * c.weight(asked))):
+        # half of what is asked, or two or more of its words when the message also tells a story around them; in the
+        # story, words the article never uses ("a scar on my scalp") match no clinic and weigh nothing in that share
+        wanted = c.weight({a for a in asked if a in c.idf or not story})
+        if best is None or (best_gain < 0.5 * wanted and (len(matched) < 2 or best_gain < 0.3 * wanted)):
             return None
         if best.kind == "row":  # quote the row, but say which column matched
             key, value = max(clinic.fields.items(),
@@ -301,6 +334,14 @@ def _charges(q: Query, clinic: ClinicRecord) -> bool:
     low = q.text.lower()
     return bool(re.search(rf"\b(?:at|from|by|with)\s+(?:the\s+)?{first}\b|\b{first}\b[\w\s'’]{{0,30}}?\b(?:charges?|costs?|"
                           rf"prices?|fees?|asks?|bills?|rates?)\b(?!\s+(?:in|there))", low))
+
+
+def _unlead(text: str, clinics: list[ClinicRecord]) -> str:
+    """The message without a lead that sets the scene and names none of the clinics ("Staying in Gangnam — ...")."""
+    m = re.match(r"^([^—–:?.!]{3,60})\s*(?:[—–:]|\s-\s)\s*(\S.*)$", text, re.S)
+    if m and not any(words(c.name)[0] in words(m.group(1)) for c in clinics):
+        return m.group(2)
+    return text
 
 
 def _specific(q: Query) -> list[str]:

@@ -6,6 +6,7 @@ its own citation. A part the article lacks (no session count) is named instead o
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from scarbot.answer.base import (
@@ -32,6 +33,9 @@ _COURSE_IN_CELL = re.compile(r"\b(full treatment|full course|course|total|packag
 
 
 _PERCENT_IN_TEXT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+
+
+_EACH_SESSION = re.compile(r"\b(?:per|a|each|one|single)\s+(?:session|sitting|visit|go)\b")
 
 
 def _times_each(text: str, amount: float) -> int | None:
@@ -155,8 +159,14 @@ class ComputeStrategy:
             return self._planned(procs, country, q.count, q.price_end or ("avg" if q.at_average else None), q.count_low)
         if q.plus and len(procs) >= 2 and (1 in q.numbers or not q.course):  # "one X session plus one Y"
             return self._sum(procs, country)
+        if q.course and len(countries) >= 2:  # "a full course in the USA vs Korea, totals for both": each country's
+            d = Draft(strategy=self.name)
+            for each in countries[:3]:
+                part = self._course(procs, each, q.session_end, q.price_end)
+                d.parts += [p for p in (part.parts if part else []) if all(p.text != m.text for m in d.parts)]
+            return d if d.parts else None
         if q.course:
-            return self._course(procs, country, q.session_end, q.price_end)
+            return self._course(procs, country, q.session_end, q.price_end, bool(_EACH_SESSION.search(q.text.lower())))
         return None
 
     # ------------------------------------------------------------------ a number of sessions the user plans
@@ -347,7 +357,9 @@ class ComputeStrategy:
         return rows[0] if rows else None
 
     def _course(self, procs: list[str], country: str, session_end: str | None = None,
-                price_end: str | None = None) -> Draft | None:
+                price_end: str | None = None, each_too: bool = False) -> Draft | None:
+        """A full course of each treatment; with ``each_too`` ("per session and for a full treatment?") the price of one
+        session as well, where the article gives a full-treatment figure of its own."""
         d = Draft(strategy=self.name)
         for proc in procs:
             price = self._price(proc, country)
@@ -358,6 +370,8 @@ class ComputeStrategy:
                 continue
             whole = _COURSE_IN_CELL.search(price.cell)
             if whole:  # the price itself names a full-course figure
+                if each_too:
+                    d.add(self._price_line(price), price.chunk_id, price.quote)
                 d.add(f"A full treatment of {pretty(proc)} in {country} is listed at {whole.group(2)}",
                       price.chunk_id, price.quote)
                 continue
@@ -472,6 +486,8 @@ class ComputeStrategy:
         if len(countries) < 2:  # "I have some savings": no second country to save against
             return None
         a, b = (self._price(proc, c) for c in countries)
+        if q.at_average:  # "the Korean average filler price": a country's stated average, where it gives one
+            a, b = (self._averaged(proc, x) for x in (a, b))
         d = Draft(strategy=self.name)
         if a is None or b is None:  # one side missing: the saving cannot be said (the other price is a lookup away)
             gone = countries[0] if a is None else countries[1]
@@ -516,8 +532,9 @@ class ComputeStrategy:
         lo, hi = dear.low - cheap.low, dear.high - cheap.high
         figures = (money(abs(lo)), money(abs(hi)))
         if (lo >= 0) == (hi >= 0):
+            of = "the average it gives" if q.at_average and "avg" in f"{cheap.cell}{dear.cell}".lower() else "the range"
             d.add(f"{pretty(proc).capitalize()} costs less in {cheap.country}: about {figures[0]} less at the low end "
-                  f"of the range and {figures[1]} less at the high end than in {dear.country}", derived=figures)
+                  f"of {of} and {figures[1]} less at the high end than in {dear.country}", derived=figures)
         else:  # the ranges cross: each end has its own cheaper country
             low_c, high_c = (cheap, dear) if lo > 0 else (dear, cheap)
             d.add(f"It depends on the end of the range: at the low end {pretty(proc)} costs about {figures[0]} less in "
@@ -525,6 +542,16 @@ class ComputeStrategy:
         for x in (cheap, dear):
             d.add(self._price_line(x), x.chunk_id, x.quote)
         return d
+
+    def _averaged(self, proc: str, fact: PriceFact | None) -> PriceFact | None:
+        """The record of the country that states an average ("$110 - $600 (avg. $270-$330)"), read as that average."""
+        if fact is None:
+            return None
+        for r in self.corpus.records(proc, fact.country):
+            avg = average_of(r.cell)
+            if avg is not None:
+                return dataclasses.replace(r, low=avg[0], high=avg[1])
+        return fact
 
     def _across_ends(self, proc: str, a: PriceFact, b: PriceFact, q: Query, d: Draft) -> Draft:
         """Each country at its own end of its range ("India's top price than Korea's lowest"): one difference."""

@@ -42,6 +42,8 @@ _ASKS_CAUSE = re.compile(r"\bwhat (?:\w+ly\s+)?causes?\b|\bwhat leads to\b|\bhow
 _GENERIC_STEMS = frozenset(stem(w) for w in lexicon.GENERIC_WORDS)
 _ATTR_WORDS = {"sessions": "number of sessions", "procedure": "procedure steps", "status": "approval status",
                "mechanism": "mechanism"}
+_NAME_ASKED = re.compile(r"\bwhat(?:'s| is| are)\s+(?:it|they|that|this|the place|the clinic|the hospital)\s+(?:called|named)\b"
+                         r"|\b(?:the|its|their) name\b")
 _WHICH_PLACE = re.compile(r"\b(?:which|what)\b[^?]{0,40}\b(?:clinic|hospital|center|centre|one|place)\b")
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s?%|\$[\d,]+|\b\d{2,}(?:[.,]\d+)?\b")  # 60%, $1,200, 2019
 _HAS_FIGURE = re.compile(r"\d")
@@ -299,7 +301,10 @@ class ExtractStrategy:
                                   or (set(subject) <= label and len(label) <= len(subject) + 1))
 
     def _entity_keys(self, q: Query) -> list[set[str]]:
-        keys = [k for k in map(self._entity_keys_of, q.entities) if k]
+        # "do I need a visa to get scar treatment there?": treatment in general is what the whole article is about,
+        # so it tells no sentence apart from another
+        named = [e for e in q.entities if e != lexicon.GENERAL_PROCEDURE] if len(q.entities) > 1 or q.salient else q.entities
+        keys = [k for k in map(self._entity_keys_of, named) if k]
         if q.asking and len(keys) > 1:  # "I know X and Y last long, but how long does Z last?": the asked one
             asked = {stem(w) for w in words(q.asking)}
             return [k for k in keys if k <= asked] or keys
@@ -486,7 +491,17 @@ class ExtractStrategy:
                 d.add(self._whose(q, u) + both, u.chunk_id, both)
                 continue
             d.add(self._whose(q, u) + self._asked_part(q, self._sentence(u)), u.chunk_id, u.text)
+        self._where_it_is(q, d, [c.units[ui] for ui in chosen])
         return d
+
+    def _where_it_is(self, q: Query, d: Draft, units: list[Unit]) -> None:
+        """"... what's it called and what area is it in?": the clinic a sentence of its own section described, where it is."""
+        if "location" not in q.attributes or not _WHICH_PLACE.search(q.text.lower()) and not _NAME_ASKED.search(q.text.lower()):
+            return
+        owners = {name for u in units for name in self.corpus.clinic_units if u.section.endswith(name)}
+        for clinic in self.corpus.clinics:
+            if clinic.name in owners and clinic.location and clinic.location.lower() not in d.text.lower():
+                d.add(f"{clinic.name} is located in {clinic.location}", clinic.location_chunk_id, clinic.location_sentence)
 
     @staticmethod
     def _asks_a_kind(q: Query) -> bool:
@@ -529,7 +544,7 @@ class ExtractStrategy:
 
     def _whose(self, q: Query, u: Unit) -> str:
         """"Which hospital ...?" answered by a sentence of one clinic's own section: lead with that clinic."""
-        if not (_WHICH_PLACE.search(q.text.lower()) or _POINTS_BACK.search(u.text)):
+        if not (_WHICH_PLACE.search(q.text.lower()) or _NAME_ASKED.search(q.text.lower()) or _POINTS_BACK.search(u.text)):
             return ""  # ("The clinic is renowned for ...": whichever the question, the sentence says which clinic)
         owner = next((name for name in self.corpus.clinic_units if u.section.endswith(name)), None)
         return f"{owner}: " if owner and owner.lower() not in u.text.lower() else ""

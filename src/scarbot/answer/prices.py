@@ -39,7 +39,8 @@ _PRICE_OF = re.compile(r"\bhow much (?:is|are|does|do|for|would|will)\s+(?:an?|t
                        r"(?:an?|the|one)?\s*([a-z -]{2,40}?)(?:\s+in\b|\?|$)|\b([a-z-]+(?:\s[a-z-]+)?)\s+(?:price|cost)s?\b"
                        r"|\bwhat (?:does|do|would|will)\s+(?:an?|the|one)?\s*([a-z -]{2,40}?)\s+(?:cost|run|set)\b"
                        r"|^\s*([a-z -]{2,30}?)\s*(?::|\s[—–-])\s+(?:what|how much)\b")
-_COMPARATIVE = re.compile(r"\b(?:cheaper|pricier|dearer|costlier|more expensive|less expensive|more affordable)\b")
+_COMPARATIVE = re.compile(r"\b(?:cheaper|pricier|dearer|costlier|more expensive|less expensive|more affordable|"
+                          r"(?:higher|lower) than)\b")
 _TIMES = re.compile(r"\bhow many times\b|\btimes (?:more|less|cheaper|dearer|as)\b|\bratio\b|\bfold\b|\btwice\b")
 # words that say which price, not what is priced ("Thailand's top price", "the going rate")
 _PRICE_MODIFIERS = {"top", "bottom", "highest", "lowest", "upper", "lower", "max", "maximum", "min", "minimum",
@@ -465,7 +466,8 @@ class PriceStrategy:
         cheaper, dearer = ((a, name_a), (b, name_b)) if order < 0 else ((b, name_b), (a, name_a))
         (first, n1), (second, n2) = (cheaper, dearer) if which == "min" else (dearer, cheaper)
         verb = "cheaper" if which == "min" else "more expensive"
-        d.add(f"{cap(n1)} is {verb} {where}: the cost comparison table lists {first.cell} for {n1}",
+        other = "more expensive" if which == "min" else "cheaper"  # both ways, whichever way the claim was put
+        d.add(f"{cap(n1)} is {verb} {where}, and {n2} {other}: the cost comparison table lists {first.cell} for {n1}",
               first.chunk_id, first.quote)
         d.add(f"{cap(n2)} is listed at {second.cell}", second.chunk_id, second.quote)
         return d

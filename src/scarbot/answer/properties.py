@@ -17,6 +17,7 @@ from scarbot.answer import weights as W
 from scarbot.answer.base import GENERAL, AnswerContext, CorpusView, Draft, body, cap, join_names
 from scarbot.nlp import STOPWORDS, content_words, stem, words
 from scarbot.query import Query, related
+from scarbot.text import COUNT_WORDS
 
 # the message asks to pick a treatment: "which one …", "what should I get", "is there anything that …"
 _CHOOSE = re.compile(
@@ -34,6 +35,7 @@ _CHOOSE = re.compile(
     r"|\bwhat(?:'s| is| are)\s+(?:good|best)\b"
     r"|\bwhat\s+(?:\w+\s+)?(?:to\s+)?(?:works?|helps?)\s+(?:for|with|on|best)\b"  # "what tends to work for deep ones?"
     r"|\b(?:what'?s|whats|what is|what are)\s+(?:my|the)\s+options?\b"
+    r"|\b(?:best|safest|surest)\s+(?:bet|option|choice|pick)\b|\bthe go[- ]to\b"
     r"|^\s*(?:\w+[,.]?\s+)?(?:i|we)\s+(?:want|need|would like|'d like|prefer|am looking for|'m looking for)\s+"
     r"(?:something|anything|a treatment|an option|one)\b"  # "We'd like something non-surgical."
     r"|(?:^|[,;:—–-])\s*(?:so\s+)?(?:any\s+|your\s+|my\s+)?(?:options|suggestions|recommendations|ideas|thoughts)\s*\??\s*$")
@@ -72,6 +74,8 @@ _NOT_A_TREATMENT = re.compile(r"\b(?:clinics?|hospitals?|doctors?|surgeons?|coun
 _NEGATED = re.compile(r"\b(?:isn'?t|aren'?t|is not|are not|not (?:\w+ )?(?:class\w*|consider\w*|count\w*|call\w*|"
                       r"seen|regard\w*|a|an))\b")
 MAX_TREATMENTS = 4
+_GOAL = re.compile(r"\b(?:want|like|get|make|have|see|need)\s+(?:my|the|these|those|them|it|our)\s+(?:[a-z]+\s+){0,2}?"
+                   r"((?:a\s+(?:lot|bit)\s+)?(?:less|more|much|far)\s+[a-z]+(?:\s+by\s+then)?)")
 
 
 def chooses(text: str) -> bool:
@@ -101,7 +105,7 @@ class PropertyStrategy:
         text = choosing_sentence(q)
         return (chooses(text) and not named and not _NOT_A_TREATMENT.search(text.lower())
                 and not _NEGATED.search(text.lower()) and not q.all_scar_types and not q.clinics
-                and set(q.countries) <= set(q.home_countries)
+                and set(q.countries) <= {*q.home_countries, *self.corpus.homes}  # "a wedding in Seoul next week": where
                 and not q.asks_cost and not _COUNTED.search(text.lower()) and q.count is None and not q.why
                 and not q.identify and not q.filler_types)
 
@@ -185,7 +189,14 @@ class PropertyStrategy:
         c = self.corpus
         toks = words(text)
         lowered = " ".join(toks)
-        counted = {toks[k + 1] for k in range(len(toks) - 1) if toks[k].isdigit()}  # "in 10 days": a story's time
+        # "I want my dents less visible": how the user wants the scars to end up, which every treatment aims at
+        goal = {w for m in _GOAL.finditer(lowered) for w in m.group(1).split()}
+        goal |= {toks[k + 1] for k in range(len(toks) - 1)
+                 if toks[k] in ("next", "this", "coming", "few", "several", "couple")}  # "next week", "a few days"
+        joined = f" {' '.join(q.tokens)} "
+        goal |= {w for start, end, kind, _name in q.spans if kind == "country" for w in joined[start:end].split()}  # "in Seoul"
+        counted = goal | {toks[k + 1] for k in range(len(toks) - 1) if toks[k].isdigit() or toks[k] in COUNT_WORDS}  # "in 10
+        # days", "in ten days": a story's time
         kept = [w for w in dict.fromkeys(content_words(text))
                 if w.isalpha() and w not in _FRAME and w not in STOPWORDS and w not in c.background and len(w) >= 3
                 and w not in q.excluded_words and w not in counted and self._known(w)]

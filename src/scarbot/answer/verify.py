@@ -80,6 +80,7 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
                            "converting them would need an exchange rate it does not state")
         unit = _PER.search(q.text.lower())
         word = lexicon.CHAT_SHORTHAND.get(unit.group(1), unit.group(1)) if unit else ""  # "per sesh": per session
+        word = "session" if word in _ONE_SITTING else word  # "per go", "per visit": one session
         if unit and not _per_unit_given(draft, word):
             return _other_unit(draft, word)
     if draft.strategy == "extract":
@@ -112,6 +113,10 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
             return claimed
     if q.numbers and (q.yesno or q.why):
         return _premise(q, draft)
+    if q.yesno and draft.strategy == "extract" and q.absent:
+        gap = _uncovered(q, draft, {}, q.absent)  # "can I take ibuprofen for the bruising?": a yes or no about
+        if gap:  # something the article never touches, which no claim it does make settles
+            return _partial(q, draft, gap)
     if q.yesno and draft.strategy == "extract":
         return _affirmed(q, draft, background)
     return draft
@@ -197,6 +202,7 @@ _CURRENCY = re.compile(r"\b(?:in|into|to|as)\s+(?:(?:south\s+)?[a-z]+\s+)?(won|k
                        r"baht|thb|lira|rupees?|inr|aud|cad|sgd|yuan|rmb|pesos?)\b")
 _SYMBOLS = {"eur": "€", "pou": "£", "gbp": "£", "ste": "£", "yen": "¥", "jpy": "¥", "won": "₩", "krw": "₩", "lir": "₺",
             "rup": "₹", "inr": "₹", "bah": "฿", "thb": "฿", "yua": "¥", "rmb": "¥"}
+_ONE_SITTING = {"go", "visit", "sitting", "appointment", "round", "treatment", "procedure", "time"}
 _PER = re.compile(r"\bper\s+(?!(?:cent|person|se|your|the|my|our|their|its|this|that|a|an|article|table)\b)([a-z]+)")
 
 
@@ -378,7 +384,10 @@ def _uncovered(q: Query, draft: Draft, rare: dict[str, set[str]], only: list[str
     for p in draft.parts:
         for sentence in split_sentences(f"{p.text}. {p.quote}"):
             said = {stem(w) for w in words(sentence)}
-            missing = [w for w in asked if not any(related(w, s) for s in said)]
+            # a word the article never uses is said by the article word it paraphrases ("trip": "travel"), but not by
+            # another word of its family ("therapist" is no "therapy")
+            missing = [w for w in asked if not any(related(w, s) or (w in q.near and q.near[w][:5] != w[:5]
+                                                                      and related(q.near[w], s)) for s in said)]
             if len(missing) < len(best):
                 best = missing
     return best

@@ -1,0 +1,113 @@
+"""A clinic pointed at before any was named, a clinic found by what the user needs, a place that only sets the
+scene, numbered questions, words the article says another way, treatments chosen by a wish, two countries'
+course totals, a bare "how long?" after a topic, and a yes/no about something the article never touches.
+
+Phrasings are our own (none is an eval question); assertions are what a user reads.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scarbot.dialogue import split_question
+
+
+def test_numbered_questions_are_split_and_the_numbers_dropped():
+    parts = split_question("Two things before I book: 1) how big is the deposit, 2) what lead time for reserving?")
+    assert parts == ["how big is the deposit?", "what lead time for reserving?"]
+
+
+def test_one_lettered_item_is_no_list():
+    assert split_question("Is option b) cheaper than a peel?") == ["Is option b) cheaper than a peel?"]
+
+
+@pytest.mark.slow
+def test_that_clinic_before_any_clinic_was_named_asks_which_one(chat):
+    _first, where = chat("Is the aftercare in Korea any good?", "Where is that clinic?")
+    assert where.text.startswith("Which clinic do you mean"), where.text
+    for name in ("Kangdong", "Geurim", "Louis"):
+        assert name in where.text, where.text
+
+
+@pytest.mark.slow
+def test_a_clinic_found_by_what_the_user_needs_is_the_one_pointed_at_next(chat):
+    found, where = chat("Bald patch from an old scar on my head, hair never came back. Any clinic over there for that?",
+                        "and where's that clinic?")
+    assert "Geurim" in found.text, found.text
+    assert "Gangnam" in where.text, where.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, said", [
+    # "whereabouts" asks where, in a question that first asks which clinic
+    ("which clinic offers hair transplants into scars, and whereabouts is it?", ["Geurim", "Gangnam"]),
+    # a clinic described, then asked for by name and area
+    ("The hospital known for collaboration between dermatologists and plastic surgeons: what is it called and what "
+     "area is it in?", ["Kangdong", "Cheonho"]),
+    # both things asked of one clinic: only the clinic whose own text has both
+    ("i want microneedling and a thread lift in one place, who does that?", ["Louis"]),
+    # a wrong place: corrected, and the clinic that is there named
+    ("Louis Clinic is the one in Gangnam, yes?", ["Pangyo", "Geurim"]),
+    # a word the article says another way ("trip" ~ "travel")
+    ("is a visa needed for this kind of trip?", ["medical visa"]),
+    # "priciest" is a word, not a typo of "prices": both ends of the course
+    ("whole microneedling course in Korea, cheapest to priciest total?", ["$900", "$3,600"]),
+    # a course in each of two countries
+    ("full subcision course in Korea and in the UK: totals?", ["$1,362", "$5,670"]),
+    # prices said to be higher: the comparison, both ways
+    ("Indian laser prices are higher than Korea's, yes?", ["India cheaper", "$60"]),
+    # a wish, not a scar type: what the article says gives it
+    ("Honeymoon in Seoul in a few days, I'd like my acne scars less noticeable by then with no downtime. "
+     "What's the option?", ["filler"]),
+    # an average the table states is the price compared
+    ("Korea's average filler price against the UK one: how much less per session?", ["$130", "$70", "avg."]),
+    # "per go": per session
+    ("what's a laser go in Korea per go?", ["$300"]),
+    # "can you confirm?" asks about the statement before it
+    ("Someone told me Kangdong Sacred Heart is in Cheonho. Can you confirm?", ["Cheonho"]),
+])
+def test_one_message_answered(assistant, question, said):
+    ans = assistant.ask(question)
+    assert not ans.abstained, ans.text
+    for s in said:
+        assert s in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_the_scene_set_before_a_dash_is_no_place_asked_about(assistant):
+    ans = assistant.ask("Staying in Pangyo — what does Geurim do for depressed scars?")
+    assert "does not place" not in ans.text, ans.text
+    assert "scar management" in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_an_activity_mentioned_after_the_question_is_context(assistant):
+    ans = assistant.ask("how soon can I go in the sun after microneedling? planning some sightseeing")
+    assert not ans.abstained, ans.text
+    assert "2 days" in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_a_yes_or_no_about_something_the_article_never_touches_is_declined(assistant):
+    ans = assistant.ask("Is it fine to take ibuprofen for the swelling after microneedling?")
+    assert ans.abstained, ans.text
+    assert "ibuprofen" in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_a_specific_doctor_is_a_name_the_article_does_not_give(assistant):
+    ans = assistant.ask("Which specific doctor at Louis Clinic is best for subcision?")
+    assert ans.abstained, ans.text
+    assert "names of doctors" in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_how_long_alone_is_about_the_topic_just_asked(chat):
+    _visa, wait = chat("do Americans need a visa for treatment in Korea?", "how long till it comes through?")
+    assert "12-14 days" in wait.text, wait.text
+
+
+@pytest.mark.slow
+def test_why_pay_more_in_a_country_asks_for_its_case_not_a_price(chat):
+    _prices, why = chat("peel prices, India vs Korea?", "so why would anyone pay more in Korea?")
+    assert "reputation" in why.text, why.text
