@@ -37,7 +37,6 @@ class Turn:
     hits: list = field(default_factory=list)
     qvec: Any = None
     fvec: Any = None  # the vector of the asking sentences alone, when the message has others
-    pending: Any = None  # the standalone question's vector, begun while it is parsed (HybridRetriever.start)
     draft: Any = None  # scarbot.answer.Draft
     llm_text: str = ""
 
@@ -259,8 +258,7 @@ class Assistant:
         if s.query.excluded_entities:  # "apart from fillers, which ...?": search without the thing set aside
             from scarbot.query import without_exclusions
             searched = without_exclusions(s.standalone) or s.standalone
-        pending, s.pending = s.pending, None  # used when ``searched`` is the text it was begun for, else stopped
-        s.hits, s.qvec = self.retriever.search(searched, s.query, max(s.k, 6), pending=pending)
+        s.hits, s.qvec = self.retriever.search(searched, s.query, max(s.k, 6))
         if s.query.asking:  # a long message: the question on its own finds what the story around it hides
             framed = self.parser.parse(s.query.asking)
             asked, s.fvec = self.retriever.search(framed.paraphrased or s.query.asking, framed, max(s.k, 6))
@@ -268,13 +266,6 @@ class Assistant:
             s.hits = [*s.hits, *(h for h in asked if h.index not in seen)]
         s.timings["retrieve"] = s.timings.get("retrieve", 0.0) + (time.perf_counter() - t) * 1000
         return s
-
-    @staticmethod
-    def _drop_pending(s: Turn) -> None:
-        """The question was split into parts after all: the vector begun for the whole is not needed."""
-        if s.pending is not None:
-            s.pending.cancel()
-            s.pending = None
 
     def _answer(self, s: Turn) -> Turn:
         t = time.perf_counter()
@@ -446,15 +437,11 @@ class Assistant:
         parts = [lead + p for p in dict.fromkeys(split_question(body))]  # a question repeated is answered once
         if len(parts) == 1:
             s = self._condense(s)
-            # the text searched is the standalone question unless parsing paraphrases it or sets a thing aside:
-            # its vector is begun now, on the other core, and parsing goes on here meanwhile
-            s.pending = self.retriever.start(s.standalone)
             s.query = None if s.clarify else self.parser.parse(s.standalone)
             parts = [] if s.clarify else (contrasted(Reader(self.index.analyzer, self.parser), s.standalone, s.query)
                                           or by_attribute(s.standalone, s.query))  # "X: downtime and cost?"
             if not parts:  # one question, not a comparison of treatments nor several attributes of one
                 return self._answer(self._retrieve(s))
-            self._drop_pending(s)
         skipped = parts[MAX_PARTS:]
         parts = parts[:MAX_PARTS]
         history = list(s.history)
@@ -462,16 +449,14 @@ class Assistant:
         reader = Reader(self.index.analyzer, self.parser)
         while parts:
             part = parts.pop(0)
-            sub = self._condense(replace(s, question=part, history=history, timings={}, pending=None))
+            sub = self._condense(replace(s, question=part, history=history, timings={}))
             if lead and sub.standalone.startswith(lead):  # the label asks nothing: answered without it
                 sub.standalone = sub.standalone[len(lead):].lstrip(" :")
-            sub.pending = self.retriever.start(sub.standalone)
             sub.query = None if sub.clarify else self.parser.parse(sub.standalone)
             each = [] if sub.clarify or len(subs) + len(parts) >= MAX_PARTS else \
                 (contrasted(reader, sub.standalone, sub.query)  # "... and what share is each?": one per name
                  or by_attribute(sub.standalone, sub.query))
             if each:
-                self._drop_pending(sub)
                 parts[:0] = each[: MAX_PARTS - len(subs) - len(parts)]
                 continue
             sub = self._answer(self._retrieve(sub))

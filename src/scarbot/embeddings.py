@@ -24,7 +24,6 @@ import json
 import os
 import re
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -496,6 +495,8 @@ class OnnxEmbedder:
         self._inputs: list[str] = []
         self._sessions: dict[str, Any] = {}
         self._fallback: SentenceTransformerEmbedder | None = None
+        import threading
+
         self._lock = threading.Lock()
 
     @classmethod
@@ -584,23 +585,15 @@ class OnnxEmbedder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, np.float32(1e-12))).astype(np.float32)
 
-    def _feed_one(self, ids: list[int]) -> dict[str, np.ndarray]:
+    def _run_one(self, sess, ids: list[int]) -> np.ndarray:
+        """``_run`` for one text: no padding, so no mask to build or apply (the same sums, bit for bit)."""
         import numpy as np
 
         tokens = np.array(ids, dtype=np.int64)[None]
         ones = np.ones_like(tokens)
         feed = {"input_ids": tokens, "attention_mask": ones, "token_type_ids": np.zeros_like(tokens)}
-        return {k: feed[k] for k in self._inputs}
-
-    def _run_one(self, sess, ids: list[int], run_options: Any = None) -> np.ndarray:
-        """``_run`` for one text: no padding, so no mask to build or apply (the same sums, bit for bit)."""
-        return self._pool_one(sess.run(["last_hidden_state"], self._feed_one(ids), run_options)[0], len(ids))
-
-    @staticmethod
-    def _pool_one(hidden: np.ndarray, n: int) -> np.ndarray:
-        import numpy as np
-
-        pooled = hidden.sum(1) / np.float32(n)
+        hidden = sess.run(["last_hidden_state"], {k: feed[k] for k in self._inputs})[0]
+        pooled = hidden.sum(1) / np.float32(len(ids))
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, np.float32(1e-12))).astype(np.float32, copy=False)
 
@@ -646,19 +639,6 @@ class OnnxEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
 
-    def start_query(self, text: str) -> PendingQuery | None:
-        """``embed_query(text)`` begun in a worker thread, so that the asking thread can go on with work that
-        does not need the vector while onnxruntime (which releases the GIL) runs on the other core; ``None``
-        when the query session cannot run (the sentence-transformers fallback encodes inline instead)."""
-        if self._fallback is not None:
-            return None
-        try:
-            sess = self._session("query")
-        except OnnxUnavailable as err:
-            self._fall_back(err)
-            return None
-        return PendingQuery(self, sess, text)
-
     def vocabulary(self) -> set[str]:
         """Whole words the model's WordPiece vocabulary knows (real words the typo fixer must leave alone)."""
         try:  # WordPiece's own word list, read in half the time of building the tokenizer's 30k-entry dict
@@ -668,80 +648,6 @@ class OnnxEmbedder:
         if len(words) != self._tok.get_vocab_size():  # not this tokenizer's list (or none): ask the tokenizer
             words = list(self._tok.get_vocab())
         return {w for w in words if w.isalpha() and not w.startswith("##")}
-
-MODE = os.environ.get("SCARBOT_X_MODE", "thread")
-
-
-class PendingQuery:
-    """One question's vector, being computed by ``OnnxEmbedder._run_one`` in a worker thread.
-
-    ``result()`` is the vector of ``text``, bit for bit what ``embed_query(text)`` returns in the asking
-    thread (the same session, tokens and run); ``cancel()`` stops a vector that will not be used (the
-    text searched turned out to be another one) at onnxruntime's next node. A job no worker has picked
-    up yet (every worker busy with other requests' questions) is taken back and run by the caller.
-
-    The asking thread waits until the worker is inside onnxruntime (at most ``HANDOFF_S``): a woken worker
-    needs the GIL to start, and a busy asking thread would otherwise keep it for the interpreter's whole
-    switch interval (5 ms), longer than the work there is to overlap.
-    """
-
-    HANDOFF_S = 0.002
-    _pool: Any = None
-    _pool_lock = threading.Lock()
-
-    def __init__(self, embedder: OnnxEmbedder, sess: Any, text: str) -> None:
-        import onnxruntime as ort
-
-        self.text = text
-        self._embedder = embedder
-        self._ids = embedder._tok.encode(text.lower() if embedder._lower else text).ids
-        self._options = ort.RunOptions()
-        self._sess = sess
-        if MODE == "async":
-            self._done = threading.Event()
-            self._out: Any = None
-            sess.run_async(["last_hidden_state"], embedder._feed_one(self._ids), self._callback, None, self._options)
-            return
-        self._entered = threading.Event()
-        self._future = self.pool().submit(self._work)
-        self._entered.wait(self.HANDOFF_S)
-
-    def _callback(self, results: Any, _data: Any, err: str) -> None:
-        self._out = results[0] if not err else RuntimeError(err)
-        self._done.set()
-
-    @classmethod
-    def pool(cls):
-        if cls._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with cls._pool_lock:
-                if cls._pool is None:  # one worker a core: more questions at once than that queue, or run inline
-                    cls._pool = ThreadPoolExecutor(max_workers=max(1, min(os.cpu_count() or 1, 4)),
-                                                   thread_name_prefix="scarbot-query")
-        return cls._pool
-
-    def _work(self) -> np.ndarray:
-        self._entered.set()
-        return self._embedder._run_one(self._sess, self._ids, self._options)[0]
-
-    def result(self) -> np.ndarray:
-        if MODE == "async":
-            self._done.wait()
-            if isinstance(self._out, Exception):
-                raise self._out
-            return self._embedder._pool_one(self._out, len(self._ids))[0]
-        if self._future.cancel():  # never started: computed here, as it would have been without a worker
-            return self._embedder._run_one(self._sess, self._ids)[0]
-        return self._future.result()
-
-    def cancel(self) -> None:
-        if MODE == "async":
-            self._options.terminate = True
-            return
-        if not self._future.cancel():
-            self._options.terminate = True  # the worker's run raises at its next node; nobody reads it
-
 
 # --------------------------------------------------------------------------- factory
 

@@ -157,33 +157,20 @@ class HybridRetriever:
     def query_vector(self, text: str):
         return self.embedder.embed_query(text)
 
-    def start(self, text: str):
-        """The vector of ``text`` begun in a worker thread (``embeddings.PendingQuery``), for ``search`` to
-        take; ``None`` for an embedder that cannot run beside Python (it holds the GIL, as the hash one does)."""
-        start = getattr(self.embedder, "start_query", None)
-        return start(text) if start is not None else None
-
-    def search(self, text: str, frame: Frame, k: int, qvec=None, pending=None) -> tuple[list[Hit], Any]:
-        """The k best chunks for ``text``. ``pending``: a vector begun by ``start``, used when it is of this very
-        text (and stopped when it is not), while the keyword and entity scores are worked out here."""
+    def search(self, text: str, frame: Frame, k: int, qvec=None) -> tuple[list[Hit], Any]:
         import numpy as np
 
         idx = self.index
         n = len(idx.chunks)
-        if pending is not None and (qvec is not None or pending.text != text):
-            pending.cancel()
-            pending = None
-        if qvec is None and pending is None:
+        if qvec is None:
             qvec = self.query_vector(text)
-        corrected = " ".join(frame.tokens)
-        kw = np.asarray(idx.bm25.scores(idx.keyword_tokens(corrected)), dtype=np.float32)
-        ent = self._entity_scores(frame)
-        if pending is not None:
-            qvec = pending.result()
         if self.dense_backend is not None:
             dense = self.dense_backend(qvec, n)
         else:
             dense = idx.snap.chunk_vectors @ qvec
+        corrected = " ".join(frame.tokens)
+        kw = np.asarray(idx.bm25.scores(idx.keyword_tokens(corrected)), dtype=np.float32)
+        ent = self._entity_scores(frame)
         fused = np.zeros(n, dtype=np.float64)
         if self.fusion == "convex":
             def scaled(x):
