@@ -74,6 +74,14 @@ def test_vectors_are_memory_mapped(settings):
     assert snap.chunk_vectors.dtype == np.float32 and snap.chunk_vectors.shape == (48, 64)
 
 
+def test_bm25_postings_are_plain_views_of_the_mapped_file(settings):
+    """``scores`` indexes the postings per query term: plain arrays (fast indexing), still the file's pages."""
+    run(settings)
+    kw = load_snapshot(settings).keyword
+    for arr in (kw.indptr, kw.docs, kw.weights):
+        assert type(arr) is np.ndarray and isinstance(arr.base, np.memmap)
+
+
 @pytest.mark.parametrize("edit", ["garbage-json", "other-corpus", "bm25-bytes"])
 def test_damaged_precomputed_files_name_the_fix_and_ingest_heals(settings, edit):
     from scarbot.assistant import Assistant

@@ -124,7 +124,11 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, path: Path, terms: list[str], n_docs: int) -> KeywordIndex:
-        arrays = load_npz(path)
+        import numpy as np
+
+        # plain array views of the mapped file: ``scores`` indexes them a few times per query term, and a memmap's
+        # own indexing (a Python ``__getitem__`` and ``__array_finalize__`` per access) is ten times slower
+        arrays = {k: v.view(np.ndarray) if isinstance(v, np.memmap) else v for k, v in load_npz(path).items()}
         index = cls({t: i for i, t in enumerate(terms)}, arrays["indptr"], arrays["docs"], arrays["weights"], n_docs)
         if len(index.indptr) != len(terms) + 1 or int(index.indptr[-1]) != len(index.docs) != len(index.weights):
             raise ValueError(f"{path.name} does not match its term list")
