@@ -111,3 +111,60 @@ def test_how_long_alone_is_about_the_topic_just_asked(chat):
 def test_why_pay_more_in_a_country_asks_for_its_case_not_a_price(chat):
     _prices, why = chat("peel prices, India vs Korea?", "so why would anyone pay more in Korea?")
     assert "reputation" in why.text, why.text
+
+
+def test_a_doubled_consonant_before_ing_or_ed_is_one_stem():
+    from scarbot.nlp import stem
+
+    assert stem("scarring") == stem("scarred") == stem("scars") == "scar"
+    assert stem("planned") == "plan" and stem("filling") == "fill" and stem("added") == "add"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, said, unsaid", [
+    # "scarring" is "scars": the severity decides which peel
+    ("what kind of peel handles severe scarring?", ["Phenol"], []),
+    # a budget told before "what would you suggest?" asks for a treatment, not a price
+    ("Budget is around $900. My marks are mild and shallow. What would you suggest?", ["peel"], []),
+    # "tell me about X": what it is and how it works
+    ("tell me about microneedling for pitted scars", ["collagen"], []),
+    # "can you tell me ...?" is a request, not a yes/no
+    ("could you tell me more about subcision?", ["fibrous bands"], ["Yes."]),
+    # a clinic asked for with a country and a treatment is a clinic, not a price
+    ("which Korean hospital would you point me to for laser treatment?", ["Kangdong"], ["$"]),
+    # how payment works is not a price
+    ("can I settle the whole bill at the end, pay in full on the day?", [], ["$"]),
+])
+def test_one_message_read_as_meant(assistant, question, said, unsaid):
+    ans = assistant.ask(question)
+    for s in said:
+        assert s in ans.text, ans.text
+    for s in unsaid:
+        assert s not in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_a_price_compared_with_home_uses_the_home_the_user_gave(chat):
+    *_, compared = chat("Hi, I'm from Ohio and my scars are rolling ones.",
+                        "how does the microneedling price in Korea stack up against back home?")
+    assert "$500" in compared.text and "$225" in compared.text, compared.text
+
+
+@pytest.mark.slow
+def test_the_usual_deposit_is_worked_out_on_the_last_price_asked(chat):
+    *_, deposit = chat("stem cell therapy price in Korea?", "which clinic offers it?",
+                       "if they take the usual deposit, what would that be?")
+    assert "$300" in deposit.text and "$1,200" in deposit.text, deposit.text
+
+
+@pytest.mark.slow
+def test_severe_ones_are_the_scars_asked_about_not_the_ones_said_before(chat):
+    *_, works = chat("My daughter has rolling scars, what's the best procedure for her?",
+                     "does subcision actually help severe ones?")
+    assert "severe" in works.text, works.text
+
+
+@pytest.mark.slow
+def test_a_side_effect_only_one_treatment_has_is_asked_of_the_treatment_in_focus(chat):
+    *_, bruise = chat("is subcision painful?", "and the bruising, gone after how many days?")
+    assert "subcision" in bruise.text.lower() and "temporary" in bruise.text, bruise.text

@@ -145,7 +145,8 @@ class Assistant:
                                         model_folder(self.settings.embedding_model))
             self.parser = QueryParser(self.index.analyzer, corpus.scar_profiles, corpus.background, neighbours,
                                       treatment_stems=corpus.treatment_stems,
-                                      treatment_profiles=corpus.treatment_profiles)
+                                      treatment_profiles=corpus.treatment_profiles,
+                                      treatment_own=corpus.treatment_own_stems)
             self.answerer = Router(corpus)
             self.llm_answerer = self.llm_condenser = None
             if self._chat_model is None and self.settings.llm.strip().lower() != "none":

@@ -64,6 +64,7 @@ _KIND_NOUN = {"clinic": "clinic", "procedure": "treatment", "filler_type": "fill
 LEAD = re.compile(r"^(?:(?:no|nope|sorry|oops|ok|okay|so|well|hmm|right|alright|thanks|thank you|great|cool|wait|"
                    r"actually|and|also|but|then|now)\b[\s,.!:;-]*)+", re.I)
 _COMPARE_THAT = re.compile(r"^how (?:does|do|is|are|would) (?:that|it|this|they|those|[\w ]{2,40}?) compare", re.I)
+_COMPARE_IT = re.compile(r"^how (?:does|do|is|are|would) (?:that|it|this|they|those)(?: \w+)? compare", re.I)
 _ELLIPSIS = re.compile(rf"^(?:and\s+)?(?:what about|how about|same for|what of|and|or|also|then)\b|{_COMPARE_THAT.pattern}",
                        re.I)
 _CORRECTION = re.compile(r"^\s*(?:(?:no|nope|sorry|oops|actually|wait|my bad|correction|err|um)\b[\s,.!:;-]*)+"
@@ -346,7 +347,10 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
     if (q.count or q.price_end) and not last.query.affordable and not (q.price_end and not q.count and last.query.count):
         return None  # "4 sessions at the top Korean price?": a total of its own (the treatment is filled in if missing)
     # ("and in Korea at the top price?" after a total of 4 sessions: that total again, in Korea, at that end)
-    asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_THAT.match(body) else set()
+    # ("how does that compare with Canada?" asks what was asked before; "how does the X price compare ...?" asks a price)
+    asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_IT.match(body) else set()
+    if _COMPARE_THAT.match(body):
+        asks_new.discard("mechanism")  # "how does Korea compare?": "how does" asks no mechanism
     if q.range_math and q.range_math != last.query.range_math:
         asks_new.add(q.range_math)  # "the Thai figure again, its middle?": worked out anew, not the price again
     if not new or own_subject(q) or asks_new:
@@ -1024,7 +1028,8 @@ def _share_of_last_price(text: str, q: Query, state: DialogueState) -> str | Non
     """"a 10% deposit on the top figure?" after a price: the share of that price (its treatment and country named)."""
     paid_end = _PAID_END.search(text)  # "the deposit if I paid the most?": the share of that end
     deposit = q.paid_share \
-        and (re.search(r"\b(?:on|of|for) (?:that|it|this|the|those|these|them)\b|\bprice\b|\bup ?front\b", text, re.I)
+        and (re.search(r"\b(?:on|of|for) (?:that|it|this|the|those|these|them)\b|\bprice\b|\bup ?front\b"
+                       r"|\b(?:what|how much) (?:would|will|is|'s) (?:that|it) (?:be|come to)\b", text, re.I)
              or paid_end or _ONLY_SHARE.match(text)) \
         and not re.search(r"\b(?:polic\w*|refund\w*|rules?)\b", text, re.I)
     named = [*entities(q).get("procedure", []), *entities(q).get("filler_type", [])]
@@ -1088,7 +1093,9 @@ _BARE_ASK = re.compile(r"^\s*(?:and\s+|so\s+|ok\s+|okay\s+)?(?:how long|how soon
 def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:
     """"How many rounds will that take me?": the question names nothing and needs a treatment, so add it."""
     needs = q.attributes or q.course or q.count or q.recommend or _TELL_MORE.match(text)
-    property_of = _treatment_property(reader, q)  # "and the redness, how long?": the redness of which treatment
+    focus = [m.name for m in state.recent(("procedure", "filler_type")) if m.by_user][:1]
+    property_of = _treatment_property(reader, q, focus[0] if focus else "")  # "and the redness, how long?": the
+    # redness of which treatment
     needs = needs or property_of
     countries = len(q.countries) + len(q.other_countries)
     general = _GENERIC_TREATMENT.search(text) and "sessions" not in q.attributes and not q.recommend \
@@ -1143,16 +1150,17 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
 MAX_TOPIC_SCAN = 2_000_000  # characters of corpus text the topic check reads (about 100 articles)
 
 
-def _treatment_property(reader: Reader, q: Query) -> bool:
-    """Every word the message brings is one the article uses of several treatments (a side effect, downtime):
-    it asks about a property of a treatment and leaves the treatment open."""
+def _treatment_property(reader: Reader, q: Query, focus: str = "") -> bool:
+    """Every word the message brings is one the article uses of several treatments (a side effect, downtime), or
+    of the treatment in ``focus`` alone ("the bruising" after subcision): it asks about a property of a treatment
+    and leaves the treatment open."""
     said = subject_words(q)
     if not said or q.other_topics or q.ungiven or entities(q) or q.recommend or q.inferred_scar_types \
             or find_refs(q.text) or re.match(r"\s*(?:which|who)\b", q.text, re.I):
         return False  # "which of the three gives ...?": a choice among treatments, not one treatment's property
     lead = LEAD.match(q.text)  # "wait, what about ...": the lead word is no subject
     opening = set(words(lead.group(0))) if lead else set()
-    shared = reader.parser.shared_treatment_stems()
+    shared = reader.parser.shared_treatment_stems() | (reader.parser.own_treatment_stems(focus) if focus else set())
     return all(stem(w) in shared for w in said if w not in opening)
 
 
@@ -1212,6 +1220,10 @@ def _carry_country(reader: Reader, out: str, state: DialogueState) -> str:
     return f"{out.rstrip('?.! ')} in {place(asked[0])}?" if asked else out
 
 
+_SCARS_DESCRIBED = re.compile(r"\b(?:the\s+|really\s+|very\s+)?(?:severe|deep|mild|shallow|moderate|light|bad|old|"
+                              r"new|small|large|big|wide|narrow|red)\s+(?:ones|scars|scarring|cases)\b", re.I)
+
+
 def _persona(out: str, q: Query, state: DialogueState) -> str:
     """"at home" → the user's home country; "my scars", "for me" → the scar types they said they have."""
     persona = state.persona
@@ -1222,7 +1234,8 @@ def _persona(out: str, q: Query, state: DialogueState) -> str:
         out = _MY_SCARS.sub(scars, out)
         if q.recommend or {"suitability", "effectiveness"} & set(q.attributes):
             out = _FOR_ME.sub(f"for {scars}", out)
-        if q.yesno and q.procedures and not _FOR_ME.search(out) and _HELPS.search(out) and scars not in out:
+        if q.yesno and q.procedures and not _FOR_ME.search(out) and _HELPS.search(out) and scars not in out \
+                and not _SCARS_DESCRIBED.search(out):  # ("does it work for severe ones?": the scars are those)
             out = f"{out.rstrip('?.! ')} for {scars}?"  # "would peels do anything for her?": for the scars described
     if persona.budget and not q.budget:
         budget = f"a budget of ${persona.budget:,.0f}"

@@ -61,7 +61,11 @@ def stem(w: str) -> str:
         if suf == "s" and w.endswith(("us", "ss", "is")):
             continue  # "focus", "process", "analysis" are not plurals
         if w.endswith(suf) and len(w) - len(suf) >= 3 and not w.endswith("ss"):
-            return w[: len(w) - len(suf)] + rep
+            base = w[: len(w) - len(suf)] + rep
+            if suf in ("ing", "ed") and len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "lsz" \
+                    and base[-1] not in "aeiou":
+                base = base[:-1]  # "scarring" → "scar", "planned" → "plan"
+            return base
     return w
 
 
@@ -157,6 +161,9 @@ class Speller:
 # "how much will a peel sting?": "how much" with a verb of degree asks no price
 _HOW_MUCH_VERB = re.compile(r"\bhow much (?:does|do|will|would|did|can|could) (?:[\w-]+ ){0,3}?(?:hurt|hurts|help|helps|"
                             r"improve|improves|matter|change|swell|bruise|bleed|sting|work|last|fade|heal|redden|peel)\b")
+_PAY_WHEN = re.compile(r"\bpay\b(?:\s+(?:for\s+)?(?:it|everything|all|the\s+\w+|them))?\s+(?:all\s+)?(?:at the end|later|"
+                       r"afterwards?|after|upfront|up front|in advance|in full|in cash|cash|by card|with a card|by credit card|"
+                       r"in instal+ments|in parts|on arrival|on the day)\b")
 _PRICE_WORD = re.compile(r"\b(?:cost|costs|price|prices|pay|charge|charges|fee|fees|usd|dollars?)\b|\$")
 
 
@@ -610,6 +617,8 @@ class Analyzer:
                 f.attributes.append(attr)
         if "cost" in f.attributes and _HOW_MUCH_VERB.search(joined) and not _PRICE_WORD.search(joined):
             f.attributes.remove("cost")  # "how much does it hurt?": a degree, not a price
+        if "cost" in f.attributes and _PAY_WHEN.search(joined) and not _PRICE_WORD.search(joined.replace("pay", "")):
+            f.attributes.remove("cost")  # "can I pay for everything at the end?": how payment works, not a price
         if "cost" not in f.attributes and re.search(
                 r"\bhow much\b(?!\s+(?:improvement|time|downtime|pain|longer|better|faster|of|difference|"
                 r"does it hurt|collagen|volume|recovery|effect))", joined) and not _HOW_MUCH_VERB.search(joined):

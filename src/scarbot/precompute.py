@@ -33,7 +33,7 @@ UNITS_FILE = "units.npz"
 CHUNKS_FILE = "chunks.npz"
 PRICES_FILE = "prices.npz"
 TEXT_FILE = "text.npz"  # the analyzer's lowered corpus text as one UTF-8 array (21 MB at 1,000 articles)
-DERIVED_VERSION = 7  # bump when what CorpusView derives at load changes shape
+DERIVED_VERSION = 8  # bump when what CorpusView derives at load changes shape
 K1, B, EPSILON = 1.5, 0.75, 0.25
 
 

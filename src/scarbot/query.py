@@ -26,7 +26,8 @@ _WHY_EFFECT = re.compile(r"\b(?:helps?|works?|improves?|effective|treats?|fix(?:
                          r"good|better|makes?\s+(?:\w+\s+)?(?:better|smoother|flatter))\b")
 _WHY_ANYWHERE = re.compile(r"\b(?:why|how come|what(?:'s| is) the reason|for what reason)\b")
 _YESNO = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(is|are|does|do|can|could|will|would|should|has|have|did|was|"
-                    r"were)\b")
+                    r"were)\b(?!\s+you\s+(?:please\s+)?(?:tell|explain|give|list|show|describe|walk|run|break|share|"
+                    r"summari[sz]e|outline)\b)")  # "can you tell me about X?" asks for X, not for a yes
 _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|option|therap(?:y|ies))s?\s+(?:works?|helps?|"
                         r"is best|are best|would)|best (?:treatment|option|procedure|bet|choice|pick)s?|the go[- ]to|"
                         r"what (?:works|helps|"
@@ -327,11 +328,13 @@ class QueryParser:
     """Builds ``Query`` objects against one corpus: its vocabulary and its scar-type descriptions."""
 
     def __init__(self, analyzer: Analyzer, scar_profiles: dict[str, set[str]] | None = None,
-                 background: set[str] | None = None, neighbours=None, treatment_stems=None, treatment_profiles=None):
+                 background: set[str] | None = None, neighbours=None, treatment_stems=None, treatment_profiles=None,
+                 treatment_own=None):
         self.analyzer = analyzer
         # () -> the stems the corpus uses of its treatments ("shallow": what peels are best for), on first use
         self._treatment_stems = treatment_stems
         self._treatment_profiles = treatment_profiles  # () -> {treatment: the words only its own sections use}
+        self._treatment_own = treatment_own  # (treatment) -> the words only its own sentences in the whole article use
         self._shared_stems: set[str] | None = None  # stems several treatments' sections use (shared_treatment_stems)
         self.neighbours = neighbours  # WordNeighbours: tells a paraphrase from a topic the article never touches
         self._by_start: dict[str, list[str]] | None = None  # known words by their first two letters (typo check)
@@ -513,7 +516,8 @@ class QueryParser:
         q.describes = not _asks_anything(q.text) and not _KEYWORD_ASK.search(q.text.lower())  # "icepick %": asks
         q.identify = bool(q.inferred_scar_types and _IDENTIFY.search(low) or q.all_scar_types and q.describes)
         if not q.attributes and set(q.salient) <= _UNIT_WORDS and q.countries and q.procedures \
-                and (asked is None or asked.countries):  # "peels india?": a price (a country of the story asks none)
+                and (asked is None or asked.countries) and not re.search(r"\b(?:clinics?|hospitals?)\b", low):
+            # "peels india?": a price (a country of the story asks none; "which Korean clinic for lasers?" a clinic)
             q.attributes.append("cost")
         if "procedure" in q.attributes and not (q.procedures or q.filler_types) and _TAKES_TO.search(low):
             q.attributes.remove("procedure")  # "how long does it take to process a visa?": not how a treatment is done
@@ -779,6 +783,10 @@ class QueryParser:
             distinctive = {w for own in self._treatment_profiles().values() for w in own}
             self._shared_stems = self._treatment_stems() - distinctive
         return self._shared_stems
+
+    def own_treatment_stems(self, treatment: str) -> set[str]:
+        """Stems only this treatment's own sentences use in the article ("bruising" of subcision)."""
+        return set(self._treatment_own(treatment)) if self._treatment_own is not None else set()
 
     def _infer_scar_types(self, q: Query) -> list[str]:
         """A lay description ("deep narrow holes like big pores") → the scar type the corpus describes so;

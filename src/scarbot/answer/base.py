@@ -561,6 +561,13 @@ class CorpusView:
                                                     for p, ws in own.items()}
         return self.__dict__["_treatment_profiles"]
 
+    def treatment_own_stems(self, proc: str) -> set[str]:
+        """The stems only this treatment's own sentences use in the whole article ("bruising" of subcision; not
+        "consultation", which the article also uses of trips)."""
+        words = self.treatment_profiles().get(proc, set())
+        inside = Counter(w for i in self.proc_units.get(proc, ()) for w in self.unit_stems[i] if w in words)
+        return {w for w in words if inside[w] >= self.unit_df.get(w, 0)}
+
     def _scar_units(self) -> dict[str, int]:
         """Scar type → the list item whose label names that type alone ("Icepick Scars: ...")."""
         if "scar_units" in self._pre:

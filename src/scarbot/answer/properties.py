@@ -106,7 +106,9 @@ class PropertyStrategy:
         return (chooses(text) and not named and not _NOT_A_TREATMENT.search(text.lower())
                 and not _NEGATED.search(text.lower()) and not q.all_scar_types and not q.clinics
                 and set(q.countries) <= {*q.home_countries, *self.corpus.homes}  # "a wedding in Seoul next week": where
-                and not q.asks_cost and not _COUNTED.search(text.lower()) and q.count is None and not q.why
+                and not (q.asks_cost and (q.asking_cost or not q.asking))  # (a budget told before "what would
+                # you suggest?" is no price asked)
+                and not _COUNTED.search(text.lower()) and q.count is None and not q.why
                 and not q.identify and not q.filler_types)
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
