@@ -168,3 +168,23 @@ def test_severe_ones_are_the_scars_asked_about_not_the_ones_said_before(chat):
 def test_a_side_effect_only_one_treatment_has_is_asked_of_the_treatment_in_focus(chat):
     *_, bruise = chat("is subcision painful?", "and the bruising, gone after how many days?")
     assert "subcision" in bruise.text.lower() and "temporary" in bruise.text, bruise.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, said", [
+    # the article's count of sessions at its spacing, first to last
+    ("from the first session to the last, how long is a whole subcision course?", ["2–5 months", "3-6 treatments"]),
+    # the user's number at the article's spacing
+    ("6 microneedling sessions a month apart: how many months overall?", ["5 months"]),
+])
+def test_a_course_asked_in_time_is_months_not_money(assistant, question, said):
+    ans = assistant.ask(question)
+    assert "$" not in ans.text, ans.text
+    for s in said:
+        assert s in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_a_course_length_needs_a_session_count(assistant):
+    ans = assistant.ask("how long does a whole course of laser resurfacing take?")
+    assert ans.abstained and "how many sessions" in ans.text, ans.text

@@ -35,7 +35,17 @@ _COURSE_IN_CELL = re.compile(r"\b(full treatment|full course|course|total|packag
 _PERCENT_IN_TEXT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 
 
+_ASKS_TIME = re.compile(r"\bhow long\b|\bhow many (?:months|weeks|days)\b|\bhow much time\b|\bwhat timeframe\b")
+_SPACING = re.compile(r"(?:about |roughly |around )?\b(a|an|one|two|three|four|six|\d+)\s+(month|week)s?\s+apart\b")
 _EACH_SESSION = re.compile(r"\b(?:per|a|each|one|single)\s+(?:session|sitting|visit|go)\b")
+
+
+def _asks_course_time(q: Query) -> bool:
+    """How long a course takes, asked in the question itself ("how long will the whole course take?"; not "how long is
+    the visa valid? it must cover the course")."""
+    asked = (q.asking or q.text).lower()
+    return bool((q.course or q.count) and not q.asks_cost and _ASKS_TIME.search(asked)
+                and re.search(r"\b(?:course|sessions?|treatments?|rounds?|they|them|whole|overall)\b", asked))
 
 
 def _times_each(text: str, amount: float) -> int | None:
@@ -113,6 +123,8 @@ class ComputeStrategy:
     def applies(self, q: Query) -> bool:
         if self._share(q) is not None:
             return True
+        if _asks_course_time(q) and any(p in self.corpus.sessions for p in q.procedures):
+            return True  # "6 sessions a month apart: how many months?": a course's length
         return q.operation == "compute" and bool([p for p in q.procedures if p in self.corpus.priced])
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
@@ -132,6 +144,9 @@ class ComputeStrategy:
             return self._range_math(proc, q.countries[0] if q.countries else self.corpus.home_for(proc)[0], q.range_math)
         if q.saving and priced and len(q.countries) >= 1:  # a saving on treatment in general is one too
             return self._saving(priced[0], q)
+        timed = [p for p in q.procedures if p != GENERAL]
+        if timed and _asks_course_time(q):
+            return self._course_time(timed[0], q.count)  # "how long will the whole course take?": months, not money
         procs = [p for p in priced if p != GENERAL]
         if not procs:
             return None
@@ -168,6 +183,30 @@ class ComputeStrategy:
         if q.course:
             return self._course(procs, country, q.session_end, q.price_end, bool(_EACH_SESSION.search(q.text.lower())))
         return None
+
+    def _course_time(self, proc: str, count: int | None) -> Draft | None:
+        """A course's length: its sessions (the user's number, else the article's) at the spacing the article gives,
+        from the first session to the last."""
+        sessions = self.corpus.sessions.get(proc)
+        d = Draft(strategy=self.name)
+        gap = _SPACING.search(sessions.unit.text) if sessions is not None else None
+        if sessions is None or gap is None:
+            d.abstained = True
+            said = "how many sessions" if sessions is None else "how far apart the sessions are"
+            d.add(f"The article does not say {said} {pretty(proc)} takes, so it gives no length for a course")
+            return d
+        every = COUNT_WORDS.get(gap.group(1), None) or (1 if gap.group(1) in ("a", "an", "one") else int(gap.group(1)))
+        unit = gap.group(2)
+        low, high = (count, count) if count else (sessions.low, sessions.high)
+        first, last = (low - 1) * every, (high - 1) * every
+        length = f"{first}" if first == last else f"{first}–{last}"
+        plural = "" if last == 1 else "s"
+        n = str(low) if low == high else f"{low}–{high}"
+        d.add(f"About {length} {unit}{plural} from the first session to the last: {n} sessions of {pretty(proc)}, "
+              f"spaced {gap.group(0).removesuffix(' apart')} apart", derived=(length, n, str(first), str(last)))
+        d.add(f"{sessions.unit.section.split(' > ')[-1].split(' (')[0]}: {sessions.unit.text.split(': ', 1)[-1]}",
+              sessions.unit.chunk_id, sessions.unit.text)
+        return d
 
     # ------------------------------------------------------------------ a number of sessions the user plans
     def _planned(self, procs: list[str], country: str, n: int, price_end: str | None = None,

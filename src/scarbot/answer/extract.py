@@ -258,12 +258,18 @@ class ExtractStrategy:
         """The article names the word beside two treatments or more ("peels, laser therapy, and dermabrasion"):
         it is a treatment too, one the article only names."""
         c = self.corpus
-        if self._rare_units is None:  # the few sentences of each rare word, found once
-            self._rare_units = {}
+        return any(len(c.analyzer.frame(c.units[i].text).procedures) >= 2 for i in self._rare_index().get(st, ()))
+
+    def _rare_index(self) -> dict[str, list[int]]:
+        """The few sentences of each rare word, found once."""
+        if self._rare_units is None:
+            c = self.corpus
+            rare: dict[str, list[int]] = {}
             for i in c.units_in_view():  # a scoped view: its articles' units only
                 for w in c.unit_stems[i] & c.rare:
-                    self._rare_units.setdefault(w, []).append(i)
-        return any(len(c.analyzer.frame(c.units[i].text).procedures) >= 2 for i in self._rare_units.get(st, ()))
+                    rare.setdefault(w, []).append(i)
+            self._rare_units = rare
+        return self._rare_units
 
     def _with_mechanism(self, q: Query, chosen: list[int]) -> list[int]:
         """"What is subcision?": the sentence that defines it, and its own "How It Works" item, which says what is
