@@ -188,3 +188,24 @@ def test_a_course_asked_in_time_is_months_not_money(assistant, question, said):
 def test_a_course_length_needs_a_session_count(assistant):
     ans = assistant.ask("how long does a whole course of laser resurfacing take?")
     assert ans.abstained and "how many sessions" in ans.text, ans.text
+
+
+def test_a_line_that_only_introduces_a_list_has_no_body_of_its_own():
+    from scarbot.answer.base import body
+
+    assert body("Why this hospital stands out among the clinics of the city for patients with scars:") == ""
+    assert body("Sessions: Usually 3-6 treatments") == "Usually 3-6 treatments"
+
+
+@pytest.mark.slow
+def test_why_a_named_clinic_is_answered_by_its_own_reasons(assistant):
+    ans = assistant.ask("Why do people send complicated scar cases to Kangdong Sacred Heart?")
+    assert not ans.abstained, ans.text
+    assert "specialties" in ans.text or "Collaboration" in ans.text, ans.text
+    assert not ans.text.startswith("Why"), ans.text
+
+
+@pytest.mark.slow
+def test_why_a_clinic_is_somewhere_it_is_not_is_corrected(assistant):
+    ans = assistant.ask("Why is Geurim in Pangyo?")
+    assert "Gangnam" in ans.text and "Louis" in ans.text, ans.text

@@ -118,7 +118,9 @@ def cap(text: str) -> str:
 
 
 def body(text: str) -> str:
-    """A list item without its "Label:" prefix."""
+    """A list item without its "Label:" prefix ("" for a line that only introduces the items after it)."""
+    if text.rstrip().endswith(":") and len(text) <= 120:  # "Why X is the best clinic for Y:"
+        return ""
     return re.sub(r"^[A-Z][\w ()/&'’-]{1,60}:(?:\s+|$)", "", text).strip()
 
 

@@ -70,6 +70,10 @@ class ClinicStrategy:
 
     # ------------------------------------------------------------------ a named clinic
     def _named(self, q: Query, named: list[ClinicRecord]) -> Draft | None:
+        if q.why and not q.asks_cost and "location" not in q.attributes and not q.other_countries \
+                and not any(p in words(q.text) for p in self.corpus.places):
+            return None  # "why is X singled out for complex cases?": the reason its own sentences give (extraction);
+            # "why is X in Busan?" rests on a place, checked below
         if q.asks_cost and any(p in self.corpus.priced for p in q.procedures) and not _charges(q, named[0]):
             return None  # "the stem cell therapy that clinic offers, what does it cost?": the treatment's price
         if q.asks_cost:
