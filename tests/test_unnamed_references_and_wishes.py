@@ -209,3 +209,12 @@ def test_why_a_named_clinic_is_answered_by_its_own_reasons(assistant):
 def test_why_a_clinic_is_somewhere_it_is_not_is_corrected(assistant):
     ans = assistant.ask("Why is Geurim in Pangyo?")
     assert "Gangnam" in ans.text and "Louis" in ans.text, ans.text
+
+
+@pytest.mark.slow
+def test_the_city_a_patient_lands_in_is_where_they_arrive_not_a_country_asked_about(assistant):
+    ans = assistant.ask("when my flight lands in Busan, will someone from the clinic pick me up?")
+    assert not ans.abstained, ans.text
+    assert "airport transfers" in ans.text, ans.text
+    clinic = assistant.ask("any scar clinic in Busan you can name?")
+    assert clinic.abstained and "Busan" in clinic.text, clinic.text

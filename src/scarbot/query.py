@@ -41,6 +41,9 @@ _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|opti
                         r"targets?|works? on)\b|suits?|suited|suitable|good for|best for|work best)\b")
 _HOW_IT_WORKS = re.compile(r"\W*(?:so\s+|and\s+|but\s+)?how\s+(?:do|does|did|would|will|can|could)\s+(?!i\b|you\b|we\b)"
                            r"[\w\s'-]{1,40}?\bwork\b")  # "how do fillers work on indented scars?": how, not which
+_ARRIVAL = re.compile(r"\b(?:land|landing|lands|arrive|arriving|arrives|fly|flying|flies|transfers?|"
+                      r"pick(?:s|ed)?\s+(?:me|us|them|him|her)\s+up|picked up|pick-?up)\s+(?:at|in|into|from)\s+PLACE\b")
+# a place of arrival ("land at X", "pick me up at X")
 _COURSE = re.compile(r"\b((?:full|whole|entire|complete)(?=\s+(?:[\w-]+\s+){0,2}?(?:course|courses|treatment|treatments|"
                      r"program|programme|package|set|plan|series|cycle|thing|lot|procedure|process)\b)|"
                      r"total(?!\s+budget)|overall|all (?:the |of the )?(?:sessions|treatments)|"
@@ -372,6 +375,9 @@ class QueryParser:
         q = Query(**vars(f))
         self._typo_checks = 0
         low = " ".join(q.tokens)
+        landed = [c for c in q.other_countries if _ARRIVAL.search(q.text.lower().replace(c, "PLACE"))]
+        if landed:  # "pick me up when I land at Incheon": where the flight lands, not what is asked about
+            q.other_countries = [c for c in q.other_countries if c not in landed]
         lowered = spelled_numbers(_thousands(q.text.lower()))  # "$10k" → "$10,000", "ninety" → "90"
         q.why = bool(_WHY.match(lowered) or _WHY_ANYWHERE.search(lowered))
         q.yesno = bool(_YESNO.match(lowered) or _TAG_QUESTION.search(lowered) or _DECLARATIVE_Q.match(lowered)) \
@@ -486,6 +492,7 @@ class QueryParser:
         focus = {self.analyzer.speller.correct(w) for w in words(q.asking)} if q.asking else None
         q.salient, q.unbound, q.anchors = self._salience(q, focus)
         origin = {w.lower() for m in _ORIGIN.finditer(q.text) for w in m.group(1).split()} & set(q.unbound)
+        origin |= {w for c in landed for w in c.split()}
         if origin:  # "Booking from Jakarta", "I'm in Lagos": where the user is, not what they ask about
             q.salient = [w for w in q.salient if w not in origin]
             q.unbound = [w for w in q.unbound if w not in origin]
