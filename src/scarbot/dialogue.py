@@ -284,7 +284,7 @@ def _listed(sentence: str) -> list[str]:
     """"two quick things: X, Y and Z" or "1) X, 2) Y" → one question per listed item (each a terse question of
     its own)."""
     numbered = _NUMBERED.split(sentence)
-    if len(numbered) >= 3:  # "... q's: 1) what visa, 2) how early to book": the text before "1)" only introduces
+    if len(numbered) >= 3:  # "... a few questions: 1) X, 2) Y": the text before "1)" only introduces
         items = [x.strip(" ,;?.!") for x in numbered[1:]]
         items = [re.sub(r"\s*(?:,|;)?\s*(?:and|&)$", "", x) for x in items if x]
     else:

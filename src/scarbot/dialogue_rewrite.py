@@ -347,7 +347,7 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
     if (q.count or q.price_end) and not last.query.affordable and not (q.price_end and not q.count and last.query.count):
         return None  # "4 sessions at the top Korean price?": a total of its own (the treatment is filled in if missing)
     # ("and in Korea at the top price?" after a total of 4 sessions: that total again, in Korea, at that end)
-    # ("how does that compare with Canada?" asks what was asked before; "how does the X price compare ...?" asks a price)
+    # ("how does that compare in India?" asks what was asked before; "how does the X price compare ...?" asks a price)
     asks_new = set(q.attributes) - set(last.query.attributes) if not _COMPARE_IT.match(body) else set()
     if _COMPARE_THAT.match(body):
         asks_new.discard("mechanism")  # "how does Korea compare?": "how does" asks no mechanism
@@ -1106,7 +1106,7 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     if q.asks_cost and not named and _GENERAL_ROW.search(text):  # "general treatment, UK against Korea?": that row
         return f"{text.rstrip('?.! ')} for scar treatment in general?"
     if not named and not needs and not q.salient and not q.other_topics and not q.countries \
-            and _BARE_ASK.match(text):  # "how long does it take to come through?": says nothing of what
+            and _BARE_ASK.match(text):  # "how soon does it arrive?": says nothing of what
         ms = [m for m in candidates(state, (*MAIN_KINDS, "topic"), q) if m.by_user]
         if ms and ms[0].kind in ("topic", "procedure", "filler_type"):
             return f"{text.rstrip('?.! ')} for {ms[0].name}?"
@@ -1115,7 +1115,7 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
         if topic:  # "how many days does processing need?" after a question about the visa: the visa's processing
             return f"{text.rstrip('?.! ')} for {topic}?"
     per_session = bool(_PER_SESSION.search(text))  # the in-general row is no price of a session: a treatment is meant
-    why_there = q.why and countries and not find_refs(text)  # "why pay more in Korea, then?": the country's case, not a price
+    why_there = q.why and countries and not find_refs(text)  # "then why spend more in X?": the country's case, not a price
     if named or (own_subject(q) and not property_of) or not needs or general or WHERE_STAY.match(text) or why_there or (
             countries >= 2 and not q.count and not per_session and not _priced_there(q, state)):
         return text  # names its own subject ("Is Korea cheaper than the UK?" compares countries in general)

@@ -126,7 +126,7 @@ class DialogueState:
                 return names
             run = self.runs.get(m.kind, [])
             if len(run) >= size and m.name in run:
-                # "where is the first one?", "and the second?": a run of picks from a list is that list
+                # "the first one's address?", "and the second?": a run of picks from a list is that list
                 wider = [g for x in self.recent(kinds) if len(g := self.group(x)) > len(run) and set(run) <= set(g)]
                 return wider[0] if wider else run
         return []

@@ -618,7 +618,7 @@ class Analyzer:
         if "cost" in f.attributes and _HOW_MUCH_VERB.search(joined) and not _PRICE_WORD.search(joined):
             f.attributes.remove("cost")  # "how much does it hurt?": a degree, not a price
         if "cost" in f.attributes and _PAY_WHEN.search(joined) and not _PRICE_WORD.search(joined.replace("pay", "")):
-            f.attributes.remove("cost")  # "can I pay for everything at the end?": how payment works, not a price
+            f.attributes.remove("cost")  # "may I settle the bill afterwards?": how payment works, not a price
         if "cost" not in f.attributes and re.search(
                 r"\bhow much\b(?!\s+(?:improvement|time|downtime|pain|longer|better|faster|of|difference|"
                 r"does it hurt|collagen|volume|recovery|effect))", joined) and not _HOW_MUCH_VERB.search(joined):

@@ -27,7 +27,7 @@ _WHY_EFFECT = re.compile(r"\b(?:helps?|works?|improves?|effective|treats?|fix(?:
 _WHY_ANYWHERE = re.compile(r"\b(?:why|how come|what(?:'s| is) the reason|for what reason)\b")
 _YESNO = re.compile(r"^\s*(?:so\s+|but\s+|and\s+)?(is|are|does|do|can|could|will|would|should|has|have|did|was|"
                     r"were)\b(?!\s+you\s+(?:please\s+)?(?:tell|explain|give|list|show|describe|walk|run|break|share|"
-                    r"summari[sz]e|outline)\b)")  # "can you tell me about X?" asks for X, not for a yes
+                    r"summari[sz]e|outline)\b)")  # "could you explain X?" asks for X, not for a yes
 _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|option|therap(?:y|ies))s?\s+(?:works?|helps?|"
                         r"is best|are best|would)|best (?:treatment|option|procedure|bet|choice|pick)s?|the go[- ]to|"
                         r"what (?:works|helps|"
@@ -40,7 +40,7 @@ _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|opti
                         r"(?:treat|treats|fix|fixes|improve|improves|heal|heals|get rid of|gets rid of|deals? with|handles?|tackles?|"
                         r"targets?|works? on)\b|suits?|suited|suitable|good for|best for|work best)\b")
 _HOW_IT_WORKS = re.compile(r"\W*(?:so\s+|and\s+|but\s+)?how\s+(?:do|does|did|would|will|can|could)\s+(?!i\b|you\b|we\b)"
-                           r"[\w\s'-]{1,40}?\bwork\b")  # "how do fillers work on indented scars?": how, not which
+                           r"[\w\s'-]{1,40}?\bwork\b")  # "how does X work on deep marks?": how, not which
 _ARRIVAL = re.compile(r"\b(?:land|landing|lands|arrive|arriving|arrives|fly|flying|flies|transfers?|"
                       r"pick(?:s|ed)?\s+(?:me|us|them|him|her)\s+up|picked up|pick-?up)\s+(?:at|in|into|from)\s+PLACE\b")
 # a place of arrival ("land at X", "pick me up at X")
@@ -376,7 +376,7 @@ class QueryParser:
         self._typo_checks = 0
         low = " ".join(q.tokens)
         landed = [c for c in q.other_countries if _ARRIVAL.search(q.text.lower().replace(c, "PLACE"))]
-        if landed:  # "pick me up when I land at Incheon": where the flight lands, not what is asked about
+        if landed:  # "a driver when we arrive in X?": where the flight lands, not what is asked about
             q.other_countries = [c for c in q.other_countries if c not in landed]
         lowered = spelled_numbers(_thousands(q.text.lower()))  # "$10k" → "$10,000", "ninety" → "90"
         q.why = bool(_WHY.match(lowered) or _WHY_ANYWHERE.search(lowered))
@@ -504,8 +504,8 @@ class QueryParser:
             q.other_topics = [t for t in q.other_topics if t not in later]
             q.salient = [w for w in q.salient if w not in words(later)]
             q.unbound = [w for w in q.unbound if w not in words(later)]
-        if q.asking and named and q.other_topics and not q.yesno:  # "after X, when can I wash my face? going
-            # sightseeing": the question names its subject; the trip is context (but "I'm pregnant - is X safe?"
+        if q.asking and named and q.other_topics and not q.yesno:  # "after X, how soon is the sun OK? off to see
+            # the sights": the question names its subject; the trip is context (but "I'm pregnant - is X safe?"
             # hinges on it)
             said = f" {' '.join(words(q.asking))} "
             q.other_topics = [t for t in q.other_topics if f" {t} " in said]

@@ -139,4 +139,4 @@ def spelled_numbers(text: str) -> str:
 WHERE_STAY = re.compile(r"\s*(?:(?:and|so|but|then|ok|okay)[,\s]+)?where\b.*\b(?:stay|stays|staying|sleep|lodge|"
                         r"live|rest|recuperate)\b"
                         r"|.*\b(?:somewhere|anywhere|a place)\b(?:\s+[\w']+){0,3}?\s+(?:to\s+)?(?:stay|sleep|lodge|rest|"
-                        r"recuperate|recover)\b", re.I)  # "is there somewhere he can stay to recover?"
+                        r"recuperate|recover)\b", re.I)  # "anywhere for her to rest up after?"

@@ -105,7 +105,7 @@ class ClinicStrategy:
                 d.add(cap(f"{lead}{c.name} is located in {c.location}"), c.location_chunk_id, c.location_sentence)
                 there = [x for x in self.corpus.clinics if wrong and x.name != c.name and x.name not in q.clinics
                          and wrong[0] in normalize(x.location).lower()]
-                for x in there:  # "Geurim is the one in Cheonho, right?": the clinic that is there
+                for x in there:  # "X is the hospital over in Y, yes?": the clinic that is there
                     d.add(f"The clinic it places in {wrong[0].title()} is {x.name}" if len(there) == 1
                           else f"{x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
             elif (found := self._detail(c, q) or (self._detail(c, q, story=True) if q.asking else None)) is not None:
@@ -228,7 +228,7 @@ class ClinicStrategy:
         if not _specific(q):  # "scar treatment" in general tells no clinic apart
             found = self._by_detail(q)
             if found is not None and ("location" in q.attributes or re.search(r"\bwhere\b", q.text.lower())):
-                for x in self.corpus.clinics:  # "which clinic does hair transplants, and whereabouts is it?"
+                for x in self.corpus.clinics:  # "who offers X, and whereabouts?"
                     if x.name in found.text and x.location and x.location not in found.text:
                         found.add(f"{x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
             return found or self._listing(q)
@@ -320,7 +320,7 @@ class ClinicStrategy:
             if gain > best_gain:
                 best, best_gain, matched = c.units[i], gain, hit
         # half of what is asked, or two or more of its words when the message also tells a story around them; in the
-        # story, words the article never uses ("a scar on my scalp") match no clinic and weigh nothing in that share
+        # story, words the article never uses ("an old burn on my knee") match no clinic and weigh nothing in that share
         wanted = c.weight({a for a in asked if a in c.idf or not story})
         if best is None or (best_gain < 0.5 * wanted and (len(matched) < 2 or best_gain < 0.3 * wanted)):
             return None

@@ -41,7 +41,7 @@ _EACH_SESSION = re.compile(r"\b(?:per|a|each|one|single)\s+(?:session|sitting|vi
 
 
 def _asks_course_time(q: Query) -> bool:
-    """How long a course takes, asked in the question itself ("how long will the whole course take?"; not "how long is
+    """How long a course takes, asked in the question itself ("how many months is a course of X?"; not "how long is
     the visa valid? it must cover the course")."""
     asked = (q.asking or q.text).lower()
     return bool((q.course or q.count) and not q.asks_cost and _ASKS_TIME.search(asked)
@@ -146,7 +146,7 @@ class ComputeStrategy:
             return self._saving(priced[0], q)
         timed = [p for p in q.procedures if p != GENERAL]
         if timed and _asks_course_time(q):
-            return self._course_time(timed[0], q.count)  # "how long will the whole course take?": months, not money
+            return self._course_time(timed[0], q.count)  # "a course of X lasts how many months?": months, not money
         procs = [p for p in priced if p != GENERAL]
         if not procs:
             return None
@@ -174,7 +174,7 @@ class ComputeStrategy:
             return self._planned(procs, country, q.count, q.price_end or ("avg" if q.at_average else None), q.count_low)
         if q.plus and len(procs) >= 2 and (1 in q.numbers or not q.course):  # "one X session plus one Y"
             return self._sum(procs, country)
-        if q.course and len(countries) >= 2:  # "a full course in the USA vs Korea, totals for both": each country's
+        if q.course and len(countries) >= 2:  # "a course of X here and there, what does each come to?": each country's
             d = Draft(strategy=self.name)
             for each in countries[:3]:
                 part = self._course(procs, each, q.session_end, q.price_end)
@@ -397,7 +397,7 @@ class ComputeStrategy:
 
     def _course(self, procs: list[str], country: str, session_end: str | None = None,
                 price_end: str | None = None, each_too: bool = False) -> Draft | None:
-        """A full course of each treatment; with ``each_too`` ("per session and for a full treatment?") the price of one
+        """A full course of each treatment; with ``each_too`` ("one sitting, and the whole treatment?") the price of one
         session as well, where the article gives a full-treatment figure of its own."""
         d = Draft(strategy=self.name)
         for proc in procs:
@@ -525,7 +525,7 @@ class ComputeStrategy:
         if len(countries) < 2:  # "I have some savings": no second country to save against
             return None
         a, b = (self._price(proc, c) for c in countries)
-        if q.at_average:  # "the Korean average filler price": a country's stated average, where it gives one
+        if q.at_average:  # "X against Y's average price": a country's stated average, where it gives one
             a, b = (self._averaged(proc, x) for x in (a, b))
         d = Draft(strategy=self.name)
         if a is None or b is None:  # one side missing: the saving cannot be said (the other price is a lookup away)

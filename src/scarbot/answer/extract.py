@@ -309,7 +309,7 @@ class ExtractStrategy:
                                   or (set(subject) <= label and len(label) <= len(subject) + 1))
 
     def _entity_keys(self, q: Query) -> list[set[str]]:
-        # "do I need a visa to get scar treatment there?": treatment in general is what the whole article is about,
+        # "is a visa required for scar treatment?": treatment in general is what the whole article is about,
         # so it tells no sentence apart from another
         named = [e for e in q.entities if e != lexicon.GENERAL_PROCEDURE] if len(q.entities) > 1 or q.salient else q.entities
         keys = [k for k in map(self._entity_keys_of, named) if k]
@@ -503,7 +503,7 @@ class ExtractStrategy:
         return d
 
     def _where_it_is(self, q: Query, d: Draft, units: list[Unit]) -> None:
-        """"... what's it called and what area is it in?": the clinic a sentence of its own section described, where it is."""
+        """"... its name, and which district?": the clinic a sentence of its own section described, where it is."""
         if "location" not in q.attributes or not _WHICH_PLACE.search(q.text.lower()) and not _NAME_ASKED.search(q.text.lower()):
             return
         owners = {name for u in units for name in self.corpus.clinic_units if u.section.endswith(name)}

@@ -105,7 +105,7 @@ class PropertyStrategy:
         text = choosing_sentence(q)
         return (chooses(text) and not named and not _NOT_A_TREATMENT.search(text.lower())
                 and not _NEGATED.search(text.lower()) and not q.all_scar_types and not q.clinics
-                and set(q.countries) <= {*q.home_countries, *self.corpus.homes}  # "a wedding in Seoul next week": where
+                and set(q.countries) <= {*q.home_countries, *self.corpus.homes}  # "a party in Seoul soon": where
                 and not (q.asks_cost and (q.asking_cost or not q.asking))  # (a budget told before "what would
                 # you suggest?" is no price asked)
                 and not _COUNTED.search(text.lower()) and q.count is None and not q.why
@@ -191,7 +191,7 @@ class PropertyStrategy:
         c = self.corpus
         toks = words(text)
         lowered = " ".join(toks)
-        # "I want my dents less visible": how the user wants the scars to end up, which every treatment aims at
+        # "I'd like the marks far less obvious": how the user wants the scars to end up, which every treatment aims at
         goal = {w for m in _GOAL.finditer(lowered) for w in m.group(1).split()}
         goal |= {toks[k + 1] for k in range(len(toks) - 1)
                  if toks[k] in ("next", "this", "coming", "few", "several", "couple")}  # "next week", "a few days"

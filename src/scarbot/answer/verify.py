@@ -114,7 +114,7 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
     if q.numbers and (q.yesno or q.why):
         return _premise(q, draft)
     if q.yesno and draft.strategy == "extract" and q.absent:
-        gap = _uncovered(q, draft, {}, q.absent)  # "can I take ibuprofen for the bruising?": a yes or no about
+        gap = _uncovered(q, draft, {}, q.absent)  # "is aspirin fine for the swelling?": a yes or no about
         if gap:  # something the article never touches, which no claim it does make settles
             return _partial(q, draft, gap)
     if q.yesno and draft.strategy == "extract":
