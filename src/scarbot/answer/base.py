@@ -74,6 +74,11 @@ def refusal(text: str, chunk_id: str | None = None, quote: str = "", strategy: s
     return Draft(abstained=True, strategy=strategy).add(text, chunk_id, quote)
 
 
+def add_location(d: Draft, clinic) -> None:
+    """"X is located in Y", cited to the sentence that says so (``clinic``: a ``ClinicRecord``)."""
+    d.add(f"{clinic.name} is located in {clinic.location}", clinic.location_chunk_id, clinic.location_sentence)
+
+
 def join_names(names: list[str], word: str = "and") -> str:
     names = list(dict.fromkeys(names))
     if not names:

@@ -10,6 +10,7 @@ from scarbot.answer.base import (
     AnswerContext,
     CorpusView,
     Draft,
+    add_location,
     cap,
     join_names,
     procedure_keys,
@@ -106,8 +107,11 @@ class ClinicStrategy:
                 there = [x for x in self.corpus.clinics if wrong and x.name != c.name and x.name not in q.clinics
                          and wrong[0] in normalize(x.location).lower()]
                 for x in there:  # "X is the hospital over in Y, yes?": the clinic that is there
-                    d.add(f"The clinic it places in {wrong[0].title()} is {x.name}" if len(there) == 1
-                          else f"{x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
+                    if len(there) == 1:
+                        d.add(f"The clinic it places in {wrong[0].title()} is {x.name}", x.location_chunk_id,
+                              x.location_sentence)
+                    else:
+                        add_location(d, x)
             elif (found := self._detail(c, q) or (self._detail(c, q, story=True) if q.asking else None)) is not None:
                 full = q.yesno and len(named) == 1 and found[0] >= 0.999 * self.corpus.weight(self._asked(c, q))
                 d.add(f"Yes — {found[1]}" if full else found[1], *found[2:])
@@ -220,17 +224,17 @@ class ClinicStrategy:
             by_place = in_city if len(in_city) < len(pool) else []
         if by_place:
             for x in by_place:
-                d.add(f"{x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
+                add_location(d, x)
             return d
         if q.other_countries and ("location" in q.attributes or " in " in f" {q.text.lower()} "):
             return refusal(f"The article does not mention any clinic in {q.other_countries[0].title()}; the clinics "
                            f"it lists are in {join_names([x.location for x in c.clinics])}.", strategy=self.name)
         if not _specific(q):  # "scar treatment" in general tells no clinic apart
             found = self._by_detail(q)
-            if found is not None and ("location" in q.attributes or re.search(r"\bwhere\b", q.text.lower())):
+            if found is not None and _asks_where(q):
                 for x in self.corpus.clinics:  # "who offers X, and whereabouts?"
                     if x.name in found.text and x.location and x.location not in found.text:
-                        found.add(f"{x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
+                        add_location(found, x)
             return found or self._listing(q)
         found = [(x, self.corpus.mentions(x, q.procedures)) for x in pool]
         found = [(x, m) for x, m in found if m]
@@ -239,9 +243,9 @@ class ClinicStrategy:
         found = self._narrowed(q, found)
         for x, m in found:
             d.add(f"{x.name} offers {q.procedures[0]}", *m[0])
-        if "location" in q.attributes or re.search(r"\bwhere\b", q.text.lower()):
+        if _asks_where(q):
             for x, _ in found:
-                d.add(f"{x.name} is located in {x.location}", x.location_chunk_id, x.location_sentence)
+                add_location(d, x)
         return d
 
     def _narrowed(self, q: Query, found: list[tuple[ClinicRecord, list]]) -> list[tuple[ClinicRecord, list]]:
@@ -338,6 +342,10 @@ def _charges(q: Query, clinic: ClinicRecord) -> bool:
     low = q.text.lower()
     return bool(re.search(rf"\b(?:at|from|by|with)\s+(?:the\s+)?{first}\b|\b{first}\b[\w\s'’]{{0,30}}?\b(?:charges?|costs?|"
                           rf"prices?|fees?|asks?|bills?|rates?)\b(?!\s+(?:in|there))", low))
+
+
+def _asks_where(q: Query) -> bool:
+    return "location" in q.attributes or bool(re.search(r"\bwhere\b", q.text.lower()))
 
 
 def _unlead(text: str, clinics: list[ClinicRecord]) -> str:

@@ -40,6 +40,11 @@ _SPACING = re.compile(r"(?:about |roughly |around )?\b(a|an|one|two|three|four|s
 _EACH_SESSION = re.compile(r"\b(?:per|a|each|one|single)\s+(?:session|sitting|visit|go)\b")
 
 
+def _quoted(u: Unit) -> str:
+    """A list item led by its treatment's section instead of its own label ("Subcision: Usually 3-6 ...")."""
+    return f"{u.section.split(' > ')[-1].split(' (')[0]}: {u.text.split(': ', 1)[-1]}"
+
+
 def _asks_course_time(q: Query) -> bool:
     """How long a course takes, asked in the question itself ("how many months is a course of X?"; not "how long is
     the visa valid? it must cover the course")."""
@@ -195,7 +200,7 @@ class ComputeStrategy:
             said = "how many sessions" if sessions is None else "how far apart the sessions are"
             d.add(f"The article does not say {said} {pretty(proc)} takes, so it gives no length for a course")
             return d
-        every = COUNT_WORDS.get(gap.group(1), None) or (1 if gap.group(1) in ("a", "an", "one") else int(gap.group(1)))
+        every = {"a": 1, "an": 1}.get(gap.group(1)) or COUNT_WORDS.get(gap.group(1)) or int(gap.group(1))
         unit = gap.group(2)
         low, high = (count, count) if count else (sessions.low, sessions.high)
         first, last = (low - 1) * every, (high - 1) * every
@@ -204,8 +209,7 @@ class ComputeStrategy:
         n = str(low) if low == high else f"{low}–{high}"
         d.add(f"About {length} {unit}{plural} from the first session to the last: {n} sessions of {pretty(proc)}, "
               f"spaced {gap.group(0).removesuffix(' apart')} apart", derived=(length, n, str(first), str(last)))
-        d.add(f"{sessions.unit.section.split(' > ')[-1].split(' (')[0]}: {sessions.unit.text.split(': ', 1)[-1]}",
-              sessions.unit.chunk_id, sessions.unit.text)
+        d.add(_quoted(sessions.unit), sessions.unit.chunk_id, sessions.unit.text)
         return d
 
     # ------------------------------------------------------------------ a number of sessions the user plans
@@ -430,8 +434,7 @@ class ComputeStrategy:
             d.add(f"{which} full course of {pretty(proc)} in {country} comes to about {total}: {count} "
                   f"sessions × {span(plow, phigh)} per session{_END_WORDS.get(price_end, '')}, from the two "
                   "figures below", derived=(total, money(low), money(high), *(str(x) for x in {nlow, nhigh})))
-            d.add(f"{sessions.unit.section.split(' > ')[-1].split(' (')[0]}: {sessions.unit.text.split(': ', 1)[-1]}",
-                  sessions.unit.chunk_id, sessions.unit.text)
+            d.add(_quoted(sessions.unit), sessions.unit.chunk_id, sessions.unit.text)
             d.add(self._price_line(price), price.chunk_id, price.quote)
         return d if d.parts else None
 
@@ -480,7 +483,7 @@ class ComputeStrategy:
             if isinstance(x, PriceFact):
                 d.add(self._price_line(x), x.chunk_id, x.quote)
             else:
-                d.add(f"{x.section.split(' > ')[-1].split(' (')[0]}: {x.text.split(': ', 1)[-1]}", x.chunk_id, x.text)
+                d.add(_quoted(x), x.chunk_id, x.text)
         return d
 
     def _mixed(self, procs: list[str], counts: list[int], country: str, end: str | None) -> Draft | None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from scarbot import lexicon
 from scarbot.answer import weights as W
-from scarbot.answer.base import NAVIGATION, AnswerContext, CorpusView, Draft, body, cap, refusal
+from scarbot.answer.base import NAVIGATION, AnswerContext, CorpusView, Draft, add_location, body, cap, refusal
 from scarbot.answer.verify import answer_type, superlatives, type_pattern
 from scarbot.chunking import Unit, split_sentences
 from scarbot.nlp import STOPWORDS, content_words, normalize, stem, words
@@ -509,7 +509,7 @@ class ExtractStrategy:
         owners = {name for u in units for name in self.corpus.clinic_units if u.section.endswith(name)}
         for clinic in self.corpus.clinics:
             if clinic.name in owners and clinic.location and clinic.location.lower() not in d.text.lower():
-                d.add(f"{clinic.name} is located in {clinic.location}", clinic.location_chunk_id, clinic.location_sentence)
+                add_location(d, clinic)
 
     @staticmethod
     def _asks_a_kind(q: Query) -> bool:
