@@ -544,7 +544,14 @@ class ExtractStrategy:
             return text
         wanted = answer_type(q) or _soft_type(q.text.lower())
         typed = type_pattern(wanted) if wanted in ("percent", "duration") else None  # "what share ...?": the one with it
-        keep = [x for x in sentences if any(related(a, w) or stem(a) == stem(w) for a in asked for w in words(x))
+        def says(x: str, terms: list[str]) -> int:
+            return sum(1 for a in terms if any(related(a, w) or stem(a) == stem(w) for w in words(x)))
+
+        # a sentence that says more of the question than a kept one is kept too, background words included
+        # ("... 96% improvement after one month" beside "Patients often report ...": both, not the second alone)
+        said = [w for w in content_words(q.text) if len(w) > 2]
+        floor = min((says(x, said) for x in sentences if says(x, asked)), default=0)
+        keep = [x for x in sentences if says(x, asked) or (floor and says(x, said) > floor)
                 or (typed is not None and typed.search(x))]
         if not keep or len(keep) == len(sentences):
             return text
