@@ -353,7 +353,7 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         asks_new.discard("mechanism")  # "how does Korea compare?": "how does" asks no mechanism
     if q.range_math and q.range_math != last.query.range_math:
         asks_new.add(q.range_math)  # "the Thai figure again, its middle?": worked out anew, not the price again
-    if not new or own_subject(q) or asks_new:
+    if not new or own_subject(q) or asks_new or _own_cue(body, new, last.text):
         return None
     if any(r.form != "pronoun" or r.word not in ("that", "it", "this") for r in find_refs(body)):
         return None
@@ -618,6 +618,23 @@ def _parallel(reader: Reader, body: str, q: Query, previous: str) -> bool:
     named = {w for k, ns in new.items() for n in ns for w in words(n)}
     rest = {stem(w) for w in ws if w not in STOPWORDS and w not in named and w not in QSTART}
     return bool(rest) and rest <= {stem(w) for w in words(previous)}
+
+
+# the cues of what a treatment is like (not of a price, a count or a place, which a follow-up re-asks elsewhere)
+_TOPIC_CUE_STEMS = frozenset(stem(w) for a in ("recovery", "mechanism", "procedure", "risks", "benefits", "effectiveness",
+                                               "preparation", "appearance", "suitability", "status")
+                             for cue in lexicon.ATTRIBUTES[a]["cues"] for w in words(cue)
+                             if " " not in cue or len(w) >= 5 and w not in STOPWORDS and w not in lexicon.GENERIC_WORDS
+                             and w not in ("treatment", "treatments", "scars"))  # "redness last": "redness"
+
+
+def _own_cue(body: str, new: dict[str, list[str]], previous: str) -> bool:
+    """The fragment says what it asks in words of its own ("microneedling redness how long" after "filler
+    procedure time"): a new question about the named entity, not the previous one with the entity swapped."""
+    named = {w for ns in new.values() for n in ns for w in words(n)}
+    had = {stem(w) for w in words(previous)}
+    return any(stem(w) in _TOPIC_CUE_STEMS and stem(w) not in had for w in words(body)
+               if len(w) > 3 and w not in STOPWORDS and w not in QSTART and w not in named)
 
 
 def found_elliptical(text: str) -> bool:
