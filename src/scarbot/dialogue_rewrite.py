@@ -1141,6 +1141,9 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     last = state.answered
     if (priced or _CHEAPER.search(text)) and last is not None and last.query.procedures == [lexicon.GENERAL_PROCEDURE]:
         return f"{text.rstrip('?.! ')} for scar treatment in general?"  # the prices just asked were those in general
+    if set(q.attributes) == {"types"} and not priced:
+        wanted = tuple(k for k in wanted if k != "topic")  # "which type is most common?": kinds of a treatment or of
+        # the article's subject, never of a topic (a cause, a visa) that has none
     ms = [m for m in candidates(state, wanted, q) if m.kind in wanted]
     if priced:  # a total is of a treatment the user asked about, not one a quoted sentence happened to name
         ms = [m for m in ms if m.by_user] or ms
