@@ -183,7 +183,7 @@ _LEADS_WITH_PRONOUN = re.compile(r"^\s*(?:so\s+|and\s+|but\s+)?(?:it|it's|they|t
                                  r"he|she|there)\b", re.I)
 _REQUESTS = r"(?:name|list|tell me|give me|show me|explain|describe)"
 _PREP_Q = rf"(?:(?:in|for|at|on|from|with|to|by|of)\s+(?:which|what|whom)\b|{_QWORD}\b)"  # "..., and in which city ...?"
-_SPLIT = re.compile(rf"\s*[+&]\s*(?={_PREP_Q})|,?\s+(?:and|but|also|plus)\s+(?:(?:tell|show|let)\s+me\s+(?:know\s+)?)?(?={_PREP_Q})|,\s+(?={_PREP_Q})|"
+_SPLIT = re.compile(rf"\s*[+&]\s*(?={_PREP_Q})|(?<!\bthat)(?<!\bwhich)(?<!\bwho),?\s+(?:and|but|also|plus)\s+(?:(?:tell|show|let)\s+me\s+(?:know\s+)?)?(?={_PREP_Q})|,\s+(?={_PREP_Q})|"
                     rf":\s+(?={_QWORD}\b)", re.I)
 
 

@@ -46,7 +46,8 @@ _ATTR_WORDS = {"sessions": "number of sessions", "procedure": "procedure steps",
                "mechanism": "mechanism"}
 _NAME_ASKED = re.compile(r"\bwhat(?:'s| is| are)\s+(?:it|they|that|this|the place|the clinic|the hospital)\s+(?:called|named)\b"
                          r"|\b(?:the|its|their) name\b")
-_WHICH_PLACE = re.compile(r"\b(?:which|what)\b[^?]{0,40}\b(?:clinic|hospital|center|centre|one|place)\b")
+_WHICH_PLACE = re.compile(r"\b(?:which|what)\b[^?]{0,40}\b(?:clinic|hospital|center|centre|one|place)\b"
+                          r"|\bthe (?:one|place)\s+(?:that|which|who|with)\b")  # "where's the one that does X?"
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s?%|\$[\d,]+|\b\d{2,}(?:[.,]\d+)?\b")  # 60%, $1,200, 2019
 _HAS_FIGURE = re.compile(r"\d")
 NOT_COVERED = "The article does not cover that, so I can't answer it from the article."
