@@ -430,7 +430,14 @@ class Assistant:
         """
         from scarbot.answer import Draft
         from scarbot.answer.router import ADVICE
-        from scarbot.dialogue import Reader, by_attribute, contrasted, split_label, split_question
+        from scarbot.dialogue import (
+            Reader,
+            by_attribute,
+            contrasted,
+            split_label,
+            split_question,
+            which_answered,
+        )
         from scarbot.text import figures
 
         body = split_label(self.index.analyzer, s.question)[1]  # "Ticket 3: ..." asks what follows the label
@@ -462,6 +469,8 @@ class Assistant:
                 continue
             sub = self._answer(self._retrieve(sub))
             subs.append(sub)
+            if parts and not sub.draft.abstained:
+                parts[0] = which_answered(reader, part, sub.draft.text, parts[0])
             for key, ms in sub.timings.items():
                 s.timings[key] = s.timings.get(key, 0.0) + ms
             history = [*history, {"role": "user", "content": part},

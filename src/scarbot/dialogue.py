@@ -27,7 +27,15 @@ from dataclasses import dataclass
 from scarbot import lexicon
 from scarbot.dialogue_refs import agree, is_plural
 from scarbot.dialogue_rewrite import SLOT, Reader, as_is, rewrite  # noqa: F401 - Reader is part of this module's API
-from scarbot.dialogue_state import DIALOGUE_WORDS, DialogueState, entities, open_kinds, subject_of, topic_of
+from scarbot.dialogue_state import (
+    DIALOGUE_WORDS,
+    HEAD_KINDS,
+    DialogueState,
+    entities,
+    open_kinds,
+    subject_of,
+    topic_of,
+)
 from scarbot.nlp import COMPARE_WORDS, STOPWORDS, Analyzer, is_instruction, normalize, stem, words
 from scarbot.query import Query, QueryParser
 
@@ -173,6 +181,25 @@ def answer_entities(reader: Reader, text: str) -> dict[str, list[str]]:
     return found
 
 
+_WHICH_HEAD = re.compile(r"^\W*(?:and\s+|so\s+)?(?:which|what)\s+(?P<head>[a-z]+)\b", re.I)
+_BARE_IT = re.compile(r"\b(?P<it>it|its)\b(?!\s*(?:'s|is)\s+(?:\w+\s+){0,2}to\b)", re.I)
+
+
+def which_answered(reader: Reader, asked: str, answer: str, following: str) -> str:
+    """"Which clinic is in Gangnam, and what does it do for acne scars?": "it" in the next part of the
+    message is the one the answer to "which clinic" named (when it named exactly one of that kind)."""
+    m = _WHICH_HEAD.match(asked)
+    kinds = HEAD_KINDS.get(m.group("head").lower(), ()) if m else ()
+    it = _BARE_IT.search(following)
+    if not kinds or it is None:
+        return following
+    named = [n for kind, names in answer_entities(reader, answer).items() if kind in kinds for n in names]
+    if len(named) != 1:
+        return following
+    name = named[0] + ("'s" if it.group("it").lower() == "its" else "")
+    return following[: it.start()] + name + following[it.end():]
+
+
 def is_clarification(text: str) -> bool:
     return bool(re.match(r"^Which [\w ]+ do you mean: .+\?\.?$", text.strip()))
 
@@ -213,7 +240,8 @@ def split_question(question: str) -> list[str]:
         if listed:  # "three things: visa processing time, deposit %, how early to book"
             parts.extend(listed)
             continue
-        asks = sentence.endswith("?") or re.match(rf"(?:{_QWORD}|{_REQUESTS})\b", sentence, re.I) or re.search(
+        asks = sentence.endswith("?") or re.match(rf"(?:(?:and|also|plus|but)\s+)?(?:{_QWORD}|{_REQUESTS})\b", sentence,
+                                                  re.I) or re.search(
             rf"[:;]\s+{_QWORD}\b", sentence, re.I) or len(_asking_pieces(sentence)) >= 2  # "two things: how much is X, and how long is Y"
         if not asks or len(sentence.split()) < 3:
             lead = f"{lead} {sentence}".strip()
