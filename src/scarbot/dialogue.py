@@ -186,7 +186,7 @@ _BARE_IT = re.compile(r"\b(?P<it>it|its)\b(?!\s*(?:'s|is)\s+(?:\w+\s+){0,2}to\b)
 
 
 def which_answered(reader: Reader, asked: str, answer: str, following: str) -> str:
-    """"Which clinic is in Gangnam, and what does it do for acne scars?": "it" in the next part of the
+    """"Which hospital sits in Cheonho, and how big is it?": "it" in the next part of the
     message is the one the answer to "which clinic" named (when it named exactly one of that kind)."""
     m = _WHICH_HEAD.match(asked)
     kinds = HEAD_KINDS.get(m.group("head").lower(), ()) if m else ()
