@@ -25,11 +25,12 @@ import re
 from dataclasses import dataclass
 
 from scarbot import lexicon
-from scarbot.dialogue_refs import agree, is_plural
+from scarbot.dialogue_refs import agree, find_refs, is_plural
 from scarbot.dialogue_rewrite import SLOT, Reader, as_is, rewrite  # noqa: F401 - Reader is part of this module's API
 from scarbot.dialogue_state import (
     DIALOGUE_WORDS,
     HEAD_KINDS,
+    OPEN_HEAD,
     DialogueState,
     entities,
     open_kinds,
@@ -181,23 +182,19 @@ def answer_entities(reader: Reader, text: str) -> dict[str, list[str]]:
     return found
 
 
-_WHICH_HEAD = re.compile(r"^\W*(?:and\s+|so\s+)?(?:which|what)\s+(?P<head>[a-z]+)\b", re.I)
-_BARE_IT = re.compile(r"\b(?P<it>it|its)\b(?!\s*(?:'s|is)\s+(?:\w+\s+){0,2}to\b)", re.I)
-
-
 def which_answered(reader: Reader, asked: str, answer: str, following: str) -> str:
     """"Which hospital sits in Cheonho, and how big is it?": "it" in the next part of the
     message is the one the answer to "which clinic" named (when it named exactly one of that kind)."""
-    m = _WHICH_HEAD.match(asked)
-    kinds = HEAD_KINDS.get(m.group("head").lower(), ()) if m else ()
-    it = _BARE_IT.search(following)
+    m = OPEN_HEAD.match(asked.lstrip())  # the part opens by asking for a name ("which clinic ...")
+    kinds = HEAD_KINDS.get(m.group(1).lower(), ()) if m else ()
+    it = next((r for r in find_refs(following) if r.form == "pronoun" and r.word in ("it", "its")), None)
     if not kinds or it is None:
         return following
     named = [n for kind, names in answer_entities(reader, answer).items() if kind in kinds for n in names]
     if len(named) != 1:
         return following
-    name = named[0] + ("'s" if it.group("it").lower() == "its" else "")
-    return following[: it.start()] + name + following[it.end():]
+    name = named[0] + ("'s" if it.word == "its" else "")
+    return following[: it.start] + name + following[it.end:]
 
 
 def is_clarification(text: str) -> bool:

@@ -625,7 +625,7 @@ _TOPIC_CUE_STEMS = frozenset(stem(w) for a in ("recovery", "mechanism", "procedu
                                                "preparation", "appearance", "suitability", "status")
                              for cue in lexicon.ATTRIBUTES[a]["cues"] for w in words(cue)
                              if " " not in cue or len(w) >= 5 and w not in STOPWORDS and w not in lexicon.GENERIC_WORDS
-                             and w not in ("treatment", "treatments", "scars"))  # "redness last": "redness"
+                             and w not in HEAD_KINDS)  # "redness last": "redness" (not "treatment" or "scars")
 
 
 def _own_cue(body: str, new: dict[str, list[str]], previous: str) -> bool:

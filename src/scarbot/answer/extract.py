@@ -551,8 +551,9 @@ class ExtractStrategy:
         # a sentence that says more of the question than a kept one is kept too, background words included
         # ("... 96% improvement after one month" beside "Patients often report ...": both, not the second alone)
         said = [w for w in content_words(q.text) if len(w) > 2]
-        floor = min((says(x, said) for x in sentences if says(x, asked)), default=0)
-        keep = [x for x in sentences if says(x, asked) or (floor and says(x, said) > floor)
+        counts = [(x, says(x, asked), says(x, said)) for x in sentences]
+        floor = min((n_said for _x, n_asked, n_said in counts if n_asked), default=0)
+        keep = [x for x, n_asked, n_said in counts if n_asked or (floor and n_said > floor)
                 or (typed is not None and typed.search(x))]
         if not keep or len(keep) == len(sentences):
             return text

@@ -64,7 +64,7 @@ _FRAME = {"treatment", "treatments", "procedure", "procedures", "option", "optio
           # who said so, not what is wanted
           "derm", "doctor", "dermatologist", "says", "said", "told", "thinks",
           "suggestion", "suggestions", "recommendation", "recommendations", "idea", "ideas", "advice"}
-_FRAME_STEMS = frozenset(stem(w) for w in _FRAME)  # "kinds", "options": inflections frame a choice too
+_FRAME_STEMS = frozenset(stem(w) for w in _FRAME)  # the words and their inflections ("kinds", "options")
 _HEDGES = {"semi", "non", "not", "no", "less", "without", "never", "partly", "partially"}
 _NOUN_SLOT = {"a", "an", "the", "my", "your", "their", "our", "his", "her", "for", "by", "with", "of", "in", "on", "about",
               "any", "some", "no", "from", "under", "through", "via"}
@@ -201,7 +201,7 @@ class PropertyStrategy:
         counted = goal | {toks[k + 1] for k in range(len(toks) - 1) if toks[k].isdigit() or toks[k] in COUNT_WORDS}  # "in 10
         # days", "in ten days": a story's time
         kept = [w for w in dict.fromkeys(content_words(text))
-                if w.isalpha() and w not in _FRAME and stem(w) not in _FRAME_STEMS and w not in STOPWORDS and w not in c.background and len(w) >= 3
+                if w.isalpha() and stem(w) not in _FRAME_STEMS and w not in STOPWORDS and w not in c.background and len(w) >= 3
                 and w not in q.excluded_words and w not in counted and self._known(w)]
         groups: list[tuple[str, ...]] = []
         for a in q.attributes:
