@@ -434,6 +434,7 @@ class Assistant:
             Reader,
             by_attribute,
             contrasted,
+            named_after,
             split_label,
             split_question,
             which_answered,
@@ -451,10 +452,10 @@ class Assistant:
             if not parts:  # one question, not a comparison of treatments nor several attributes of one
                 return self._answer(self._retrieve(s))
         skipped = parts[MAX_PARTS:]
-        parts = parts[:MAX_PARTS]
+        reader = Reader(self.index.analyzer, self.parser)
+        parts = named_after(reader, parts[:MAX_PARTS])
         history = list(s.history)
         subs: list[Turn] = []
-        reader = Reader(self.index.analyzer, self.parser)
         while parts:
             part = parts.pop(0)
             sub = self._condense(replace(s, question=part, history=history, timings={}))

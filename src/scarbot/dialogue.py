@@ -30,6 +30,7 @@ from scarbot.dialogue_rewrite import SLOT, Reader, as_is, rewrite  # noqa: F401 
 from scarbot.dialogue_state import (
     DIALOGUE_WORDS,
     HEAD_KINDS,
+    MAIN_KINDS,
     OPEN_HEAD,
     DialogueState,
     entities,
@@ -43,7 +44,7 @@ from scarbot.query import Query, QueryParser
 MAX_TURN_CHARS = 600
 MEMORY_TURNS = 40  # messages the dialogue state reads; the answer steps see Settings.history_turns
 DEFAULT_WINDOW = 6  # exchanges within which "it" and open slots look for what was said
-_QWORD = r"(?:what|what's|whats|how|which|where|is|are|does|do|can|could|who|when|why|should|will|would)"
+_QWORD = r"(?:what|what's|whats|how(?:much|many|long)?|which|where|is|are|does|do|can|could|who|when|why|should|will|would)"
 _REFUSAL = re.compile(r"^(?:the article|it|that)\b[^.]{0,80}?\b(?:does not|doesn't|gives no|has no|says nothing|"
                       r"is outside|can't answer|cannot answer|not cover)", re.I)
 
@@ -197,6 +198,22 @@ def which_answered(reader: Reader, asked: str, answer: str, following: str) -> s
     return following[: it.start] + name + following[it.end:]
 
 
+def named_after(reader: Reader, parts: list[str]) -> list[str]:
+    """"Will it hurt? What happens during subcision?": a part whose "it" nothing before it in the message names
+    points at the one treatment or clinic a later part names (when the later parts name exactly one)."""
+    out = list(parts)
+    for i, part in enumerate(out[:-1]):
+        it = next((r for r in find_refs(part) if r.form == "pronoun" and r.word in ("it", "its")), None)
+        if it is None or any(k in entities(reader.parse(x)) for x in out[: i + 1] for k in MAIN_KINDS):
+            continue
+        later = {n for x in out[i + 1:] for k, names in entities(reader.parse(x)).items() if k in MAIN_KINDS
+                 for n in names}
+        if len(later) == 1:
+            name = later.pop() + ("'s" if it.word == "its" else "")
+            out[i] = part[: it.start] + name + part[it.end:]
+    return out
+
+
 def is_clarification(text: str) -> bool:
     return bool(re.match(r"^Which [\w ]+ do you mean: .+\?\.?$", text.strip()))
 
@@ -207,7 +224,7 @@ _LEADS_WITH_PRONOUN = re.compile(r"^\s*(?:so\s+|and\s+|but\s+)?(?:it|it's|they|t
                                  r"he|she|there)\b", re.I)
 _REQUESTS = r"(?:name|list|tell me|give me|show me|explain|describe)"
 _PREP_Q = rf"(?:(?:in|for|at|on|from|with|to|by|of)\s+(?:which|what|whom)\b|{_QWORD}\b)"  # "..., and in which city ...?"
-_SPLIT = re.compile(rf"\s*[+&]\s*(?={_PREP_Q})|(?<!\bthat)(?<!\bwhich)(?<!\bwho),?\s+(?:and|but|also|plus)\s+(?:(?:tell|show|let)\s+me\s+(?:know\s+)?)?(?={_PREP_Q})|,\s+(?={_PREP_Q})|"
+_SPLIT = re.compile(rf"\s*[+&]\s*(?={_PREP_Q})|(?<!\bthat)(?<!\bwhich)(?<!\bwho),?\s+(?:and|but|also|plus|n)\s+(?:(?:tell|show|let)\s+me\s+(?:know\s+)?)?(?={_PREP_Q})|,\s+(?={_PREP_Q})|"
                     rf":\s+(?={_QWORD}\b)", re.I)
 
 

@@ -186,7 +186,7 @@ def _is_reference(text: str, ref: Ref) -> bool:
         has_the = text[ref.start: ref.end].lower().startswith("the")
         tail = bool(ref.head) or " of " in text[ref.start: ref.end].lower() or " among " in text[ref.start: ref.end]
         return tail or (has_the and (at_end or nxt_word in _VERBS or nxt_word in _LIST_JOINS))
-    if ref.form == "both" and ref.word == "each" and prev not in _BEFORE_EACH:
+    if ref.form == "both" and text[ref.start: ref.end].lower() == "each" and prev not in _BEFORE_EACH:
         return False  # "one session each": a distributive, not "each of them"
     if ref.form == "both" and ref.word == "both" and nxt_word in ("at", "on", "with", "times") \
             and prev not in ("of", "for", "do", "get", "book", "try", "price", "cost"):  # "4 sessions of both at ...": what

@@ -164,12 +164,23 @@ class Reader:
     def named(self, text: str) -> str:
         """"the hospital in Cheonho" → the clinic the corpus says that of (a description, not a reference)."""
         for m in _DESCRIPTION.finditer(text):  # "the one in Pangyo", "the Gangnam one"
-            what = m.group("what") or m.group("what2")
-            if m.group("what2") and (what.lower() in STOPWORDS or what.lower() in DIALOGUE_WORDS):
-                continue  # "the other one", "the first clinic": references, not descriptions
-            name = self.describes(what, list(self.analyzer.clinics))
-            if name:
-                return text[: m.start()] + name + text[m.end():]
+            if m.group("what2"):
+                what = m.group("what2")
+                if what.lower() in STOPWORDS or what.lower() in DIALOGUE_WORDS:
+                    continue  # "the other one", "the first clinic": references, not descriptions
+                name = self.describes(what, list(self.analyzer.clinics))
+                if name:
+                    return text[: m.start()] + name + text[m.end():]
+                continue
+            # the shortest run of words that tells one clinic apart: "the hospital in Cheonho offer X" names the
+            # clinic by "in Cheonho"; what follows is the question about it
+            ends = [w.end() for w in re.finditer(r"[\w'-]+", m.group("what"))]
+            if not re.match(r"(?:in|at|near|from)\b", m.group("what"), re.I):
+                ends = ends[-1:]  # "the one that does X": the whole clause describes it
+            for end in ends[1:] or ends:
+                name = self.describes(m.group("what")[:end], list(self.analyzer.clinics))
+                if name:
+                    return text[: m.start()] + name + text[m.start("what") + end:]
         return text
 
     def describes(self, text: str, names: list[str]) -> str | None:
@@ -218,6 +229,7 @@ _TOPIC_FIRST = re.compile(r"^\s*(?:and\s+|so\s+|ok(?:ay)?[,.]?\s+)?(?:(?:what|ho
 _POINTER_NP = re.compile(r"\b(?:one|ones|former|latter|first|second|third|fourth|1st|2nd|3rd|4th|last|other|same|you|i|we|said|"
                          r"mentioned|listed)\b", re.I)
 _IT = re.compile(r"\b(it|its|they|them|their)\b", re.I)
+_THAT_ASKED = re.compile(r"^\s*(?:would|will|could|can|does|do|is|should)\s+(that|this)\b", re.I)
 
 
 _REASON_AFTER = re.compile(r"^(.{1,50}?),\s*(?:since|because|as|cause|'cause|coz|cos)\b.*$", re.I)
@@ -242,6 +254,11 @@ def _topic_first(text: str) -> str:
         return f"What about {topic}?"
     if m.group("np"):
         topic = topic[0].lower() + topic[1:]  # "The clinic in Pangyo — what's it called?": mid-sentence now
+    topic = re.sub(r"\s+(?:instead|then|too|as well)$", "", topic, flags=re.I)  # "what about X instead, ...": X
+    that = _THAT_ASKED.search(m.group("rest"))
+    if that and not _IT.search(m.group("rest")):  # "what about X instead, would that help?": would X help
+        rest = m.group("rest")[: that.start(1)] + topic + m.group("rest")[that.end(1):]
+        return rest[0].upper() + rest[1:]
     if not _IT.search(m.group("rest")):  # "what about the second one, is it painful?": recovery for it
         rest = m.group("rest").rstrip(" ?.!")
         joint = "" if re.match(r"(?:in|at|for|with|from|near|after|before|during)\b", topic, re.I) else "for "
@@ -357,6 +374,14 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         return None
     if any(r.form != "pronoun" or r.word not in ("that", "it", "this") for r in find_refs(body)):
         return None
+    own = _ASKS_OF_IT.search(body)
+    names = [n for k, ns in new.items() if k in MAIN_KINDS for n in ns]
+    head = re.sub(r"^\W*(?:(?:what|how)\s+about|and)\s+", "", reader.analyzer.tidy(body[: own.start()]) if own else "",
+                  flags=re.I)
+    if own and len(names) == 1 and len(new) == 1 and head and _is_fragment(head) \
+            and not re.search(r"\b(?:how|what|which|where|when|why|who)\b", head, re.I):
+        # "and peels instead - could that do it?": a question of its own, about the new one
+        return _finish(reader, f"{own.group(1)} {names[0]}{own.group(2)}", text)
     asked = question_part(reader, last.text)
     if not _replaces(reader, asked, new) and state.answered not in (None, last):
         asked = question_part(reader, state.answered.text)  # after a declined question: the last answered one
@@ -376,6 +401,9 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
         out = re.sub(rf"\b{_HIGH_END}\b", "lowest", out, count=1, flags=re.I) if q.price_end == "min" else \
             re.sub(rf"\b{_LOW_END}\b", "top", out, count=1, flags=re.I)
     return _finish(reader, out, text)
+
+
+_ASKS_OF_IT = re.compile(r"\b(would|will|could|can|does|do|is|should)\s+(?:that|it|this)\b(\s+\w[^?]*)\??\s*$", re.I)
 
 
 def _left_of_total(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:
@@ -741,7 +769,8 @@ def _resolve_all(reader: Reader, text: str, refs: list[Ref], state: DialogueStat
         head = re.split(r"\b(?:or)\b", head, maxsplit=1, flags=re.I)[0]
     own, out = set(entities(reader.parse(head) if head != text else q)) | asked_for, []
     for ref in refs:
-        res = _inline_list(reader, text, q, ref) or resolve(ref, state, q, own) or _unestablished(reader, text, ref, q)
+        res = _inline_list(reader, text, q, ref) or resolve(ref, state, q, own) or _unestablished(reader, text, ref, q) \
+            or _declined_subject(ref, state)
         if res is not None and q.identify and ref.form == "pronoun" and not (set(res.names) & set(q.all_scar_types)):
             continue  # "they're wide with sharp edges": the message describes the user's own scars
         if res is not None:
@@ -759,6 +788,14 @@ def _unestablished(reader: Reader, text: str, ref: Ref, q: Query) -> Resolution 
             or _DESCRIBED_AFTER.match(text[ref.end:]):
         return None
     return Resolution(clinics, "clinic", ambiguous=True)
+
+
+def _declined_subject(ref: Ref, state: DialogueState) -> Resolution | None:
+    """"What does that cost?" right after a question the article could not answer ("Can the clinic book me
+    a ferry?") and with nothing of the article in reach: "it" is that question's subject, not a guess."""
+    if ref.form != "pronoun" or ref.plural or not state.outside:
+        return None
+    return Resolution([state.outside], "topic")
 
 
 _DESCRIBED_AFTER = re.compile(r"\s*(?:in|at|near|on|by|from|that|which|who|with|where|known|famous|run|located)\b", re.I)
@@ -819,6 +856,9 @@ def _named_before(reader: Reader, text: str, ref: Ref, q: Query) -> bool:
             span = reader.find(text, kind, name)
             if span and span[1] <= ref.start and (not ref.plural or is_plural([name], kind)):
                 return True
+            if span and ref.form in ("other", "definite", "demonstrative") and span[0] >= ref.end \
+                    and re.fullmatch(r"[\w\s'-]{0,30}?,\s*", text[ref.end: span[0]]):
+                return True  # "the remaining choice, punch excision, ...": named in apposition
     # "What about the deposit, how much is it?": the message's own subject, a noun said before the pronoun
     if ref.form != "pronoun" or ref.word == "there":
         return False
@@ -1022,6 +1062,8 @@ def _compared_countries(text: str, q: Query, refs: list[Ref], state: DialogueSta
                         destination: str | None = None) -> list[str]:
     home = state.persona.home if _HOME_REF.search(text) else None
     countries = [*q.countries, *([home] if home and home not in q.countries else [])]
+    if not countries and _EVERY_COUNTRY.search(text):
+        return []  # "across all countries listed, where is it lowest?": not only those talked about
     run = state.runs.get("country", [])
     plural = any(r.plural for r in refs) or bool(re.search(r"\bwhich (?:one|is|of)\b", text, re.I))
     if plural and len(run) >= 2:
@@ -1035,6 +1077,8 @@ def _compared_countries(text: str, q: Query, refs: list[Ref], state: DialogueSta
     return countries
 
 
+_EVERY_COUNTRY = re.compile(r"\b(?:every|all|any|each)\s+(?:(?:of\s+)?the\s+)?(?:other\s+)?(?:countries|country|places|"
+                            r"destinations)\b|\b(?:in|on|across) the (?:whole |entire )?(?:table|list)\b|\banywhere\b", re.I)
 _ON_THAT = re.compile(r"\b(on|of|for)\s+(?:that|it|this|(?:those|these)(?:\s+(?:\d+|two|three|four|five|six))?"
                       r"(?:\s+(?:sessions|treatments|ones))?)\b", re.I)
 _MONEY_SHARE = re.compile(r"\b(?:deposit|on that|on it|down ?payment|upfront|up front|advance|discount|off|tax|vat|tip|fee|of (?:that|it|"
@@ -1144,6 +1188,10 @@ def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -
     if set(q.attributes) == {"types"} and not priced:
         wanted = tuple(k for k in wanted if k != "topic")  # "which type is most common?": kinds of a treatment or of
         # the article's subject, never of a topic (a cause, a visa) that has none
+    asked_for = {k for m in OPEN_HEAD.finditer(text) if not re.search(r"\b(?:each|every|both|all)\b", m.group(0), re.I)
+                 for k in HEAD_KINDS.get(m.group(1).lower(), ()) if k in ("procedure", "filler_type")}
+    if asked_for and not priced:  # "what's a gentle option for a first go?" asks for a treatment: none is filled in
+        wanted = tuple(k for k in wanted if k not in asked_for)
     ms = [m for m in candidates(state, wanted, q) if m.kind in wanted]
     if priced:  # a total is of a treatment the user asked about, not one a quoted sentence happened to name
         ms = [m for m in ms if m.by_user] or ms

@@ -107,6 +107,7 @@ class DialogueState:
     answered: Understood | None = None  # the last user turn the bot answered (not declined)
     asked: list[Understood] = field(default_factory=list)  # every user turn as understood, in order
     reply_words: frozenset[str] = frozenset()  # the stems of the bot's last answer (to resolve "and make-up?", never as fact)
+    outside: str = ""  # what the last user turn asked about when the bot declined it as outside the article ("a flight")
 
     # ------------------------------------------------------------------ reading
     def recent(self, kinds: tuple[str, ...], *, distant: bool = False) -> list[Mention]:
@@ -164,6 +165,8 @@ class DialogueState:
             self.plural_turns.add(self.turn)
         if self.last is not None and not refused and not self.last.clarify:
             self.answered = self.last
+        self.outside = outside_topic(self.last.text, self.last.query) if refused and self.last is not None \
+            and not self.last.clarify else ""
         for kind, names in answered.items():
             if kind in open_kinds:
                 if kind == "scar_type" and self.last is not None and self.last.query.identify:
@@ -243,7 +246,7 @@ def topic_of(text: str, q: Query) -> str:
                and w not in q.unbound and w not in owned]
     if not salient or any(k in entities(q) for k in MAIN_KINDS) or q.other_topics or q.other_countries:
         return ""
-    tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[\w'-]+", text)]
+    tokens = _tokens(text)
     low = [t.lower() for t, _s, _e in tokens]
     run = _noun_run(low, salient)
     if not run:
@@ -254,6 +257,31 @@ def topic_of(text: str, q: Query) -> str:
     if tail and len(tail.group(0).split()) <= 6:
         return text[tokens[first][1]: tokens[last][2]] + tail.group(0)
     return text[tokens[first][1]: tokens[last][2]]
+
+def outside_topic(text: str, q: Query) -> str:
+    """The noun phrase of a question the bot declined ("Can the clinic book me a ferry to Jeju?" → "a
+    ferry"), when it names no treatment, clinic or scar type: what a bare "it" next points at."""
+    joined = f" {' '.join(q.tokens)} "
+    named = {w for start, end, _kind, _name in q.spans for w in joined[start:end].split()}
+    unbound = [w for w in dict.fromkeys([*q.unbound, *q.salient]) if w not in DIALOGUE_WORDS and w not in q.framing
+               and w not in named]
+    if not unbound or any(k in entities(q) for k in MAIN_KINDS):
+        return ""
+    tokens = _tokens(text)
+    low = [t.lower() for t, _s, _e in tokens]
+    run = _noun_run(low, unbound)
+    if not run:
+        return ""
+    first = run[0] - 1 if run[0] > 0 and low[run[0] - 1] in ("a", "an", "the") else run[0]
+    return text[tokens[first][1]: tokens[run[min(len(run), 4) - 1]][2]]
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    """Words with their offsets; a sentence end is a "?" token, so that no noun phrase runs across it
+    ("... treated. I've" is no phrase)."""
+    return [("?" if m.group(0) in ".!?;" else m.group(0), m.start(), m.end())
+            for m in re.finditer(r"[\w'-]+|[.!?;](?=\s|$)", text)]
+
 
 def subject_of(text: str, q: Query) -> str:
     """The plural subject of a yes/no question that names no entity there ("Do clinics offer ...?" → "clinics")."""
@@ -300,7 +328,7 @@ _VERBISH = {"offer", "offers", "provide", "provides", "need", "needs", "require"
 _ASKS_FOR_NAMES = re.compile(r"^(?:\w+[,\s]+){0,2}?(?:which|who|what)\s+(?!is\b|are\b|was\b|were\b|'s\b|does\b|do\b|"
                              r"did\b|about\b|kind\b|type\b)\w+", re.I)
 
-OPEN_HEAD = re.compile(r"\b(?:which|what|where|who|any|names?|lists?)\b(?:\s+[\w']+){0,3}?\s+(clinics?|hospitals?|treatments?|"
+OPEN_HEAD = re.compile(r"\b(?:which|what|where|who|any|names?|lists?)\b(?:'s)?(?:\s+[\w'-]+){0,3}?\s+(clinics?|hospitals?|treatments?|"
                         r"procedures?|options?|therap(?:y|ies)|types?|kinds?|countries|country|fillers?|brands?|"
                         r"places?)\b", re.I)
 

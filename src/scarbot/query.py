@@ -34,8 +34,9 @@ _RECOMMEND = re.compile(r"\b(recommend\w*|suggest\w*|(?:treatment|procedure|opti
                         r"would help|can help|could help|can i do|should i do|are my options)|(?:which|what) (?:treatment|"
                         r"procedure|option|one|therapy)s?|what (?:would|could|might|will) (?:fit|work|suit)|treatments? (?:for|that|which|work)|options? for|"
                         r"how (?:do|can|should) (?:i|you|we) (?:treat|fix|get rid|improve|fill)|"
-                        r"what (?:should|could|can|would|do) (?:i|we|you) (?:get|have|try|go for|go with|ask for|book|pick|choose|"
-                        r"look (?:into|at|for))(?: done)?$|"
+                        r"what (?:should|could|can|would|do) (?:i|we|you) (?:get|have|try|go for|go with|book|pick|choose|"
+                        r"ask (?:(?:the|my|a|your)\s+)?(?:(?:doctor|dermatologist|surgeon|clinic|them|him|her)\s+)?for|"
+                        r"look (?:into|at|for))(?: done)?\W*$|"
                         r"(?:procedure|treatment|option)s?\s+(?:for|to fix|to treat)\s+(?:those|these|them|this|that|mine|such)\b|"
                         r"(?:treat|treats|fix|fixes|improve|improves|heal|heals|get rid of|gets rid of|deals? with|handles?|tackles?|"
                         r"targets?|works? on)\b|suits?|suited|suitable|good for|best for|work best)\b")
@@ -122,7 +123,9 @@ _HOME_ASKED = re.compile(r"\b(?:home|here|my country|where i live|vs\.?|versus|c
                          r"savings|cheaper|pricier|difference|gap|worth)\b")
 _COUNT_RANGE = re.compile(r"\b(\d+)\s*(?:-|–|to)\s*(\d+)\s+(?:\w+\s+)?(?:sessions|treatments|rounds)\b")
 _PRICE_WORDS = re.compile(r"\b(?:range|price|prices|total|totals|cost|costs|come to|would be)\b")
-_LEFT_OVER = re.compile(r"\b(?:left|left over|leftover|remain|remaining|spare|to spare)\b")
+_LEFT_OVER = re.compile(r"\b(?:left|left over|leftover|remain|remaining|spare|to spare)\b"
+                        r"|\b(?:fit|fits|within|over|under|exceed|exceeds|stretch|blow)\b[\w\s$,.']{0,30}\bbudget\b"
+                        r"|\bbudget\b[\w\s$,.']{0,30}\b(?:how far|how much) (?:over|under)\b")  # "over my budget"
 _PAID_SHARE = re.compile(r"\b(?:deposit|down ?payment|upfront|up front|in advance|advance payment)\b")
 _ONE_SESSION = re.compile(r"\b(?:one|a single|1|a)\s+(?:\w+\s+){0,2}?(?:session|treatment)\b")
 # "peels are done in a single visit?": a statement asked as a question (a verb in it, no question word first)
@@ -199,7 +202,7 @@ _NAMES_NUMBER = re.compile(r"\b(?:client|customer|patient|pt|ticket|case|no|numb
 _POSSESSED = re.compile(r"\b(?:my|our|his|her|their)\s+([a-z]+)(?:\s+([a-z]+))?")
 MAX_ABSENT_CHECKED = 6  # words of one message looked up against the article's vocabulary (bounds the cost)
 _GREETING = re.compile(r"\s*[a-z']+(?:\s+[a-z']+)?\s*[,!]")  # an opening word or two before a comma: a greeting
-_IDENTIFY = re.compile(r"\b(?:what|which)\s+(?:type|kind|sort)s?\b|\bwhat\s+(?:are|is|'s)\s+(?:they|these|this|it|that|"
+_IDENTIFY = re.compile(r"\b(?:what|which)\s+(?:(?:acne\s+)?scar\s+)?(?:type|kind|sort)s?\b|\bwhat\s+(?:are|is|'s)\s+(?:they|these|this|it|that|"
                        r"those|mine)\b|\bcalled\b|\bwhat do you call\b")
 _CLAUSE = re.compile(r"[,;:.!?]|\band\b|\bbut\b|\bplus\b")
 _ALL_TYPES = re.compile(r"\b(?:all|each of the|every one of the)\s+(?:three\s+|3\s+|the\s+|of\s+the\s+)?(?:types|kinds|sorts)"
@@ -251,6 +254,13 @@ def _american(w: str) -> str:
     for rx, to in _BRITISH:
         w = rx.sub(to, w)
     return w
+
+
+def _described_by(own: set[str], stems: set[str], said: list[str]) -> set[str]:
+    """The words of a type's own description that a clause says: "box-shaped" is the "shapes" of a description,
+    "wide" its "wider"; one near word alone tells no type."""
+    found = {o for o in own if o in stems or any(related(w, o) for w in said)}
+    return found if found & stems or len(found) >= 2 else set()
 
 
 @functools.lru_cache(maxsize=65536)
@@ -311,6 +321,7 @@ class Query(Frame):
     absent: list[str] = field(default_factory=list)  # unbound words with no article word near them ("alcohol")
     near: dict[str, str] = field(default_factory=dict)  # unbound words → the article word they paraphrase ("trip": "travel")
     framing: list[str] = field(default_factory=list)  # unbound words among the commonest English ones ("often")
+    plain: list[str] = field(default_factory=list)  # salient words among the commonest English ones ("product")
     asking: str = ""  # the sentences that ask, when the message also tells something ("I'm from Leeds. ...")
     asking_tokens: list[str] = field(default_factory=list)  # their tokens, everyday words put as the article says them
     numbers: list[float] = field(default_factory=list)  # figures the question states (premises to check)
@@ -511,9 +522,10 @@ class QueryParser:
             q.other_topics = [t for t in q.other_topics if f" {t} " in said]
         q.ungiven = self._ungiven(q)
         q.absent, q.near = self._absent(q)
-        if self.neighbours is not None and q.unbound:
+        if self.neighbours is not None and q.salient:
             common = self.neighbours.common()
             q.framing = [w for w in q.unbound if w in common]
+            q.plain = [w for w in q.salient if w in common]
         # "deep narrow pits and some wavy rolling areas": a type described beside one named is meant too
         q.described_types = self._infer_scar_types(q)
         q.inferred_scar_types = [t for t in q.described_types if t not in q.scar_types]
@@ -804,16 +816,21 @@ class QueryParser:
         named = self._named_stems(q)  # "icepick" names a type; it does not describe one ("wider than icepick")
         treated = self._treatment_stems() if self._treatment_stems is not None else set()
         for clause in _CLAUSE.split(text):
-            st = {stem(w) for w in self.analyzer.split_joined(content_words(clause))} - self.background - named  # "pinholes"
+            said = self.analyzer.split_joined(content_words(clause))  # "pinholes"
+            st = {stem(w) for w in said} - self.background - named
+            said = [w for w in said if stem(w) in st and len(w) >= 4]
+
             # "light, surface-level marks": words the article also uses of what treatments suit describe a
             # severity, not a shape; a type is told by at least one word of its own description only
-            counts = sorted(((len(st & own) if (st & own) - treated else 0, name)
+            counts = sorted(((len(h) if (h := _described_by(own, st, said)) - treated else 0, name)
                              for name, own in self.distinctive.items()), reverse=True)
             if counts and counts[0][0] >= 1 and (len(counts) == 1 or counts[1][0] < counts[0][0]):
                 by_clause.append(counts[0][1])
         by_clause = list(dict.fromkeys(by_clause))
         whole = self._infer_whole(q)
-        return by_clause if len(by_clause) > len(whole) else whole
+        # clauses that each tell a type apart are a list of descriptions: the whole message's shared words
+        # ("sharp", "they're") add no type to them
+        return by_clause if len(by_clause) > len(whole) or len(by_clause) >= 2 else whole
 
     @staticmethod
     def _named_stems(q: Query) -> set[str]:

@@ -38,6 +38,10 @@ _RANKS = re.compile(r"\b(?:highest|best|most|top|lowest|fewest|greatest|largest|
 _HOW_TO_CHOOSE = re.compile(r"\bhow\s+(?:do|should|can|would|to)\s+(?:i\s+|we\s+|you\s+|one\s+)?(?:choose|pick|select|find|"
                             r"spot|tell|judge|know)\b.{0,30}\b(?:clinic|hospital|doctor|dermatologist)s?\b")
 _SELECTS = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:which|who)\b(?!\s+(?:is|are)\s+(?:closer|nearer|cheaper|better))")
+_NAME_ASKED = re.compile(r"\b(?:called|named)\s*\W*$|\bthe name of\b|\bits name\b")
+# questions whose answer is a person, a count or a date, which a clinic's features never are
+_ASKS_FACT = re.compile(r"^\W*(?:[\w']+\W+){0,4}?(?:who|whom|whose|how many|when|what year|which year|since when|"
+                        r"how old|how long has|how big|how large)\b")
 _GENERIC = {stem(w) for w in ("offer", "offers", "provide", "do", "does", "clinic", "hospital", "treatment",
                               "treatments", "scar", "scars", "service", "services", "have", "get", "there",
                               "located", "where", "tell", "about", "special", "technique", "techniques")}
@@ -86,6 +90,11 @@ class ClinicStrategy:
             more = self._besides(named[0])
             if more is not None:
                 return more
+        if len(named) == 1 and _NAME_ASKED.search(q.text.lower()) and named[0].location:
+            # "what's the clinic in Pangyo called?" (read as "what is Louis Clinic called?"): the name is the answer
+            c = named[0]
+            return Draft(strategy=self.name).add(f"That is {c.name}, located in {c.location}", c.location_chunk_id,
+                                                 c.location_sentence)
         d = Draft(strategy=self.name)
         said = set(words(_unlead(q.text, named)))  # "Staying in Gangnam: what does X offer?" asks no place
         asked_places = [*q.other_countries, *(p for p in self.corpus.places if p in said)]
@@ -112,6 +121,8 @@ class ClinicStrategy:
                               x.location_sentence)
                     else:
                         add_location(d, x)
+            elif (q.yesno or not q.attributes) and not q.procedures and self._unlisted(c, q):
+                return self._not_said(c, q)  # "how many surgeons does it employ?": no sentence of it gives a count
             elif (found := self._detail(c, q) or (self._detail(c, q, story=True) if q.asking else None)) is not None:
                 full = q.yesno and len(named) == 1 and found[0] >= 0.999 * self.corpus.weight(self._asked(c, q))
                 d.add(f"Yes — {found[1]}" if full else found[1], *found[2:])
@@ -158,6 +169,17 @@ class ClinicStrategy:
                              for i in [*self.corpus.clinic_units.get(x.name, []),
                                        *self.corpus.index.units_by_chunk.get(x.chunk_id, [])]))
         return bool((asked - said) & {stem(w) for w in q.unbound})  # a word the article binds nowhere
+
+    def _unlisted(self, clinic: ClinicRecord, q: Query) -> bool:
+        """Whether a question asks for a person, a number or a date about the clinic ("who heads it?", "how many
+        patients has it seen?") with words its own text does not have: its features are no answer to that."""
+        if not _ASKS_FACT.search(q.text.lower()):
+            return False
+        asked = self._asked(clinic, q)
+        c = self.corpus
+        own = set().union(*(c.unit_stems[i] for i in [*c.clinic_units.get(clinic.name, []),
+                                                      *c.index.units_by_chunk.get(clinic.chunk_id, [])]))
+        return bool(asked - own)
 
     def _not_said(self, clinic: ClinicRecord, q: Query) -> Draft:
         key, value = _offer_field(clinic)
@@ -224,6 +246,8 @@ class ClinicStrategy:
             by_place = in_city if len(in_city) < len(pool) else []
         if by_place:
             for x in by_place:
+                if _specific(q) and len(by_place) == 1:  # "any chance the Pangyo place offers X?": what it offers, then where
+                    self._offerings(d, q, x)
                 add_location(d, x)
             return d
         if q.other_countries and ("location" in q.attributes or " in " in f" {q.text.lower()} "):

@@ -102,15 +102,15 @@ def _leftover(d: Draft, budget: float) -> None:
     b = money(budget)
     if budget >= high:
         rest = span(budget - high, budget - low)
-        d.add(f"That leaves about {rest} of your {b} budget", derived=(rest, money(budget - high),
-                                                                        money(budget - low), b))
+        d.add(f"That is within your {b} budget, leaving about {rest}", derived=(rest, money(budget - high),
+                                                                                money(budget - low), b))
     elif budget >= low:
         d.add(f"At the low end that leaves about {money(budget - low)} of your {b} budget; at the high end "
               f"({money(high)}) it is {money(high - budget)} over", derived=(money(budget - low), money(high),
                                                                               money(high - budget), b))
     else:
         over = span(low - budget, high - budget)
-        d.add(f"That is more than your {b} budget, by about {over}", derived=(over, money(low - budget),
+        d.add(f"That is over your {b} budget, by about {over}", derived=(over, money(low - budget),
                                                                               money(high - budget), b))
 
 

@@ -220,8 +220,14 @@ class PriceStrategy:
         if q.superlative and not (len(countries) == 2 and q.compare):
             d = Draft(strategy=self.name)
             among = countries if len(countries) > 2 else None
+            best: list[str] = []
             for proc in procs:
-                self._extreme(d, proc, q.superlative, among, q.excluded_countries, q.price_end)
+                best += self._extreme(d, proc, q.superlative, among, q.excluded_countries, q.price_end,
+                                      shown=countries[0] if len(countries) == 1 else c.home)
+            if procs == [GENERAL] and among is None and not q.excluded_countries and not q.price_end:
+                self._per_treatment(d, q.superlative)  # "is Korea the cheapest overall?": each treatment's too
+            if d.parts and q.yesno and len(countries) == 1:  # "is Korea the cheapest?": the verdict first
+                d.parts.insert(0, Part("Yes." if set(best) == {countries[0]} else "No."))
             return d if d.parts else None
         if len(countries) == 2 and q.superlative:
             return self._versus(procs[0], countries, q.superlative, q.price_end, times=bool(_TIMES.search(q.text.lower())))
@@ -376,12 +382,13 @@ class PriceStrategy:
         return d if d.parts else None
 
     def _extreme(self, d: Draft, proc: str, which: str, among: list[str] | None, excluded: list[str],
-                 end: str | None = None) -> None:
+                 end: str | None = None, shown: str | None = None) -> list[str]:
+        """Adds the country (or tied countries) at the asked extreme for ``proc``, and returns them."""
         c = self.corpus
         rows = [r for r in c.records(proc, kind="comparison table") if r.given and r.country not in excluded
                 and (among is None or r.country in among)]
         if not rows:
-            return
+            return []
         by_top = end == "max" if end else which == "max"  # "cheapest at the top end": ranked by the top of each range
         sign = 1 if which == "min" else -1
         key = (lambda r: (sign * r.high, sign * r.low)) if by_top else (lambda r: (sign * r.low, sign * r.high))
@@ -393,10 +400,11 @@ class PriceStrategy:
         table = "the article's cost comparison table" if len(c.sources) < 2 else f"the cost comparison table of {best.source}"
         d.add(f"For {pretty(proc)}, the {word} price in {table} is in "
               f"{join_names([best.country, *ties])}: {best.cell}", best.chunk_id, best.quote)
-        home = next((r for r in rows if r.country == c.home), None)
-        if home is not None and best.country != c.home:
-            d.add(f"{c.home} is listed at {home.cell}", home.chunk_id, home.quote)
+        home = next((r for r in rows if r.country == (shown or c.home)), None)
+        if home is not None and home.country not in (best.country, *ties):
+            d.add(f"{home.country} is listed at {home.cell}", home.chunk_id, home.quote)
         d.prices.extend(c.chart_rows(c.records(proc, kind="comparison table")))
+        return [best.country, *ties]
 
     def _versus(self, proc: str, countries: list[str], which: str, end: str | None = None,
                 times: bool = False) -> Draft | None:
@@ -405,6 +413,21 @@ class PriceStrategy:
         if a is None or b is None:
             return None
         return self._pair(a, b, a.country, b.country, f"for {pretty(proc)}", which, end, times)
+
+    def _per_treatment(self, d: Draft, which: str) -> None:
+        """Beside the general row: for each treatment priced in several countries, the country with the lowest
+        (bottom of range) or highest (top) figure, one cited bullet each."""
+        c = self.corpus
+        found = []
+        for proc in sorted(c.priced - {GENERAL}):
+            rows = [r for r in c.records(proc, kind="comparison table") if r.given]
+            if len(rows) >= 2:  # one country priced: nothing is compared
+                found.append((proc, min(rows, key=lambda r: r.low) if which == "min" else max(rows, key=lambda r: r.high)))
+        if not found:
+            return
+        d.add(f"Treatment by treatment, the {'lowest' if which == 'min' else 'highest'} figures in the table:")
+        for proc, r in found:
+            d.add(f"- {cap(pretty(proc))}: {r.country}, {r.cell.rstrip('.')}", r.chunk_id, r.quote)
 
     def _across_procs(self, country: str, which: str) -> Draft | None:
         """Every priced treatment of one country, the cheapest (by the bottom of its range) or the dearest

@@ -21,7 +21,7 @@ from scarbot.text import COUNT_WORDS
 
 # the message asks to pick a treatment: "which one …", "what should I get", "is there anything that …"
 _CHOOSE = re.compile(
-    r"\b(?:which|what|what'?s|what\s+(?:is|are))\s+(?:\w+\s+){0,3}?(?:treatments?|procedures?|options?|therap(?:y|ies)|"
+    r"\b(?:which|what|what'?s|what\s+(?:is|are))\s+(?:[\w'-]+\s+){0,3}?(?:treatments?|procedures?|options?|therap(?:y|ies)|"
     r"methods?|techniques?|"
     r"ones?)\b(?!\s+(?:is|are)\s+(?:called|named))"
     r"|\bwhich\s+(?:is|are|has|have|gives?|lasts?|needs?|uses?|works?|helps?|of)\b"

@@ -6,10 +6,13 @@ and never follows an instruction found in the question.
 
 from __future__ import annotations
 
+import re
+
 from scarbot.answer.base import AnswerContext, CorpusView, Draft, join_names, refusal
 from scarbot.query import Query
 
 _UNGIVEN = {"contact": "contact details", "hours": "opening hours", "people": "names of doctors or staff",
+            "history": "when or by whom the clinics were founded",
             "rating": "ratings or rankings", "insurance": "insurance coverage", "age limits": "age limits for treatment",
             "travel prices": "prices for flights, hotels or visas",
             "hotels": "hotel recommendations (it only says recovery centers and medical hotels exist)"}
@@ -44,7 +47,7 @@ class RefusalPolicy:
     def _other_topic(self, q: Query) -> Draft | None:
         if not q.other_topics:
             return None
-        topic = q.other_topics[0].removesuffix(" of")
+        topic = re.sub(r"(?:\s+(?:of|from|to|for|in|at|with))+$", "", q.other_topics[0])  # "flight from" → "flight"
         return refusal(f"That is outside the article \"{self.corpus.title}\": it says nothing about {topic}.")
 
     def _ungiven(self, q: Query) -> Draft | None:

@@ -23,6 +23,7 @@ from scarbot.answer.refusals import OtherCountryRefusal, RefusalPolicy
 from scarbot.answer.verify import (
     absolute_premise,
     numeric_premise,
+    said_of_another,
     session_premise,
     superlative_premise,
     verify,
@@ -118,6 +119,7 @@ class Router:
             named = [i for p in q.procedures for i in view.proc_units.get(p, [])]
             draft = absolute_premise(q, draft, view.units, list(dict.fromkeys([*units, *named])))
             draft = session_premise(q, draft, view.sessions)
+            draft = said_of_another(q, draft, view, units)
             draft.steps = [*steps, f"{strategy.name}: answered", *draft.steps]
             if strategies and strategies[0].corpus.scope:
                 others_note(self.corpus, strategies[0].corpus, q, draft)

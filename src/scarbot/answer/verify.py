@@ -397,8 +397,11 @@ def _uncovered(q: Query, draft: Draft, rare: dict[str, set[str]], only: list[str
 def _partial(q: Query, draft: Draft, gap: list[str]) -> Draft:
     """"The article does not mention X" — with the closest sentence when it states no figure."""
     out = Draft(abstained=True, strategy=draft.strategy, steps=[*draft.steps, "verify: not covered"])
-    never = [w for w in gap if w in q.unbound][:3]
-    elsewhere = [w for w in gap if w not in q.unbound][:2]
+    def as_said(w: str) -> str:  # "FDA" as the user wrote it, not "fda"
+        m = re.search(rf"\b{re.escape(w)}\b", q.text, re.I)
+        return m.group(0) if m and m.group(0).isupper() else w
+    never = [as_said(w) for w in gap if w in q.unbound][:3]
+    elsewhere = [as_said(w) for w in gap if w not in q.unbound][:2]
     said = [f"does not mention {join_names(never, 'or')}"] if never else []
     said += [f"mentions {join_names(elsewhere)} only in another context"] if elsewhere else []
     out.add(f"The article {', and it '.join(said)}, so it does not answer that")
@@ -783,3 +786,29 @@ def absolute_premise(q: Query, draft: Draft, units: list, candidates: list[int])
     out.add(f"Not quite — the article does not say that; it says: {sentence}", units[i].chunk_id, units[i].text)
     out.parts.extend(p for p in draft.parts if core not in p.text and p.text != "Yes.")  # reply repeats it once only
     return out
+
+
+_CLAIMS = re.compile(r"\b(?:only|just|no|never|so|since)\b")
+
+
+def said_of_another(q: Query, draft: Draft, view, candidates: list[int]) -> Draft:
+    """"Is stem cell therapy FDA-approved?": a word of the question that the article uses in only a sentence or
+    two, none of them about the treatment asked of, while a retrieved one about another treatment has it. The
+    article says that of the other thing, so the yes/no is not answered. ``view``: the corpus view;
+    ``candidates``: the units of the retrieved chunks."""
+    named = [*q.procedures, *q.filler_types]
+    low = q.text.lower()
+    if not q.yesno or draft.abstained or draft.strategy != "extract" or len(named) != 1 \
+            or any(s.startswith("verify:") for s in draft.steps) or _CLAIMS.search(low):
+        return draft  # ("peels just need one go, so ...?" is a claim, answered by what the article says of peels)
+    own = set(view.proc_units.get(named[0], ()))
+    said = {stem(w) for p in draft.parts for w in words(f"{p.text} {p.quote}")}
+    gap = []
+    for w in q.salient:
+        st = stem(w)
+        if w in q.unbound or not re.search(rf"\b{re.escape(w)}\b", low) or st not in view.rare or st in said or any(st in view.unit_stems[i] for i in own):
+            continue
+        if w not in q.plain and any(st in view.unit_stems[i] for i in candidates if i not in own and view.units[i].label):
+            gap.append(w)  # (a list item about another thing: "PMMA Fillers: Bellafill is FDA-approved")
+    return _partial(q, draft, gap) if gap else draft
+
