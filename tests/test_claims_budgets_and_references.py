@@ -39,6 +39,12 @@ def test_cheaper_than_everywhere_else_is_not_a_place_the_article_lacks(assistant
     assert "India" in ans.text
 
 
+def test_a_named_variant_of_a_priced_treatment_is_not_given_its_price(assistant):
+    ans = assistant.ask("What does a PicoWay laser session cost in Seoul?")
+    assert ans.abstained, ans.text
+    assert "PicoWay" in ans.text and "$" not in ans.text
+
+
 # ---------------------------------------------------------------- clinics
 def test_a_count_about_a_clinic_the_article_never_gives_is_declined(assistant):
     ans = assistant.ask("How many surgeons does Louis Clinic employ?")

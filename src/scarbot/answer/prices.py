@@ -92,6 +92,9 @@ class PriceStrategy:
                            f"{c.home} with it; its cost table covers only {join_names(c.countries)}.")
         if q.clinics and not procs:
             return None
+        variant = self._variant(q, procs)
+        if variant is not None:
+            return variant
         addon = self._addon(q, procs)
         if addon is not None:
             return addon
@@ -158,6 +161,27 @@ class PriceStrategy:
             d.add(f"- {r.procedure}: {r.cell.rstrip('.')}", r.chunk_id, r.quote)
         d.steps.append(f"prices: budget {q.budget:g}")
         return d
+
+    def _variant(self, q: Query, procs: list[str]) -> Draft | None:
+        """"The price of TCA CROSS?": a priced treatment named together with a name the article never uses
+        (written with a capital mid-sentence): another thing, whose price the article does not give."""
+        if not procs or not q.asks_cost:
+            return None
+        joined = f" {' '.join(q.tokens)} "
+        odd = set()
+        for start, end, kind, _name in q.spans:
+            if kind != "procedure":
+                continue
+            near = joined[:start].split()[-1:] + joined[end:].split()[:1]  # the words either side of the name
+            odd |= {w for w in near if w in q.unbound and _as_name(w, q.text)}
+        if not odd:
+            return None
+        phrase = re.search(rf"(?:\b[\w-]+\s+)?\b{re.escape(sorted(odd)[0])}\b(?:\s+[\w-]+)?", q.text, re.I)
+        shown = phrase.group(0) if phrase else sorted(odd)[0]  # "TCA CROSS for", trimmed below
+        shown = re.sub(r"\s+(?:for|in|at|with|of|on|to|from|and|or)$", "", re.sub(r"^(?:of|for|the|a|an)\s+", "", shown,
+                                                                               flags=re.I), flags=re.I)
+        return refusal(f"The article gives no price for {shown}; the nearest thing it prices is "
+                       f"{pretty(procs[0])} in general.", strategy=self.name)
 
     def _unpriced_subject(self, q: Query) -> Draft | None:
         """"How much is botox in <city>?": the thing asked about is not a priced procedure."""
@@ -521,6 +545,12 @@ class PriceStrategy:
                   f"in:{listing}", base.chunk_id, base.quote)
         d.prices.extend(c.chart_rows(c.records(proc, kind="comparison table")))
         return d
+
+
+def _as_name(word: str, text: str) -> str:
+    """The word as written when written as a name or an acronym ("CROSS", "Fraxel"), else ""."""
+    m = re.search(rf"(?<=[a-z,;] )\b{re.escape(word)}\b", text, re.I)
+    return m.group(0) if m and m.group(0)[0].isupper() else ""
 
 
 def _order(a: PriceFact, b: PriceFact, end: str | None = None) -> int | None:
