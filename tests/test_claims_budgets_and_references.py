@@ -142,3 +142,29 @@ def test_how_far_over_budget(assistant):
                         "price put me?")
     assert "$3,000" in ans.text
     assert "over your $1,000 budget, by about $2,000" in ans.text, ans.text
+
+
+# ---------------------------------------------------------------- claims put to the article
+def test_a_claim_someone_made_is_confirmed_when_one_sentence_says_it_all(assistant):
+    ans = assistant.ask("Quick check on what my aunt told me. She claims that dermatology is the most popular medical "
+                        "field for foreigners visiting Korea. Did she get it right?")
+    assert ans.text.startswith("Yes."), ans.text
+    assert "1.17 million" in ans.text
+
+
+def test_and_that_adds_one_more_claim_to_check(assistant):
+    *_, ans = _chat(assistant, "My uncle says punch excision suits rolling scars. Is he right?",
+                    "and that stem cell therapy is a proven standard treatment")
+    assert ans.text.startswith("Not quite"), ans.text
+    assert "experimental" in ans.text
+
+
+def test_tell_me_about_a_treatment_with_a_full_stop_gives_its_definition(assistant):
+    ans = assistant.ask("Tell me about stem cell therapy for acne marks.")
+    assert "emerging treatment" in ans.text, ans.text
+
+
+def test_a_treatment_tied_to_no_scar_type_is_described_not_just_declined(assistant):
+    ans = assistant.ask("Would dermal fillers do anything for boxcar scars?")
+    assert "dermal fillers suit boxcar scars" in ans.text  # not claimed by the article ...
+    assert "adding volume to lift" in ans.text, ans.text  # ... but what fillers do for depressed scars is said

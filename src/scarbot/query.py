@@ -136,6 +136,14 @@ _DECLARATIVE_Q = re.compile(r"^\s*(?:(?:and|so|but|oh|ok|okay)[,\s]+)?(?!.*\b(?:
 _TAG_QUESTION = re.compile(r"(?:,|\s)\s*(?:right|correct|true|yes|no|isn'?t (?:it|that)|aren'?t they|is that (?:right|"
                            r"correct|true)|am i right|yeah)\s*\?\s*$"
                            r"|\b(?:is|are|was|were)\s+[\w' -]{3,60}?,?\s+(?:right|correct|isn'?t (?:it|that)|aren'?t they)\s*$")
+# a claim someone made, put to the article: "She said X. What did she get right?", "...and that X" (one more)
+REPORTED = re.compile(r"\b(?:said|says|told me|tells me|claims?|claimed|reckons?|insists?|swears?)\b(?:\s+that)?"
+                       r"(?:\s+[\w'-]+){3}")  # what was said: a clause, not "... the article says, right"
+
+_CLAIM_CHECKED = re.compile(r"\b(?:get|got|gets)\s+(?:\w+\s+)?(?:right|wrong)\b|\b(?:true|correct|accurate|right)\s*(?:\?|$)"
+                            r"|\bis (?:she|he|they|that) (?:right|correct)\b")
+_MORE_CLAIMS = re.compile(r"^\s*(?:and|also|plus)\s+(?:she said |he said |they said )?that\s+(?!.*\b(?:what|how|which|where|"
+                          r"who|when|why)\b).*\b(?:is|are|was|were|can|will|does|do|has|have|needs?|lasts?)\b")
 _LIVES_IN = re.compile(r"\b(?:i'?m|i am|we'?re|we are|i|we)\s+(?:(?:from|in|based in|living in|live in|staying in)\s+"
                        r"|(?:an?\s+)?)(?:the\s+)?$|\b(?:i|we) live in (?:the )?$"
                        r"|\b(?:hello|hi|hey|greetings|writing|calling|booking|flying|coming|travel+ing)\s+from\s+(?:the\s+)?$"
@@ -391,7 +399,8 @@ class QueryParser:
             q.other_countries = [c for c in q.other_countries if c not in landed]
         lowered = spelled_numbers(_thousands(q.text.lower()))  # "$10k" → "$10,000", "ninety" → "90"
         q.why = bool(_WHY.match(lowered) or _WHY_ANYWHERE.search(lowered))
-        q.yesno = bool(_YESNO.match(lowered) or _TAG_QUESTION.search(lowered) or _DECLARATIVE_Q.match(lowered)) \
+        q.yesno = bool(_YESNO.match(lowered) or _TAG_QUESTION.search(lowered) or _DECLARATIVE_Q.match(lowered)
+                       or _CLAIM_CHECKED.search(lowered) and REPORTED.search(lowered) or _MORE_CLAIMS.match(lowered)) \
             and not q.why
         q.recommend = bool(_RECOMMEND.search(low)) and not q.why and not _HOW_IT_WORKS.match(low)
         q.asking = self._asking(q.text)

@@ -28,7 +28,7 @@ _DEFINITION = re.compile(r"\s*(?:(?:so|ok|okay|and|but|sorry|hi|hello)[,!]?\s+)?
                          r"(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)(?:\s+(?:for|on)\s+[a-z\s]{2,30}?)?"
                          r"|(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+|even\s+)?(?:is|are|'s)?\s*(?:exactly\s+|even\s+)?"
                          r"(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)"
-                         r"(?:\s+(?:exactly|actually|really|again|in simple terms|in plain english|anyway))?)\s*\??$")
+                         r"(?:\s+(?:exactly|actually|really|again|in simple terms|in plain english|anyway))?)\s*[?.!]*\s*$")
 _ABOUT_ALL = re.compile(r"\b(?:overall|in general|generally|these treatments|the treatments|such treatments|"
                         r"treatments like (?:this|these)|most people|people usually|on average)\b")
 _WHICH_TREATMENTS = re.compile(r"(?:^\W*|[,;:]\s*)(?:(?:so|and|ok|also)\W+)?(?:which|what)\s+(?:\w+\s+){0,2}?(?:treatments|procedures|"

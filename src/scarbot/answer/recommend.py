@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from scarbot import lexicon
 from scarbot.answer.base import GENERAL, AnswerContext, CorpusView, Draft, Tie, body, cap, join_names
 from scarbot.query import Query
 
@@ -68,13 +69,19 @@ class RecommendStrategy:
         fit = [p for p in named if p in ties]
         d = Draft(strategy=self.name)
         if not fit:
-            d.add(f"The article does not say that {named[0]} suits {scar}" if len(named) == 1
+            verb = "suit" if named[0].endswith("s") else "suits"  # "dermal fillers suit", "subcision suits"
+            d.add(f"The article does not say that {named[0]} {verb} {scar}" if len(named) == 1
                   else f"The article ties neither {join_names(named)} to {scar}")
             if len(named) == 1:  # "punch excision is for rolling scars?": what it is tied to instead
                 own = [t for t in self.corpus.scar_profiles if t != scar
                        and any(x.procedure == named[0] for x in self._ties(t))]
                 if own:
                     d.add(f"It ties {named[0]} to {join_names(own)}")
+                else:  # tied to no type: what the article says it does for such scars in general
+                    how = self._how_it_works(named[0])
+                    if how is not None:
+                        d.add(f"It ties {named[0]} to no single scar type, and says: {body(how.text)}",
+                              how.chunk_id, how.text)
             tied = list(dict.fromkeys(p for p in ties if p not in named))
             if tied:  # what it does name for them, each with its sentence
                 d.add(f"For {scar}, it names {join_names(tied)}:")
@@ -93,6 +100,12 @@ class RecommendStrategy:
         for p in fit:
             d.add(f"- {cap(p)}: {body(ties[p].unit.text)}", ties[p].unit.chunk_id, ties[p].unit.text)
         return d
+
+    def _how_it_works(self, proc: str):
+        """The treatment's own list item on how it works (its label one the lexicon gives that fact), if any."""
+        labels = {lab.lower() for lab in lexicon.ATTRIBUTES.get("mechanism", {}).get("labels", [])}
+        units = self.corpus.proc_units.get(proc, [])
+        return next((self.corpus.units[i] for i in units if self.corpus.units[i].label.lower() in labels), None)
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
         d = Draft(strategy=self.name)

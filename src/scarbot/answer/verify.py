@@ -17,7 +17,7 @@ from scarbot.answer import weights as W
 from scarbot.answer.base import Draft, Part, join_names
 from scarbot.chunking import split_sentences
 from scarbot.nlp import content_words, stem, words
-from scarbot.query import Query, related
+from scarbot.query import REPORTED, Query, related
 from scarbot.text import COUNT_WORDS, figures, spelled_numbers
 
 _RANGE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:[-–]|to)\s*(\d+(?:\.\d+)?)")
@@ -149,11 +149,18 @@ def _affirmed(q: Query, draft: Draft, background: set[str] | frozenset[str]) -> 
     places = {w for c in q.countries for a in [c.lower(), *lexicon.COUNTRIES.get(c, [])] for w in words(a)}
     skip = [*_LIGHT, *background, *places]  # "at Korean clinics": where, not what is claimed
     needed = [w for w in dict.fromkeys(content_words(asking)) if len(w) > 2 and not any(_kin(w, b) for b in skip)]
+    claim = REPORTED.search(q.text.lower()) if not needed and asking != q.text else None
+    if claim:  # "What did she get right? She said X.": the claim is what was said
+        said_words = content_words(re.sub(r"^[\w']+(?:\s+me)?(?:\s+that)?\s+", "",
+                                          split_sentences(q.text[claim.start():])[0]))  # (not "claims" itself)
+        needed = [w for w in dict.fromkeys(said_words) if len(w) > 2 and not any(_kin(w, b) for b in skip)]
     if not needed:
         return draft
     label, _, body = first.text.partition(":") if ":" in first.text[:60] else ("", "", first.text)
     for sentence in split_sentences(_ASIDE.sub("", body)):
         clauses = [c for c in _CLAUSES.split(sentence) if c and c.strip()]
+        if not _NEGATION.search(sentence):  # nothing in it hedges: the whole sentence may say it
+            clauses.append(sentence)
         subject = words(clauses[0]) if clauses else []  # "X undergo training and are known for ...": X is known
         for clause in clauses:
             if _NEGATION.search(clause):
