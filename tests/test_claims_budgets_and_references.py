@@ -168,3 +168,24 @@ def test_a_treatment_tied_to_no_scar_type_is_described_not_just_declined(assista
     ans = assistant.ask("Would dermal fillers do anything for boxcar scars?")
     assert "dermal fillers suit boxcar scars" in ans.text  # not claimed by the article ...
     assert "adding volume to lift" in ans.text, ans.text  # ... but what fillers do for depressed scars is said
+
+
+def test_a_kind_without_the_fact_falls_back_to_its_treatment_said_to_be_general(assistant):
+    ans = assistant.ask("Radiesse: how quickly do the results show?")
+    assert "specifically" in ans.text and "dermal fillers in general" in ans.text, ans.text
+    assert "immediate results" in ans.text
+    assert "HA fillers" not in ans.text  # another kind's figure is not passed off as this one's
+    assert ans.abstained  # the fact asked, of Radiesse itself, is still not in the article
+
+
+def test_each_part_of_a_question_split_at_and_keeps_its_question_mark():
+    from scarbot.dialogue import split_question
+
+    parts = split_question("We booked already. Is the deposit refundable, and how long does visa processing take?")
+    assert len(parts) == 2, parts
+    assert all(p.endswith("?") for p in parts), parts
+
+
+def test_fillers_session_count_is_answered_by_what_the_article_says_of_repeats(assistant):
+    ans = assistant.ask("How many filler sessions would I need?")
+    assert "repeat treatments" in ans.text, ans.text

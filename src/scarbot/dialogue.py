@@ -504,4 +504,6 @@ def _asking_pieces(sentence: str) -> list[str]:
         lead, colon = "", False
     if lead:
         out = [*out[:-1], f"{out[-1]}, {lead}"] if out else [lead]
+    if len(out) > 1 and sentence.rstrip().endswith("?"):  # "Is X refundable, and how ...?": each part asks
+        out = [p if p.rstrip()[-1:] in ("?", ".", "!") else p.rstrip() + "?" for p in out]
     return out or [sentence]

@@ -587,6 +587,16 @@ class CorpusView:
         return out
 
     # ------------------------------------------------------------------ look-ups
+    def parent_of(self, kind: str) -> str | None:
+        """The treatment a named kind is listed under ("Calcium Hydroxylapatite (CaHa) Fillers" → the section's
+        procedure, dermal fillers): the section of the list item labelled with the kind's name."""
+        keys = {stem(w) for w in content_words(kind.split("(")[0])}
+        first = next(iter(sorted(w[:4] for w in content_words(kind.split("(")[0]))), "")
+        for i in sorted(self.label_prefix.get(first, ())):
+            if keys <= self.label_stems[i]:
+                return self.proc_sections.get(self.units[i].section)
+        return None
+
     def records(self, proc: str, country: str | None = None, kind: str | None = None) -> list[PriceFact]:
         return [p for p in self.by_proc.get(proc, ()) if (country is None or p.country == country)
                 and (kind is None or p.kind == kind)]

@@ -102,7 +102,9 @@ def verify(q: Query, draft: Draft, rare: dict[str, set[str]], background: set[st
     elsewhere = _other_country(q, draft, homes)
     if elsewhere is not None:
         return elsewhere
-    if q.percent is not None and q.yesno and draft.strategy == "extract":
+    if q.percent is not None and q.yesno and draft.strategy == "extract" and (not q.asking or "%" in q.asking
+                                                                              or "percent" in q.asking.lower()):
+        # (a share told in the story before the question, "paid the 10% deposit ...", is no claim)
         return _share_premise(q, draft)
     if q.yesno and draft.strategy == "extract":
         described = _described_otherwise(q, draft)
@@ -184,7 +186,7 @@ _SHARES_SUBJECT = re.compile(r"\s*(?:is|are|was|were|can|may|has|have|will)\b", 
 
 # What kind of answer a question wants, by how it asks: a reply of another kind does not answer it
 # ("how long does the swelling last?" answered with its risks).
-_ASKS_DURATION = re.compile(r"\bhow (?:long|many (?:days|weeks|months|years|hours|minutes))\b|\bhow soon\b"
+_ASKS_DURATION = re.compile(r"\bhow (?:long|many (?:days|weeks|months|years|hours|minutes))\b|\bhow (?:soon|quickly|fast)\b"
                             r"|^[\w\s'-]{2,40}\b(?:duration|longevity)\s*\??\s*$")  # "sculptra longevity"
 _ASKS_PRICE = re.compile(r"\bhow much (?:is|are|does|do|would|will|for|money)\b|\bwhat(?:'s|s| is| are)? the "
                          r"(?:[a-z-]+\s+){0,2}(?:fee|fees|price|cost|charge)s?\b|^[\w\s'-]{3,40}\b(?:price|cost|fee)s?\s*\??\s*$"
