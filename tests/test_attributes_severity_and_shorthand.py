@@ -32,9 +32,9 @@ def test_shorthand_for_the_words_a_follow_up_turns_on_is_written_out(said, meant
 
 @pytest.mark.parametrize("message, parts", [
     ("which acid goes into a light peel and which into a medium one?",  # "into" is not gapped: kept as said
-     ["which acid goes into a light peel", "which into a medium one?"]),
+     ["which acid goes into a light peel?", "which into a medium one?"]),
     ("what price is given for lasers in Korea and what for Turkey?",
-     ["what price is given for lasers in Korea", "what price is given for Turkey?"]),
+     ["what price is given for lasers in Korea?", "what price is given for Turkey?"]),
 ])
 def test_a_question_word_standing_for_the_clause_before_it_takes_that_clause(message, parts):
     assert split_question(message) == parts

@@ -224,6 +224,7 @@ _LEADS_WITH_PRONOUN = re.compile(r"^\s*(?:so\s+|and\s+|but\s+)?(?:it|it's|they|t
                                  r"he|she|there)\b", re.I)
 _REQUESTS = r"(?:name|list|tell me|give me|show me|explain|describe)"
 _PREP_Q = rf"(?:(?:in|for|at|on|from|with|to|by|of)\s+(?:which|what|whom)\b|{_QWORD}\b)"  # "..., and in which city ...?"
+_OPENS_ASKING = re.compile(rf"(?:(?:and|also|plus|but|so)\s+)?{_QWORD}\b", re.I)
 _SPLIT = re.compile(rf"\s*[+&]\s*(?={_PREP_Q})|(?<!\bthat)(?<!\bwhich)(?<!\bwho),?\s+(?:and|but|also|plus|n)\s+(?:(?:tell|show|let)\s+me\s+(?:know\s+)?)?(?={_PREP_Q})|,\s+(?={_PREP_Q})|"
                     rf":\s+(?={_QWORD}\b)", re.I)
 
@@ -436,7 +437,10 @@ def by_attribute(question: str, q: Query) -> list[str]:
         if hits:
             at[a] = min(hits)
     order = sorted(at, key=at.get)
-    if len(order) < 2 or any(not _ATTRS_JOINED.search(low[at[a]: at[b]]) for a, b in zip(order, order[1:], strict=False)):
+    # keywords side by side ("subcision korea price sessions") are a list too: no sentence joins them otherwise
+    terse = len(low.split()) <= 6 and not re.search(r"\b(?:what|how|which|is|are|does|do|of|for|per|a|the)\b", low)
+    if len(order) < 2 or any(not (terse or _ATTRS_JOINED.search(low[at[a]: at[b]]))
+                             for a, b in zip(order, order[1:], strict=False)):
         return []
     where = f" in {q.countries[0].title() if q.countries[0].islower() else q.countries[0]}" if len(q.countries) == 1 else ""
     return [_ASKED_ALONE[a].format(s=names[0], c=where) for a in order]
@@ -505,5 +509,6 @@ def _asking_pieces(sentence: str) -> list[str]:
     if lead:
         out = [*out[:-1], f"{out[-1]}, {lead}"] if out else [lead]
     if len(out) > 1 and sentence.rstrip().endswith("?"):  # "Is X refundable, and how ...?": each part asks
-        out = [p if p.rstrip()[-1:] in ("?", ".", "!") else p.rstrip() + "?" for p in out]
+        out = [p + "?" if p.rstrip()[-1:] not in ("?", ".", "!") and _OPENS_ASKING.match(
+            re.split(r"(?<=[.!?])\s+", p.strip())[-1]) else p for p in out]
     return out or [sentence]

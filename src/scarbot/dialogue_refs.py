@@ -42,7 +42,7 @@ _REF = re.compile(
     r"|(?=\s*(?:[?.!,;]|$)|\s+(?:in|for|then|there|please|vs\.?|versus)\b)))"  # "the cheaper one", "in the cheaper?"
     r"|(?P<both>\bboth(?:\s+of\s+(?:them|those|these))?|\ball\s+(?:of\s+)?(?:them|those|these)|\beach\s+of\s+"
     r"(?:them|those|these|the\s+(?:two|three|four))|\ball\s+(?:two|three|four)(?:\s+of\s+(?:them|those))?|\beach(?=\s*(?:[?.!,]|$|at\b|in\b|on\b|then\b))"
-    r"|\b(?:of|between|among|for|in|from)\s+(?:the|those|these)\s+(?:two|three|four)(?:\s+(?:ones|options|places|countries))?"
+    r"|\b(?:of|between|among|for|in|from)\s+(?:the|those|these)\s+(?:same\s+)?(?:two|three|four)(?:\s+(?:ones|options|places|countries))?"
     r"(?=\s*(?:[?.!,;]|$|is\b|are\b|was\b|would\b|has\b|have\b|offers?\b|costs?\b|at\b|for\b|if\b|when\b|"
     r"lasts?\b|works?\b|heals?\b|needs?\b|takes?\b|hurts?\b|helps?\b|gives?\b|suits?\b)))"
     rf"|(?P<demonstrative>\b(?:that|this|those|these|the\s+same)\s+(?P<dhead>ones?|{_HEADS})\b)"

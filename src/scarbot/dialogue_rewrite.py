@@ -212,7 +212,7 @@ def rewrite(reader: Reader, text: str, state: DialogueState) -> Understood:
             _HOME_ONLY.match(text) or _HOME_REF.search(text) and not _COMPARED_WITH.search(text)
                                and _is_fragment(re.sub(r"^(?:what|how) about\s+", "", LEAD.sub("", text), flags=re.I))):
         text = at_home(text, state.persona.home)  # "and fillers at home?": the home country
-    text = _topic_first(text)
+    text = _topic_first(_self_corrected(reader, text))
     q = reader.parse(text)
     u = next((u for step in (_clarified, _corrected, _which_does, _left_of_total, _added_to_total, _against_last_pair,
                              _elliptical, _modified, _added_term)
@@ -266,6 +266,23 @@ def _topic_first(text: str) -> str:
     rest = _IT.sub(lambda w: f"the {topic}'s" if w.group(1).lower() in ("its", "their") else topic,
                    m.group("rest"), count=1)
     return rest[0].upper() + rest[1:]
+
+
+_SELF_CORRECTION = re.compile(r"^(?P<head>.+?)\s*(?:\.{2,}|…|,|;|—|–|\s-)?\s*\b(?:no\s+wait|wait|sorry|oops|actually|no)"
+                              r"[,.!\s]+(?:i\s+)?(?:meant|mean)\s+(?P<new>[^.?!]+?)\s*[.?!]*$", re.I)
+
+
+def _self_corrected(reader: Reader, text: str) -> str:
+    """"peels in Japan... oops, I mean Canada": the message as meant, with the name corrected in place."""
+    m = _SELF_CORRECTION.match(text)
+    if not m:
+        return text
+    new = {k: ns for k, ns in entities(reader.parse(m.group("new"))).items() if ns}
+    head = m.group("head")
+    had = entities(reader.parse(head))
+    if len(new) != 1 or sum(len(ns) for ns in new.values()) != 1 or not had.get(next(iter(new))):
+        return text
+    return swap(reader, head, new, set()).rstrip(" .,;") + "?"
 
 
 def without_pleasantries(text: str) -> str:

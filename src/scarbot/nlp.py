@@ -623,7 +623,7 @@ class Analyzer:
                 r"\bhow much\b(?!\s+(?:improvement|time|downtime|pain|longer|better|faster|of|difference|"
                 r"does it hurt|collagen|volume|recovery|effect))", joined) and not _HOW_MUCH_VERB.search(joined):
             f.attributes.append("cost")
-        if "cost" not in f.attributes and f.countries and re.search(r"\b(?:range|figures?|gap)\b", joined):
+        if "cost" not in f.attributes and f.countries and re.search(r"\b(?:range|figures?|gap|table)\b", joined):
             f.attributes.append("cost")  # "what's the range for peels in India?"
         if "sessions" not in f.attributes and re.search(
                 r"\bhow many\b(?:\s+[\w-]+){0,3}?\s+(?:sessions?|treatments?|rounds?|visits?)\b", joined):

@@ -125,7 +125,8 @@ _COUNT_RANGE = re.compile(r"\b(\d+)\s*(?:-|–|to)\s*(\d+)\s+(?:\w+\s+)?(?:sessi
 _PRICE_WORDS = re.compile(r"\b(?:range|price|prices|total|totals|cost|costs|come to|would be)\b")
 _LEFT_OVER = re.compile(r"\b(?:left|left over|leftover|remain|remaining|spare|to spare)\b"
                         r"|\b(?:fit|fits|within|over|under|exceed|exceeds|stretch|blow)\b[\w\s$,.']{0,30}\bbudget\b"
-                        r"|\bbudget\b[\w\s$,.']{0,30}\b(?:how far|how much) (?:over|under)\b")  # "over my budget"
+                        r"|\bbudget\b[\w\s$,.']{0,30}\b(?:how far|how much) (?:over|under)\b"  # "over my budget"
+                        r"|\b(?:could|can|would|will) (?:i|we) (?:still )?afford\b")  # "could I afford 6 at the top price?"
 _PAID_SHARE = re.compile(r"\b(?:deposit|down ?payment|upfront|up front|in advance|advance payment)\b")
 _ONE_SESSION = re.compile(r"\b(?:one|a single|1|a)\s+(?:\w+\s+){0,2}?(?:session|treatment)\b")
 # "peels are done in a single visit?": a statement asked as a question (a verb in it, no question word first)
@@ -136,6 +137,15 @@ _DECLARATIVE_Q = re.compile(r"^\s*(?:(?:and|so|but|oh|ok|okay)[,\s]+)?(?!.*\b(?:
 _TAG_QUESTION = re.compile(r"(?:,|\s)\s*(?:right|correct|true|yes|no|isn'?t (?:it|that)|aren'?t they|is that (?:right|"
                            r"correct|true)|am i right|yeah)\s*\?\s*$"
                            r"|\b(?:is|are|was|were)\s+[\w' -]{3,60}?,?\s+(?:right|correct|isn'?t (?:it|that)|aren'?t they)\s*$")
+def _only_as_home(country: str, low: str) -> bool:
+    """Whether every mention of the country says it is where the user lives ("I am from Vietnam")."""
+    found = [m.start() for m in re.finditer(rf"\b{re.escape(country)}\b", low)]
+    return bool(found) and all(_LIVES_IN.search(low[max(0, i - 30): i]) for i in found)
+
+
+_WHATS_IN_EACH = re.compile(r"^\W*(?:and\s+)?(?:what(?:'s| is| are)|how about)\b.*\bin (?:each|both|either|them|those|"
+                            r"these|there|each of them|both of them)\b")
+_HOME_POINTED = re.compile(r"\b(?:there|home|my country|where i live|locally|local)\b")  # "I'm from X. Laser there?"
 # a claim someone made, put to the article: "She said X. What did she get right?", "...and that X" (one more)
 REPORTED = re.compile(r"\b(?:said|says|told me|tells me|claims?|claimed|reckons?|insists?|swears?)\b(?:\s+that)?"
                        r"(?:\s+[\w'-]+){3}")  # what was said: a clause, not "... the article says, right"
@@ -420,6 +430,9 @@ class QueryParser:
                 and len(words(q.asking)) <= 6:  # "not lasers after all. peels in India?": a price
             q.attributes = ["cost"]
             named = [*asked.procedures, *asked.clinics, *asked.scar_types, *asked.filler_types]
+        elif asked is not None and asked.procedures and q.countries and not asked.attributes \
+                and _WHATS_IN_EACH.match(q.asking.lower()):  # "deciding between X and Y. What's laser in each?"
+            q.attributes = ["cost"]
         q.asked_entities = named or list(q.entities)
         # "What is X in Brazil? I'm weighing Rio against Seoul.": the country asked is the one the article lacks
         q.other_asked = asked is not None and bool(asked.other_countries) and not asked.countries
@@ -460,6 +473,10 @@ class QueryParser:
         if not q.compare and _WHICH_OR.search(low) and len([*q.procedures, *q.filler_types, *q.all_scar_types]) >= 2:
             q.compare = True  # "which heals faster, peels or lasers?"
         self._drop_home(q)
+        low_text = q.text.lower()
+        # "I am from Vietnam. Which clinic ...?": a country the article lacks, named as where the user lives, is
+        # context, not a place asked about
+        q.other_countries = [c for c in q.other_countries if _HOME_POINTED.search(low_text) or not _only_as_home(c, low_text)]
         q.excluded_countries = self._excluded(lowered)
         q.excluded_words = [w for rx in (_EXCEPT, _ASIDE) for m in rx.finditer(lowered)
                             for w in content_words(next(g for g in m.groups() if g))]

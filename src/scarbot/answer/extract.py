@@ -23,7 +23,8 @@ from scarbot.text import WHERE_STAY
 
 _DEFINITION = re.compile(r"\s*(?:(?:so|ok|okay|and|but|sorry|hi|hello)[,!]?\s+)?(?:"
                          r"what\s+(?:does|do)\s+(?:the\s+word\s+|the\s+term\s+)?(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)\s+mean"
-                         r"|(?:define|meaning of)\s+(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)"
+                         r"|(?:define|meaning of|definition of)\s+(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)"
+                         r"|([a-z][a-z\s-]{2,40}?)\s+(?:meaning|definition|defined|means)"
                          r"|(?:(?:can you |could you |please )?(?:tell me|explain)(?:\s+(?:a bit|a little|more))?\s+about)\s+"
                          r"(?:an?\s+|the\s+)?([a-z][a-z\s-]{2,40}?)(?:\s+(?:for|on)\s+[a-z\s]{2,30}?)?"
                          r"|(?:what|what's|whats)\s+(?:exactly\s+|actually\s+|really\s+|even\s+)?(?:is|are|'s)?\s*(?:exactly\s+|even\s+)?"

@@ -17,6 +17,7 @@ from scarbot.query import Query
 _LONGEST = re.compile(r"\b(?:lasts?\s+(?:the\s+)?longest|longest[- ]lasting|longest results|lasts?\s+the\s+longest|"
                       r"most\s+(?:permanent|durable|long[- ]lasting)|closest\s+(?:thing\s+)?to\s+permanent|"
                       r"as\s+close\s+to\s+permanent|nearest\s+to\s+permanent|results\s+last\s+longest)\b")
+_HOW_LONG = re.compile(r"\bhow long (?:do|does|will|would|can|could)\b[\w\s'-]{0,40}?\b(?:last|stay|hold)\b")
 _PERMANENT = re.compile(r"(?<![\w-])permanent\b")
 _SEMI = re.compile(r"\bsemi-?\s?permanent\b")
 _NOT_LASTING = re.compile(r"\b(?:temporary|not permanent|short-lived)\b")
@@ -47,7 +48,9 @@ class LastingStrategy:
     def applies(self, q: Query) -> bool:
         """"Which filler lasts longest?": a treatment named whose kinds the article lists."""
         named = [p for p in q.procedures if p != GENERAL]
-        return bool(named) and bool(_LONGEST.search((q.paraphrased or q.text).lower())) and not q.asks_cost
+        text = (q.paraphrased or q.text).lower()
+        return bool(named) and not q.asks_cost and (bool(_LONGEST.search(text)) or (
+            bool(_HOW_LONG.search(text)) and not q.filler_types and len(named) == 1))  # "how long do fillers last?"
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
         c = self.corpus
@@ -67,6 +70,17 @@ class LastingStrategy:
         best = timed[0][1]
         d = Draft(strategy=self.name)
         names = [u.label for _days, u in timed[:MAX_SHOWN]]
+        if not _LONGEST.search((q.paraphrased or q.text).lower()):  # "how long do fillers last?": each kind's time
+            general = next((c.units[i] for i in pool if _NOT_LASTING.search(c.units[i].text.lower())), None)
+            d.add(f"It depends on the kind: the article gives how long results last for {join_names(names)}",
+                  derived=())
+            for _days, u in timed[:MAX_SHOWN]:
+                d.add(f"- {u.label}: {u.text.split(': ', 1)[-1]}", u.chunk_id, u.text)
+            if general is not None:  # "results are temporary and may require repeat treatments"
+                d.add(f"Of {procs[0]} in general it says: {general.text.split(': ', 1)[-1]}", general.chunk_id,
+                      general.text)
+            d.steps.append(f"lasting: {len(timed)} kinds timed")
+            return d
         d.add(f"{cap(best.label)} last longest of the kinds whose duration the article gives "
               f"({join_names(names)})", derived=())
         for _days, u in timed[:MAX_SHOWN]:

@@ -132,8 +132,10 @@ class PriceStrategy:
                  and w not in q.framing]
         if not extra or any(w in r.procedure.lower() for r in self.corpus.prices for w in extra):
             return None
+        c = self.corpus
+        if any(stem(extra[0]) in c.label_stems[i] for i in c.label_prefix.get(extra[0][:4], ())):
+            return None  # "the consultation on top?": a topic with its own item ("Consultation: Free ..."), no add-on
         if not procs:
-            c = self.corpus
             hosts = [p for p, units in c.proc_units.items() if p in c.priced
                      and any(re.search(rf"\b{re.escape(extra[0])}\b", c.units[i].text.lower()) for i in units)]
             if len(hosts) != 1:

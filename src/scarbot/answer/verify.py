@@ -797,6 +797,7 @@ def absolute_premise(q: Query, draft: Draft, units: list, candidates: list[int])
     return out
 
 
+_WHICH_HEAD = re.compile(r"\b(?:which|what)\s+((?:[a-z-]+\s+)?[a-z-]+)\s+(?:should|do|does|is|are|can|would|will)\b")
 _CLAIMS = re.compile(r"\b(?:only|just|no|never|so|since)\b")
 
 
@@ -807,7 +808,9 @@ def said_of_another(q: Query, draft: Draft, view, candidates: list[int]) -> Draf
     ``candidates``: the units of the retrieved chunks."""
     named = [*q.procedures, *q.filler_types]
     low = q.text.lower()
-    if not q.yesno or draft.abstained or draft.strategy != "extract" or len(named) != 1 \
+    # "which gel make does X use?": the thing a which-question asks for is checked the same way
+    heads = {w for m in _WHICH_HEAD.finditer(low) for w in m.group(1).split()}
+    if not (q.yesno or heads) or draft.abstained or draft.strategy != "extract" or len(named) != 1 \
             or any(s.startswith("verify:") for s in draft.steps) or _CLAIMS.search(low):
         return draft  # ("peels just need one go, so ...?" is a claim, answered by what the article says of peels)
     own = set(view.proc_units.get(named[0], ()))
@@ -815,7 +818,8 @@ def said_of_another(q: Query, draft: Draft, view, candidates: list[int]) -> Draf
     gap = []
     for w in q.salient:
         st = stem(w)
-        if w in q.unbound or not re.search(rf"\b{re.escape(w)}\b", low) or st not in view.rare or st in said or any(st in view.unit_stems[i] for i in own):
+        if w in q.unbound or not re.search(rf"\b{re.escape(w)}\b", low) or st not in view.rare or st in said \
+                or any(st in view.unit_stems[i] for i in own) or not (q.yesno or w in heads):
             continue
         if w not in q.plain and any(st in view.unit_stems[i] for i in candidates if i not in own and view.units[i].label):
             gap.append(w)  # (a list item about another thing: "PMMA Fillers: Bellafill is FDA-approved")
