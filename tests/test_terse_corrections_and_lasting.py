@@ -82,3 +82,16 @@ def test_how_long_a_treatment_with_several_kinds_lasts_gives_each_kind(assistant
     assert "It depends on the kind" in ans.text
     assert "6 months to 2 years" in ans.text and "semi-permanent" in ans.text
     assert "temporary" in ans.text  # what it says of fillers as a whole
+
+
+def test_those_two_after_two_answers_that_each_named_one_country(assistant):
+    *_, gap = _chat(assistant, "Where is microneedling cheapest according to the table?",
+                    "And where is it priciest?", "And the gap between the bottom ends of those two ranges?")
+    assert "India" in gap.standalone_question and "South Korea" in gap.standalone_question, gap.standalone_question
+    assert "$105" in gap.text, gap.text  # $225 against $120 at the bottom
+
+
+def test_which_country_is_cheapest_names_one_country_not_the_reference_beside_it(assistant):
+    ans = assistant.ask("Which country has the lowest general price for scar treatment?")
+    assert "Thailand" in ans.text
+    assert "Treatment by treatment" not in ans.text  # that list answers "is X the cheapest?", not "which is?"

@@ -42,7 +42,8 @@ _REF = re.compile(
     r"|(?=\s*(?:[?.!,;]|$)|\s+(?:in|for|then|there|please|vs\.?|versus)\b)))"  # "the cheaper one", "in the cheaper?"
     r"|(?P<both>\bboth(?:\s+of\s+(?:them|those|these))?|\ball\s+(?:of\s+)?(?:them|those|these)|\beach\s+of\s+"
     r"(?:them|those|these|the\s+(?:two|three|four))|\ball\s+(?:two|three|four)(?:\s+of\s+(?:them|those))?|\beach(?=\s*(?:[?.!,]|$|at\b|in\b|on\b|then\b))"
-    r"|\b(?:of|between|among|for|in|from)\s+(?:the|those|these)\s+(?:same\s+)?(?:two|three|four)(?:\s+(?:ones|options|places|countries))?"
+    r"|\b(?:of|between|among|for|in|from)\s+(?:the|those|these)\s+(?:same\s+)?(?:two|three|four)(?:\s+(?:ones|options|places|countries|"
+    r"ranges|prices|figures))?"
     r"(?=\s*(?:[?.!,;]|$|is\b|are\b|was\b|would\b|has\b|have\b|offers?\b|costs?\b|at\b|for\b|if\b|when\b|"
     r"lasts?\b|works?\b|heals?\b|needs?\b|takes?\b|hurts?\b|helps?\b|gives?\b|suits?\b)))"
     rf"|(?P<demonstrative>\b(?:that|this|those|these|the\s+same)\s+(?P<dhead>ones?|{_HEADS})\b)"
@@ -277,8 +278,8 @@ def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resoluti
         return ranked(ref, state)
     ms = candidates(state, tuple(k for k in kinds if k != "topic") if ref.form == "which" else kinds, q)
     if ref.form == "both" and ref.head.isdigit():  # "each of the three", "which of the two": the list of that size
-        group = _group_of(state, tuple(dict.fromkeys(k for k in (*kinds, "country") if k != "topic")),
-                          lambda n: n == int(ref.head))
+        wanted = tuple(dict.fromkeys(k for k in (*kinds, "country") if k != "topic"))
+        group = _group_of(state, wanted, lambda n: n == int(ref.head)) or _last_singles(state, wanted, int(ref.head))
         if group:
             return Resolution(group, next(m.kind for m in state.mentions if m.name == group[0]))
     if ref.form == "both":  # two or more of one kind
@@ -303,6 +304,18 @@ def resolve(ref: Ref, state: DialogueState, q: Query, own: set[str]) -> Resoluti
     if m.by_user or m.turn in state.plural_turns:
         return Resolution(names, m.kind, ambiguous=True)
     return Resolution(names[:1], m.kind)  # the bot's answer to "which one ...?": its first name is the answer
+
+
+def _last_singles(state: DialogueState, kinds: tuple[str, ...], n: int) -> list[str]:
+    """"the difference between those two ranges" after two answers that each named one country (the cheapest,
+    then the dearest): the last ``n`` names of one kind, each the only one of its message, in the order said."""
+    for kind in kinds:
+        ms = [m for m in state.recent((kind,)) if len(state.group(m)) == 1]
+        names = list(dict.fromkeys(m.name for m in ms))[:n]
+        turns = {m.turn for m in ms[:n]}
+        if len(names) == n and len(turns) == n and min(turns) >= state.turn - 2 * n:
+            return names[::-1]
+    return []
 
 
 def _group_of(state: DialogueState, kinds: tuple[str, ...], fits) -> list[str]:

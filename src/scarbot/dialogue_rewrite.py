@@ -768,7 +768,7 @@ def _resolved(reader: Reader, text: str, q: Query, state: DialogueState) -> Unde
         out = _fill_open_slot(reader, text, q, state)  # was named, so "the clinic" is any clinic
     elif out != text:  # "2 sessions there at the top price": the country filled in, the treatment still needed
         p = reader.parse(out)
-        if (p.count or p.course or p.asks_cost) and not (entities(p).get("procedure") or entities(p).get("filler_type")):
+        if (p.count or p.course or p.asks_cost or p.saving) and not (entities(p).get("procedure") or entities(p).get("filler_type")):
             out = _fill_open_slot(reader, out, p, state)
     if out != text:
         out = _carry_country(reader, out, state)
@@ -1170,7 +1170,7 @@ _BARE_ASK = re.compile(r"^\s*(?:and\s+|so\s+|ok\s+|okay\s+)?(?:how long|how soon
 
 def _fill_open_slot(reader: Reader, text: str, q: Query, state: DialogueState) -> str:
     """"How many rounds will that take me?": the question names nothing and needs a treatment, so add it."""
-    needs = q.attributes or q.course or q.count or q.recommend or _TELL_MORE.match(text)
+    needs = q.attributes or q.course or q.count or q.recommend or (q.saving and q.asks_cost) or _TELL_MORE.match(text)
     focus = [m.name for m in state.recent(("procedure", "filler_type")) if m.by_user][:1]
     property_of = _treatment_property(reader, q, focus[0] if focus else "")  # "and the redness, how long?": the
     # redness of which treatment
@@ -1285,11 +1285,12 @@ def _priced_there(q: Query, state: DialogueState) -> bool:
     """The countries compared are those the user just asked one treatment's price in ("laser in Thailand?",
     "and Korea?", then "the gap between Thailand's top price and Korea's?"): that treatment's prices."""
     last = state.answered
-    if last is None or last.clarify or not q.asks_cost or not last.query.asks_cost:
+    if last is None or last.clarify or not (q.asks_cost or q.saving) or not last.query.asks_cost:
         return False
     if len(last.query.procedures) + len(last.query.filler_types) != 1:
         return False
-    asked = {m.name for m in state.recent(("country",)) if m.by_user} | ({state.persona.home} - {None})
+    asked = {m.name for m in state.recent(("country",)) if m.by_user or m.turn >= state.turn - 4} \
+        | ({state.persona.home} - {None})  # (or that the last answers found: "the cheapest", "the dearest")
     return set(q.countries) <= asked  # "back home" is the home the user named
 
 

@@ -171,9 +171,11 @@ class DialogueState:
             if kind in open_kinds:
                 if kind == "scar_type" and self.last is not None and self.last.query.identify:
                     names = names[:1]  # "which type is that?": the type named, not those it is compared with
-                if self.last is not None and self.last.query.superlative and kind in entities(self.last.query) \
-                        and not _SELECTS.search(self.last.query.text):
-                    names = names[:1]  # "where is it cheapest: A, B or C?": the one found, not those beside it
+                if self.last is not None and self.last.query.superlative and not self.last.plural_ask and (
+                        kind in entities(self.last.query) and not _SELECTS.search(self.last.query.text)
+                        or kind not in entities(self.last.query)):
+                    names = names[:1]  # "where is it cheapest: A, B or C?", "which country is cheapest?": the one
+                    # found, not those beside it ("South Korea is listed at ...")
                 self.mentions += [Mention(kind, n, self.turn, False) for n in names[:6]]
         self.turn += 1
 

@@ -130,7 +130,16 @@ class ComputeStrategy:
             return True
         if _asks_course_time(q) and any(p in self.corpus.sessions for p in q.procedures):
             return True  # "6 sessions a month apart: how many months?": a course's length
-        return q.operation == "compute" and bool([p for p in q.procedures if p in self.corpus.priced])
+        return q.operation == "compute" and bool(self._priced_of(q))
+
+    def _priced_of(self, q: Query) -> list[str]:
+        """The priced treatments asked about; "the difference between the top ends of Thailand and the UK" with
+        none named is about the price of treatment in general."""
+        priced = [p for p in q.procedures if p in self.corpus.priced]
+        if not priced and not q.procedures and not q.filler_types and q.saving and q.asks_cost \
+                and len(q.countries) == 2 and GENERAL in self.corpus.priced:
+            return [GENERAL]
+        return priced
 
     def answer(self, q: Query, ctx: AnswerContext) -> Draft | None:
         d = self._compose(q)
@@ -143,7 +152,7 @@ class ComputeStrategy:
         share = self._share(q)
         if share is not None:
             return self._percent(q, *share)
-        priced = [p for p in q.procedures if p in self.corpus.priced]
+        priced = self._priced_of(q)
         if q.range_math and len(q.countries) <= 1 and priced:
             proc = next((p for p in priced if p != GENERAL), priced[0])  # the in-general range too
             return self._range_math(proc, q.countries[0] if q.countries else self.corpus.home_for(proc)[0], q.range_math)

@@ -250,7 +250,7 @@ class PriceStrategy:
             for proc in procs:
                 best += self._extreme(d, proc, q.superlative, among, q.excluded_countries, q.price_end,
                                       shown=countries[0] if len(countries) == 1 else c.home)
-            if procs == [GENERAL] and among is None and not q.excluded_countries and not q.price_end:
+            if procs == [GENERAL] and among is None and not q.excluded_countries and not q.price_end and q.yesno:
                 self._per_treatment(d, q.superlative)  # "is Korea the cheapest overall?": each treatment's too
             if d.parts and q.yesno and len(countries) == 1:  # "is Korea the cheapest?": the verdict first
                 d.parts.insert(0, Part("Yes." if set(best) == {countries[0]} else "No."))
