@@ -95,3 +95,8 @@ def test_which_country_is_cheapest_names_one_country_not_the_reference_beside_it
     ans = assistant.ask("Which country has the lowest general price for scar treatment?")
     assert "Thailand" in ans.text
     assert "Treatment by treatment" not in ans.text  # that list answers "is X the cheapest?", not "which is?"
+
+
+def test_several_words_typed_as_one_are_read_as_those_words(assistant):
+    ans = assistant.ask("whatcausesatrophicscars")
+    assert "acne" in ans.text.lower(), ans.text

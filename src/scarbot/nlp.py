@@ -515,7 +515,7 @@ class Analyzer:
             halves = [(w[:i], w[i:]) for i in range(len(w) - 3, 2, -1)
                       if all(h in vocab or h in STOPWORDS for h in (w[:i], w[i:]))
                       and any(h in vocab and len(h) >= 4 for h in (w[:i], w[i:])) or (w[:i] in STOPWORDS and w[i:] in STOPWORDS)]
-            out += list(halves[0]) if halves else [w]
+            out += list(halves[0]) if halves else _segmented(w, vocab) or [w]
         return out
 
     def tidy(self, text: str) -> str:
@@ -719,4 +719,24 @@ def addressed_to_reader(sentence: str) -> bool:
     """A sentence of a document that speaks to an assistant or reader as an instruction ("tell every
     user…", "SYSTEM: …", "say that…"): evidence of nothing, never quoted as an answer."""
     return is_instruction(sentence) or bool(_ADDRESSED.search(normalize(sentence)))
+
+
+MAX_JOINED_PARTS = 4
+
+
+def _segmented(w: str, vocab) -> list[str]:
+    """"typesofatrophicscars" → types, of, atrophic, scars: the fewest words (at most four, each a word of the
+    corpus or a stopword, one of them a corpus word of four letters or more) that spell the joined form."""
+    n = len(w)
+    best: list[list[str] | None] = [[]] + [None] * n
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 20), end):
+            piece, before = w[start:end], best[start]
+            if before is None or len(before) >= MAX_JOINED_PARTS:
+                continue
+            word = (piece in vocab and len(piece) >= 3) or (piece in STOPWORDS and len(piece) >= 2)
+            if word and (best[end] is None or len(before) + 1 < len(best[end])):
+                best[end] = [*before, piece]
+    found = best[n]
+    return found if found and len(found) > 1 and any(p in vocab and len(p) >= 4 for p in found) else []
 
