@@ -179,7 +179,10 @@ class ClinicStrategy:
         c = self.corpus
         own = set().union(*(c.unit_stems[i] for i in [*c.clinic_units.get(clinic.name, []),
                                                       *c.index.units_by_chunk.get(clinic.chunk_id, [])]))
-        return bool(asked - own)
+        counted = re.search(r"\bhow many\s+([a-z]+)", q.text.lower())
+        if counted:  # "how many surgeons ...?": what is counted must be in its text ("a team of 12 surgeons")
+            return stem(counted.group(1)) not in own
+        return c.weight(asked - own) > c.weight(asked & own)
 
     def _not_said(self, clinic: ClinicRecord, q: Query) -> Draft:
         key, value = _offer_field(clinic)
