@@ -177,11 +177,13 @@ class ClinicStrategy:
             return False
         asked = self._asked(clinic, q)
         c = self.corpus
-        own = set().union(*(c.unit_stems[i] for i in [*c.clinic_units.get(clinic.name, []),
-                                                      *c.index.units_by_chunk.get(clinic.chunk_id, [])]))
-        counted = re.search(r"\bhow many\s+([a-z]+)", q.text.lower())
-        if counted:  # "how many surgeons ...?": what is counted must be in its text ("a team of 12 surgeons")
-            return stem(counted.group(1)) not in own
+        units = [*c.clinic_units.get(clinic.name, []), *c.index.units_by_chunk.get(clinic.chunk_id, [])]
+        own = set().union(*(c.unit_stems[i] for i in units))
+        counted = re.search(r"\bhow many\s+((?:[a-z]+\s+){0,2}?[a-z]+)\s+(?:do|does|did|has|have|had|is|are|work|works)\b",
+                            q.text.lower())
+        if counted:  # "how many surgeons ...?": a sentence of its own counts them ("a team of 12 surgeons")
+            head = stem(counted.group(1).split()[-1])
+            return not any(head in c.unit_stems[i] and re.search(r"\d", c.units[i].text) for i in units)
         return c.weight(asked - own) > c.weight(asked & own)
 
     def _not_said(self, clinic: ClinicRecord, q: Query) -> Draft:
