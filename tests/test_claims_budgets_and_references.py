@@ -9,15 +9,6 @@ treatment only, budgets checked against a computed total, and references to list
 from __future__ import annotations
 
 
-def _chat(assistant, *messages):
-    history, answers = [], []
-    for m in messages:
-        ans = assistant.ask(m, history=history)
-        answers.append(ans)
-        history += [{"role": "user", "content": m}, {"role": "assistant", "content": ans.text}]
-    return answers
-
-
 # ---------------------------------------------------------------- superlatives as yes/no, and in general
 def test_is_a_country_the_cheapest_gets_a_verdict_first(assistant):
     ans = assistant.ask("Is the UK the least expensive country for subcision?")
@@ -70,8 +61,8 @@ def test_what_a_district_clinic_is_called(assistant):
 
 
 # ---------------------------------------------------------------- references
-def test_it_after_a_declined_question_is_that_questions_subject(assistant):
-    _, price = _chat(assistant, "Can you book a taxi from Incheon to my hotel for me?", "how much is it?")
+def test_it_after_a_declined_question_is_that_questions_subject(chat):
+    _, price = chat("Can you book a taxi from Incheon to my hotel for me?", "how much is it?")
     assert price.abstained, price.text
     assert "$" not in price.text  # not the general treatment range
 
@@ -82,26 +73,26 @@ def test_it_points_forward_to_the_treatment_a_later_part_names(assistant):
     assert "bruising" in ans.text
 
 
-def test_each_of_those_after_two_countries_prices_both(assistant):
-    *_, both = _chat(assistant, "India: laser resurfacing figure?", "Singapore too?",
+def test_each_of_those_after_two_countries_prices_both(chat):
+    *_, both = chat("India: laser resurfacing figure?", "Singapore too?",
                      "chemical peels in each of those?")
     assert "$36" in both.text  # India's peel price
     assert "Singapore" in both.text
 
 
-def test_the_whole_table_is_not_only_the_countries_talked_about(assistant):
-    *_, best = _chat(assistant, "microneedling in Korea?", "and the USA?",
+def test_the_whole_table_is_not_only_the_countries_talked_about(chat):
+    *_, best = chat("microneedling in Korea?", "and the USA?",
                      "Across the whole table, where is microneedling cheapest?")
     assert "India" in best.text, best.text
 
 
-def test_what_about_x_would_that_work_asks_of_x(assistant):
-    *_, ans = _chat(assistant, "what helps with icepick scars?", "what about subcision instead, would that help?")
+def test_what_about_x_would_that_work_asks_of_x(chat):
+    *_, ans = chat("what helps with icepick scars?", "what about subcision instead, would that help?")
     assert ans.standalone_question.lower().startswith("would subcision help"), ans.standalone_question
 
 
-def test_a_treatment_in_apposition_is_not_a_pointer_to_the_last_answer(assistant):
-    *_, ans = _chat(assistant, "Which filler brands are named?",
+def test_a_treatment_in_apposition_is_not_a_pointer_to_the_last_answer(chat):
+    *_, ans = chat("Which filler brands are named?",
                     "what does the other option, subcision, cost in Korea?")
     assert "$454" in ans.text, ans.text
 
@@ -130,8 +121,8 @@ def test_a_fact_the_article_states_of_another_treatment_is_not_a_yes(assistant):
 
 
 # ---------------------------------------------------------------- budgets
-def test_a_computed_total_is_checked_against_the_budget_stated(assistant):
-    *_, fit = _chat(assistant, "My budget is $2,000.",
+def test_a_computed_total_is_checked_against_the_budget_stated(chat):
+    *_, fit = chat("My budget is $2,000.",
                     "3 subcision sessions at the highest Korean price: total?", "Does that fit my budget?")
     assert "$1,629" in fit.text
     assert "within your $2,000 budget" in fit.text, fit.text
@@ -152,8 +143,8 @@ def test_a_claim_someone_made_is_confirmed_when_one_sentence_says_it_all(assista
     assert "1.17 million" in ans.text
 
 
-def test_and_that_adds_one_more_claim_to_check(assistant):
-    *_, ans = _chat(assistant, "My uncle says punch excision suits rolling scars. Is he right?",
+def test_and_that_adds_one_more_claim_to_check(chat):
+    *_, ans = chat("My uncle says punch excision suits rolling scars. Is he right?",
                     "and that stem cell therapy is a proven standard treatment")
     assert ans.text.startswith("Not quite"), ans.text
     assert "experimental" in ans.text

@@ -5,15 +5,6 @@ after a story, how long a treatment with several kinds lasts, and budgets asked 
 from __future__ import annotations
 
 
-def _chat(assistant, *messages):
-    history, answers = [], []
-    for m in messages:
-        ans = assistant.ask(m, history=history)
-        answers.append(ans)
-        history += [{"role": "user", "content": m}, {"role": "assistant", "content": ans.text}]
-    return answers
-
-
 def test_a_term_followed_by_meaning_is_a_definition_question(assistant):
     ans = assistant.ask("icepick scar definition")
     assert "tiny holes" in ans.text, ans.text
@@ -48,8 +39,8 @@ def test_whats_a_treatment_in_each_after_naming_two_countries_asks_prices(assist
     assert "$60" in ans.text and "$1,480" in ans.text, ans.text
 
 
-def test_those_same_two_countries(assistant):
-    *_, ans = _chat(assistant, "Microneedling in Australia?", "and in India?",
+def test_those_same_two_countries(chat):
+    *_, ans = chat("Microneedling in Australia?", "and in India?",
                     "Dermal fillers in those same two countries?")
     assert "~$230" in ans.text and "$240" in ans.text, ans.text
 
@@ -65,8 +56,8 @@ def test_does_the_table_list_a_treatment_for_a_country_is_a_price_question(assis
     assert 'no figure for subcision in Turkey' in ans.text, ans.text
 
 
-def test_could_i_afford_it_compares_the_total_with_the_budget(assistant):
-    *_, ans = _chat(assistant, "My budget is $2,500.",
+def test_could_i_afford_it_compares_the_total_with_the_budget(chat):
+    *_, ans = chat("My budget is $2,500.",
                     "Could I afford the longest subcision course at the highest Korean price?")
     assert "$3,258" in ans.text
     assert "over your $2,500 budget, by about $758" in ans.text, ans.text
@@ -84,8 +75,8 @@ def test_how_long_a_treatment_with_several_kinds_lasts_gives_each_kind(assistant
     assert "temporary" in ans.text  # what it says of fillers as a whole
 
 
-def test_those_two_after_two_answers_that_each_named_one_country(assistant):
-    *_, gap = _chat(assistant, "Where is microneedling cheapest according to the table?",
+def test_those_two_after_two_answers_that_each_named_one_country(chat):
+    *_, gap = chat("Where is microneedling cheapest according to the table?",
                     "And where is it priciest?", "And the gap between the bottom ends of those two ranges?")
     assert "India" in gap.standalone_question and "South Korea" in gap.standalone_question, gap.standalone_question
     assert "$105" in gap.text, gap.text  # $225 against $120 at the bottom

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 
-from scarbot import lexicon
 from scarbot.answer.acronyms import AcronymStrategy
-from scarbot.answer.base import AnswerContext, CorpusView, Draft, Strategy, body
+from scarbot.answer.base import AnswerContext, CorpusView, Draft, Strategy
 from scarbot.answer.clinics import ClinicStrategy
 from scarbot.answer.compose import ComputeStrategy
 from scarbot.answer.extract import ExtractStrategy
+from scarbot.answer.kinds import of_parent
 from scarbot.answer.lasting import LastingStrategy
 from scarbot.answer.prices import PriceStrategy
 from scarbot.answer.properties import PropertyStrategy
@@ -23,15 +23,12 @@ from scarbot.answer.recommend import RecommendStrategy
 from scarbot.answer.refusals import OtherCountryRefusal, RefusalPolicy
 from scarbot.answer.verify import (
     absolute_premise,
-    answer_type,
     numeric_premise,
     said_of_another,
     session_premise,
     superlative_premise,
-    type_pattern,
     verify,
 )
-from scarbot.nlp import content_words, stem, words
 from scarbot.query import Query
 
 log = logging.getLogger(__name__)
@@ -65,10 +62,6 @@ def others_note(full: CorpusView, view: CorpusView, q: Query, draft: Draft) -> N
         n = len(others)
         draft.add(f"{n} other article{'s' if n > 1 else ''} in the collection also list{'' if n > 1 else 's'} a "
                   f"price for {procs[0]}", derived=(str(n),))
-
-
-_ASKED_BY_TYPE = {stem(w) for w in ("long", "soon", "quickly", "fast", "many", "much", "see", "get", "take", "takes",
-                                    "show", "appear", "notice")}  # words of asking for a time, not what of
 
 
 class Router:
@@ -108,38 +101,10 @@ class Router:
             steps.append(f"scope: {', '.join(view.scope)}")
         draft = self._run(q, ctx, strategies, steps)
         if draft.abstained and q.filler_types and any(x.startswith(("verify: no ", "extract: about ")) for x in draft.steps):
-            draft = self._of_parent(q, strategies, draft)
+            draft = of_parent(q, strategies[0].corpus, draft)
         if q.advice and not draft.abstained:
             draft.add(ADVICE)
         return draft
-
-    def _of_parent(self, q: Query, strategies: list[Strategy], draft: Draft) -> Draft:
-        """"How soon does Radiesse show results?" when the filler type's own item does not say: the sentence of the
-        treatment it is a kind of that does (fillers: "immediate results"), said to be of that treatment; none that
-        names another kind ("... with HA fillers")."""
-        c = strategies[0].corpus
-        kind, wanted = q.filler_types[0], answer_type(q)
-        parent = c.parent_of(kind)
-        if parent is None or wanted is None:
-            return draft
-        siblings = {stem(w) for name, aliases in lexicon.FILLER_TYPES.items() if name != kind
-                    for a in [name.split("(")[0], *aliases] for w in words(a) if len(w) > 2}
-        siblings -= {stem(w) for a in [parent, kind, *lexicon.FILLER_TYPES.get(kind, [])] for w in words(a)}
-        own = {stem(w) for a in [kind, *lexicon.FILLER_TYPES.get(kind, [])] for w in words(a)}
-        asked = {stem(w) for w in content_words(q.asking or q.text)} - own - c.background - _ASKED_BY_TYPE
-        pattern = type_pattern(wanted)
-        # every word the question asks with is the sentence's ("how long do results last?" needs "last" too)
-        found = [i for i in c.proc_units.get(parent, []) if pattern.search(c.units[i].text)
-                 and not (c.unit_stems[i] | c.label_stems[i]) & siblings and asked <= c.unit_stems[i]]
-        if not found:
-            return draft
-        best = max(found, key=lambda i: (c.weight(asked & c.unit_stems[i]), -i))
-        u = c.units[best]
-        out = Draft(abstained=True, strategy="extract", steps=[*draft.steps, f"kind: {kind} → {parent}"])  # (the fact
-        # asked, of that kind, is still absent)
-        out.add(f"The article does not say that for {kind} specifically; of {parent} in general, it says: "
-                f"{body(u.text)}", u.chunk_id, u.text)
-        return out
 
     def _run(self, q: Query, ctx: AnswerContext, strategies: list[Strategy], steps: list[str]) -> Draft:
         """The first strategy that applies and answers, its draft verified."""
