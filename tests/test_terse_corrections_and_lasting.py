@@ -91,3 +91,21 @@ def test_which_country_is_cheapest_names_one_country_not_the_reference_beside_it
 def test_several_words_typed_as_one_are_read_as_those_words(assistant):
     ans = assistant.ask("whatcausesatrophicscars")
     assert "acne" in ans.text.lower(), ans.text
+
+
+def test_a_phrase_read_as_the_article_word_is_a_subject_of_its_own(chat):
+    *_, ans = chat("Subcision price in Korea?", "One more thing, I worry about the language barrier - does the staff "
+                                                 "speak English?")
+    assert "subcision" not in ans.standalone_question.lower(), ans.standalone_question
+    assert "multilingual" in ans.text
+
+
+def test_a_possessive_share_asks_for_the_percentage(assistant):
+    ans = assistant.ask("Boxcar scars' share?")
+    assert "20-30%" in ans.text, ans.text
+
+
+def test_is_one_price_the_same_as_another(assistant):
+    ans = assistant.ask("is the Thai price for lasers the same as the Thai price for scar treatment in general?")
+    assert ans.text.startswith("Yes"), ans.text
+    assert "$151 - $500" in ans.text

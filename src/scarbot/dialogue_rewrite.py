@@ -723,7 +723,10 @@ def own_subject(q: Query) -> bool:
 def subject_words(q: Query) -> list[str]:
     """The words of a message that say what it is about, besides entities and asked attributes."""
     places = {w for c in q.other_countries for w in words(c)}
-    return [w for w in q.salient if w not in DIALOGUE_WORDS and stem(w) not in _CUE_STEMS and w not in places]
+    # a phrase read as the article's word is a subject too ("will anyone speak English?" → "multilingual")
+    said_so = set(words(q.paraphrased)) - set(words(q.text)) if q.paraphrased else set()
+    return [w for w in dict.fromkeys([*q.salient, *(a for a in q.anchors if a in said_so)])
+            if w not in DIALOGUE_WORDS and stem(w) not in _CUE_STEMS and w not in places]
 
 
 def _points_back_in_message(text: str, ref: Ref, q: Query) -> bool:

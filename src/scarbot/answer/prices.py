@@ -39,6 +39,7 @@ _PRICE_OF = re.compile(r"\bhow much (?:is|are|does|do|for|would|will)\s+(?:an?|t
                        r"(?:an?|the|one)?\s*([a-z -]{2,40}?)(?:\s+in\b|\?|$)|\b([a-z-]+(?:\s[a-z-]+)?)\s+(?:price|cost)s?\b"
                        r"|\bwhat (?:does|do|would|will)\s+(?:an?|the|one)?\s*([a-z -]{2,40}?)\s+(?:cost|run|set)\b"
                        r"|^\s*([a-z -]{2,30}?)\s*(?::|\s[—–-])\s+(?:what|how much)\b")
+_SAME = re.compile(r"\b(?:the same|same as|identical|equal)\b")
 _COMPARATIVE = re.compile(r"\b(?:cheaper|pricier|dearer|costlier|more expensive|less expensive|more affordable|"
                           r"(?:higher|lower) than)\b")
 _TIMES = re.compile(r"\bhow many times\b|\btimes (?:more|less|cheaper|dearer|as)\b|\bratio\b|\bfold\b|\btwice\b")
@@ -211,6 +212,10 @@ class PriceStrategy:
     def _priced(self, q: Query, procs: list[str]) -> Draft | None:
         c = self.corpus
         countries = [x for x in q.countries if x not in q.excluded_countries]
+        if q.yesno and _SAME.search(q.text.lower()) and len(procs) == 2 and len(countries) <= 1:
+            same = self._same(procs, countries[0] if countries else c.home)  # "is X's price the same as Y's?"
+            if same is not None:
+                return same
         rel = _RELATIVE.search(q.text.lower())
         if q.superlative and len(procs) >= 2 and len(countries) <= 1:
             return self._versus_procs(procs, countries[0] if countries else c.home, q.superlative, q.price_end)
@@ -439,6 +444,18 @@ class PriceStrategy:
         if a is None or b is None:
             return None
         return self._pair(a, b, a.country, b.country, f"for {pretty(proc)}", which, end, times)
+
+    def _same(self, procs: list[str], country: str) -> Draft | None:
+        """"Is the Thai laser price the same as the Thai general price?": both figures, and whether they match."""
+        a, b = (next((r for r in self.corpus.records(p, country, "comparison table") if r.given), None) for p in procs)
+        if a is None or b is None:
+            return None
+        equal = (a.low, a.high) == (b.low, b.high)
+        d = Draft(strategy=self.name)
+        d.add(f"{'Yes' if equal else 'No'}: the table lists {a.cell} for {pretty(procs[0])} and {b.cell} for "
+              f"{pretty(procs[1])} in {country}{', the same range' if equal else ''}", a.chunk_id, a.quote)
+        d.add(f"{cap(pretty(procs[1]))} in {country}: {b.cell}", b.chunk_id, b.quote)
+        return d
 
     def _per_treatment(self, d: Draft, which: str) -> None:
         """Beside the general row: for each treatment priced in several countries, the country with the lowest
