@@ -188,30 +188,28 @@ def which_answered(reader: Reader, asked: str, answer: str, following: str) -> s
     message is the one the answer to "which clinic" named (when it named exactly one of that kind)."""
     m = OPEN_HEAD.match(asked.lstrip())  # the part opens by asking for a name ("which clinic ...")
     kinds = HEAD_KINDS.get(m.group(1).lower(), ()) if m else ()
-    it = next((r for r in find_refs(following) if r.form == "pronoun" and r.word in ("it", "its")), None)
-    if not kinds or it is None:
-        return following
     named = [n for kind, names in answer_entities(reader, answer).items() if kind in kinds for n in names]
-    if len(named) != 1:
-        return following
-    name = named[0] + ("'s" if it.word == "its" else "")
-    return following[: it.start] + name + following[it.end:]
+    return _it_named(following, named[0]) if kinds and len(named) == 1 else following
 
 
 def named_after(reader: Reader, parts: list[str]) -> list[str]:
     """"Will it hurt? What happens during subcision?": a part whose "it" nothing before it in the message names
     points at the one treatment or clinic a later part names (when the later parts name exactly one)."""
+    named = [{n for k, ns in entities(reader.parse(x)).items() if k in MAIN_KINDS for n in ns} for x in parts]
     out = list(parts)
-    for i, part in enumerate(out[:-1]):
-        it = next((r for r in find_refs(part) if r.form == "pronoun" and r.word in ("it", "its")), None)
-        if it is None or any(k in entities(reader.parse(x)) for x in out[: i + 1] for k in MAIN_KINDS):
-            continue
-        later = {n for x in out[i + 1:] for k, names in entities(reader.parse(x)).items() if k in MAIN_KINDS
-                 for n in names}
-        if len(later) == 1:
-            name = later.pop() + ("'s" if it.word == "its" else "")
-            out[i] = part[: it.start] + name + part[it.end:]
+    for i in range(len(parts) - 1):
+        later = set().union(*named[i + 1:])
+        if not any(named[: i + 1]) and len(later) == 1:
+            out[i] = _it_named(parts[i], next(iter(later)))
     return out
+
+
+def _it_named(part: str, name: str) -> str:
+    """The part with its first "it" (or "its") replaced by the name."""
+    it = next((r for r in find_refs(part) if r.form == "pronoun" and r.word in ("it", "its")), None)
+    if it is None:
+        return part
+    return part[: it.start] + name + ("'s" if it.word == "its" else "") + part[it.end:]
 
 
 def is_clarification(text: str) -> bool:

@@ -229,7 +229,8 @@ _TOPIC_FIRST = re.compile(r"^\s*(?:and\s+|so\s+|ok(?:ay)?[,.]?\s+)?(?:(?:what|ho
 _POINTER_NP = re.compile(r"\b(?:one|ones|former|latter|first|second|third|fourth|1st|2nd|3rd|4th|last|other|same|you|i|we|said|"
                          r"mentioned|listed)\b", re.I)
 _IT = re.compile(r"\b(it|its|they|them|their)\b", re.I)
-_THAT_ASKED = re.compile(r"^\s*(?:would|will|could|can|does|do|is|should)\s+(that|this)\b", re.I)
+_ASK_AUX = r"(?:would|will|could|can|does|do|is|should)"  # "would that help?": a question asked of what was named
+_THAT_ASKED = re.compile(rf"^\s*{_ASK_AUX}\s+(that|this)\b", re.I)
 
 
 _REASON_AFTER = re.compile(r"^(.{1,50}?),\s*(?:since|because|as|cause|'cause|coz|cos)\b.*$", re.I)
@@ -420,7 +421,7 @@ def _elliptical(reader: Reader, text: str, q: Query, state: DialogueState, *, re
     return _finish(reader, out, text)
 
 
-_ASKS_OF_IT = re.compile(r"\b(would|will|could|can|does|do|is|should)\s+(?:that|it|this)\b(\s+\w[^?]*)\??\s*$", re.I)
+_ASKS_OF_IT = re.compile(rf"\b({_ASK_AUX})\s+(?:that|it|this)\b(\s+\w[^?]*)\??\s*$", re.I)
 
 
 def _left_of_total(reader: Reader, text: str, q: Query, state: DialogueState) -> Understood | None:

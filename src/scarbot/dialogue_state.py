@@ -171,9 +171,8 @@ class DialogueState:
             if kind in open_kinds:
                 if kind == "scar_type" and self.last is not None and self.last.query.identify:
                     names = names[:1]  # "which type is that?": the type named, not those it is compared with
-                if self.last is not None and self.last.query.superlative and not self.last.plural_ask and (
-                        kind in entities(self.last.query) and not _SELECTS.search(self.last.query.text)
-                        or kind not in entities(self.last.query)):
+                if self.last is not None and self.last.query.superlative and not self.last.plural_ask and not (
+                        kind in entities(self.last.query) and _SELECTS.search(self.last.query.text)):
                     names = names[:1]  # "where is it cheapest: A, B or C?", "which country is cheapest?": the one
                     # found, not those beside it ("South Korea is listed at ...")
                 self.mentions += [Mention(kind, n, self.turn, False) for n in names[:6]]
@@ -241,41 +240,47 @@ QSTART = {"what", "what's", "whats", "how", "which", "where", "who", "when", "wh
 def topic_of(text: str, q: Query) -> str:
     """The noun phrase a question is about when it names no entity ("Is a visa needed for the trip?" → "a visa"),
     with the phrase that qualifies it ("a visa to get treatment in Korea")."""
-    joined = f" {' '.join(q.tokens)} "
-    named = {w for start, end, _kind, _name in q.spans for w in joined[start:end].split()}
     owned = set(re.findall(r"\b(?:my|our|your|their|his|her)\s+([\w-]+)", text.lower()))  # "wash my face": the user's own
+    named = _named_words(q)
     salient = [w for w in dict.fromkeys([*q.salient, *q.anchors]) if w not in DIALOGUE_WORDS and w not in named
                and w not in q.unbound and w not in owned]
     if not salient or any(k in entities(q) for k in MAIN_KINDS) or q.other_topics or q.other_countries:
         return ""
-    tokens = _tokens(text)
-    low = [t.lower() for t, _s, _e in tokens]
-    run = _noun_run(low, salient)
-    if not run:
-        return ""  # "Which lasts longest?" has no noun phrase to point back at
-    first = run[0] - 1 if run[0] > 0 and low[run[0] - 1] in ("a", "an", "the") else run[0]
-    last = run[min(len(run), 4) - 1]
-    tail = re.match(r"\s+(?:to|for|in|at|with)\s[^?.!,;]{1,60}?(?=\s*(?:[?.!,;]|$))", text[tokens[last][2]:])
-    if tail and len(tail.group(0).split()) <= 6:
-        return text[tokens[first][1]: tokens[last][2]] + tail.group(0)
-    return text[tokens[first][1]: tokens[last][2]]
+    span = _noun_phrase(text, salient)  # ("Which lasts longest?" has no noun phrase to point back at)
+    if span is None:
+        return ""
+    start, end = span
+    tail = re.match(r"\s+(?:to|for|in|at|with)\s[^?.!,;]{1,60}?(?=\s*(?:[?.!,;]|$))", text[end:])
+    return text[start:end] + (tail.group(0) if tail and len(tail.group(0).split()) <= 6 else "")
+
 
 def outside_topic(text: str, q: Query) -> str:
     """The noun phrase of a question the bot declined ("Can the clinic book me a ferry to Jeju?" → "a
     ferry"), when it names no treatment, clinic or scar type: what a bare "it" next points at."""
-    joined = f" {' '.join(q.tokens)} "
-    named = {w for start, end, _kind, _name in q.spans for w in joined[start:end].split()}
+    named = _named_words(q)
     unbound = [w for w in dict.fromkeys([*q.unbound, *q.salient]) if w not in DIALOGUE_WORDS and w not in q.framing
                and w not in named]
     if not unbound or any(k in entities(q) for k in MAIN_KINDS):
         return ""
+    span = _noun_phrase(text, unbound)
+    return text[span[0]: span[1]] if span else ""
+
+
+def _named_words(q: Query) -> set[str]:
+    """The words of the message that name an entity."""
+    joined = f" {' '.join(q.tokens)} "
+    return {w for start, end, _kind, _name in q.spans for w in joined[start:end].split()}
+
+
+def _noun_phrase(text: str, wanted: list[str]) -> tuple[int, int] | None:
+    """Where the first noun phrase holding a wanted word is (its article included, at most four words)."""
     tokens = _tokens(text)
     low = [t.lower() for t, _s, _e in tokens]
-    run = _noun_run(low, unbound)
+    run = _noun_run(low, wanted)
     if not run:
-        return ""
+        return None
     first = run[0] - 1 if run[0] > 0 and low[run[0] - 1] in ("a", "an", "the") else run[0]
-    return text[tokens[first][1]: tokens[run[min(len(run), 4) - 1]][2]]
+    return tokens[first][1], tokens[run[min(len(run), 4) - 1]][2]
 
 
 def _tokens(text: str) -> list[tuple[str, int, int]]:

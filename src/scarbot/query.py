@@ -137,12 +137,6 @@ _DECLARATIVE_Q = re.compile(r"^\s*(?:(?:and|so|but|oh|ok|okay)[,\s]+)?(?!.*\b(?:
 _TAG_QUESTION = re.compile(r"(?:,|\s)\s*(?:right|correct|true|yes|no|isn'?t (?:it|that)|aren'?t they|is that (?:right|"
                            r"correct|true)|am i right|yeah)\s*\?\s*$"
                            r"|\b(?:is|are|was|were)\s+[\w' -]{3,60}?,?\s+(?:right|correct|isn'?t (?:it|that)|aren'?t they)\s*$")
-def _only_as_home(country: str, low: str) -> bool:
-    """Whether every mention of the country says it is where the user lives ("I am from Vietnam")."""
-    found = [m.start() for m in re.finditer(rf"\b{re.escape(country)}\b", low)]
-    return bool(found) and all(_LIVES_IN.search(low[max(0, i - 30): i]) for i in found)
-
-
 _WHATS_IN_EACH = re.compile(r"^\W*(?:and\s+)?(?:what(?:'s| is| are)|how about)\b.*\bin (?:each|both|either|them|those|"
                             r"these|there|each of them|both of them)\b")
 _HOME_POINTED = re.compile(r"\b(?:there|home|my country|where i live|locally|local)\b")  # "I'm from X. Laser there?"
@@ -161,6 +155,12 @@ _LIVES_IN = re.compile(r"\b(?:i'?m|i am|we'?re|we are|i|we)\s+(?:(?:from|in|base
                        r"|\b(?:i'?m|i am|we'?re|we are)\s+(?:[\w']+\s+){1,3}?from\s+(?:the\s+)?$"  # "I'm 29, from Leeds"
                        r"|\b(?:i|we)\s+(?:work|study|teach)(?:\s+[a-z]+){0,3}?\s+in\s+(?:the\s+)?$"  # "I work in finance in X"
                        r"|\b(?:i|we)\s+(?:have|hold|carry|have got|'ve got)\s+(?:an?\s+)?$")  # "I have a US passport"
+def _only_as_home(country: str, low: str) -> bool:
+    """Whether every mention of the country says it is where the user lives ("I am from Vietnam")."""
+    found = [m.start() for m in re.finditer(rf"\b{re.escape(country)}\b", low)]
+    return bool(found) and all(_LIVES_IN.search(low[max(0, i - 30): i]) for i in found)
+
+
 _ORIGIN = re.compile(r"\b(?:from|based in|living in|(?:i|we) live in|(?:i'?m|i am|we'?re|we are) in|here in|"
                      r"writing in|calling in|(?:i|we) (?:work|study|teach)(?:\s+[a-z]+){0,3}? in)\s+"
                      r"((?:[A-Z][a-z]+)(?:\s[A-Z][a-z]+)?)\b")
@@ -473,10 +473,6 @@ class QueryParser:
         if not q.compare and _WHICH_OR.search(low) and len([*q.procedures, *q.filler_types, *q.all_scar_types]) >= 2:
             q.compare = True  # "which heals faster, peels or lasers?"
         self._drop_home(q)
-        low_text = q.text.lower()
-        # "I am from Vietnam. Which clinic ...?": a country the article lacks, named as where the user lives, is
-        # context, not a place asked about
-        q.other_countries = [c for c in q.other_countries if _HOME_POINTED.search(low_text) or not _only_as_home(c, low_text)]
         q.excluded_countries = self._excluded(lowered)
         q.excluded_words = [w for rx in (_EXCEPT, _ASIDE) for m in rx.finditer(lowered)
                             for w in content_words(next(g for g in m.groups() if g))]
@@ -747,6 +743,10 @@ class QueryParser:
     def _drop_home(q: Query) -> None:
         """"I'm from Leeds. What does subcision cost in Korea?": where the user lives is context, not a country
         asked about, when the message names another."""
+        low = q.text.lower()
+        if not _HOME_POINTED.search(low):  # "I am from Vietnam. Which clinic ...?": a country the article lacks, named
+            # only as where the user lives, is context too (but "I'm from X. Laser there?" asks about it)
+            q.other_countries = [c for c in q.other_countries if not _only_as_home(c, low)]
         joined = f" {' '.join(q.tokens)} "
         spans = [(name, bool(_LIVES_IN.search(joined[max(0, start - 30): start + 1])))
                  for start, _end, kind, name in q.spans if kind == "country"]

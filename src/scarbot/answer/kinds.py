@@ -21,10 +21,10 @@ def of_parent(q: Query, c: CorpusView, draft: Draft) -> Draft:
     parent = c.parent_of(kind)
     if parent is None or wanted is None:
         return draft
+    own = {stem(w) for a in [kind, *lexicon.FILLER_TYPES.get(kind, [])] for w in words(a)}
     siblings = {stem(w) for name, aliases in lexicon.FILLER_TYPES.items() if name != kind
                 for a in [name.split("(")[0], *aliases] for w in words(a) if len(w) > 2}
-    siblings -= {stem(w) for a in [parent, kind, *lexicon.FILLER_TYPES.get(kind, [])] for w in words(a)}
-    own = {stem(w) for a in [kind, *lexicon.FILLER_TYPES.get(kind, [])] for w in words(a)}
+    siblings -= own | {stem(w) for w in words(parent)}  # ("fillers" names every kind)
     asked = {stem(w) for w in content_words(q.asking or q.text)} - own - c.background - _ASKED_BY_TYPE
     pattern = type_pattern(wanted)
     # every word the question asks with is the sentence's ("how long do results last?" needs "last" too)

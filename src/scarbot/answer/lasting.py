@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from scarbot.answer.base import GENERAL, AnswerContext, CorpusView, Draft, cap, join_names
+from scarbot.answer.base import GENERAL, AnswerContext, CorpusView, Draft, body, cap, join_names
 from scarbot.answer.verify import claims_with_units
 from scarbot.chunking import Unit
 from scarbot.query import Query
@@ -67,23 +67,16 @@ class LastingStrategy:
         if len(timed) < 2:
             return None  # nothing to rank: the sentence that answers is found by the text
         timed.sort(key=lambda t: -t[0])
-        best = timed[0][1]
         d = Draft(strategy=self.name)
         names = [u.label for _days, u in timed[:MAX_SHOWN]]
-        if not _LONGEST.search((q.paraphrased or q.text).lower()):  # "how long do fillers last?": each kind's time
-            general = next((c.units[i] for i in pool if _NOT_LASTING.search(c.units[i].text.lower())), None)
-            d.add(f"It depends on the kind: the article gives how long results last for {join_names(names)}",
-                  derived=())
-            for _days, u in timed[:MAX_SHOWN]:
-                d.add(f"- {u.label}: {u.text.split(': ', 1)[-1]}", u.chunk_id, u.text)
-            if general is not None:  # "results are temporary and may require repeat treatments"
-                d.add(f"Of {procs[0]} in general it says: {general.text.split(': ', 1)[-1]}", general.chunk_id,
-                      general.text)
-            d.steps.append(f"lasting: {len(timed)} kinds timed")
-            return d
-        d.add(f"{cap(best.label)} last longest of the kinds whose duration the article gives "
-              f"({join_names(names)})", derived=())
+        ranked = bool(_LONGEST.search((q.paraphrased or q.text).lower()))  # else "how long do fillers last?"
+        d.add(f"{cap(timed[0][1].label)} last longest of the kinds whose duration the article gives ({join_names(names)})"
+              if ranked else f"It depends on the kind: the article gives how long results last for {join_names(names)}",
+              derived=())
         for _days, u in timed[:MAX_SHOWN]:
-            d.add(f"- {u.label}: {u.text.split(': ', 1)[-1]}", u.chunk_id, u.text)
+            d.add(f"- {u.label}: {body(u.text)}", u.chunk_id, u.text)
+        general = None if ranked else next((c.units[i] for i in pool if _NOT_LASTING.search(c.lowered[i])), None)
+        if general is not None:  # "results are temporary and may require repeat treatments"
+            d.add(f"Of {procs[0]} in general it says: {body(general.text)}", general.chunk_id, general.text)
         d.steps.append(f"lasting: {len(timed)} kinds timed")
         return d

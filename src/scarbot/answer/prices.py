@@ -452,9 +452,10 @@ class PriceStrategy:
             return None
         equal = (a.low, a.high) == (b.low, b.high)
         d = Draft(strategy=self.name)
-        d.add(f"{'Yes' if equal else 'No'}: the table lists {a.cell} for {pretty(procs[0])} and {b.cell} for "
-              f"{pretty(procs[1])} in {country}{', the same range' if equal else ''}", a.chunk_id, a.quote)
-        d.add(f"{cap(pretty(procs[1]))} in {country}: {b.cell}", b.chunk_id, b.quote)
+        d.add(f"{'Yes: the table gives the same range' if equal else 'No: the table gives different ranges'} for "
+              f"both in {country}:")
+        for proc, r in zip(procs, (a, b), strict=True):
+            d.add(f"- {cap(pretty(proc))}: {r.cell.rstrip('.')}", r.chunk_id, r.quote)
         return d
 
     def _per_treatment(self, d: Draft, which: str) -> None:

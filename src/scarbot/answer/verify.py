@@ -202,7 +202,7 @@ _IN_UNIT = re.compile(r"\b(?:in|how many) (minutes|hours|days|weeks|months|years
 _ASKS_PERCENT = re.compile(r"\bwhat (?:average |typical |usual |rough )?(?:percentage|percent|proportion|share|fraction|%)\b|\bhow many (?:percent|%)|%\s*\??\s*$"
                            r"|\bwhat(?:'s| is)? the (?:\w+\s+){0,2}(?:rate|percentage)\b"
                            r"|^\W*(?:and\s+|so\s+)?(?:the|its|their)\s+(?:share|proportion|percentage)\b"  # "and its share?"
-                           r"|\w(?:'s|s'|')\s+(?:share|proportion|percentage)\s*\??\s*$"
+                           r"|\w's?\s+(?:share|proportion|percentage)\s*\??\s*$"  # "rolling scars' share?"
                            r"|\b(?:percentage|percent|proportion)\b(?:\s+(?:for|of)\s+[\w\s]{2,30})?\s*\??\s*$")  # "boxcar percentage?"
 _SHARE = re.compile(r"\d\s?%|\bpercent")
 _TYPES = {"duration": (_DURATION, "how long that takes"), "price": (_MONEY, "a price for that"),
